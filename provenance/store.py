@@ -1,0 +1,146 @@
+"""SQL for the provenance log: the only module that knows how the tree sits in tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterator, Sequence
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from provenance.core.tiles import TILE_WIDTH
+from provenance.models import LogCheckpoint, LogEntry, LogHead, LogTileHash
+
+_entry = LogEntry.__table__
+_tile = LogTileHash.__table__
+_checkpoint = LogCheckpoint.__table__
+_head = LogHead.__table__
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    size: int
+    root_hash: bytes
+    note: str
+    signed_at: datetime
+
+
+def lock_head(conn: Connection) -> int:
+    """Take the writer's turn and return the current tree size.
+
+    On PostgreSQL the head row is locked (FOR UPDATE) until commit; on SQLite the caller's
+    transaction is already BEGIN IMMEDIATE, which holds the database's single write lock.
+    """
+    query = select(_head.c.size).where(_head.c.id == 1)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    size = conn.execute(query).scalar_one_or_none()
+    if size is None:
+        raise RuntimeError("log_head row is missing: the database was not initialised by `coop init`")
+    return int(size)
+
+
+def read_hashes(conn: Connection, tile_level: int, start: int, stop: int) -> list[bytes]:
+    """Stored hashes at tree level 8·tile_level for indices [start, stop), in order."""
+    if stop <= start:
+        return []
+    if tile_level == 0:
+        query = select(_entry.c.leaf_hash).where(_entry.c.idx >= start, _entry.c.idx < stop).order_by(_entry.c.idx)
+    else:
+        query = (
+            select(_tile.c.hash)
+            .where(_tile.c.level == tile_level, _tile.c.idx >= start, _tile.c.idx < stop)
+            .order_by(_tile.c.idx)
+        )
+    return [bytes(row[0]) for row in conn.execute(query)]
+
+
+def read_tile(conn: Connection, tile_level: int, tile_index: int, width: int) -> list[bytes]:
+    start = tile_index * TILE_WIDTH
+    return read_hashes(conn, tile_level, start, start + width)
+
+
+def read_leaves(conn: Connection, start: int, stop: int) -> list[bytes]:
+    query = select(_entry.c.leaf).where(_entry.c.idx >= start, _entry.c.idx < stop).order_by(_entry.c.idx)
+    return [bytes(row[0]) for row in conn.execute(query)]
+
+
+def write_batch(
+    conn: Connection,
+    entries: Sequence[dict[str, object]],
+    tile_hashes: Sequence[dict[str, object]],
+    checkpoint: StoredCheckpoint,
+) -> None:
+    conn.execute(insert(_entry), list(entries))
+    if tile_hashes:
+        conn.execute(insert(_tile), list(tile_hashes))
+    conn.execute(
+        insert(_checkpoint),
+        [{"size": checkpoint.size, "root_hash": checkpoint.root_hash, "note": checkpoint.note, "signed_at": checkpoint.signed_at}],
+    )
+    conn.execute(update(_head).where(_head.c.id == 1).values(size=checkpoint.size))
+
+
+def _checkpoint_from_row(row: object) -> StoredCheckpoint:
+    size, root_hash, note, signed_at = row  # type: ignore[misc]
+    return StoredCheckpoint(int(size), bytes(root_hash), note, signed_at)
+
+
+def latest_checkpoint(conn: Connection) -> StoredCheckpoint | None:
+    row = conn.execute(select(_checkpoint).order_by(_checkpoint.c.size.desc()).limit(1)).first()
+    return None if row is None else _checkpoint_from_row(row)
+
+
+def checkpoint_of_size(conn: Connection, size: int) -> StoredCheckpoint | None:
+    row = conn.execute(select(_checkpoint).where(_checkpoint.c.size == size)).first()
+    return None if row is None else _checkpoint_from_row(row)
+
+
+def head_size(conn: Connection) -> int:
+    return int(conn.execute(select(_head.c.size).where(_head.c.id == 1)).scalar_one())
+
+
+def iter_entries(conn: Connection, chunk: int = 5000) -> Iterator[tuple[int, bytes, bytes]]:
+    """(idx, leaf_hash, leaf) in index order, read in keyset pages so memory stays flat."""
+    after = -1
+    while True:
+        rows = conn.execute(
+            select(_entry.c.idx, _entry.c.leaf_hash, _entry.c.leaf).where(_entry.c.idx > after).order_by(_entry.c.idx).limit(chunk)
+        ).all()
+        if not rows:
+            return
+        for idx, digest, leaf in rows:
+            yield int(idx), bytes(digest), bytes(leaf)
+        after = int(rows[-1][0])
+
+
+def iter_tile_hashes(conn: Connection, tile_level: int, chunk: int = 5000) -> Iterator[tuple[int, bytes]]:
+    """(idx, hash) of one tile level (≥ 1) in index order, in keyset pages."""
+    after = -1
+    while True:
+        rows = conn.execute(
+            select(_tile.c.idx, _tile.c.hash)
+            .where(_tile.c.level == tile_level, _tile.c.idx > after)
+            .order_by(_tile.c.idx)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        for idx, digest in rows:
+            yield int(idx), bytes(digest)
+        after = int(rows[-1][0])
+
+
+def count_tile_hashes(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(_tile)).scalar_one())
+
+
+def iter_checkpoints(conn: Connection, chunk: int = 1000) -> Iterator[StoredCheckpoint]:
+    after = -1
+    while True:
+        rows = conn.execute(select(_checkpoint).where(_checkpoint.c.size > after).order_by(_checkpoint.c.size).limit(chunk)).all()
+        if not rows:
+            return
+        for row in rows:
+            yield _checkpoint_from_row(row)
+        after = int(rows[-1][0])

@@ -1,0 +1,146 @@
+"""The log's sequencer: one writer at a time, many appends per transaction.
+
+Appenders hand their leaves to `LogWriter.append`. The first appender to arrive while no batch is
+being written becomes the leader: it takes everything queued, writes it in one transaction (lock the
+head row, assign the next indices, store leaf and tile hashes, sign and store a checkpoint, commit)
+and wakes the others. Meanwhile new arrivals queue up for the next batch. So N concurrent appenders
+cost one transaction per batch, and an index is returned only once its entry is durable and covered
+by a signed checkpoint. Several processes may each run a writer: the head lock orders them.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine
+
+from provenance import store
+from provenance.core import merkle
+from provenance.core.note import Checkpoint, NoteSigner, sign_checkpoint
+from provenance.core.tiles import TILE_HEIGHT, TILE_WIDTH, TileNodeReader
+
+MAX_BATCH = 4096
+
+
+@dataclass
+class _Pending:
+    leaves: list[bytes]
+    done: threading.Event = field(default_factory=threading.Event)
+    first_index: int = -1
+    error: BaseException | None = None
+
+
+class LogWriter:
+    def __init__(self, engine: Engine, signer: NoteSigner, origin: str, max_batch: int = MAX_BATCH):
+        self._engine = engine
+        self._signer = signer
+        self._origin = origin
+        self._max_batch = max_batch
+        self._mutex = threading.Lock()
+        self._queue: list[_Pending] = []
+        self._leading = False
+        # Right edge of the tree as of the last batch this process wrote: reused when no other
+        # process has written since (the head size still matches), otherwise reloaded.
+        self._tails: dict[int, list[bytes]] | None = None
+        self._tails_size = -1
+
+    def append(self, leaves: list[bytes]) -> list[int]:
+        """Durably append `leaves` (consecutively) and return their indices."""
+        if not leaves:
+            return []
+        pending = _Pending(list(leaves))
+        with self._mutex:
+            self._queue.append(pending)
+            lead = not self._leading
+            if lead:
+                self._leading = True
+        if lead:
+            self._lead()
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+        return list(range(pending.first_index, pending.first_index + len(pending.leaves)))
+
+    def _lead(self) -> None:
+        while True:
+            with self._mutex:
+                batch: list[_Pending] = []
+                count = 0
+                while self._queue and (not batch or count + len(self._queue[0].leaves) <= self._max_batch):
+                    item = self._queue.pop(0)
+                    batch.append(item)
+                    count += len(item.leaves)
+                if not batch:
+                    self._leading = False
+                    return
+            try:
+                first = self._write([leaf for item in batch for leaf in item.leaves])
+                for item in batch:
+                    item.first_index = first
+                    first += len(item.leaves)
+            except BaseException as error:  # every waiter must learn of the failure
+                for item in batch:
+                    item.error = error
+            for item in batch:
+                item.done.set()
+
+    def _write(self, leaves: list[bytes]) -> int:
+        """One transaction: sequence `leaves` after the current head; return the first index."""
+        try:
+            with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                size = store.lock_head(conn)
+                first = size
+                tails = self._load_tails(conn, size)
+                entries: list[dict[str, object]] = []
+                tile_hashes: list[dict[str, object]] = []
+                for leaf in leaves:
+                    digest = merkle.leaf_hash(leaf)
+                    entries.append({"idx": size, "leaf_hash": digest, "leaf": leaf})
+                    size += 1
+                    _push(tails, 0, digest, size, tile_hashes)
+                root_hash = merkle.root(size, _tail_reader(size, tails))
+                note = sign_checkpoint(self._signer, Checkpoint(self._origin, size, root_hash))
+                checkpoint = store.StoredCheckpoint(size, root_hash, note, datetime.now(timezone.utc))
+                store.write_batch(conn, entries, tile_hashes, checkpoint)
+        except BaseException:
+            self._tails = None
+            raise
+        self._tails, self._tails_size = tails, size
+        return first
+
+    def _load_tails(self, conn: object, size: int) -> dict[int, list[bytes]]:
+        if self._tails is not None and self._tails_size == size:
+            return {level: list(hashes) for level, hashes in self._tails.items()}
+        tails: dict[int, list[bytes]] = {}
+        level = 0
+        while (count := size >> (TILE_HEIGHT * level)) > 0:
+            start = count // TILE_WIDTH * TILE_WIDTH
+            tails[level] = store.read_hashes(conn, level, start, count)  # type: ignore[arg-type]
+            level += 1
+        return tails
+
+
+def _push(tails: dict[int, list[bytes]], level: int, digest: bytes, size: int, out: list[dict[str, object]]) -> None:
+    """Add a stored hash at tile level `level`; a tile that fills up yields a hash one level higher."""
+    row = tails.setdefault(level, [])
+    row.append(digest)
+    if len(row) == TILE_WIDTH:
+        up = merkle.root(TILE_WIDTH, merkle.memory_reader(row))
+        tails[level] = []
+        up_level = level + 1
+        out.append({"level": up_level, "idx": (size >> (TILE_HEIGHT * up_level)) - 1, "hash": up})
+        _push(tails, up_level, up, size, out)
+
+
+def _tail_reader(size: int, tails: dict[int, list[bytes]]) -> TileNodeReader:
+    """Node reader over the right-edge tiles only: all a root computation ever needs."""
+
+    def fetch(level: int, index: int, width: int) -> list[bytes]:
+        hashes = tails.get(level, [])
+        if index != (size >> (TILE_HEIGHT * level)) // TILE_WIDTH or len(hashes) < width:
+            raise AssertionError(f"root needs tile {level}/{index} which is not on the right edge")
+        return hashes[:width]
+
+    return TileNodeReader(size, fetch)

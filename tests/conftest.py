@@ -1,0 +1,103 @@
+"""Test fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is the server on 127.0.0.1:5432, database `test` (override with COOP_TEST_PG_URL).
+Each test gets a fresh schema there (a fresh file on SQLite), migrated by Alembic as `coop init`
+does. Without a server the PostgreSQL half is skipped — except in CI (CI=true), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import nacl.signing
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from coop.db import make_engine
+from coop.migrate import upgrade
+from provenance.core.note import NoteSigner
+from provenance.service import ProvenanceLog
+
+PG_URL = os.environ.get("COOP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ORIGIN = "test.coop/log"
+
+
+def _postgres_available() -> str | None:
+    try:
+        engine = create_engine(PG_URL)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+        return str(error).splitlines()[0]
+
+
+_PG_PROBLEM = _postgres_available()
+
+
+def new_database_url(kind: str, tmp_path: Path) -> tuple[str, callable]:
+    """A URL to an empty database of `kind`, and a function that drops it."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'coop.db'}", lambda: None
+    if _PG_PROBLEM is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL is required in CI but unreachable at {PG_URL}: {_PG_PROBLEM}")
+        pytest.skip(f"PostgreSQL unreachable: {_PG_PROBLEM}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+    separator = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{separator}options=-csearch_path%3D{schema}", drop
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(db_kind: str, tmp_path: Path) -> Iterator[str]:
+    url, drop = new_database_url(db_kind, tmp_path)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    drop()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def coop_key() -> nacl.signing.SigningKey:
+    return nacl.signing.SigningKey(b"\x01" * 32)
+
+
+@pytest.fixture
+def signer(coop_key: nacl.signing.SigningKey) -> NoteSigner:
+    return NoteSigner(ORIGIN, coop_key)
+
+
+@pytest.fixture
+def log(engine: Engine, signer: NoteSigner) -> ProvenanceLog:
+    return ProvenanceLog(engine, signer, ORIGIN)
+
+
+@pytest.fixture
+def member_key() -> nacl.signing.SigningKey:
+    return nacl.signing.SigningKey(b"\x02" * 32)

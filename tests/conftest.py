@@ -101,3 +101,34 @@ def log(engine: Engine, signer: NoteSigner) -> ProvenanceLog:
 @pytest.fixture
 def member_key() -> nacl.signing.SigningKey:
     return nacl.signing.SigningKey(b"\x02" * 32)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str):
+    from coop.settings import Settings
+
+    return Settings.from_env(
+        {
+            "COOP_DATA_DIR": str(tmp_path),
+            "COOP_DATABASE_URL": database_url,
+            "COOP_LOG_ORIGIN": ORIGIN,
+            "COOP_APPEND_TOKEN": "test-append-token",
+        }
+    )
+
+
+@pytest.fixture
+def runtime(settings, engine, log):
+    from coop.runtime import Runtime
+
+    return Runtime(settings, engine, log)
+
+
+@pytest.fixture
+def client(runtime):
+    from litestar.testing import TestClient
+
+    from web.app import create_app
+
+    with TestClient(app=create_app(runtime=runtime)) as test_client:
+        yield test_client

@@ -1,0 +1,12 @@
+"""The migrations are the schema: Alembic autogenerate finds nothing the models add."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from coop.models import metadata
+
+
+def test_migrations_match_the_models(engine):
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
+    assert diff == []

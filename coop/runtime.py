@@ -1,13 +1,18 @@
-"""Assembles the running service's parts from Settings: engine, co-op key, provenance log."""
+"""Assembles the running service's parts from Settings: engine, co-op key, log, services."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
 
 from sqlalchemy import Engine
 
-from coop.db import make_engine
+from coop.db import make_engine, utcnow
 from coop.keys import load_signing_key
+from coop.membership.auth import AuthService
+from coop.membership.keys import KeyService
+from coop.membership.service import MembershipService
 from coop.settings import Settings
 from provenance.core.note import NoteSigner
 from provenance.service import ProvenanceLog
@@ -18,6 +23,15 @@ class Runtime:
     settings: Settings
     engine: Engine
     log: ProvenanceLog
+    clock: Callable[[], datetime] = utcnow
+    members: MembershipService = field(init=False)
+    keys: KeyService = field(init=False)
+    auth: AuthService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.members = MembershipService(self.engine, self.log, self.clock)
+        self.keys = KeyService(self.engine, self.log, self.clock)
+        self.auth = AuthService(self.engine, self.members, self.clock)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Integer, LargeBinary, SmallInteger, Text
+from sqlalchemy import BigInteger, CheckConstraint, Integer, LargeBinary, SmallInteger, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.db import Base
+from coop.db import Base, UtcDateTime
 
 # INTEGER PRIMARY KEY on SQLite is the rowid itself; BIGINT on PostgreSQL.
 Index64 = BigInteger().with_variant(Integer(), "sqlite")
@@ -40,7 +40,7 @@ class LogCheckpoint(Base):
     size: Mapped[int] = mapped_column(Index64, primary_key=True, autoincrement=False)
     root_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     note: Mapped[str] = mapped_column(Text)
-    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class LogHead(Base):

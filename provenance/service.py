@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Sequence
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from provenance import store
 from provenance.core import merkle
@@ -84,6 +84,10 @@ class ProvenanceLog:
     def append_many(self, statements: Sequence[SignedStatement]) -> list[int]:
         """Verify every statement first (a bad one fails the whole call, nothing is written)."""
         return self.writer.append([statement_leaf(s) for s in statements])
+
+    def append_in_transaction(self, conn: Connection, statements: Sequence[SignedStatement]) -> list[int]:
+        """Append within the caller's open write transaction (see LogWriter.append_in_transaction)."""
+        return self.writer.append_in_transaction(conn, [statement_leaf(s) for s in statements])
 
     def wait_for_checkpoint(self, index: int, timeout: float = 10.0) -> store.StoredCheckpoint:
         """The latest checkpoint once it covers `index` (another process may still be writing it)."""

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from provenance import store
 from provenance.core import merkle
@@ -87,37 +87,48 @@ class LogWriter:
                 item.done.set()
 
     def _write(self, leaves: list[bytes]) -> int:
-        """One transaction: sequence `leaves` after the current head; return the first index."""
+        """One transaction of its own: sequence `leaves` after the current head."""
         try:
             with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
-                size = store.lock_head(conn)
-                first = size
-                tails = self._load_tails(conn, size)
-                entries: list[dict[str, object]] = []
-                tile_hashes: list[dict[str, object]] = []
-                for leaf in leaves:
-                    digest = merkle.leaf_hash(leaf)
-                    entries.append({"idx": size, "leaf_hash": digest, "leaf": leaf})
-                    size += 1
-                    _push(tails, 0, digest, size, tile_hashes)
-                root_hash = merkle.root(size, _tail_reader(size, tails))
-                note = sign_checkpoint(self._signer, Checkpoint(self._origin, size, root_hash))
-                checkpoint = store.StoredCheckpoint(size, root_hash, note, datetime.now(timezone.utc))
-                store.write_batch(conn, entries, tile_hashes, checkpoint)
+                first, tails, size = self._sequence(conn, leaves)
         except BaseException:
             self._tails = None
             raise
         self._tails, self._tails_size = tails, size
         return first
 
-    def _load_tails(self, conn: object, size: int) -> dict[int, list[bytes]]:
+    def append_in_transaction(self, conn: Connection, leaves: list[bytes]) -> list[int]:
+        """Sequence `leaves` inside the caller's transaction, so a business record and its log entry
+        commit (or roll back) together. On SQLite the caller's transaction must have been begun
+        IMMEDIATE (`coop.db.write_session`); on PostgreSQL the head row stays locked until it ends."""
+        self._tails = None  # the caller may still roll back: never trust this batch's edge later
+        first, _, _ = self._sequence(conn, leaves)
+        return list(range(first, first + len(leaves)))
+
+    def _sequence(self, conn: Connection, leaves: list[bytes]) -> tuple[int, dict[int, list[bytes]], int]:
+        size = store.lock_head(conn)
+        first = size
+        tails = self._load_tails(conn, size)
+        entries: list[dict[str, object]] = []
+        tile_hashes: list[dict[str, object]] = []
+        for leaf in leaves:
+            digest = merkle.leaf_hash(leaf)
+            entries.append({"idx": size, "leaf_hash": digest, "leaf": leaf})
+            size += 1
+            _push(tails, 0, digest, size, tile_hashes)
+        root_hash = merkle.root(size, _tail_reader(size, tails))
+        note = sign_checkpoint(self._signer, Checkpoint(self._origin, size, root_hash))
+        store.write_batch(conn, entries, tile_hashes, store.StoredCheckpoint(size, root_hash, note, datetime.now(timezone.utc)))
+        return first, tails, size
+
+    def _load_tails(self, conn: Connection, size: int) -> dict[int, list[bytes]]:
         if self._tails is not None and self._tails_size == size:
             return {level: list(hashes) for level, hashes in self._tails.items()}
         tails: dict[int, list[bytes]] = {}
         level = 0
         while (count := size >> (TILE_HEIGHT * level)) > 0:
             start = count // TILE_WIDTH * TILE_WIDTH
-            tails[level] = store.read_hashes(conn, level, start, count)  # type: ignore[arg-type]
+            tails[level] = store.read_hashes(conn, level, start, count)
             level += 1
         return tails
 

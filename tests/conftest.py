@@ -117,11 +117,51 @@ def settings(tmp_path: Path, database_url: str):
     )
 
 
+class FakeClock:
+    """A settable clock, so expiry rules are tested without sleeping."""
+
+    def __init__(self):
+        from datetime import datetime, timezone
+
+        self.now = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta):
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
 @pytest.fixture
-def runtime(settings, engine, log):
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def runtime(settings, engine, log, clock):
     from coop.runtime import Runtime
 
-    return Runtime(settings, engine, log)
+    return Runtime(settings, engine, log, clock)
+
+
+@pytest.fixture
+def steward(runtime):
+    account_id = runtime.members.create_steward("Sam Steward", "steward@coop.test", "steward-password")
+    return runtime.members.principal(account_id)
+
+
+@pytest.fixture
+def admit(runtime, steward):
+    """admit(name) → the Principal of a newly admitted member (password: '<name>-password')."""
+
+    def make(name, roles=("member",)):
+        account_id = runtime.members.apply(name.title(), f"{name}@coop.test", f"{name}-password", skills="ranking", region="EU")
+        runtime.members.admit(steward, account_id, roles)
+        return runtime.members.principal(account_id)
+
+    return make
 
 
 @pytest.fixture

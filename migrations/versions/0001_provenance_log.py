@@ -8,6 +8,8 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.triggers import refuse_changes
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -50,40 +52,6 @@ def upgrade() -> None:
     op.execute("INSERT INTO log_head (id, size) VALUES (1, 0)")
     refuse_changes(INSERT_ONLY, updates=True)
     refuse_changes(["log_head"], updates=False)
-
-
-def refuse_changes(tables: list[str], *, updates: bool) -> None:
-    """Make the database itself refuse UPDATE (if `updates`) and DELETE on `tables`."""
-    dialect = op.get_bind().dialect.name
-    events = ["UPDATE", "DELETE"] if updates else ["DELETE"]
-    if dialect == "postgresql":
-        op.execute(
-            """
-            CREATE OR REPLACE FUNCTION coop_refuse_change() RETURNS trigger AS $$
-            BEGIN
-              RAISE EXCEPTION '% on % is refused: the table is append-only', TG_OP, TG_TABLE_NAME
-                USING ERRCODE = 'insufficient_privilege';
-            END $$ LANGUAGE plpgsql
-            """
-        )
-        for table in tables:
-            op.execute(
-                f"CREATE TRIGGER {table}_append_only BEFORE {' OR '.join(events)} ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION coop_refuse_change()"
-            )
-            op.execute(
-                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION coop_refuse_change()"
-            )
-    elif dialect == "sqlite":
-        for table in tables:
-            for event in events:
-                op.execute(
-                    f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
-                    f"BEGIN SELECT RAISE(ABORT, '{event} on {table} is refused: the table is append-only'); END"
-                )
-    else:
-        raise NotImplementedError(f"append-only triggers for {dialect}")
 
 
 def downgrade() -> None:

@@ -1,0 +1,151 @@
+"""Signing in: password check with throttling, server-side sessions, personal API tokens.
+
+Sessions: the browser holds a random id (cookie); the database holds only its hash. A new id is
+issued at every sign-in (no session fixation). A session ends on logout, after IDLE_TIMEOUT without
+use, or ABSOLUTE_TIMEOUT after sign-in, whichever comes first.
+API tokens: shown once, stored hashed, scoped (read, write), revocable.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from coop.db import utcnow
+from coop.membership.errors import MembershipError, NoSuchRecord, NotAllowed, TooManyAttempts
+from coop.membership.models import Account, ApiToken, LoginAttempt, WebSession
+from coop.membership.principal import Principal
+from coop.membership.secrets import new_token, password_matches, token_hash
+from coop.membership.service import MembershipService
+from coop.membership.throttle import MAX_FAILURES, MAX_IP_FAILURES, WINDOW, locked_for
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = timedelta(hours=12)
+SCOPES = ("read", "write")
+_CANNOT_SIGN_IN = {"suspended": "your membership is suspended", "left": "you have left the co-op", "declined": "your application was declined"}
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    id: int
+    label: str
+    scopes: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class AuthService:
+    def __init__(self, engine: Engine, members: MembershipService, clock: Callable[[], datetime] = utcnow):
+        self.engine = engine
+        self.members = members
+        self.clock = clock
+
+    def check_credentials(self, email: str, password: str, ip: str) -> Principal:
+        """Return the account's principal or raise; every attempt is recorded for the throttle."""
+        email = (email or "").strip().lower()
+        now = self.clock()
+        with Session(self.engine) as session, session.begin():
+            self._refuse_if_throttled(session, email, ip, now)
+            account = session.scalar(select(Account).where(Account.email == email))
+            ok = account is not None and password_matches(account.password_hash, password)
+            account_id = account.id if account is not None else None
+            session.add(LoginAttempt(email=email, ip=ip, at=now, succeeded=ok))
+        if not ok or account_id is None:
+            raise NotAllowed("wrong email or password")
+        principal = self.members.principal(account_id)
+        assert principal is not None
+        if principal.status in _CANNOT_SIGN_IN:
+            raise NotAllowed(f"you cannot sign in: {_CANNOT_SIGN_IN[principal.status]}")
+        return principal
+
+    def start_session(self, principal: Principal) -> str:
+        """A fresh random session id; returns the cookie value."""
+        session_id = secrets.token_urlsafe(32)
+        now = self.clock()
+        with Session(self.engine) as session, session.begin():
+            session.add(WebSession(id_hash=token_hash(session_id), account_id=principal.account_id, created_at=now, last_seen_at=now))
+        return session_id
+
+    def session_principal(self, session_id: str) -> Principal | None:
+        """The principal of a live session (and mark it used), or None if unknown, ended or expired."""
+        now = self.clock()
+        with Session(self.engine) as session, session.begin():
+            row = session.get(WebSession, token_hash(session_id))
+            if row is None or row.ended_at is not None:
+                return None
+            if now - row.last_seen_at > IDLE_TIMEOUT or now - row.created_at > ABSOLUTE_TIMEOUT:
+                row.ended_at = now
+                return None
+            if now - row.last_seen_at > timedelta(seconds=30):  # spare a write on every request
+                row.last_seen_at = now
+            account_id = row.account_id
+        principal = self.members.principal(account_id, via="session")
+        if principal is None or principal.status in _CANNOT_SIGN_IN:
+            return None
+        return principal
+
+    def end_session(self, session_id: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(WebSession, token_hash(session_id))
+            if row is not None and row.ended_at is None:
+                row.ended_at = self.clock()
+
+    # -- API tokens ------------------------------------------------------------------------
+
+    def create_token(self, principal: Principal, label: str, scopes: list[str]) -> str:
+        label = " ".join((label or "").split())[:100] or "token"
+        unknown = set(scopes) - set(SCOPES)
+        if unknown or not scopes:
+            raise MembershipError(f"scopes must be some of {', '.join(SCOPES)}")
+        if principal.via == "token" and "write" not in principal.scopes:
+            raise NotAllowed("a read-only token cannot create tokens")
+        token = new_token("coop")
+        with Session(self.engine) as session, session.begin():
+            session.add(ApiToken(account_id=principal.account_id, token_hash=token_hash(token), label=label,
+                                 scopes=" ".join(s for s in SCOPES if s in scopes), created_at=self.clock()))
+        return token
+
+    def tokens(self, principal: Principal) -> list[TokenRow]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(ApiToken).where(ApiToken.account_id == principal.account_id).order_by(ApiToken.id)).all()
+            return [TokenRow(r.id, r.label, r.scopes, r.created_at, r.revoked_at) for r in rows]
+
+    def revoke_token(self, principal: Principal, token_id: int) -> None:
+        with Session(self.engine) as session, session.begin():
+            row = session.get(ApiToken, token_id)
+            if row is None or row.account_id != principal.account_id:
+                raise NoSuchRecord(f"you have no token {token_id}")
+            if row.revoked_at is None:
+                row.revoked_at = self.clock()
+
+    def token_principal(self, token: str) -> Principal | None:
+        with Session(self.engine) as session:
+            row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+            if row is None or row.revoked_at is not None:
+                return None
+            account_id, scopes = row.account_id, frozenset(row.scopes.split())
+        principal = self.members.principal(account_id, via="token", scopes=scopes)
+        if principal is None or principal.status in _CANNOT_SIGN_IN:
+            return None
+        return principal
+
+    # -- throttle --------------------------------------------------------------------------
+
+    def _refuse_if_throttled(self, session: Session, email: str, ip: str, now: datetime) -> None:
+        since = now - WINDOW
+        for column, value, limit in ((LoginAttempt.email, email, MAX_FAILURES), (LoginAttempt.ip, ip, MAX_IP_FAILURES)):
+            attempts = session.execute(
+                select(LoginAttempt.at, LoginAttempt.succeeded).where(column == value, LoginAttempt.at > since).order_by(LoginAttempt.at)
+            ).all()
+            failures: list[datetime] = []
+            for at, succeeded in attempts:
+                failures = [] if succeeded else failures + [at]
+            wait = locked_for(failures, now, limit)
+            if wait is not None:
+                minutes = max(1, int(wait.total_seconds() // 60) + 1)
+                raise TooManyAttempts(f"too many failed sign-in attempts; try again in {minutes} minute(s)", int(wait.total_seconds()) + 1)

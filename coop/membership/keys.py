@@ -1,0 +1,240 @@
+"""Members' Ed25519 signing keys: registration, custody, rotation, revocation, and verification
+"as of a time".
+
+Two kinds of custody, both real:
+  own        the member holds the private key and signs client-side (e.g. `coop sign`); the
+             registration statement is signed by the new key itself, proving possession;
+  custodial  the co-op stores the seed sealed under the member's password (secrets.seal_seed) and
+             opens it only inside the member's own signing request.
+A member has at most one active key. Rotation announces the new key in a statement signed by the
+old one; revocation ends a key. Both are log entries. A key is valid from its registration until
+its rotation or revocation, so a signature made before then still verifies afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+import nacl.signing
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from coop.db import utcnow, write_session
+from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.models import Account, KeyEvent, MemberKey
+from coop.membership.principal import Principal
+from coop.membership.secrets import SealedSeed, WrongPassword, open_seed, password_matches, seal_seed
+from provenance.core.signing import InvalidStatement, SignedStatement, b64, key_id, sign_statement, unb64, verify_statement
+from provenance.service import ProvenanceLog
+
+REGISTRATION = "member.key-registration"
+ROTATION = "member.key-rotation"
+REVOCATION = "member.key-revocation"
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    key_id: str
+    account_id: str
+    public_key: bytes
+    custody: str
+    valid_from: datetime
+    valid_until: datetime | None
+    ended_by: str | None  # "rotated" | "revoked" | None
+    log_index: int
+
+    def valid_at(self, when: datetime) -> bool:
+        return self.valid_from <= when and (self.valid_until is None or when < self.valid_until)
+
+    @property
+    def public_key_b64(self) -> str:
+        return b64(self.public_key)
+
+
+class KeyService:
+    def __init__(self, engine: Engine, log: ProvenanceLog, clock: Callable[[], datetime] = utcnow):
+        self.engine = engine
+        self.log = log
+        self.clock = clock
+
+    # -- registering -----------------------------------------------------------------------
+
+    def registration_body(self, member: Principal) -> dict[str, Any]:
+        """What a member signs with a new key of their own to register it (proof of possession)."""
+        return {"member": member.account_id, "purpose": "register this key as my co-op signing key"}
+
+    def register_own_key(self, member: Principal, statement: SignedStatement) -> KeyInfo:
+        _require_member(member)
+        if statement.kind != REGISTRATION or dict(statement.body) != self.registration_body(member):
+            raise MembershipError(f"sign the statement kind '{REGISTRATION}' with body {self.registration_body(member)}")
+        _verify(statement)
+        with write_session(self.engine) as session, session.begin():
+            self._refuse_second_active_key(session, member.account_id)
+            index = self.log.append_in_transaction(session.connection(), [statement])[0]
+            return self._store_key(session, member.account_id, statement.public_key, "own", None, index)
+
+    def create_custodial_key(self, member: Principal, password: str) -> KeyInfo:
+        """A new key the co-op keeps sealed under the member's (current, re-entered) password."""
+        _require_member(member)
+        with write_session(self.engine) as session, session.begin():
+            self._check_password(session, member.account_id, password)
+            self._refuse_second_active_key(session, member.account_id)
+            signing_key = nacl.signing.SigningKey.generate()
+            statement = sign_statement(signing_key, REGISTRATION, self.registration_body(member))
+            index = self.log.append_in_transaction(session.connection(), [statement])[0]
+            return self._store_key(session, member.account_id, bytes(signing_key.verify_key), "custodial", seal_seed(bytes(signing_key), password), index)
+
+    # -- signing with a custodial key ------------------------------------------------------
+
+    def sign_as(self, member: Principal, password: str, kind: str, body: Mapping[str, Any]) -> SignedStatement:
+        """Open the member's sealed key with their password, sign, and forget the key."""
+        _require_member(member)
+        with Session(self.engine) as session:
+            key = self._active_key(session, member.account_id)
+            if key.custody != "custodial" or key.sealed_box is None or key.sealed_salt is None:
+                raise Conflict("your active key is your own: sign on your device (e.g. `coop sign`)")
+            signing_key = self._open(key, password)
+        return sign_statement(signing_key, kind, body)
+
+    # -- rotation and revocation -----------------------------------------------------------
+
+    def rotation_body(self, member: Principal, old: KeyInfo, new_public_key: bytes) -> dict[str, Any]:
+        return {"member": member.account_id, "old_key": old.key_id, "new_key": b64(new_public_key)}
+
+    def rotate_own(self, member: Principal, statement: SignedStatement) -> KeyInfo:
+        """Replace the active key by a key of the member's own; `statement` is signed by the old key."""
+        _require_member(member)
+        _verify(statement)
+        with write_session(self.engine) as session, session.begin():
+            old = self._active_key(session, member.account_id)
+            new_public = unb64(str(statement.body.get("new_key", "")), "new_key")
+            if statement.kind != ROTATION or statement.public_key != old.public_key:
+                raise MembershipError(f"a rotation is a '{ROTATION}' statement signed by your current key {old.key_id}")
+            if dict(statement.body) != self.rotation_body(member, self._info(session, old), new_public):
+                raise MembershipError("rotation statement body must be {member, old_key, new_key}")
+            return self._rotate(session, old, statement, new_public, "own", None)
+
+    def rotate_custodial(self, member: Principal, password: str) -> KeyInfo:
+        """Replace the active custodial key by a new custodial key, announced by the old one."""
+        _require_member(member)
+        with write_session(self.engine) as session, session.begin():
+            old = self._active_key(session, member.account_id)
+            if old.custody != "custodial":
+                raise Conflict("your active key is your own: rotate it by signing a rotation statement")
+            signing_old = self._open(old, password)
+            new_key = nacl.signing.SigningKey.generate()
+            body = self.rotation_body(member, self._info(session, old), bytes(new_key.verify_key))
+            statement = sign_statement(signing_old, ROTATION, body)
+            return self._rotate(session, old, statement, bytes(new_key.verify_key), "custodial", seal_seed(bytes(new_key), password))
+
+    def revoke(self, actor: Principal, target_key_id: str, reason: str = "") -> int:
+        """End a key at once. Its owner may revoke it; so may a steward (e.g. a lost device).
+        The revocation is signed by the co-op, since the key itself may be compromised."""
+        with write_session(self.engine) as session, session.begin():
+            key = session.get(MemberKey, target_key_id)
+            if key is None:
+                raise NoSuchRecord(f"no key {target_key_id}")
+            if key.account_id != actor.account_id and not actor.is_steward:
+                raise NotAllowed("only the key's owner or a steward may revoke it")
+            info = self._info(session, key)
+            if info.valid_until is not None:
+                raise Conflict(f"key {target_key_id} already ended ({info.ended_by})")
+            now = self.clock()
+            body = {"member": key.account_id, "key": target_key_id, "by": actor.account_id, "reason": reason[:200]}
+            statement = sign_statement(self.log.signer.signing_key, REVOCATION, body)
+            index = self.log.append_in_transaction(session.connection(), [statement])[0]
+            session.add(KeyEvent(key_id=target_key_id, event="revoked", at=now, log_index=index))
+            return index
+
+    # -- reading and verifying -------------------------------------------------------------
+
+    def keys_of(self, account_id: str) -> list[KeyInfo]:
+        with Session(self.engine) as session:
+            keys = session.scalars(select(MemberKey).where(MemberKey.account_id == account_id)).all()
+            return sorted((self._info(session, k) for k in keys), key=lambda k: k.valid_from)
+
+    def verify_member_statement(self, statement: SignedStatement, at: datetime | None = None) -> KeyInfo:
+        """Verify the signature and that its key was the signer's valid key at time `at`
+        (default: now). Returns the key, which names the member."""
+        _verify(statement)
+        when = at or self.clock()
+        with Session(self.engine) as session:
+            key = session.scalar(select(MemberKey).where(MemberKey.public_key == statement.public_key))
+            if key is None:
+                raise NotAllowed(f"key {key_id(statement.public_key)} is not a registered member key")
+            info = self._info(session, key)
+        if not info.valid_at(when):
+            raise NotAllowed(f"key {info.key_id} was not valid at {when.isoformat()} ({info.ended_by or 'not yet registered'})")
+        return info
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _rotate(self, session: Session, old: MemberKey, statement: SignedStatement, new_public: bytes, custody: str, sealed: SealedSeed | None) -> KeyInfo:
+        index = self.log.append_in_transaction(session.connection(), [statement])[0]
+        new_info = self._store_key(session, old.account_id, new_public, custody, sealed, index)
+        session.add(KeyEvent(key_id=old.key_id, event="rotated", at=new_info.valid_from, log_index=index, successor_key_id=new_info.key_id))
+        session.flush()
+        return new_info
+
+    def _store_key(self, session: Session, account_id: str, public: bytes, custody: str, sealed: SealedSeed | None, index: int) -> KeyInfo:
+        if session.scalar(select(MemberKey.key_id).where(MemberKey.public_key == public)) is not None:
+            raise Conflict("this public key is already registered")
+        now = self.clock()
+        key = MemberKey(
+            key_id=key_id(public), account_id=account_id, public_key=public, custody=custody,
+            sealed_salt=sealed.salt if sealed else None, sealed_box=sealed.box if sealed else None,
+        )
+        session.add(key)
+        session.flush()
+        session.add(KeyEvent(key_id=key.key_id, event="registered", at=now, log_index=index))
+        session.flush()
+        return KeyInfo(key.key_id, account_id, public, custody, now, None, None, index)
+
+    def _info(self, session: Session, key: MemberKey) -> KeyInfo:
+        events = session.scalars(select(KeyEvent).where(KeyEvent.key_id == key.key_id).order_by(KeyEvent.id)).all()
+        registered = next(e for e in events if e.event == "registered")
+        ended = next((e for e in events if e.event in ("rotated", "revoked")), None)
+        return KeyInfo(
+            key.key_id, key.account_id, key.public_key, key.custody, registered.at,
+            ended.at if ended else None, ended.event if ended else None, registered.log_index,
+        )
+
+    def _active_key(self, session: Session, account_id: str) -> MemberKey:
+        for key in session.scalars(select(MemberKey).where(MemberKey.account_id == account_id)):
+            if self._info(session, key).valid_until is None:
+                return key
+        raise Conflict("you have no active signing key yet: create one on your keys page")
+
+    def _refuse_second_active_key(self, session: Session, account_id: str) -> None:
+        try:
+            active = self._active_key(session, account_id)
+        except Conflict:
+            return
+        raise Conflict(f"you already have an active key {active.key_id}; rotate it instead")
+
+    def _check_password(self, session: Session, account_id: str, password: str) -> None:
+        account = session.get(Account, account_id)
+        if account is None or not password_matches(account.password_hash, password):
+            raise NotAllowed("wrong password")
+
+    @staticmethod
+    def _open(key: MemberKey, password: str) -> nacl.signing.SigningKey:
+        assert key.sealed_salt is not None and key.sealed_box is not None
+        try:
+            return open_seed(SealedSeed(key.sealed_salt, key.sealed_box), password)
+        except WrongPassword as error:
+            raise NotAllowed("wrong password: the key was not opened") from error
+
+
+def _verify(statement: SignedStatement) -> None:
+    try:
+        verify_statement(statement)
+    except InvalidStatement as error:
+        raise MembershipError(str(error)) from error
+
+
+def _require_member(principal: Principal) -> None:
+    if not principal.in_good_standing:
+        raise NotAllowed("only members in good standing have signing keys")

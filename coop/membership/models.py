@@ -1,0 +1,116 @@
+"""Membership tables. Current state (status, roles, sessions) is mutable; history is not:
+key events and login attempts are insert-only, and every membership decision is a log entry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coop.db import Base, UtcDateTime
+
+ROLES = ("member", "reviewer", "steward")
+STATUSES = ("applicant", "member", "suspended", "left", "declined")
+
+
+class BuyerOrg(Base):
+    __tablename__ = "buyer_org"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Account(Base):
+    """Anyone who signs in: a member (or applicant) of the co-op, or a buyer of an organisation."""
+
+    __tablename__ = "account"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random; the pseudonym used in the log
+    kind: Mapped[str] = mapped_column(String(10))  # "member" | "buyer"
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    org_id: Mapped[str | None] = mapped_column(ForeignKey("buyer_org.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Member(Base):
+    __tablename__ = "member"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(12))
+    skills: Mapped[str] = mapped_column(Text, default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    applied_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    admitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class MemberRole(Base):
+    __tablename__ = "member_role"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(12), primary_key=True)
+
+
+class MemberKey(Base):
+    """A member's Ed25519 public key; custodial keys also keep the password-sealed seed."""
+
+    __tablename__ = "member_key"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), index=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    custody: Mapped[str] = mapped_column(String(10))  # "own" | "custodial"
+    sealed_salt: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    sealed_box: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class KeyEvent(Base):
+    """Insert-only history of a key: registered, rotated (with its successor), revoked."""
+
+    __tablename__ = "key_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("member_key.key_id"), index=True)
+    event: Mapped[str] = mapped_column(String(12))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    log_index: Mapped[int] = mapped_column(BigInteger)
+    successor_key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random id; only its hash is stored."""
+
+    __tablename__ = "web_session"
+
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), index=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[str] = mapped_column(String(100))  # space-separated: read write
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class LoginAttempt(Base):
+    """Insert-only record of sign-in attempts, the evidence the throttle decides on."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,76 @@
+"""Password hashing and custodial key sealing: pure functions over PyNaCl (argon2id, SecretBox).
+
+A custodial member key is stored sealed under a key derived from the member's password, so the
+co-op's database alone cannot sign for anyone: the seed is opened only inside the member's own
+request, with the password they type, and forgotten when the request ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+import nacl.exceptions
+import nacl.pwhash
+import nacl.secret
+import nacl.signing
+import nacl.utils
+
+MIN_PASSWORD_LENGTH = 10
+_OPS = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
+_MEM = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
+
+
+class WrongPassword(ValueError):
+    pass
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def hash_password(password: str) -> str:
+    return nacl.pwhash.argon2id.str(password.encode("utf-8"), opslimit=_OPS, memlimit=_MEM).decode("ascii")
+
+
+def password_matches(stored_hash: str, password: str) -> bool:
+    try:
+        return nacl.pwhash.verify(stored_hash.encode("ascii"), password.encode("utf-8"))
+    except nacl.exceptions.InvalidkeyError:
+        return False
+
+
+@dataclass(frozen=True)
+class SealedSeed:
+    salt: bytes
+    box: bytes  # SecretBox ciphertext (nonce included) of the 32-byte Ed25519 seed
+
+
+def seal_seed(seed: bytes, password: str) -> SealedSeed:
+    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
+    key = nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, password.encode("utf-8"), salt, opslimit=_OPS, memlimit=_MEM)
+    return SealedSeed(salt, bytes(nacl.secret.SecretBox(key).encrypt(seed)))
+
+
+def open_seed(sealed: SealedSeed, password: str) -> nacl.signing.SigningKey:
+    key = nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, password.encode("utf-8"), sealed.salt, opslimit=_OPS, memlimit=_MEM)
+    try:
+        return nacl.signing.SigningKey(nacl.secret.SecretBox(key).decrypt(sealed.box))
+    except nacl.exceptions.CryptoError as error:
+        raise WrongPassword("the password does not open this key") from error
+
+
+def new_token(prefix: str) -> str:
+    """A bearer secret: shown once, stored only as its hash."""
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+def same_secret(a: bytes, b: bytes) -> bool:
+    return hmac.compare_digest(a, b)

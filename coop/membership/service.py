@@ -1,0 +1,236 @@
+"""Applying, admission, roles, suspension and leaving; buyer accounts.
+
+Each decision about a member is also a statement the co-op signs into the provenance log, naming
+the member only by their random account id: the log never holds a name or an email.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Iterable
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from coop.db import utcnow, write_session
+from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.models import ROLES, Account, BuyerOrg, Member, MemberRole
+from coop.membership.principal import Principal
+from coop.membership.secrets import check_password_strength, hash_password
+from provenance.core.signing import sign_statement
+from provenance.service import ProvenanceLog
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    account_id: str
+    display_name: str
+    email: str
+    status: str
+    roles: tuple[str, ...]
+    skills: str
+    region: str
+    applied_at: datetime
+    admitted_at: datetime | None
+
+
+class MembershipService:
+    def __init__(self, engine: Engine, log: ProvenanceLog, clock: Callable[[], datetime] = utcnow):
+        self.engine = engine
+        self.log = log
+        self.clock = clock
+
+    # -- joining ---------------------------------------------------------------------------
+
+    def apply(self, name: str, email: str, password: str, skills: str = "", region: str = "") -> str:
+        """A newcomer asks to join; a steward decides (`admit` / `decline`)."""
+        name, email = _clean_name(name), _clean_email(email)
+        check_password_strength(password)
+        now = self.clock()
+        with write_session(self.engine) as session, session.begin():
+            self._refuse_taken_email(session, email)
+            account_id = new_id()
+            session.add(Account(id=account_id, kind="member", display_name=name, email=email, password_hash=hash_password(password), created_at=now))
+            session.flush()
+            session.add(Member(account_id=account_id, status="applicant", skills=skills.strip()[:2000], region=region.strip()[:100], applied_at=now))
+        return account_id
+
+    def register_buyer(self, org_name: str, name: str, email: str, password: str) -> str:
+        """A buyer's account, in its organisation (created on first use). Buyers are not members."""
+        org_name, name, email = _clean_name(org_name, "organisation"), _clean_name(name), _clean_email(email)
+        check_password_strength(password)
+        now = self.clock()
+        with write_session(self.engine) as session, session.begin():
+            self._refuse_taken_email(session, email)
+            org = session.scalar(select(BuyerOrg).where(BuyerOrg.name == org_name))
+            if org is None:
+                org = BuyerOrg(id=new_id(), name=org_name, created_at=now)
+                session.add(org)
+                session.flush()
+            account_id = new_id()
+            session.add(Account(id=account_id, kind="buyer", display_name=name, email=email, password_hash=hash_password(password), org_id=org.id, created_at=now))
+        return account_id
+
+    def create_steward(self, name: str, email: str, password: str) -> str:
+        """Bootstrap: the first steward(s), created from the command line by whoever runs the co-op."""
+        account_id = self.apply(name, email, password)
+        self._admit(account_id, admitted_by="bootstrap", roles=("member", "reviewer", "steward"))
+        return account_id
+
+    # -- stewards' decisions ---------------------------------------------------------------
+
+    def admit(self, steward: Principal, account_id: str, roles: Iterable[str] = ("member",)) -> int:
+        _require_steward(steward)
+        return self._admit(account_id, admitted_by=steward.account_id, roles=tuple(roles))
+
+    def _admit(self, account_id: str, admitted_by: str, roles: tuple[str, ...]) -> int:
+        roles = _clean_roles(roles)
+        now = self.clock()
+        with write_session(self.engine) as session, session.begin():
+            member = self._member(session, account_id)
+            if member.status != "applicant":
+                raise Conflict(f"only applicants can be admitted; this account is '{member.status}'")
+            index = self._log(session, "member.admitted", {"member": account_id, "by": admitted_by, "roles": list(roles), "time": now.isoformat()})
+            member.status = "member"
+            member.admitted_at = now
+            session.add_all(MemberRole(account_id=account_id, role=role) for role in roles)
+        return index
+
+    def decline(self, steward: Principal, account_id: str) -> None:
+        _require_steward(steward)
+        with write_session(self.engine) as session, session.begin():
+            member = self._member(session, account_id)
+            if member.status != "applicant":
+                raise Conflict(f"only applications can be declined; this account is '{member.status}'")
+            member.status = "declined"
+
+    def set_roles(self, steward: Principal, account_id: str, roles: Iterable[str]) -> int:
+        _require_steward(steward)
+        roles = _clean_roles(tuple(roles))
+        if account_id == steward.account_id and "steward" not in roles:
+            raise MembershipError("stewards cannot remove their own steward role; ask another steward")
+        with write_session(self.engine) as session, session.begin():
+            member = self._member(session, account_id)
+            if member.status != "member":
+                raise Conflict(f"roles can be changed only for members in good standing, not '{member.status}'")
+            index = self._log(session, "member.roles-changed", {"member": account_id, "by": steward.account_id, "roles": list(roles), "time": self.clock().isoformat()})
+            for existing in session.scalars(select(MemberRole).where(MemberRole.account_id == account_id)):
+                session.delete(existing)
+            session.flush()
+            session.add_all(MemberRole(account_id=account_id, role=role) for role in roles)
+        return index
+
+    def suspend(self, steward: Principal, account_id: str) -> int:
+        _require_steward(steward)
+        if account_id == steward.account_id:
+            raise MembershipError("stewards cannot suspend themselves")
+        return self._change_status(account_id, "suspended", by=steward.account_id, allowed_from=("member",))
+
+    def reinstate(self, steward: Principal, account_id: str) -> int:
+        _require_steward(steward)
+        return self._change_status(account_id, "member", by=steward.account_id, allowed_from=("suspended",))
+
+    def leave(self, member: Principal) -> int:
+        if member.kind != "member":
+            raise NotAllowed("only members can leave the co-op")
+        return self._change_status(member.account_id, "left", by=member.account_id, allowed_from=("member", "suspended"))
+
+    def _change_status(self, account_id: str, status: str, by: str, allowed_from: tuple[str, ...]) -> int:
+        with write_session(self.engine) as session, session.begin():
+            member = self._member(session, account_id)
+            if member.status not in allowed_from:
+                raise Conflict(f"a '{member.status}' account cannot become '{status}'")
+            index = self._log(session, "member.status-changed", {"member": account_id, "by": by, "status": status, "time": self.clock().isoformat()})
+            member.status = status
+        return index
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def directory(self, steward: Principal, status: str | None = None) -> list[MemberRow]:
+        _require_steward(steward)
+        with Session(self.engine) as session:
+            query = select(Account, Member).join(Member, Member.account_id == Account.id).order_by(Member.applied_at)
+            if status:
+                query = query.where(Member.status == status)
+            rows = session.execute(query).all()
+            roles = _roles_by_account(session, [account.id for account, _ in rows])
+            return [
+                MemberRow(a.id, a.display_name, a.email, m.status, roles.get(a.id, ()), m.skills, m.region, m.applied_at, m.admitted_at)
+                for a, m in rows
+            ]
+
+    def principal(self, account_id: str, via: str = "session", scopes: frozenset[str] = frozenset({"read", "write"})) -> Principal | None:
+        with Session(self.engine) as session:
+            account = session.get(Account, account_id)
+            if account is None:
+                return None
+            member = session.get(Member, account_id)
+            org = session.get(BuyerOrg, account.org_id) if account.org_id else None
+            roles = frozenset(_roles_by_account(session, [account_id]).get(account_id, ()))
+            return Principal(
+                account.id, account.kind, account.display_name, account.email,
+                status=member.status if member else None, roles=roles,
+                org_id=org.id if org else None, org_name=org.name if org else None, via=via, scopes=scopes,
+            )
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _log(self, session: Session, kind: str, body: dict[str, object]) -> int:
+        """Sign as the co-op and append in the same transaction as the change it records."""
+        statement = sign_statement(self.log.signer.signing_key, kind, body)
+        return self.log.append_in_transaction(session.connection(), [statement])[0]
+
+    @staticmethod
+    def _member(session: Session, account_id: str) -> Member:
+        member = session.get(Member, account_id, with_for_update=True)
+        if member is None:
+            raise NoSuchRecord(f"no member or applicant with id {account_id}")
+        return member
+
+    @staticmethod
+    def _refuse_taken_email(session: Session, email: str) -> None:
+        if session.scalar(select(Account.id).where(Account.email == email)) is not None:
+            raise Conflict("an account with this email already exists; sign in instead")
+
+
+def _roles_by_account(session: Session, account_ids: list[str]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    if account_ids:
+        for row in session.scalars(select(MemberRole).where(MemberRole.account_id.in_(account_ids))):
+            found.setdefault(row.account_id, []).append(row.role)
+    return {k: tuple(sorted(v, key=ROLES.index)) for k, v in found.items()}
+
+
+def _require_steward(principal: Principal) -> None:
+    if not principal.is_steward:
+        raise NotAllowed("only stewards may do this")
+
+
+def _clean_roles(roles: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise MembershipError(f"unknown roles {sorted(unknown)}; roles are {', '.join(ROLES)}")
+    return tuple(sorted(set(roles) | {"member"}, key=ROLES.index))
+
+
+def _clean_name(value: str, what: str = "name") -> str:
+    value = " ".join((value or "").split())
+    if not 1 <= len(value) <= 200:
+        raise MembershipError(f"{what} must be 1 to 200 characters")
+    return value
+
+
+def _clean_email(value: str) -> str:
+    value = (value or "").strip().lower()
+    if not _EMAIL.match(value) or len(value) > 320:
+        raise MembershipError("email must look like name@example.org")
+    return value

@@ -1,0 +1,78 @@
+"""Signing in: passwords, throttling, session timeouts, API tokens."""
+
+import pytest
+
+from coop.membership.auth import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
+from coop.membership.errors import MembershipError, NotAllowed, TooManyAttempts
+from coop.membership.throttle import locked_for
+
+
+def test_sign_in_with_the_right_password_starts_a_fresh_session_each_time(runtime, admit):
+    admit("bo")
+    principal = runtime.auth.check_credentials("Bo@coop.test ", "bo-password", "10.0.0.1")
+    first, second = runtime.auth.start_session(principal), runtime.auth.start_session(principal)
+    assert first != second
+    assert runtime.auth.session_principal(first).account_id == principal.account_id
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(runtime, admit):
+    admit("bo")
+    with pytest.raises(NotAllowed, match="wrong email or password"):
+        runtime.auth.check_credentials("bo@coop.test", "nope-nope-nope", "10.0.0.1")
+    with pytest.raises(NotAllowed, match="wrong email or password"):
+        runtime.auth.check_credentials("nobody@coop.test", "nope-nope-nope", "10.0.0.1")
+
+
+def test_repeated_failures_lock_the_account_for_a_while_even_with_the_right_password(runtime, admit, clock):
+    admit("bo")
+    for _ in range(5):
+        with pytest.raises(NotAllowed):
+            runtime.auth.check_credentials("bo@coop.test", "wrong-password", "10.0.0.1")
+    with pytest.raises(TooManyAttempts, match="try again in"):
+        runtime.auth.check_credentials("bo@coop.test", "bo-password", "10.0.0.1")
+    clock.advance(minutes=16)
+    assert runtime.auth.check_credentials("bo@coop.test", "bo-password", "10.0.0.1")
+
+
+def test_throttle_rule_counts_recent_failures_only(clock):
+    now = clock()
+    from datetime import timedelta
+
+    failures = [now - timedelta(minutes=m) for m in (20, 10, 8, 6, 4, 2)]
+    assert locked_for(failures, now, 5) == failures[1] + timedelta(minutes=15) - now
+    assert locked_for(failures[:3], now, 5) is None
+
+
+def test_sessions_end_after_idle_and_absolute_timeouts_and_at_logout(runtime, admit, clock):
+    admit("bo")
+    principal = runtime.auth.check_credentials("bo@coop.test", "bo-password", "10.0.0.1")
+    idle = runtime.auth.start_session(principal)
+    clock.advance(seconds=IDLE_TIMEOUT.total_seconds() + 1)
+    assert runtime.auth.session_principal(idle) is None
+    busy = runtime.auth.start_session(principal)
+    for _ in range(int(ABSOLUTE_TIMEOUT / IDLE_TIMEOUT) * 2 + 1):
+        clock.advance(seconds=IDLE_TIMEOUT.total_seconds() / 2)
+        runtime.auth.session_principal(busy)
+    assert runtime.auth.session_principal(busy) is None
+    ended = runtime.auth.start_session(principal)
+    runtime.auth.end_session(ended)
+    assert runtime.auth.session_principal(ended) is None
+
+
+def test_api_tokens_are_scoped_revocable_and_never_stored_in_clear(runtime, admit, engine):
+    bo = admit("bo")
+    token = runtime.auth.create_token(bo, "laptop", ["read"])
+    principal = runtime.auth.token_principal(token)
+    assert principal.account_id == bo.account_id and principal.scopes == {"read"}
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        stored = [row[0] for row in conn.execute(text("SELECT token_hash FROM api_token"))]
+    assert token.encode() not in b"".join(bytes(s) for s in stored)
+    runtime.auth.revoke_token(bo, runtime.auth.tokens(bo)[0].id)
+    assert runtime.auth.token_principal(token) is None
+
+
+def test_unknown_scopes_are_refused(runtime, admit):
+    with pytest.raises(MembershipError):
+        runtime.auth.create_token(admit("bo"), "x", ["admin"])

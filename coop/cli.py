@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from coop.keys import KeyFileError, load_or_create_signing_key
+from coop.keys import KeyFileError, load_or_create_app_secret, load_or_create_signing_key
 from coop.settings import Settings
 
 
@@ -20,6 +20,7 @@ def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
     upgrade(engine)
     engine.dispose()
     key, created = load_or_create_signing_key(settings.key_file)
+    load_or_create_app_secret(settings.secret_file)
     print(f"database ready: {settings.database_url}")
     print(f"{'created' if created else 'using'} co-op log key {settings.key_file} (mode 0600)")
     print(f"verifier key: {NoteSigner(settings.log_origin, key).verifier.encode()}")
@@ -88,6 +89,64 @@ def cmd_log_checkpoint(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_steward_create(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass
+    import os
+
+    from coop.runtime import build_runtime
+
+    password = os.environ.get(args.password_env) if args.password_env else getpass.getpass("New steward's password: ")
+    if not password:
+        print(f"coop: no password (set {args.password_env})", file=sys.stderr)
+        return 2
+    runtime = build_runtime(settings)
+    try:
+        account_id = runtime.members.create_steward(args.name, args.email, password)
+    finally:
+        runtime.close()
+    print(f"steward {args.email} created (member id {account_id})")
+    return 0
+
+
+def cmd_key_new(_settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from coop.keys import create_signing_key
+    from provenance.core.signing import b64, key_id
+
+    key = create_signing_key(Path(args.out))
+    public = bytes(key.verify_key)
+    print(f"created {args.out} (mode 0600)\npublic key: {b64(public)}\nkey id: {key_id(public)}")
+    return 0
+
+
+def cmd_sign(_settings: Settings, args: argparse.Namespace) -> int:
+    """Sign a statement on the member's own machine: the private key never leaves it."""
+    import json
+    from pathlib import Path
+
+    from coop.keys import load_signing_key
+    from provenance.core.canonical import NotCanonicalizable
+    from provenance.core.signing import InvalidStatement, b64, sign_statement
+
+    text = args.body if args.body is not None else Path(args.body_file).read_text()
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as error:
+        print(f"coop: the statement body is not JSON: {error}", file=sys.stderr)
+        return 2
+    if not isinstance(body, dict):
+        print("coop: the statement body must be a JSON object", file=sys.stderr)
+        return 2
+    try:
+        statement = sign_statement(load_signing_key(Path(args.key)), args.kind, body)
+    except (InvalidStatement, NotCanonicalizable) as error:
+        print(f"coop: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps({"kind": statement.kind, "body": body, "key": b64(statement.public_key), "sig": b64(statement.signature)}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coop", description="coop-ledger: the co-op's ledger and provenance log")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +159,23 @@ def build_parser() -> argparse.ArgumentParser:
     log = commands.add_parser("log", help="the provenance log").add_subparsers(dest="log_command", required=True)
     log.add_parser("verify", help="audit the whole log: every signature, hash and checkpoint").set_defaults(run=cmd_log_verify)
     log.add_parser("checkpoint", help="print the latest signed checkpoint").set_defaults(run=cmd_log_checkpoint)
+    steward = commands.add_parser("steward", help="bootstrap stewards").add_subparsers(dest="steward_command", required=True)
+    create = steward.add_parser("create", help="create an admitted member with the steward role")
+    create.add_argument("--name", required=True)
+    create.add_argument("--email", required=True)
+    create.add_argument("--password-env", help="read the password from this environment variable instead of prompting")
+    create.set_defaults(run=cmd_steward_create)
+    key = commands.add_parser("key", help="member keys held on your own machine").add_subparsers(dest="key_command", required=True)
+    new = key.add_parser("new", help="create an Ed25519 key file (mode 0600)")
+    new.add_argument("--out", required=True)
+    new.set_defaults(run=cmd_key_new)
+    sign = commands.add_parser("sign", help="sign a statement with a key file; prints the signed statement as JSON")
+    sign.add_argument("--key", required=True, help="key file from `coop key new`")
+    sign.add_argument("--kind", required=True, help="statement kind, e.g. member.key-registration")
+    body = sign.add_mutually_exclusive_group(required=True)
+    body.add_argument("--body", help="the statement body as JSON")
+    body.add_argument("--body-file", help="a file holding the statement body as JSON")
+    sign.set_defaults(run=cmd_sign)
     return parser
 
 
@@ -108,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         return int(args.run(settings, args))
-    except (KeyFileError, ValueError) as error:
+    except (KeyFileError, ValueError, PermissionError, LookupError) as error:
         print(f"coop: {error}", file=sys.stderr)
         return 2
 

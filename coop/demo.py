@@ -1,40 +1,45 @@
-"""Demo data, so a newcomer's first `coop serve` shows a living log.
+"""Demo data, so a newcomer's first `coop serve` shows a living co-op.
 
-Seeded statements are signed by demo keys derived from fixed seeds (clearly named as such), so
-running the demo twice adds nothing: it stops if the log already holds entries.
+Demo accounts use fixed, clearly-demo passwords (printed by `coop demo`); never run it on a
+production database. Running it twice adds nothing: it stops if the demo steward exists.
 """
 
 from __future__ import annotations
 
-import hashlib
-
-import nacl.signing
-
+from coop.membership.errors import Conflict
 from coop.runtime import Runtime
-from provenance.core.signing import key_id, sign_statement
 
-DEMO_MEMBERS = ["demo-member-amara", "demo-member-bo", "demo-member-chidi"]
-
-
-def demo_key(name: str) -> nacl.signing.SigningKey:
-    return nacl.signing.SigningKey(hashlib.sha256(b"coop-ledger demo key\n" + name.encode()).digest())
+DEMO_PASSWORD = "demo-password-123"
+DEMO_STEWARD = ("Sam Okonkwo", "steward@demo.coop")
+DEMO_MEMBERS = [
+    ("Amara Diallo", "amara@demo.coop", "clinical medicine, French", "West Africa", ("member", "reviewer")),
+    ("Bo Lindqvist", "bo@demo.coop", "contract law, Swedish", "Nordics", ("member", "reviewer")),
+    ("Chidi Eze", "chidi@demo.coop", "Python, data engineering", "West Africa", ("member",)),
+    ("Dilnoza Karimova", "dilnoza@demo.coop", "mathematics olympiad coaching", "Central Asia", ("member",)),
+]
+DEMO_APPLICANTS = [("Elena Ruiz", "elena@demo.coop", "radiology, Spanish", "Iberia")]
+DEMO_BUYER = ("Open Model Lab", "Priya Nair", "buyer@demo.coop")
 
 
 def seed_demo(runtime: Runtime) -> str:
-    log = runtime.log
-    if log.size() > 0:
-        return f"demo: the log already has {log.size()} entries; nothing added"
-    statements = []
-    for number in range(12):
-        key = demo_key(DEMO_MEMBERS[number % len(DEMO_MEMBERS)])
-        body = {
-            "task": f"demo-task-{number % 4 + 1}",
-            "content_sha256": hashlib.sha256(f"demo answer {number}".encode()).hexdigest(),
-            "author": key_id(bytes(key.verify_key)),
-            "terms": {"permitted_uses": ["model-training", "research"], "excluded_sectors": ["military"], "expires": None},
-            "minutes": 10 + number,
-            "time": f"2026-11-{number + 1:02d}T10:00:00Z",
-        }
-        statements.append(sign_statement(key, "demo.contribution", body))
-    indices = log.append_many(statements)
-    return f"demo: appended {len(indices)} signed demo statements; log size {log.size()}"
+    members = runtime.members
+    try:
+        steward_id = members.create_steward(*DEMO_STEWARD, DEMO_PASSWORD)
+    except Conflict:
+        return "demo: already seeded; nothing added"
+    steward = members.principal(steward_id)
+    assert steward is not None
+    runtime.keys.create_custodial_key(steward, DEMO_PASSWORD)
+    for name, email, skills, region, roles in DEMO_MEMBERS:
+        account_id = members.apply(name, email, DEMO_PASSWORD, skills, region)
+        members.admit(steward, account_id, roles)
+        member = members.principal(account_id)
+        assert member is not None
+        runtime.keys.create_custodial_key(member, DEMO_PASSWORD)
+    for name, email, skills, region in DEMO_APPLICANTS:
+        members.apply(name, email, DEMO_PASSWORD, skills, region)
+    members.register_buyer(DEMO_BUYER[0], DEMO_BUYER[1], DEMO_BUYER[2], DEMO_PASSWORD)
+    return (
+        f"demo: seeded a steward ({DEMO_STEWARD[1]}), {len(DEMO_MEMBERS)} members, {len(DEMO_APPLICANTS)} applicant(s) "
+        f"and a buyer ({DEMO_BUYER[2]}); every demo password is '{DEMO_PASSWORD}'. Log size {runtime.log.size()}."
+    )

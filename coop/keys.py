@@ -55,3 +55,23 @@ def load_or_create_signing_key(path: Path) -> tuple[nacl.signing.SigningKey, boo
     if path.exists():
         return load_signing_key(path), False
     return create_signing_key(path), True
+
+
+def load_or_create_app_secret(path: Path) -> str:
+    """The web app's CSRF secret: random, private, stable across restarts."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(base64.urlsafe_b64encode(os.urandom(32)).decode() + "\n")
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyFileError(f"{path} is accessible to other users (mode {oct(mode & 0o777)}); chmod 600 it")
+    secret = path.read_text().strip()
+    if len(secret) < 32:
+        raise KeyFileError(f"{path} does not hold a usable secret")
+    return secret

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import Engine
@@ -31,7 +31,11 @@ class Runtime:
     def __post_init__(self) -> None:
         self.members = MembershipService(self.engine, self.log, self.clock)
         self.keys = KeyService(self.engine, self.log, self.clock)
-        self.auth = AuthService(self.engine, self.members, self.clock)
+        self.auth = AuthService(
+            self.engine, self.members, self.clock,
+            idle_timeout=timedelta(seconds=self.settings.session_idle_seconds),
+            absolute_timeout=timedelta(seconds=self.settings.session_max_seconds),
+        )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -7,6 +7,10 @@
 | COOP_KEY_FILE         | <data dir>/log-signing.key           | the co-op's Ed25519 log key (mode 0600)   |
 | COOP_APPEND_TOKEN     | (unset: HTTP appends disabled)       | bearer token for POST /log/entries        |
 | COOP_HOST, COOP_PORT  | 127.0.0.1, 8000                      | where `coop serve` listens                |
+| COOP_PUBLIC_URL       | http://<host>:<port>                 | https:// here makes cookies Secure        |
+| COOP_SECRET_FILE      | <data dir>/app-secret                | CSRF secret (created by `coop init`, 0600) |
+| COOP_SESSION_IDLE     | 1800                                 | seconds a session may sit unused          |
+| COOP_SESSION_MAX      | 43200                                | seconds a session may last at all         |
 """
 
 from __future__ import annotations
@@ -26,6 +30,14 @@ class Settings:
     append_token: str | None
     host: str
     port: int
+    public_url: str
+    secret_file: Path
+    session_idle_seconds: int = 1800
+    session_max_seconds: int = 43200
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
@@ -34,15 +46,24 @@ class Settings:
         origin = env.get("COOP_LOG_ORIGIN", "coop-ledger.local/log")
         if not origin or any(c.isspace() for c in origin) or "+" in origin:
             raise ValueError(f"COOP_LOG_ORIGIN {origin!r} must be non-empty, without spaces or '+'")
-        port_text = env.get("COOP_PORT", "8000")
-        if not port_text.isdigit():
-            raise ValueError(f"COOP_PORT {port_text!r} must be a number")
+        numbers = {}
+        for name, default in (("COOP_PORT", "8000"), ("COOP_SESSION_IDLE", "1800"), ("COOP_SESSION_MAX", "43200")):
+            text = env.get(name, default)
+            if not text.isdigit() or int(text) == 0:
+                raise ValueError(f"{name} {text!r} must be a positive whole number")
+            numbers[name] = int(text)
+        port_text = str(numbers["COOP_PORT"])
+        host = env.get("COOP_HOST", "127.0.0.1")
         return cls(
             data_dir=data_dir,
             database_url=env.get("COOP_DATABASE_URL", f"sqlite:///{data_dir / 'coop.db'}"),
             log_origin=origin,
             key_file=Path(env.get("COOP_KEY_FILE", str(data_dir / "log-signing.key"))),
             append_token=env.get("COOP_APPEND_TOKEN") or None,
-            host=env.get("COOP_HOST", "127.0.0.1"),
+            host=host,
             port=int(port_text),
+            public_url=env.get("COOP_PUBLIC_URL", f"http://{host}:{port_text}"),
+            secret_file=Path(env.get("COOP_SECRET_FILE", str(data_dir / "app-secret"))),
+            session_idle_seconds=numbers["COOP_SESSION_IDLE"],
+            session_max_seconds=numbers["COOP_SESSION_MAX"],
         )

@@ -1,15 +1,49 @@
-"""The Litestar application factory."""
+"""The Litestar application factory: one place where the web edge is assembled."""
 
 from __future__ import annotations
 
-from litestar import Litestar, get
-from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
+from pathlib import Path
 
+from litestar import Litestar, Response, get
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from coop.keys import load_or_create_app_secret
 from coop.runtime import Runtime, build_runtime
 from coop.settings import Settings
 from provenance.service import ProvenanceLog
+from web.api_members import API_CONTROLLERS
+from web.auth import API_PREFIX, PrincipalMiddleware
+from web.errors import HANDLERS
 from web.log_api import LogController
+from web.portal.accounts import AccountPages
+from web.portal.public_log import PublicLogPages
+from web.portal.stewards import StewardPages
+
+HERE = Path(__file__).parent
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+# The OpenAPI viewers load their own scripts; they get a policy of their own.
+DOCS_CSP = "default-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'none'"
+
+
+def add_security_headers(response: Response) -> Response:  # type: ignore[type-arg]
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 @get("/healthz", include_in_schema=False, sync_to_thread=False)
@@ -21,21 +55,37 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     """Build the app; pass `runtime` to share one already built (tests, benchmarks)."""
     if runtime is None:
         runtime = build_runtime(settings or Settings.from_env())
-    own_runtime = runtime
+    built = runtime
+
+    def provide_runtime() -> Runtime:
+        return built
 
     def provide_log() -> ProvenanceLog:
-        return own_runtime.log
+        return built.log
 
     app = Litestar(
-        route_handlers=[LogController, healthz],
-        dependencies={"log": Provide(provide_log, sync_to_thread=False)},
+        route_handlers=[
+            LogController, *API_CONTROLLERS, AccountPages, StewardPages, PublicLogPages, healthz,
+            create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
+        ],
+        dependencies={"log": Provide(provide_log, sync_to_thread=False), "runtime": Provide(provide_runtime, sync_to_thread=False)},
+        middleware=[DefineMiddleware(PrincipalMiddleware, exclude=["^/static", "^/log/", "^/healthz"])],
+        csrf_config=CSRFConfig(
+            secret=load_or_create_app_secret(runtime.settings.secret_file),
+            cookie_secure=runtime.settings.secure_cookies,
+            cookie_samesite="lax",
+            exclude=[f"^{API_PREFIX}/", "^/log/"],
+        ),
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        after_request=add_security_headers,
         openapi_config=OpenAPIConfig(
             title="coop-ledger",
             version="0.1.0",
             description="Ledger, provenance log and governance of a worker-owned human-data cooperative.",
             path="/schema",
         ),
-        on_shutdown=[own_runtime.close],
+        on_shutdown=[built.close],
     )
     app.state.settings = runtime.settings
     app.state.runtime = runtime

@@ -24,7 +24,7 @@ from coop.membership.secrets import new_token, password_matches, token_hash
 from coop.membership.service import MembershipService
 from coop.membership.throttle import MAX_FAILURES, MAX_IP_FAILURES, WINDOW, locked_for
 
-IDLE_TIMEOUT = timedelta(minutes=30)
+IDLE_TIMEOUT = timedelta(minutes=30)  # defaults; COOP_SESSION_IDLE / COOP_SESSION_MAX override
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 SCOPES = ("read", "write")
 _CANNOT_SIGN_IN = {"suspended": "your membership is suspended", "left": "you have left the co-op", "declined": "your application was declined"}
@@ -40,10 +40,19 @@ class TokenRow:
 
 
 class AuthService:
-    def __init__(self, engine: Engine, members: MembershipService, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        engine: Engine,
+        members: MembershipService,
+        clock: Callable[[], datetime] = utcnow,
+        idle_timeout: timedelta = IDLE_TIMEOUT,
+        absolute_timeout: timedelta = ABSOLUTE_TIMEOUT,
+    ):
         self.engine = engine
         self.members = members
         self.clock = clock
+        self.idle_timeout = idle_timeout
+        self.absolute_timeout = absolute_timeout
 
     def check_credentials(self, email: str, password: str, ip: str) -> Principal:
         """Return the account's principal or raise; every attempt is recorded for the throttle."""
@@ -78,10 +87,10 @@ class AuthService:
             row = session.get(WebSession, token_hash(session_id))
             if row is None or row.ended_at is not None:
                 return None
-            if now - row.last_seen_at > IDLE_TIMEOUT or now - row.created_at > ABSOLUTE_TIMEOUT:
+            if now - row.last_seen_at > self.idle_timeout or now - row.created_at > self.absolute_timeout:
                 row.ended_at = now
                 return None
-            if now - row.last_seen_at > timedelta(seconds=30):  # spare a write on every request
+            if now - row.last_seen_at > min(timedelta(seconds=30), self.idle_timeout / 4):  # spare most writes
                 row.last_seen_at = now
             account_id = row.account_id
         principal = self.members.principal(account_id, via="session")

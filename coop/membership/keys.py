@@ -155,6 +155,13 @@ class KeyService:
             keys = session.scalars(select(MemberKey).where(MemberKey.account_id == account_id)).all()
             return sorted((self._info(session, k) for k in keys), key=lambda k: k.valid_from)
 
+    def key(self, key_id_: str) -> KeyInfo:
+        with Session(self.engine) as session:
+            key = session.get(MemberKey, key_id_)
+            if key is None:
+                raise NoSuchRecord(f"no key {key_id_}")
+            return self._info(session, key)
+
     def verify_member_statement(self, statement: SignedStatement, at: datetime | None = None) -> KeyInfo:
         """Verify the signature and that its key was the signer's valid key at time `at`
         (default: now). Returns the key, which names the member."""

@@ -1,0 +1,233 @@
+"""JSON API for membership, keys and tokens: the same services the portal pages call."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, FromPath, JSONBody
+
+from coop.membership.keys import KeyInfo
+from coop.membership.principal import Principal
+from coop.runtime import Runtime
+from provenance.core.signing import SignedStatement, b64, unb64
+from web import auth
+
+Req = Request[Principal | None, Any, Any]
+
+
+class ApplicationIn(msgspec.Struct):
+    name: str
+    email: str
+    password: str
+    skills: str = ""
+    region: str = ""
+
+
+class BuyerIn(msgspec.Struct):
+    organisation: str
+    name: str
+    email: str
+    password: str
+
+
+class TokenRequestIn(msgspec.Struct):
+    email: str
+    password: str
+    label: str = "api"
+    scopes: list[str] = msgspec.field(default_factory=lambda: ["read"])
+
+
+class TokenIn(msgspec.Struct):
+    label: str
+    scopes: list[str]
+
+
+class RolesIn(msgspec.Struct):
+    roles: list[str]
+
+
+class PasswordIn(msgspec.Struct):
+    password: str
+
+
+class StatementIn(msgspec.Struct):
+    kind: str
+    body: dict[str, Any]
+    key: str
+    sig: str
+
+    def signed(self) -> SignedStatement:
+        return SignedStatement(self.kind, self.body, unb64(self.key, "key"), unb64(self.sig, "sig"))
+
+
+class VerifyIn(StatementIn):
+    at: datetime | None = None
+
+
+class SignIn(msgspec.Struct):
+    password: str
+    kind: str
+    body: dict[str, Any]
+
+
+class RevokeIn(msgspec.Struct):
+    reason: str = ""
+
+
+def principal_json(p: Principal) -> dict[str, Any]:
+    return {
+        "account_id": p.account_id, "kind": p.kind, "name": p.display_name, "email": p.email,
+        "status": p.status, "roles": sorted(p.roles), "organisation": p.org_name, "via": p.via, "scopes": sorted(p.scopes),
+    }
+
+
+def key_json(k: KeyInfo) -> dict[str, Any]:
+    return {
+        "key_id": k.key_id, "member": k.account_id, "public_key": k.public_key_b64, "custody": k.custody,
+        "valid_from": k.valid_from.isoformat(), "valid_until": k.valid_until.isoformat() if k.valid_until else None,
+        "ended_by": k.ended_by, "log_index": k.log_index,
+    }
+
+
+def statement_json(s: SignedStatement) -> dict[str, Any]:
+    return {"kind": s.kind, "body": dict(s.body), "key": b64(s.public_key), "sig": b64(s.signature)}
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class AccountsApi(Controller):
+    path = "/api"
+    tags = ["accounts"]
+
+    @post("/applications", summary="Apply to join the co-op", sync_to_thread=True)
+    def apply(self, runtime: NamedDependency[Runtime], data: JSONBody[ApplicationIn]) -> dict[str, Any]:
+        account_id = runtime.members.apply(data.name, data.email, data.password, data.skills, data.region)
+        return {"account_id": account_id, "status": "applicant"}
+
+    @post("/buyers", summary="Register a buyer account for an organisation", sync_to_thread=True)
+    def register_buyer(self, runtime: NamedDependency[Runtime], data: JSONBody[BuyerIn]) -> dict[str, Any]:
+        return {"account_id": runtime.members.register_buyer(data.organisation, data.name, data.email, data.password)}
+
+    @post("/tokens", summary="Exchange email and password for a personal API token (shown once)", sync_to_thread=True)
+    def token(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[TokenRequestIn]) -> dict[str, Any]:
+        principal = runtime.auth.check_credentials(data.email, data.password, client_ip(request))
+        return {"token": runtime.auth.create_token(principal, data.label, data.scopes)}
+
+    @post("/statements/verify", summary="Verify a statement against the member key valid at a time", sync_to_thread=True, status_code=200)
+    def verify(self, runtime: NamedDependency[Runtime], data: JSONBody[VerifyIn]) -> dict[str, Any]:
+        info = runtime.keys.verify_member_statement(data.signed(), at=data.at)
+        return {"valid": True, "member": info.account_id, "key": key_json(info)}
+
+    @get("/keys/{key_id:str}", summary="A member key and its validity (public)", sync_to_thread=True)
+    def key(self, runtime: NamedDependency[Runtime], key_id: FromPath[str]) -> dict[str, Any]:
+        return key_json(runtime.keys.key(key_id))
+
+
+class MeApi(Controller):
+    path = "/api/me"
+    tags = ["me"]
+    guards = [auth.signed_in]
+
+    @get("/", summary="Who am I", sync_to_thread=False)
+    def me(self, request: Req) -> dict[str, Any]:
+        assert request.user is not None
+        return principal_json(request.user)
+
+    @post("/leave", summary="Leave the co-op", guards=[auth.member], sync_to_thread=True, status_code=200)
+    def leave(self, request: Req, runtime: NamedDependency[Runtime]) -> dict[str, Any]:
+        return {"log_index": runtime.members.leave(request.user)}  # type: ignore[arg-type]
+
+    @get("/tokens", summary="My API tokens", sync_to_thread=True)
+    def tokens(self, request: Req, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
+        return [
+            {"id": t.id, "label": t.label, "scopes": t.scopes.split(), "created_at": t.created_at.isoformat(),
+             "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None}
+            for t in runtime.auth.tokens(request.user)  # type: ignore[arg-type]
+        ]
+
+    @post("/tokens", summary="Create an API token (shown once)", sync_to_thread=True)
+    def create_token(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[TokenIn]) -> dict[str, Any]:
+        return {"token": runtime.auth.create_token(request.user, data.label, data.scopes)}  # type: ignore[arg-type]
+
+    @delete("/tokens/{token_id:int}", summary="Revoke an API token", sync_to_thread=True, status_code=204)
+    def revoke_token(self, request: Req, runtime: NamedDependency[Runtime], token_id: FromPath[int]) -> None:
+        runtime.auth.revoke_token(request.user, token_id)  # type: ignore[arg-type]
+
+    @get("/keys", summary="My signing keys", guards=[auth.member], sync_to_thread=True)
+    def keys(self, request: Req, runtime: NamedDependency[Runtime]) -> dict[str, Any]:
+        assert request.user is not None
+        return {
+            "keys": [key_json(k) for k in runtime.keys.keys_of(request.user.account_id)],
+            "registration_statement": {"kind": "member.key-registration", "body": runtime.keys.registration_body(request.user)},
+        }
+
+    @post("/keys", summary="Register a key I hold (statement signed by it)", guards=[auth.member], sync_to_thread=True)
+    def register_key(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[StatementIn]) -> dict[str, Any]:
+        return key_json(runtime.keys.register_own_key(request.user, data.signed()))  # type: ignore[arg-type]
+
+    @post("/keys/custodial", summary="Create a key the co-op keeps sealed under my password", guards=[auth.member], sync_to_thread=True)
+    def custodial_key(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[PasswordIn]) -> dict[str, Any]:
+        return key_json(runtime.keys.create_custodial_key(request.user, data.password))  # type: ignore[arg-type]
+
+    @post("/keys/rotate", summary="Rotate to a key I hold (statement signed by my current key)", guards=[auth.member], sync_to_thread=True)
+    def rotate(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[StatementIn]) -> dict[str, Any]:
+        return key_json(runtime.keys.rotate_own(request.user, data.signed()))  # type: ignore[arg-type]
+
+    @post("/keys/rotate-custodial", summary="Rotate my custodial key", guards=[auth.member], sync_to_thread=True)
+    def rotate_custodial(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[PasswordIn]) -> dict[str, Any]:
+        return key_json(runtime.keys.rotate_custodial(request.user, data.password))  # type: ignore[arg-type]
+
+    @post("/sign", summary="Sign a statement with my custodial key", guards=[auth.member], sync_to_thread=True, status_code=200)
+    def sign(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[SignIn]) -> dict[str, Any]:
+        return statement_json(runtime.keys.sign_as(request.user, data.password, data.kind, data.body))  # type: ignore[arg-type]
+
+
+class KeysApi(Controller):
+    path = "/api/keys"
+    tags = ["keys"]
+    guards = [auth.signed_in]
+
+    @post("/{key_id:str}/revoke", summary="Revoke a key (its owner, or a steward)", sync_to_thread=True, status_code=200)
+    def revoke(self, request: Req, runtime: NamedDependency[Runtime], key_id: FromPath[str], data: JSONBody[RevokeIn]) -> dict[str, Any]:
+        return {"log_index": runtime.keys.revoke(request.user, key_id, data.reason)}  # type: ignore[arg-type]
+
+
+class MembersApi(Controller):
+    path = "/api/members"
+    tags = ["stewards"]
+    guards = [auth.steward]
+
+    @get("/", summary="Member directory", sync_to_thread=True)
+    def directory(self, request: Req, runtime: NamedDependency[Runtime], status: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+        rows = runtime.members.directory(request.user, status)  # type: ignore[arg-type]
+        return [{**r.__dict__, "applied_at": r.applied_at.isoformat(), "admitted_at": r.admitted_at.isoformat() if r.admitted_at else None} for r in rows]
+
+    @post("/{account_id:str}/admit", sync_to_thread=True, status_code=200)
+    def admit(self, request: Req, runtime: NamedDependency[Runtime], account_id: FromPath[str], data: JSONBody[RolesIn]) -> dict[str, Any]:
+        return {"log_index": runtime.members.admit(request.user, account_id, data.roles)}  # type: ignore[arg-type]
+
+    @post("/{account_id:str}/decline", sync_to_thread=True, status_code=200)
+    def decline(self, request: Req, runtime: NamedDependency[Runtime], account_id: FromPath[str]) -> dict[str, Any]:
+        runtime.members.decline(request.user, account_id)  # type: ignore[arg-type]
+        return {"status": "declined"}
+
+    @post("/{account_id:str}/roles", sync_to_thread=True, status_code=200)
+    def roles(self, request: Req, runtime: NamedDependency[Runtime], account_id: FromPath[str], data: JSONBody[RolesIn]) -> dict[str, Any]:
+        return {"log_index": runtime.members.set_roles(request.user, account_id, data.roles)}  # type: ignore[arg-type]
+
+    @post("/{account_id:str}/suspend", sync_to_thread=True, status_code=200)
+    def suspend(self, request: Req, runtime: NamedDependency[Runtime], account_id: FromPath[str]) -> dict[str, Any]:
+        return {"log_index": runtime.members.suspend(request.user, account_id)}  # type: ignore[arg-type]
+
+    @post("/{account_id:str}/reinstate", sync_to_thread=True, status_code=200)
+    def reinstate(self, request: Req, runtime: NamedDependency[Runtime], account_id: FromPath[str]) -> dict[str, Any]:
+        return {"log_index": runtime.members.reinstate(request.user, account_id)}  # type: ignore[arg-type]
+
+
+API_CONTROLLERS = [AccountsApi, MeApi, KeysApi, MembersApi]

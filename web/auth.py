@@ -1,0 +1,77 @@
+"""Who is asking: the principal of a request, and the guards routes declare.
+
+Portal pages authenticate with the session cookie (and are CSRF-protected); `/api` authenticates
+only with personal API tokens (`Authorization: Bearer …`), which a browser never sends on its own,
+so the API needs no CSRF token. Guards are the one place each access rule lives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio.to_thread
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from coop.membership.principal import Principal
+
+SESSION_COOKIE = "coop_session"
+API_PREFIX = "/api"
+
+
+class PrincipalMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        runtime = connection.app.state.runtime
+        authorization = connection.headers.get("authorization", "")
+        if authorization.startswith("Bearer coop_"):
+            principal = await anyio.to_thread.run_sync(runtime.auth.token_principal, authorization[7:])
+            if principal is None:
+                raise NotAuthorizedException(detail="the API token is unknown or revoked")
+            return AuthenticationResult(user=principal, auth="token")
+        session_id = connection.cookies.get(SESSION_COOKIE)
+        if session_id and not connection.scope["path"].startswith(API_PREFIX):
+            principal = await anyio.to_thread.run_sync(runtime.auth.session_principal, session_id)
+            if principal is not None:
+                return AuthenticationResult(user=principal, auth="session")
+            connection.scope.setdefault("state", {})["session_expired"] = True
+        return AuthenticationResult(user=None, auth=None)
+
+
+def current(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    return connection.scope.get("user")  # type: ignore[return-value]
+
+
+def _require(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    principal = current(connection)
+    if principal is None:
+        expired = connection.scope.get("state", {}).get("session_expired")
+        raise NotAuthorizedException(detail="your session has expired; sign in again" if expired else "sign in first")
+    if principal.via == "token" and connection.scope.get("method", "GET") not in ("GET", "HEAD") and "write" not in principal.scopes:
+        raise PermissionDeniedException(detail="this API token is read-only")
+    return principal
+
+
+def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    _require(connection)
+
+
+def member(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if not _require(connection).in_good_standing:
+        raise PermissionDeniedException(detail="only members in good standing may do this")
+
+
+def steward(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if not _require(connection).is_steward:
+        raise PermissionDeniedException(detail="only stewards may do this")
+
+
+def reviewer(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if not _require(connection).has_role("reviewer"):
+        raise PermissionDeniedException(detail="only reviewers may do this")
+
+
+def buyer(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if not _require(connection).is_buyer:
+        raise PermissionDeniedException(detail="only buyer accounts may do this")

@@ -1,0 +1,67 @@
+"""Every refusal is a clear 4xx with a reason: JSON for the API, a page (or an htmx fragment) for
+the portal. Domain errors are mapped here, once."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.response import Redirect, Template
+
+from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed, TooManyAttempts
+from web.auth import API_PREFIX
+
+CSRF_MESSAGE = (
+    "This form was not sent from one of the co-op's own pages (the CSRF check failed), so nothing was changed. "
+    "Reload the page and try again."
+)
+
+
+def _wants_json(request: Request[Any, Any, Any]) -> bool:
+    path = request.url.path
+    return path.startswith(API_PREFIX) or path.startswith("/log/") or path.startswith("/schema")
+
+
+def respond(request: Request[Any, Any, Any], status: int, detail: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    if _wants_json(request):
+        return Response({"status_code": status, "detail": detail}, status_code=status, media_type=MediaType.JSON, headers=headers)
+    if status == 401 and request.method == "GET" and not request.headers.get("hx-request"):
+        return Redirect(f"/login?next={quote(request.url.path)}&reason={quote(detail)}", status_code=303)
+    template = "partials/error.html" if request.headers.get("hx-request") else "error.html"
+    response = Template(template, context={"status": status, "detail": detail, "user": request.scope.get("user")}, status_code=status)
+    if headers:
+        response.headers.update(headers)
+    if request.headers.get("hx-request"):
+        response.headers.update({"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
+    return response
+
+
+def http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    detail = str(exc.detail)
+    if isinstance(exc, PermissionDeniedException) and "CSRF" in detail:
+        detail = CSRF_MESSAGE
+    return respond(request, exc.status_code, detail, dict(exc.headers or {}))
+
+
+def domain_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, TooManyAttempts):
+        return respond(request, 429, str(exc), {"Retry-After": str(exc.retry_after_seconds)})
+    status = {MembershipError: 400, NotAllowed: 403, NoSuchRecord: 404, Conflict: 409}
+    for kind, code in status.items():
+        if isinstance(exc, kind):
+            return respond(request, code, str(exc))
+    return respond(request, 400, str(exc))
+
+
+HANDLERS = {
+    HTTPException: http_exception,
+    NotAuthorizedException: http_exception,
+    MembershipError: domain_exception,
+    NotAllowed: domain_exception,
+    NoSuchRecord: domain_exception,
+    Conflict: domain_exception,
+    TooManyAttempts: domain_exception,
+    ValueError: domain_exception,
+}

@@ -6,7 +6,9 @@ import hmac
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
 from litestar.exceptions import ClientException, NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -56,6 +58,16 @@ class ConsistencyProofOut(msgspec.Struct, rename={"first": "from", "second": "to
     first: int
     second: int
     hashes: list[str]
+
+
+def require_append_token(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Appends come from the co-op's own services, which hold COOP_APPEND_TOKEN; nobody else."""
+    expected = connection.app.state.settings.append_token
+    if not expected:
+        raise PermissionDeniedException(detail="appending over HTTP is disabled (COOP_APPEND_TOKEN is not set)")
+    given = connection.headers.get("authorization", "")
+    if not given.startswith("Bearer ") or not hmac.compare_digest(given[7:].encode(), expected.encode()):
+        raise NotAuthorizedException(detail="a valid bearer token is required to append")
 
 
 def text(content: str) -> Response[str]:
@@ -128,9 +140,8 @@ class LogController(Controller):
         headers = {"Cache-Control": "public, max-age=31536000, immutable"}
         return Response(content, media_type="application/octet-stream", headers=headers)
 
-    @post("/entries", summary="Append signed statements (service token required)", sync_to_thread=True, status_code=201)
-    def append(self, request: Request[Any, Any, Any], log: NamedDependency[ProvenanceLog], data: JSONBody[AppendIn]) -> AppendOut:
-        _require_append_token(request)
+    @post("/entries", summary="Append signed statements (service token required)", guards=[require_append_token], sync_to_thread=True, status_code=201)
+    def append(self, log: NamedDependency[ProvenanceLog], data: JSONBody[AppendIn]) -> AppendOut:
         if not 1 <= len(data.statements) <= MAX_APPEND_BATCH:
             raise ClientException(detail=f"send between 1 and {MAX_APPEND_BATCH} statements")
         try:
@@ -141,12 +152,3 @@ class LogController(Controller):
         except (InvalidStatement, NotCanonicalizable) as error:
             raise ClientException(detail=str(error)) from error
         return AppendOut(indices, indices[-1] + 1)
-
-
-def _require_append_token(request: Request[Any, Any, Any]) -> None:
-    expected = request.app.state.settings.append_token
-    if not expected:
-        raise PermissionDeniedException(detail="appending over HTTP is disabled (COOP_APPEND_TOKEN is not set)")
-    given = request.headers.get("authorization", "")
-    if not given.startswith("Bearer ") or not hmac.compare_digest(given[7:].encode(), expected.encode()):
-        raise NotAuthorizedException(detail="a valid bearer token is required to append")

@@ -1,0 +1,167 @@
+"""Who may call what: every route of the app, walked with every role.
+
+The table below is the access policy in one place. A route missing from it fails the test, so a new
+route cannot ship without a decision. "Allowed" means the guard let the request through (whatever the
+service then answered); "denied" means 401/403 (or 404 for someone else's object, or the sign-in
+redirect for an anonymous page view).
+"""
+
+import pytest
+from litestar.testing import TestClient
+
+from web.app import create_app
+
+ANON, APPLICANT, MEMBER, REVIEWER, STEWARD, BUYER = "anonymous", "applicant", "member", "reviewer", "steward", "buyer"
+EVERYONE = {ANON, APPLICANT, MEMBER, REVIEWER, STEWARD, BUYER}
+SIGNED_IN = EVERYONE - {ANON}
+MEMBERS = {MEMBER, REVIEWER, STEWARD}
+NOBODY: set[str] = set()
+
+# (method, path, allowed roles). {key} is the member's key, {token} the member's API token id,
+# {applicant} the applicant's account id. The "member" role is the owner of {key} and {token}.
+TABLE = [
+    ("GET", "/", EVERYONE),
+    ("GET", "/healthz", EVERYONE),
+    ("GET", "/static/htmx.min.js", EVERYONE),
+    ("GET", "/apply", EVERYONE),
+    ("POST", "/apply", EVERYONE),
+    ("GET", "/buyers/register", EVERYONE),
+    ("POST", "/buyers/register", EVERYONE),
+    ("GET", "/login", EVERYONE),
+    ("POST", "/login", EVERYONE),
+    ("POST", "/logout", EVERYONE),
+    ("GET", "/public-log", EVERYONE),
+    ("GET", "/public-log/entry?index=0", EVERYONE),
+    ("GET", "/me", SIGNED_IN),
+    ("POST", "/me/tokens", SIGNED_IN),
+    ("POST", "/me/tokens/{token}/revoke", {MEMBER}),
+    ("POST", "/me/keys/custodial", MEMBERS),
+    ("POST", "/me/keys/own", MEMBERS),
+    ("POST", "/me/keys/rotate-custodial", MEMBERS),
+    ("POST", "/me/keys/{key}/revoke", {MEMBER, STEWARD}),
+    ("POST", "/me/leave", MEMBERS),
+    ("GET", "/members", {STEWARD}),
+    ("GET", "/members/table", {STEWARD}),
+    ("POST", "/members/{applicant}/admit", {STEWARD}),
+    ("POST", "/members/{applicant}/decline", {STEWARD}),
+    ("POST", "/members/{applicant}/roles", {STEWARD}),
+    ("POST", "/members/{applicant}/suspend", {STEWARD}),
+    ("POST", "/members/{applicant}/reinstate", {STEWARD}),
+    ("GET", "/log/checkpoint", EVERYONE),
+    ("GET", "/log/key", EVERYONE),
+    ("GET", "/log/entries/0", EVERYONE),
+    ("GET", "/log/proof/inclusion?index=0&size=1", EVERYONE),
+    ("GET", "/log/proof/consistency?from=1&to=1", EVERYONE),
+    ("GET", "/log/tile/0/000.p/1", EVERYONE),
+    ("POST", "/log/entries", NOBODY),  # needs the service append token, which no role has
+    ("POST", "/api/applications", EVERYONE),
+    ("POST", "/api/buyers", EVERYONE),
+    ("POST", "/api/tokens", EVERYONE),
+    ("POST", "/api/statements/verify", EVERYONE),
+    ("GET", "/api/keys/{key}", EVERYONE),
+    ("GET", "/api/me", SIGNED_IN),
+    ("GET", "/api/me/tokens", SIGNED_IN),
+    ("POST", "/api/me/tokens", SIGNED_IN),
+    ("DELETE", "/api/me/tokens/{token}", {MEMBER}),
+    ("POST", "/api/me/leave", MEMBERS),
+    ("GET", "/api/me/keys", MEMBERS),
+    ("POST", "/api/me/keys", MEMBERS),
+    ("POST", "/api/me/keys/custodial", MEMBERS),
+    ("POST", "/api/me/keys/rotate", MEMBERS),
+    ("POST", "/api/me/keys/rotate-custodial", MEMBERS),
+    ("POST", "/api/me/sign", MEMBERS),
+    ("POST", "/api/keys/{key}/revoke", {MEMBER, STEWARD}),
+    ("GET", "/api/members", {STEWARD}),
+    ("POST", "/api/members/{applicant}/admit", {STEWARD}),
+    ("POST", "/api/members/{applicant}/decline", {STEWARD}),
+    ("POST", "/api/members/{applicant}/roles", {STEWARD}),
+    ("POST", "/api/members/{applicant}/suspend", {STEWARD}),
+    ("POST", "/api/members/{applicant}/reinstate", {STEWARD}),
+]
+UNLISTED_PREFIXES = ("/schema",)  # OpenAPI documents, public by design
+
+
+def _template(path: str) -> str:
+    return path.split("?")[0]
+
+
+def test_every_route_is_in_the_access_table(runtime):
+    app = create_app(runtime=runtime)
+    listed = {(method, _template(path)) for method, path, _ in TABLE}
+    placeholders = {"{key}": "{key_id:str}", "{token}": "{token_id:int}", "{applicant}": "{account_id:str}"}
+    normalised = set()
+    for method, path in listed:
+        for short, full in placeholders.items():
+            path = path.replace(short, full)
+        normalised.add((method, path.rstrip("/") or "/"))
+    missing = []
+    for route in app.routes:
+        if route.path.startswith(UNLISTED_PREFIXES) or route.path.startswith("/static"):
+            continue
+        for method in route.methods - {"HEAD", "OPTIONS"}:
+            path = route.path.rstrip("/") or "/"
+            if path == "/log/entries/{index:str}":
+                path = "/log/entries/0"
+            if path == "/log/tile/{path:path}":
+                path = "/log/tile/0/000.p/1"
+            if (method, path) not in normalised:
+                missing.append(f"{method} {route.path}")
+    assert missing == [], "routes without an access decision"
+
+
+@pytest.fixture
+def actors(runtime, steward, admit):
+    bo = admit("bo")
+    reviewer = admit("rv", roles=("member", "reviewer"))
+    applicant_id = runtime.members.apply("Ap Plicant", "ap@coop.test", "ap-password-1")
+    other_applicant = runtime.members.apply("Target", "target@coop.test", "target-password")
+    buyer_id = runtime.members.register_buyer("Acme", "Buyer", "buyer@acme.test", "buyer-password")
+    key = runtime.keys.create_custodial_key(bo, "bo-password")
+    principals = {
+        MEMBER: bo, REVIEWER: reviewer, STEWARD: steward,
+        APPLICANT: runtime.members.principal(applicant_id), BUYER: runtime.members.principal(buyer_id),
+    }
+    sessions = {role: runtime.auth.start_session(p) for role, p in principals.items()}
+    tokens = {role: runtime.auth.create_token(p, "table", ["read", "write"]) for role, p in principals.items()}
+    member_token_id = runtime.auth.tokens(bo)[0].id
+    ids = {"{key}": key.key_id, "{token}": str(member_token_id), "{applicant}": other_applicant}
+    return sessions, tokens, ids
+
+
+# What a refusal by a guard or an object check says (as opposed to, say, wrong credentials on /login).
+DENIALS = (
+    "sign in first", "session has expired", "only members", "only stewards", "only buyer", "read-only",
+    "you have no token", "only the key", "valid bearer token", "appending over HTTP is disabled",
+)
+
+
+def _denied(response, role, is_api):
+    if response.status_code == 303:
+        return response.headers.get("location", "").startswith("/login?next=")
+    return response.status_code in (401, 403, 404) and any(phrase in response.text for phrase in DENIALS)
+
+
+@pytest.mark.parametrize("method,path,allowed", TABLE, ids=[f"{m} {p}" for m, p, _ in TABLE])
+def test_access_follows_the_table(runtime, actors, method, path, allowed):
+    sessions, tokens, ids = actors
+    for short, real in ids.items():
+        path = path.replace(short, real)
+    is_api = path.startswith("/api/")
+    app = create_app(runtime=runtime)
+    outcomes = {}
+    # Denied roles first: an allowed call may change state (e.g. admit) for the roles after it.
+    with TestClient(app=app) as client:
+        client.get("/login")
+        csrf = client.cookies.get("csrftoken")
+        for role in sorted(EVERYONE, key=lambda r: r in allowed):
+            client.cookies.clear()
+            client.cookies.set("csrftoken", csrf)
+            headers = {"x-csrftoken": csrf}
+            if role != ANON:
+                if is_api:
+                    headers["Authorization"] = f"Bearer {tokens[role]}"
+                else:
+                    client.cookies.set("coop_session", sessions[role])
+            response = client.request(method, path, headers=headers, follow_redirects=False, json={} if is_api and method != "GET" else None)
+            outcomes[role] = not _denied(response, role, is_api)
+    assert {role for role, ok in outcomes.items() if ok} == allowed, outcomes

@@ -36,8 +36,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-# The OpenAPI viewers load their own scripts; they get a policy of their own.
-DOCS_CSP = "default-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'none'"
 
 
 def add_security_headers(response: Response) -> Response:  # type: ignore[type-arg]

@@ -21,6 +21,15 @@ def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
     engine.dispose()
     key, created = load_or_create_signing_key(settings.key_file)
     load_or_create_app_secret(settings.secret_file)
+    from coop.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        seeded = runtime.policies.seed_defaults()
+    finally:
+        runtime.close()
+    if seeded:
+        print(f"seeded version 1 of {len(seeded)} policies: {', '.join(p.name for p in seeded)}")
     print(f"database ready: {settings.database_url}")
     print(f"{'created' if created else 'using'} co-op log key {settings.key_file} (mode 0600)")
     print(f"verifier key: {NoteSigner(settings.log_origin, key).verifier.encode()}")

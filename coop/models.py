@@ -2,6 +2,8 @@
 
 from coop.db import Base
 import coop.membership.models  # noqa: F401
+import coop.work.models  # noqa: F401
+import governance.models  # noqa: F401
 import provenance.models  # noqa: F401
 
 metadata = Base.metadata

@@ -14,6 +14,10 @@ from coop.membership.auth import AuthService
 from coop.membership.keys import KeyService
 from coop.membership.service import MembershipService
 from coop.settings import Settings
+from coop.work.contributions import ContributionService
+from coop.work.reviews import ReviewService
+from coop.work.tasks import TaskService
+from governance.policies import PolicyService
 from provenance.core.note import NoteSigner
 from provenance.service import ProvenanceLog
 
@@ -27,6 +31,10 @@ class Runtime:
     members: MembershipService = field(init=False)
     keys: KeyService = field(init=False)
     auth: AuthService = field(init=False)
+    policies: PolicyService = field(init=False)
+    tasks: TaskService = field(init=False)
+    contributions: ContributionService = field(init=False)
+    reviews: ReviewService = field(init=False)
 
     def __post_init__(self) -> None:
         self.members = MembershipService(self.engine, self.log, self.clock)
@@ -36,6 +44,10 @@ class Runtime:
             idle_timeout=timedelta(seconds=self.settings.session_idle_seconds),
             absolute_timeout=timedelta(seconds=self.settings.session_max_seconds),
         )
+        self.policies = PolicyService(self.engine, self.log, self.clock)
+        self.tasks = TaskService(self.engine, self.log, self.policies, self.clock)
+        self.contributions = ContributionService(self.engine, self.log, self.keys, self.settings.max_content_bytes, self.clock)
+        self.reviews = ReviewService(self.engine, self.log, self.policies, self.tasks, self.clock)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -11,6 +11,7 @@
 | COOP_SECRET_FILE      | <data dir>/app-secret                | CSRF secret (created by `coop init`, 0600) |
 | COOP_SESSION_IDLE     | 1800                                 | seconds a session may sit unused          |
 | COOP_SESSION_MAX      | 43200                                | seconds a session may last at all         |
+| COOP_MAX_CONTENT      | 5242880                              | largest contribution content, in bytes    |
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Settings:
     secret_file: Path
     session_idle_seconds: int = 1800
     session_max_seconds: int = 43200
+    max_content_bytes: int = 5 * 1024 * 1024
 
     @property
     def secure_cookies(self) -> bool:
@@ -47,7 +49,7 @@ class Settings:
         if not origin or any(c.isspace() for c in origin) or "+" in origin:
             raise ValueError(f"COOP_LOG_ORIGIN {origin!r} must be non-empty, without spaces or '+'")
         numbers = {}
-        for name, default in (("COOP_PORT", "8000"), ("COOP_SESSION_IDLE", "1800"), ("COOP_SESSION_MAX", "43200")):
+        for name, default in (("COOP_PORT", "8000"), ("COOP_SESSION_IDLE", "1800"), ("COOP_SESSION_MAX", "43200"), ("COOP_MAX_CONTENT", "5242880")):
             text = env.get(name, default)
             if not text.isdigit() or int(text) == 0:
                 raise ValueError(f"{name} {text!r} must be a positive whole number")
@@ -66,4 +68,5 @@ class Settings:
             secret_file=Path(env.get("COOP_SECRET_FILE", str(data_dir / "app-secret"))),
             session_idle_seconds=numbers["COOP_SESSION_IDLE"],
             session_max_seconds=numbers["COOP_SESSION_MAX"],
+            max_content_bytes=numbers["COOP_MAX_CONTENT"],
         )

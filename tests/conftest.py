@@ -172,3 +172,25 @@ def client(runtime):
 
     with TestClient(app=create_app(runtime=runtime)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def work(runtime, steward, admit):
+    """A seeded co-op with an open expert-answer task, an author (custodial key) and three reviewers."""
+    from types import SimpleNamespace
+
+    from coop.work.tasks import TaskSpec
+
+    runtime.policies.seed_defaults()
+    task = runtime.tasks.open(steward, TaskSpec(
+        project="Clinical QA", title="Answer a clinical question", instructions="Answer as a clinician would.",
+        kind="expert-answer", unit="answer", minutes_per_unit=20, pay_per_unit=900, currency="EUR",
+        intended_uses=["model-training"],
+    ))
+    author = admit("amara")
+    runtime.keys.create_custodial_key(author, "amara-password")
+    reviewers = [admit(name, roles=("member", "reviewer")) for name in ("rev1", "rev2", "rev3")]
+    return SimpleNamespace(task=task, author=author, reviewers=reviewers, steward=steward)
+
+
+TERMS = {"permitted_uses": ["model-training", "research"], "excluded_sectors": ["military"], "expires": None}

@@ -155,6 +155,10 @@ class KeyService:
             keys = session.scalars(select(MemberKey).where(MemberKey.account_id == account_id)).all()
             return sorted((self._info(session, k) for k in keys), key=lambda k: k.valid_from)
 
+    def active_key(self, account_id: str) -> KeyInfo:
+        with Session(self.engine) as session:
+            return self._info(session, self._active_key(session, account_id))
+
     def key(self, key_id_: str) -> KeyInfo:
         with Session(self.engine) as session:
             key = session.get(MemberKey, key_id_)

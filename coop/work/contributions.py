@@ -1,0 +1,310 @@
+"""Contributions: drafted, signed by their author, and never edited once submitted.
+
+The author's statement {task, content_sha256, author key id, terms, minutes, units, time, revises}
+is canonical JSON signed with their key: opened from custody with their password, or signed on their
+own machine. Content is stored by its SHA-256 and never enters the log. The same signed statement
+submitted twice yields the same contribution (retries are harmless).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable, Mapping
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from coop.db import utcnow, write_session
+from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.keys import KeyService
+from coop.membership.principal import Principal
+from coop.work import rules
+from coop.work.models import Acceptance, ContentBlob, Contribution, ConsentRevocation, Review, Task
+from provenance.core.canonical import canonical_json
+from provenance.core.signing import SignedStatement, key_id
+from provenance.service import InclusionReceipt, ProvenanceLog
+
+STATEMENT_KIND = "contribution"
+REVOCATION_KIND = "consent.revocation"
+MEDIA_TYPES = ("text/plain", "application/json", "text/markdown", "text/csv", "application/pdf", "image/png", "image/jpeg")
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class ContributionView:
+    id: str
+    task_id: str
+    task_title: str
+    author_id: str
+    round: int
+    revises_id: str | None
+    status: str
+    content_sha256: str | None
+    media_type: str | None
+    units: int
+    minutes: int
+    terms: dict[str, Any]
+    created_at: datetime
+    submitted_at: datetime | None
+    statement: dict[str, Any] | None
+    signer_key_id: str | None
+    acceptance_index: int | None
+    revoked: bool
+    reviews: list[dict[str, Any]]
+
+
+class ContributionService:
+    def __init__(self, engine: Engine, log: ProvenanceLog, keys: KeyService, max_content_bytes: int, clock: Callable[[], datetime] = utcnow):
+        self.engine = engine
+        self.log = log
+        self.keys = keys
+        self.max_content_bytes = max_content_bytes
+        self.clock = clock
+
+    # -- drafts ----------------------------------------------------------------------------
+
+    def draft(self, author: Principal, task_id: str, content: bytes, media_type: str, minutes: int, terms: Mapping[str, Any], units: int = 1) -> ContributionView:
+        _require_member(author)
+        clean_terms = _terms(terms)
+        _check_numbers(minutes, units)
+        with write_session(self.engine) as session, session.begin():
+            task = _open_task(session, task_id)
+            digest = self._store(session, content, media_type)
+            row = Contribution(
+                id=uuid.uuid4().hex, task_id=task.id, author_id=author.account_id, revises_id=None, round=1, content_sha256=digest,
+                units=units, minutes=minutes, terms=canonical_json(clean_terms).decode(), status="draft", created_at=self.clock(),
+            )
+            session.add(row)
+            session.flush()
+            return _view(session, row)
+
+    def edit_draft(self, author: Principal, contribution_id: str, content: bytes | None, media_type: str, minutes: int, terms: Mapping[str, Any], units: int = 1) -> ContributionView:
+        clean_terms = _terms(terms)
+        _check_numbers(minutes, units)
+        with write_session(self.engine) as session, session.begin():
+            row = _own(session, author, contribution_id)
+            if row.status != "draft":
+                raise Conflict("a submitted contribution is never edited; revise it instead")
+            if content is not None:
+                row.content_sha256 = self._store(session, content, media_type)
+            row.minutes, row.units, row.terms = minutes, units, canonical_json(clean_terms).decode()
+            return _view(session, row)
+
+    def revise(self, author: Principal, contribution_id: str) -> ContributionView:
+        """A new draft that revises a contribution whose review asked for a revision."""
+        with write_session(self.engine) as session, session.begin():
+            old = _own(session, author, contribution_id)
+            if old.status != "revision-requested":
+                raise Conflict(f"only work with a requested revision can be revised (this one is {old.status})")
+            existing = session.scalar(select(Contribution).where(Contribution.revises_id == old.id))
+            if existing is not None:
+                return _view(session, existing)
+            _open_task(session, old.task_id)
+            row = Contribution(
+                id=uuid.uuid4().hex, task_id=old.task_id, author_id=old.author_id, revises_id=old.id, round=old.round + 1,
+                content_sha256=old.content_sha256, units=old.units, minutes=old.minutes, terms=old.terms, status="draft", created_at=self.clock(),
+            )
+            session.add(row)
+            session.flush()
+            return _view(session, row)
+
+    # -- submission ------------------------------------------------------------------------
+
+    def statement_body(self, author: Principal, contribution_id: str, signer_public_key: bytes) -> dict[str, Any]:
+        """The exact body the author signs for this draft (time: now)."""
+        with Session(self.engine) as session:
+            row = _own(session, author, contribution_id)
+            return _statement_body(session, row, key_id(signer_public_key), self.clock())
+
+    def submit_with_password(self, author: Principal, contribution_id: str, password: str) -> ContributionView:
+        key = self.keys.active_key(author.account_id)
+        body = self.statement_body(author, contribution_id, key.public_key)
+        return self.submit_signed(author, contribution_id, self.keys.sign_as(author, password, STATEMENT_KIND, body))
+
+    def submit_signed(self, author: Principal, contribution_id: str, statement: SignedStatement) -> ContributionView:
+        _require_member(author)
+        if statement.kind != STATEMENT_KIND:
+            raise MembershipError(f"a contribution statement has kind '{STATEMENT_KIND}'")
+        key = self.keys.verify_member_statement(statement)
+        if key.account_id != author.account_id:
+            raise NotAllowed("the statement is signed by someone else's key")
+        canonical = canonical_json(dict(statement.body))
+        digest = hashlib.sha256(canonical).hexdigest()
+        with write_session(self.engine) as session, session.begin():
+            already = session.scalar(select(Contribution).where(Contribution.statement_sha256 == digest))
+            if already is not None:
+                return _view(session, already)  # the same signed statement again: idempotent
+            row = _own(session, author, contribution_id)
+            if row.status != "draft":
+                raise Conflict(f"this contribution was already submitted ({row.status}); nothing changed")
+            task = _open_task(session, row.task_id)
+            expected = _statement_body(session, row, key.key_id, self.clock())
+            claimed_time = _parse_time(statement.body.get("time"))
+            if {k: v for k, v in statement.body.items() if k != "time"} != {k: v for k, v in expected.items() if k != "time"}:
+                raise MembershipError("the signed statement does not match the draft (task, content, terms, minutes, units, author key)")
+            if abs(claimed_time - self.clock()) > CLOCK_SKEW:
+                raise MembershipError("the statement's time is more than 10 minutes from the co-op's clock; sign it again")
+            missing = rules.terms_cover(json.loads(row.terms), json.loads(task.intended_uses))
+            if missing:
+                raise MembershipError(f"this task's work is meant for {', '.join(missing)}, which your consent terms do not permit")
+            row.statement, row.statement_sha256 = canonical.decode(), digest
+            row.public_key, row.signature = statement.public_key, statement.signature
+            row.submitted_at, row.status = self.clock(), "submitted"
+            return _view(session, row)
+
+    # -- after acceptance ------------------------------------------------------------------
+
+    def receipt(self, viewer: Principal, contribution_id: str) -> InclusionReceipt:
+        with Session(self.engine) as session:
+            row = _own(session, viewer, contribution_id, allow_steward=True)
+            acceptance = session.get(Acceptance, row.id)
+            if acceptance is None:
+                raise Conflict(f"contribution is {row.status}: a receipt exists once it is accepted")
+            index = acceptance.log_index
+        return self.log.receipt(index)
+
+    def revocation_body(self, author: Principal, contribution_id: str) -> dict[str, Any]:
+        with Session(self.engine) as session:
+            row = _own(session, author, contribution_id)
+            acceptance = session.get(Acceptance, row.id)
+            if acceptance is None:
+                raise Conflict("only accepted contributions carry consent that can be revoked")
+            return {"contribution_entry": acceptance.log_index, "content_sha256": row.content_sha256, "revokes": "all future licenses"}
+
+    def revoke_consent_with_password(self, author: Principal, contribution_id: str, password: str) -> int:
+        body = self.revocation_body(author, contribution_id)
+        return self.revoke_consent(author, contribution_id, self.keys.sign_as(author, password, REVOCATION_KIND, body))
+
+    def revoke_consent(self, author: Principal, contribution_id: str, statement: SignedStatement) -> int:
+        """The author's signed revocation, logged: it binds licenses after it, not before."""
+        key = self.keys.verify_member_statement(statement)
+        if key.account_id != author.account_id or statement.kind != REVOCATION_KIND:
+            raise NotAllowed(f"a revocation is a '{REVOCATION_KIND}' statement signed by the author")
+        if dict(statement.body) != self.revocation_body(author, contribution_id):
+            raise MembershipError("the revocation statement does not name this contribution")
+        with write_session(self.engine) as session, session.begin():
+            existing = session.get(ConsentRevocation, contribution_id)
+            if existing is not None:
+                return existing.log_index
+            index = self.log.append_in_transaction(session.connection(), [statement])[0]
+            session.add(ConsentRevocation(contribution_id=contribution_id, log_index=index, revoked_at=self.clock()))
+            return index
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, viewer: Principal, contribution_id: str) -> ContributionView:
+        with Session(self.engine) as session:
+            return _view(session, _own(session, viewer, contribution_id, allow_steward=True), with_feedback=True)
+
+    def mine(self, author: Principal) -> list[ContributionView]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(Contribution).where(Contribution.author_id == author.account_id).order_by(Contribution.created_at.desc()))
+            return [_view(session, row, with_feedback=True) for row in rows]
+
+    def content(self, viewer: Principal, contribution_id: str) -> tuple[bytes, str]:
+        """Content is for its author, stewards and assigned reviewers only."""
+        from coop.work.models import ReviewAssignment
+
+        with Session(self.engine) as session:
+            row = session.get(Contribution, contribution_id)
+            if row is None or row.content_sha256 is None:
+                raise NoSuchRecord(f"no contribution {contribution_id}")
+            assigned = session.get(ReviewAssignment, (contribution_id, viewer.account_id)) is not None
+            if row.author_id != viewer.account_id and not viewer.is_steward and not assigned:
+                raise NoSuchRecord(f"no contribution {contribution_id}")
+            blob = session.get(ContentBlob, row.content_sha256)
+            assert blob is not None
+            return blob.data, blob.media_type
+
+    def _store(self, session: Session, content: bytes, media_type: str) -> str:
+        if not content:
+            raise MembershipError("the contribution has no content")
+        if len(content) > self.max_content_bytes:
+            raise MembershipError(f"content is {len(content)} bytes; the limit is {self.max_content_bytes}")
+        if media_type not in MEDIA_TYPES:
+            raise MembershipError(f"media type must be one of {', '.join(MEDIA_TYPES)}")
+        if media_type == "application/json":
+            try:
+                json.loads(content)
+            except ValueError as error:
+                raise MembershipError(f"the content is not valid JSON: {error}") from error
+        digest = hashlib.sha256(content).hexdigest()
+        if session.get(ContentBlob, digest) is None:
+            session.add(ContentBlob(sha256=digest, media_type=media_type, size=len(content), data=content))
+            session.flush()
+        return digest
+
+
+def _statement_body(session: Session, row: Contribution, signer_key_id: str, now: datetime) -> dict[str, Any]:
+    revises = session.get(Contribution, row.revises_id) if row.revises_id else None
+    return {
+        "task": row.task_id, "content_sha256": row.content_sha256, "author": signer_key_id, "terms": json.loads(row.terms),
+        "minutes": row.minutes, "units": row.units, "time": now.replace(microsecond=0).isoformat(),
+        "revises": revises.statement_sha256 if revises else None,
+    }
+
+
+def _view(session: Session, row: Contribution, with_feedback: bool = False) -> ContributionView:
+    task = session.get(Task, row.task_id)
+    blob = session.get(ContentBlob, row.content_sha256) if row.content_sha256 else None
+    acceptance = session.get(Acceptance, row.id)
+    reviews = []
+    if with_feedback:
+        for review in session.scalars(select(Review).where(Review.contribution_id == row.id).order_by(Review.id)):
+            reviews.append({"scores": json.loads(review.scores), "feedback": review.feedback, "at": review.created_at.isoformat()})
+    return ContributionView(
+        row.id, row.task_id, task.title if task else "", row.author_id, row.round, row.revises_id, row.status, row.content_sha256,
+        blob.media_type if blob else None, row.units, row.minutes, json.loads(row.terms), row.created_at, row.submitted_at,
+        json.loads(row.statement) if row.statement else None, key_id(row.public_key) if row.public_key else None,
+        acceptance.log_index if acceptance else None, session.get(ConsentRevocation, row.id) is not None, reviews,
+    )
+
+
+def _own(session: Session, viewer: Principal, contribution_id: str, allow_steward: bool = False) -> Contribution:
+    row = session.get(Contribution, contribution_id)
+    if row is None or (row.author_id != viewer.account_id and not (allow_steward and viewer.is_steward)):
+        raise NoSuchRecord(f"you have no contribution {contribution_id}")
+    return row
+
+
+def _open_task(session: Session, task_id: str) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NoSuchRecord(f"no task {task_id}")
+    if task.status != "open":
+        raise Conflict(f"task '{task.title}' is {task.status} and takes no submissions" + (f": {task.flag_reason}" if task.flag_reason else ""))
+    return task
+
+
+def _terms(terms: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return rules.check_terms(terms)
+    except rules.RuleViolation as error:
+        raise MembershipError(str(error)) from error
+
+
+def _check_numbers(minutes: int, units: int) -> None:
+    if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
+        raise MembershipError("minutes must be a whole number from 1 to 1440")
+    if not isinstance(units, int) or not 1 <= units <= 1000:
+        raise MembershipError("units must be a whole number from 1 to 1000")
+
+
+def _parse_time(value: Any) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError as error:
+        raise MembershipError("the statement's time is not an ISO 8601 timestamp") from error
+    if parsed.tzinfo is None:
+        raise MembershipError("the statement's time must carry a timezone")
+    return parsed
+
+
+def _require_member(principal: Principal) -> None:
+    if not principal.in_good_standing:
+        raise NotAllowed("only members in good standing contribute")
+

@@ -1,0 +1,119 @@
+"""Tables of the work. Submitted contributions, reviews, acceptances and revocations are
+insert-only facts; a draft is the one thing a member may still edit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coop.db import Base, UtcDateTime
+
+
+class Task(Base):
+    __tablename__ = "task"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    project: Mapped[str] = mapped_column(String(200))
+    buyer_org_id: Mapped[str | None] = mapped_column(ForeignKey("buyer_org.id"), nullable=True)
+    title: Mapped[str] = mapped_column(String(200))
+    instructions: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(30))
+    rubric_version: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(50))
+    minutes_per_unit: Mapped[int] = mapped_column(Integer)
+    pay_per_unit: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reviews_required: Mapped[int] = mapped_column(Integer)
+    intended_uses: Mapped[str] = mapped_column(Text)  # JSON list
+    pay_floor_version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))  # open | flagged | closed
+    flag_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[str] = mapped_column(ForeignKey("account.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    log_index: Mapped[int] = mapped_column(BigInteger)
+
+
+class ContentBlob(Base):
+    """Submitted content, addressed by its SHA-256. Private to the co-op: never in the log."""
+
+    __tablename__ = "content_blob"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Contribution(Base):
+    __tablename__ = "contribution"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("task.id"), index=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("account.id"), index=True)
+    revises_id: Mapped[str | None] = mapped_column(ForeignKey("contribution.id"), nullable=True)
+    round: Mapped[int] = mapped_column(Integer)
+    content_sha256: Mapped[str | None] = mapped_column(ForeignKey("content_blob.sha256"), nullable=True)
+    units: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[int] = mapped_column(Integer)
+    terms: Mapped[str] = mapped_column(Text)  # canonical JSON
+    status: Mapped[str] = mapped_column(String(20), index=True)  # draft | submitted | revision-requested | accepted | rejected
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Set once, at submission:
+    statement: Mapped[str | None] = mapped_column(Text, nullable=True)  # canonical JSON body the author signed
+    statement_sha256: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary(64), nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class ReviewAssignment(Base):
+    __tablename__ = "review_assignment"
+
+    contribution_id: Mapped[str] = mapped_column(ForeignKey("contribution.id"), primary_key=True)
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("account.id"), primary_key=True, index=True)
+    assigned_by: Mapped[str] = mapped_column(String(32))
+    assigned_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ConflictDeclaration(Base):
+    """A reviewer declares they must not review someone's work (family, employer, friend…)."""
+
+    __tablename__ = "conflict_declaration"
+
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    author_id: Mapped[str] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    declared_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Review(Base):
+    __tablename__ = "review"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    contribution_id: Mapped[str] = mapped_column(ForeignKey("contribution.id"), index=True)
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("account.id"), index=True)
+    scores: Mapped[str] = mapped_column(Text)  # canonical JSON {criterion: score}
+    feedback: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Acceptance(Base):
+    __tablename__ = "acceptance"
+
+    contribution_id: Mapped[str] = mapped_column(ForeignKey("contribution.id"), primary_key=True)
+    log_index: Mapped[int] = mapped_column(BigInteger, unique=True)
+    review_digest: Mapped[str] = mapped_column(String(64))
+    rubric_version: Mapped[int] = mapped_column(Integer)
+    pay_floor_version: Mapped[int] = mapped_column(Integer)
+    pay_per_unit: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    accepted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ConsentRevocation(Base):
+    __tablename__ = "consent_revocation"
+
+    contribution_id: Mapped[str] = mapped_column(ForeignKey("contribution.id"), primary_key=True)
+    log_index: Mapped[int] = mapped_column(BigInteger, unique=True)
+    revoked_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,191 @@
+"""Peer review against the rubric in force for the task, and acceptance into the log.
+
+Reviewers claim (or stewards assign) submitted work they did not write and have declared no
+conflict with. After each review the rubric's acceptance rule (coop.work.rules.decide) says what
+happens; on acceptance the co-op countersigns {author statement, review digest, rubric version,
+pay-floor version} into the provenance log, and the author gets a receipt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from coop.db import utcnow, write_session
+from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.principal import Principal
+from coop.work import rules
+from coop.work.models import Acceptance, ConflictDeclaration, Contribution, Review, ReviewAssignment, Task
+from coop.work.tasks import TaskService
+from governance.policies import PolicyService
+from provenance.core.canonical import canonical_json
+from provenance.core.signing import b64, sign_statement
+from provenance.service import ProvenanceLog
+
+ACCEPTED_KIND = "contribution.accepted"
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    contribution_id: str
+    task_id: str
+    task_title: str
+    kind: str
+    round: int
+    submitted_at: datetime
+    reviews_done: int
+    reviews_required: int
+    assigned_to_me: bool
+
+
+class ReviewService:
+    def __init__(self, engine: Engine, log: ProvenanceLog, policies: PolicyService, tasks: TaskService, clock: Callable[[], datetime] = utcnow):
+        self.engine = engine
+        self.log = log
+        self.policies = policies
+        self.tasks = tasks
+        self.clock = clock
+
+    def declare_conflict(self, reviewer: Principal, author_id: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            if session.get(ConflictDeclaration, (reviewer.account_id, author_id)) is None:
+                session.add(ConflictDeclaration(reviewer_id=reviewer.account_id, author_id=author_id, declared_at=self.clock()))
+
+    def queue(self, reviewer: Principal) -> list[QueueItem]:
+        """Submitted work this reviewer may review and has not yet reviewed."""
+        _require_reviewer(reviewer)
+        with Session(self.engine) as session:
+            rows = session.scalars(select(Contribution).where(Contribution.status == "submitted").order_by(Contribution.submitted_at))
+            items = []
+            for row in rows:
+                if self._ineligible_reason(session, reviewer, row) is not None:
+                    continue
+                task = session.get(Task, row.task_id)
+                assert task is not None and row.submitted_at is not None
+                assigned = session.get(ReviewAssignment, (row.id, reviewer.account_id)) is not None
+                items.append(QueueItem(row.id, task.id, task.title, task.kind, row.round, row.submitted_at, _review_count(session, row.id), task.reviews_required, assigned))
+            return items
+
+    def claim(self, reviewer: Principal, contribution_id: str) -> None:
+        _require_reviewer(reviewer)
+        self._assign(reviewer, contribution_id, by=reviewer.account_id)
+
+    def assign(self, steward: Principal, contribution_id: str, reviewer_id: str, reviewer: Principal) -> None:
+        if not steward.is_steward:
+            raise NotAllowed("only stewards assign reviews")
+        _require_reviewer(reviewer)
+        self._assign(reviewer, contribution_id, by=steward.account_id)
+
+    def _assign(self, reviewer: Principal, contribution_id: str, by: str) -> None:
+        with write_session(self.engine) as session, session.begin():
+            row = _submitted(session, contribution_id)
+            reason = self._ineligible_reason(session, reviewer, row)
+            if reason:
+                raise NotAllowed(reason)
+            session.add(ReviewAssignment(contribution_id=row.id, reviewer_id=reviewer.account_id, assigned_by=by, assigned_at=self.clock()))
+
+    def rubric_for(self, contribution_id: str) -> dict[str, Any]:
+        with Session(self.engine) as session:
+            row = session.get(Contribution, contribution_id)
+            if row is None:
+                raise NoSuchRecord(f"no contribution {contribution_id}")
+            task = session.get(Task, row.task_id)
+            assert task is not None
+        return self.policies.version(f"rubric.{task.kind}", task.rubric_version).body
+
+    def review(self, reviewer: Principal, contribution_id: str, scores: Mapping[str, int], feedback: str) -> rules.Decision:
+        """Record a review; apply the acceptance rule; accept, ask for revision or reject as it says."""
+        _require_reviewer(reviewer)
+        with write_session(self.engine) as session, session.begin():
+            row = _submitted(session, contribution_id)
+            task_id = row.task_id
+            if session.get(ReviewAssignment, (row.id, reviewer.account_id)) is None:
+                reason = self._ineligible_reason(session, reviewer, row)
+                if reason:
+                    raise NotAllowed(reason)
+                session.add(ReviewAssignment(contribution_id=row.id, reviewer_id=reviewer.account_id, assigned_by=reviewer.account_id, assigned_at=self.clock()))
+            elif _reviewed_by(session, row.id, reviewer.account_id):
+                raise Conflict("you already reviewed this contribution")
+            task = session.get(Task, row.task_id)
+            assert task is not None
+            rubric = self.policies.version(f"rubric.{task.kind}", task.rubric_version)
+            try:
+                clean = rules.check_scores(rubric.body["criteria"], dict(scores))
+            except rules.RuleViolation as error:
+                raise MembershipError(str(error)) from error
+            session.add(Review(contribution_id=row.id, reviewer_id=reviewer.account_id, scores=canonical_json(clean).decode(), feedback=feedback.strip()[:5000], created_at=self.clock()))
+            session.flush()
+            reviews = session.scalars(select(Review).where(Review.contribution_id == row.id).order_by(Review.id)).all()
+            acceptance = {**rubric.body["acceptance"], "reviews_required": task.reviews_required}
+            decision = rules.decide(rubric.body["criteria"], acceptance, [json.loads(r.scores) for r in reviews], row.round)
+            if decision.outcome == "accepted":
+                self._accept(session, row, task, rubric.version, reviews)
+            elif decision.outcome in ("revision-requested", "rejected"):
+                row.status = decision.outcome
+        if decision.outcome == "accepted":
+            self.tasks.check_flag(task_id)
+        return decision
+
+    def _accept(self, session: Session, row: Contribution, task: Task, rubric_version: int, reviews: list[Review]) -> None:
+        """The co-op countersigns the author's own signed statement together with what judged it."""
+        assert row.statement and row.public_key and row.signature
+        floor = self.policies.in_force("pay-floor", self.clock())
+        digest = review_digest(reviews)
+        body = {
+            "statement": {"kind": "contribution", "body": json.loads(row.statement), "key": b64(row.public_key), "sig": b64(row.signature)},
+            "review_digest": digest,
+            "rubric": {"policy": f"rubric.{task.kind}", "version": rubric_version},
+            "pay_floor": floor.ref,
+            "pay": {"per_unit": task.pay_per_unit, "units": row.units, "currency": task.currency},
+            "accepted_at": self.clock().isoformat(),
+        }
+        index = self.log.append_in_transaction(session.connection(), [sign_statement(self.log.signer.signing_key, ACCEPTED_KIND, body)])[0]
+        session.add(Acceptance(
+            contribution_id=row.id, log_index=index, review_digest=digest, rubric_version=rubric_version, pay_floor_version=floor.version,
+            pay_per_unit=task.pay_per_unit, currency=task.currency, accepted_at=self.clock(),
+        ))
+        row.status = "accepted"
+
+    def _ineligible_reason(self, session: Session, reviewer: Principal, row: Contribution) -> str | None:
+        if row.author_id == reviewer.account_id:
+            return "you cannot review your own work"
+        if session.get(ConflictDeclaration, (reviewer.account_id, row.author_id)) is not None:
+            return "you declared a conflict of interest with this author"
+        if _reviewed_by(session, row.id, reviewer.account_id):
+            return "you already reviewed this contribution"
+        return None
+
+
+def review_digest(reviews: list[Review]) -> str:
+    """SHA-256 of the canonical list of (pseudonymous reviewer, scores): what the log commits to.
+    Feedback text stays private: it may name people or quote the content."""
+    items = [{"reviewer": r.reviewer_id, "scores": json.loads(r.scores)} for r in reviews]
+    return hashlib.sha256(canonical_json(items)).hexdigest()
+
+
+def _review_count(session: Session, contribution_id: str) -> int:
+    return int(session.scalar(select(func.count()).select_from(Review).where(Review.contribution_id == contribution_id)) or 0)
+
+
+def _reviewed_by(session: Session, contribution_id: str, reviewer_id: str) -> bool:
+    return session.scalar(select(Review.id).where(Review.contribution_id == contribution_id, Review.reviewer_id == reviewer_id)) is not None
+
+
+def _submitted(session: Session, contribution_id: str) -> Contribution:
+    row = session.get(Contribution, contribution_id, with_for_update=True)
+    if row is None:
+        raise NoSuchRecord(f"no contribution {contribution_id}")
+    if row.status != "submitted":
+        raise Conflict(f"this contribution is {row.status}, not awaiting review")
+    return row
+
+
+def _require_reviewer(principal: Principal) -> None:
+    if not principal.has_role("reviewer"):
+        raise NotAllowed("only reviewers review")

@@ -1,0 +1,60 @@
+"""Version 1 of every policy, seeded at `coop init` until the members vote on something better.
+
+Amounts are integer minor units; rates are per hour. Rubric scores are small integers per criterion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TASK_KINDS = ("expert-answer", "ranking", "rubric-writing", "evaluation", "correction", "demonstration")
+
+PAY_FLOOR: dict[str, Any] = {
+    "hourly_minimum": {"EUR": 1800, "USD": 2000, "GBP": 1600},
+    "flag_after_accepted": 5,  # median check once a task has this many accepted contributions
+}
+
+
+def rubric(kind: str, criteria: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "task_kind": kind,
+        "criteria": [{"name": name, "description": text, "min": 1, "max": 5} for name, text in criteria],
+        "acceptance": {
+            "reviews_required": 2,
+            "accept_min_average_pct": 70,  # mean of all scores ≥ 70% of the scale's maximum
+            "revise_min_average_pct": 45,  # below accept, at or above this: revision requested
+            "max_spread_pct": 40,  # reviewers' averages further apart than this: one more review
+            "max_reviews": 3,
+            "max_revision_rounds": 2,
+        },
+    }
+
+
+RUBRICS: dict[str, dict[str, Any]] = {
+    "expert-answer": rubric("expert-answer", [("correctness", "Is the answer factually and technically right?"), ("completeness", "Does it address every part of the question?"), ("clarity", "Could a non-expert follow it?")]),
+    "ranking": rubric("ranking", [("consistency", "Are the preferences consistent with the guidelines?"), ("justification", "Is the stated reason specific and sound?")]),
+    "rubric-writing": rubric("rubric-writing", [("coverage", "Do the criteria cover what matters?"), ("gradeability", "Can two graders apply it the same way?")]),
+    "evaluation": rubric("evaluation", [("accuracy", "Are the judgements right?"), ("evidence", "Are they backed by evidence from the output?")]),
+    "correction": rubric("correction", [("correctness", "Is the corrected version right?"), ("minimality", "Does it change only what was wrong?")]),
+    "demonstration": rubric("demonstration", [("quality", "Is the demonstration exemplary?"), ("fidelity", "Does it follow the instructions exactly?")]),
+}
+
+CONSENT_RULES: dict[str, Any] = {
+    "excluded_sectors": ["military"],
+    "excluded_uses": [],
+    "default_terms": {"permitted_uses": ["model-training", "model-evaluation", "research"], "excluded_sectors": ["surveillance", "biometric-identification"], "expires": None},
+}
+
+REVENUE_FORMULA: dict[str, Any] = {"reserve_bps": 1000, "reviewer_bps": 1000, "weight": "base_pay"}
+
+GOVERNANCE_RULES: dict[str, Any] = {
+    "voting_period_hours": 168,
+    "quorum_bps": 3000,
+    "threshold_bps": {"default": 5001, "revenue-formula": 6667, "consent-rules": 6667, "governance-rules": 6667},
+}
+
+
+def all_defaults() -> dict[str, dict[str, Any]]:
+    policies = {"pay-floor": PAY_FLOOR, "consent-rules": CONSENT_RULES, "revenue-formula": REVENUE_FORMULA, "governance-rules": GOVERNANCE_RULES}
+    policies.update({f"rubric.{kind}": body for kind, body in RUBRICS.items()})
+    return policies

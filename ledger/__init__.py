@@ -1,0 +1,1 @@
+"""The double-entry money ledger (to come: see the money issue)."""

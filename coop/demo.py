@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from coop.membership.errors import Conflict
 from coop.runtime import Runtime
+from coop.work.tasks import TaskSpec
 
 DEMO_PASSWORD = "demo-password-123"
 DEMO_STEWARD = ("Sam Okonkwo", "steward@demo.coop")
@@ -39,7 +40,43 @@ def seed_demo(runtime: Runtime) -> str:
     for name, email, skills, region in DEMO_APPLICANTS:
         members.apply(name, email, DEMO_PASSWORD, skills, region)
     members.register_buyer(DEMO_BUYER[0], DEMO_BUYER[1], DEMO_BUYER[2], DEMO_PASSWORD)
+    contributions = _seed_work(runtime, steward)
     return (
-        f"demo: seeded a steward ({DEMO_STEWARD[1]}), {len(DEMO_MEMBERS)} members, {len(DEMO_APPLICANTS)} applicant(s) "
-        f"and a buyer ({DEMO_BUYER[2]}); every demo password is '{DEMO_PASSWORD}'. Log size {runtime.log.size()}."
+        f"demo: seeded a steward ({DEMO_STEWARD[1]}), {len(DEMO_MEMBERS)} members, {len(DEMO_APPLICANTS)} applicant(s), "
+        f"a buyer ({DEMO_BUYER[2]}), {len(DEMO_TASKS)} tasks and {contributions} contributions; every demo password is '{DEMO_PASSWORD}'. Log size {runtime.log.size()}."
     )
+
+
+DEMO_TASKS = [
+    TaskSpec("Clinical QA", "Answer a primary-care question", "Answer as you would to a colleague; cite guidelines.", "expert-answer", "answer", 20, 1000, "EUR", ["model-training", "model-evaluation"], buyer_org=DEMO_BUYER[0]),
+    TaskSpec("Contract clauses", "Rank two summaries of a clause", "Pick the more faithful summary and say why.", "ranking", "pair", 6, 250, "EUR", ["model-training"]),
+    TaskSpec("Olympiad maths", "Correct a flawed proof", "Fix only what is wrong; explain each change.", "correction", "proof", 30, 1500, "USD", ["research", "model-evaluation"]),
+    TaskSpec("Code review", "Evaluate an AI code review", "Judge each comment: right, wrong, or irrelevant.", "evaluation", "review", 15, 700, "GBP", ["model-evaluation"]),
+]
+# (task index, author, text, minutes, reviews as score levels 1-5 by the two demo reviewers)
+DEMO_WORK = [
+    (0, "chidi@demo.coop", "First-line treatment for uncomplicated hypertension in adults under 55 is …", 18, (5, 4)),
+    (0, "dilnoza@demo.coop", "For suspected community-acquired pneumonia, assess severity with CURB-65 …", 22, (4, 4)),
+    (1, "chidi@demo.coop", "Summary B is more faithful: A drops the indemnity cap.", 5, (5, 5)),
+    (1, "dilnoza@demo.coop", "Summary A, because it is shorter.", 4, (3, 3)),
+    (2, "chidi@demo.coop", "Step 3 divides by (x-1), which may be zero; split the case x = 1 …", 28, (2, 1)),
+    (3, "dilnoza@demo.coop", "Comment 1 right (off-by-one); comment 2 wrong (the lock is held) …", 14, ()),
+]
+
+
+def _seed_work(runtime: Runtime, steward: object) -> int:
+    runtime.policies.seed_defaults()
+    tasks = [runtime.tasks.open(steward, spec) for spec in DEMO_TASKS]  # type: ignore[arg-type]
+    terms = {"permitted_uses": ["model-training", "model-evaluation", "research"], "excluded_sectors": ["military", "surveillance"], "expires": None}
+    by_email = {row.email: row.account_id for row in runtime.members.directory(steward)}  # type: ignore[arg-type]
+    reviewers = [runtime.members.principal(by_email[email]) for email in ("amara@demo.coop", "bo@demo.coop")]
+    for task_index, email, text, minutes, levels in DEMO_WORK:
+        author = runtime.members.principal(by_email[email])
+        task = tasks[task_index]
+        draft = runtime.contributions.draft(author, task.id, text.encode(), "text/plain", minutes, terms)  # type: ignore[arg-type]
+        submitted = runtime.contributions.submit_with_password(author, draft.id, DEMO_PASSWORD)  # type: ignore[arg-type]
+        rubric = runtime.policies.version(task.rubric, task.rubric_version).body
+        for reviewer, level in zip(reviewers, levels):
+            scores = {c["name"]: level for c in rubric["criteria"]}
+            runtime.reviews.review(reviewer, submitted.id, scores, "Clear and well argued." if level >= 4 else "Please justify your choice more specifically.")  # type: ignore[arg-type]
+    return len(DEMO_WORK)

@@ -50,7 +50,9 @@ REVENUE_FORMULA: dict[str, Any] = {"reserve_bps": 1000, "reviewer_bps": 1000, "w
 GOVERNANCE_RULES: dict[str, Any] = {
     "voting_period_hours": 168,
     "quorum_bps": 3000,
-    "threshold_bps": {"default": 5001, "revenue-formula": 6667, "consent-rules": 6667, "governance-rules": 6667},
+    # Named rules, exact in integers (governance.tally.Threshold): "simple-majority" is yes·2 > yes+no,
+    # "two-thirds" is yes·3 ≥ 2·(yes+no). Abstentions count for quorum, not for the threshold.
+    "threshold": {"default": "simple-majority", "revenue-formula": "two-thirds", "consent-rules": "two-thirds", "governance-rules": "two-thirds"},
 }
 
 

@@ -17,9 +17,13 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from coop.db import make_engine
+from coop.membership.secrets import set_argon2_cost
 from coop.migrate import upgrade
 from provenance.core.note import NoteSigner
 from provenance.service import ProvenanceLog
+
+# Hundreds of test accounts: argon2id at libsodium's minimum cost (production uses "interactive").
+set_argon2_cost("test-only-minimum")
 
 PG_URL = os.environ.get("COOP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ORIGIN = "test.coop/log"

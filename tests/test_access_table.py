@@ -6,6 +6,8 @@ service then answered); "denied" means 401/403 (or 404 for someone else's object
 redirect for an anonymous page view).
 """
 
+import json
+
 import pytest
 from litestar.testing import TestClient
 
@@ -18,7 +20,8 @@ MEMBERS = {MEMBER, REVIEWER, STEWARD}
 NOBODY: set[str] = set()
 
 # (method, path, allowed roles). {key} is the member's key, {token} the member's API token id,
-# {applicant} the applicant's account id. The "member" role is the owner of {key} and {token}.
+# {applicant} the applicant's account id, {task} an open task, {contribution} the member's submitted
+# contribution. The "member" role owns {key}, {token} and {contribution}.
 TABLE = [
     ("GET", "/", EVERYONE),
     ("GET", "/healthz", EVERYONE),
@@ -47,6 +50,25 @@ TABLE = [
     ("POST", "/members/{applicant}/roles", {STEWARD}),
     ("POST", "/members/{applicant}/suspend", {STEWARD}),
     ("POST", "/members/{applicant}/reinstate", {STEWARD}),
+    ("GET", "/tasks", MEMBERS),
+    ("GET", "/tasks/new", {STEWARD}),
+    ("POST", "/tasks/new", {STEWARD}),
+    ("GET", "/tasks/{task}", MEMBERS),
+    ("POST", "/tasks/{task}/rate", {STEWARD}),
+    ("POST", "/tasks/{task}/submit", MEMBERS),
+    ("GET", "/contributions", MEMBERS),
+    ("GET", "/contributions/{contribution}", {MEMBER, STEWARD}),
+    ("GET", "/contributions/{contribution}/content", {MEMBER, STEWARD}),
+    ("GET", "/contributions/{contribution}/verify", {MEMBER, STEWARD}),
+    ("POST", "/contributions/{contribution}/submit", {MEMBER}),
+    ("POST", "/contributions/{contribution}/revise", {MEMBER}),
+    ("GET", "/contributions/{contribution}/edit", {MEMBER}),
+    ("POST", "/contributions/{contribution}/edit", {MEMBER}),
+    ("POST", "/contributions/{contribution}/revoke-consent", {MEMBER}),
+    ("GET", "/reviews", {REVIEWER, STEWARD}),
+    ("GET", "/reviews/{contribution}", {REVIEWER, STEWARD}),
+    ("POST", "/reviews/{contribution}", {REVIEWER, STEWARD}),
+    ("POST", "/reviews/conflicts", {REVIEWER, STEWARD}),
     ("GET", "/log/checkpoint", EVERYONE),
     ("GET", "/log/key", EVERYONE),
     ("GET", "/log/entries/0", EVERYONE),
@@ -71,6 +93,26 @@ TABLE = [
     ("POST", "/api/me/keys/rotate-custodial", MEMBERS),
     ("POST", "/api/me/sign", MEMBERS),
     ("POST", "/api/keys/{key}/revoke", {MEMBER, STEWARD}),
+    ("GET", "/api/tasks", MEMBERS),
+    ("POST", "/api/tasks", {STEWARD}),
+    ("GET", "/api/tasks/{task}", MEMBERS),
+    ("POST", "/api/tasks/{task}/rate", {STEWARD}),
+    ("GET", "/api/contributions", MEMBERS),
+    ("POST", "/api/contributions", MEMBERS),
+    ("PUT", "/api/contributions/{contribution}", {MEMBER}),
+    ("GET", "/api/contributions/{contribution}", {MEMBER, STEWARD}),
+    ("GET", "/api/contributions/{contribution}/content", {MEMBER, STEWARD}),
+    ("GET", "/api/contributions/{contribution}/statement?key=AAAA", {MEMBER}),
+    ("POST", "/api/contributions/{contribution}/submit", {MEMBER}),
+    ("POST", "/api/contributions/{contribution}/revise", {MEMBER}),
+    ("GET", "/api/contributions/{contribution}/receipt", {MEMBER, STEWARD}),
+    ("POST", "/api/contributions/{contribution}/revoke-consent", {MEMBER}),
+    ("GET", "/api/reviews/queue", {REVIEWER, STEWARD}),
+    ("GET", "/api/reviews/{contribution}/rubric", {REVIEWER, STEWARD}),
+    ("POST", "/api/reviews/{contribution}/claim", {REVIEWER, STEWARD}),
+    ("POST", "/api/reviews/{contribution}", {REVIEWER, STEWARD}),
+    ("POST", "/api/reviews/conflicts", {REVIEWER, STEWARD}),
+    ("GET", "/api/policies", EVERYONE),
     ("GET", "/api/members", {STEWARD}),
     ("POST", "/api/members/{applicant}/admit", {STEWARD}),
     ("POST", "/api/members/{applicant}/decline", {STEWARD}),
@@ -78,7 +120,20 @@ TABLE = [
     ("POST", "/api/members/{applicant}/suspend", {STEWARD}),
     ("POST", "/api/members/{applicant}/reinstate", {STEWARD}),
 ]
+# Where an object check follows body validation, the request carries a well-formed body.
+BODIES = {
+    ("PUT", "/api/contributions/{contribution}"): {"task_id": "{task}", "minutes": 5, "terms": {"permitted_uses": ["model-training"], "excluded_sectors": [], "expires": None}, "text": "x"},
+    ("POST", "/api/contributions/{contribution}/submit"): {"password": "not-the-password"},
+    ("POST", "/api/contributions/{contribution}/revoke-consent"): {"password": "not-the-password"},
+    ("POST", "/api/reviews/conflicts"): {"author_id": "someone"},
+}
 UNLISTED_PREFIXES = ("/schema",)  # OpenAPI documents, public by design
+
+
+def _fill(text: str, ids: dict[str, str]) -> str:
+    for short, real in ids.items():
+        text = text.replace(short, real)
+    return text
 
 
 def _template(path: str) -> str:
@@ -88,7 +143,7 @@ def _template(path: str) -> str:
 def test_every_route_is_in_the_access_table(runtime):
     app = create_app(runtime=runtime)
     listed = {(method, _template(path)) for method, path, _ in TABLE}
-    placeholders = {"{key}": "{key_id:str}", "{token}": "{token_id:int}", "{applicant}": "{account_id:str}"}
+    placeholders = {"{key}": "{key_id:str}", "{token}": "{token_id:int}", "{applicant}": "{account_id:str}", "{task}": "{task_id:str}", "{contribution}": "{contribution_id:str}"}
     normalised = set()
     for method, path in listed:
         for short, full in placeholders.items():
@@ -111,6 +166,10 @@ def test_every_route_is_in_the_access_table(runtime):
 
 @pytest.fixture
 def actors(runtime, steward, admit):
+    from coop.work.tasks import TaskSpec
+    from tests.conftest import TERMS
+
+    runtime.policies.seed_defaults()
     bo = admit("bo")
     reviewer = admit("rv", roles=("member", "reviewer"))
     applicant_id = runtime.members.apply("Ap Plicant", "ap@coop.test", "ap-password-1")
@@ -124,14 +183,17 @@ def actors(runtime, steward, admit):
     sessions = {role: runtime.auth.start_session(p) for role, p in principals.items()}
     tokens = {role: runtime.auth.create_token(p, "table", ["read", "write"]) for role, p in principals.items()}
     member_token_id = runtime.auth.tokens(bo)[0].id
-    ids = {"{key}": key.key_id, "{token}": str(member_token_id), "{applicant}": other_applicant}
+    task = runtime.tasks.open(steward, TaskSpec("P", "T", "I", "ranking", "pair", 6, 300, "EUR", ["model-training"]))
+    draft = runtime.contributions.draft(bo, task.id, b"B is better", "text/plain", 5, TERMS)
+    contribution = runtime.contributions.submit_with_password(bo, draft.id, "bo-password")
+    ids = {"{key}": key.key_id, "{token}": str(member_token_id), "{applicant}": other_applicant, "{task}": task.id, "{contribution}": contribution.id}
     return sessions, tokens, ids
 
 
 # What a refusal by a guard or an object check says (as opposed to, say, wrong credentials on /login).
 DENIALS = (
-    "sign in first", "session has expired", "only members", "only stewards", "only buyer", "read-only",
-    "you have no token", "only the key", "valid bearer token", "appending over HTTP is disabled",
+    "sign in first", "session has expired", "only members", "only stewards", "only reviewers", "only buyer", "read-only",
+    "you have no token", "only the key", "valid bearer token", "appending over HTTP is disabled", "you have no contribution",
 )
 
 
@@ -144,8 +206,8 @@ def _denied(response, role, is_api):
 @pytest.mark.parametrize("method,path,allowed", TABLE, ids=[f"{m} {p}" for m, p, _ in TABLE])
 def test_access_follows_the_table(runtime, actors, method, path, allowed):
     sessions, tokens, ids = actors
-    for short, real in ids.items():
-        path = path.replace(short, real)
+    body = json.loads(_fill(json.dumps(BODIES.get((method, path), {})), ids))
+    path = _fill(path, ids)
     is_api = path.startswith("/api/")
     app = create_app(runtime=runtime)
     outcomes = {}
@@ -162,6 +224,6 @@ def test_access_follows_the_table(runtime, actors, method, path, allowed):
                     headers["Authorization"] = f"Bearer {tokens[role]}"
                 else:
                     client.cookies.set("coop_session", sessions[role])
-            response = client.request(method, path, headers=headers, follow_redirects=False, json={} if is_api and method != "GET" else None)
+            response = client.request(method, path, headers=headers, follow_redirects=False, json=body if is_api and method != "GET" else None)
             outcomes[role] = not _denied(response, role, is_api)
     assert {role for role, ok in outcomes.items() if ok} == allowed, outcomes

@@ -18,12 +18,15 @@ from coop.runtime import Runtime, build_runtime
 from coop.settings import Settings
 from provenance.service import ProvenanceLog
 from web.api_members import API_CONTROLLERS
+from web.api_work import WORK_API
+from web.formatting import register as register_template_helpers
 from web.auth import API_PREFIX, PrincipalMiddleware
 from web.errors import HANDLERS
 from web.log_api import LogController
 from web.portal.accounts import AccountPages
 from web.portal.public_log import PublicLogPages
 from web.portal.stewards import StewardPages
+from web.portal.work import ContributionPages, ReviewPages, TaskPages
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -63,7 +66,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app = Litestar(
         route_handlers=[
-            LogController, *API_CONTROLLERS, AccountPages, StewardPages, PublicLogPages, healthz,
+            LogController, *API_CONTROLLERS, *WORK_API, AccountPages, StewardPages, PublicLogPages,
+            TaskPages, ContributionPages, ReviewPages, healthz,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"log": Provide(provide_log, sync_to_thread=False), "runtime": Provide(provide_runtime, sync_to_thread=False)},
@@ -74,7 +78,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             cookie_samesite="lax",
             exclude=[f"^{API_PREFIX}/", "^/log/"],
         ),
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=register_template_helpers),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         after_request=add_security_headers,
         openapi_config=OpenAPIConfig(

@@ -196,6 +196,7 @@ class KeyService:
         key = MemberKey(
             key_id=key_id(public), account_id=account_id, public_key=public, custody=custody,
             sealed_salt=sealed.salt if sealed else None, sealed_box=sealed.box if sealed else None,
+            sealed_opslimit=sealed.opslimit if sealed else None, sealed_memlimit=sealed.memlimit if sealed else None,
         )
         session.add(key)
         session.flush()
@@ -234,7 +235,7 @@ class KeyService:
     def _open(key: MemberKey, password: str) -> nacl.signing.SigningKey:
         assert key.sealed_salt is not None and key.sealed_box is not None
         try:
-            return open_seed(SealedSeed(key.sealed_salt, key.sealed_box), password)
+            return open_seed(SealedSeed(key.sealed_salt, key.sealed_box, key.sealed_opslimit or 0, key.sealed_memlimit or 0), password)
         except WrongPassword as error:
             raise NotAllowed("wrong password: the key was not opened") from error
 

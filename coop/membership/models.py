@@ -65,6 +65,8 @@ class MemberKey(Base):
     custody: Mapped[str] = mapped_column(String(10))  # "own" | "custodial"
     sealed_salt: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     sealed_box: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    sealed_opslimit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # argon2id cost the seal used
+    sealed_memlimit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class KeyEvent(Base):

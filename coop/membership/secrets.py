@@ -19,8 +19,21 @@ import nacl.signing
 import nacl.utils
 
 MIN_PASSWORD_LENGTH = 10
-_OPS = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
-_MEM = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
+_COST = {
+    "interactive": (nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE, nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE),
+    "moderate": (nacl.pwhash.argon2id.OPSLIMIT_MODERATE, nacl.pwhash.argon2id.MEMLIMIT_MODERATE),
+    # Only for test suites that create hundreds of accounts: still argon2id, with libsodium's minimum cost.
+    "test-only-minimum": (nacl.pwhash.argon2id.OPSLIMIT_MIN, nacl.pwhash.argon2id.MEMLIMIT_MIN),
+}
+_OPS, _MEM = _COST["interactive"]
+
+
+def set_argon2_cost(level: str) -> None:
+    """Choose the argon2id cost for new hashes and sealed keys (existing hashes carry their own)."""
+    global _OPS, _MEM
+    if level not in _COST:
+        raise ValueError(f"argon2 cost must be one of {', '.join(_COST)}")
+    _OPS, _MEM = _COST[level]
 
 
 class WrongPassword(ValueError):
@@ -47,16 +60,18 @@ def password_matches(stored_hash: str, password: str) -> bool:
 class SealedSeed:
     salt: bytes
     box: bytes  # SecretBox ciphertext (nonce included) of the 32-byte Ed25519 seed
+    opslimit: int = nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE
+    memlimit: int = nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE
 
 
 def seal_seed(seed: bytes, password: str) -> SealedSeed:
     salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
     key = nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, password.encode("utf-8"), salt, opslimit=_OPS, memlimit=_MEM)
-    return SealedSeed(salt, bytes(nacl.secret.SecretBox(key).encrypt(seed)))
+    return SealedSeed(salt, bytes(nacl.secret.SecretBox(key).encrypt(seed)), _OPS, _MEM)
 
 
 def open_seed(sealed: SealedSeed, password: str) -> nacl.signing.SigningKey:
-    key = nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, password.encode("utf-8"), sealed.salt, opslimit=_OPS, memlimit=_MEM)
+    key = nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, password.encode("utf-8"), sealed.salt, opslimit=sealed.opslimit, memlimit=sealed.memlimit)
     try:
         return nacl.signing.SigningKey(nacl.secret.SecretBox(key).decrypt(sealed.box))
     except nacl.exceptions.CryptoError as error:

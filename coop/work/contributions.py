@@ -121,6 +121,7 @@ class ContributionService:
             return _statement_body(session, row, key_id(signer_public_key), self.clock())
 
     def submit_with_password(self, author: Principal, contribution_id: str, password: str) -> ContributionView:
+        self.get(author, contribution_id, author_only=True)  # someone else's work: "no such contribution", first
         key = self.keys.active_key(author.account_id)
         body = self.statement_body(author, contribution_id, key.public_key)
         return self.submit_signed(author, contribution_id, self.keys.sign_as(author, password, STATEMENT_KIND, body))
@@ -196,9 +197,18 @@ class ContributionService:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def get(self, viewer: Principal, contribution_id: str) -> ContributionView:
+    def get(self, viewer: Principal, contribution_id: str, author_only: bool = False) -> ContributionView:
+        """The author's view (stewards may read it too unless `author_only`)."""
         with Session(self.engine) as session:
-            return _view(session, _own(session, viewer, contribution_id, allow_steward=True), with_feedback=True)
+            return _view(session, _own(session, viewer, contribution_id, allow_steward=not author_only), with_feedback=True)
+
+    def get_for_review(self, contribution_id: str) -> ContributionView:
+        """The view a reviewer works from (callers check the assignment; feedback of others hidden)."""
+        with Session(self.engine) as session:
+            row = session.get(Contribution, contribution_id)
+            if row is None:
+                raise NoSuchRecord(f"no contribution {contribution_id}")
+            return _view(session, row)
 
     def mine(self, author: Principal) -> list[ContributionView]:
         with Session(self.engine) as session:
@@ -215,7 +225,7 @@ class ContributionService:
                 raise NoSuchRecord(f"no contribution {contribution_id}")
             assigned = session.get(ReviewAssignment, (contribution_id, viewer.account_id)) is not None
             if row.author_id != viewer.account_id and not viewer.is_steward and not assigned:
-                raise NoSuchRecord(f"no contribution {contribution_id}")
+                raise NoSuchRecord(f"you have no contribution {contribution_id}")
             blob = session.get(ContentBlob, row.content_sha256)
             assert blob is not None
             return blob.data, blob.media_type

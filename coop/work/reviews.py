@@ -57,6 +57,15 @@ class ReviewService:
             if session.get(ConflictDeclaration, (reviewer.account_id, author_id)) is None:
                 session.add(ConflictDeclaration(reviewer_id=reviewer.account_id, author_id=author_id, declared_at=self.clock()))
 
+    def declare_conflict_with_author_of(self, reviewer: Principal, contribution_id: str) -> None:
+        """Declare a conflict without learning who the author is."""
+        with Session(self.engine) as session:
+            row = session.get(Contribution, contribution_id)
+            if row is None:
+                raise NoSuchRecord(f"no contribution {contribution_id}")
+            author_id = row.author_id
+        self.declare_conflict(reviewer, author_id)
+
     def queue(self, reviewer: Principal) -> list[QueueItem]:
         """Submitted work this reviewer may review and has not yet reviewed."""
         _require_reviewer(reviewer)
@@ -75,6 +84,14 @@ class ReviewService:
     def claim(self, reviewer: Principal, contribution_id: str) -> None:
         _require_reviewer(reviewer)
         self._assign(reviewer, contribution_id, by=reviewer.account_id)
+
+    def claim_if_needed(self, reviewer: Principal, contribution_id: str) -> None:
+        """Opening a review form claims the work, unless it is already this reviewer's."""
+        _require_reviewer(reviewer)
+        with Session(self.engine) as session:
+            if session.get(ReviewAssignment, (contribution_id, reviewer.account_id)) is not None:
+                return
+        self.claim(reviewer, contribution_id)
 
     def assign(self, steward: Principal, contribution_id: str, reviewer_id: str, reviewer: Principal) -> None:
         if not steward.is_steward:

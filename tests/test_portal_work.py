@@ -1,0 +1,131 @@
+"""The work pages over HTTP, as a browser uses them (forms with the CSRF token, session cookie)."""
+
+import re
+
+import pytest
+from litestar.testing import TestClient
+
+from web.app import create_app
+
+
+class Browser:
+    """A signed-in user agent: keeps its cookies, sends each form with the page's CSRF token."""
+
+    def __init__(self, runtime, principal):
+        self.client = TestClient(app=create_app(runtime=runtime))
+        self.client.__enter__()
+        self.client.cookies.set("coop_session", runtime.auth.start_session(principal))
+        self.client.get("/")
+        self.csrf = self.client.cookies.get("csrftoken")
+
+    def get(self, path):
+        return self.client.get(path, follow_redirects=False)
+
+    def post(self, path, data=None, files=None):
+        return self.client.post(path, data={**(data or {}), "_csrf_token": self.csrf}, files=files, follow_redirects=False)
+
+
+@pytest.fixture
+def browsers(runtime, work):
+    made = []
+
+    def open_as(principal):
+        browser = Browser(runtime, principal)
+        made.append(browser)
+        return browser
+
+    yield open_as
+    for browser in made:
+        browser.client.__exit__(None, None, None)
+
+
+def submit_through_the_form(author, task_id, text, minutes="15"):
+    form = {"content": text, "media_type": "text/plain", "minutes": minutes, "permitted_uses": ["model-training", "research"],
+            "excluded_sectors": ["military"], "password": "amara-password", "action": "submit"}
+    response = author.post(f"/tasks/{task_id}/submit", form, files={"file": ("", b"")})
+    assert response.status_code == 303, response.text
+    return response.headers["location"].split("?")[0].rsplit("/", 1)[-1]
+
+
+def review_through_the_form(reviewer, contribution_id, level, feedback):
+    page = reviewer.get(f"/reviews/{contribution_id}")
+    assert page.status_code == 200
+    criteria = re.findall(r'name="score-([a-z-]+)" value="1"', page.text)
+    response = reviewer.post(f"/reviews/{contribution_id}", {**{f"score-{c}": str(level) for c in criteria}, "feedback": feedback})
+    assert response.status_code == 303, response.text
+    return response.headers["location"]
+
+
+def test_submitted_work_reviewed_twice_is_accepted_and_its_receipt_verifies(runtime, work, browsers):
+    author = browsers(work.author)
+    contribution_id = submit_through_the_form(author, work.task.id, "Start metformin unless contraindicated.")
+    for reviewer in work.reviewers[:2]:
+        review_through_the_form(browsers(reviewer), contribution_id, 5, "Well cited.")
+    page = author.get(f"/contributions/{contribution_id}")
+    assert 'data-testid="contribution-status">accepted' in page.text
+    assert runtime.log.latest_checkpoint().note.splitlines()[1] in page.text or "Provenance receipt" in page.text
+    verdict = author.get(f"/contributions/{contribution_id}/verify")
+    assert verdict.text.startswith("✔ Verified")
+
+
+def test_a_revision_request_shows_the_feedback_and_a_revised_draft_can_be_submitted(runtime, work, browsers):
+    author = browsers(work.author)
+    contribution_id = submit_through_the_form(author, work.task.id, "Give metformin.")
+    for reviewer, note in zip(work.reviewers[:2], ("Mention kidney function.", "Cite the guideline.")):
+        review_through_the_form(browsers(reviewer), contribution_id, 3, note)
+    page = author.get(f"/contributions/{contribution_id}")
+    assert "revision-requested" in page.text and "Mention kidney function." in page.text
+    revised = author.post(f"/contributions/{contribution_id}/revise")
+    edit_path = revised.headers["location"].split("?")[0]
+    saved = author.post(edit_path, {"content": "Give metformin if eGFR ≥ 30 (NICE NG28).", "minutes": "25", "password": "amara-password"})
+    assert saved.status_code == 303
+    new_page = author.get(saved.headers["location"].split("?")[0])
+    assert 'data-testid="contribution-status">submitted' in new_page.text and "round 2" in new_page.text
+
+
+def test_poor_work_is_rejected(runtime, work, browsers):
+    author = browsers(work.author)
+    contribution_id = submit_through_the_form(author, work.task.id, "Any antibiotic will do.")
+    for reviewer in work.reviewers[:2]:
+        review_through_the_form(browsers(reviewer), contribution_id, 1, "Unsafe advice.")
+    assert 'data-testid="contribution-status">rejected' in author.get(f"/contributions/{contribution_id}").text
+
+
+def test_a_wrong_password_at_submission_is_refused_next_to_the_form_and_keeps_the_text(work, browsers):
+    author = browsers(work.author)
+    form = {"content": "My careful answer", "media_type": "text/plain", "minutes": "15", "permitted_uses": ["model-training"],
+            "excluded_sectors": [], "password": "wrong-password", "action": "submit"}
+    response = author.post(f"/tasks/{work.task.id}/submit", form, files={"file": ("", b"")})
+    assert response.status_code == 403
+    assert "wrong password" in response.text and "My careful answer" in response.text
+
+
+def test_a_file_can_be_submitted(runtime, work, browsers):
+    author = browsers(work.author)
+    form = {"content": "", "media_type": "application/json", "minutes": "15", "permitted_uses": ["model-training"], "excluded_sectors": [],
+            "password": "amara-password", "action": "submit"}
+    response = author.post(f"/tasks/{work.task.id}/submit", form, files={"file": ("answer.json", b'{"answer": "metformin"}', "application/json")})
+    assert response.status_code == 303, response.text
+    contribution_id = response.headers["location"].split("?")[0].rsplit("/", 1)[-1]
+    assert author.get(f"/contributions/{contribution_id}/content").content == b'{"answer": "metformin"}'
+
+
+def test_a_steward_opening_a_task_below_the_floor_sees_the_numbers(work, browsers):
+    steward = browsers(work.steward)
+    form = {"project": "P", "title": "Cheap", "instructions": "-", "kind": "ranking", "unit": "pair", "minutes_per_unit": "10",
+            "pay_per_unit": "200", "currency": "EUR", "intended_uses": ["research"], "buyer_org": ""}
+    response = steward.post("/tasks/new", form)
+    assert response.status_code == 400
+    assert "1200 per hour, below the floor of 1800" in response.text
+
+
+def test_reviewers_never_see_their_own_work_in_the_queue(runtime, work, browsers, admit):
+    from tests.conftest import TERMS
+
+    reviewer = work.reviewers[0]
+    runtime.keys.create_custodial_key(reviewer, "rev1-password")
+    draft = runtime.contributions.draft(reviewer, work.task.id, b"mine", "text/plain", 10, TERMS)
+    mine = runtime.contributions.submit_with_password(reviewer, draft.id, "rev1-password")
+    queue = browsers(reviewer).get("/reviews").text
+    assert mine.id not in queue
+    assert mine.id in browsers(work.reviewers[1]).get("/reviews").text

@@ -156,6 +156,46 @@ def cmd_sign(_settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_governance_recount(settings: Settings, args: argparse.Namespace) -> int:
+    """Recount a vote from the log alone and compare it with the logged result."""
+    import json
+
+    from coop.runtime import build_runtime
+    from governance.recount import RecountError, recount
+    from provenance import store
+
+    runtime = build_runtime(settings)
+    try:
+        with runtime.engine.connect() as conn:
+            result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), args.proposal)
+    except RecountError as error:
+        print(f"coop: {error}", file=sys.stderr)
+        return 2
+    finally:
+        runtime.close()
+    print(json.dumps(result.computed, indent=2, ensure_ascii=False))
+    if result.logged is None:
+        print("the vote has not closed yet: this is the count so far", file=sys.stderr)
+        return 0
+    if not result.matches:
+        print("RECOUNT DIFFERS FROM THE LOGGED RESULT", file=sys.stderr)
+        return 1
+    print(f"recount matches the logged result: {result.computed['outcome']}", file=sys.stderr)
+    return 0
+
+
+def cmd_governance_close_due(settings: Settings, _args: argparse.Namespace) -> int:
+    from coop.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        closed = runtime.governance.close_due()
+    finally:
+        runtime.close()
+    print(f"closed {len(closed)} proposal(s){': ' + ', '.join(closed) if closed else ''}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coop", description="coop-ledger: the co-op's ledger and provenance log")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -178,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     new = key.add_parser("new", help="create an Ed25519 key file (mode 0600)")
     new.add_argument("--out", required=True)
     new.set_defaults(run=cmd_key_new)
+    governance = commands.add_parser("governance", help="votes").add_subparsers(dest="governance_command", required=True)
+    recount = governance.add_parser("recount", help="recount a vote from the provenance log alone")
+    recount.add_argument("proposal")
+    recount.set_defaults(run=cmd_governance_recount)
+    governance.add_parser("close-due", help="close every proposal whose voting period is over").set_defaults(run=cmd_governance_close_due)
     sign = commands.add_parser("sign", help="sign a statement with a key file; prints the signed statement as JSON")
     sign.add_argument("--key", required=True, help="key file from `coop key new`")
     sign.add_argument("--kind", required=True, help="statement kind, e.g. member.key-registration")

@@ -18,6 +18,7 @@ from coop.work.contributions import ContributionService
 from coop.work.reviews import ReviewService
 from coop.work.tasks import TaskService
 from governance.policies import PolicyService
+from governance.service import GovernanceService
 from provenance.core.note import NoteSigner
 from provenance.service import ProvenanceLog
 
@@ -35,6 +36,7 @@ class Runtime:
     tasks: TaskService = field(init=False)
     contributions: ContributionService = field(init=False)
     reviews: ReviewService = field(init=False)
+    governance: GovernanceService = field(init=False)
 
     def __post_init__(self) -> None:
         self.members = MembershipService(self.engine, self.log, self.clock)
@@ -48,6 +50,7 @@ class Runtime:
         self.tasks = TaskService(self.engine, self.log, self.policies, self.clock)
         self.contributions = ContributionService(self.engine, self.log, self.keys, self.settings.max_content_bytes, self.clock)
         self.reviews = ReviewService(self.engine, self.log, self.policies, self.tasks, self.clock)
+        self.governance = GovernanceService(self.engine, self.log, self.policies, self.keys, self.members, self.clock)
 
     def close(self) -> None:
         self.engine.dispose()

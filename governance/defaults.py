@@ -48,7 +48,9 @@ CONSENT_RULES: dict[str, Any] = {
 REVENUE_FORMULA: dict[str, Any] = {"reserve_bps": 1000, "reviewer_bps": 1000, "weight": "base_pay"}
 
 GOVERNANCE_RULES: dict[str, Any] = {
-    "voting_period_hours": 168,
+    "voting_period_hours": 168,  # the default; a proposer may choose between the bounds below
+    "min_voting_minutes": 1,  # the founding members' choice for trying things out; vote it up
+    "max_voting_hours": 720,
     "quorum_bps": 3000,
     # Named rules, exact in integers (governance.tally.Threshold): "simple-majority" is yes·2 > yes+no,
     # "two-thirds" is yes·3 ≥ 2·(yes+no). Abstentions count for quorum, not for the threshold.

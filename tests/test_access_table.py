@@ -69,6 +69,14 @@ TABLE = [
     ("GET", "/reviews/{contribution}", {REVIEWER, STEWARD}),
     ("POST", "/reviews/{contribution}", {REVIEWER, STEWARD}),
     ("POST", "/reviews/conflicts", {REVIEWER, STEWARD}),
+    ("GET", "/proposals", MEMBERS),
+    ("GET", "/proposals/new", MEMBERS),
+    ("POST", "/proposals/new", MEMBERS),
+    ("GET", "/proposals/{proposal}", MEMBERS),
+    ("GET", "/proposals/{proposal}/turnout", MEMBERS),
+    ("POST", "/proposals/{proposal}/vote", MEMBERS),
+    ("POST", "/proposals/{proposal}/comments", MEMBERS),
+    ("GET", "/policies", EVERYONE),
     ("GET", "/log/checkpoint", EVERYONE),
     ("GET", "/log/key", EVERYONE),
     ("GET", "/log/entries/0", EVERYONE),
@@ -113,6 +121,12 @@ TABLE = [
     ("POST", "/api/reviews/{contribution}", {REVIEWER, STEWARD}),
     ("POST", "/api/reviews/conflicts", {REVIEWER, STEWARD}),
     ("GET", "/api/policies", EVERYONE),
+    ("GET", "/api/proposals", MEMBERS),
+    ("POST", "/api/proposals", MEMBERS),
+    ("GET", "/api/proposals/{proposal}", MEMBERS),
+    ("POST", "/api/proposals/{proposal}/comments", MEMBERS),
+    ("POST", "/api/proposals/{proposal}/ballots", MEMBERS),
+    ("GET", "/api/proposals/{proposal}/recount", MEMBERS),
     ("GET", "/api/members", {STEWARD}),
     ("POST", "/api/members/{applicant}/admit", {STEWARD}),
     ("POST", "/api/members/{applicant}/decline", {STEWARD}),
@@ -143,7 +157,7 @@ def _template(path: str) -> str:
 def test_every_route_is_in_the_access_table(runtime):
     app = create_app(runtime=runtime)
     listed = {(method, _template(path)) for method, path, _ in TABLE}
-    placeholders = {"{key}": "{key_id:str}", "{token}": "{token_id:int}", "{applicant}": "{account_id:str}", "{task}": "{task_id:str}", "{contribution}": "{contribution_id:str}"}
+    placeholders = {"{key}": "{key_id:str}", "{token}": "{token_id:int}", "{applicant}": "{account_id:str}", "{task}": "{task_id:str}", "{contribution}": "{contribution_id:str}", "{proposal}": "{proposal_id:str}"}
     normalised = set()
     for method, path in listed:
         for short, full in placeholders.items():
@@ -186,7 +200,9 @@ def actors(runtime, steward, admit):
     task = runtime.tasks.open(steward, TaskSpec("P", "T", "I", "ranking", "pair", 6, 300, "EUR", ["model-training"]))
     draft = runtime.contributions.draft(bo, task.id, b"B is better", "text/plain", 5, TERMS)
     contribution = runtime.contributions.submit_with_password(bo, draft.id, "bo-password")
-    ids = {"{key}": key.key_id, "{token}": str(member_token_id), "{applicant}": other_applicant, "{task}": task.id, "{contribution}": contribution.id}
+    proposal = runtime.governance.propose(bo, "resolution", "Tea in the break room", "", {"text": "Yes, tea."}, voting_minutes=60)
+    ids = {"{key}": key.key_id, "{token}": str(member_token_id), "{applicant}": other_applicant, "{task}": task.id,
+           "{contribution}": contribution.id, "{proposal}": proposal.id}
     return sessions, tokens, ids
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
+
+import anyio.to_thread
 
 from litestar import Litestar, Response, get
 from litestar.config.csrf import CSRFConfig
@@ -18,6 +22,7 @@ from coop.runtime import Runtime, build_runtime
 from coop.settings import Settings
 from provenance.service import ProvenanceLog
 from web.api_members import API_CONTROLLERS
+from web.api_governance import GOVERNANCE_API
 from web.api_work import WORK_API
 from web.formatting import register as register_template_helpers
 from web.auth import API_PREFIX, PrincipalMiddleware
@@ -25,6 +30,7 @@ from web.errors import HANDLERS
 from web.log_api import LogController
 from web.portal.accounts import AccountPages
 from web.portal.public_log import PublicLogPages
+from web.portal.governance import GovernancePages, PolicyPages
 from web.portal.stewards import StewardPages
 from web.portal.work import ContributionPages, ReviewPages, TaskPages
 
@@ -47,6 +53,30 @@ def add_security_headers(response: Response) -> Response:  # type: ignore[type-a
     return response
 
 
+class CloseDueTicker:
+    """Votes close by themselves: every few seconds, close whatever proposal is due."""
+
+    def __init__(self, runtime: Runtime, every_seconds: float = 5.0):
+        self.runtime = runtime
+        self.every = every_seconds
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            try:
+                await anyio.to_thread.run_sync(self.runtime.governance.close_due)
+            except Exception:  # noqa: BLE001 - keep ticking; the error is logged, the next tick retries
+                logging.getLogger("coop.governance").exception("closing due proposals failed")
+
+
 @get("/healthz", include_in_schema=False, sync_to_thread=False)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
@@ -64,10 +94,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     def provide_log() -> ProvenanceLog:
         return built.log
 
+    ticker = CloseDueTicker(built)
     app = Litestar(
         route_handlers=[
             LogController, *API_CONTROLLERS, *WORK_API, AccountPages, StewardPages, PublicLogPages,
-            TaskPages, ContributionPages, ReviewPages, healthz,
+            TaskPages, ContributionPages, ReviewPages, GovernancePages, PolicyPages, *GOVERNANCE_API, healthz,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"log": Provide(provide_log, sync_to_thread=False), "runtime": Provide(provide_runtime, sync_to_thread=False)},
@@ -87,7 +118,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             description="Ledger, provenance log and governance of a worker-owned human-data cooperative.",
             path="/schema",
         ),
-        on_shutdown=[built.close],
+        on_startup=[ticker.start],
+        on_shutdown=[ticker.stop, built.close],
     )
     app.state.settings = runtime.settings
     app.state.runtime = runtime

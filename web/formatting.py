@@ -22,4 +22,5 @@ def b64(data: bytes) -> str:
 
 def register(engine: object) -> None:
     """Litestar `engine_callback`: make the helpers available in every template."""
-    engine.engine.globals.update(money=money, b64=b64)  # type: ignore[attr-defined]
+    engine.engine.globals.update(money=money, b64=b64, dict=dict, zip=zip)  # type: ignore[attr-defined]
+    engine.engine.filters["zip"] = zip  # type: ignore[attr-defined]

@@ -157,11 +157,13 @@ class MembershipService:
 
     def directory(self, steward: Principal, status: str | None = None) -> list[MemberRow]:
         _require_steward(steward)
+        return [row for row in self.directory_for_members() if not status or row.status == status]
+
+    def directory_for_members(self) -> list[MemberRow]:
+        """Every account with its member row. Callers decide what to show: stewards see it all; the
+        admission-proposal form shows applicants' names and skills only, never their email."""
         with Session(self.engine) as session:
-            query = select(Account, Member).join(Member, Member.account_id == Account.id).order_by(Member.applied_at)
-            if status:
-                query = query.where(Member.status == status)
-            rows = session.execute(query).all()
+            rows = session.execute(select(Account, Member).join(Member, Member.account_id == Account.id).order_by(Member.applied_at)).all()
             roles = _roles_by_account(session, [account.id for account, _ in rows])
             return [
                 MemberRow(a.id, a.display_name, a.email, m.status, roles.get(a.id, ()), m.skills, m.region, m.applied_at, m.admitted_at)

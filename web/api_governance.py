@@ -1,0 +1,91 @@
+"""JSON API for proposals, discussion, ballots and recounts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from coop.membership.errors import MembershipError
+from coop.runtime import Runtime
+from governance.recount import recount
+from governance.service import ProposalView
+from provenance import store
+from web import auth
+from web.api_members import Req, StatementIn
+
+
+class ProposalIn(msgspec.Struct):
+    kind: str
+    title: str
+    options: dict[str, Any]
+    description: str = ""
+    voting_minutes: int | None = None
+    effective_at: datetime | None = None
+
+
+class CommentIn(msgspec.Struct):
+    text: str
+
+
+class BallotIn(msgspec.Struct):
+    vote: Any = None
+    password: str | None = None
+    statement: StatementIn | None = None
+
+
+def proposal_json(p: ProposalView) -> dict[str, Any]:
+    data = asdict(p)
+    for key in ("opens_at", "closes_at", "effective_at"):
+        data[key] = data[key].isoformat() if data[key] else None
+    data["comments"] = [{**c, "at": c["at"].isoformat()} for c in p.comments]
+    data["choices"], data["quorum_needed"] = p.choices, p.quorum_needed
+    return data
+
+
+class ProposalsApi(Controller):
+    path = "/api/proposals"
+    tags = ["governance"]
+    guards = [auth.member]
+
+    @get("/", summary="Proposals (open, closed or adopted)", sync_to_thread=True)
+    def list_proposals(self, runtime: NamedDependency[Runtime], status: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+        return [proposal_json(p) for p in runtime.governance.list(status)]
+
+    @post("/", summary="Propose", sync_to_thread=True)
+    def propose(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[ProposalIn]) -> dict[str, Any]:
+        view = runtime.governance.propose(request.user, data.kind, data.title, data.description, data.options, data.voting_minutes, data.effective_at)  # type: ignore[arg-type]
+        return proposal_json(view)
+
+    @get("/{proposal_id:str}", sync_to_thread=True)
+    def get_one(self, runtime: NamedDependency[Runtime], proposal_id: FromPath[str]) -> dict[str, Any]:
+        return proposal_json(runtime.governance.get(proposal_id))
+
+    @post("/{proposal_id:str}/comments", sync_to_thread=True)
+    def comment(self, request: Req, runtime: NamedDependency[Runtime], proposal_id: FromPath[str], data: JSONBody[CommentIn]) -> dict[str, Any]:
+        runtime.governance.comment(request.user, proposal_id, data.text)  # type: ignore[arg-type]
+        return {"ok": True}
+
+    @post("/{proposal_id:str}/ballots", summary="Vote: {vote, password} with a custodial key, or {statement} signed by my own key", sync_to_thread=True)
+    def vote(self, request: Req, runtime: NamedDependency[Runtime], proposal_id: FromPath[str], data: JSONBody[BallotIn]) -> dict[str, Any]:
+        if data.statement is not None:
+            index = runtime.governance.cast(request.user, proposal_id, data.statement.signed())  # type: ignore[arg-type]
+        elif data.password is not None and data.vote is not None:
+            index = runtime.governance.vote_with_password(request.user, proposal_id, data.vote, data.password)  # type: ignore[arg-type]
+        else:
+            raise MembershipError("send {vote, password} (custodial key) or {statement} (a ballot signed by your own key)")
+        return {"log_index": index}
+
+    @get("/{proposal_id:str}/recount", summary="Recount from the provenance log alone", sync_to_thread=True)
+    def recount(self, runtime: NamedDependency[Runtime], proposal_id: FromPath[str]) -> dict[str, Any]:
+        with runtime.engine.connect() as conn:
+            result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), proposal_id)
+        return {"computed": result.computed, "logged": result.logged, "matches": result.matches}
+
+
+GOVERNANCE_API = [ProposalsApi]

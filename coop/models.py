@@ -4,6 +4,7 @@ from coop.db import Base
 import coop.membership.models  # noqa: F401
 import coop.work.models  # noqa: F401
 import governance.models  # noqa: F401
+import ledger.models  # noqa: F401
 import provenance.models  # noqa: F401
 
 metadata = Base.metadata

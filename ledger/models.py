@@ -1,0 +1,46 @@
+"""The books: accounts, journal transactions and their postings. Transactions and postings are
+insert-only (triggers in migration 0006); a correction is a reversing transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coop.db import Base, UtcDateTime
+
+
+class LedgerAccount(Base):
+    __tablename__ = "ledger_account"
+
+    code: Mapped[str] = mapped_column(String(120), primary_key=True)  # Beancount-style, e.g. Liabilities:Members:M1a2b…
+    kind: Mapped[str] = mapped_column(String(12))  # Assets | Liabilities | Income | Expenses | Equity
+    name: Mapped[str] = mapped_column(String(200))
+    member_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class JournalTx(Base):
+    __tablename__ = "journal_tx"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    request_digest: Mapped[str] = mapped_column(String(64))  # what the key was first used for
+    reverses_tx_id: Mapped[int | None] = mapped_column(ForeignKey("journal_tx.id"), unique=True, nullable=True)
+    log_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # the log entry it stems from
+    ref: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)  # e.g. contribution:<id>, license:<id>
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON: the arithmetic behind it
+
+
+class Posting(Base):
+    __tablename__ = "posting"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"), index=True)
+    account_code: Mapped[str] = mapped_column(ForeignKey("ledger_account.code"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)  # minor units; positive = debit, negative = credit
+    currency: Mapped[str] = mapped_column(String(3))

@@ -1,0 +1,171 @@
+"""Posting to the books, with the rules that make them trustworthy:
+
+- every transaction balances to zero per currency (ledger.books.check_legs), in integer minor units;
+- every money-moving request carries an idempotency key: a retry returns the first result and
+  changes nothing; the same key for a different request is refused;
+- a member's payable never goes negative (the co-op never claws back) and so no payout exceeds it;
+- corrections are reversing transactions referencing the original; nothing is updated or deleted
+  (the database refuses it too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Sequence
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from coop.db import utcnow, write_session
+from coop.membership.errors import Conflict, MembershipError, NoSuchRecord
+from ledger.books import Leg, Unbalanced, check_account_code, check_legs, reversal_of
+from ledger.models import JournalTx, LedgerAccount, Posting
+from provenance.core.canonical import canonical_json
+
+
+@dataclass(frozen=True)
+class TxView:
+    id: int
+    kind: str
+    description: str
+    occurred_at: datetime
+    ref: str | None
+    log_index: int | None
+    reverses_tx_id: int | None
+    legs: list[Leg]
+    details: dict[str, Any]
+
+
+class BooksRefused(MembershipError):
+    """A posting that would break a rule of the books (unbalanced, overdrawn payable, …)."""
+
+
+class LedgerService:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow):
+        self.engine = engine
+        self.clock = clock
+
+    # -- posting ---------------------------------------------------------------------------
+
+    def post(self, kind: str, description: str, legs: Sequence[Leg], idempotency_key: str, *, ref: str | None = None,
+             log_index: int | None = None, details: dict[str, Any] | None = None) -> int:
+        with write_session(self.engine) as session, session.begin():
+            return self.post_in(session, kind, description, legs, idempotency_key, ref=ref, log_index=log_index, details=details)
+
+    def post_in(self, session: Session, kind: str, description: str, legs: Sequence[Leg], idempotency_key: str, *,
+                ref: str | None = None, log_index: int | None = None, details: dict[str, Any] | None = None,
+                reverses: int | None = None) -> int:
+        """Post within the caller's transaction (so e.g. an acceptance and its base pay commit together)."""
+        try:
+            check_legs(legs)
+        except (Unbalanced, ValueError) as error:
+            raise BooksRefused(str(error)) from error
+        if not idempotency_key or len(idempotency_key) > 200:
+            raise BooksRefused("every money-moving request needs an idempotency key (1–200 characters)")
+        digest = _digest(kind, legs, ref, details, reverses)
+        existing = session.scalar(select(JournalTx).where(JournalTx.idempotency_key == idempotency_key))
+        if existing is not None:
+            if existing.request_digest != digest:
+                raise Conflict(f"idempotency key {idempotency_key!r} was already used for a different request")
+            return existing.id
+        for leg in legs:
+            self._ensure_account(session, leg.account)
+        payables = sorted({leg.account for leg in legs if leg.account.startswith("Liabilities:Members:")})
+        if payables and session.bind is not None and session.get_bind().dialect.name == "postgresql":
+            session.execute(select(LedgerAccount.code).where(LedgerAccount.code.in_(payables)).with_for_update())
+        tx = JournalTx(kind=kind, description=description[:500], occurred_at=self.clock(), idempotency_key=idempotency_key,
+                       request_digest=digest, reverses_tx_id=reverses, log_index=log_index, ref=ref,
+                       details=canonical_json(details or {}).decode())
+        session.add(tx)
+        session.flush()
+        session.add_all(Posting(tx_id=tx.id, account_code=leg.account, amount=leg.amount, currency=leg.currency) for leg in legs)
+        session.flush()
+        for account in payables:
+            for currency, balance in _balances(session, account).items():
+                if balance > 0:
+                    raise BooksRefused(f"{account} would owe the co-op {balance} {currency}: a member's payable never goes negative")
+        return tx.id
+
+    def reverse(self, tx_id: int, reason: str, idempotency_key: str) -> int:
+        """The only correction: a new transaction with every posting negated, pointing at the original."""
+        with write_session(self.engine) as session, session.begin():
+            return self.reverse_in(session, tx_id, reason, idempotency_key)
+
+    def reverse_in(self, session: Session, tx_id: int, reason: str, idempotency_key: str) -> int:
+        original = session.get(JournalTx, tx_id)
+        if original is None:
+            raise NoSuchRecord(f"no transaction {tx_id}")
+        already = session.scalar(select(JournalTx.id).where(JournalTx.reverses_tx_id == tx_id))
+        existing = session.scalar(select(JournalTx).where(JournalTx.idempotency_key == idempotency_key))
+        if already is not None and (existing is None or existing.id != already):
+            raise Conflict(f"transaction {tx_id} was already reversed by transaction {already}")
+        legs = reversal_of(_legs(session, tx_id))
+        return self.post_in(session, "reversal", f"Reversal of #{tx_id}: {reason}", legs, idempotency_key,
+                            ref=original.ref, details={"reverses": tx_id, "reason": reason}, reverses=tx_id)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def balances(self, account: str) -> dict[str, int]:
+        with Session(self.engine) as session:
+            return _balances(session, account)
+
+    def member_balance(self, member_id: str) -> dict[str, int]:
+        """What the co-op owes the member, per currency (positive)."""
+        from ledger.books import member_payable
+
+        return {currency: -amount for currency, amount in self.balances(member_payable(member_id)).items()}
+
+    def transactions(self, account: str | None = None, ref_prefix: str | None = None) -> list[TxView]:
+        with Session(self.engine) as session:
+            query = select(JournalTx).order_by(JournalTx.id)
+            if account is not None:
+                query = query.where(JournalTx.id.in_(select(Posting.tx_id).where(Posting.account_code == account)))
+            if ref_prefix is not None:
+                query = query.where(JournalTx.ref.like(f"{ref_prefix}%"))
+            return [_view(session, tx) for tx in session.scalars(query)]
+
+    def unbalanced_transactions(self) -> list[tuple[int, str, int]]:
+        """Every (tx, currency, sum) that does not sum to zero: empty in healthy books."""
+        with Session(self.engine) as session:
+            rows = session.execute(
+                select(Posting.tx_id, Posting.currency, func.sum(Posting.amount)).group_by(Posting.tx_id, Posting.currency).having(func.sum(Posting.amount) != 0)
+            ).all()
+            return [(int(t), c, int(s)) for t, c, s in rows]
+
+    def trial_balance(self) -> dict[tuple[str, str], int]:
+        with Session(self.engine) as session:
+            rows = session.execute(select(Posting.account_code, Posting.currency, func.sum(Posting.amount)).group_by(Posting.account_code, Posting.currency)).all()
+            return {(a, c): int(s) for a, c, s in rows if int(s) != 0}
+
+    def accounts(self) -> list[LedgerAccount]:
+        with Session(self.engine) as session:
+            return list(session.scalars(select(LedgerAccount).order_by(LedgerAccount.code)))
+
+    def _ensure_account(self, session: Session, code: str) -> None:
+        if session.get(LedgerAccount, code) is None:
+            check_account_code(code)
+            kind = code.split(":")[0]
+            member = code.split(":")[2][1:] if code.startswith("Liabilities:Members:M") else None
+            session.add(LedgerAccount(code=code, kind=kind, name=code, member_id=member, opened_at=self.clock()))
+            session.flush()
+
+
+def _digest(kind: str, legs: Sequence[Leg], ref: str | None, details: dict[str, Any] | None, reverses: int | None) -> str:
+    payload = {"kind": kind, "legs": [[leg.account, leg.amount, leg.currency] for leg in legs], "ref": ref, "details": details or {}, "reverses": reverses}
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def _balances(session: Session, account: str) -> dict[str, int]:
+    rows = session.execute(select(Posting.currency, func.sum(Posting.amount)).where(Posting.account_code == account).group_by(Posting.currency)).all()
+    return {c: int(s) for c, s in rows if int(s) != 0}
+
+
+def _legs(session: Session, tx_id: int) -> list[Leg]:
+    return [Leg(p.account_code, p.amount, p.currency) for p in session.scalars(select(Posting).where(Posting.tx_id == tx_id).order_by(Posting.id))]
+
+
+def _view(session: Session, tx: JournalTx) -> TxView:
+    return TxView(tx.id, tx.kind, tx.description, tx.occurred_at, tx.ref, tx.log_index, tx.reverses_tx_id, _legs(session, tx.id), json.loads(tx.details))

@@ -19,6 +19,7 @@ from coop.work.reviews import ReviewService
 from coop.work.tasks import TaskService
 from governance.policies import PolicyService
 from governance.service import GovernanceService
+from ledger.service import LedgerService
 from provenance.core.note import NoteSigner
 from provenance.service import ProvenanceLog
 
@@ -37,6 +38,7 @@ class Runtime:
     contributions: ContributionService = field(init=False)
     reviews: ReviewService = field(init=False)
     governance: GovernanceService = field(init=False)
+    ledger: LedgerService = field(init=False)
 
     def __post_init__(self) -> None:
         self.members = MembershipService(self.engine, self.log, self.clock)
@@ -49,7 +51,8 @@ class Runtime:
         self.policies = PolicyService(self.engine, self.log, self.clock)
         self.tasks = TaskService(self.engine, self.log, self.policies, self.clock)
         self.contributions = ContributionService(self.engine, self.log, self.keys, self.settings.max_content_bytes, self.clock)
-        self.reviews = ReviewService(self.engine, self.log, self.policies, self.tasks, self.clock)
+        self.ledger = LedgerService(self.engine, self.clock)
+        self.reviews = ReviewService(self.engine, self.log, self.policies, self.tasks, self.ledger, self.clock)
         self.governance = GovernanceService(self.engine, self.log, self.policies, self.keys, self.members, self.clock)
 
     def close(self) -> None:

@@ -89,6 +89,26 @@ class LedgerService:
                     raise BooksRefused(f"{account} would owe the co-op {balance} {currency}: a member's payable never goes negative")
         return tx.id
 
+    def post_base_pay(self, session: Session, *, contribution_id: str, author_id: str, amount: int, currency: str,
+                      buyer_org_id: str | None, log_index: int) -> int:
+        """Base pay on acceptance: payable to the author, funded by the buyer's prepayment for the
+        task when there is enough of it, the co-op's own account for the rest."""
+        from ledger.books import BASE_PAY, buyer_prepayment, member_payable
+
+        funding: list[Leg] = []
+        remaining = amount
+        if buyer_org_id is not None:
+            available = -_balances(session, buyer_prepayment(buyer_org_id)).get(currency, 0)
+            from_buyer = max(0, min(available, remaining))
+            if from_buyer:
+                funding.append(Leg(buyer_prepayment(buyer_org_id), from_buyer, currency))
+                remaining -= from_buyer
+        if remaining:
+            funding.append(Leg(BASE_PAY, remaining, currency))
+        legs = [*funding, Leg(member_payable(author_id), -amount, currency)]
+        return self.post_in(session, "base-pay", f"Base pay for accepted contribution {contribution_id}", legs, f"base-pay:{contribution_id}",
+                            ref=f"contribution:{contribution_id}", log_index=log_index, details={"amount": amount, "funded_by_buyer": amount - remaining})
+
     def reverse(self, tx_id: int, reason: str, idempotency_key: str) -> int:
         """The only correction: a new transaction with every posting negated, pointing at the original."""
         with write_session(self.engine) as session, session.begin():

@@ -167,3 +167,19 @@ def test_consent_revocation_is_a_signed_log_entry_by_the_author(runtime, work):
     signed = SignedStatement(entry.kind, entry.body, entry.public_key, entry.signature)
     assert runtime.keys.verify_member_statement(signed).account_id == work.author.account_id
     assert runtime.contributions.get(work.author, contribution.id).revoked
+
+
+def test_acceptance_posts_the_base_pay_to_the_author(runtime, work):
+    contribution = submit(runtime, work)
+    runtime.reviews.review(work.reviewers[0], contribution.id, GOOD, "ok")
+    runtime.reviews.review(work.reviewers[1], contribution.id, GOOD, "ok")
+    assert runtime.ledger.member_balance(work.author.account_id) == {"EUR": 900}
+    [tx] = runtime.ledger.transactions(ref_prefix=f"contribution:{contribution.id}")
+    assert tx.kind == "base-pay" and tx.log_index == runtime.contributions.get(work.author, contribution.id).acceptance_index
+
+
+def test_rejected_work_earns_no_base_pay(runtime, work):
+    contribution = submit(runtime, work)
+    runtime.reviews.review(work.reviewers[0], contribution.id, POOR, "no")
+    runtime.reviews.review(work.reviewers[1], contribution.id, POOR, "no")
+    assert runtime.ledger.member_balance(work.author.account_id) == {}

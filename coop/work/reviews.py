@@ -24,6 +24,7 @@ from coop.work import rules
 from coop.work.models import Acceptance, ConflictDeclaration, Contribution, Review, ReviewAssignment, Task
 from coop.work.tasks import TaskService
 from governance.policies import PolicyService
+from ledger.service import LedgerService
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import b64, sign_statement
 from provenance.service import ProvenanceLog
@@ -45,8 +46,9 @@ class QueueItem:
 
 
 class ReviewService:
-    def __init__(self, engine: Engine, log: ProvenanceLog, policies: PolicyService, tasks: TaskService, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, engine: Engine, log: ProvenanceLog, policies: PolicyService, tasks: TaskService, ledger: LedgerService, clock: Callable[[], datetime] = utcnow):
         self.engine = engine
+        self.ledger = ledger
         self.log = log
         self.policies = policies
         self.tasks = tasks
@@ -168,6 +170,8 @@ class ReviewService:
             pay_per_unit=task.pay_per_unit, currency=task.currency, accepted_at=self.clock(),
         ))
         row.status = "accepted"
+        self.ledger.post_base_pay(session, contribution_id=row.id, author_id=row.author_id, amount=task.pay_per_unit * row.units,
+                                  currency=task.currency, buyer_org_id=task.buyer_org_id, log_index=index)
 
     def _ineligible_reason(self, session: Session, reviewer: Principal, row: Contribution) -> str | None:
         if row.author_id == reviewer.account_id:

@@ -1,6 +1,7 @@
 """Imports every package's models so the metadata Alembic compares against is complete."""
 
 from coop.db import Base
+import coop.datasets.models  # noqa: F401
 import coop.membership.models  # noqa: F401
 import coop.work.models  # noqa: F401
 import governance.models  # noqa: F401

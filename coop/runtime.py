@@ -13,12 +13,15 @@ from coop.keys import load_signing_key
 from coop.membership.auth import AuthService
 from coop.membership.keys import KeyService
 from coop.membership.service import MembershipService
+from coop.datasets.revenue import RevenueService
+from coop.datasets.service import DatasetService
 from coop.settings import Settings
 from coop.work.contributions import ContributionService
 from coop.work.reviews import ReviewService
 from coop.work.tasks import TaskService
 from governance.policies import PolicyService
 from governance.service import GovernanceService
+from ledger.payouts import PayoutService
 from ledger.service import LedgerService
 from provenance.core.note import NoteSigner
 from provenance.service import ProvenanceLog
@@ -39,6 +42,9 @@ class Runtime:
     reviews: ReviewService = field(init=False)
     governance: GovernanceService = field(init=False)
     ledger: LedgerService = field(init=False)
+    revenue: RevenueService = field(init=False)
+    payouts: PayoutService = field(init=False)
+    datasets: DatasetService = field(init=False)
 
     def __post_init__(self) -> None:
         self.members = MembershipService(self.engine, self.log, self.clock)
@@ -53,6 +59,9 @@ class Runtime:
         self.contributions = ContributionService(self.engine, self.log, self.keys, self.settings.max_content_bytes, self.clock)
         self.ledger = LedgerService(self.engine, self.clock)
         self.reviews = ReviewService(self.engine, self.log, self.policies, self.tasks, self.ledger, self.clock)
+        self.payouts = PayoutService(self.engine, self.ledger, self.clock)
+        self.revenue = RevenueService(self.engine, self.ledger, self.policies, self.clock)
+        self.datasets = DatasetService(self.engine, self.log, self.policies, self.revenue, self.clock)
         self.governance = GovernanceService(self.engine, self.log, self.policies, self.keys, self.members, self.clock)
 
     def close(self) -> None:

@@ -21,9 +21,8 @@ The rules, in full:
    contributions. With no reviewers the reviewer pool joins the contributor pool before it is split;
    `reviewer_pool` is then 0 and `reviewer_pool_redirected` says how much moved, so the three pools
    still add up to R.
-5. Every share is ⌊quota⌋ or ⌊quota⌋+1 of its exact quota. A zero-weight contribution gets 0 and
-   never a leftover unit: k leftover units mean the remainders sum to k·W, each below W, so more
-   than k of them are positive.
+5. Every share is ⌊quota⌋ or ⌊quota⌋+1 of its exact quota; a zero-weight contribution gets 0.
+   Monotonicity (what holds, and the paradoxes that do not): see ledger.formula_apportion.
 
 Refused with FormulaError (a RuleViolation, so callers report it like any broken rule): a negative
 amount (a refund is a reversal posted elsewhere, not negative sharing); no contributions (nothing
@@ -32,11 +31,6 @@ summing to 0 (no basis for a split, e.g. base_pay on unpaid work: choose `equal`
 0..10000 or reserve + reviewer above 10000; duplicate log indexes or reviewer ids; negative weights,
 indexes or amounts; a reviewer with no accepted review (they have no claim on this release: leave
 them out); non-integers (floats, bools) anywhere. R = 0 is not refused: every figure is 0.
-
-Not monotone, and what does hold: Hamilton apportionment has the population paradox (raising one
-contribution's weight can lower its share) and the Alabama paradox (a larger pool can give some key
-less). Neither costs more than one unit: raising w_c (or the pool) does not lower c's exact quota,
-and a share is never more than one unit from ⌊quota⌋. Tests: tests/test_formula_properties.py.
 """
 
 from __future__ import annotations
@@ -44,9 +38,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Callable, Generic, Hashable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Mapping, Sequence
 
-from coop.work.rules import RuleViolation
+from ledger.formula_apportion import Apportioned, FormulaError, largest_remainder
+from ledger.formula_apportion import whole_number as _whole
 
 __all__ = [
     "Apportioned", "BPS", "ContributionWeightInput", "FormulaError", "FormulaParams", "ReviewerInput", "RevenueSplit",
@@ -54,11 +49,6 @@ __all__ = [
 ]
 
 BPS = 10_000
-K = TypeVar("K", bound=Hashable)
-
-
-class FormulaError(RuleViolation):
-    """A revenue event the formula refuses to share; the message names the input and the reason."""
 
 
 class Weight(StrEnum):
@@ -66,15 +56,6 @@ class Weight(StrEnum):
     UNITS = "units"
     MINUTES = "minutes"
     EQUAL = "equal"
-
-
-def _whole(value: object, name: str, minimum: int = 0) -> int:
-    """Integers only: a float or a bool is refused before it can round anything."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise FormulaError(f"{name} must be a whole number, not {value!r}")
-    if value < minimum:
-        raise FormulaError(f"{name} must be at least {minimum}, not {value}")
-    return value
 
 
 def _member(value: object, name: str) -> str:
@@ -146,53 +127,6 @@ class ReviewerInput:
     def __post_init__(self) -> None:
         _member(self.reviewer, "a reviewer")
         _whole(self.accepted_reviews, f"accepted reviews of {self.reviewer}", minimum=1)
-
-
-@dataclass(frozen=True)
-class Apportioned(Generic[K]):
-    """One key's part of a Hamilton apportionment: ⌊total·weight/W⌋, its remainder, and the bonus."""
-
-    key: K
-    weight: int
-    floor: int
-    remainder: int  # total·weight mod W: the numerator of the quota's fractional part, over W
-    leftover: bool  # received one of the leftover units
-
-    @property
-    def amount(self) -> int:
-        return self.floor + int(self.leftover)
-
-
-def _itself(key: Any) -> Any:
-    return key
-
-
-def largest_remainder(
-    total: int, weights: Sequence[tuple[K, int]], tie_key: Callable[[K], Any] = _itself
-) -> tuple[Apportioned[K], ...]:
-    """Split `total` units in proportion to `weights` by the largest-remainder (Hamilton) method.
-
-    Leftover units go to the largest remainders, equal remainders to the lowest `tie_key`. The
-    result is ordered by `tie_key` and does not depend on the input order, so tie_key must tell
-    every key apart. Refuses an empty list, duplicate keys, negative weights and weights summing
-    to 0 (nothing to be proportional to) — even for total 0, since the input itself is broken.
-    """
-    total = _whole(total, "the total to apportion")
-    if not weights:
-        raise FormulaError(f"nothing to apportion {total} among")
-    ties = Counter(tie_key(key) for key, _ in weights)
-    if repeated := [key for key, count in ties.items() if count > 1]:
-        raise FormulaError(f"each key may appear once: {', '.join(map(repr, sorted(repeated)))} repeated")
-    checked = [(key, _whole(weight, f"the weight of {key!r}")) for key, weight in weights]
-    whole = sum(weight for _, weight in checked)
-    if whole == 0:
-        raise FormulaError(f"the weights sum to 0: no basis to apportion {total}")
-    parts = [(key, weight, *divmod(total * weight, whole)) for key, weight in checked]
-    leftover = total - sum(floor for _, _, floor, _ in parts)
-    ranked = sorted(parts, key=lambda part: (-part[3], tie_key(part[0])))
-    bonus = {tie_key(key) for key, _, _, _ in ranked[:leftover]}
-    ordered = sorted(parts, key=lambda part: tie_key(part[0]))
-    return tuple(Apportioned(key, weight, floor, rest, tie_key(key) in bonus) for key, weight, floor, rest in ordered)
 
 
 @dataclass(frozen=True)

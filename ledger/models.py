@@ -44,3 +44,56 @@ class Posting(Base):
     account_code: Mapped[str] = mapped_column(ForeignKey("ledger_account.code"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)  # minor units; positive = debit, negative = credit
     currency: Mapped[str] = mapped_column(String(3))
+
+
+class RevenueEvent(Base):
+    """A sale or a downstream revenue report, and how it was shared (the split, as posted)."""
+
+    __tablename__ = "revenue_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    license_id: Mapped[str] = mapped_column(ForeignKey("dataset_license.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # sale | downstream
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    description: Mapped[str] = mapped_column(Text)
+    reported_by: Mapped[str] = mapped_column(String(32))
+    formula_version: Mapped[int] = mapped_column(Integer)
+    split: Mapped[str] = mapped_column(Text)  # canonical JSON of ledger.formula.RevenueSplit
+    income_tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
+    share_tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PayoutRun(Base):
+    __tablename__ = "payout_run"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    minimum: Mapped[int] = mapped_column(BigInteger)
+    created_by: Mapped[str] = mapped_column(ForeignKey("account.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Payout(Base):
+    __tablename__ = "payout"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("payout_run.id"), index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("account.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
+
+
+class PayoutOutcome(Base):
+    """Settled or failed, recorded once per payout (a failure is posted as a reversal)."""
+
+    __tablename__ = "payout_outcome"
+
+    payout_id: Mapped[int] = mapped_column(ForeignKey("payout.id"), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(10))  # settled | failed
+    tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,121 @@
+"""Revenue from licenses — the sale itself and later downstream revenue — shared back by the formula
+in force, exactly, and posted to the books with the arithmetic attached for members' statements."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from coop.datasets.models import License, LicenseItem
+from coop.db import utcnow, write_session
+from coop.membership.errors import MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.principal import Principal
+from coop.work.models import Acceptance, Contribution, Review
+from governance.policies import PolicyService
+from ledger import books
+from ledger.books import Leg
+from ledger.formula import ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, per_member_totals, split_revenue
+from ledger.models import RevenueEvent
+from ledger.service import LedgerService
+from provenance.core.canonical import canonical_json
+
+RESERVE_ALLOCATION = "Expenses:ReserveAllocation"
+
+
+@dataclass(frozen=True)
+class RevenueEventView:
+    id: int
+    license_id: str
+    kind: str
+    amount: int
+    currency: str
+    description: str
+    formula_version: int
+    split: dict[str, Any]
+    created_at: datetime
+
+
+class RevenueService:
+    def __init__(self, engine: Engine, ledger: LedgerService, policies: PolicyService, clock: Callable[[], datetime] = utcnow):
+        self.engine = engine
+        self.ledger = ledger
+        self.policies = policies
+        self.clock = clock
+
+    def record_sale_in(self, session: Session, license_id: str, idempotency_key: str) -> int | None:
+        """The license's price as revenue, shared at once. Nothing to share for a free license."""
+        row = session.get(License, license_id)
+        assert row is not None
+        if row.price == 0:
+            return None
+        return self._record(session, row, "sale", row.price, row.currency, "license sale", row.buyer_account_id, idempotency_key)
+
+    def report_downstream(self, reporter: Principal, license_id: str, amount: int, currency: str, description: str, idempotency_key: str) -> int:
+        """A buyer (for its own license) or a steward reports revenue earned from licensed data."""
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            raise MembershipError("revenue is a positive whole number of minor units")
+        with write_session(self.engine) as session, session.begin():
+            row = session.get(License, license_id)
+            if row is None or (not reporter.is_steward and row.buyer_org_id != reporter.org_id):
+                raise NoSuchRecord(f"you have no license {license_id}")
+            if currency != row.currency:
+                raise MembershipError(f"report revenue in the license's currency ({row.currency})")
+            return self._record(session, row, "downstream", amount, currency, description.strip()[:500] or "downstream revenue", reporter.account_id, idempotency_key)
+
+    def _record(self, session: Session, row: License, kind: str, amount: int, currency: str, description: str, reporter: str, key: str) -> int:
+        existing = session.scalar(select(RevenueEvent).where(RevenueEvent.idempotency_key == key))
+        if existing is not None:
+            return existing.id  # a retried report changes nothing
+        formula = self.policies.in_force("revenue-formula", self.clock())
+        try:
+            split = split_revenue(amount, currency, FormulaParams.from_policy(formula.body, formula.version), *_inputs(session, row.id))
+        except FormulaError as error:
+            raise MembershipError(str(error)) from error
+        income = books.SALES if kind == "sale" else books.DOWNSTREAM
+        income_tx = self.ledger.post_in(session, kind, f"{description} ({row.id})", [Leg(books.buyer_receivable(row.buyer_org_id), amount, currency), Leg(income, -amount, currency)],
+                                        f"{key}:income", ref=f"license:{row.id}", log_index=row.log_index)
+        legs = [Leg(account, value, currency) for account, value in (
+            (books.REVENUE_SHARES, split.contributor_pool), (books.REVIEWER_POOL, split.reviewer_pool), (RESERVE_ALLOCATION, split.reserve),
+            (books.COOP_RESERVE, -split.reserve)) if value]
+        legs += [Leg(books.member_payable(member), -cents, currency) for member, cents in per_member_totals(split).items() if cents]
+        details = split.to_dict()
+        share_tx = self.ledger.post_in(session, "revenue-share", f"Shares of {description} ({row.id})", legs, f"{key}:shares",
+                                       ref=f"license:{row.id}", log_index=row.log_index, details=details)
+        event = RevenueEvent(license_id=row.id, kind=kind, amount=amount, currency=currency, description=description, reported_by=reporter,
+                             formula_version=formula.version, split=canonical_json(details).decode(), income_tx_id=income_tx, share_tx_id=share_tx,
+                             idempotency_key=key, created_at=self.clock())
+        session.add(event)
+        session.flush()
+        return event.id
+
+    def events(self, license_id: str | None = None) -> list[RevenueEventView]:
+        with Session(self.engine) as session:
+            query = select(RevenueEvent).order_by(RevenueEvent.id)
+            if license_id:
+                query = query.where(RevenueEvent.license_id == license_id)
+            return [RevenueEventView(e.id, e.license_id, e.kind, e.amount, e.currency, e.description, e.formula_version, json.loads(e.split), e.created_at)
+                    for e in session.scalars(query)]
+
+
+def _inputs(session: Session, license_id: str) -> tuple[list[ContributionWeightInput], list[ReviewerInput]]:
+    """The licensed contributions with every weight the formula may use, and their reviewers."""
+    rows = session.execute(
+        select(Contribution, Acceptance).join(LicenseItem, LicenseItem.contribution_id == Contribution.id)
+        .join(Acceptance, Acceptance.contribution_id == Contribution.id).where(LicenseItem.license_id == license_id)
+    ).all()
+    contributions = [
+        ContributionWeightInput(a.log_index, c.author_id, a.pay_per_unit * c.units, c.units, c.minutes) for c, a in rows
+    ]
+    reviews = Counter(session.scalars(select(Review.reviewer_id).where(Review.contribution_id.in_([c.id for c, _ in rows]))))
+    return contributions, [ReviewerInput(reviewer, count) for reviewer, count in sorted(reviews.items())]
+
+
+def require_buyer_or_steward(principal: Principal) -> None:
+    if not (principal.is_buyer or principal.is_steward):
+        raise NotAllowed("only buyers and stewards report revenue")

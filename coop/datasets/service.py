@@ -1,0 +1,262 @@
+"""Cutting releases and licensing them, with consent checked per contribution.
+
+A release bundles accepted contributions whose consent permits its intended uses; the manifest
+(entries, content hashes, their Merkle root, policy versions, counts excluded per reason) is signed by
+the co-op and logged. A license checks each item again, for the buyer's declared uses and sector, at
+the time of licensing: revocations before that moment bind it, revocations after do not.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Sequence
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from coop.db import utcnow, write_session
+from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.models import BuyerOrg
+from coop.membership.principal import Principal
+from coop.work import consent
+from coop.work.models import Acceptance, Contribution, ConsentRevocation
+from coop.work.rules import RuleViolation
+from coop.datasets.models import License, LicenseItem, Release, ReleaseItem
+from coop.datasets.revenue import RevenueService
+from governance.policies import PolicyService
+from provenance.core import merkle
+from provenance.core.canonical import canonical_json
+from provenance.core.signing import sign_statement
+from provenance.service import ProvenanceLog
+
+
+def items_root(items: Sequence[dict[str, Any]]) -> str:
+    """RFC 6962 root over the canonical JSON of each item, in entry order (hex)."""
+    leaves = [merkle.leaf_hash(canonical_json(item)) for item in items]
+    return merkle.root(len(leaves), merkle.memory_reader(leaves)).hex()
+
+
+@dataclass(frozen=True)
+class ReleaseView:
+    id: str
+    title: str
+    description: str
+    intended_uses: list[str]
+    price: int
+    currency: str
+    item_count: int
+    items_root: str
+    manifest: dict[str, Any]
+    created_at: datetime
+    log_index: int
+
+
+@dataclass(frozen=True)
+class ConsentCheck:
+    release_id: str
+    uses: list[str]
+    sector: str | None
+    total: int
+    licensable: int
+    excluded: dict[str, int]  # reason → count
+    price_full: int
+    price_subset: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class LicenseView:
+    id: str
+    release_id: str
+    release_title: str
+    buyer_org: str
+    uses: list[str]
+    sector: str | None
+    price: int
+    currency: str
+    included_count: int
+    included_root: str
+    created_at: datetime
+    log_index: int
+
+
+class DatasetService:
+    def __init__(self, engine: Engine, log: ProvenanceLog, policies: PolicyService, revenue: RevenueService, clock: Callable[[], datetime] = utcnow):
+        self.engine = engine
+        self.revenue = revenue
+        self.log = log
+        self.policies = policies
+        self.clock = clock
+
+    # -- releases --------------------------------------------------------------------------
+
+    def cut_release(self, steward: Principal, title: str, description: str, task_ids: Sequence[str], intended_uses: Sequence[str], price: int, currency: str) -> ReleaseView:
+        if not steward.is_steward:
+            raise NotAllowed("only stewards cut releases")
+        try:
+            consent.check_declaration(intended_uses, None)
+        except RuleViolation as error:
+            raise MembershipError(str(error)) from error
+        if not isinstance(price, int) or price < 0 or len(currency) != 3:
+            raise MembershipError("price is a whole number of minor units ≥ 0, with a 3-letter currency")
+        if not title.strip() or not task_ids:
+            raise MembershipError("a release has a title and at least one task")
+        now = self.clock()
+        rules = self.policies.in_force("consent-rules", now)
+        formula = self.policies.in_force("revenue-formula", now)
+        with write_session(self.engine) as session, session.begin():
+            candidates = _accepted(session, task_ids)
+            items, excluded = [], Counter()
+            for contribution, acceptance, revoked in candidates:
+                reasons = consent.refusals(json.loads(contribution.terms), rules.body, intended_uses, None, now.date(), revoked)
+                if reasons:
+                    excluded.update(reasons[:1])  # counted once, by its first reason
+                else:
+                    items.append((contribution, acceptance))
+            if not items:
+                raise MembershipError(f"no accepted contribution on these tasks permits {', '.join(intended_uses)}" + (f" (excluded: {dict(excluded)})" if excluded else ""))
+            release_id = uuid.uuid4().hex
+            listed = [{"entry": a.log_index, "content_sha256": c.content_sha256} for c, a in sorted(items, key=lambda x: x[1].log_index)]
+            root = items_root(listed)
+            manifest = {
+                "release": release_id, "title": title.strip(), "intended_uses": list(intended_uses), "items": listed, "items_root": root,
+                "item_count": len(listed), "excluded": dict(sorted(excluded.items())), "price": {"amount": price, "currency": currency},
+                "policies": {"consent-rules": rules.version, "revenue-formula": formula.version}, "published_at": now.isoformat(),
+            }
+            statement = sign_statement(self.log.signer.signing_key, "release.published", manifest)
+            index = self.log.append_in_transaction(session.connection(), [statement])[0]
+            release = Release(id=release_id, title=title.strip(), description=description.strip(), intended_uses=json.dumps(list(intended_uses)),
+                              price=price, currency=currency, manifest=canonical_json(manifest).decode(), items_root=root, item_count=len(listed),
+                              created_by=steward.account_id, created_at=now, log_index=index)
+            session.add(release)
+            session.flush()
+            session.add_all(ReleaseItem(release_id=release_id, contribution_id=c.id, entry=a.log_index) for c, a in items)
+            session.flush()
+            return _release_view(release)
+
+    def releases(self) -> list[ReleaseView]:
+        with Session(self.engine) as session:
+            return [_release_view(r) for r in session.scalars(select(Release).order_by(Release.created_at.desc()))]
+
+    def release(self, release_id: str) -> ReleaseView:
+        with Session(self.engine) as session:
+            row = session.get(Release, release_id)
+            if row is None:
+                raise NoSuchRecord(f"no release {release_id}")
+            return _release_view(row)
+
+    # -- licensing -------------------------------------------------------------------------
+
+    def check(self, release_id: str, uses: Sequence[str], sector: str | None) -> ConsentCheck:
+        """What a buyer could license for a declared use, right now, with counts per reason."""
+        with Session(self.engine) as session:
+            release, _, excluded, included = self._evaluate(session, release_id, uses, sector)
+            return ConsentCheck(release_id, list(uses), sector, release.item_count, len(included), dict(sorted(excluded.items())),
+                                release.price, _pro_rata(release.price, len(included), release.item_count), release.currency)
+
+    def license(self, buyer: Principal, release_id: str, uses: Sequence[str], sector: str | None, accept_subset: bool, idempotency_key: str) -> LicenseView:
+        if not buyer.is_buyer or buyer.org_id is None:
+            raise NotAllowed("only buyer accounts license releases")
+        if not idempotency_key:
+            raise MembershipError("licensing needs an idempotency key")
+        with write_session(self.engine) as session, session.begin():
+            existing = session.scalar(select(License).where(License.idempotency_key == idempotency_key))
+            if existing is not None:
+                return _license_view(session, existing)
+            release, items, excluded, included = self._evaluate(session, release_id, uses, sector)
+            if not included:
+                raise Conflict(f"no item of this release may be licensed for {', '.join(uses)}" + (f" in {sector}" if sector else "") + f": {dict(excluded)}")
+            if excluded and not accept_subset:
+                raise Conflict(f"{len(included)} of {release.item_count} items may be licensed for this use ({dict(sorted(excluded.items()))} excluded); confirm to license the consenting subset")
+            listed = [{"entry": entry, "content_sha256": sha} for _, entry, sha in included]
+            license_id = uuid.uuid4().hex
+            price = _pro_rata(release.price, len(included), release.item_count)
+            now = self.clock()
+            body = {
+                "license": license_id, "release": release_id, "release_entry": release.log_index, "buyer_org": buyer.org_id, "uses": list(uses),
+                "sector": sector, "price": {"amount": price, "currency": release.currency}, "included_count": len(listed),
+                "included_root": items_root(listed), "excluded": dict(sorted(excluded.items())), "granted_at": now.isoformat(),
+                "consent_rules": self.policies.in_force("consent-rules", now).ref,
+            }
+            index = self.log.append_in_transaction(session.connection(), [sign_statement(self.log.signer.signing_key, "license.granted", body)])[0]
+            row = License(id=license_id, release_id=release_id, buyer_org_id=buyer.org_id, buyer_account_id=buyer.account_id, uses=json.dumps(list(uses)),
+                          sector=sector, price=price, currency=release.currency, included_count=len(listed), included_root=body["included_root"],
+                          idempotency_key=idempotency_key, created_at=now, log_index=index)
+            session.add(row)
+            session.flush()
+            session.add_all(LicenseItem(license_id=license_id, contribution_id=cid, entry=entry) for cid, entry, _ in included)
+            session.flush()
+            self.revenue.record_sale_in(session, license_id, f"sale:{idempotency_key}")  # the sale, shared at once
+            return _license_view(session, row)
+
+    def licenses(self, viewer: Principal) -> list[LicenseView]:
+        """Buyers see their organisation's licenses; stewards see all."""
+        with Session(self.engine) as session:
+            query = select(License).order_by(License.created_at.desc())
+            if not viewer.is_steward:
+                if viewer.org_id is None:
+                    return []
+                query = query.where(License.buyer_org_id == viewer.org_id)
+            return [_license_view(session, row) for row in session.scalars(query)]
+
+    def license_of(self, viewer: Principal, license_id: str) -> LicenseView:
+        with Session(self.engine) as session:
+            row = session.get(License, license_id)
+            if row is None or (not viewer.is_steward and row.buyer_org_id != viewer.org_id):
+                raise NoSuchRecord(f"you have no license {license_id}")
+            return _license_view(session, row)
+
+    def _evaluate(self, session: Session, release_id: str, uses: Sequence[str], sector: str | None) -> tuple[Release, list[Any], Counter[str], list[tuple[str, int, str]]]:
+        try:
+            consent.check_declaration(uses, sector)
+        except RuleViolation as error:
+            raise MembershipError(str(error)) from error
+        release = session.get(Release, release_id)
+        if release is None:
+            raise NoSuchRecord(f"no release {release_id}")
+        now = self.clock()
+        rules = self.policies.in_force("consent-rules", now)
+        rows = session.execute(
+            select(ReleaseItem, Contribution).join(Contribution, Contribution.id == ReleaseItem.contribution_id).where(ReleaseItem.release_id == release_id).order_by(ReleaseItem.entry)
+        ).all()
+        revoked = set(session.scalars(select(ConsentRevocation.contribution_id).where(ConsentRevocation.contribution_id.in_([c.id for _, c in rows]), ConsentRevocation.revoked_at <= now)))
+        excluded: Counter[str] = Counter()
+        included = []
+        for item, contribution in rows:
+            reasons = consent.refusals(json.loads(contribution.terms), rules.body, uses, sector, now.date(), contribution.id in revoked)
+            if reasons:
+                excluded.update(reasons[:1])
+            else:
+                included.append((contribution.id, item.entry, contribution.content_sha256))
+        return release, rows, excluded, included
+
+
+def _pro_rata(price: int, included: int, total: int) -> int:
+    """The subset's price: the release price × included ÷ total, rounded down (in the buyer's favour)."""
+    return price * included // total if total else 0
+
+
+def _accepted(session: Session, task_ids: Sequence[str]) -> list[tuple[Contribution, Acceptance, bool]]:
+    rows = session.execute(
+        select(Contribution, Acceptance).join(Acceptance, Acceptance.contribution_id == Contribution.id).where(Contribution.task_id.in_(list(task_ids)))
+    ).all()
+    revoked = set(session.scalars(select(ConsentRevocation.contribution_id).where(ConsentRevocation.contribution_id.in_([c.id for c, _ in rows]))))
+    return [(c, a, c.id in revoked) for c, a in rows]
+
+
+def _release_view(row: Release) -> ReleaseView:
+    return ReleaseView(row.id, row.title, row.description, json.loads(row.intended_uses), row.price, row.currency, row.item_count, row.items_root,
+                       json.loads(row.manifest), row.created_at, row.log_index)
+
+
+def _license_view(session: Session, row: License) -> LicenseView:
+    release = session.get(Release, row.release_id)
+    org = session.get(BuyerOrg, row.buyer_org_id)
+    return LicenseView(row.id, row.release_id, release.title if release else "", org.name if org else "", json.loads(row.uses), row.sector, row.price,
+                       row.currency, row.included_count, row.included_root, row.created_at, row.log_index)
+
+

@@ -1,0 +1,46 @@
+"""DESIGN.md's consent contract, one rule per test."""
+
+from datetime import date
+
+import pytest
+
+from coop.work.consent import check_declaration, refusals
+from coop.work.rules import RuleViolation
+
+TERMS = {"permitted_uses": ["model-training", "research"], "excluded_sectors": ["advertising"], "expires": "2027-06-30"}
+RULES = {"excluded_sectors": ["military"], "excluded_uses": []}
+TODAY = date(2026, 11, 25)
+
+
+def test_permitted_uses_in_an_allowed_sector_are_licensable():
+    assert refusals(TERMS, RULES, ["model-training"], "other", TODAY, revoked=False) == []
+
+
+def test_every_declared_use_must_be_permitted():
+    assert refusals(TERMS, RULES, ["model-training", "commercial"], None, TODAY, revoked=False) == ["use-not-permitted"]
+
+
+def test_the_contributors_excluded_sector_is_refused():
+    assert refusals(TERMS, RULES, ["research"], "advertising", TODAY, revoked=False) == ["sector-excluded-by-contributor"]
+
+
+def test_the_coop_rule_excludes_a_sector_for_everyone():
+    assert refusals(TERMS, RULES, ["research"], "military", TODAY, revoked=False) == ["excluded-by-coop-rule"]
+
+
+def test_the_coop_rule_can_exclude_a_use_for_everyone():
+    assert refusals(TERMS, {**RULES, "excluded_uses": ["research"]}, ["research"], None, TODAY, revoked=False) == ["excluded-by-coop-rule"]
+
+
+def test_expired_terms_are_refused():
+    assert refusals(TERMS, RULES, ["research"], None, date(2027, 7, 1), revoked=False) == ["expired"]
+
+
+def test_a_revocation_is_refused():
+    assert refusals(TERMS, RULES, ["research"], None, TODAY, revoked=True) == ["revoked"]
+
+
+@pytest.mark.parametrize("uses,sector", [([], None), (["spying"], None), (["research", "research"], None), (["research"], "casinos")])
+def test_bad_declarations_are_refused(uses, sector):
+    with pytest.raises(RuleViolation):
+        check_declaration(uses, sector)

@@ -196,6 +196,26 @@ def cmd_governance_close_due(settings: Settings, _args: argparse.Namespace) -> i
     return 0
 
 
+def cmd_books_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the whole journal as a Beancount file (check it with `bean-check`)."""
+    from pathlib import Path
+
+    from coop.runtime import build_runtime
+    from ledger.beancount_export import export
+
+    runtime = build_runtime(settings)
+    try:
+        text = "".join(export(runtime.ledger.accounts(), runtime.ledger.transactions()))
+    finally:
+        runtime.close()
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text)
+        print(f"wrote {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coop", description="coop-ledger: the co-op's ledger and provenance log")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -223,6 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     recount.add_argument("proposal")
     recount.set_defaults(run=cmd_governance_recount)
     governance.add_parser("close-due", help="close every proposal whose voting period is over").set_defaults(run=cmd_governance_close_due)
+    books = commands.add_parser("books", help="the money ledger").add_subparsers(dest="books_command", required=True)
+    export = books.add_parser("export", help="the whole journal as a Beancount ledger")
+    export.add_argument("--out", default="-", help="file to write (default: standard output)")
+    export.set_defaults(run=cmd_books_export)
     sign = commands.add_parser("sign", help="sign a statement with a key file; prints the signed statement as JSON")
     sign.add_argument("--key", required=True, help="key file from `coop key new`")
     sign.add_argument("--kind", required=True, help="statement kind, e.g. member.key-registration")

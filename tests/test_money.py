@@ -113,3 +113,39 @@ def test_payouts_settle_payables_and_a_failed_payout_is_reversed(runtime, market
     assert runtime.ledger.balances("Assets:Coop:Cash")["EUR"] == -lines[work.author.account_id].amount
     assert runtime.ledger.unbalanced_transactions() == []
     assert runtime.ledger.balances(member_payable(work.author.account_id)) == {}
+
+
+def test_the_books_export_to_beancount_which_bean_check_accepts_with_the_same_balances(runtime, market, tmp_path):
+    from beancount import loader
+    from beancount.core import realization
+
+    from ledger.beancount_export import balances, export
+
+    license = runtime.datasets.license(market.buyer, market.release.id, ["model-training"], None, True, "lic")
+    runtime.revenue.report_downstream(market.buyer, license.id, 9_999, "EUR", 'Royalty "Q1"', "q1")
+    path = tmp_path / "books.beancount"
+    transactions = runtime.ledger.transactions()
+    path.write_text("".join(export(runtime.ledger.accounts(), transactions)))
+    entries, errors, _ = loader.load_file(str(path))
+    assert errors == []
+    real = realization.realize(entries)
+    for (account, currency), minor in runtime.ledger.trial_balance().items():
+        position = realization.get(real, account).balance.get_currency_units(currency)
+        assert int(position.number * 100) == minor, account
+    assert balances(transactions) == runtime.ledger.trial_balance()
+
+
+def test_bean_check_passes_on_the_exported_file(runtime, market, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from ledger.beancount_export import export
+
+    runtime.datasets.license(market.buyer, market.release.id, ["model-training"], None, True, "lic")
+    path = tmp_path / "books.beancount"
+    path.write_text("".join(export(runtime.ledger.accounts(), runtime.ledger.transactions())))
+    bean_check = shutil.which("bean-check") or str(Path(sys.executable).with_name("bean-check"))
+    result = subprocess.run([bean_check, str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

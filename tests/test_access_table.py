@@ -58,7 +58,7 @@ TABLE = [
     ("POST", "/tasks/{task}/submit", MEMBERS),
     ("GET", "/contributions", MEMBERS),
     ("GET", "/contributions/{contribution}", {MEMBER, STEWARD}),
-    ("GET", "/contributions/{contribution}/content", {MEMBER, STEWARD}),
+    ("GET", "/contributions/{contribution}/content", {MEMBER, STEWARD, REVIEWER}),  # the reviewer reviewed it
     ("GET", "/contributions/{contribution}/verify", {MEMBER, STEWARD}),
     ("POST", "/contributions/{contribution}/submit", {MEMBER}),
     ("POST", "/contributions/{contribution}/revise", {MEMBER}),
@@ -77,6 +77,18 @@ TABLE = [
     ("POST", "/proposals/{proposal}/vote", MEMBERS),
     ("POST", "/proposals/{proposal}/comments", MEMBERS),
     ("GET", "/policies", EVERYONE),
+    ("GET", "/earnings", MEMBERS),
+    ("GET", "/releases", SIGNED_IN),
+    ("POST", "/releases", {STEWARD}),
+    ("GET", "/releases/{release}", SIGNED_IN),
+    ("GET", "/releases/{release}/check", SIGNED_IN),
+    ("POST", "/releases/{release}/license", {BUYER}),
+    ("GET", "/licenses", {BUYER, STEWARD}),
+    ("POST", "/licenses/{license}/revenue", {BUYER, STEWARD}),
+    ("GET", "/payouts", {STEWARD}),
+    ("POST", "/payouts", {STEWARD}),
+    ("GET", "/payouts/{run}/csv", {STEWARD}),
+    ("POST", "/payouts/outcome/{payout}", {STEWARD}),
     ("GET", "/log/checkpoint", EVERYONE),
     ("GET", "/log/key", EVERYONE),
     ("GET", "/log/entries/0", EVERYONE),
@@ -109,7 +121,7 @@ TABLE = [
     ("POST", "/api/contributions", MEMBERS),
     ("PUT", "/api/contributions/{contribution}", {MEMBER}),
     ("GET", "/api/contributions/{contribution}", {MEMBER, STEWARD}),
-    ("GET", "/api/contributions/{contribution}/content", {MEMBER, STEWARD}),
+    ("GET", "/api/contributions/{contribution}/content", {MEMBER, STEWARD, REVIEWER}),
     ("GET", "/api/contributions/{contribution}/statement?key=AAAA", {MEMBER}),
     ("POST", "/api/contributions/{contribution}/submit", {MEMBER}),
     ("POST", "/api/contributions/{contribution}/revise", {MEMBER}),
@@ -127,6 +139,17 @@ TABLE = [
     ("POST", "/api/proposals/{proposal}/comments", MEMBERS),
     ("POST", "/api/proposals/{proposal}/ballots", MEMBERS),
     ("GET", "/api/proposals/{proposal}/recount", MEMBERS),
+    ("GET", "/api/releases", SIGNED_IN),
+    ("POST", "/api/releases", {STEWARD}),
+    ("GET", "/api/releases/{release}", SIGNED_IN),
+    ("GET", "/api/releases/{release}/check?uses=research", SIGNED_IN),
+    ("GET", "/api/licenses", SIGNED_IN),
+    ("POST", "/api/licenses", {BUYER}),
+    ("POST", "/api/licenses/{license}/revenue", {BUYER, STEWARD}),
+    ("GET", "/api/me/earnings", MEMBERS),
+    ("POST", "/api/payouts", {STEWARD}),
+    ("POST", "/api/payouts/{payout}/outcome", {STEWARD}),
+    ("GET", "/api/books.beancount", {STEWARD}),
     ("GET", "/api/members", {STEWARD}),
     ("POST", "/api/members/{applicant}/admit", {STEWARD}),
     ("POST", "/api/members/{applicant}/decline", {STEWARD}),
@@ -140,6 +163,7 @@ BODIES = {
     ("POST", "/api/contributions/{contribution}/submit"): {"password": "not-the-password"},
     ("POST", "/api/contributions/{contribution}/revoke-consent"): {"password": "not-the-password"},
     ("POST", "/api/reviews/conflicts"): {"author_id": "someone"},
+    ("POST", "/api/licenses/{license}/revenue"): {"amount": 100, "idempotency_key": "k"},
 }
 UNLISTED_PREFIXES = ("/schema",)  # OpenAPI documents, public by design
 
@@ -157,7 +181,8 @@ def _template(path: str) -> str:
 def test_every_route_is_in_the_access_table(runtime):
     app = create_app(runtime=runtime)
     listed = {(method, _template(path)) for method, path, _ in TABLE}
-    placeholders = {"{key}": "{key_id:str}", "{token}": "{token_id:int}", "{applicant}": "{account_id:str}", "{task}": "{task_id:str}", "{contribution}": "{contribution_id:str}", "{proposal}": "{proposal_id:str}"}
+    placeholders = {"{key}": "{key_id:str}", "{token}": "{token_id:int}", "{applicant}": "{account_id:str}", "{task}": "{task_id:str}", "{contribution}": "{contribution_id:str}", "{proposal}": "{proposal_id:str}",
+                    "{release}": "{release_id:str}", "{license}": "{license_id:str}", "{run}": "{run_id:str}", "{payout}": "{payout_id:int}"}
     normalised = set()
     for method, path in listed:
         for short, full in placeholders.items():
@@ -201,15 +226,25 @@ def actors(runtime, steward, admit):
     draft = runtime.contributions.draft(bo, task.id, b"B is better", "text/plain", 5, TERMS)
     contribution = runtime.contributions.submit_with_password(bo, draft.id, "bo-password")
     proposal = runtime.governance.propose(bo, "resolution", "Tea in the break room", "", {"text": "Yes, tea."}, voting_minutes=60)
+    rv2 = admit("rv2", roles=("member", "reviewer"))
+    for r in (reviewer, rv2):
+        scores = {c["name"]: 5 for c in runtime.reviews.rubric_for(contribution.id)["criteria"]}
+        runtime.reviews.review(r, contribution.id, scores, "fine")
+    release = runtime.datasets.cut_release(steward, "R", "", [task.id], ["model-training"], 1000, "EUR")
+    buyer = runtime.members.principal(buyer_id)
+    license = runtime.datasets.license(buyer, release.id, ["model-training"], None, True, "table-license")
+    run = runtime.payouts.run(steward, "EUR", 1, "table-run")
+    payout = runtime.payouts.lines(run)[0].payout_id
     ids = {"{key}": key.key_id, "{token}": str(member_token_id), "{applicant}": other_applicant, "{task}": task.id,
-           "{contribution}": contribution.id, "{proposal}": proposal.id}
+           "{contribution}": contribution.id, "{proposal}": proposal.id, "{release}": release.id, "{license}": license.id,
+           "{run}": run, "{payout}": str(payout)}
     return sessions, tokens, ids
 
 
 # What a refusal by a guard or an object check says (as opposed to, say, wrong credentials on /login).
 DENIALS = (
-    "sign in first", "session has expired", "only members", "only stewards", "only reviewers", "only buyer", "read-only",
-    "you have no token", "only the key", "valid bearer token", "appending over HTTP is disabled", "you have no contribution",
+    "sign in first", "session has expired", "only members", "only buyer accounts and stewards", "only stewards", "only reviewers", "only buyer", "read-only",
+    "you have no token", "only the key", "valid bearer token", "appending over HTTP is disabled", "you have no contribution", "you have no license",
 )
 
 

@@ -75,3 +75,9 @@ def reviewer(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 def buyer(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     if not _require(connection).is_buyer:
         raise PermissionDeniedException(detail="only buyer accounts may do this")
+
+
+def buyer_or_steward(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    principal = _require(connection)
+    if not (principal.is_buyer or principal.is_steward):
+        raise PermissionDeniedException(detail="only buyer accounts and stewards may do this")

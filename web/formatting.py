@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import uuid
 
 MINOR_DIGITS = {"JPY": 0, "KRW": 0}
 
@@ -22,5 +23,5 @@ def b64(data: bytes) -> str:
 
 def register(engine: object) -> None:
     """Litestar `engine_callback`: make the helpers available in every template."""
-    engine.engine.globals.update(money=money, b64=b64, dict=dict, zip=zip)  # type: ignore[attr-defined]
+    engine.engine.globals.update(money=money, b64=b64, dict=dict, zip=zip, new_key=lambda: uuid.uuid4().hex)  # type: ignore[attr-defined]
     engine.engine.filters["zip"] = zip  # type: ignore[attr-defined]

@@ -1,0 +1,111 @@
+"""JSON API for releases, consent checks, licenses, revenue reports, earnings, payouts and books."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from coop.runtime import Runtime
+from ledger.beancount_export import export
+from ledger.statements import member_statement
+from web import auth
+from web.api_members import Req
+
+
+class ReleaseIn(msgspec.Struct):
+    title: str
+    task_ids: list[str]
+    intended_uses: list[str]
+    price: int
+    currency: str
+    description: str = ""
+
+
+class LicenseIn(msgspec.Struct):
+    release_id: str
+    uses: list[str]
+    idempotency_key: str
+    sector: str | None = None
+    accept_subset: bool = False
+
+
+class RevenueIn(msgspec.Struct):
+    amount: int
+    idempotency_key: str
+    description: str = "downstream revenue"
+
+
+class PayoutRunIn(msgspec.Struct):
+    currency: str
+    minimum: int
+    idempotency_key: str
+
+
+class OutcomeIn(msgspec.Struct):
+    outcome: str
+
+
+def _dated(obj: Any) -> dict[str, Any]:
+    data = asdict(obj)
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in data.items()}
+
+
+class MoneyApi(Controller):
+    path = "/api"
+    tags = ["money"]
+
+    @get("/releases", guards=[auth.signed_in], summary="Published releases (the catalog)", sync_to_thread=True)
+    def releases(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
+        return [_dated(r) for r in runtime.datasets.releases()]
+
+    @post("/releases", guards=[auth.steward], summary="Cut and publish a release", sync_to_thread=True)
+    def cut(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[ReleaseIn]) -> dict[str, Any]:
+        return _dated(runtime.datasets.cut_release(request.user, data.title, data.description, data.task_ids, data.intended_uses, data.price, data.currency))  # type: ignore[arg-type]
+
+    @get("/releases/{release_id:str}", guards=[auth.signed_in], sync_to_thread=True)
+    def release(self, runtime: NamedDependency[Runtime], release_id: FromPath[str]) -> dict[str, Any]:
+        return _dated(runtime.datasets.release(release_id))
+
+    @get("/releases/{release_id:str}/check", guards=[auth.signed_in], summary="Consent check for a declared use", sync_to_thread=True)
+    def check(self, runtime: NamedDependency[Runtime], release_id: FromPath[str], uses: FromQuery[list[str]], sector: FromQuery[str | None] = None) -> dict[str, Any]:
+        return asdict(runtime.datasets.check(release_id, uses, sector))
+
+    @get("/licenses", guards=[auth.signed_in], summary="My organisation's licenses (stewards: all)", sync_to_thread=True)
+    def licenses(self, request: Req, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
+        return [_dated(lic) for lic in runtime.datasets.licenses(request.user)]  # type: ignore[arg-type]
+
+    @post("/licenses", guards=[auth.buyer], summary="License a release (or its consenting subset)", sync_to_thread=True)
+    def license(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[LicenseIn]) -> dict[str, Any]:
+        return _dated(runtime.datasets.license(request.user, data.release_id, data.uses, data.sector, data.accept_subset, data.idempotency_key))  # type: ignore[arg-type]
+
+    @post("/licenses/{license_id:str}/revenue", guards=[auth.buyer_or_steward], summary="Report downstream revenue; it is shared at once", sync_to_thread=True)
+    def revenue(self, request: Req, runtime: NamedDependency[Runtime], license_id: FromPath[str], data: JSONBody[RevenueIn]) -> dict[str, Any]:
+        license = runtime.datasets.license_of(request.user, license_id)  # type: ignore[arg-type]
+        event = runtime.revenue.report_downstream(request.user, license_id, data.amount, license.currency, data.description, data.idempotency_key)  # type: ignore[arg-type]
+        return {"revenue_event": event}
+
+    @get("/me/earnings", guards=[auth.member], summary="My statement: every payment with its arithmetic", sync_to_thread=True)
+    def earnings(self, request: Req, runtime: NamedDependency[Runtime]) -> dict[str, Any]:
+        member = request.user.account_id  # type: ignore[union-attr]
+        return {"owed": runtime.ledger.member_balance(member), "lines": [_dated(line) for line in member_statement(runtime.ledger, member)]}
+
+    @post("/payouts", guards=[auth.steward], summary="Run payouts", sync_to_thread=True)
+    def run_payouts(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[PayoutRunIn]) -> dict[str, Any]:
+        run_id = runtime.payouts.run(request.user, data.currency, data.minimum, data.idempotency_key)  # type: ignore[arg-type]
+        return {"run": run_id, "payouts": [asdict(line) for line in runtime.payouts.lines(run_id)]}
+
+    @post("/payouts/{payout_id:int}/outcome", guards=[auth.steward], summary="The bank settled or failed a payout", sync_to_thread=True, status_code=200)
+    def outcome(self, request: Req, runtime: NamedDependency[Runtime], payout_id: FromPath[int], data: JSONBody[OutcomeIn]) -> dict[str, Any]:
+        return {"journal_tx": runtime.payouts.record_outcome(request.user, payout_id, data.outcome)}  # type: ignore[arg-type]
+
+    @get("/books.beancount", guards=[auth.steward], summary="The whole journal as a Beancount ledger", sync_to_thread=True)
+    def books(self, runtime: NamedDependency[Runtime]) -> Response[str]:
+        return Response("".join(export(runtime.ledger.accounts(), runtime.ledger.transactions())), media_type="text/plain; charset=utf-8")
+
+
+MONEY_API = [MoneyApi]

@@ -1,0 +1,132 @@
+"""Portal pages for money: earnings, releases, the buyer's consent check and licensing, downstream
+revenue, payouts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+
+from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.runtime import Runtime
+from coop.work import consent
+from coop.work.rules import SECTORS, USES
+from ledger.statements import member_statement, totals_by_month
+from web import auth
+from web.portal.common import Req, is_htmx, list_value, page, redirect_done, text_value
+from web.portal.work import status_for
+
+Form = URLEncodedBody[dict[str, Any]]
+USER_ERRORS = (MembershipError, Conflict, NotAllowed, NoSuchRecord, ValueError)
+
+
+def earnings_chart(months: list[tuple[str, str, int]], height: int = 120, bar: int = 36) -> dict[str, Any] | None:
+    """Bars for the main currency, scaled to the best month; drawn as SVG, no script needed."""
+    if not months:
+        return None
+    currency = max({c for _, c, _ in months}, key=lambda c: sum(a for _, cur, a in months if cur == c))
+    rows = [(m, a) for m, c, a in months if c == currency]
+    top = max(max(a for _, a in rows), 1)
+    bars = [{"x": 10 + i * (bar + 10), "w": bar, "h": max(1, a * height // top), "y": height - max(1, a * height // top), "label": m, "amount": a, "currency": currency}
+            for i, (m, a) in enumerate(rows)]
+    return {"bars": bars, "width": 20 + len(bars) * (bar + 10), "height": height, "currency": currency}
+
+
+class MoneyPages(Controller):
+    include_in_schema = False
+
+    @get("/earnings", guards=[auth.member], sync_to_thread=True)
+    def earnings(self, request: Req, runtime: NamedDependency[Runtime]) -> Template:
+        lines = member_statement(runtime.ledger, request.user.account_id)  # type: ignore[union-attr]
+        return page(request, "earnings.html", lines=lines, balance=runtime.ledger.member_balance(request.user.account_id),  # type: ignore[union-attr]
+                    chart=earnings_chart(totals_by_month(lines)))
+
+    @get("/releases", guards=[auth.signed_in], sync_to_thread=True)
+    def releases(self, request: Req, runtime: NamedDependency[Runtime], done: FromQuery[str | None] = None) -> Template:
+        return page(request, "releases.html", releases=runtime.datasets.releases(), tasks=runtime.tasks.list(None), uses=USES, errors={}, done=done)
+
+    @post("/releases", guards=[auth.steward], sync_to_thread=True)
+    def cut(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
+        try:
+            price_text = text_value(data, "price").strip()
+            if not price_text.isdigit():
+                raise MembershipError("price must be a whole number of minor units")
+            release = runtime.datasets.cut_release(request.user, text_value(data, "title"), text_value(data, "description"), list_value(data, "task_ids"),  # type: ignore[arg-type]
+                                                   list_value(data, "intended_uses"), int(price_text), text_value(data, "currency").strip().upper())
+        except USER_ERRORS as error:
+            return page(request, "releases.html", status_code=status_for(error), releases=runtime.datasets.releases(), tasks=runtime.tasks.list(None), uses=USES, errors={"_form": str(error)})
+        return redirect_done(f"/releases/{release.id}", "The release is signed and published.")
+
+    @get("/releases/{release_id:str}", guards=[auth.signed_in], sync_to_thread=True)
+    def release(self, request: Req, runtime: NamedDependency[Runtime], release_id: FromPath[str], done: FromQuery[str | None] = None) -> Template:
+        return page(request, "release.html", r=runtime.datasets.release(release_id), uses=USES, sectors=SECTORS, done=done)
+
+    @get("/releases/{release_id:str}/check", guards=[auth.signed_in], sync_to_thread=True)
+    def check(self, request: Req, runtime: NamedDependency[Runtime], release_id: FromPath[str], uses: FromQuery[list[str] | None] = None, sector: FromQuery[str] = "other") -> Template:
+        context: dict[str, Any] = {"reasons": consent.REASONS, "idempotency_key": uuid.uuid4().hex}
+        try:
+            context["check"] = runtime.datasets.check(release_id, uses or [], sector or None)
+            status = 200
+        except USER_ERRORS as error:
+            context["check_error"], status = str(error), status_for(error)
+        if is_htmx(request):
+            return page(request, "partials/consent_check.html", status_code=status, **context)
+        return page(request, "release.html", status_code=status, r=runtime.datasets.release(release_id), uses=USES, sectors=SECTORS, **context)
+
+    @post("/releases/{release_id:str}/license", guards=[auth.buyer], sync_to_thread=True)
+    def license(self, request: Req, runtime: NamedDependency[Runtime], release_id: FromPath[str], data: Form) -> Template | Redirect:
+        try:
+            runtime.datasets.license(request.user, release_id, list_value(data, "uses"), text_value(data, "sector") or None,  # type: ignore[arg-type]
+                                     text_value(data, "accept_subset") == "yes", text_value(data, "idempotency_key"))
+        except USER_ERRORS as error:
+            return page(request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error))
+        return redirect_done("/licenses", "Licensed: the sale is shared with the people who made the data.")
+
+    @get("/licenses", guards=[auth.buyer_or_steward], sync_to_thread=True)
+    def licenses(self, request: Req, runtime: NamedDependency[Runtime], done: FromQuery[str | None] = None) -> Template:
+        licenses = runtime.datasets.licenses(request.user)  # type: ignore[arg-type]
+        events: dict[str, list[Any]] = {}
+        for license in licenses:
+            events[license.id] = runtime.revenue.events(license.id)
+        return page(request, "licenses.html", licenses=licenses, events=events, done=done)
+
+    @post("/licenses/{license_id:str}/revenue", guards=[auth.buyer_or_steward], sync_to_thread=True)
+    def report(self, request: Req, runtime: NamedDependency[Runtime], license_id: FromPath[str], data: Form) -> Template | Redirect:
+        try:
+            amount_text = text_value(data, "amount").strip()
+            if not amount_text.isdigit():
+                raise MembershipError("revenue is a whole number of minor units")
+            license = runtime.datasets.license_of(request.user, license_id)  # type: ignore[arg-type]
+            runtime.revenue.report_downstream(request.user, license_id, int(amount_text), license.currency, text_value(data, "description"), text_value(data, "idempotency_key"))  # type: ignore[arg-type]
+        except USER_ERRORS as error:
+            return page(request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error))
+        return redirect_done("/licenses", "Revenue reported and shared.")
+
+    @get("/payouts", guards=[auth.steward], sync_to_thread=True)
+    def payouts(self, request: Req, runtime: NamedDependency[Runtime], done: FromQuery[str | None] = None) -> Template:
+        runs = [(run, runtime.payouts.lines(run.id)) for run in runtime.payouts.runs()]
+        return page(request, "payouts.html", runs=runs, done=done)
+
+    @post("/payouts", guards=[auth.steward], sync_to_thread=True)
+    def run_payouts(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
+        try:
+            minimum = text_value(data, "minimum").strip()
+            if not minimum.isdigit():
+                raise MembershipError("the minimum is a whole number of minor units")
+            runtime.payouts.run(request.user, text_value(data, "currency").strip().upper(), int(minimum), text_value(data, "idempotency_key"))  # type: ignore[arg-type]
+        except USER_ERRORS as error:
+            return page(request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error))
+        return redirect_done("/payouts", "Payout run posted.")
+
+    @get("/payouts/{run_id:str}/csv", guards=[auth.steward], sync_to_thread=True)
+    def payout_csv(self, runtime: NamedDependency[Runtime], run_id: FromPath[str]) -> Response[str]:
+        return Response(runtime.payouts.export_csv(run_id), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="payouts-{run_id}.csv"'})
+
+    @post("/payouts/outcome/{payout_id:int}", guards=[auth.steward], sync_to_thread=True)
+    def outcome(self, request: Req, runtime: NamedDependency[Runtime], payout_id: FromPath[int], data: Form) -> Redirect:
+        runtime.payouts.record_outcome(request.user, payout_id, text_value(data, "outcome"))  # type: ignore[arg-type]
+        return redirect_done("/payouts", "Outcome recorded.")

@@ -6,7 +6,11 @@ production database. Running it twice adds nothing: it stops if the demo steward
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from coop.membership.errors import Conflict
+from coop.membership.models import Account
 from coop.runtime import Runtime
 from coop.work.tasks import TaskSpec
 
@@ -41,6 +45,7 @@ def seed_demo(runtime: Runtime) -> str:
         members.apply(name, email, DEMO_PASSWORD, skills, region)
     members.register_buyer(DEMO_BUYER[0], DEMO_BUYER[1], DEMO_BUYER[2], DEMO_PASSWORD)
     contributions = _seed_work(runtime, steward)
+    _seed_money(runtime, steward)
     return (
         f"demo: seeded a steward ({DEMO_STEWARD[1]}), {len(DEMO_MEMBERS)} members, {len(DEMO_APPLICANTS)} applicant(s), "
         f"a buyer ({DEMO_BUYER[2]}), {len(DEMO_TASKS)} tasks and {contributions} contributions; every demo password is '{DEMO_PASSWORD}'. Log size {runtime.log.size()}."
@@ -80,3 +85,15 @@ def _seed_work(runtime: Runtime, steward: object) -> int:
             scores = {c["name"]: level for c in rubric["criteria"]}
             runtime.reviews.review(reviewer, submitted.id, scores, "Clear and well argued." if level >= 4 else "Please justify your choice more specifically.")  # type: ignore[arg-type]
     return len(DEMO_WORK)
+
+
+def _seed_money(runtime: Runtime, steward: object) -> None:
+    """A release of the clinical answers, licensed by the demo buyer, with a first royalty."""
+    task = next(t for t in runtime.tasks.list(None) if t.project == "Clinical QA")
+    release = runtime.datasets.cut_release(steward, "Clinical QA, first release", "Expert answers to primary-care questions.",  # type: ignore[arg-type]
+                                           [task.id], ["model-training"], 250_000, "EUR")
+    with Session(runtime.engine) as session:
+        account_id = session.scalar(select(Account.id).where(Account.email == DEMO_BUYER[2]))
+    buyer = runtime.members.principal(account_id)
+    license = runtime.datasets.license(buyer, release.id, ["model-training", "model-evaluation"], "other", True, "demo-license-1")  # type: ignore[arg-type]
+    runtime.revenue.report_downstream(buyer, license.id, 48_000, "EUR", "Q3 royalty on a fine-tuned model", "demo-royalty-q3")  # type: ignore[arg-type]

@@ -87,3 +87,11 @@ def test_malformed_checkpoints_are_refused(text):
 def test_bad_key_names_are_refused(name):
     with pytest.raises(NoteError):
         NoteSigner(name, nacl.signing.SigningKey(SEED))
+
+
+def test_a_signature_of_the_wrong_length_is_refused_not_crashed_on():
+    s = signer()
+    note = s.sign("hello\n")
+    short = note.rsplit(" ", 1)[0] + " " + base64.b64encode(s.verifier.key_id + b"\x00" * 10).decode() + "\n"
+    with pytest.raises(NoteError):
+        open_note(short, s.verifier)

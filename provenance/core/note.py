@@ -65,6 +65,8 @@ class NoteVerifier:
         return f"{self.name}+{self.key_id.hex()}+{base64.b64encode(raw).decode()}"
 
     def verify(self, text: bytes, signature: bytes) -> bool:
+        if len(signature) != 64:
+            return False
         try:
             nacl.signing.VerifyKey(self.public_key).verify(text, signature)
             return True

@@ -1,0 +1,45 @@
+"""Build a verification bundle for a release or a license: every log entry its lineage rests on,
+each with an inclusion proof against one checkpoint, the checkpoint and the co-op's verifier key.
+
+The bundle is itself a C2SP signed note: its text is one line of RFC 8785 JSON, signed by the
+co-op key. So a single flipped byte anywhere fails the signature, and everything inside is checked
+again on its own terms by `coop.lineage.verify` — with no database and no network.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coop.lineage.gather import release_lineage
+from coop.runtime import Runtime
+from provenance import store
+from provenance.core.canonical import canonical_json
+from provenance.core.signing import b64
+
+FORMAT = "coop-ledger-bundle/v1"
+
+
+def build_bundle(runtime: Runtime, release_id: str, license_id: str | None = None) -> str:
+    lineage = release_lineage(runtime.engine, release_id, license_id)
+    checkpoint = runtime.log.latest_checkpoint()
+    assert checkpoint is not None, "a release is a log entry, so the log has a checkpoint"
+    entries = []
+    with runtime.engine.connect() as conn:
+        reader = runtime.log._reader(conn, checkpoint.size)  # noqa: SLF001 - one read transaction for all proofs
+        from provenance.core import merkle
+
+        for index in lineage.entries():
+            leaf = store.read_leaves(conn, index, index + 1)[0]
+            entries.append({"index": index, "leaf": b64(leaf), "proof": [b64(h) for h in merkle.inclusion_proof(index, checkpoint.size, reader)]})
+    body: dict[str, Any] = {
+        "format": FORMAT,
+        "subject": {
+            "release_entry": lineage.release_entry,
+            "license_entry": lineage.license_entry,
+            "licensed_entries": sorted(lineage.licensed_entries) if license_id else None,
+        },
+        "verifier_key": runtime.log.verifier_key,
+        "checkpoint": checkpoint.note,
+        "entries": entries,
+    }
+    return runtime.log.signer.sign(canonical_json(body).decode("utf-8") + "\n")

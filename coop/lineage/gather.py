@@ -1,0 +1,88 @@
+"""Collect a release's lineage from the log and the database: the entries that prove it.
+
+Everything returned here is either a log entry (with its index) or derived from one, so the same
+data feeds the portal's lineage view, the verification bundle and the standard exports.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from coop.datasets.models import License, LicenseItem, Release, ReleaseItem
+from coop.membership.errors import NoSuchRecord
+from coop.work.models import Acceptance, Contribution, ConsentRevocation, Task
+from governance.models import PolicyVersion
+from provenance import store
+from provenance.core.entry import parse_leaf
+
+
+@dataclass
+class ItemLineage:
+    contribution_id: str
+    acceptance_entry: int
+    task_entry: int
+    revocation_entry: int | None
+    accepted: dict[str, Any]  # the contribution.accepted statement body (co-op countersigned)
+    task: dict[str, Any]  # the task.opened statement body
+
+    @property
+    def statement(self) -> dict[str, Any]:
+        return self.accepted["statement"]["body"]
+
+
+@dataclass
+class ReleaseLineage:
+    release_id: str
+    title: str
+    release_entry: int
+    manifest: dict[str, Any]
+    items: list[ItemLineage]
+    policy_entries: list[int]
+    license_entry: int | None = None
+    license: dict[str, Any] | None = None
+    licensed_entries: set[int] = field(default_factory=set)
+
+    def entries(self) -> list[int]:
+        """Every log entry the lineage rests on, in log order."""
+        indexes = {self.release_entry, *self.policy_entries}
+        if self.license_entry is not None:
+            indexes.add(self.license_entry)
+        for item in self.items:
+            indexes.update({item.acceptance_entry, item.task_entry})
+            if item.revocation_entry is not None:
+                indexes.add(item.revocation_entry)
+        return sorted(indexes)
+
+
+def release_lineage(engine: Engine, release_id: str, license_id: str | None = None) -> ReleaseLineage:
+    with engine.connect() as conn, Session(bind=conn) as session:
+        release = session.get(Release, release_id)
+        if release is None:
+            raise NoSuchRecord(f"no release {release_id}")
+        rows = session.execute(
+            select(ReleaseItem, Contribution, Acceptance, Task).join(Contribution, Contribution.id == ReleaseItem.contribution_id)
+            .join(Acceptance, Acceptance.contribution_id == Contribution.id).join(Task, Task.id == Contribution.task_id)
+            .where(ReleaseItem.release_id == release_id).order_by(ReleaseItem.entry)
+        ).all()
+        revocations = {r.contribution_id: r.log_index for r in session.scalars(select(ConsentRevocation).where(ConsentRevocation.contribution_id.in_([c.id for _, c, _, _ in rows])))}
+        items = []
+        for item, contribution, acceptance, task in rows:
+            accepted = parse_leaf(store.read_leaves(conn, acceptance.log_index, acceptance.log_index + 1)[0]).body
+            opened = parse_leaf(store.read_leaves(conn, task.log_index, task.log_index + 1)[0]).body
+            items.append(ItemLineage(contribution.id, acceptance.log_index, task.log_index, revocations.get(contribution.id), accepted, opened))
+        names = {"pay-floor", "consent-rules"} | {f"rubric.{task.kind}" for _, _, _, task in rows}
+        policy_entries = sorted(session.scalars(select(PolicyVersion.log_index).where(PolicyVersion.name.in_(names))))
+        lineage = ReleaseLineage(release.id, release.title, release.log_index, json.loads(release.manifest), items, policy_entries)
+        if license_id is not None:
+            license = session.get(License, license_id)
+            if license is None or license.release_id != release_id:
+                raise NoSuchRecord(f"no license {license_id} of release {release_id}")
+            lineage.license_entry = license.log_index
+            lineage.license = parse_leaf(store.read_leaves(conn, license.log_index, license.log_index + 1)[0]).body
+            lineage.licensed_entries = set(session.scalars(select(LicenseItem.entry).where(LicenseItem.license_id == license_id)))
+        return lineage

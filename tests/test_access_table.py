@@ -85,6 +85,10 @@ TABLE = [
     ("POST", "/releases/{release}/license", {BUYER}),
     ("GET", "/licenses", {BUYER, STEWARD}),
     ("POST", "/licenses/{license}/revenue", {BUYER, STEWARD}),
+    ("GET", "/releases/{release}/lineage", SIGNED_IN),
+    ("GET", "/releases/{release}/bundle", SIGNED_IN),
+    ("GET", "/licenses/{license}/bundle", {BUYER, STEWARD}),
+    ("GET", "/lineage/entries/{entry}", SIGNED_IN),
     ("GET", "/payouts", {STEWARD}),
     ("POST", "/payouts", {STEWARD}),
     ("GET", "/payouts/{run}/csv", {STEWARD}),
@@ -147,6 +151,10 @@ TABLE = [
     ("POST", "/api/licenses", {BUYER}),
     ("POST", "/api/licenses/{license}/revenue", {BUYER, STEWARD}),
     ("GET", "/api/me/earnings", MEMBERS),
+    ("GET", "/api/releases/{release}/lineage", SIGNED_IN),
+    ("GET", "/api/releases/{release}/bundle", SIGNED_IN),
+    ("GET", "/api/licenses/{license}/bundle", {BUYER, STEWARD}),
+    ("GET", "/api/lineage/entries/{entry}", SIGNED_IN),
     ("POST", "/api/payouts", {STEWARD}),
     ("POST", "/api/payouts/{payout}/outcome", {STEWARD}),
     ("GET", "/api/books.beancount", {STEWARD}),
@@ -182,7 +190,7 @@ def test_every_route_is_in_the_access_table(runtime):
     app = create_app(runtime=runtime)
     listed = {(method, _template(path)) for method, path, _ in TABLE}
     placeholders = {"{key}": "{key_id:str}", "{token}": "{token_id:int}", "{applicant}": "{account_id:str}", "{task}": "{task_id:str}", "{contribution}": "{contribution_id:str}", "{proposal}": "{proposal_id:str}",
-                    "{release}": "{release_id:str}", "{license}": "{license_id:str}", "{run}": "{run_id:str}", "{payout}": "{payout_id:int}"}
+                    "{release}": "{release_id:str}", "{license}": "{license_id:str}", "{run}": "{run_id:str}", "{payout}": "{payout_id:int}", "{entry}": "{entry:int}"}
     normalised = set()
     for method, path in listed:
         for short, full in placeholders.items():
@@ -237,7 +245,7 @@ def actors(runtime, steward, admit):
     payout = runtime.payouts.lines(run)[0].payout_id
     ids = {"{key}": key.key_id, "{token}": str(member_token_id), "{applicant}": other_applicant, "{task}": task.id,
            "{contribution}": contribution.id, "{proposal}": proposal.id, "{release}": release.id, "{license}": license.id,
-           "{run}": run, "{payout}": str(payout)}
+           "{run}": run, "{payout}": str(payout), "{entry}": str(runtime.contributions.get(bo, contribution.id).acceptance_index)}
     return sessions, tokens, ids
 
 

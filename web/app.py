@@ -23,6 +23,7 @@ from coop.settings import Settings
 from provenance.service import ProvenanceLog
 from web.api_members import API_CONTROLLERS
 from web.api_governance import GOVERNANCE_API
+from web.api_lineage import LINEAGE_API
 from web.api_money import MONEY_API
 from web.api_work import WORK_API
 from web.formatting import register as register_template_helpers
@@ -32,6 +33,7 @@ from web.log_api import LogController
 from web.portal.accounts import AccountPages
 from web.portal.public_log import PublicLogPages
 from web.portal.governance import GovernancePages, PolicyPages
+from web.portal.lineage import LineagePages
 from web.portal.money import MoneyPages
 from web.portal.stewards import StewardPages
 from web.portal.work import ContributionPages, ReviewPages, TaskPages
@@ -100,7 +102,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app = Litestar(
         route_handlers=[
             LogController, *API_CONTROLLERS, *WORK_API, AccountPages, StewardPages, PublicLogPages,
-            TaskPages, ContributionPages, ReviewPages, GovernancePages, PolicyPages, *GOVERNANCE_API, MoneyPages, *MONEY_API, healthz,
+            TaskPages, ContributionPages, ReviewPages, GovernancePages, PolicyPages, *GOVERNANCE_API, MoneyPages, *MONEY_API, LineagePages, *LINEAGE_API, healthz,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"log": Provide(provide_log, sync_to_thread=False), "runtime": Provide(provide_runtime, sync_to_thread=False)},

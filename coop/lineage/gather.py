@@ -86,3 +86,39 @@ def release_lineage(engine: Engine, release_id: str, license_id: str | None = No
             lineage.license = parse_leaf(store.read_leaves(conn, license.log_index, license.log_index + 1)[0]).body
             lineage.licensed_entries = set(session.scalars(select(LicenseItem.entry).where(LicenseItem.license_id == license_id)))
         return lineage
+
+
+@dataclass
+class ContributionChain:
+    """One accepted contribution from its author's statement to every release and license using it."""
+
+    acceptance_entry: int
+    accepted: dict[str, Any]
+    task_entry: int
+    task: dict[str, Any]
+    revocation_entry: int | None
+    releases: list[tuple[str, str, int]]  # (release id, title, log entry)
+    licenses: list[tuple[str, str, int, bool]]  # (license id, organisation, log entry, visible to the viewer)
+
+
+def contribution_chain(engine: Engine, acceptance_entry: int, viewer_org: str | None, steward: bool) -> ContributionChain:
+    from coop.membership.models import BuyerOrg
+
+    with engine.connect() as conn, Session(bind=conn) as session:
+        acceptance = session.scalar(select(Acceptance).where(Acceptance.log_index == acceptance_entry))
+        if acceptance is None:
+            raise NoSuchRecord(f"log entry {acceptance_entry} is not an accepted contribution")
+        contribution = session.get(Contribution, acceptance.contribution_id)
+        task = session.get(Task, contribution.task_id) if contribution else None
+        assert contribution is not None and task is not None
+        accepted = parse_leaf(store.read_leaves(conn, acceptance_entry, acceptance_entry + 1)[0]).body
+        opened = parse_leaf(store.read_leaves(conn, task.log_index, task.log_index + 1)[0]).body
+        revocation = session.get(ConsentRevocation, contribution.id)
+        releases = [(r.id, r.title, r.log_index) for r in session.scalars(
+            select(Release).join(ReleaseItem, ReleaseItem.release_id == Release.id).where(ReleaseItem.contribution_id == contribution.id).order_by(Release.log_index))]
+        licenses = []
+        for lic in session.scalars(select(License).join(LicenseItem, LicenseItem.license_id == License.id).where(LicenseItem.contribution_id == contribution.id).order_by(License.log_index)):
+            org = session.get(BuyerOrg, lic.buyer_org_id)
+            visible = steward or lic.buyer_org_id == viewer_org
+            licenses.append((lic.id if visible else "", (org.name if org else "") if visible else "another buyer", lic.log_index, visible))
+        return ContributionChain(acceptance_entry, accepted, task.log_index, opened, revocation.log_index if revocation else None, releases, licenses)

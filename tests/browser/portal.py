@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,135 @@ def main_nav(page: Page):
 def expect_signed_out(page: Page) -> None:
     expect(main_nav(page).get_by_role("link", name="Sign in")).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_have_count(0)
+
+
+# -- members, keys and roles --------------------------------------------------------------------------
+
+
+def admit(steward: Page, person: Person, roles: tuple[str, ...] = ()) -> None:
+    """A signed-in steward admits an applicant on /members (htmx, row swapped in place), then gives roles."""
+    steward.goto("/members?status=applicant")  # applicants only: a long directory pages the newest away
+    row = steward.get_by_role("row").filter(has_text=person.email)
+    row.get_by_role("button", name=f"Admit {person.name}").click()
+    expect(row.get_by_test_id("member-status")).to_have_text("member")
+    if roles:
+        fieldset = row.get_by_role("group", name=f"Roles of {person.name}")
+        for role in roles:
+            fieldset.get_by_label(role, exact=True).check()
+        row.get_by_role("button", name="Save roles").click()
+        roles_cell = row.locator("td:nth-child(6)")  # empty until the saved row is swapped in
+        for role in roles:
+            expect(roles_cell).to_contain_text(role)
+
+
+def create_password_sealed_key(page: Page, person: Person) -> None:
+    """A signed-in member lets the co-op keep a signing key sealed with their password (on /me)."""
+    page.goto("/me")
+    keys = page.locator("#keys")
+    keys.get_by_label("Your password").fill(person.password)
+    keys.get_by_role("button", name="Create my password-sealed key").click()
+    expect(keys.get_by_role("row").filter(has_text="co-op (password)")).to_contain_text("active")
+
+
+def join_with_a_key(page: Page, steward: Page, person: Person, roles: tuple[str, ...] = ()) -> None:
+    """Apply, be admitted (with roles) by a signed-in steward, sign in and set up a password-sealed key."""
+    apply_to_join(page, person)
+    admit(steward, person, roles)
+    sign_in(page, person.email, person.password)
+    create_password_sealed_key(page, person)
+
+
+# -- tasks, contributions and reviews ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskForm:
+    """What a steward types into /tasks/new (the defaults clear the EUR pay floor: 900 per 20 min)."""
+
+    title: str
+    project: str = "Clinical questions"
+    instructions: str = "Answer as you would to a colleague, citing the guideline you rely on."
+    kind: str = "expert-answer"
+    unit: str = "answer"
+    minutes_per_unit: int = 20
+    pay_per_unit: int = 900
+    currency: str = "EUR"
+    intended_uses: tuple[str, ...] = ("model-training",)
+    buyer_org: str = ""
+
+
+def new_task(title_prefix: str, **fields: Any) -> TaskForm:
+    """A task with a unique title, so tests sharing one service find only their own work."""
+    return TaskForm(f"{title_prefix} {uuid.uuid4().hex[:8]}", **fields)
+
+
+def fill_task_form(page: Page, task: TaskForm) -> None:
+    page.goto("/tasks/new")
+    page.get_by_label("Project").fill(task.project)
+    page.get_by_label("On behalf of buyer organisation (optional)").fill(task.buyer_org)
+    page.get_by_label("Title").fill(task.title)
+    page.get_by_label("Instructions").fill(task.instructions)
+    page.get_by_label("Kind").select_option(task.kind)
+    page.get_by_label("Unit", exact=True).fill(task.unit)
+    page.get_by_label("Estimated minutes per unit").fill(str(task.minutes_per_unit))
+    page.get_by_label("Pay per unit (minor units, e.g. cents)").fill(str(task.pay_per_unit))
+    page.get_by_label("Currency").fill(task.currency)
+    uses = page.get_by_role("group", name="Intended uses of the work")
+    for use in task.intended_uses:
+        uses.get_by_label(use, exact=True).check()
+
+
+def open_task(steward: Page, task: TaskForm) -> str:
+    """A signed-in steward opens a task; returns its path (/tasks/<id>)."""
+    fill_task_form(steward, task)
+    steward.get_by_role("button", name="Open the task").click()
+    expect(steward.get_by_role("heading", name=task.title)).to_be_visible()
+    expect(steward.get_by_role("status")).to_contain_text("The task is open.")
+    expect(steward.get_by_test_id("task-status")).to_have_text("open")
+    return urlparse(steward.url).path
+
+
+def submit_work(page: Page, task_title: str, work: str, minutes: int, password: str, consented: tuple[str, ...] = ("model-training",)) -> str:
+    """A member with a key finds the task on /tasks, keeps the default consent (which must include
+    `consented`), signs and submits (htmx, no navigation); returns the contribution's path."""
+    page.goto("/tasks")
+    page.get_by_role("link", name=task_title, exact=True).click()
+    expect(page.get_by_role("heading", name=task_title)).to_be_visible()
+    task_url = page.url
+    page.get_by_label("Your work").fill(work)
+    page.get_by_label("Minutes you spent").fill(str(minutes))
+    consent = page.get_by_role("group", name="I consent to these uses")
+    for use in consented:
+        expect(consent.get_by_label(use, exact=True)).to_be_checked()
+    page.get_by_label("Your password (opens your key to sign)").fill(password)
+    page.get_by_role("button", name="Sign and submit").click()
+    result = page.locator("#submit-result")
+    expect(result.get_by_role("status")).to_contain_text("Signed and submitted for review.")
+    expect(page).to_have_url(task_url)
+    href = result.get_by_role("link", name="See it").get_attribute("href")
+    assert href and href.startswith("/contributions/"), href
+    return href
+
+
+def review_work(page: Page, task_title: str, scores: dict[str, int], feedback: str) -> str:
+    """A signed-in reviewer takes the task's one item from /reviews, scores each criterion, and
+    submits; returns the outcome message shown back on the queue."""
+    page.goto("/reviews")
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+    page.get_by_role("row").filter(has_text=task_title).get_by_role("link", name="Review").click()
+    expect(page.get_by_role("heading", name=f"Review: {task_title}")).to_be_visible()
+    for criterion, score in scores.items():
+        page.get_by_role("group", name=re.compile(rf"^{re.escape(criterion)}:")).get_by_role("radio", name=str(score), exact=True).check()
+    page.get_by_label("Feedback for the author").fill(feedback)
+    page.get_by_role("button", name="Submit review").click()
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+    flash = page.locator("#flash")
+    expect(flash).to_contain_text("Review recorded:")
+    return flash.inner_text().strip()
+
+
+def my_contribution_row(page: Page, task_title: str, round_number: int = 1) -> Locator:
+    """A signed-in member opens My contributions; the row of this task's work in that round."""
+    main_nav(page).get_by_role("link", name="My contributions").click()
+    expect(page.get_by_role("heading", name="My contributions")).to_be_visible()
+    return page.get_by_role("row").filter(has_text=task_title).filter(has=page.locator("td:nth-child(2)", has_text=re.compile(rf"^{round_number}$")))

@@ -94,6 +94,7 @@ class TaskPages(Controller):
     def submit(self, request: Req, runtime: NamedDependency[Runtime], task_id: FromPath[str], data: MultipartBody[dict[str, Any]]) -> Template | Redirect:
         upload = data.get("file")
         values = {"content": text_value(data, "content"), "minutes": text_value(data, "minutes")}
+        draft = None
         try:
             if isinstance(upload, UploadFile) and upload.filename:
                 content = upload.file.read(runtime.settings.max_content_bytes + 1)
@@ -107,9 +108,12 @@ class TaskPages(Controller):
                 result, message = runtime.contributions.submit_with_password(request.user, draft.id, text_value(data, "password")), "Signed and submitted for review."  # type: ignore[arg-type]
         except USER_ERRORS as error:
             status = status_for(error)
+            message = str(error)
+            if draft is not None:  # the work itself is safe: say where it is, so a retry signs that draft
+                message += " — your work is saved as a draft; sign it from its page."
             if is_htmx(request):
-                return page(request, "partials/submit_result.html", status_code=status, error=str(error))
-            return self._task_page(request, runtime, task_id, status, errors={"_form": str(error)}, values=values)
+                return page(request, "partials/submit_result.html", status_code=status, error=message, draft=draft)
+            return self._task_page(request, runtime, task_id, status, errors={"_form": message}, values=values, draft=draft)
         if is_htmx(request):
             return page(request, "partials/submit_result.html", status_code=201, message=message, contribution=result)
         return redirect_done(f"/contributions/{result.id}", message)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop.db import utcnow, write_session
@@ -275,7 +275,7 @@ def _ballots(session: Session, proposal_id: str) -> list[Ballot]:
 
 
 def _view(session: Session, p: Proposal, with_comments: bool = False) -> ProposalView:
-    voters = {b.voter for b in _ballots(session, p.id)}
+    turnout = int(session.scalar(select(func.count(func.distinct(BallotRecord.voter_id))).where(BallotRecord.proposal_id == p.id)) or 0)
     comments = []
     if with_comments:
         from coop.membership.models import Account
@@ -286,6 +286,6 @@ def _view(session: Session, p: Proposal, with_comments: bool = False) -> Proposa
     options = json.loads(p.options)
     return ProposalView(
         p.id, p.kind, p.title, p.description, p.proposer_id, p.method, options, proposal_rules.policy_name(p.kind, options), p.quorum_bps,
-        p.threshold, p.opens_at, p.closes_at, p.effective_at, p.eligible_count, len(voters), p.status,
+        p.threshold, p.opens_at, p.closes_at, p.effective_at, p.eligible_count, turnout, p.status,
         json.loads(p.result) if p.result else None, p.result_log_index, p.enacted, p.log_index, comments,
     )

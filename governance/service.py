@@ -34,11 +34,6 @@ from provenance.core.canonical import canonical_json
 from provenance.core.entry import parse_leaf
 from provenance.core.signing import SignedStatement, sign_statement
 from provenance.service import ProvenanceLog
-from provenance.store import read_leaves
-
-
-def store_entry(session: Session, index: int) -> bytes:
-    return read_leaves(session.connection(), index, index + 1)[0]
 
 BALLOT_KIND = "ballot"
 CLOCK_SKEW = timedelta(minutes=5)
@@ -201,7 +196,7 @@ class GovernanceService:
             proposal = session.get(Proposal, proposal_id, with_for_update=True)
             if proposal is None or proposal.status != "open" or proposal.closes_at > self.clock():
                 return False
-            opened = parse_leaf(store_entry(session, proposal.log_index)).body  # tally exactly what was logged
+            opened = parse_leaf(self.log.entry(proposal.log_index)).body  # tally exactly what was logged
             result = tally_proposal(opened, _ballots(session, proposal_id))
             index = self._log(session, "proposal.result", {"proposal": proposal_id, "result": result, "closed_at": proposal.closes_at.isoformat()})
             proposal.status, proposal.result, proposal.result_log_index = "closed", canonical_json(result).decode(), index

@@ -10,20 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable, Iterator
 
-
+from ledger.books import format_minor as amount_text
 from ledger.models import LedgerAccount
 from ledger.service import TxView
-
-MINOR_DIGITS = {"JPY": 0, "KRW": 0}
-
-
-def amount_text(minor: int, currency: str) -> str:
-    digits = MINOR_DIGITS.get(currency, 2)
-    if digits == 0:
-        return f"{minor} {currency}"
-    sign = "-" if minor < 0 else ""
-    whole, part = divmod(abs(minor), 10**digits)
-    return f"{sign}{whole}.{part:0{digits}d} {currency}"
 
 
 def _quote(text: str) -> str:

@@ -24,6 +24,20 @@ class Leg:
     currency: str
 
 
+MINOR_DIGITS = {"JPY": 0, "KRW": 0}  # currencies without minor units; all others have two
+
+
+def format_minor(amount: int, currency: str) -> str:
+    """Integer minor units as a decimal amount with its currency ("1234, EUR" → "12.34 EUR").
+    Exact: built from the integer's digits, never through a float."""
+    digits = MINOR_DIGITS.get(currency, 2)
+    if digits == 0:
+        return f"{amount} {currency}"
+    sign = "-" if amount < 0 else ""
+    whole, part = divmod(abs(amount), 10**digits)
+    return f"{sign}{whole}.{part:0{digits}d} {currency}"
+
+
 def check_account_code(code: str) -> str:
     parts = code.split(":")
     if parts[0] not in KINDS or len(parts) < 2 or not all(_COMPONENT.match(p) for p in parts[1:]):

@@ -134,6 +134,18 @@ class ProvenanceLog:
             reader = self._reader(conn, size)
             return reader(0, index), merkle.inclusion_proof(index, size, reader)
 
+    def inclusion_proofs(self, indexes: Sequence[int], size: int) -> dict[int, tuple[bytes, list[bytes]]]:
+        """Leaves and audit paths of many entries in one tree, read in one go (bundles)."""
+        with self.engine.connect() as conn:
+            _check_size(conn, size)
+            reader = self._reader(conn, size)
+            found = {}
+            for index in indexes:
+                if not 0 <= index < size:
+                    raise ProofError(f"index {index} is out of range for tree size {size}")
+                found[index] = (store.read_leaves(conn, index, index + 1)[0], merkle.inclusion_proof(index, size, reader))
+            return found
+
     def consistency_proof(self, first: int, second: int) -> list[bytes]:
         with self.engine.connect() as conn:
             _check_size(conn, second)

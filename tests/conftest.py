@@ -198,3 +198,19 @@ def work(runtime, steward, admit):
 
 
 TERMS = {"permitted_uses": ["model-training", "research"], "excluded_sectors": ["military"], "expires": None}
+
+
+@pytest.fixture
+def browse(runtime):
+    """browse(principal) → a signed-in Browser (tests.test_portal_work.Browser), closed after the test."""
+    from tests.test_portal_work import Browser
+
+    opened = []
+
+    def open_as(principal):
+        opened.append(Browser(runtime, principal))
+        return opened[-1]
+
+    yield open_as
+    for browser in opened:
+        browser.client.__exit__(None, None, None)

@@ -5,7 +5,6 @@ import re
 import pytest
 
 from tests.test_governance import NEW_FLOOR, password
-from tests.test_portal_work import Browser
 
 
 @pytest.fixture
@@ -15,19 +14,6 @@ def voters(runtime, steward, admit):
     for person in people:
         runtime.keys.create_custodial_key(person, password(person))
     return people
-
-
-@pytest.fixture
-def browse(runtime):
-    opened = []
-
-    def open_as(principal):
-        opened.append(Browser(runtime, principal))
-        return opened[-1]
-
-    yield open_as
-    for b in opened:
-        b.client.__exit__(None, None, None)
 
 
 def test_members_propose_a_higher_floor_vote_and_it_passes_at_close(runtime, voters, browse, clock, steward):

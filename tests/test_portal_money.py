@@ -5,20 +5,6 @@ import re
 import pytest
 
 from tests.test_money import market  # noqa: F401  (fixture)
-from tests.test_portal_work import Browser
-
-
-@pytest.fixture
-def browse(runtime):
-    opened = []
-
-    def open_as(principal):
-        opened.append(Browser(runtime, principal))
-        return opened[-1]
-
-    yield open_as
-    for b in opened:
-        b.client.__exit__(None, None, None)
 
 
 def test_a_buyer_licenses_for_commercial_training_and_members_see_their_shares(runtime, market, browse, work):

@@ -26,17 +26,8 @@ class Browser:
 
 
 @pytest.fixture
-def browsers(runtime, work):
-    made = []
-
-    def open_as(principal):
-        browser = Browser(runtime, principal)
-        made.append(browser)
-        return browser
-
-    yield open_as
-    for browser in made:
-        browser.client.__exit__(None, None, None)
+def browsers(browse, work):
+    return browse
 
 
 def submit_through_the_form(author, task_id, text, minutes="15"):

@@ -5,16 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 
-MINOR_DIGITS = {"JPY": 0, "KRW": 0}
-
-
-def money(amount: int, currency: str) -> str:
-    digits = MINOR_DIGITS.get(currency, 2)
-    if digits == 0:
-        return f"{amount} {currency}"
-    sign = "-" if amount < 0 else ""
-    whole, cents = divmod(abs(amount), 10**digits)
-    return f"{sign}{whole}.{cents:0{digits}d} {currency}"
+from ledger.books import format_minor as money
 
 
 def b64(data: bytes) -> str:

@@ -12,7 +12,6 @@ from typing import Any
 
 from coop.lineage.gather import release_lineage
 from coop.runtime import Runtime
-from provenance import store
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import b64
 
@@ -23,14 +22,8 @@ def build_bundle(runtime: Runtime, release_id: str, license_id: str | None = Non
     lineage = release_lineage(runtime.engine, release_id, license_id)
     checkpoint = runtime.log.latest_checkpoint()
     assert checkpoint is not None, "a release is a log entry, so the log has a checkpoint"
-    entries = []
-    with runtime.engine.connect() as conn:
-        reader = runtime.log._reader(conn, checkpoint.size)  # noqa: SLF001 - one read transaction for all proofs
-        from provenance.core import merkle
-
-        for index in lineage.entries():
-            leaf = store.read_leaves(conn, index, index + 1)[0]
-            entries.append({"index": index, "leaf": b64(leaf), "proof": [b64(h) for h in merkle.inclusion_proof(index, checkpoint.size, reader)]})
+    proofs = runtime.log.inclusion_proofs(lineage.entries(), checkpoint.size)
+    entries = [{"index": index, "leaf": b64(leaf), "proof": [b64(h) for h in proof]} for index, (leaf, proof) in sorted(proofs.items())]
     body: dict[str, Any] = {
         "format": FORMAT,
         "subject": {

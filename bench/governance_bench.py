@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import tempfile
 import threading
 import time
@@ -59,7 +58,7 @@ def bench_page(voters: int, requests: int) -> dict[str, float]:
     from coop.runtime import Runtime
     from coop.settings import Settings
     from provenance.core.note import NoteSigner
-    from provenance.core.signing import b64, sign_statement
+    from provenance.core.signing import sign_statement
     from provenance.service import ProvenanceLog
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,15 +10,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed, TooManyAttempts
+from coop.membership.errors import Conflict, MembershipError, NotAllowed, TooManyAttempts
 from coop.runtime import Runtime
-from provenance.core.signing import InvalidStatement, SignedStatement, unb64
+from provenance.core.signing import SignedStatement, unb64
 from web import auth
 from web.auth import SESSION_COOKIE
-from web.portal.common import Req, field_errors, is_htmx, list_value, page, redirect_done, safe_next, text_value
+from web.portal.common import Req, USER_ERRORS, field_errors, is_htmx, list_value, page, redirect_done, safe_next, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
-USER_ERRORS = (MembershipError, Conflict, NotAllowed, NoSuchRecord, InvalidStatement, ValueError)
 
 
 class AccountPages(Controller):

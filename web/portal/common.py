@@ -8,7 +8,9 @@ from urllib.parse import quote
 from litestar import Request
 from litestar.response import Redirect, Template
 
+from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.principal import Principal
+from provenance.core.signing import InvalidStatement
 
 Req = Request[Principal | None, Any, Any]
 
@@ -52,3 +54,12 @@ def field_errors(error: Exception) -> dict[str, str]:
         if message.lower().startswith(name) or f" {name} " in f" {message.lower()} ":
             return {name: message}
     return {"_form": message}
+
+
+# What a portal action may be refused with: shown next to its form, with the status `status_for` gives.
+USER_ERRORS = (MembershipError, Conflict, NotAllowed, NoSuchRecord, InvalidStatement, ValueError)
+
+
+def status_for(error: Exception) -> int:
+    """The HTTP status a refused portal action answers with (as web.errors does for the API)."""
+    return 403 if isinstance(error, NotAllowed) else 404 if isinstance(error, NoSuchRecord) else 409 if isinstance(error, Conflict) else 400

@@ -12,17 +12,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.errors import MembershipError
 from coop.runtime import Runtime
 from governance.policies import NoPolicy
 from governance.proposal_rules import KINDS
 from governance.service import ProposalView
 from web import auth
-from web.portal.common import Req, is_htmx, page, redirect_done, text_value
-from web.portal.work import status_for
+from web.portal.common import Req, USER_ERRORS, is_htmx, page, redirect_done, status_for, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
-USER_ERRORS = (MembershipError, Conflict, NotAllowed, NoSuchRecord, ValueError)
 FLOOR_CURRENCIES = ("EUR", "USD", "GBP")
 
 

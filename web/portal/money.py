@@ -11,17 +11,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.errors import MembershipError
 from coop.runtime import Runtime
 from coop.work import consent
 from coop.work.rules import SECTORS, USES
 from ledger.statements import member_statement, totals_by_month
 from web import auth
-from web.portal.common import Req, is_htmx, list_value, page, redirect_done, text_value
-from web.portal.work import status_for
+from web.portal.common import Req, USER_ERRORS, is_htmx, list_value, page, redirect_done, status_for, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
-USER_ERRORS = (MembershipError, Conflict, NotAllowed, NoSuchRecord, ValueError)
 
 
 def earnings_chart(months: list[tuple[str, str, int]], height: int = 120, bar: int = 36) -> dict[str, Any] | None:

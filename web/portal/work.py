@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.errors import MembershipError
 from coop.runtime import Runtime
 from coop.work import rules
 from coop.work.contributions import MEDIA_TYPES
@@ -20,15 +20,10 @@ from provenance.core import merkle
 from provenance.core.merkle import ProofError
 from provenance.core.note import NoteError, verify_checkpoint
 from web import auth
-from web.portal.common import Req, is_htmx, list_value, page, redirect_done, text_value
+from web.portal.common import Req, USER_ERRORS, is_htmx, list_value, page, redirect_done, status_for, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
-USER_ERRORS = (MembershipError, Conflict, NotAllowed, NoSuchRecord, ValueError)
 
-
-def status_for(error: Exception) -> int:
-    """The HTTP status a refused portal action answers with (as web.errors does for the API)."""
-    return 403 if isinstance(error, NotAllowed) else 404 if isinstance(error, NoSuchRecord) else 409 if isinstance(error, Conflict) else 400
 
 
 def _int(data: dict[str, Any], name: str, label: str) -> int:

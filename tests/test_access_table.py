@@ -136,6 +136,7 @@ TABLE = [
     ("POST", "/api/reviews/{contribution}/claim", {REVIEWER, STEWARD}),
     ("POST", "/api/reviews/{contribution}", {REVIEWER, STEWARD}),
     ("POST", "/api/reviews/conflicts", {REVIEWER, STEWARD}),
+    ("POST", "/api/reviews/{contribution}/assign", {STEWARD}),
     ("GET", "/api/policies", EVERYONE),
     ("GET", "/api/proposals", MEMBERS),
     ("POST", "/api/proposals", MEMBERS),
@@ -172,6 +173,7 @@ BODIES = {
     ("POST", "/api/contributions/{contribution}/revoke-consent"): {"password": "not-the-password"},
     ("POST", "/api/reviews/conflicts"): {"author_id": "someone"},
     ("POST", "/api/licenses/{license}/revenue"): {"amount": 100, "idempotency_key": "k"},
+    ("POST", "/api/reviews/{contribution}/assign"): {"reviewer_id": "nobody"},
 }
 UNLISTED_PREFIXES = ("/schema",)  # OpenAPI documents, public by design
 

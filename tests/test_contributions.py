@@ -183,3 +183,16 @@ def test_rejected_work_earns_no_base_pay(runtime, work):
     runtime.reviews.review(work.reviewers[0], contribution.id, POOR, "no")
     runtime.reviews.review(work.reviewers[1], contribution.id, POOR, "no")
     assert runtime.ledger.member_balance(work.author.account_id) == {}
+
+
+def test_a_steward_assigns_a_reviewer_who_must_still_be_eligible(runtime, work):
+    contribution = submit(runtime, work)
+    runtime.reviews.assign(work.steward, contribution.id, work.reviewers[2])
+    assert [i.assigned_to_me for i in runtime.reviews.queue(work.reviewers[2])] == [True]
+    with pytest.raises(NotAllowed, match="your own work"):
+        runtime.reviews.assign(work.steward, contribution.id, _as_reviewer(runtime, work))
+
+
+def _as_reviewer(runtime, work):
+    runtime.members.set_roles(work.steward, work.author.account_id, ["reviewer"])
+    return runtime.members.principal(work.author.account_id)

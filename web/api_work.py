@@ -12,7 +12,7 @@ from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from coop.membership.errors import MembershipError
+from coop.membership.errors import MembershipError, NoSuchRecord
 from coop.runtime import Runtime
 from coop.work.contributions import ContributionView
 from coop.work.tasks import TaskSpec, TaskView
@@ -71,6 +71,10 @@ class SubmitIn(msgspec.Struct):
 class ReviewIn(msgspec.Struct):
     scores: dict[str, int]
     feedback: str = ""
+
+
+class AssignIn(msgspec.Struct):
+    reviewer_id: str
 
 
 class ConflictIn(msgspec.Struct):
@@ -199,6 +203,14 @@ class ReviewsApi(Controller):
     def review(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str], data: JSONBody[ReviewIn]) -> dict[str, Any]:
         decision = runtime.reviews.review(request.user, contribution_id, data.scores, data.feedback)  # type: ignore[arg-type]
         return asdict(decision)
+
+    @post("/{contribution_id:str}/assign", guards=[auth.steward], summary="Assign a reviewer (stewards)", sync_to_thread=True, status_code=200)
+    def assign(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str], data: JSONBody[AssignIn]) -> dict[str, Any]:
+        reviewer = runtime.members.principal(data.reviewer_id)
+        if reviewer is None:
+            raise NoSuchRecord(f"no member {data.reviewer_id}")
+        runtime.reviews.assign(request.user, contribution_id, reviewer)  # type: ignore[arg-type]
+        return {"assigned": data.reviewer_id}
 
     @post("/conflicts", summary="Declare a conflict of interest with an author", sync_to_thread=True, status_code=200)
     def conflict(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[ConflictIn]) -> dict[str, Any]:

@@ -203,7 +203,8 @@ def _cite_as(lineage: ReleaseLineage, url: str, log_origin: str) -> str:
 def _offer(manifest: dict[str, Any]) -> dict[str, Any]:
     """The list price as schema.org wants it — a decimal string from integer minor units, never a float."""
     price = manifest["price"]
-    return {"@type": "sc:Offer", "price": amount_text(price["amount"], price["currency"]).split(" ")[0], "priceCurrency": price["currency"]}
+    decimal = amount_text(price["amount"], price["currency"]).rsplit(" ", 1)[0]  # "3000.00 EUR" → "3000.00"
+    return {"@type": "sc:Offer", "price": decimal, "priceCurrency": price["currency"]}
 
 
 def _record_set() -> dict[str, Any]:
@@ -269,8 +270,8 @@ def _rai(lineage: ReleaseLineage, base_url: str, log_origin: str) -> dict[str, A
         "rai:dataUseCases": [f"Released for: {', '.join(lineage.manifest['intended_uses'])}.", *_consent_lines(lineage)],
         "rai:dataLimitations": _limitations(lineage, url),
         "rai:dataBiases": [
-            "Items reflect the co-op's members who took these tasks and the rubric versions in force; contributor counts: "
-            f"{len({i.statement['author'] for i in lineage.items})} distinct keys for {len(lineage.items)} items.",
+            ("Items reflect the co-op's members who took these tasks and the rubric versions in force; contributor counts: "
+             f"{len({i.statement['author'] for i in lineage.items})} distinct keys for {len(lineage.items)} items."),
             f"Only contributions that passed review against {', '.join(reviews)} are included (selection by rubric).",
         ],
         "rai:dataSocialImpact": (
@@ -322,8 +323,8 @@ def _consent_lines(lineage: ReleaseLineage) -> list[str]:
         f"Consent with an expiry date: {expiring} of {total}.",
         "Left out of this release because consent did not permit its uses: "
         + (", ".join(f"{reason} {n}" for reason, n in sorted(excluded.items())) or "none") + ".",
-        f"Consent-rules policy v{lineage.manifest['policies']['consent-rules']} was in force at release; "
-        "each license is checked again per item for the buyer's declared uses and sector.",
+        (f"Consent-rules policy v{lineage.manifest['policies']['consent-rules']} was in force at release; "
+         "each license is checked again per item for the buyer's declared uses and sector."),
     ]
 
 

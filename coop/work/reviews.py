@@ -95,7 +95,8 @@ class ReviewService:
                 return
         self.claim(reviewer, contribution_id)
 
-    def assign(self, steward: Principal, contribution_id: str, reviewer_id: str, reviewer: Principal) -> None:
+    def assign(self, steward: Principal, contribution_id: str, reviewer: Principal) -> None:
+        """A steward hands work to a reviewer (who must be eligible for it, as when claiming)."""
         if not steward.is_steward:
             raise NotAllowed("only stewards assign reviews")
         _require_reviewer(reviewer)

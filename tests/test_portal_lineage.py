@@ -33,3 +33,13 @@ def test_a_contribution_chain_hides_other_buyers_licenses(runtime, market, buyer
     runtime.datasets.license(other, market.release.id, ["model-training"], None, True, "other-lic")
     page = buyer_browser.get(f"/lineage/entries/{market.items[0].acceptance_index}").text
     assert "Licensed by another buyer" in page and "Other Lab" not in page
+
+
+def test_the_croissant_checksum_matches_the_served_records_file(runtime, market, buyer_browser):
+    import hashlib
+
+    metadata = buyer_browser.get(f"/releases/{market.release.id}/croissant.json").json()
+    records = buyer_browser.get(f"/releases/{market.release.id}/items.jsonl").content
+    [file_object] = [d for d in metadata["distribution"] if d.get("sha256")]
+    assert file_object["sha256"] == hashlib.sha256(records).hexdigest()
+    assert len(records.splitlines()) == 3

@@ -10,6 +10,8 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from coop.lineage.bundle import build_bundle
+from coop.lineage.croissant import croissant_metadata, items_jsonl
+from coop.lineage.prov_export import prov_document
 from coop.lineage.gather import contribution_chain, release_lineage
 from coop.lineage.verify import BundleInvalid, verify_bundle
 from coop.runtime import Runtime
@@ -41,6 +43,21 @@ class LineagePages(Controller):
         assert user is not None
         chain = contribution_chain(runtime.engine, entry, user.org_id, user.is_steward)
         return page(request, "chain.html", chain=chain)
+
+    @get("/releases/{release_id:str}/items.jsonl", sync_to_thread=True)
+    def items(self, runtime: NamedDependency[Runtime], release_id: FromPath[str]) -> Response[bytes]:
+        """The records file the Croissant metadata describes (and checksums)."""
+        return Response(items_jsonl(release_lineage(runtime.engine, release_id)), media_type="application/jsonl")
+
+    @get("/releases/{release_id:str}/croissant.json", sync_to_thread=True)
+    def croissant(self, runtime: NamedDependency[Runtime], release_id: FromPath[str]) -> Response[dict[str, Any]]:
+        lineage = release_lineage(runtime.engine, release_id)
+        metadata = croissant_metadata(lineage, runtime.settings.public_url, runtime.log.origin)
+        return Response(metadata, media_type="application/ld+json")
+
+    @get("/releases/{release_id:str}/prov.json", sync_to_thread=True)
+    def prov(self, runtime: NamedDependency[Runtime], release_id: FromPath[str]) -> Response[dict[str, Any]]:
+        return Response(prov_document(release_lineage(runtime.engine, release_id)), media_type="application/json")
 
     @get("/releases/{release_id:str}/bundle", sync_to_thread=True)
     def release_bundle(self, runtime: NamedDependency[Runtime], release_id: FromPath[str]) -> Response[bytes]:

@@ -27,7 +27,7 @@ from provenance.core import merkle
 from provenance.core.canonical import canonical_json
 from provenance.core.entry import ParsedEntry, verify_leaf
 from provenance.core.merkle import ProofError
-from provenance.core.note import NoteError, NoteVerifier, open_note, verify_checkpoint
+from provenance.core.note import NoteError, NoteVerifier, open_note_bytes, verify_checkpoint
 from provenance.core.signing import InvalidStatement, SignedStatement, verify_statement
 
 COOP_KINDS = {"release.published", "license.granted", "contribution.accepted", "task.opened", "policy.adopted"}
@@ -57,21 +57,19 @@ def _b64(text: str, what: str) -> bytes:
 
 
 def verify_bundle(data: bytes, trusted_key: str | None = None) -> BundleReport:
+    # The co-op's signature covers these exact bytes, so nothing is re-encoded to check them:
+    # one flipped byte anywhere fails it. (Bundles of 100,000 items are a quarter of a gigabyte.)
     try:
-        note = data.decode("utf-8")
-        text = note.split("\n", 1)[0]
-        body = json.loads(text)
+        body = json.loads(data[: data.index(b"\n")])
         key = NoteVerifier.parse(trusted_key or body["verifier_key"])
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, NoteError) as error:
         raise BundleInvalid(f"not a readable bundle: {error}") from error
     try:
-        open_note(note, key)
+        open_note_bytes(data, key)
     except NoteError as error:
         raise BundleInvalid(f"the bundle is not exactly what the co-op signed: {error}") from error
     if not isinstance(body, dict) or body.get("format") != FORMAT or set(body) != {"format", "subject", "verifier_key", "checkpoint", "entries"}:
         raise BundleInvalid(f"not a {FORMAT} bundle")
-    if canonical_json(body).decode("utf-8") != text:
-        raise BundleInvalid("the bundle text is not in canonical form")
     if trusted_key is not None and body["verifier_key"] != trusted_key:
         raise BundleInvalid("the bundle names a different co-op key than the one you trust")
     try:

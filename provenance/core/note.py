@@ -104,28 +104,36 @@ def open_note(note: str, verifier: NoteVerifier) -> str:
 
     Signatures by other keys are allowed (cosigners) and ignored, as the spec requires.
     """
-    split = note.rfind("\n\n")
+    return open_note_bytes(note.encode("utf-8"), verifier).decode("utf-8")
+
+
+def open_note_bytes(note: bytes, verifier: NoteVerifier) -> bytes:
+    """`open_note` on the encoded note, without decoding it: large notes (bundles) stay one copy."""
+    split = note.rfind(b"\n\n")
     if split < 0:
         raise NoteError("note has no signature block")
     text, block = note[: split + 1], note[split + 2 :]
-    _check_text(text)
-    if not block.endswith("\n"):
+    if not text.endswith(b"\n") or b"\n\n" in text:
+        raise NoteError("note text must end with a newline and contain no blank line")
+    if not block.endswith(b"\n"):
         raise NoteError("signature block must end with a newline")
+    dash = _EM_DASH.encode("utf-8")
     found_known = False
-    for line in block[:-1].split("\n"):
-        if not line.startswith(_EM_DASH):
-            raise NoteError(f"malformed signature line {line!r}")
+    for line in block[:-1].split(b"\n"):
+        if not line.startswith(dash):
+            raise NoteError(f"malformed signature line {line[:80]!r}")
         try:
-            name, blob_b64 = line[len(_EM_DASH) :].split(" ")
+            name_bytes, blob_b64 = line[len(dash) :].split(b" ")
+            name = name_bytes.decode("utf-8")
             blob = base64.b64decode(blob_b64, validate=True)
         except (ValueError, binascii.Error) as error:
-            raise NoteError(f"malformed signature line {line!r}") from error
+            raise NoteError(f"malformed signature line {line[:80]!r}") from error
         if len(blob) < 5:
             raise NoteError("signature is too short")
         if name != verifier.name or blob[:4] != verifier.key_id:
             continue
         found_known = True
-        if verifier.verify(text.encode("utf-8"), blob[4:]):
+        if verifier.verify(text, blob[4:]):
             return text
     raise NoteError("signature by the co-op key does not verify" if found_known else "note is not signed by the co-op key")
 

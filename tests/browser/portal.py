@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Iterator
 from urllib.parse import urlparse
 
-from playwright.sync_api import Locator, Page, expect
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
 
 
 @dataclass(frozen=True)
@@ -184,3 +186,182 @@ def my_contribution_row(page: Page, task_title: str, round_number: int = 1) -> L
     main_nav(page).get_by_role("link", name="My contributions").click()
     expect(page.get_by_role("heading", name="My contributions")).to_be_visible()
     return page.get_by_role("row").filter(has_text=task_title).filter(has=page.locator("td:nth-child(2)", has_text=re.compile(rf"^{round_number}$")))
+
+
+def submit_work_consenting(page: Page, task_title: str, work: str, minutes: int, password: str, uses: tuple[str, ...]) -> str:
+    """Like submit_work, but the member ticks exactly `uses` under "I consent to these uses" (and
+    unticks the rest) before signing; returns the contribution's path."""
+    page.goto("/tasks")
+    page.get_by_role("link", name=task_title, exact=True).click()
+    expect(page.get_by_role("heading", name=task_title)).to_be_visible()
+    page.get_by_label("Your work").fill(work)
+    page.get_by_label("Minutes you spent").fill(str(minutes))
+    consent = page.get_by_role("group", name="I consent to these uses")
+    for box in consent.get_by_role("checkbox").all():
+        box.set_checked((box.get_attribute("value") or "") in uses)
+    for use in uses:
+        expect(consent.get_by_label(use, exact=True)).to_be_checked()
+    page.get_by_label("Your password (opens your key to sign)").fill(password)
+    page.get_by_role("button", name="Sign and submit").click()
+    result = page.locator("#submit-result")
+    expect(result.get_by_role("status")).to_contain_text("Signed and submitted for review.")
+    href = result.get_by_role("link", name="See it").get_attribute("href")
+    assert href and href.startswith("/contributions/"), href
+    return href
+
+
+def review_contribution(page: Page, contribution: str, scores: dict[str, int], feedback: str) -> str:
+    """Like review_work, for a task with several items: the reviewer picks, from /reviews, the one
+    item at this contribution's path; returns the outcome message shown back on the queue."""
+    page.goto("/reviews")
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+    page.locator(f"a[href='{contribution.replace('/contributions/', '/reviews/')}']").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Review: "))).to_be_visible()
+    for criterion, score in scores.items():
+        page.get_by_role("group", name=re.compile(rf"^{re.escape(criterion)}:")).get_by_role("radio", name=str(score), exact=True).check()
+    page.get_by_label("Feedback for the author").fill(feedback)
+    page.get_by_role("button", name="Submit review").click()
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+    flash = page.locator("#flash")
+    expect(flash).to_contain_text("Review recorded:")
+    return flash.inner_text().strip()
+
+
+# -- releases, buyers and licenses ---------------------------------------------------------------------
+
+
+def cut_release(steward: Page, title: str, task_titles: tuple[str, ...], intended_uses: tuple[str, ...], price: int, currency: str = "EUR") -> str:
+    """A signed-in steward cuts a release on /releases from these tasks' accepted work; returns its
+    path (/releases/<id>)."""
+    steward.goto("/releases")
+    form = steward.locator("form").filter(has=steward.get_by_role("heading", name="Cut a release"))
+    form.get_by_label("Title").fill(title)
+    included = form.get_by_role("group", name="Tasks to include (accepted work only)")
+    for task_title in task_titles:
+        included.get_by_label(task_title, exact=True).check()
+    uses = form.get_by_role("group", name="Intended uses", exact=True)
+    for use in intended_uses:
+        uses.get_by_label(use, exact=True).check()
+    form.get_by_label("Price (minor units)").fill(str(price))
+    form.get_by_label("Currency").fill(currency)
+    form.get_by_role("button", name="Sign and publish the release").click()
+    expect(steward.get_by_role("heading", name=title)).to_be_visible()
+    expect(steward.locator("#flash")).to_contain_text("The release is signed and published.")
+    return urlparse(steward.url).path
+
+
+def register_buyer(page: Page, buyer: Person, organisation: str) -> None:
+    """A buyer creates an account for their organisation on /buyers/register and signs in."""
+    page.goto("/buyers/register")
+    page.get_by_label("Organisation").fill(organisation)
+    page.get_by_label("Your name").fill(buyer.name)
+    page.get_by_label("Work email").fill(buyer.email)
+    page.get_by_label("Password", exact=True).fill(buyer.password)
+    page.get_by_role("button", name="Create buyer account").click()
+    expect(page.get_by_role("status")).to_contain_text("Your buyer account is ready: sign in.")
+    sign_in(page, buyer.email, buyer.password)
+    expect(main_nav(page).get_by_role("link", name=organisation)).to_be_visible()
+
+
+def check_consent(page: Page, release_title: str, uses: tuple[str, ...]) -> Locator:
+    """A signed-in buyer opens the release from the catalog and checks consent for `uses` (htmx,
+    swapped in place); returns the result section."""
+    page.goto("/releases")
+    page.get_by_role("link", name=release_title, exact=True).click()
+    expect(page.get_by_role("heading", name=release_title, exact=True)).to_be_visible()
+    form = page.locator("form").filter(has=page.get_by_role("heading", name="Check consent for your intended use"))
+    for use in uses:
+        form.get_by_role("group", name="Uses", exact=True).get_by_label(use, exact=True).check()
+    form.get_by_role("button", name="Check", exact=True).click()
+    result = page.locator("#check")
+    expect(result.get_by_role("heading", name=f"For {', '.join(uses)} in other")).to_be_visible()
+    return result
+
+
+def license_checked(page: Page, result: Locator, accept_subset: bool = True) -> str:
+    """A buyer licenses what the consent check offered (confirming the consenting subset when some
+    items are left out) and lands on /licenses; returns the new license's id (newest is first)."""
+    if accept_subset:
+        result.get_by_role("checkbox", name=re.compile(r"^License only the \d+ consenting items")).check()
+    result.get_by_role("button", name="License").click()
+    expect(page.get_by_role("status")).to_contain_text("Licensed: the sale is shared with the people who made the data.")
+    expect(page).to_have_url(re.compile(r"/licenses\?done="))
+    bundle = page.get_by_role("link", name="Download the verification bundle").first
+    href = bundle.get_attribute("href") or ""
+    found = re.fullmatch(r"/licenses/([0-9a-f]+)/bundle", href)
+    assert found, href
+    return found.group(1)
+
+
+# -- proposals and votes -------------------------------------------------------------------------------
+
+
+def propose(page: Page, kind: str, title: str, voting_minutes: int, why: str = "") -> None:
+    """A signed-in member starts a proposal of this kind on /proposals/new and gives its title,
+    reasons and voting period; the caller fills in what is proposed, then calls open_the_vote."""
+    page.goto("/proposals/new")
+    page.get_by_label("Kind of proposal").select_option(kind)
+    page.get_by_role("button", name="Choose", exact=True).click()
+    expect(page.locator("input[name='kind']")).to_have_value(kind)
+    page.get_by_label("Title", exact=True).fill(title)
+    page.get_by_label("Why (for the discussion)").fill(why)
+    page.get_by_label("Voting period in minutes (empty: the default in the governance rules)").fill(str(voting_minutes))
+
+
+def open_the_vote(page: Page, title: str) -> str:
+    """Send the filled-in proposal form; returns the proposal's path (/proposals/<id>)."""
+    page.get_by_role("button", name="Open the vote").click()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+    expect(page.locator("#flash")).to_contain_text("Your proposal is open for voting.")
+    expect(page.get_by_test_id("proposal-status")).to_have_text("open")
+    return urlparse(page.url).path
+
+
+def cast_ballot(page: Page, proposal: str, password: str, choice: str | None = None, ranks: dict[str, int] | None = None) -> None:
+    """A signed-in member votes on the proposal's page (htmx: the #vote section is swapped in place):
+    one choice for a yes/no vote, or a rank per draft for ranked choice."""
+    if urlparse(page.url).path != proposal:
+        page.goto(proposal)
+    vote = page.locator("#vote")
+    if choice is not None:
+        vote.get_by_role("radio", name=choice, exact=True).check()
+        counted = choice
+    else:
+        assert ranks
+        for draft, rank in ranks.items():
+            vote.get_by_label(f"Draft {draft}", exact=True).fill(str(rank))
+        counted = " > ".join(sorted(ranks, key=ranks.__getitem__))
+    vote.get_by_label("Your password (signs your ballot)").fill(password)
+    vote.get_by_role("button", name="Cast my signed ballot").click()
+    expect(vote.get_by_test_id("my-vote")).to_have_text(f"Your ballot counts as: {counted}. You may change it until the vote closes.")
+    expect(vote.get_by_label("Your password (signs your ballot)")).to_have_value("")  # a fresh form came back
+
+
+# -- setup shared by a module's tests --------------------------------------------------------------------
+
+
+@contextmanager
+def watched_pages(chromium: Browser, server: Any) -> Iterator[Callable[[], Page]]:
+    """make(**context options) → pages for module-scoped setup, watched like the `new_page`
+    fixture's: CSP violations and script errors fail the setup."""
+    from tests.browser.conftest import PageProblems
+
+    problems = PageProblems()
+    contexts = []
+
+    def make(**options: Any) -> Page:
+        context = chromium.new_context(base_url=server.url, **options)
+        context.set_default_timeout(15_000)
+        context.set_default_navigation_timeout(20_000)
+        contexts.append(context)
+        page = context.new_page()
+        problems.watch(page)
+        return page
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
+    if problems.csp_violations or problems.script_errors:
+        pytest.fail("the browser reported CSP violations or script errors during setup:\n" + "\n".join(problems.csp_violations + problems.script_errors), pytrace=False)

@@ -109,11 +109,11 @@ class LogWriter:
         size = store.lock_head(conn)
         first = size
         tails = self._load_tails(conn, size)
-        entries: list[dict[str, object]] = []
-        tile_hashes: list[dict[str, object]] = []
+        entries: list[tuple[int, bytes, bytes]] = []
+        tile_hashes: list[tuple[int, int, bytes]] = []
         for leaf in leaves:
             digest = merkle.leaf_hash(leaf)
-            entries.append({"idx": size, "leaf_hash": digest, "leaf": leaf})
+            entries.append((size, digest, leaf))
             size += 1
             _push(tails, 0, digest, size, tile_hashes)
         root_hash = merkle.root(size, _tail_reader(size, tails))
@@ -133,7 +133,7 @@ class LogWriter:
         return tails
 
 
-def _push(tails: dict[int, list[bytes]], level: int, digest: bytes, size: int, out: list[dict[str, object]]) -> None:
+def _push(tails: dict[int, list[bytes]], level: int, digest: bytes, size: int, out: list[tuple[int, int, bytes]]) -> None:
     """Add a stored hash at tile level `level`; a tile that fills up yields a hash one level higher."""
     row = tails.setdefault(level, [])
     row.append(digest)
@@ -141,7 +141,7 @@ def _push(tails: dict[int, list[bytes]], level: int, digest: bytes, size: int, o
         up = merkle.root(TILE_WIDTH, merkle.memory_reader(row))
         tails[level] = []
         up_level = level + 1
-        out.append({"level": up_level, "idx": (size >> (TILE_HEIGHT * up_level)) - 1, "hash": up})
+        out.append((up_level, (size >> (TILE_HEIGHT * up_level)) - 1, up))
         _push(tails, up_level, up, size, out)
 
 

@@ -223,10 +223,10 @@ def run(report: Report, baseline: Baseline, kind: str, workdir: Path, pg_url: st
             _report_audit(report, baseline, kind, large, target=True)
         finally:
             engine.dispose()
-    for run in (small, large):
+    for audited in (small, large):
         report.add(Figure(
-            SECTION, f"{kind}: coop log verify peak RSS, {run.entries:,} entries", run.max_rss_mib, "MiB",
-            {f"RSS at {small.entries:,}": run.max_rss_mib / small.max_rss_mib},
+            SECTION, f"{kind}: coop log verify peak RSS, {audited.entries:,} entries", audited.max_rss_mib, "MiB",
+            {f"RSS at {small.entries:,}": audited.max_rss_mib / small.max_rss_mib},
         ))
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator, Sequence
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select
 
 from provenance.core.tiles import TILE_WIDTH
 from provenance.models import LogCheckpoint, LogEntry, LogHead, LogTileHash
@@ -31,10 +31,8 @@ def lock_head(conn: Connection) -> int:
     On PostgreSQL the head row is locked (FOR UPDATE) until commit; on SQLite the caller's
     transaction is already BEGIN IMMEDIATE, which holds the database's single write lock.
     """
-    query = select(_head.c.size).where(_head.c.id == 1)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    size = conn.execute(query).scalar_one_or_none()
+    lock = " FOR UPDATE" if conn.dialect.name == "postgresql" else ""
+    size = conn.exec_driver_sql(f"SELECT size FROM log_head WHERE id = 1{lock}").scalar_one_or_none()
     if size is None:
         raise RuntimeError("log_head row is missing: the database was not initialised by `coop init`")
     return int(size)
@@ -79,9 +77,9 @@ def write_batch(
         conn.exec_driver_sql(f"INSERT INTO log_tile_hash (level, idx, hash) VALUES ({marker}, {marker}, {marker})", list(tile_hashes))
     conn.execute(
         insert(_checkpoint),
-        [{"size": checkpoint.size, "root_hash": checkpoint.root_hash, "note": checkpoint.note, "signed_at": checkpoint.signed_at}],
+        {"size": checkpoint.size, "root_hash": checkpoint.root_hash, "note": checkpoint.note, "signed_at": checkpoint.signed_at},
     )
-    conn.execute(update(_head).where(_head.c.id == 1).values(size=checkpoint.size))
+    conn.exec_driver_sql(f"UPDATE log_head SET size = {marker} WHERE id = 1", (checkpoint.size,))
 
 
 def _checkpoint_from_row(row: object) -> StoredCheckpoint:

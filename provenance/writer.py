@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine
 from provenance import store
 from provenance.core import merkle
 from provenance.core.note import Checkpoint, NoteSigner, sign_checkpoint
-from provenance.core.tiles import TILE_HEIGHT, TILE_WIDTH, TileNodeReader
+from provenance.core.tiles import TILE_HEIGHT, TileNodeReader
 
 MAX_BATCH = 4096
 
@@ -42,9 +42,8 @@ class LogWriter:
         self._queue: list[_Pending] = []
         self._leading = False
         # Right edge of the tree as of the last batch this process wrote: reused when no other
-        # process has written since (the head size still matches), otherwise reloaded.
-        self._tails: dict[int, list[bytes]] | None = None
-        self._tails_size = -1
+        # process has written since (the head size still matches), otherwise rebuilt from tiles.
+        self._edge: merkle.CompactRange | None = None
 
     def append(self, leaves: list[bytes]) -> list[int]:
         """Durably append `leaves` (consecutively) and return their indices."""
@@ -90,73 +89,36 @@ class LogWriter:
         """One transaction of its own: sequence `leaves` after the current head."""
         try:
             with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
-                first, tails, size = self._sequence(conn, leaves)
+                first, edge = self._sequence(conn, leaves)
         except BaseException:
-            self._tails = None
+            self._edge = None
             raise
-        self._tails, self._tails_size = tails, size
+        self._edge = edge
         return first
 
     def append_in_transaction(self, conn: Connection, leaves: list[bytes]) -> list[int]:
         """Sequence `leaves` inside the caller's transaction, so a business record and its log entry
         commit (or roll back) together. On SQLite the caller's transaction must have been begun
         IMMEDIATE (`coop.db.write_session`); on PostgreSQL the head row stays locked until it ends."""
-        self._tails = None  # the caller may still roll back: never trust this batch's edge later
-        first, _, _ = self._sequence(conn, leaves)
+        self._edge = None  # the caller may still roll back: never trust this batch's edge later
+        first, _ = self._sequence(conn, leaves)
         return list(range(first, first + len(leaves)))
 
-    def _sequence(self, conn: Connection, leaves: list[bytes]) -> tuple[int, dict[int, list[bytes]], int]:
-        size = store.lock_head(conn)
-        first = size
-        tails = self._load_tails(conn, size)
-        entries: list[tuple[int, bytes, bytes]] = []
-        tile_hashes: list[tuple[int, int, bytes]] = []
-        leaf_hash = merkle.leaf_hash
-        bottom = tails.setdefault(0, [])
-        for leaf in leaves:  # the hot loop: one hash and two appends per leaf, a tile fold per 256
-            digest = leaf_hash(leaf)
-            entries.append((size, digest, leaf))
-            size += 1
-            bottom.append(digest)
-            if len(bottom) == TILE_WIDTH:
-                _close_tile(tails, 0, size, tile_hashes)
-                bottom = tails[0]
-        root_hash = merkle.root(size, _tail_reader(size, tails))
+    def _sequence(self, conn: Connection, leaves: list[bytes]) -> tuple[int, merkle.CompactRange]:
+        first = store.lock_head(conn)
+        edge = self._load_edge(conn, first)
+        digests = merkle.leaf_hashes(leaves)
+        size = first + len(leaves)
+        entries = list(zip(range(first, size), digests, leaves))
+        # Complete subtrees at tree levels 8, 16, 24, … are the hashes tiles one level up are made of.
+        closed = edge.extend(digests, TILE_HEIGHT)
+        tile_hashes = [(level // TILE_HEIGHT, index, h) for level, index, h in closed if level % TILE_HEIGHT == 0]
+        root_hash = edge.root()
         note = sign_checkpoint(self._signer, Checkpoint(self._origin, size, root_hash))
         store.write_batch(conn, entries, tile_hashes, store.StoredCheckpoint(size, root_hash, note, datetime.now(timezone.utc)))
-        return first, tails, size
+        return first, edge
 
-    def _load_tails(self, conn: Connection, size: int) -> dict[int, list[bytes]]:
-        if self._tails is not None and self._tails_size == size:
-            return {level: list(hashes) for level, hashes in self._tails.items()}
-        tails: dict[int, list[bytes]] = {}
-        level = 0
-        while (count := size >> (TILE_HEIGHT * level)) > 0:
-            start = count // TILE_WIDTH * TILE_WIDTH
-            tails[level] = store.read_hashes(conn, level, start, count)
-            level += 1
-        return tails
-
-
-def _close_tile(tails: dict[int, list[bytes]], level: int, size: int, out: list[tuple[int, int, bytes]]) -> None:
-    """Tile `level` just filled: store its root as the next hash one tile level up (and so on)."""
-    up = merkle.root(TILE_WIDTH, merkle.memory_reader(tails[level]))
-    tails[level] = []
-    up_level = level + 1
-    out.append((up_level, (size >> (TILE_HEIGHT * up_level)) - 1, up))
-    row = tails.setdefault(up_level, [])
-    row.append(up)
-    if len(row) == TILE_WIDTH:
-        _close_tile(tails, up_level, size, out)
-
-
-def _tail_reader(size: int, tails: dict[int, list[bytes]]) -> TileNodeReader:
-    """Node reader over the right-edge tiles only: all a root computation ever needs."""
-
-    def fetch(level: int, index: int, width: int) -> list[bytes]:
-        hashes = tails.get(level, [])
-        if index != (size >> (TILE_HEIGHT * level)) // TILE_WIDTH or len(hashes) < width:
-            raise AssertionError(f"root needs tile {level}/{index} which is not on the right edge")
-        return hashes[:width]
-
-    return TileNodeReader(size, fetch)
+    def _load_edge(self, conn: Connection, size: int) -> merkle.CompactRange:
+        if self._edge is not None and self._edge.size == size:
+            return self._edge.copy()
+        return merkle.CompactRange.of_tree(size, TileNodeReader(size, lambda level, index, width: store.read_tile(conn, level, index, width)))

@@ -56,6 +56,19 @@ def test_proofs_across_tile_boundaries_match_the_reference(log, member_key):
         assert log.consistency_proof(first, second) == (ref.proof(first, leaves[:second]) if first < second else [])
 
 
+
+def test_batches_that_fill_tiles_on_two_levels_store_every_tile_hash(log):
+    """65,536 leaves complete a level-2 tile; uneven batches cross tile edges on every level."""
+    leaves = [i.to_bytes(4, "big") for i in range(65536 + 300)]
+    for start, stop in [(0, 1), (1, 4000), (4000, 65530), (65530, 65537), (65537, len(leaves))]:
+        log.writer.append(leaves[start:stop])
+    hashes = [merkle.leaf_hash(leaf) for leaf in leaves]
+    assert log.hash_tile(2, 0, 1) == merkle.perfect_root(hashes[:65536])
+    assert log.hash_tile(1, 0, 256)[-32:] == merkle.perfect_root(hashes[65280:65536])
+    assert log.hash_tile(1, 1, 1) == merkle.perfect_root(hashes[65536:65792])
+    for size in (65535, 65536, 65537, len(leaves)):
+        assert log.root(size) == merkle.root(size, merkle.memory_reader(hashes[:size]))
+
 def test_a_bad_signature_appends_nothing(log, member_key):
     good = statement(member_key, 1)
     bad = SignedStatement(good.kind, {"n": 2}, good.public_key, good.signature)

@@ -171,3 +171,44 @@ def test_compact_range_reports_the_subtrees_each_leaf_closes():
     assert {(level, index) for level, index, _ in closed} == {(lv, i) for lv in range(4) for i in range(8 >> lv)}
     for level, index, digest in closed:
         assert digest == node(level, index)
+
+
+@given(st.lists(st.binary(max_size=40), max_size=20))
+def test_leaf_hashes_are_the_leaf_hash_of_each_leaf(leaves):
+    assert merkle.leaf_hashes(leaves) == [leaf_hash(x) for x in leaves]
+
+
+@pytest.mark.parametrize("k", range(0, 9))
+def test_perfect_root_is_the_root_of_a_complete_subtree(k):
+    leaves = leaves_of(1 << k)
+    assert merkle.perfect_root([leaf_hash(x) for x in leaves]) == ref.mth(leaves)
+
+
+@pytest.mark.parametrize("count", [0, 3, 6, 255])
+def test_perfect_root_refuses_a_count_that_is_not_a_power_of_two(count):
+    with pytest.raises(ValueError, match="power-of-two"):
+        merkle.perfect_root([leaf_hash(x) for x in leaves_of(count)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 300), max_size=12), st.integers(0, 4))
+def test_extending_in_batches_gives_the_roots_and_high_subtrees_of_leaf_by_leaf_appends(batches, fold_height):
+    """Whatever the batch sizes, `extend` agrees with `append` one leaf at a time."""
+    digests = [leaf_hash(x) for x in leaves_of(sum(batches))]
+    one_by_one, batched = merkle.CompactRange(), merkle.CompactRange()
+    expected = [c for d in digests for c in one_by_one.append(d) if c[0] >= fold_height]
+    closed, position = [], 0
+    for size in batches:
+        closed += batched.extend(digests[position : position + size], fold_height)
+        position += size
+        assert batched.root() == merkle.root(position, merkle.memory_reader(digests[:position]))
+    assert sorted(closed) == sorted(expected)
+
+
+@given(st.integers(0, 600), st.integers(1, 40))
+def test_a_right_edge_rebuilt_from_stored_subtrees_continues_the_same_tree(n, more):
+    digests = [leaf_hash(x) for x in leaves_of(n + more)]
+    edge = merkle.CompactRange.of_tree(n, merkle.memory_reader(digests[:n]) if n else lambda level, index: b"")
+    assert edge.size == n
+    edge.extend(digests[n:], 8)
+    assert edge.root() == merkle.root(n + more, merkle.memory_reader(digests))

@@ -4,12 +4,11 @@ in force, exactly, and posted to the books with the arithmetic attached for memb
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop.datasets.models import License, LicenseItem
@@ -23,7 +22,7 @@ from ledger.books import Leg
 from ledger.formula import ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, per_member_totals, split_revenue
 from ledger.models import RevenueEvent
 from ledger.service import LedgerService
-from provenance.core.canonical import canonical_json
+from ledger.split_json import split_json
 
 RESERVE_ALLOCATION = "Expenses:ReserveAllocation"
 
@@ -84,11 +83,11 @@ class RevenueService:
             (books.REVENUE_SHARES, split.contributor_pool), (books.REVIEWER_POOL, split.reviewer_pool), (RESERVE_ALLOCATION, split.reserve),
             (books.COOP_RESERVE, -split.reserve)) if value]
         legs += [Leg(books.member_payable(member), -cents, currency) for member, cents in per_member_totals(split).items() if cents]
-        details = split.to_dict()
+        details = split_json(split)  # canonical_json(split.to_dict()), encoded once for the digest, the books and the event
         share_tx = self.ledger.post_in(session, "revenue-share", f"Shares of {description} ({row.id})", legs, f"{key}:shares",
-                                       ref=f"license:{row.id}", log_index=row.log_index, details=details)
+                                       ref=f"license:{row.id}", log_index=row.log_index, details=None, details_json=details)
         event = RevenueEvent(license_id=row.id, kind=kind, amount=amount, currency=currency, description=description, reported_by=reporter,
-                             formula_version=formula.version, split=canonical_json(details).decode(), income_tx_id=income_tx, share_tx_id=share_tx,
+                             formula_version=formula.version, split=details.decode(), income_tx_id=income_tx, share_tx_id=share_tx,
                              idempotency_key=key, created_at=self.clock())
         session.add(event)
         session.flush()
@@ -104,16 +103,25 @@ class RevenueService:
 
 
 def _inputs(session: Session, license_id: str) -> tuple[list[ContributionWeightInput], list[ReviewerInput]]:
-    """The licensed contributions with every weight the formula may use, and their reviewers."""
+    """The licensed contributions with every weight the formula may use, and their reviewers.
+
+    Only the columns the formula uses, and reviews counted by the database through a subquery on
+    the license's items: a license may hold a million contributions, more than one IN list of
+    bound parameters may carry (PostgreSQL stops at 65,535) and more than is worth loading as ORM
+    objects (bench/money_bench.py)."""
     rows = session.execute(
-        select(Contribution, Acceptance).join(LicenseItem, LicenseItem.contribution_id == Contribution.id)
+        select(Acceptance.log_index, Contribution.author_id, Acceptance.pay_per_unit, Contribution.units, Contribution.minutes)
+        .join(LicenseItem, LicenseItem.contribution_id == Contribution.id)
         .join(Acceptance, Acceptance.contribution_id == Contribution.id).where(LicenseItem.license_id == license_id)
+        .order_by(Acceptance.log_index)
     ).all()
-    contributions = [
-        ContributionWeightInput(a.log_index, c.author_id, a.pay_per_unit * c.units, c.units, c.minutes) for c, a in rows
-    ]
-    reviews = Counter(session.scalars(select(Review.reviewer_id).where(Review.contribution_id.in_([c.id for c, _ in rows]))))
-    return contributions, [ReviewerInput(reviewer, count) for reviewer, count in sorted(reviews.items())]
+    contributions = [ContributionWeightInput(index, author, pay * units, units, minutes) for index, author, pay, units, minutes in rows]
+    licensed = (select(LicenseItem.contribution_id).join(Acceptance, Acceptance.contribution_id == LicenseItem.contribution_id)
+                .where(LicenseItem.license_id == license_id))
+    reviews = session.execute(
+        select(Review.reviewer_id, func.count()).where(Review.contribution_id.in_(licensed)).group_by(Review.reviewer_id)
+    ).all()
+    return contributions, [ReviewerInput(reviewer, int(count)) for reviewer, count in sorted(reviews)]
 
 
 def require_buyer_or_steward(principal: Principal) -> None:

@@ -1,0 +1,240 @@
+"""Money benchmark (issue 6): sharing one revenue event across N contributions, and a member's statement.
+
+    python -m bench.money_bench [--contributions 1000000] [--members 10000] [--events 10000] [--quick]
+
+Targets: sharing one revenue event across 1,000,000 contributions (compute and post) in under 5 s
+on PostgreSQL; a member statement with 10,000 events under 100 ms. Each database gets a fresh schema
+(PostgreSQL) or file (SQLite) per measurement (bench.databases).
+
+1. Share. The co-op is built through the services and the volume bulk-inserted (bench.money_seed
+   says exactly what and why): N accepted contributions by M members, two reviews each by R
+   reviewers, one release and one license holding all of them. Measured, once per database: the
+   call the portal and the API make when a buyer reports downstream revenue,
+   `RevenueService.report_downstream` — load the licensed contributions and their reviews, the
+   formula in force, `split_revenue`, the income transaction and the balanced share transaction
+   (one payable leg per member, the full arithmetic in its details), the revenue event. Checked
+   afterwards: every transaction balances, Σ member credits = both pools. Baselines from the same
+   run: `split_revenue` alone on the same inputs (pure compute), and a raw driver executemany of N
+   two-column rows into a temporary table (the least it costs to write one row per contribution).
+   The seeded contributions have no base-pay postings of their own: the payables exist (as after
+   a first base pay) but are empty, so the never-negative check sums few rows per member.
+2. Statement. One member with E ledger events (base pays, revenue shares of releases of S
+   contributions with full arithmetic, payouts; bulk-inserted as the services post them) among
+   peers with B more events. Measured: `ledger.statements.member_statement`, the function behind
+   the earnings page and `GET /api/me/earnings`, p50/p99 over repeated calls; then the API route
+   itself in process (litestar TestClient, a bearer token). Baseline: the raw SQL reading the same
+   postings with their transactions, as tuples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import logging
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from bench.databases import DEFAULT_PG_URL, bench_coop_key, fresh_database, migrated_engine, open_log, postgres_problem
+from bench.money_seed import build_coop, seed_license, seed_members, seed_statement_events
+from coop.runtime import Runtime
+from coop.settings import Settings
+from ledger.books import member_payable
+
+SHARE_TARGET_S = 5.0
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
+STATEMENT_TARGET_MS = 100.0
+
+
+def _runtime(url: str, workdir: Path) -> Runtime:
+    engine = migrated_engine(url)
+    settings = Settings.from_env({"COOP_DATA_DIR": str(workdir), "COOP_DATABASE_URL": url, "COOP_LOG_ORIGIN": "bench.coop/log"})
+    return Runtime(settings, engine, open_log(engine, bench_coop_key()))
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(wall seconds, this process's CPU seconds, result)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def _raw_executemany(engine: Engine, rows: int) -> float:
+    """Seconds to executemany `rows` (text, bigint) rows into a temporary table through the driver."""
+    data = [(f"{i:032x}", i) for i in range(rows)]
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("CREATE TEMPORARY TABLE bench_rows (contribution_id VARCHAR(32), amount BIGINT)")
+        marker = "%s" if engine.dialect.name == "postgresql" else "?"
+        start = time.perf_counter()
+        cursor.executemany(f"INSERT INTO bench_rows VALUES ({marker}, {marker})", data)
+        raw.commit()
+        return time.perf_counter() - start
+    finally:
+        raw.close()
+
+
+def bench_share(kind: str, pg_url: str, contributions: int, members: int, reviewers: int, profile: bool) -> dict[str, Any]:
+    from coop.datasets.revenue import _inputs
+    from governance.policies import PolicyService  # noqa: F401  (the formula in force comes from it, via the runtime)
+    from ledger.formula import FormulaParams, split_revenue
+
+    with tempfile.TemporaryDirectory() as tmp, fresh_database(kind, Path(tmp), pg_url) as db:
+        runtime = _runtime(db.url, Path(tmp))
+        try:
+            seed_start = time.perf_counter()
+            coop = build_coop(runtime)
+            authors = seed_members(runtime.engine, members, "author")
+            reviewer_ids = seed_members(runtime.engine, reviewers, "reviewer", ("member", "reviewer"))
+            license_id = seed_license(runtime.engine, coop, contributions, authors, reviewer_ids)
+            seeded = time.perf_counter() - seed_start
+            formula = runtime.policies.in_force("revenue-formula", runtime.clock())
+            params = FormulaParams.from_policy(formula.body, formula.version)
+            with Session(runtime.engine) as session:
+                inputs = _inputs(session, license_id)
+            amount = 123_456_789_00
+            compute, _, _ = _timed(lambda: split_revenue(amount, "EUR", params, *inputs))
+            del inputs
+            raw = _raw_executemany(runtime.engine, contributions)
+            load = os.getloadavg()[0]
+            profiler = cProfile.Profile() if profile else None
+            if profiler:
+                profiler.enable()
+            wall, cpu, event_id = _timed(lambda: runtime.revenue.report_downstream(coop.buyer, license_id, amount, "EUR", "bench royalty", "bench-royalty-1"))
+            if profiler:
+                profiler.disable()
+            again, _, same = _timed(lambda: runtime.revenue.report_downstream(coop.buyer, license_id, amount, "EUR", "bench royalty", "bench-royalty-1"))
+            assert same == event_id, "a retry with the same key must return the first event"
+            assert runtime.ledger.unbalanced_transactions() == [], "the books must balance"
+            with runtime.engine.connect() as conn:
+                credited = -int(conn.execute(text("SELECT sum(p.amount) FROM posting p JOIN revenue_event e ON p.tx_id = e.share_tx_id "
+                                                  "WHERE p.account_code LIKE 'Liabilities:Members:%'")).scalar_one())
+                pools = conn.execute(text("SELECT details FROM journal_tx t JOIN revenue_event e ON t.id = e.share_tx_id")).scalar_one()
+            import json
+
+            split = json.loads(pools)
+            assert credited == split["contributor_pool"] + split["reviewer_pool"], "Σ member credits must equal both pools"
+            assert split["reserve"] + split["reviewer_pool"] + split["contributor_pool"] == amount
+            assert len(split["contributor_shares"]) == contributions
+            result = {"kind": kind, "contributions": contributions, "members": members, "reviewers": reviewers, "seed_s": seeded,
+                      "share_s": wall, "share_cpu_s": cpu, "retry_s": again, "compute_s": compute, "raw_executemany_s": raw, "load": load,
+                      "details_mb": len(pools) / 1e6}
+            if profiler:
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+                result["profile"] = out.getvalue()
+            return result
+        finally:
+            runtime.close()
+
+
+def _pct(values: list[float], p: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] * 1000
+
+
+def bench_statement(kind: str, pg_url: str, events: int, release_size: int, background: int, repeat: int, api_repeat: int) -> dict[str, Any]:
+    from litestar.testing import TestClient
+
+    from ledger.statements import member_statement
+    from web.app import create_app
+
+    with tempfile.TemporaryDirectory() as tmp, fresh_database(kind, Path(tmp), pg_url) as db:
+        runtime = _runtime(db.url, Path(tmp))
+        try:
+            build_coop(runtime)
+            member, *peers = seed_members(runtime.engine, 10, "stmt")
+            counts = seed_statement_events(runtime.engine, member, peers, events, release_size, background)
+            lines = member_statement(runtime.ledger, member)
+            assert len(lines) == events, f"{len(lines)} statement lines for {events} events"
+            sql = text("SELECT t.id, t.occurred_at, t.kind, t.description, t.ref, p.amount, p.currency, t.details FROM posting p "
+                       "JOIN journal_tx t ON t.id = p.tx_id WHERE p.account_code = :account ORDER BY t.id")
+            raw_times = []
+            with runtime.engine.connect() as conn:
+                for _ in range(repeat):
+                    start = time.perf_counter()
+                    conn.execute(sql, {"account": member_payable(member)}).all()
+                    raw_times.append(time.perf_counter() - start)
+            load = os.getloadavg()[0]
+            times = [_timed(lambda: member_statement(runtime.ledger, member))[0] for _ in range(repeat)]
+            principal = runtime.members.principal(member)
+            token = runtime.auth.create_token(principal, "bench", ["read"])  # type: ignore[arg-type]
+            api_times = []
+            with TestClient(app=create_app(runtime=runtime)) as client:
+                for _ in range(api_repeat + 1):
+                    start = time.perf_counter()
+                    response = client.get("/api/me/earnings", headers={"Authorization": f"Bearer {token}"})
+                    api_times.append(time.perf_counter() - start)
+                    assert response.status_code == 200 and len(response.json()["lines"]) == events
+            api_times = api_times[1:]  # the first request warms the app up
+            return {"kind": kind, "events": events, "counts": counts, "p50": _pct(times, 50), "p99": _pct(times, 99), "raw_p50": _pct(raw_times, 50),
+                    "api_p50": _pct(api_times, 50), "api_p99": _pct(api_times, 99), "load": load, "repeat": repeat, "api_repeat": api_repeat}
+        finally:
+            runtime.close()
+
+
+def report_share(r: dict[str, Any]) -> None:
+    n = r["contributions"]
+    print(f"[{r['kind']}] share one revenue event across {n:,} contributions ({r['members']:,} members, {r['reviewers']} reviewers): "
+          f"{r['share_s']:.2f} s ({r['share_s'] / SHARE_TARGET_S:.2f}× the {SHARE_TARGET_S:g} s target; CPU of this process {r['share_cpu_s']:.2f} s; "
+          f"load avg {r['load']:.2f} on {os.cpu_count()} cores)")
+    print(f"    baseline, split_revenue alone: {r['compute_s']:.2f} s (share / compute = {r['share_s'] / r['compute_s']:.2f}×); "
+          f"raw executemany of {n:,} rows: {r['raw_executemany_s']:.2f} s (share / executemany = {r['share_s'] / r['raw_executemany_s']:.2f}×)")
+    print(f"    retry with the same key: {r['retry_s'] * 1000:.1f} ms; arithmetic stored in the share transaction: {r['details_mb']:.0f} MB; "
+          f"seeding took {r['seed_s']:.0f} s (not measured)")
+    if "profile" in r:
+        print(r["profile"])
+
+
+def report_statement(r: dict[str, Any]) -> None:
+    print(f"[{r['kind']}] member statement with {r['events']:,} events {r['counts']}: p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms "
+          f"({r['p99'] / STATEMENT_TARGET_MS:.2f}× the {STATEMENT_TARGET_MS:g} ms target at p99; {r['repeat']} calls; load avg {r['load']:.2f})")
+    print(f"    baseline, raw SQL of the same postings: p50 {r['raw_p50']:.1f} ms (statement / raw = {r['p50'] / max(r['raw_p50'], 1e-9):.2f}×); "
+          f"GET /api/me/earnings in process: p50 {r['api_p50']:.1f} ms, p99 {r['api_p99']:.1f} ms ({r['api_repeat']} requests)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--contributions", type=int, default=1_000_000, help="contributions in the licensed release (PostgreSQL)")
+    parser.add_argument("--sqlite-contributions", type=int, default=100_000, help="the same on SQLite (0: skip)")
+    parser.add_argument("--members", type=int, default=10_000, help="distinct authors of those contributions")
+    parser.add_argument("--reviewers", type=int, default=50)
+    parser.add_argument("--events", type=int, default=10_000, help="ledger events on the member's statement")
+    parser.add_argument("--release-size", type=int, default=50, help="contributions per release in the statement's revenue shares")
+    parser.add_argument("--background", type=int, default=50_000, help="other members' ledger events in the statement database")
+    parser.add_argument("--repeat", type=int, default=30, help="statement calls measured")
+    parser.add_argument("--api-repeat", type=int, default=10, help="GET /api/me/earnings requests measured")
+    parser.add_argument("--databases", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"])
+    parser.add_argument("--only", choices=["share", "statement"], help="run one part only")
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--profile", action="store_true", help="cProfile the share call")
+    parser.add_argument("--quick", action="store_true", help="small smoke run")
+    args = parser.parse_args()
+    if args.quick:
+        args.contributions, args.sqlite_contributions, args.members, args.reviewers = 2_000, 2_000, 100, 5
+        args.events, args.background, args.repeat, args.api_repeat = 500, 1_000, 10, 3
+    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    kinds = list(args.databases)
+    if "postgresql" in kinds and (problem := postgres_problem(args.pg_url)):
+        print(f"PostgreSQL skipped: {problem}")
+        kinds.remove("postgresql")
+    for kind in kinds:
+        n = args.contributions if kind == "postgresql" else args.sqlite_contributions
+        if args.only != "statement" and n:
+            report_share(bench_share(kind, args.pg_url, n, min(args.members, n), args.reviewers, args.profile))
+        if args.only != "share":
+            report_statement(bench_statement(kind, args.pg_url, args.events, args.release_size, args.background, args.repeat, args.api_repeat))
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

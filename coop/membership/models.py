@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coop.db import Base, UtcDateTime
@@ -38,6 +38,8 @@ class Account(Base):
 
 class Member(Base):
     __tablename__ = "member"
+    # The stewards' directory pages through members in application order, all or by status (0008).
+    __table_args__ = (Index("ix_member_applied_at", "applied_at"), Index("ix_member_status_applied_at", "status", "applied_at"))
 
     account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), primary_key=True)
     status: Mapped[str] = mapped_column(String(12))

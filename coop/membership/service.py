@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop.db import utcnow, write_session
@@ -157,18 +157,55 @@ class MembershipService:
 
     def directory(self, steward: Principal, status: str | None = None) -> list[MemberRow]:
         _require_steward(steward)
-        return [row for row in self.directory_for_members() if not status or row.status == status]
+        with Session(self.engine) as session:
+            return self._rows(session, status or None)
+
+    def directory_page(self, steward: Principal, status: str | None, offset: int, limit: int) -> tuple[list[MemberRow], int]:
+        """One page of the directory and the number of rows in all, counted and sliced by the
+        database: with 10,000 members, loading every row to show 25 cost ~1 s a page."""
+        _require_steward(steward)
+        with Session(self.engine) as session:
+            count = select(func.count()).select_from(Member)
+            if status:
+                count = count.where(Member.status == status)
+            total = int(session.scalar(count) or 0)
+            return self._rows(session, status, offset, limit), total
 
     def directory_for_members(self) -> list[MemberRow]:
         """Every account with its member row. Callers decide what to show: stewards see it all; the
         admission-proposal form shows applicants' names and skills only, never their email."""
         with Session(self.engine) as session:
-            rows = session.execute(select(Account, Member).join(Member, Member.account_id == Account.id).order_by(Member.applied_at)).all()
-            roles = _roles_by_account(session, [account.id for account, _ in rows])
-            return [
-                MemberRow(a.id, a.display_name, a.email, m.status, roles.get(a.id, ()), m.skills, m.region, m.applied_at, m.admitted_at)
-                for a, m in rows
-            ]
+            return self._rows(session, None)
+
+    def applicants(self) -> list[MemberRow]:
+        """Only the applicants (for the admission-proposal form), filtered by the database."""
+        with Session(self.engine) as session:
+            return self._rows(session, "applicant")
+
+    @staticmethod
+    def _rows(session: Session, status: str | None, offset: int = 0, limit: int | None = None) -> list[MemberRow]:
+        query = select(Account, Member).join(Member, Member.account_id == Account.id).order_by(Member.applied_at, Member.account_id)
+        if status:
+            query = query.where(Member.status == status)
+        if limit is not None:
+            query = query.offset(offset).limit(limit)
+        rows = session.execute(query).all()
+        roles = _roles_by_account(session, [account.id for account, _ in rows])
+        return [
+            MemberRow(a.id, a.display_name, a.email, m.status, roles.get(a.id, ()), m.skills, m.region, m.applied_at, m.admitted_at)
+            for a, m in rows
+        ]
+
+    def row(self, steward: Principal, account_id: str) -> MemberRow:
+        """One directory row (the htmx row update after a steward's action)."""
+        _require_steward(steward)
+        with Session(self.engine) as session:
+            found = session.execute(select(Account, Member).join(Member, Member.account_id == Account.id).where(Account.id == account_id)).first()
+            if found is None:
+                raise NoSuchRecord(f"no member or applicant with id {account_id}")
+            a, m = found
+            roles = _roles_by_account(session, [a.id]).get(a.id, ())
+            return MemberRow(a.id, a.display_name, a.email, m.status, roles, m.skills, m.region, m.applied_at, m.admitted_at)
 
     def principal(self, account_id: str, via: str = "session", scopes: frozenset[str] = frozenset({"read", "write"})) -> Principal | None:
         with Session(self.engine) as session:

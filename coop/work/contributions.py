@@ -13,9 +13,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop.db import utcnow, write_session
@@ -211,9 +211,16 @@ class ContributionService:
             return _view(session, row)
 
     def mine(self, author: Principal) -> list[ContributionView]:
+        return self.mine_page(author, 0, None, with_feedback=True)[0]
+
+    def mine_page(self, author: Principal, offset: int, limit: int | None, with_feedback: bool = False) -> tuple[list[ContributionView], int]:
+        """The author's work, newest first: one page of it and how many there are in all."""
         with Session(self.engine) as session:
-            rows = session.scalars(select(Contribution).where(Contribution.author_id == author.account_id).order_by(Contribution.created_at.desc()))
-            return [_view(session, row, with_feedback=True) for row in rows]
+            mine = Contribution.author_id == author.account_id
+            total = int(session.scalar(select(func.count()).select_from(Contribution).where(mine)) or 0)
+            query = select(Contribution).where(mine).order_by(Contribution.created_at.desc(), Contribution.id).offset(offset)
+            rows = session.scalars(query if limit is None else query.limit(limit)).all()
+            return _views(session, rows, with_feedback), total
 
     def content(self, viewer: Principal, contribution_id: str) -> tuple[bytes, str]:
         """Content is for its author, stewards and assigned reviewers only."""
@@ -259,19 +266,37 @@ def _statement_body(session: Session, row: Contribution, signer_key_id: str, now
 
 
 def _view(session: Session, row: Contribution, with_feedback: bool = False) -> ContributionView:
-    task = session.get(Task, row.task_id)
-    blob = session.get(ContentBlob, row.content_sha256) if row.content_sha256 else None
-    acceptance = session.get(Acceptance, row.id)
-    reviews = []
-    if with_feedback:
-        for review in session.scalars(select(Review).where(Review.contribution_id == row.id).order_by(Review.id)):
-            reviews.append({"scores": json.loads(review.scores), "feedback": review.feedback, "at": review.created_at.isoformat()})
-    return ContributionView(
-        row.id, row.task_id, task.title if task else "", row.author_id, row.round, row.revises_id, row.status, row.content_sha256,
-        blob.media_type if blob else None, row.units, row.minutes, json.loads(row.terms), row.created_at, row.submitted_at,
-        json.loads(row.statement) if row.statement else None, key_id(row.public_key) if row.public_key else None,
-        acceptance.log_index if acceptance else None, session.get(ConsentRevocation, row.id) is not None, reviews,
-    )
+    return _views(session, [row], with_feedback)[0]
+
+
+def _views(session: Session, rows: Sequence[Contribution], with_feedback: bool = False) -> list[ContributionView]:
+    """Views of many rows in a few IN queries rather than five per row (500 rows took ~1.4 s), and
+    only the media type of each content blob, never its bytes."""
+    ids = [row.id for row in rows]
+    titles: dict[str, str] = {}
+    media: dict[str, str] = {}
+    accepted: dict[str, int] = {}
+    revoked: set[str] = set()
+    feedback: dict[str, list[dict[str, Any]]] = {}
+    for chunk in range(0, len(ids), 500):
+        part, part_rows = ids[chunk : chunk + 500], rows[chunk : chunk + 500]
+        titles.update(_pairs(session.execute(select(Task.id, Task.title).where(Task.id.in_({r.task_id for r in part_rows})))))
+        digests = {r.content_sha256 for r in part_rows if r.content_sha256}
+        media.update(_pairs(session.execute(select(ContentBlob.sha256, ContentBlob.media_type).where(ContentBlob.sha256.in_(digests)))))
+        accepted.update(_pairs(session.execute(select(Acceptance.contribution_id, Acceptance.log_index).where(Acceptance.contribution_id.in_(part)))))
+        revoked.update(session.scalars(select(ConsentRevocation.contribution_id).where(ConsentRevocation.contribution_id.in_(part))))
+        if with_feedback:
+            for review in session.scalars(select(Review).where(Review.contribution_id.in_(part)).order_by(Review.id)):
+                feedback.setdefault(review.contribution_id, []).append({"scores": json.loads(review.scores), "feedback": review.feedback, "at": review.created_at.isoformat()})
+    return [
+        ContributionView(
+            row.id, row.task_id, titles.get(row.task_id, ""), row.author_id, row.round, row.revises_id, row.status, row.content_sha256,
+            media.get(row.content_sha256) if row.content_sha256 else None, row.units, row.minutes, json.loads(row.terms), row.created_at, row.submitted_at,
+            json.loads(row.statement) if row.statement else None, key_id(row.public_key) if row.public_key else None,
+            accepted.get(row.id), row.id in revoked, feedback.get(row.id, []),
+        )
+        for row in rows
+    ]
 
 
 def _own(session: Session, viewer: Principal, contribution_id: str, allow_steward: bool = False) -> Contribution:
@@ -318,3 +343,7 @@ def _require_member(principal: Principal) -> None:
     if not principal.in_good_standing:
         raise NotAllowed("only members in good standing contribute")
 
+
+def _pairs(result: Any) -> Iterator[tuple[Any, Any]]:
+    """Two-column rows as pairs (a Result has .keys(), so dict.update would take it for a mapping)."""
+    return ((row[0], row[1]) for row in result)

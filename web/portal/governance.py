@@ -58,7 +58,7 @@ class GovernancePages(Controller):
             prefill[name] = json.dumps(runtime.policies.in_force(name).body, indent=2)
         rubric_kind = "expert-answer"
         prefill["rubric"] = json.dumps({"task_kind": rubric_kind, "drafts": [{"label": "A", "body": runtime.policies.in_force(f"rubric.{rubric_kind}").body}]}, indent=2)
-        applicants = [m for m in runtime.members.directory_for_members() if m.status == "applicant"]
+        applicants = runtime.members.applicants()
         return page(request, "proposal_new.html", status_code=status, kind=kind, kinds=KINDS, floor=floor, currencies=FLOOR_CURRENCIES,
                     prefill=prefill, applicants=applicants, errors=errors or {}, values=values or {})
 

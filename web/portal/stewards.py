@@ -23,11 +23,12 @@ class StewardPages(Controller):
     include_in_schema = False
 
     def _table(self, request: Req, runtime: Runtime, status: str, page_number: int) -> dict[str, Any]:
-        rows = runtime.members.directory(request.user, status or None)  # type: ignore[arg-type]
-        pages = max(1, -(-len(rows) // PAGE_SIZE))
-        page_number = min(max(1, page_number), pages)
-        start = (page_number - 1) * PAGE_SIZE
-        return {"rows": rows[start : start + PAGE_SIZE], "total": len(rows), "status": status, "page": page_number, "pages": pages}
+        rows, total = runtime.members.directory_page(request.user, status or None, (max(1, page_number) - 1) * PAGE_SIZE, PAGE_SIZE)  # type: ignore[arg-type]
+        pages = max(1, -(-total // PAGE_SIZE))
+        if page_number > pages:  # past the end (e.g. the filter shrank the list): show the last page, as before
+            page_number = pages
+            rows, total = runtime.members.directory_page(request.user, status or None, (pages - 1) * PAGE_SIZE, PAGE_SIZE)  # type: ignore[arg-type]
+        return {"rows": rows, "total": total, "status": status, "page": max(1, page_number), "pages": pages}
 
     @get("/", sync_to_thread=True)
     def directory(self, request: Req, runtime: NamedDependency[Runtime], status: FromQuery[str] = "", page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1, done: FromQuery[str | None] = None) -> Template:
@@ -40,7 +41,7 @@ class StewardPages(Controller):
     def _act(self, request: Req, runtime: Runtime, account_id: str, action: Callable[[], Any], message: str) -> Template | Redirect:
         action()
         if is_htmx(request):
-            row = next(r for r in runtime.members.directory(request.user) if r.account_id == account_id)  # type: ignore[arg-type]
+            row = runtime.members.row(request.user, account_id)  # type: ignore[arg-type]
             return page(request, "partials/member_row.html", m=row)
         return redirect_done("/members", message)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
+from litestar.params import FromPath, FromQuery, MultipartBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from coop.membership.errors import MembershipError
@@ -23,7 +23,11 @@ from web import auth
 from web.portal.common import Req, USER_ERRORS, is_htmx, list_value, page, redirect_done, status_for, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
+PAGE_SIZE = 50  # rows per page of a member's contributions and of the review queue
 
+
+def _pager(number: int, total: int) -> dict[str, int]:
+    return {"page": number, "pages": max(1, -(-total // PAGE_SIZE)), "total": total}
 
 
 def _int(data: dict[str, Any], name: str, label: str) -> int:
@@ -120,8 +124,10 @@ class ContributionPages(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def mine(self, request: Req, runtime: NamedDependency[Runtime], done: FromQuery[str | None] = None) -> Template:
-        return page(request, "contributions.html", contributions=runtime.contributions.mine(request.user), done=done)  # type: ignore[arg-type]
+    def mine(self, request: Req, runtime: NamedDependency[Runtime], done: FromQuery[str | None] = None, page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Template:
+        number = max(1, page_number)
+        rows, total = runtime.contributions.mine_page(request.user, (number - 1) * PAGE_SIZE, PAGE_SIZE)  # type: ignore[arg-type]
+        return page(request, "contributions.html", contributions=rows, done=done, **_pager(number, total))
 
     @get("/{contribution_id:str}", sync_to_thread=True)
     def detail(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str], done: FromQuery[str | None] = None) -> Template:
@@ -198,8 +204,10 @@ class ReviewPages(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def queue(self, request: Req, runtime: NamedDependency[Runtime], done: FromQuery[str | None] = None) -> Template:
-        return page(request, "reviews.html", items=runtime.reviews.queue(request.user), done=done)  # type: ignore[arg-type]
+    def queue(self, request: Req, runtime: NamedDependency[Runtime], done: FromQuery[str | None] = None, page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Template:
+        number = max(1, page_number)
+        items, total = runtime.reviews.queue_page(request.user, (number - 1) * PAGE_SIZE, PAGE_SIZE)  # type: ignore[arg-type]
+        return page(request, "reviews.html", items=items, done=done, **_pager(number, total))
 
     def _form(self, request: Req, runtime: Runtime, contribution_id: str, status: int = 200, errors: dict[str, str] | None = None) -> Template:
         runtime.reviews.claim_if_needed(request.user, contribution_id)  # type: ignore[arg-type]

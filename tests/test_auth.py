@@ -76,3 +76,44 @@ def test_api_tokens_are_scoped_revocable_and_never_stored_in_clear(runtime, admi
 def test_unknown_scopes_are_refused(runtime, admit):
     with pytest.raises(MembershipError):
         runtime.auth.create_token(admit("bo"), "x", ["admin"])
+
+
+def _last_seen(runtime, session_id):
+    from sqlalchemy.orm import Session
+
+    from coop.membership.models import WebSession
+    from coop.membership.secrets import token_hash
+
+    with Session(runtime.engine) as session:
+        return session.get(WebSession, token_hash(session_id)).last_seen_at
+
+
+def test_a_session_use_is_recorded_only_when_due_and_never_backwards_or_after_it_ended(runtime, admit, clock):
+    principal = admit("bo")
+    session_id = runtime.auth.start_session(principal)
+    started = _last_seen(runtime, session_id)
+    clock.advance(seconds=10)
+    assert runtime.auth.session_lookup(session_id)[1] is False  # within 30 s: no write due
+    clock.advance(seconds=60)
+    found, due = runtime.auth.session_lookup(session_id)
+    assert found.account_id == principal.account_id and due is True
+    assert _last_seen(runtime, session_id) == started  # looking up writes nothing
+    runtime.auth.touch_session(session_id)
+    touched = _last_seen(runtime, session_id)
+    assert touched == clock()
+    clock.advance(seconds=-30)
+    runtime.auth.touch_session(session_id)  # a late touch does not move it backwards
+    assert _last_seen(runtime, session_id) == touched
+    clock.advance(seconds=60)
+    runtime.auth.end_session(session_id)
+    runtime.auth.touch_session(session_id)
+    assert runtime.auth.session_principal(session_id) is None
+
+
+def test_the_portal_records_a_session_use_after_answering(runtime, admit, clock, browse):
+    browser = browse(admit("bo"))
+    session_id = browser.client.cookies.get("coop_session")
+    before = _last_seen(runtime, session_id)
+    clock.advance(seconds=45)
+    assert browser.client.get("/me").status_code == 200
+    assert _last_seen(runtime, session_id) > before

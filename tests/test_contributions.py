@@ -196,3 +196,24 @@ def test_a_steward_assigns_a_reviewer_who_must_still_be_eligible(runtime, work):
 def _as_reviewer(runtime, work):
     runtime.members.set_roles(work.steward, work.author.account_id, ["reviewer"])
     return runtime.members.principal(work.author.account_id)
+
+
+def test_the_queue_length_leaves_out_own_conflicted_and_already_reviewed_work_once_each(runtime, work, admit):
+    by_author = [submit(runtime, work, text=f"Answer number {i} about metformin dosing.") for i in range(3)]
+    reviewer = admit("selfrev", roles=("member", "reviewer"))
+    other = admit("bea")
+    by_other = []
+    for who, count in ((reviewer, 1), (other, 2)):
+        runtime.keys.create_custodial_key(who, f"{who.email.split('@')[0]}-password")
+        for i in range(count):
+            draft = runtime.contributions.draft(who, work.task.id, f"work {i} of {who.display_name}".encode(), "text/plain", 10, TERMS)
+            done = runtime.contributions.submit_with_password(who, draft.id, f"{who.email.split('@')[0]}-password")
+            if who is other:
+                by_other.append(done)
+    assert runtime.reviews.queue_page(work.reviewers[1], 0, 50)[1] == 6
+    runtime.reviews.review(reviewer, by_author[0].id, GOOD, "clear")  # reviewed, and later conflicted: left out once
+    runtime.reviews.review(reviewer, by_other[0].id, GOOD, "clear")
+    runtime.reviews.declare_conflict(reviewer, work.author.account_id)
+    items, total = runtime.reviews.queue_page(reviewer, 0, 50)
+    assert [i.contribution_id for i in items] == [by_other[1].id] and total == 1
+    assert runtime.reviews.queue_page(work.reviewers[1], 0, 2)[1] == 6

@@ -66,3 +66,10 @@ def test_discussion_comments_are_added_in_place(runtime, voters, browse):
     b = browse(voters[1])
     response = b.client.post(f"/proposals/{proposal.id}/comments", data={"text": "I support this.", "_csrf_token": b.csrf}, headers={"hx-request": "true"})
     assert response.status_code == 200 and "I support this." in response.text and '<ol id="comments"' in response.text
+
+
+def test_the_admission_form_lists_applicants_by_name_and_skills_never_email(runtime, voters, browse):
+    runtime.members.apply("Gil Applicant", "gil@coop.test", "gil-password-long", skills="triage nursing", region="EU")
+    page = browse(voters[0]).get("/proposals/new?kind=admit-member").text
+    assert "Gil Applicant — triage nursing" in page and "gil@coop.test" not in page
+    assert "Gil Applicant" not in browse(voters[1]).get("/proposals/new").text  # other kinds do not list them

@@ -27,7 +27,7 @@ from web.api_lineage import LINEAGE_API
 from web.api_money import MONEY_API
 from web.api_work import WORK_API
 from web.formatting import register as register_template_helpers
-from web.auth import API_PREFIX, PrincipalMiddleware
+from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use
 from web.errors import HANDLERS
 from web.log_api import LogController
 from web.portal.accounts import AccountPages
@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=register_template_helpers),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         after_request=add_security_headers,
+        after_response=record_session_use,
         openapi_config=OpenAPIConfig(
             title="coop-ledger",
             version="0.1.0",

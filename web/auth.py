@@ -7,9 +7,11 @@ so the API needs no CSRF token. Guards are the one place each access rule lives.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import anyio.to_thread
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -18,6 +20,7 @@ from litestar.middleware.authentication import AbstractAuthenticationMiddleware,
 from coop.membership.principal import Principal
 
 SESSION_COOKIE = "coop_session"
+_TOUCH_SESSION = "coop_session_touch"  # scope state: the session whose use is recorded after the response
 API_PREFIX = "/api"
 
 
@@ -32,11 +35,25 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
             return AuthenticationResult(user=principal, auth="token")
         session_id = connection.cookies.get(SESSION_COOKIE)
         if session_id and not connection.scope["path"].startswith(API_PREFIX):
-            principal = await anyio.to_thread.run_sync(runtime.auth.session_principal, session_id)
+            principal, touch_due = await anyio.to_thread.run_sync(runtime.auth.session_lookup, session_id)
             if principal is not None:
+                if touch_due:
+                    connection.scope.setdefault("state", {})[_TOUCH_SESSION] = session_id
                 return AuthenticationResult(user=principal, auth="session")
             connection.scope.setdefault("state", {})["session_expired"] = True
         return AuthenticationResult(user=None, auth=None)
+
+
+async def record_session_use(request: Request[Any, Any, Any]) -> None:
+    """After the response is sent, record the session's use if it was due (the app's after_response
+    hook): the user does not wait for that commit. A failure is logged; the session stays valid and
+    the next request past the 30 s mark tries again."""
+    session_id = request.scope.get("state", {}).get(_TOUCH_SESSION)
+    if session_id:
+        try:
+            await anyio.to_thread.run_sync(request.app.state.runtime.auth.touch_session, session_id)
+        except Exception:  # noqa: BLE001 - the response is already sent; nothing to answer with
+            logging.getLogger("coop.auth").exception("recording a session's last use failed")
 
 
 def current(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:

@@ -58,7 +58,7 @@ class GovernancePages(Controller):
             prefill[name] = json.dumps(runtime.policies.in_force(name).body, indent=2)
         rubric_kind = "expert-answer"
         prefill["rubric"] = json.dumps({"task_kind": rubric_kind, "drafts": [{"label": "A", "body": runtime.policies.in_force(f"rubric.{rubric_kind}").body}]}, indent=2)
-        applicants = runtime.members.applicants()
+        applicants = runtime.members.applicants() if kind == "admit-member" else []  # only that form lists them
         return page(request, "proposal_new.html", status_code=status, kind=kind, kinds=KINDS, floor=floor, currencies=FLOOR_CURRENCIES,
                     prefill=prefill, applicants=applicants, errors=errors or {}, values=values or {})
 

@@ -87,7 +87,11 @@ class Apportionment(Generic[K]):
     threshold: tuple[int, Any] | None
 
     def bonuses(self, tie_key: Callable[[K], Any] = _itself) -> list[bool]:
-        return [gets_leftover(rest, tie_key(key), self.threshold) for key, rest in zip(self.keys, self.remainders)]
+        if self.threshold is None:
+            return [False] * len(self.keys)
+        cut, last = self.threshold  # gets_leftover, inlined: a million calls cost more than the comparisons
+        ties = self.keys if tie_key is _itself else map(tie_key, self.keys)
+        return [rest > cut or (rest == cut and tie <= last) for tie, rest in zip(ties, self.remainders)]
 
 
 def gets_leftover(remainder: int, tie: Any, threshold: tuple[int, Any] | None) -> bool:
@@ -121,7 +125,8 @@ def apportion(total: int, weights: Sequence[tuple[K, int]], tie_key: Callable[[K
         raise FormulaError(f"nothing to apportion {total} among")
     keys = [key for key, _ in weights]
     ties = keys if tie_key is _itself else [tie_key(key) for key in keys]
-    if len(set(ties)) != len(ties):
+    ascending = all(map(operator.lt, ties, itertools.islice(ties, 1, None)))  # the usual case: then also distinct
+    if not ascending and len(set(ties)) != len(ties):
         repeated = [key for key, count in Counter(ties).items() if count > 1]
         raise FormulaError(f"each key may appear once: {', '.join(map(repr, sorted(repeated)))} repeated")
     values = [weight for _, weight in weights]
@@ -131,7 +136,7 @@ def apportion(total: int, weights: Sequence[tuple[K, int]], tie_key: Callable[[K
     whole = sum(values)
     if whole == 0:
         raise FormulaError(f"the weights sum to 0: no basis to apportion {total}")
-    if not all(map(operator.lt, ties, itertools.islice(ties, 1, None))):  # already in tie-key order: the usual case
+    if not ascending:
         order = sorted(range(len(ties)), key=ties.__getitem__)
         keys, ties, values = [keys[i] for i in order], [ties[i] for i in order], [values[i] for i in order]
     floors, remainders = [], []

@@ -11,15 +11,17 @@ on PostgreSQL; a member statement with 10,000 events under 100 ms. Each database
    reviewers, one release and one license holding all of them. Measured, once per database: the
    call the portal and the API make when a buyer reports downstream revenue,
    `RevenueService.report_downstream` — load the licensed contributions and their reviews, the
-   formula in force, `split_revenue`, the income transaction and the balanced share transaction
-   (one payable leg per member, the full arithmetic in its details), the revenue event. Checked
-   afterwards: every transaction balances, Σ member credits = both pools. Baselines from the same
-   run: `split_revenue` alone on the same inputs (pure compute), and a raw driver executemany of N
+   formula in force, `compact_split`, the income transaction and the balanced share transaction
+   (one payable leg per member, the compact split in its details), the per-member summary rows,
+   the revenue event. Checked afterwards: every transaction balances, Σ member credits = both
+   pools = Σ summary rows. Baselines from the same run: `split_revenue` (every share's arithmetic)
+   and `compact_split` alone on the same inputs (pure compute), and a raw driver executemany of N
    two-column rows into a temporary table (the least it costs to write one row per contribution).
    The seeded contributions have no base-pay postings of their own: the payables exist (as after
    a first base pay) but are empty, so the never-negative check sums few rows per member.
-2. Statement. One member with E ledger events (base pays, revenue shares of releases of S
-   contributions with full arithmetic, payouts; bulk-inserted as the services post them) among
+2. Statement. One member with E ledger events (base pays, revenue shares of a seeded license of S
+   contributions with compact splits and summary rows, payouts; bulk-inserted as the services post
+   them; the member's lines are recomputed from their contributions in the license) among
    peers with B more events. Measured: `ledger.statements.member_statement`, the function behind
    the earnings page and `GET /api/me/earnings`, p50/p99 over repeated calls; then the API route
    itself in process (litestar TestClient, a bearer token). Baseline: the raw SQL reading the same
@@ -103,7 +105,9 @@ def bench_share(kind: str, pg_url: str, contributions: int, members: int, review
             with Session(runtime.engine) as session:
                 inputs = _inputs(session, license_id)
             amount = 123_456_789_00
-            compute, _, _ = _timed(lambda: split_revenue(amount, "EUR", params, *inputs))
+            objects = inputs[0].inputs()  # split_revenue takes ContributionWeightInput objects
+            compute, _, _ = _timed(lambda: split_revenue(amount, "EUR", params, objects, inputs[1]))
+            del objects
             compact, _, _ = _timed(lambda: compact_split(amount, "EUR", params, *inputs))
             del inputs
             raw = _raw_executemany(runtime.engine, contributions)

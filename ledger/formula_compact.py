@@ -25,10 +25,49 @@ from typing import Any, Sequence
 from ledger.formula import BPS, ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, Share, Weight, split_revenue
 from ledger.formula_apportion import apportion, gets_leftover
 
-__all__ = ["CompactSplit", "MemberSummary", "compact_split", "contribution_lines", "review_line"]
+__all__ = ["CompactSplit", "ContributionColumns", "MemberSummary", "compact_split", "contribution_lines", "review_line"]
 
 CONTRIBUTOR = "contributor"
 REVIEWER = "reviewer"
+
+
+@dataclass(frozen=True)
+class ContributionColumns:
+    """The release's contributions as one list per field, not one ContributionWeightInput each:
+    building and checking a million frozen dataclasses took longer than sharing the event
+    (bench/money_bench.py). `check` applies ContributionWeightInput's rules to whole columns."""
+
+    log_indexes: list[int]
+    authors: list[str]
+    base_pay: list[int]
+    units: list[int]
+    minutes: list[int]
+
+    @classmethod
+    def of(cls, inputs: Sequence[ContributionWeightInput]) -> ContributionColumns:
+        return cls([c.log_index for c in inputs], [c.author for c in inputs], [c.base_pay for c in inputs], [c.units for c in inputs],
+                   [c.minutes for c in inputs])
+
+    def __len__(self) -> int:
+        return len(self.log_indexes)
+
+    def row(self, i: int) -> ContributionWeightInput:
+        return ContributionWeightInput(self.log_indexes[i], self.authors[i], self.base_pay[i], self.units[i], self.minutes[i])
+
+    def inputs(self) -> list[ContributionWeightInput]:
+        return [self.row(i) for i in range(len(self))]
+
+    def check(self) -> None:
+        """Whole, non-negative numbers (no bools: type(True) is bool) and non-empty author ids; on
+        a failure the first offending row is built, so the error is ContributionWeightInput's own."""
+        numbers = (self.log_indexes, self.base_pay, self.units, self.minutes)
+        if all(type(v) is int and v >= 0 for column in numbers for v in column) and all(type(a) is str and a for a in self.authors):
+            return
+        for i in range(len(self)):
+            self.row(i)
+
+    def weights(self, rule: Weight) -> list[int]:
+        return [1] * len(self) if rule is Weight.EQUAL else list(getattr(self, rule.value))
 
 
 @dataclass(frozen=True)
@@ -84,22 +123,19 @@ class CompactSplit:
         return totals
 
 
-def compact_split(amount: int, currency: str, params: FormulaParams, contributions: Sequence[ContributionWeightInput],
+def compact_split(amount: int, currency: str, params: FormulaParams, contributions: ContributionColumns | Sequence[ContributionWeightInput],
                   reviewers: Sequence[ReviewerInput] = ()) -> CompactSplit:
-    """`split_revenue`'s figures without one object per share; same checks (it is called on a
-    one-contribution stand-in first, so every refusal of the inputs' shape is its), same results."""
+    """`split_revenue`'s figures without one object per share; same refusals, same results."""
+    columns = contributions if isinstance(contributions, ContributionColumns) else ContributionColumns.of(contributions)
+    columns.check()
+    weights = list(zip(columns.log_indexes, columns.weights(params.weight)))
+    _check_like_split_revenue(amount, currency, params, columns, reviewers, weights)
     reserve = amount * params.reserve_bps // BPS
     nominal_reviewer_pool = amount * params.reviewer_bps // BPS
     reviewer_pool = nominal_reviewer_pool if reviewers else 0
     contributor_pool = amount - reserve - reviewer_pool
-    if params.weight is Weight.EQUAL:
-        weights = [(c.log_index, 1) for c in contributions]
-    else:
-        field = params.weight.value  # an enum attribute lookup costs more than the getattr it feeds
-        weights = [(c.log_index, getattr(c, field)) for c in contributions]
-    _check_like_split_revenue(amount, currency, params, contributions, reviewers, weights)
     parts = apportion(contributor_pool, weights)
-    authors = {c.log_index: c.author for c in contributions}
+    authors = dict(zip(columns.log_indexes, columns.authors))
     rows: dict[tuple[str, str], list[int]] = {}
     bonuses = parts.bonuses()
     for key, weight, floor, bonus in zip(parts.keys, parts.weights, parts.floors, bonuses):
@@ -115,22 +151,22 @@ def compact_split(amount: int, currency: str, params: FormulaParams, contributio
         reviewer_leftover, reviewer_threshold, reviewer_weight = review_parts.leftover, review_parts.threshold, review_parts.whole
     members = tuple(MemberSummary(member, pool, *row) for (member, pool), row in sorted(rows.items()))
     return CompactSplit(amount, currency, params, reserve, reviewer_pool, nominal_reviewer_pool - reviewer_pool, contributor_pool,
-                        parts.whole, reviewer_weight, len(contributions), len(reviewers), parts.leftover, parts.threshold,
+                        parts.whole, reviewer_weight, len(columns), len(reviewers), parts.leftover, parts.threshold,
                         reviewer_leftover, reviewer_threshold, members)
 
 
-def _check_like_split_revenue(amount: int, currency: str, params: FormulaParams, contributions: Sequence[ContributionWeightInput],
+def _check_like_split_revenue(amount: int, currency: str, params: FormulaParams, columns: ContributionColumns,
                               reviewers: Sequence[ReviewerInput], weights: list[tuple[int, int]]) -> None:
     """Refuse exactly what `split_revenue` refuses, with its messages, without its per-share cost:
     the whole-input checks here, then `split_revenue` itself on one weighted contribution (amount,
     currency, reviewers). On a refusal `split_revenue` runs on everything, to raise its own error."""
-    keys = [key for key, _ in weights]
+    keys = columns.log_indexes
     ascending = all(map(operator.lt, keys, itertools.islice(keys, 1, None)))  # the usual case: distinct without a set
-    if not contributions or (not ascending and len(set(keys)) != len(keys)) or sum(weight for _, weight in weights) == 0:
-        split_revenue(amount, currency, params, contributions, reviewers)
+    if not keys or (not ascending and len(set(keys)) != len(keys)) or sum(weight for _, weight in weights) == 0:
+        split_revenue(amount, currency, params, columns.inputs(), reviewers)
         raise FormulaError("the contributions cannot be shared")  # pragma: no cover - split_revenue raised
-    sample = next(c for c, (_, weight) in zip(contributions, weights) if weight > 0)
-    split_revenue(amount, currency, params, [sample], reviewers)
+    sample = next(i for i, (_, weight) in enumerate(weights) if weight > 0)
+    split_revenue(amount, currency, params, [columns.row(sample)], reviewers)
 
 
 def contribution_lines(split: dict[str, Any], mine: Sequence[ContributionWeightInput], member: str) -> list[dict[str, Any]]:

@@ -34,3 +34,25 @@ def test_each_member_sees_the_full_splits_lines_and_cents(amount, rule, reserve,
         assert ([review_line(stored, member, summary[REVIEWER].weight)] if REVIEWER in summary else []) == reviewed
     assert sum(row.cents for row in compact.members if row.pool == CONTRIBUTOR) == compact.contributor_pool
     assert sum(row.cents for row in compact.members if row.pool == REVIEWER) == compact.reviewer_pool
+
+
+def test_columns_are_checked_like_contribution_inputs():
+    import pytest
+
+    from ledger.formula import FormulaError
+    from ledger.formula_compact import ContributionColumns
+
+    params = FormulaParams(1000, 500, Weight.EQUAL, 1)
+    for bad in ([1, True], [1, -2], [1, 2.0]):
+        with pytest.raises(FormulaError, match="must be"):
+            compact_split(100, "EUR", params, ContributionColumns([1, 2], ["a", "b"], [1, 1], bad, [1, 1]))
+    with pytest.raises(FormulaError, match="member id"):
+        compact_split(100, "EUR", params, ContributionColumns([1, 2], ["a", ""], [1, 1], [1, 1], [1, 1]))
+    with pytest.raises(FormulaError, match="distinct"):
+        compact_split(100, "EUR", params, ContributionColumns([2, 2], ["a", "b"], [1, 1], [1, 1], [1, 1]))
+    with pytest.raises(FormulaError, match="no contributions"):
+        compact_split(100, "EUR", params, ContributionColumns([], [], [], [], []))
+    with pytest.raises(FormulaError, match="weighs 0"):
+        compact_split(100, "EUR", FormulaParams(1000, 500, Weight.UNITS, 1), ContributionColumns([1], ["a"], [0], [0], [0]))
+    with pytest.raises(FormulaError, match="negative"):
+        compact_split(-1, "EUR", params, ContributionColumns([1], ["a"], [0], [0], [0]))

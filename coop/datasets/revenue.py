@@ -24,7 +24,7 @@ from governance.policies import PolicyService
 from ledger import books
 from ledger.books import Leg
 from ledger.formula import ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, RevenueSplit, split_revenue
-from ledger.formula_compact import MemberSummary, compact_split
+from ledger.formula_compact import ContributionColumns, MemberSummary, compact_split
 from ledger.models import RevenueEvent, RevenueShareSummary
 from ledger.service import LedgerService
 from provenance.core.canonical import canonical_json
@@ -128,23 +128,26 @@ class RevenueService:
                 raise NoSuchRecord(f"no revenue event {event_id}")
             stored = json.loads(event.split)
             params = FormulaParams.from_policy({k: stored["formula"][k] for k in ("reserve_bps", "reviewer_bps", "weight")}, event.formula_version)
-            return split_revenue(event.amount, event.currency, params, *_inputs(session, event.license_id))
+            columns, reviewers = _inputs(session, event.license_id)
+            return split_revenue(event.amount, event.currency, params, columns.inputs(), reviewers)
 
 
-def _inputs(session: Session, license_id: str) -> tuple[list[ContributionWeightInput], list[ReviewerInput]]:
+def _inputs(session: Session, license_id: str) -> tuple[ContributionColumns, list[ReviewerInput]]:
     """The licensed contributions with every weight the formula may use, and their reviewers.
 
     Only the columns the formula uses, and reviews counted by the database through a subquery on
     the license's items: a license may hold a million contributions, more than one IN list of
     bound parameters may carry (PostgreSQL stops at 65,535) and more than is worth loading as ORM
-    objects (bench/money_bench.py)."""
+    objects (bench/money_bench.py), nor even as ContributionWeightInput objects: as columns."""
     rows = session.execute(
         select(Acceptance.log_index, Contribution.author_id, Acceptance.pay_per_unit, Contribution.units, Contribution.minutes)
         .join(LicenseItem, LicenseItem.contribution_id == Contribution.id)
         .join(Acceptance, Acceptance.contribution_id == Contribution.id).where(LicenseItem.license_id == license_id)
         .order_by(Acceptance.log_index)
     ).all()
-    contributions = [ContributionWeightInput(index, author, pay * units, units, minutes) for index, author, pay, units, minutes in rows]
+    # As columns, not a million ContributionWeightInput objects (ledger.formula_compact.ContributionColumns).
+    indexes, authors, pays, units, minutes = (list(column) for column in zip(*rows)) if rows else ([], [], [], [], [])
+    contributions = ContributionColumns(indexes, authors, [pay * count for pay, count in zip(pays, units)], units, minutes)
     licensed = (select(LicenseItem.contribution_id).join(Acceptance, Acceptance.contribution_id == LicenseItem.contribution_id)
                 .where(LicenseItem.license_id == license_id))
     reviews = session.execute(

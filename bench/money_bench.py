@@ -11,15 +11,17 @@ on PostgreSQL; a member statement with 10,000 events under 100 ms. Each database
    reviewers, one release and one license holding all of them. Measured, once per database: the
    call the portal and the API make when a buyer reports downstream revenue,
    `RevenueService.report_downstream` — load the licensed contributions and their reviews, the
-   formula in force, `split_revenue`, the income transaction and the balanced share transaction
-   (one payable leg per member, the full arithmetic in its details), the revenue event. Checked
-   afterwards: every transaction balances, Σ member credits = both pools. Baselines from the same
-   run: `split_revenue` alone on the same inputs (pure compute), and a raw driver executemany of N
+   formula in force, `compact_split`, the income transaction and the balanced share transaction
+   (one payable leg per member, the compact split in its details), the per-member summary rows,
+   the revenue event. Checked afterwards: every transaction balances, Σ member credits = both
+   pools = Σ summary rows. Baselines from the same run: `split_revenue` (every share's arithmetic)
+   and `compact_split` alone on the same inputs (pure compute), and a raw driver executemany of N
    two-column rows into a temporary table (the least it costs to write one row per contribution).
    The seeded contributions have no base-pay postings of their own: the payables exist (as after
    a first base pay) but are empty, so the never-negative check sums few rows per member.
-2. Statement. One member with E ledger events (base pays, revenue shares of releases of S
-   contributions with full arithmetic, payouts; bulk-inserted as the services post them) among
+2. Statement. One member with E ledger events (base pays, revenue shares of a seeded license of S
+   contributions with compact splits and summary rows, payouts; bulk-inserted as the services post
+   them; the member's lines are recomputed from their contributions in the license) among
    peers with B more events. Measured: `ledger.statements.member_statement`, the function behind
    the earnings page and `GET /api/me/earnings`, p50/p99 over repeated calls; then the API route
    itself in process (litestar TestClient, a bearer token). Baseline: the raw SQL reading the same
@@ -87,6 +89,7 @@ def bench_share(kind: str, pg_url: str, contributions: int, members: int, review
     from coop.datasets.revenue import _inputs
     from governance.policies import PolicyService  # noqa: F401  (the formula in force comes from it, via the runtime)
     from ledger.formula import FormulaParams, split_revenue
+    from ledger.formula_compact import compact_split
 
     with tempfile.TemporaryDirectory() as tmp, fresh_database(kind, Path(tmp), pg_url) as db:
         runtime = _runtime(db.url, Path(tmp))
@@ -102,7 +105,10 @@ def bench_share(kind: str, pg_url: str, contributions: int, members: int, review
             with Session(runtime.engine) as session:
                 inputs = _inputs(session, license_id)
             amount = 123_456_789_00
-            compute, _, _ = _timed(lambda: split_revenue(amount, "EUR", params, *inputs))
+            objects = inputs[0].inputs()  # split_revenue takes ContributionWeightInput objects
+            compute, _, _ = _timed(lambda: split_revenue(amount, "EUR", params, objects, inputs[1]))
+            del objects
+            compact, _, _ = _timed(lambda: compact_split(amount, "EUR", params, *inputs))
             del inputs
             raw = _raw_executemany(runtime.engine, contributions)
             load = os.getloadavg()[0]
@@ -124,9 +130,13 @@ def bench_share(kind: str, pg_url: str, contributions: int, members: int, review
             split = json.loads(pools)
             assert credited == split["contributor_pool"] + split["reviewer_pool"], "Σ member credits must equal both pools"
             assert split["reserve"] + split["reviewer_pool"] + split["contributor_pool"] == amount
-            assert len(split["contributor_shares"]) == contributions
+            assert split["contributions"] == contributions
+            with runtime.engine.connect() as conn:
+                summed = conn.execute(text("SELECT pool, sum(cents), sum(count) FROM revenue_share_summary s JOIN revenue_event e ON s.share_tx_id = e.share_tx_id "
+                                           "GROUP BY pool ORDER BY pool")).all()
+            assert {pool: (int(c), int(n)) for pool, c, n in summed}.get("contributor") == (split["contributor_pool"], contributions), "summary rows = pool"
             result = {"kind": kind, "contributions": contributions, "members": members, "reviewers": reviewers, "seed_s": seeded,
-                      "share_s": wall, "share_cpu_s": cpu, "retry_s": again, "compute_s": compute, "raw_executemany_s": raw, "load": load,
+                      "share_s": wall, "share_cpu_s": cpu, "retry_s": again, "compute_s": compute, "compact_s": compact, "raw_executemany_s": raw, "load": load,
                       "details_mb": len(pools) / 1e6}
             if profiler:
                 out = io.StringIO()
@@ -151,9 +161,10 @@ def bench_statement(kind: str, pg_url: str, events: int, release_size: int, back
     with tempfile.TemporaryDirectory() as tmp, fresh_database(kind, Path(tmp), pg_url) as db:
         runtime = _runtime(db.url, Path(tmp))
         try:
-            build_coop(runtime)
+            coop = build_coop(runtime)
             member, *peers = seed_members(runtime.engine, 10, "stmt")
-            counts = seed_statement_events(runtime.engine, member, peers, events, release_size, background)
+            license_id = seed_license(runtime.engine, coop, release_size, [member, *peers], peers[:2])
+            counts = seed_statement_events(runtime.engine, member, peers, events, license_id, background)
             lines = member_statement(runtime.ledger, member)
             assert len(lines) == events, f"{len(lines)} statement lines for {events} events"
             sql = text("SELECT t.id, t.occurred_at, t.kind, t.description, t.ref, p.amount, p.currency, t.details FROM posting p "
@@ -187,9 +198,10 @@ def report_share(r: dict[str, Any]) -> None:
     print(f"[{r['kind']}] share one revenue event across {n:,} contributions ({r['members']:,} members, {r['reviewers']} reviewers): "
           f"{r['share_s']:.2f} s ({r['share_s'] / SHARE_TARGET_S:.2f}× the {SHARE_TARGET_S:g} s target; CPU of this process {r['share_cpu_s']:.2f} s; "
           f"load avg {r['load']:.2f} on {os.cpu_count()} cores)")
-    print(f"    baseline, split_revenue alone: {r['compute_s']:.2f} s (share / compute = {r['share_s'] / r['compute_s']:.2f}×); "
+    print(f"    baseline, split_revenue alone (every share's arithmetic): {r['compute_s']:.2f} s; compact_split alone (what the share computes): "
+          f"{r['compact_s']:.2f} s (share / compact = {r['share_s'] / r['compact_s']:.2f}×); "
           f"raw executemany of {n:,} rows: {r['raw_executemany_s']:.2f} s (share / executemany = {r['share_s'] / r['raw_executemany_s']:.2f}×)")
-    print(f"    retry with the same key: {r['retry_s'] * 1000:.1f} ms; arithmetic stored in the share transaction: {r['details_mb']:.0f} MB; "
+    print(f"    retry with the same key: {r['retry_s'] * 1000:.1f} ms; arithmetic stored in the share transaction: {r['details_mb'] * 1000:.1f} kB; "
           f"seeding took {r['seed_s']:.0f} s (not measured)")
     if "profile" in r:
         print(r["profile"])

@@ -188,25 +188,30 @@ def analyze(engine: Engine) -> None:
         conn.exec_driver_sql("ANALYZE")
 
 
-def seed_statement_events(engine: Engine, member: str, peers: Sequence[str], events: int, release_size: int, background: int) -> dict[str, int]:
+def seed_statement_events(engine: Engine, member: str, peers: Sequence[str], events: int, license_id: str, background: int) -> dict[str, int]:
     """`events` journal transactions moving money to or from `member`'s payable, shaped as the
     services post them (legs, idempotency keys, request digests by ledger.service._digest, details):
-    of every 20, 14 base pays, 5 revenue shares (each a real `split_revenue` of a release of
-    `release_size` contributions by the member and `peers`, with its income transaction) and 1
-    payout; plus `background` base pays of the peers. Returns the count per kind for the member."""
+    of every 20, 14 base pays, 5 revenue shares (each a real `compact_split` of the license
+    `license_id` — seeded by seed_license with contributions by the member and `peers` — for one of
+    20 amounts, with its income transaction and its per-member summary rows, so the statement
+    recomputes the member's lines from real contributions) and 1 payout; plus `background` base
+    pays of the peers. Returns the count per kind for the member."""
     from coop.datasets.revenue import RESERVE_ALLOCATION
     from ledger import books
     from ledger.books import Leg
-    from ledger.formula import ContributionWeightInput, FormulaParams, ReviewerInput, Weight, per_member_totals, split_revenue
-    from ledger.models import JournalTx, Posting
+    from sqlalchemy.orm import Session
+
+    from coop.datasets.revenue import _inputs
+    from ledger.formula import FormulaParams, Weight
+    from ledger.formula_compact import compact_split
+    from ledger.models import JournalTx, Posting, RevenueShareSummary
     from ledger.service import _digest
 
     params = FormulaParams(1000, 500, Weight.BASE_PAY, 1)
-    authors = [member, *peers]
-    splits = []
-    for variant in range(20):
-        cs = [ContributionWeightInput(variant * 10_000 + k, authors[k % len(authors)], 1000 * (1 + k % 3), 1, 20) for k in range(release_size)]
-        splits.append(split_revenue(48_000 + 137 * variant, "EUR", params, cs, [ReviewerInput(peers[0], release_size), ReviewerInput(peers[1], release_size)]))
+    with Session(engine) as session:
+        inputs = _inputs(session, license_id)
+    splits = [compact_split(48_000 + 137 * variant, "EUR", params, *inputs) for variant in range(20)]
+    summaries: list[dict[str, Any]] = []
     txs: list[dict[str, Any]] = []
     postings: list[dict[str, Any]] = []
     counts = {"base-pay": 0, "revenue-share": 0, "payout": 0}
@@ -235,12 +240,14 @@ def seed_statement_events(engine: Engine, member: str, peers: Sequence[str], eve
             counts["payout"] += 1
         elif slot % 4 == 1:
             split = splits[i % len(splits)]
-            lic = _hex("stmt-license", i)
+            lic = license_id
             add("downstream", f"royalty {i} ({lic})", [Leg(books.buyer_receivable("O1"), split.amount, "EUR"), Leg(books.DOWNSTREAM, -split.amount, "EUR")],
                 f"royalty-{i}:income", f"license:{lic}", {}, at)
             legs = [Leg(account, value, "EUR") for account, value in ((books.REVENUE_SHARES, split.contributor_pool), (books.REVIEWER_POOL, split.reviewer_pool),
                                                                       (RESERVE_ALLOCATION, split.reserve), (books.COOP_RESERVE, -split.reserve)) if value]
-            legs += [Leg(member_payable(m), -cents, "EUR") for m, cents in per_member_totals(split).items() if cents]
+            legs += [Leg(member_payable(m), -cents, "EUR") for m, cents in sorted(split.totals().items()) if cents]
+            summaries.extend({"share_tx_id": next_id, "member_id": m.member, "pool": m.pool, "weight": m.weight, "count": m.count,
+                              "cents": m.cents, "currency": "EUR"} for m in split.members)
             add("revenue-share", f"Shares of royalty {i} ({lic})", legs, f"royalty-{i}:shares", f"license:{lic}", split.to_dict(), at)
             counts["revenue-share"] += 1
         else:
@@ -254,9 +261,10 @@ def seed_statement_events(engine: Engine, member: str, peers: Sequence[str], eve
     bulk_insert(engine, LedgerAccount.__table__, ({"code": c, "kind": c.split(":")[0], "name": c, "member_id": None, "opened_at": AT} for c in codes))
     bulk_insert(engine, JournalTx.__table__, txs)
     bulk_insert(engine, Posting.__table__, postings)
+    bulk_insert(engine, RevenueShareSummary.__table__, summaries)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
-            for table in ("journal_tx", "posting"):
+            for table in ("journal_tx", "posting", "revenue_share_summary"):
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     analyze(engine)
     return counts

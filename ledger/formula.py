@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Callable, Mapping, Sequence
 
-from ledger.formula_apportion import Apportioned, FormulaError, largest_remainder
+from ledger.formula_apportion import Apportioned, Apportionment, FormulaError, apportion, largest_remainder
 from ledger.formula_apportion import whole_number as _whole
 
 __all__ = [
@@ -186,10 +186,11 @@ class RevenueSplit:
         }
 
 
-def _shares(pool: int, parts: tuple[Apportioned[Any], ...], member: Callable[[Any], str], indexed: bool) -> tuple[Share, ...]:
-    whole = sum(part.weight for part in parts)
+def _shares(parts: Apportionment[Any], member: Callable[[Any], str], indexed: bool) -> tuple[Share, ...]:
+    whole, pool = parts.whole, parts.total
     return tuple(
-        Share(member(p.key), p.key if indexed else None, p.weight, whole, pool, p.floor, p.remainder, p.leftover) for p in parts
+        Share(member(key), key if indexed else None, weight, whole, pool, floor, rest, bonus)
+        for key, weight, floor, rest, bonus in zip(parts.keys, parts.weights, parts.floors, parts.remainders, parts.bonuses())
     )
 
 
@@ -208,13 +209,17 @@ def split_revenue(
         raise FormulaError(f"a currency code is required, not {currency!r}")
     if not contributions:
         raise FormulaError(f"no contributions to share {amount} {currency} among: a release needs at least one")
-    indexes = Counter(c.log_index for c in contributions)
-    if repeated := sorted(index for index, count in indexes.items() if count > 1):
+    indexes = [c.log_index for c in contributions]
+    if len(set(indexes)) != len(indexes) and (repeated := sorted(i for i, count in Counter(indexes).items() if count > 1)):
         raise FormulaError(f"contribution log indexes must be distinct: {', '.join(map(str, repeated))} repeated")
     names = Counter(r.reviewer for r in reviewers)
     if repeated_names := sorted(name for name, count in names.items() if count > 1):
         raise FormulaError(f"list each reviewer once, with all their accepted reviews: {', '.join(repeated_names)} repeated")
-    weights = [(c.log_index, c.weight(params.weight)) for c in contributions]
+    if params.weight is Weight.EQUAL:
+        weights = [(index, 1) for index in indexes]
+    else:
+        field = params.weight.value  # one getattr per contribution, not a method call and a rule lookup
+        weights = [(c.log_index, getattr(c, field)) for c in contributions]
     if sum(weight for _, weight in weights) == 0:
         raise FormulaError(
             f"every contribution weighs 0 by {params.weight.value}: no basis for a split (the `equal` weight always has one)"
@@ -225,11 +230,10 @@ def split_revenue(
     reviewer_pool = nominal_reviewer_pool if reviewers else 0
     contributor_pool = amount - reserve - reviewer_pool
     authors = {c.log_index: c.author for c in contributions}
-    contributor_shares = _shares(contributor_pool, largest_remainder(contributor_pool, weights), authors.__getitem__, True)
+    contributor_shares = _shares(apportion(contributor_pool, weights), authors.__getitem__, True)
     reviewer_shares: tuple[Share, ...] = ()
     if reviewers:
-        parts = largest_remainder(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers])
-        reviewer_shares = _shares(reviewer_pool, parts, str, False)
+        reviewer_shares = _shares(apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers]), str, False)
     return RevenueSplit(
         amount, currency, params, reserve, reviewer_pool, nominal_reviewer_pool - reviewer_pool, contributor_pool,
         sum(weight for _, weight in weights), sum(r.accepted_reviews for r in reviewers), contributor_shares, reviewer_shares,

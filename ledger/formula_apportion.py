@@ -21,13 +21,16 @@ paradox: a larger pool can give a share one unit less (P = 3 by 1, 3, 3 gives 1,
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import operator
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Hashable, Sequence, TypeVar
 
 from coop.work.rules import RuleViolation
 
-__all__ = ["Apportioned", "FormulaError", "largest_remainder", "whole_number"]
+__all__ = ["Apportioned", "Apportionment", "FormulaError", "apportion", "gets_leftover", "largest_remainder", "whole_number"]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -64,6 +67,87 @@ def _itself(key: Any) -> Any:
     return key
 
 
+@dataclass(frozen=True)
+class Apportionment(Generic[K]):
+    """A whole apportionment as parallel lists (ordered by tie key), plus its leftover threshold.
+
+    Lists rather than one object per key because a revenue pool may have a million keys, and a
+    frozen dataclass per key costs more than the arithmetic. `threshold` is (remainder, tie key)
+    of the last key to receive a leftover unit (None when there are no leftover units): a key gets
+    one iff its remainder is larger, or equal with a tie key at or below it (`gets_leftover`). So
+    anyone can recompute a single key's share from total, W and the threshold alone."""
+
+    total: int
+    whole: int  # W
+    keys: list[K]
+    weights: list[int]
+    floors: list[int]
+    remainders: list[int]
+    leftover: int  # how many keys got a leftover unit
+    threshold: tuple[int, Any] | None
+
+    def bonuses(self, tie_key: Callable[[K], Any] = _itself) -> list[bool]:
+        if self.threshold is None:
+            return [False] * len(self.keys)
+        cut, last = self.threshold  # gets_leftover, inlined: a million calls cost more than the comparisons
+        ties = self.keys if tie_key is _itself else map(tie_key, self.keys)
+        return [rest > cut or (rest == cut and tie <= last) for tie, rest in zip(ties, self.remainders)]
+
+
+def gets_leftover(remainder: int, tie: Any, threshold: tuple[int, Any] | None) -> bool:
+    """Whether a key with this remainder and tie key ranks at or above the threshold (see Apportionment)."""
+    if threshold is None:
+        return False
+    return remainder > threshold[0] or (remainder == threshold[0] and tie <= threshold[1])
+
+
+def _threshold(remainders: list[int], ties: list[Any], leftover: int) -> tuple[int, Any] | None:
+    """(remainder, tie key) of the `leftover`-th key by remainder descending, tie key ascending.
+
+    A partial selection, not a sort of (remainder, tie) pairs: the leftover-th largest remainder r
+    from the integers alone (a C sort, or a heap when few units are left over), then among the keys
+    with remainder exactly r the lowest tie keys, as many as the units left after those above r."""
+    if leftover == 0:
+        return None
+    if leftover <= len(remainders) // 8:
+        cut = heapq.nlargest(leftover, remainders)[-1]
+    else:
+        cut = sorted(remainders, reverse=True)[leftover - 1]
+    above = sum(1 for rest in remainders if rest > cut)
+    tied = heapq.nsmallest(leftover - above, (tie for rest, tie in zip(remainders, ties) if rest == cut))
+    return cut, tied[-1]
+
+
+def apportion(total: int, weights: Sequence[tuple[K, int]], tie_key: Callable[[K], Any] = _itself) -> Apportionment[K]:
+    """`largest_remainder` as parallel lists with the threshold; same checks, same results."""
+    total = whole_number(total, "the total to apportion")
+    if not weights:
+        raise FormulaError(f"nothing to apportion {total} among")
+    keys = [key for key, _ in weights]
+    ties = keys if tie_key is _itself else [tie_key(key) for key in keys]
+    ascending = all(map(operator.lt, ties, itertools.islice(ties, 1, None)))  # the usual case: then also distinct
+    if not ascending and len(set(ties)) != len(ties):
+        repeated = [key for key, count in Counter(ties).items() if count > 1]
+        raise FormulaError(f"each key may appear once: {', '.join(map(repr, sorted(repeated)))} repeated")
+    values = [weight for _, weight in weights]
+    if not all(type(weight) is int and weight >= 0 for weight in values):  # bools are refused: type(True) is bool
+        for key, weight in weights:
+            whole_number(weight, f"the weight of {key!r}")
+    whole = sum(values)
+    if whole == 0:
+        raise FormulaError(f"the weights sum to 0: no basis to apportion {total}")
+    if not ascending:
+        order = sorted(range(len(ties)), key=ties.__getitem__)
+        keys, ties, values = [keys[i] for i in order], [ties[i] for i in order], [values[i] for i in order]
+    floors, remainders = [], []
+    for weight in values:
+        floor, rest = divmod(total * weight, whole)
+        floors.append(floor)
+        remainders.append(rest)
+    leftover = total - sum(floors)
+    return Apportionment(total, whole, keys, values, floors, remainders, leftover, _threshold(remainders, ties, leftover))
+
+
 def largest_remainder(
     total: int, weights: Sequence[tuple[K, int]], tie_key: Callable[[K], Any] = _itself
 ) -> tuple[Apportioned[K], ...]:
@@ -74,19 +158,8 @@ def largest_remainder(
     every key apart. Refuses an empty list, duplicate keys, negative weights and weights summing
     to 0 (nothing to be proportional to) — even for total 0, since the input itself is broken.
     """
-    total = whole_number(total, "the total to apportion")
-    if not weights:
-        raise FormulaError(f"nothing to apportion {total} among")
-    ties = Counter(tie_key(key) for key, _ in weights)
-    if repeated := [key for key, count in ties.items() if count > 1]:
-        raise FormulaError(f"each key may appear once: {', '.join(map(repr, sorted(repeated)))} repeated")
-    checked = [(key, whole_number(weight, f"the weight of {key!r}")) for key, weight in weights]
-    whole = sum(weight for _, weight in checked)
-    if whole == 0:
-        raise FormulaError(f"the weights sum to 0: no basis to apportion {total}")
-    parts = [(key, weight, *divmod(total * weight, whole)) for key, weight in checked]
-    leftover = total - sum(floor for _, _, floor, _ in parts)
-    ranked = sorted(parts, key=lambda part: (-part[3], tie_key(part[0])))
-    bonus = {tie_key(key) for key, _, _, _ in ranked[:leftover]}
-    ordered = sorted(parts, key=lambda part: tie_key(part[0]))
-    return tuple(Apportioned(key, weight, floor, rest, tie_key(key) in bonus) for key, weight, floor, rest in ordered)
+    parts = apportion(total, weights, tie_key)
+    return tuple(
+        Apportioned(key, weight, floor, rest, bonus)
+        for key, weight, floor, rest, bonus in zip(parts.keys, parts.weights, parts.floors, parts.remainders, parts.bonuses(tie_key))
+    )

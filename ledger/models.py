@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coop.db import Base, UtcDateTime
@@ -59,11 +59,31 @@ class RevenueEvent(Base):
     description: Mapped[str] = mapped_column(Text)
     reported_by: Mapped[str] = mapped_column(String(32))
     formula_version: Mapped[int] = mapped_column(Integer)
-    split: Mapped[str] = mapped_column(Text)  # canonical JSON of ledger.formula.RevenueSplit
+    split: Mapped[str] = mapped_column(Text)  # canonical JSON of ledger.formula_compact.CompactSplit (before 0009: the full RevenueSplit)
     income_tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
     share_tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RevenueShareSummary(Base):
+    """One member's part of one pool of a revenue share: Σ weights, how many, and the cents.
+
+    The per-share arithmetic is not stored (a release may hold a million contributions): the
+    statement reads these rows by member and recomputes the member's lines from their own
+    contributions and the split's threshold (ledger.formula_compact). Insert-only (migration 0009)."""
+
+    __tablename__ = "revenue_share_summary"
+    __table_args__ = (Index("ix_revenue_share_summary_member_tx", "member_id", "share_tx_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    share_tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
+    member_id: Mapped[str] = mapped_column(String(32))
+    pool: Mapped[str] = mapped_column(String(12))  # contributor | reviewer
+    weight: Mapped[int] = mapped_column(BigInteger)  # Σ of the member's weights in the pool
+    count: Mapped[int] = mapped_column(Integer)  # contributions (1 for a reviewer)
+    cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
 
 
 class PayoutRun(Base):

@@ -163,9 +163,11 @@ class LedgerService:
             postings = select(Posting.tx_id, Posting.account_code, Posting.amount, Posting.currency).where(Posting.tx_id.in_(ids))
             for tx_id, code, amount, currency in session.execute(postings.order_by(Posting.tx_id, Posting.id)):
                 legs[tx_id].append(Leg(code, amount, currency))
-            txs = session.scalars(select(JournalTx).where(JournalTx.id.in_(ids)).order_by(JournalTx.id))
-            return [TxView(tx.id, tx.kind, tx.description, tx.occurred_at, tx.ref, tx.log_index, tx.reverses_tx_id, legs[tx.id], json.loads(tx.details))
-                    for tx in txs]
+            columns = (JournalTx.id, JournalTx.kind, JournalTx.description, JournalTx.occurred_at, JournalTx.ref, JournalTx.log_index,
+                       JournalTx.reverses_tx_id, JournalTx.details)  # columns, not ORM objects: a third of a 10,000-line statement
+            txs = session.execute(select(*columns).where(JournalTx.id.in_(ids)).order_by(JournalTx.id))
+            return [TxView(tx_id, kind, description, at, ref, log_index, reverses, legs[tx_id], json.loads(details))
+                    for tx_id, kind, description, at, ref, log_index, reverses, details in txs]
 
     def unbalanced_transactions(self) -> list[tuple[int, str, int]]:
         """Every (tx, currency, sum) that does not sum to zero: empty in healthy books."""

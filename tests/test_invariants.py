@@ -61,5 +61,12 @@ def test_every_revenue_event_is_shared_exactly(demo):
     for event in demo.revenue.events():
         split = event.split
         assert split["reserve"] + split["reviewer_pool"] + split["contributor_pool"] == event.amount
-        assert sum(s["amount"] for s in split["contributor_shares"]) == split["contributor_pool"]
-        assert sum(s["amount"] for s in split["reviewer_shares"]) == split["reviewer_pool"]
+        rows = demo.revenue.summaries(event.id)
+        assert sum(r.cents for r in rows if r.pool == "contributor") == split["contributor_pool"]
+        assert sum(r.cents for r in rows if r.pool == "reviewer") == split["reviewer_pool"]
+        full = demo.revenue.full_split(event.id)
+        assert sum(s.amount for s in full.contributor_shares) == split["contributor_pool"]
+        assert sum(s.amount for s in full.reviewer_shares) == split["reviewer_pool"]
+        assert {(r.member, r.pool): r.cents for r in rows} == {
+            **{(m, "contributor"): sum(s.amount for s in full.contributor_shares if s.member == m) for m in {s.member for s in full.contributor_shares}},
+            **{(s.member, "reviewer"): s.amount for s in full.reviewer_shares}}

@@ -59,8 +59,11 @@ def test_a_license_is_logged_and_its_sale_shared_exactly(runtime, market, work):
     [event] = runtime.revenue.events(license.id)
     split = event.split
     assert split["reserve"] + split["reviewer_pool"] + split["contributor_pool"] == 200_000
-    assert sum(s["amount"] for s in split["contributor_shares"]) == split["contributor_pool"]
-    assert sum(s["amount"] for s in split["reviewer_shares"]) == split["reviewer_pool"]
+    rows = runtime.revenue.summaries(event.id)
+    assert sum(r.cents for r in rows if r.pool == "contributor") == split["contributor_pool"]
+    assert sum(r.cents for r in rows if r.pool == "reviewer") == split["reviewer_pool"]
+    full = runtime.revenue.full_split(event.id)
+    assert sum(s.amount for s in full.contributor_shares) == split["contributor_pool"] == full.contributor_pool
     # Bo excluded commercial use: he earns nothing from this license (his base pay only).
     assert runtime.ledger.member_balance(market.bo.account_id) == {"EUR": 900}
     assert runtime.ledger.member_balance(work.author.account_id) == {"EUR": 2 * 900 + split["contributor_pool"]}

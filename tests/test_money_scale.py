@@ -63,7 +63,7 @@ def test_a_shared_event_stores_the_canonical_split_and_counts_reviews_per_review
     buyer = runtime.members.principal(runtime.members.register_buyer("Acme AI", "Dana", "dana@acme.test", "dana-password"))
     license = runtime.datasets.license(buyer, release.id, ["model-training"], None, True, "lic")
     [event] = runtime.revenue.events(license.id)
-    assert [(s["member"], s["weight"]) for s in event.split["reviewer_shares"]] == sorted((r.account_id, 2) for r in work.reviewers[:2])
+    assert [(r.member, r.weight) for r in runtime.revenue.summaries(event.id) if r.pool == "reviewer"] == sorted((r.account_id, 2) for r in work.reviewers[:2])
     [tx] = [t for t in runtime.ledger.transactions(ref_prefix=f"license:{license.id}") if t.kind == "revenue-share"]
     assert canonical_json(tx.details) == canonical_json(event.split)
     assert sum(leg.amount for leg in tx.legs) == 0 and runtime.ledger.unbalanced_transactions() == []
@@ -71,3 +71,10 @@ def test_a_shared_event_stores_the_canonical_split_and_counts_reviews_per_review
     assert [line.kind for line in lines] == ["base-pay", "base-pay", "revenue-share"]
     assert lines[-1].amount == event.split["contributor_pool"] and len(lines[-1].arithmetic["contributions"]) == 2
     assert json.loads(json.dumps(lines[-1].arithmetic["formula"])) == event.split["formula"]
+    # The recomputed lines are the full split's, member by member (the compact record loses nothing).
+    full = runtime.revenue.full_split(event.id)
+    for member in {s.member for s in full.contributor_shares + full.reviewer_shares}:
+        [line] = [line for line in __import__("ledger.statements", fromlist=["x"]).member_statement(runtime.ledger, member) if line.kind == "revenue-share"]
+        assert line.arithmetic["contributions"] == [s.to_dict() for s in full.contributor_shares if s.member == member]
+        assert line.arithmetic["reviews"] == [s.to_dict() for s in full.reviewer_shares if s.member == member]
+        assert line.amount == sum(s.amount for s in full.contributor_shares + full.reviewer_shares if s.member == member)

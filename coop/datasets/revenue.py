@@ -1,5 +1,9 @@
 """Revenue from licenses — the sale itself and later downstream revenue — shared back by the formula
-in force, exactly, and posted to the books with the arithmetic attached for members' statements."""
+in force, exactly, and posted to the books with the arithmetic attached for members' statements.
+
+The arithmetic is stored compactly (ledger.formula_compact): the split's pools, W's and leftover
+thresholds in the transaction and the event, one summary row per member and pool; a member's own
+lines are recomputed from their contributions in the license (`member_contributions`)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from coop.datasets.models import License, LicenseItem
@@ -19,10 +23,11 @@ from coop.work.models import Acceptance, Contribution, Review
 from governance.policies import PolicyService
 from ledger import books
 from ledger.books import Leg
-from ledger.formula import ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, per_member_totals, split_revenue
-from ledger.models import RevenueEvent
+from ledger.formula import ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, RevenueSplit, split_revenue
+from ledger.formula_compact import ContributionColumns, MemberSummary, compact_split
+from ledger.models import RevenueEvent, RevenueShareSummary
 from ledger.service import LedgerService
-from ledger.split_json import split_json
+from provenance.core.canonical import canonical_json
 
 RESERVE_ALLOCATION = "Expenses:ReserveAllocation"
 
@@ -73,7 +78,7 @@ class RevenueService:
             return existing.id  # a retried report changes nothing
         formula = self.policies.in_force("revenue-formula", self.clock())
         try:
-            split = split_revenue(amount, currency, FormulaParams.from_policy(formula.body, formula.version), *_inputs(session, row.id))
+            split = compact_split(amount, currency, FormulaParams.from_policy(formula.body, formula.version), *_inputs(session, row.id))
         except FormulaError as error:
             raise MembershipError(str(error)) from error
         income = books.SALES if kind == "sale" else books.DOWNSTREAM
@@ -82,14 +87,17 @@ class RevenueService:
         legs = [Leg(account, value, currency) for account, value in (
             (books.REVENUE_SHARES, split.contributor_pool), (books.REVIEWER_POOL, split.reviewer_pool), (RESERVE_ALLOCATION, split.reserve),
             (books.COOP_RESERVE, -split.reserve)) if value]
-        legs += [Leg(books.member_payable(member), -cents, currency) for member, cents in per_member_totals(split).items() if cents]
-        details = split_json(split)  # canonical_json(split.to_dict()), encoded once for the digest, the books and the event
+        legs += [Leg(books.member_payable(member), -cents, currency) for member, cents in sorted(split.totals().items()) if cents]
+        details = canonical_json(split.to_dict())  # a few hundred bytes, whatever the release's size
         share_tx = self.ledger.post_in(session, "revenue-share", f"Shares of {description} ({row.id})", legs, f"{key}:shares",
                                        ref=f"license:{row.id}", log_index=row.log_index, details=None, details_json=details)
         event = RevenueEvent(license_id=row.id, kind=kind, amount=amount, currency=currency, description=description, reported_by=reporter,
                              formula_version=formula.version, split=details.decode(), income_tx_id=income_tx, share_tx_id=share_tx,
                              idempotency_key=key, created_at=self.clock())
         session.add(event)
+        session.execute(insert(RevenueShareSummary), [
+            {"share_tx_id": share_tx, "member_id": m.member, "pool": m.pool, "weight": m.weight, "count": m.count, "cents": m.cents, "currency": currency}
+            for m in split.members])
         session.flush()
         return event.id
 
@@ -102,26 +110,66 @@ class RevenueService:
                     for e in session.scalars(query)]
 
 
-def _inputs(session: Session, license_id: str) -> tuple[list[ContributionWeightInput], list[ReviewerInput]]:
+    def summaries(self, event_id: int) -> list[MemberSummary]:
+        """The per-member rows of an event's share (by member, then pool): Σ cents per pool = the pool."""
+        with Session(self.engine) as session:
+            share_tx = session.scalar(select(RevenueEvent.share_tx_id).where(RevenueEvent.id == event_id))
+            rows = session.scalars(select(RevenueShareSummary).where(RevenueShareSummary.share_tx_id == share_tx)
+                                   .order_by(RevenueShareSummary.member_id, RevenueShareSummary.pool))
+            return [MemberSummary(r.member_id, r.pool, r.weight, r.count, r.cents) for r in rows]
+
+    def full_split(self, event_id: int) -> RevenueSplit:
+        """Every share's arithmetic, recomputed from the license's contributions and reviews as they
+        stand now, with the formula version the event used: for audits, on demand (it is what the
+        event stored before migration 0009)."""
+        with Session(self.engine) as session:
+            event = session.get(RevenueEvent, event_id)
+            if event is None:
+                raise NoSuchRecord(f"no revenue event {event_id}")
+            stored = json.loads(event.split)
+            params = FormulaParams.from_policy({k: stored["formula"][k] for k in ("reserve_bps", "reviewer_bps", "weight")}, event.formula_version)
+            columns, reviewers = _inputs(session, event.license_id)
+            return split_revenue(event.amount, event.currency, params, columns.inputs(), reviewers)
+
+
+def _inputs(session: Session, license_id: str) -> tuple[ContributionColumns, list[ReviewerInput]]:
     """The licensed contributions with every weight the formula may use, and their reviewers.
 
     Only the columns the formula uses, and reviews counted by the database through a subquery on
     the license's items: a license may hold a million contributions, more than one IN list of
     bound parameters may carry (PostgreSQL stops at 65,535) and more than is worth loading as ORM
-    objects (bench/money_bench.py)."""
+    objects (bench/money_bench.py), nor even as ContributionWeightInput objects: as columns."""
     rows = session.execute(
         select(Acceptance.log_index, Contribution.author_id, Acceptance.pay_per_unit, Contribution.units, Contribution.minutes)
         .join(LicenseItem, LicenseItem.contribution_id == Contribution.id)
         .join(Acceptance, Acceptance.contribution_id == Contribution.id).where(LicenseItem.license_id == license_id)
         .order_by(Acceptance.log_index)
     ).all()
-    contributions = [ContributionWeightInput(index, author, pay * units, units, minutes) for index, author, pay, units, minutes in rows]
+    # As columns, not a million ContributionWeightInput objects (ledger.formula_compact.ContributionColumns).
+    indexes, authors, pays, units, minutes = (list(column) for column in zip(*rows)) if rows else ([], [], [], [], [])
+    contributions = ContributionColumns(indexes, authors, [pay * count for pay, count in zip(pays, units)], units, minutes)
     licensed = (select(LicenseItem.contribution_id).join(Acceptance, Acceptance.contribution_id == LicenseItem.contribution_id)
                 .where(LicenseItem.license_id == license_id))
     reviews = session.execute(
         select(Review.reviewer_id, func.count()).where(Review.contribution_id.in_(licensed)).group_by(Review.reviewer_id)
     ).all()
     return contributions, [ReviewerInput(reviewer, int(count)) for reviewer, count in sorted(reviews)]
+
+
+def member_contributions(session: Session, license_ids: list[str], member: str) -> dict[str, list[ContributionWeightInput]]:
+    """The member's licensed contributions per license, with every weight the formula may use:
+    what a statement recomputes their lines from (one query for all the statement's licenses)."""
+    found: dict[str, list[ContributionWeightInput]] = {license_id: [] for license_id in license_ids}
+    for start in range(0, len(license_ids), 5_000):
+        rows = session.execute(
+            select(LicenseItem.license_id, Acceptance.log_index, Acceptance.pay_per_unit, Contribution.units, Contribution.minutes)
+            .join(Contribution, LicenseItem.contribution_id == Contribution.id).join(Acceptance, Acceptance.contribution_id == Contribution.id)
+            .where(LicenseItem.license_id.in_(license_ids[start:start + 5_000]), Contribution.author_id == member)
+            .order_by(Acceptance.log_index)
+        )
+        for license_id, index, pay, units, minutes in rows:
+            found[license_id].append(ContributionWeightInput(index, member, pay * units, units, minutes))
+    return found
 
 
 def require_buyer_or_steward(principal: Principal) -> None:

@@ -120,3 +120,16 @@ def test_reviewers_never_see_their_own_work_in_the_queue(runtime, work, browsers
     queue = browsers(reviewer).get("/reviews").text
     assert mine.id not in queue
     assert mine.id in browsers(work.reviewers[1]).get("/reviews").text
+
+
+def test_a_members_contributions_are_paged_with_previous_and_next_links(work, browsers, monkeypatch):
+    monkeypatch.setattr("web.portal.work.PAGE_SIZE", 1)
+    author = browsers(work.author)
+    for text in ("First answer.", "Second answer."):
+        submit_through_the_form(author, work.task.id, text)
+    first = author.get("/contributions")
+    assert "2 in all; page 1 of 2" in first.text
+    assert 'href="?page=2">Next' in first.text and ">Previous<" not in first.text
+    second = author.get("/contributions?page=2")
+    assert "page 2 of 2" in second.text
+    assert 'href="?page=1">Previous' in second.text and ">Next<" not in second.text

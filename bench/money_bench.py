@@ -85,7 +85,7 @@ def _raw_executemany(engine: Engine, rows: int) -> float:
         raw.close()
 
 
-def bench_share(kind: str, pg_url: str, contributions: int, members: int, reviewers: int, profile: bool) -> dict[str, Any]:
+def bench_share(kind: str, pg_url: str, contributions: int, members: int, reviewers: int, profile: bool, distinct_weights: bool = False) -> dict[str, Any]:
     from coop.datasets.revenue import _inputs
     from governance.policies import PolicyService  # noqa: F401  (the formula in force comes from it, via the runtime)
     from ledger.formula import FormulaParams, split_revenue
@@ -98,7 +98,7 @@ def bench_share(kind: str, pg_url: str, contributions: int, members: int, review
             coop = build_coop(runtime)
             authors = seed_members(runtime.engine, members, "author")
             reviewer_ids = seed_members(runtime.engine, reviewers, "reviewer", ("member", "reviewer"))
-            license_id = seed_license(runtime.engine, coop, contributions, authors, reviewer_ids)
+            license_id = seed_license(runtime.engine, coop, contributions, authors, reviewer_ids, distinct_weights=distinct_weights)
             seeded = time.perf_counter() - seed_start
             formula = runtime.policies.in_force("revenue-formula", runtime.clock())
             params = FormulaParams.from_policy(formula.body, formula.version)
@@ -135,7 +135,7 @@ def bench_share(kind: str, pg_url: str, contributions: int, members: int, review
                 summed = conn.execute(text("SELECT pool, sum(cents), sum(count) FROM revenue_share_summary s JOIN revenue_event e ON s.share_tx_id = e.share_tx_id "
                                            "GROUP BY pool ORDER BY pool")).all()
             assert {pool: (int(c), int(n)) for pool, c, n in summed}.get("contributor") == (split["contributor_pool"], contributions), "summary rows = pool"
-            result = {"kind": kind, "contributions": contributions, "members": members, "reviewers": reviewers, "seed_s": seeded,
+            result = {"kind": kind, "contributions": contributions, "distinct_weights": distinct_weights, "members": members, "reviewers": reviewers, "seed_s": seeded,
                       "share_s": wall, "share_cpu_s": cpu, "retry_s": again, "compute_s": compute, "compact_s": compact, "raw_executemany_s": raw, "load": load,
                       "details_mb": len(pools) / 1e6}
             if profiler:
@@ -195,7 +195,8 @@ def bench_statement(kind: str, pg_url: str, events: int, release_size: int, back
 
 def report_share(r: dict[str, Any]) -> None:
     n = r["contributions"]
-    print(f"[{r['kind']}] share one revenue event across {n:,} contributions ({r['members']:,} members, {r['reviewers']} reviewers): "
+    weights = "every contribution weighing differently (worst case)" if r["distinct_weights"] else "20 distinct weights"
+    print(f"[{r['kind']}] share one revenue event across {n:,} contributions ({r['members']:,} members, {r['reviewers']} reviewers, {weights}): "
           f"{r['share_s']:.2f} s ({r['share_s'] / SHARE_TARGET_S:.2f}× the {SHARE_TARGET_S:g} s target; CPU of this process {r['share_cpu_s']:.2f} s; "
           f"load avg {r['load']:.2f} on {os.cpu_count()} cores)")
     print(f"    baseline, split_revenue alone (every share's arithmetic): {r['compute_s']:.2f} s; compact_split alone (what the share computes): "
@@ -229,6 +230,8 @@ def main() -> None:
     parser.add_argument("--only", choices=["share", "statement"], help="run one part only")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--profile", action="store_true", help="cProfile the share call")
+    parser.add_argument("--distinct-weights", action="store_true",
+                        help="also share a license whose contributions all weigh differently: the formula's worst case")
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     args = parser.parse_args()
     if args.quick:
@@ -243,6 +246,8 @@ def main() -> None:
         n = args.contributions if kind == "postgresql" else args.sqlite_contributions
         if args.only != "statement" and n:
             report_share(bench_share(kind, args.pg_url, n, min(args.members, n), args.reviewers, args.profile))
+            if args.distinct_weights:
+                report_share(bench_share(kind, args.pg_url, n, min(args.members, n), args.reviewers, args.profile, distinct_weights=True))
         if args.only != "share":
             report_statement(bench_statement(kind, args.pg_url, args.events, args.release_size, args.background, args.repeat, args.api_repeat))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections import Counter
 import json
 import uuid
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import Engine, Table, func, select
 
-from coop.datasets.models import License, LicenseItem, Release, ReleaseItem
+from coop.datasets.models import License, LicenseItem, LicenseReviewer, Release, ReleaseItem
 from coop.membership.models import Account, Member, MemberRole
 from coop.membership.principal import Principal
 from coop.membership.secrets import set_argon2_cost
@@ -138,9 +139,11 @@ def seed_members(engine: Engine, count: int, prefix: str, roles: Sequence[str] =
 
 
 def seed_license(engine: Engine, coop: Coop, contributions: int, authors: Sequence[str], reviewers: Sequence[str],
-                 reviews_each: int = 2) -> str:
+                 reviews_each: int = 2, distinct_weights: bool = False) -> str:
     """`contributions` accepted contributions by `authors` (round robin), `reviews_each` reviews each,
-    all in one release licensed in full by the coop's buyer. Returns the license id."""
+    all in one release licensed in full by the coop's buyer. Returns the license id. Their weights
+    come from five pay rates × 1–4 units (20 base pays), 31 minute counts; with `distinct_weights`
+    every contribution has its own unit count (the formula's worst case, ledger.formula_classes)."""
     blobs = [hashlib.sha256(f"content {i}".encode()).hexdigest() for i in range(1000)]
     bulk_insert(engine, ContentBlob.__table__, ({"sha256": b, "media_type": "text/plain", "size": 400, "data": b"x" * 400} for b in blobs))
     with engine.connect() as conn:
@@ -152,16 +155,16 @@ def seed_license(engine: Engine, coop: Coop, contributions: int, authors: Sequen
     def contribution_rows() -> Iterator[dict[str, Any]]:
         for i, cid in enumerate(ids):
             body = {"task": coop.task_id, "content_sha256": blobs[i % len(blobs)], "author": _hex("key", i % len(authors))[:16], "terms": TERMS,
-                    "minutes": 10 + i % 31, "units": 1, "time": (AT + timedelta(seconds=i)).isoformat(), "revises": None}
+                    "minutes": _minutes(i), "units": _units(i, distinct_weights), "time": (AT + timedelta(seconds=i)).isoformat(), "revises": None}
             statement = json.dumps(body, sort_keys=True, separators=(",", ":"))  # = canonical_json(body) for these ASCII bodies, 40× faster
             yield {"id": cid, "task_id": coop.task_id, "author_id": authors[i % len(authors)], "revises_id": None, "round": 1,
-                   "content_sha256": body["content_sha256"], "units": 1, "minutes": body["minutes"], "terms": terms, "status": "accepted",
+                   "content_sha256": body["content_sha256"], "units": body["units"], "minutes": body["minutes"], "terms": terms, "status": "accepted",
                    "created_at": AT, "statement": statement, "statement_sha256": hashlib.sha256(statement.encode()).hexdigest(),
                    "public_key": (t.public_key or b"\0" * 32), "signature": hashlib.sha512(statement.encode()).digest(), "submitted_at": AT}
 
     bulk_insert(engine, Contribution.__table__, contribution_rows())
     bulk_insert(engine, Acceptance.__table__, ({"contribution_id": cid, "log_index": first_index + i, "review_digest": _hex("digest", i) * 2,
-                                                 "rubric_version": 1, "pay_floor_version": 1, "pay_per_unit": coop.pay_per_unit, "currency": "EUR",
+                                                 "rubric_version": 1, "pay_floor_version": 1, "pay_per_unit": _rate(coop, i), "currency": "EUR",
                                                  "accepted_at": AT} for i, cid in enumerate(ids)))
     scores = canonical_json(SCORES).decode()
     bulk_insert(engine, Review.__table__, ({"contribution_id": cid, "reviewer_id": reviewers[(i + k) % len(reviewers)], "scores": scores,
@@ -177,9 +180,30 @@ def seed_license(engine: Engine, coop: Coop, contributions: int, authors: Sequen
                                              "buyer_account_id": coop.buyer.account_id, "uses": '["model-training"]', "sector": None, "price": 0,
                                              "currency": "EUR", "included_count": contributions, "included_root": "0" * 64,
                                              "idempotency_key": f"bench-license-{license_id}", "created_at": AT, "log_index": first_index - 1}])
-    bulk_insert(engine, LicenseItem.__table__, ({"license_id": license_id, "contribution_id": cid, "entry": first_index + i} for i, cid in enumerate(ids)))
+    bulk_insert(engine, LicenseItem.__table__, ({"license_id": license_id, "contribution_id": cid, "entry": first_index + i, "author_id": authors[i % len(authors)],
+                                                  "base_pay": _rate(coop, i) * _units(i, distinct_weights), "units": _units(i, distinct_weights), "minutes": _minutes(i)} for i, cid in enumerate(ids)))
+    reviews = Counter(reviewers[(i + k) % len(reviewers)] for i in range(contributions) for k in range(reviews_each))
+    bulk_insert(engine, LicenseReviewer.__table__, ({"license_id": license_id, "reviewer_id": r, "accepted_reviews": n} for r, n in sorted(reviews.items())))
     analyze(engine)
     return license_id
+
+
+RATES = (800, 1000, 1200, 1500, 2000)  # pay per unit of the tasks the contributions answered (minor units)
+
+
+def _rate(coop: Coop, i: int) -> int:
+    """Contributions come from tasks of five rates (the template task's, 1000, among them)."""
+    return RATES[(i // 7) % len(RATES)]
+
+
+def _units(i: int, distinct: bool) -> int:
+    """1 to 4 units each, or, for the worst case of the revenue formula's cost (`distinct`), a
+    different count for every contribution, so that no two weigh the same by units or base pay."""
+    return 1 + i if distinct else 1 + i % 4
+
+
+def _minutes(i: int) -> int:
+    return 10 + i % 31
 
 
 def analyze(engine: Engine) -> None:

@@ -45,7 +45,8 @@ from ledger.formula_apportion import whole_number as _whole
 
 __all__ = [
     "Apportioned", "BPS", "ContributionWeightInput", "FormulaError", "FormulaParams", "ReviewerInput", "RevenueSplit",
-    "Share", "Weight", "largest_remainder", "per_member_totals", "split_revenue",
+    "Share", "Weight", "check_event", "share_line", "check_weighs_something", "largest_remainder", "per_member_totals", "pools", "refuse_repeated",
+    "split_revenue",
 ]
 
 BPS = 10_000
@@ -148,15 +149,23 @@ class Share:
 
     @property
     def rule(self) -> str:
-        bonus = " + 1 leftover unit" if self.leftover else ""
-        return f"⌊{self.pool}·{self.weight}/{self.total_weight}⌋ = {self.floor} (remainder {self.remainder}){bonus} = {self.amount}"
+        return str(self.to_dict()["rule"])
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "member": self.member, "log_index": self.log_index, "weight": self.weight, "total_weight": self.total_weight,
-            "pool": self.pool, "floor": self.floor, "remainder": self.remainder, "leftover": self.leftover,
-            "amount": self.amount, "rule": self.rule,
-        }
+        return share_line(self.member, self.log_index, self.weight, self.total_weight, self.pool, self.floor, self.remainder, self.leftover)
+
+
+def share_line(member: str, log_index: int | None, weight: int, total_weight: int, pool: int, floor: int, remainder: int,
+               leftover: bool) -> dict[str, Any]:
+    """A share as its statement line (`Share.to_dict`), with the rule written out. A function of
+    plain values, so a statement's 10,000 lines need not build a Share each."""
+    amount = floor + 1 if leftover else floor
+    bonus = " + 1 leftover unit" if leftover else ""
+    return {
+        "member": member, "log_index": log_index, "weight": weight, "total_weight": total_weight, "pool": pool, "floor": floor,
+        "remainder": remainder, "leftover": leftover, "amount": amount,
+        "rule": f"⌊{pool}·{weight}/{total_weight}⌋ = {floor} (remainder {remainder}){bonus} = {amount}",
+    }
 
 
 @dataclass(frozen=True)
@@ -202,33 +211,17 @@ def split_revenue(
     reviewers: Sequence[ReviewerInput] = (),
 ) -> RevenueSplit:
     """Share a revenue event of `amount` minor units attributed to a release, per DESIGN.md."""
-    if isinstance(amount, int) and not isinstance(amount, bool) and amount < 0:
-        raise FormulaError(f"revenue of {amount} is negative: post a refund as a reversal, not as negative sharing")
-    _whole(amount, "the revenue amount")
-    if not isinstance(currency, str) or not currency:
-        raise FormulaError(f"a currency code is required, not {currency!r}")
-    if not contributions:
-        raise FormulaError(f"no contributions to share {amount} {currency} among: a release needs at least one")
+    check_event(amount, currency, len(contributions), reviewers)
     indexes = [c.log_index for c in contributions]
-    if len(set(indexes)) != len(indexes) and (repeated := sorted(i for i, count in Counter(indexes).items() if count > 1)):
-        raise FormulaError(f"contribution log indexes must be distinct: {', '.join(map(str, repeated))} repeated")
-    names = Counter(r.reviewer for r in reviewers)
-    if repeated_names := sorted(name for name, count in names.items() if count > 1):
-        raise FormulaError(f"list each reviewer once, with all their accepted reviews: {', '.join(repeated_names)} repeated")
+    refuse_repeated(indexes)
     if params.weight is Weight.EQUAL:
         weights = [(index, 1) for index in indexes]
     else:
         field = params.weight.value  # one getattr per contribution, not a method call and a rule lookup
         weights = [(c.log_index, getattr(c, field)) for c in contributions]
-    if sum(weight for _, weight in weights) == 0:
-        raise FormulaError(
-            f"every contribution weighs 0 by {params.weight.value}: no basis for a split (the `equal` weight always has one)"
-        )
-
-    reserve = amount * params.reserve_bps // BPS
+    check_weighs_something(sum(weight for _, weight in weights), params)
+    reserve, reviewer_pool, contributor_pool = pools(amount, params, reviewers)
     nominal_reviewer_pool = amount * params.reviewer_bps // BPS
-    reviewer_pool = nominal_reviewer_pool if reviewers else 0
-    contributor_pool = amount - reserve - reviewer_pool
     authors = {c.log_index: c.author for c in contributions}
     contributor_shares = _shares(apportion(contributor_pool, weights), authors.__getitem__, True)
     reviewer_shares: tuple[Share, ...] = ()
@@ -238,6 +231,40 @@ def split_revenue(
         amount, currency, params, reserve, reviewer_pool, nominal_reviewer_pool - reviewer_pool, contributor_pool,
         sum(weight for _, weight in weights), sum(r.accepted_reviews for r in reviewers), contributor_shares, reviewer_shares,
     )
+
+
+def check_event(amount: int, currency: str, contributions: int, reviewers: Sequence[ReviewerInput]) -> None:
+    """The refusals that do not depend on each contribution's figures (every way of sharing applies them)."""
+    if isinstance(amount, int) and not isinstance(amount, bool) and amount < 0:
+        raise FormulaError(f"revenue of {amount} is negative: post a refund as a reversal, not as negative sharing")
+    _whole(amount, "the revenue amount")
+    if not isinstance(currency, str) or not currency:
+        raise FormulaError(f"a currency code is required, not {currency!r}")
+    if not contributions:
+        raise FormulaError(f"no contributions to share {amount} {currency} among: a release needs at least one")
+    names = Counter(r.reviewer for r in reviewers)
+    if repeated_names := sorted(name for name, count in names.items() if count > 1):
+        raise FormulaError(f"list each reviewer once, with all their accepted reviews: {', '.join(repeated_names)} repeated")
+
+
+def refuse_repeated(indexes: Sequence[int]) -> None:
+    """Log indexes are the contributions' ids and the tie order: each once."""
+    if len(set(indexes)) != len(indexes) and (repeated := sorted(i for i, count in Counter(indexes).items() if count > 1)):
+        raise FormulaError(f"contribution log indexes must be distinct: {', '.join(map(str, repeated))} repeated")
+
+
+def check_weighs_something(whole: int, params: FormulaParams) -> None:
+    if whole == 0:
+        raise FormulaError(
+            f"every contribution weighs 0 by {params.weight.value}: no basis for a split (the `equal` weight always has one)"
+        )
+
+
+def pools(amount: int, params: FormulaParams, reviewers: Sequence[ReviewerInput]) -> tuple[int, int, int]:
+    """(reserve, reviewer pool, contributor pool): rule 1, and rule 3's redirection without reviewers."""
+    reserve = amount * params.reserve_bps // BPS
+    reviewer_pool = amount * params.reviewer_bps // BPS if reviewers else 0
+    return reserve, reviewer_pool, amount - reserve - reviewer_pool
 
 
 def per_member_totals(split: RevenueSplit) -> dict[str, int]:

@@ -13,19 +13,28 @@ the threshold (larger remainder, or equal remainder and tie key not above). So t
   already aggregate;
 and a member's lines are recomputed on demand from their own contributions (`contribution_lines`),
 the same numbers `split_revenue` gives (tests/test_revenue_compact.py pins that).
+
+It is computed over weight classes (ledger.formula_classes) in two steps, `plan_split` and
+`SplitPlan.finish`, around the two things that need individual contributions — the log index that
+takes the last leftover unit, and per member and weight how many contributions are at or below it —
+which `compact_split` finds in memory and coop.datasets.revenue has the database count.
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import operator
+from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
-from ledger.formula import BPS, ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, Share, Weight, split_revenue
-from ledger.formula_apportion import apportion, gets_leftover
+from ledger.formula import (BPS, ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, Weight, check_event,
+                            check_weighs_something, pools, refuse_repeated, share_line)
+from ledger.formula_apportion import Apportionment, apportion, gets_leftover, whole_number
+from ledger.formula_classes import ClassCut, cut_classes
 
-__all__ = ["CompactSplit", "ContributionColumns", "MemberSummary", "compact_split", "contribution_lines", "review_line"]
+__all__ = ["CompactSplit", "ContributionColumns", "MemberSummary", "SplitPlan", "compact_split", "contribution_lines", "plan_split", "review_line"]
 
 CONTRIBUTOR = "contributor"
 REVIEWER = "reviewer"
@@ -123,50 +132,84 @@ class CompactSplit:
         return totals
 
 
+@dataclass(frozen=True)
+class SplitPlan:
+    """A compact split up to the one figure that needs individual contributions: the pools, the
+    contributor pool's cut over weight classes (ledger.formula_classes) and the reviewers' shares.
+    `finish` takes the threshold's tie key and the per-member groups, found in memory
+    (`compact_split`) or by the database (coop.datasets.revenue)."""
+
+    amount: int
+    currency: str
+    params: FormulaParams
+    reserve: int
+    reviewer_pool: int
+    reviewer_pool_redirected: int
+    contributor_pool: int
+    contributors: ClassCut
+    reviewers: Apportionment[str] | None
+
+    def finish(self, tie: int | None, groups: Iterable[tuple[str, int, int, int]]) -> CompactSplit:
+        """`tie`: the log index that receives the last leftover unit (None when none is left over);
+        `groups`: (author, weight, contributions, how many of them have a log index ≤ tie) for every
+        author and weight. Refuses groups that do not add up to the classes it was planned on."""
+        cut = self.contributors
+        if (tie is None) != (cut.cut is None):
+            raise FormulaError("the tie key of the last leftover unit is required exactly when units are left over")
+        rows: dict[tuple[str, str], list[int]] = {}
+        for author, weight, keys, tied_at_or_below in groups:
+            row = rows.setdefault((author, CONTRIBUTOR), [0, 0, 0])
+            row[0] += weight * keys
+            row[1] += keys
+            row[2] += cut.cents(weight, keys, tied_at_or_below)
+        counted = [sum(row[i] for row in rows.values()) for i in range(3)]
+        if counted != [cut.whole, cut.keys, cut.total]:
+            raise FormulaError(f"the contributions grouped by member (weight, count, cents {counted}) do not add up to the "
+                               f"release's ({cut.whole}, {cut.keys}, {cut.total}): nothing is shared")
+        reviewer_leftover, reviewer_threshold, reviewer_weight = 0, None, 0
+        if self.reviewers is not None:
+            parts = self.reviewers
+            for key, weight, floor, bonus in zip(parts.keys, parts.weights, parts.floors, parts.bonuses()):
+                rows[(key, REVIEWER)] = [weight, 1, floor + bonus]
+            reviewer_leftover, reviewer_threshold, reviewer_weight = parts.leftover, parts.threshold, parts.whole
+        members = tuple(MemberSummary(member, pool, *row) for (member, pool), row in sorted(rows.items()))
+        threshold = (cut.cut, tie) if cut.cut is not None and tie is not None else None
+        return CompactSplit(self.amount, self.currency, self.params, self.reserve, self.reviewer_pool, self.reviewer_pool_redirected,
+                            self.contributor_pool, cut.whole, reviewer_weight, cut.keys, len(parts.keys) if self.reviewers else 0,
+                            cut.leftover, threshold, reviewer_leftover, reviewer_threshold, members)
+
+
+def plan_split(amount: int, currency: str, params: FormulaParams, weight_counts: Mapping[int, int],
+               reviewers: Sequence[ReviewerInput] = ()) -> SplitPlan:
+    """Step one of a compact split, from {weight: how many contributions weigh it}; refuses what
+    `split_revenue` refuses of the event and the weights, with its messages."""
+    check_event(amount, currency, sum(weight_counts.values()), reviewers)
+    for weight, keys in weight_counts.items():
+        whole_number(weight, "a contribution's weight")
+        whole_number(keys, f"the number of contributions of weight {weight}", minimum=1)
+    check_weighs_something(sum(weight * keys for weight, keys in weight_counts.items()), params)
+    reserve, reviewer_pool, contributor_pool = pools(amount, params, reviewers)
+    review_parts = apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers]) if reviewers else None
+    return SplitPlan(amount, currency, params, reserve, reviewer_pool, amount * params.reviewer_bps // BPS - reviewer_pool, contributor_pool,
+                     cut_classes(contributor_pool, weight_counts), review_parts)
+
+
 def compact_split(amount: int, currency: str, params: FormulaParams, contributions: ContributionColumns | Sequence[ContributionWeightInput],
                   reviewers: Sequence[ReviewerInput] = ()) -> CompactSplit:
     """`split_revenue`'s figures without one object per share; same refusals, same results."""
     columns = contributions if isinstance(contributions, ContributionColumns) else ContributionColumns.of(contributions)
     columns.check()
-    weights = list(zip(columns.log_indexes, columns.weights(params.weight)))
-    _check_like_split_revenue(amount, currency, params, columns, reviewers, weights)
-    reserve = amount * params.reserve_bps // BPS
-    nominal_reviewer_pool = amount * params.reviewer_bps // BPS
-    reviewer_pool = nominal_reviewer_pool if reviewers else 0
-    contributor_pool = amount - reserve - reviewer_pool
-    parts = apportion(contributor_pool, weights)
-    authors = dict(zip(columns.log_indexes, columns.authors))
-    rows: dict[tuple[str, str], list[int]] = {}
-    bonuses = parts.bonuses()
-    for key, weight, floor, bonus in zip(parts.keys, parts.weights, parts.floors, bonuses):
-        row = rows.setdefault((authors[key], CONTRIBUTOR), [0, 0, 0])
-        row[0] += weight
-        row[1] += 1
-        row[2] += floor + bonus
-    reviewer_leftover, reviewer_threshold, reviewer_weight = 0, None, 0
-    if reviewers:
-        review_parts = apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers])
-        for key, weight, floor, bonus in zip(review_parts.keys, review_parts.weights, review_parts.floors, review_parts.bonuses()):
-            rows[(key, REVIEWER)] = [weight, 1, floor + bonus]
-        reviewer_leftover, reviewer_threshold, reviewer_weight = review_parts.leftover, review_parts.threshold, review_parts.whole
-    members = tuple(MemberSummary(member, pool, *row) for (member, pool), row in sorted(rows.items()))
-    return CompactSplit(amount, currency, params, reserve, reviewer_pool, nominal_reviewer_pool - reviewer_pool, contributor_pool,
-                        parts.whole, reviewer_weight, len(columns), len(reviewers), parts.leftover, parts.threshold,
-                        reviewer_leftover, reviewer_threshold, members)
-
-
-def _check_like_split_revenue(amount: int, currency: str, params: FormulaParams, columns: ContributionColumns,
-                              reviewers: Sequence[ReviewerInput], weights: list[tuple[int, int]]) -> None:
-    """Refuse exactly what `split_revenue` refuses, with its messages, without its per-share cost:
-    the whole-input checks here, then `split_revenue` itself on one weighted contribution (amount,
-    currency, reviewers). On a refusal `split_revenue` runs on everything, to raise its own error."""
-    keys = columns.log_indexes
-    ascending = all(map(operator.lt, keys, itertools.islice(keys, 1, None)))  # the usual case: distinct without a set
-    if not keys or (not ascending and len(set(keys)) != len(keys)) or sum(weight for _, weight in weights) == 0:
-        split_revenue(amount, currency, params, columns.inputs(), reviewers)
-        raise FormulaError("the contributions cannot be shared")  # pragma: no cover - split_revenue raised
-    sample = next(i for i, (_, weight) in enumerate(weights) if weight > 0)
-    split_revenue(amount, currency, params, [columns.row(sample)], reviewers)
+    check_event(amount, currency, len(columns), reviewers)
+    keys, authors = columns.log_indexes, columns.authors
+    if not all(map(operator.lt, keys, itertools.islice(keys, 1, None))):  # ascending (the usual case) means distinct
+        refuse_repeated(keys)
+    weights = columns.weights(params.weight)
+    plan = plan_split(amount, currency, params, Counter(weights), reviewers)
+    tied, tie = plan.contributors.tied, None
+    if plan.contributors.cut is not None:
+        tie = heapq.nsmallest(plan.contributors.rank, (key for key, weight in zip(keys, weights) if weight in tied))[-1]
+    at_or_below = Counter((a, w) for a, w, key in zip(authors, weights, keys) if w in tied and tie is not None and key <= tie)
+    return plan.finish(tie, [(author, weight, count, at_or_below[(author, weight)]) for (author, weight), count in Counter(zip(authors, weights)).items()])
 
 
 def contribution_lines(split: dict[str, Any], mine: Sequence[ContributionWeightInput], member: str) -> list[dict[str, Any]]:
@@ -179,7 +222,7 @@ def contribution_lines(split: dict[str, Any], mine: Sequence[ContributionWeightI
     for c in sorted(mine, key=lambda c: c.log_index):
         weight = c.weight(rule)
         floor, rest = divmod(pool * weight, whole)
-        lines.append(Share(member, c.log_index, weight, whole, pool, floor, rest, gets_leftover(rest, c.log_index, threshold)).to_dict())
+        lines.append(share_line(member, c.log_index, weight, whole, pool, floor, rest, gets_leftover(rest, c.log_index, threshold)))
     return lines
 
 
@@ -188,4 +231,4 @@ def review_line(split: dict[str, Any], member: str, weight: int) -> dict[str, An
     pool, whole = split["reviewer_pool"], split["reviewer_weight"]
     threshold = tuple(split["reviewer_threshold"]) if split["reviewer_threshold"] else None
     floor, rest = divmod(pool * weight, whole)
-    return Share(member, None, weight, whole, pool, floor, rest, gets_leftover(rest, member, threshold)).to_dict()
+    return share_line(member, None, weight, whole, pool, floor, rest, gets_leftover(rest, member, threshold))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from coop.db import utcnow, write_session
@@ -78,18 +78,20 @@ class LedgerService:
                 raise Conflict(f"idempotency key {idempotency_key!r} was already used for a different request")
             return existing.id
         self._ensure_accounts(session, [leg.account for leg in legs])
-        payables = sorted({leg.account for leg in legs if leg.account.startswith("Liabilities:Members:")})
-        if payables and session.bind is not None and session.get_bind().dialect.name == "postgresql":
-            for chunk in _chunks(payables):
+        # Only a debit can take a payable below zero (a credit only adds to what the co-op owes), so
+        # only the debited payables are locked — serializing payouts and reversals of one member —
+        # and checked afterwards. A revenue share credits 10,000 payables and needs neither.
+        debited = sorted({leg.account for leg in legs if leg.amount > 0 and leg.account.startswith("Liabilities:Members:")})
+        if debited and session.bind is not None and session.get_bind().dialect.name == "postgresql":
+            for chunk in _chunks(debited):
                 session.execute(select(LedgerAccount.code).where(LedgerAccount.code.in_(chunk)).with_for_update())
         encoded = details_json if details_json is not None else canonical_json(details or {})
         tx = JournalTx(kind=kind, description=description[:500], occurred_at=self.clock(), idempotency_key=idempotency_key,
                        request_digest=digest, reverses_tx_id=reverses, log_index=log_index, ref=ref, details=encoded.decode())
         session.add(tx)
         session.flush()
-        session.add_all(Posting(tx_id=tx.id, account_code=leg.account, amount=leg.amount, currency=leg.currency) for leg in legs)
-        session.flush()
-        for chunk in _chunks(payables):
+        session.execute(insert(Posting), [{"tx_id": tx.id, "account_code": leg.account, "amount": leg.amount, "currency": leg.currency} for leg in legs])
+        for chunk in _chunks(debited):
             overdrawn = session.execute(
                 select(Posting.account_code, Posting.currency, func.sum(Posting.amount)).where(Posting.account_code.in_(chunk))
                 .group_by(Posting.account_code, Posting.currency).having(func.sum(Posting.amount) > 0)

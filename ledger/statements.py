@@ -12,17 +12,18 @@ as they are.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, null, select
 from sqlalchemy.orm import Session
 
 from ledger.books import member_payable
 from ledger.formula_compact import CONTRIBUTOR, REVIEWER, contribution_lines, review_line
-from ledger.models import RevenueShareSummary
-from ledger.service import LedgerService, TxView
+from ledger.models import JournalTx, Posting, RevenueShareSummary
+from ledger.service import LedgerService
 
 
 @dataclass(frozen=True)
@@ -38,54 +39,53 @@ class StatementLine:
 
 
 def member_statement(ledger: LedgerService, member_id: str, since: datetime | None = None, until: datetime | None = None) -> list[StatementLine]:
+    """Every posting to the member's payable, oldest first, with the arithmetic of revenue shares.
+
+    One query for the member's postings with their transactions (not every leg of every
+    transaction: a revenue share has one leg per member of the release), one for their summary
+    rows, one for their licensed contributions (bench/money_bench.py: 10,000 events)."""
     account = member_payable(member_id)
-    chosen = [tx for tx in ledger.transactions(account=account)
-              if not ((since and tx.occurred_at < since) or (until and tx.occurred_at >= until))]
-    shares = _member_shares(ledger, member_id, [tx for tx in chosen if tx.kind == "revenue-share" and "contributor_shares" not in tx.details])
-    lines = []
-    for tx in chosen:
-        for leg in tx.legs:
-            if leg.account == account:
-                lines.append(StatementLine(tx.id, tx.occurred_at, tx.kind, tx.description, tx.ref, -leg.amount, leg.currency, _arithmetic(tx, member_id, shares)))
-    return lines
+    query = (select(JournalTx.id, JournalTx.occurred_at, JournalTx.kind, JournalTx.description, JournalTx.ref, Posting.amount, Posting.currency,
+                    case((JournalTx.kind == "revenue-share", JournalTx.details), else_=null()))
+             .join(Posting, Posting.tx_id == JournalTx.id).where(Posting.account_code == account).order_by(JournalTx.id, Posting.id))
+    if since is not None:
+        query = query.where(JournalTx.occurred_at >= since)
+    if until is not None:
+        query = query.where(JournalTx.occurred_at < until)
+    with Session(ledger.engine) as session:
+        rows = session.connection().execute(query).all()  # Core rows: the ORM's row processing cost a third of the statement
+        shares = _member_shares(session, member_id, {tx_id: (ref, details) for tx_id, _, _, _, ref, _, _, details in rows if details is not None})
+    return [StatementLine(tx_id, at, kind, description, ref, -amount, currency, shares.get(tx_id, {}))
+            for tx_id, at, kind, description, ref, amount, currency, _ in rows]
 
 
-def _member_shares(ledger: LedgerService, member_id: str, txs: list[TxView]) -> dict[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
-    """Per compact revenue-share transaction: the member's contribution lines and review lines,
-    recomputed (two queries for the whole statement, not one per event)."""
+def _member_shares(session: Session, member_id: str, events: dict[int, tuple[str | None, str]]) -> dict[int, dict[str, Any]]:
+    """Per revenue-share transaction (id → (ref, details JSON)): the member's arithmetic, their
+    contribution and review lines recomputed from the compact split (two queries for them all)."""
     from coop.datasets.revenue import member_contributions  # the contributions live with the datasets
 
-    if not txs:
+    if not events:
         return {}
-    with Session(ledger.engine) as session:
-        rows = session.execute(select(RevenueShareSummary.share_tx_id, RevenueShareSummary.pool, RevenueShareSummary.weight)
-                               .where(RevenueShareSummary.member_id == member_id)).all()
-        wanted = {tx.id for tx in txs}
-        summary = {(tx_id, pool): weight for tx_id, pool, weight in rows if tx_id in wanted}
-        licenses = sorted({tx.ref.removeprefix("license:") for tx in txs if (tx.id, CONTRIBUTOR) in summary and tx.ref})
-        mine = member_contributions(session, licenses, member_id)
-    shares = {}
-    for tx in txs:
-        contributions = contribution_lines(tx.details, mine.get((tx.ref or "").removeprefix("license:"), []), member_id) if (tx.id, CONTRIBUTOR) in summary else []
-        reviews = [review_line(tx.details, member_id, summary[(tx.id, REVIEWER)])] if (tx.id, REVIEWER) in summary else []
-        shares[tx.id] = (contributions, reviews)
-    return shares
-
-
-def _arithmetic(tx: TxView, member_id: str, shares: dict[int, tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> dict[str, Any]:
-    if tx.kind != "revenue-share":
-        return {}
-    details = tx.details
-    if tx.id in shares:
-        contributions, reviews = shares[tx.id]
-    else:  # shared before migration 0009: the full split is stored
-        contributions = [s for s in details["contributor_shares"] if s["member"] == member_id]
-        reviews = [s for s in details["reviewer_shares"] if s["member"] == member_id]
-    return {
-        "event_amount": details["amount"], "formula": details["formula"], "reserve": details["reserve"],
-        "reviewer_pool": details["reviewer_pool"], "contributor_pool": details["contributor_pool"],
-        "contributions": contributions, "reviews": reviews,
-    }
+    splits = {tx_id: json.loads(details) for tx_id, (_, details) in events.items()}
+    rows = session.execute(select(RevenueShareSummary.share_tx_id, RevenueShareSummary.pool, RevenueShareSummary.weight)
+                           .where(RevenueShareSummary.member_id == member_id, RevenueShareSummary.share_tx_id >= min(events),
+                                  RevenueShareSummary.share_tx_id <= max(events))).all()
+    summary = {(tx_id, pool): weight for tx_id, pool, weight in rows}
+    licenses = {tx_id: (ref or "").removeprefix("license:") for tx_id, (ref, _) in events.items()}
+    mine = member_contributions(session, sorted({licenses[tx_id] for tx_id in events if (tx_id, CONTRIBUTOR) in summary}), member_id)
+    arithmetic = {}
+    for tx_id, split in splits.items():
+        if "contributor_shares" in split:  # shared before migration 0009: the full split is stored
+            contributions = [s for s in split["contributor_shares"] if s["member"] == member_id]
+            reviews = [s for s in split["reviewer_shares"] if s["member"] == member_id]
+        else:
+            contributions = contribution_lines(split, mine.get(licenses[tx_id], []), member_id) if (tx_id, CONTRIBUTOR) in summary else []
+            reviews = [review_line(split, member_id, summary[(tx_id, REVIEWER)])] if (tx_id, REVIEWER) in summary else []
+        arithmetic[tx_id] = {
+            "event_amount": split["amount"], "formula": split["formula"], "reserve": split["reserve"], "reviewer_pool": split["reviewer_pool"],
+            "contributor_pool": split["contributor_pool"], "contributions": contributions, "reviews": reviews,
+        }
+    return arithmetic
 
 
 def totals_by_month(lines: list[StatementLine]) -> list[tuple[str, str, int]]:

@@ -35,3 +35,18 @@ def refuse_changes(tables: list[str], *, updates: bool) -> None:
                 )
     else:
         raise NotImplementedError(f"append-only triggers for {dialect}")
+
+
+def allow_changes(tables: list[str], *, updates: bool) -> None:
+    """Drop what `refuse_changes` created, for a migration that must rewrite the table (a backfill,
+    or SQLite's copy-and-rename of a batch alter). Call `refuse_changes` again in the same migration."""
+    dialect = op.get_bind().dialect.name
+    for table in tables:
+        if dialect == "postgresql":
+            op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+            op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
+        elif dialect == "sqlite":
+            for event in ["update", "delete"] if updates else ["delete"]:
+                op.execute(f"DROP TRIGGER {table}_no_{event}")
+        else:
+            raise NotImplementedError(f"append-only triggers for {dialect}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coop.db import Base, UtcDateTime
@@ -54,8 +54,32 @@ class License(Base):
 
 
 class LicenseItem(Base):
+    """A licensed contribution with every figure the revenue formula may weigh it by, as they stood
+    when the license was granted. Every later revenue event of the license is shared on exactly
+    these, so a share never depends on a row that could change afterwards, and sharing a license
+    of a million contributions reads this one table instead of joining three (bench/money_bench.py)."""
+
     __tablename__ = "dataset_license_item"
+    __table_args__ = (
+        Index("ix_dataset_license_item_license_entry", "license_id", "entry", unique=True),  # the formula's tie order
+        Index("ix_dataset_license_item_author_license", "author_id", "license_id"),  # a member's statement
+    )
 
     license_id: Mapped[str] = mapped_column(ForeignKey("dataset_license.id"), primary_key=True)
     contribution_id: Mapped[str] = mapped_column(ForeignKey("contribution.id"), primary_key=True)
-    entry: Mapped[int] = mapped_column(BigInteger)
+    entry: Mapped[int] = mapped_column(BigInteger)  # the acceptance's log index: the contribution's id in the formula
+    author_id: Mapped[str] = mapped_column(ForeignKey("account.id"))
+    base_pay: Mapped[int] = mapped_column(BigInteger)  # the acceptance's pay per unit × units, minor units
+    units: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[int] = mapped_column(Integer)
+
+
+class LicenseReviewer(Base):
+    """A reviewer's weight in a license's reviewer pool: their reviews of the licensed contributions,
+    counted when the license was granted (reviews end with acceptance, so the count cannot grow)."""
+
+    __tablename__ = "dataset_license_reviewer"
+
+    license_id: Mapped[str] = mapped_column(ForeignKey("dataset_license.id"), primary_key=True)
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    accepted_reviews: Mapped[int] = mapped_column(Integer)

@@ -12,19 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import ColumnElement, Engine, Integer, and_, bindparam, case, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from coop.datasets.models import License, LicenseItem
+from coop.datasets.models import License, LicenseItem, LicenseReviewer
 from coop.db import utcnow, write_session
 from coop.membership.errors import MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.principal import Principal
-from coop.work.models import Acceptance, Contribution, Review
 from governance.policies import PolicyService
 from ledger import books
 from ledger.books import Leg
-from ledger.formula import ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, RevenueSplit, split_revenue
-from ledger.formula_compact import ContributionColumns, MemberSummary, compact_split
+from ledger.formula import ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, RevenueSplit, Weight, split_revenue
+from ledger.formula_compact import CompactSplit, ContributionColumns, MemberSummary, plan_split
 from ledger.models import RevenueEvent, RevenueShareSummary
 from ledger.service import LedgerService
 from provenance.core.canonical import canonical_json
@@ -78,7 +77,7 @@ class RevenueService:
             return existing.id  # a retried report changes nothing
         formula = self.policies.in_force("revenue-formula", self.clock())
         try:
-            split = compact_split(amount, currency, FormulaParams.from_policy(formula.body, formula.version), *_inputs(session, row.id))
+            split = _share(session, row.id, amount, currency, FormulaParams.from_policy(formula.body, formula.version))
         except FormulaError as error:
             raise MembershipError(str(error)) from error
         income = books.SALES if kind == "sale" else books.DOWNSTREAM
@@ -132,28 +131,47 @@ class RevenueService:
             return split_revenue(event.amount, event.currency, params, columns.inputs(), reviewers)
 
 
-def _inputs(session: Session, license_id: str) -> tuple[ContributionColumns, list[ReviewerInput]]:
-    """The licensed contributions with every weight the formula may use, and their reviewers.
+def _weight(rule: Weight) -> ColumnElement[int]:
+    """The license item's column the formula weighs by (`equal`: 1 each)."""
+    columns: dict[Weight, ColumnElement[int]] = {Weight.BASE_PAY: LicenseItem.base_pay, Weight.UNITS: LicenseItem.units,
+                                                 Weight.MINUTES: LicenseItem.minutes}
+    return columns.get(rule, literal(1, Integer))
 
-    Only the columns the formula uses, and reviews counted by the database through a subquery on
-    the license's items: a license may hold a million contributions, more than one IN list of
-    bound parameters may carry (PostgreSQL stops at 65,535) and more than is worth loading as ORM
-    objects (bench/money_bench.py), nor even as ContributionWeightInput objects: as columns."""
+
+def _reviewers(session: Session, license_id: str) -> list[ReviewerInput]:
+    rows = session.execute(select(LicenseReviewer.reviewer_id, LicenseReviewer.accepted_reviews)
+                           .where(LicenseReviewer.license_id == license_id).order_by(LicenseReviewer.reviewer_id))
+    return [ReviewerInput(reviewer, count) for reviewer, count in rows]
+
+
+def _share(session: Session, license_id: str, amount: int, currency: str, params: FormulaParams) -> CompactSplit:
+    """The compact split of an event of the license, with the database doing the counting
+    (ledger.formula_classes): contributions per weight, then the one log index that takes the
+    last leftover unit, then per member and weight how many contributions and how many of them are
+    at or below it. Three grouped queries over the license's items instead of a million rows
+    through Python; `SplitPlan.finish` refuses groups that do not add up to the classes."""
+    weight = _weight(params.weight)
+    of_license = LicenseItem.license_id == license_id
+    counts = {int(w): int(n) for w, n in session.execute(select(weight, func.count()).where(of_license).group_by(weight))}
+    plan = plan_split(amount, currency, params, counts, _reviewers(session, license_id))
+    cut, tie = plan.contributors, None
+    tied = weight.in_(bindparam("tied", sorted(cut.tied), expanding=True, literal_execute=True))  # integers, inlined: any number of them
+    if cut.cut is not None:
+        tie = session.scalar(select(LicenseItem.entry).where(of_license, tied).order_by(LicenseItem.entry).offset(cut.rank - 1).limit(1))
+    at_or_below = case((and_(tied, LicenseItem.entry <= tie), 1), else_=0) if tie is not None else literal(0, Integer)
+    groups = session.execute(select(LicenseItem.author_id, weight, func.count(), func.sum(at_or_below)).where(of_license)
+                             .group_by(LicenseItem.author_id, weight))
+    return plan.finish(tie, [(author, int(w), int(n), int(below)) for author, w, n, below in groups])
+
+
+def _inputs(session: Session, license_id: str) -> tuple[ContributionColumns, list[ReviewerInput]]:
+    """The licensed contributions one by one, as columns (for `full_split` and the benchmarks)."""
     rows = session.execute(
-        select(Acceptance.log_index, Contribution.author_id, Acceptance.pay_per_unit, Contribution.units, Contribution.minutes)
-        .join(LicenseItem, LicenseItem.contribution_id == Contribution.id)
-        .join(Acceptance, Acceptance.contribution_id == Contribution.id).where(LicenseItem.license_id == license_id)
-        .order_by(Acceptance.log_index)
+        select(LicenseItem.entry, LicenseItem.author_id, LicenseItem.base_pay, LicenseItem.units, LicenseItem.minutes)
+        .where(LicenseItem.license_id == license_id).order_by(LicenseItem.entry)
     ).all()
-    # As columns, not a million ContributionWeightInput objects (ledger.formula_compact.ContributionColumns).
     indexes, authors, pays, units, minutes = (list(column) for column in zip(*rows)) if rows else ([], [], [], [], [])
-    contributions = ContributionColumns(indexes, authors, [pay * count for pay, count in zip(pays, units)], units, minutes)
-    licensed = (select(LicenseItem.contribution_id).join(Acceptance, Acceptance.contribution_id == LicenseItem.contribution_id)
-                .where(LicenseItem.license_id == license_id))
-    reviews = session.execute(
-        select(Review.reviewer_id, func.count()).where(Review.contribution_id.in_(licensed)).group_by(Review.reviewer_id)
-    ).all()
-    return contributions, [ReviewerInput(reviewer, int(count)) for reviewer, count in sorted(reviews)]
+    return ContributionColumns(indexes, authors, pays, units, minutes), _reviewers(session, license_id)
 
 
 def member_contributions(session: Session, license_ids: list[str], member: str) -> dict[str, list[ContributionWeightInput]]:
@@ -162,13 +180,12 @@ def member_contributions(session: Session, license_ids: list[str], member: str) 
     found: dict[str, list[ContributionWeightInput]] = {license_id: [] for license_id in license_ids}
     for start in range(0, len(license_ids), 5_000):
         rows = session.execute(
-            select(LicenseItem.license_id, Acceptance.log_index, Acceptance.pay_per_unit, Contribution.units, Contribution.minutes)
-            .join(Contribution, LicenseItem.contribution_id == Contribution.id).join(Acceptance, Acceptance.contribution_id == Contribution.id)
-            .where(LicenseItem.license_id.in_(license_ids[start:start + 5_000]), Contribution.author_id == member)
-            .order_by(Acceptance.log_index)
+            select(LicenseItem.license_id, LicenseItem.entry, LicenseItem.base_pay, LicenseItem.units, LicenseItem.minutes)
+            .where(LicenseItem.license_id.in_(license_ids[start:start + 5_000]), LicenseItem.author_id == member)
+            .order_by(LicenseItem.entry)
         )
-        for license_id, index, pay, units, minutes in rows:
-            found[license_id].append(ContributionWeightInput(index, member, pay * units, units, minutes))
+        for license_id, index, base_pay, units, minutes in rows:
+            found[license_id].append(ContributionWeightInput(index, member, base_pay, units, minutes))
     return found
 
 

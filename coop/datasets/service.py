@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from coop.db import utcnow, write_session
@@ -23,9 +23,9 @@ from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotA
 from coop.membership.models import BuyerOrg
 from coop.membership.principal import Principal
 from coop.work import consent
-from coop.work.models import Acceptance, Contribution, ConsentRevocation
+from coop.work.models import Acceptance, Contribution, ConsentRevocation, Review
 from coop.work.rules import RuleViolation
-from coop.datasets.models import License, LicenseItem, Release, ReleaseItem
+from coop.datasets.models import License, LicenseItem, LicenseReviewer, Release, ReleaseItem
 from coop.datasets.revenue import RevenueService
 from governance.policies import PolicyService
 from provenance.core import merkle
@@ -172,7 +172,7 @@ class DatasetService:
                 raise Conflict(f"no item of this release may be licensed for {', '.join(uses)}" + (f" in {sector}" if sector else "") + f": {dict(excluded)}")
             if excluded and not accept_subset:
                 raise Conflict(f"{len(included)} of {release.item_count} items may be licensed for this use ({dict(sorted(excluded.items()))} excluded); confirm to license the consenting subset")
-            listed = [{"entry": entry, "content_sha256": sha} for _, entry, sha in included]
+            listed = [{"entry": item.entry, "content_sha256": item.content_sha256} for item in included]
             license_id = uuid.uuid4().hex
             price = _pro_rata(release.price, len(included), release.item_count)
             now = self.clock()
@@ -188,8 +188,12 @@ class DatasetService:
                           idempotency_key=idempotency_key, created_at=now, log_index=index)
             session.add(row)
             session.flush()
-            session.add_all(LicenseItem(license_id=license_id, contribution_id=cid, entry=entry) for cid, entry, _ in included)
-            session.flush()
+            session.execute(insert(LicenseItem), [
+                {"license_id": license_id, "contribution_id": item.contribution_id, "entry": item.entry, "author_id": item.author_id,
+                 "base_pay": item.base_pay, "units": item.units, "minutes": item.minutes} for item in included])
+            reviews = (select(literal(license_id), Review.reviewer_id, func.count()).join(LicenseItem, LicenseItem.contribution_id == Review.contribution_id)
+                       .where(LicenseItem.license_id == license_id).group_by(Review.reviewer_id))
+            session.execute(insert(LicenseReviewer).from_select(["license_id", "reviewer_id", "accepted_reviews"], reviews))
             self.revenue.record_sale_in(session, license_id, f"sale:{idempotency_key}")  # the sale, shared at once
             return _license_view(session, row)
 
@@ -210,7 +214,7 @@ class DatasetService:
                 raise NoSuchRecord(f"you have no license {license_id}")
             return _license_view(session, row)
 
-    def _evaluate(self, session: Session, release_id: str, uses: Sequence[str], sector: str | None) -> tuple[Release, list[Any], Counter[str], list[tuple[str, int, str]]]:
+    def _evaluate(self, session: Session, release_id: str, uses: Sequence[str], sector: str | None) -> tuple[Release, list[Any], Counter[str], list[Licensable]]:
         try:
             consent.check_declaration(uses, sector)
         except RuleViolation as error:
@@ -221,18 +225,33 @@ class DatasetService:
         now = self.clock()
         rules = self.policies.in_force("consent-rules", now)
         rows = session.execute(
-            select(ReleaseItem, Contribution).join(Contribution, Contribution.id == ReleaseItem.contribution_id).where(ReleaseItem.release_id == release_id).order_by(ReleaseItem.entry)
+            select(ReleaseItem, Contribution, Acceptance.pay_per_unit).join(Contribution, Contribution.id == ReleaseItem.contribution_id)
+            .join(Acceptance, Acceptance.contribution_id == Contribution.id).where(ReleaseItem.release_id == release_id).order_by(ReleaseItem.entry)
         ).all()
-        revoked = set(session.scalars(select(ConsentRevocation.contribution_id).where(ConsentRevocation.contribution_id.in_([c.id for _, c in rows]), ConsentRevocation.revoked_at <= now)))
+        revoked = set(session.scalars(select(ConsentRevocation.contribution_id).where(ConsentRevocation.contribution_id.in_([c.id for _, c, _ in rows]), ConsentRevocation.revoked_at <= now)))
         excluded: Counter[str] = Counter()
         included = []
-        for item, contribution in rows:
+        for item, contribution, pay_per_unit in rows:
             reasons = consent.refusals(json.loads(contribution.terms), rules.body, uses, sector, now.date(), contribution.id in revoked)
             if reasons:
                 excluded.update(reasons[:1])
             else:
-                included.append((contribution.id, item.entry, contribution.content_sha256))
+                included.append(Licensable(contribution.id, item.entry, contribution.content_sha256, contribution.author_id,
+                                           pay_per_unit * contribution.units, contribution.units, contribution.minutes))
         return release, rows, excluded, included
+
+
+@dataclass(frozen=True)
+class Licensable:
+    """A release item whose consent permits the declared use, with what the revenue formula weighs."""
+
+    contribution_id: str
+    entry: int
+    content_sha256: str
+    author_id: str
+    base_pay: int
+    units: int
+    minutes: int
 
 
 def _pro_rata(price: int, included: int, total: int) -> int:

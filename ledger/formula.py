@@ -149,22 +149,23 @@ class Share:
 
     @property
     def rule(self) -> str:
-        return str(self.to_dict()["rule"])
+        bonus = " + 1 leftover unit" if self.leftover else ""
+        return f"⌊{self.pool}·{self.weight}/{self.total_weight}⌋ = {self.floor} (remainder {self.remainder}){bonus} = {self.amount}"
 
     def to_dict(self) -> dict[str, Any]:
-        return share_line(self.member, self.log_index, self.weight, self.total_weight, self.pool, self.floor, self.remainder, self.leftover)
+        """The line with its rule written out (what full splits store and `RevenueService.full_split` shows)."""
+        return {**share_line(self.member, self.log_index, self.weight, self.total_weight, self.pool, self.floor, self.remainder, self.leftover),
+                "rule": self.rule}
 
 
 def share_line(member: str, log_index: int | None, weight: int, total_weight: int, pool: int, floor: int, remainder: int,
                leftover: bool) -> dict[str, Any]:
-    """A share as its statement line (`Share.to_dict`), with the rule written out. A function of
-    plain values, so a statement's 10,000 lines need not build a Share each."""
-    amount = floor + 1 if leftover else floor
-    bonus = " + 1 leftover unit" if leftover else ""
+    """A share as a statement line: every number of its arithmetic, from plain values, so that a
+    statement's 10,000 lines need not build a Share each; the rule is left to the reader (the
+    earnings page writes it out), as formatting it tripled the cost of a line."""
     return {
         "member": member, "log_index": log_index, "weight": weight, "total_weight": total_weight, "pool": pool, "floor": floor,
-        "remainder": remainder, "leftover": leftover, "amount": amount,
-        "rule": f"⌊{pool}·{weight}/{total_weight}⌋ = {floor} (remainder {remainder}){bonus} = {amount}",
+        "remainder": remainder, "leftover": leftover, "amount": floor + 1 if leftover else floor,
     }
 
 

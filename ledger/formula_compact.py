@@ -217,13 +217,18 @@ def contribution_lines(split: dict[str, Any], mine: Sequence[ContributionWeightI
     recomputed from their own contributions (log index order) and the stored threshold."""
     pool, whole = split["contributor_pool"], split["contributor_weight"]
     rule = Weight(split["formula"]["weight"])
+    field = None if rule is Weight.EQUAL else rule.value  # once per event: a statement recomputes 10,000s of lines
     threshold = tuple(split["contributor_threshold"]) if split["contributor_threshold"] else None
     lines = []
-    for c in sorted(mine, key=lambda c: c.log_index):
-        weight = c.weight(rule)
+    for c in sorted(mine, key=_log_index):
+        weight = 1 if field is None else getattr(c, field)
         floor, rest = divmod(pool * weight, whole)
         lines.append(share_line(member, c.log_index, weight, whole, pool, floor, rest, gets_leftover(rest, c.log_index, threshold)))
     return lines
+
+
+def _log_index(contribution: ContributionWeightInput) -> int:
+    return contribution.log_index
 
 
 def review_line(split: dict[str, Any], member: str, weight: int) -> dict[str, Any]:

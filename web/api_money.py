@@ -92,7 +92,8 @@ class MoneyApi(Controller):
     @get("/me/earnings", guards=[auth.member], summary="My statement: every payment with its arithmetic", sync_to_thread=True)
     def earnings(self, request: Req, runtime: NamedDependency[Runtime]) -> dict[str, Any]:
         member = request.user.account_id  # type: ignore[union-attr]
-        return {"owed": runtime.ledger.member_balance(member), "lines": [_dated(line) for line in member_statement(runtime.ledger, member)]}
+        lines = [{**line._asdict(), "at": line.at.isoformat()} for line in member_statement(runtime.ledger, member)]  # no deep copy of the arithmetic
+        return {"owed": runtime.ledger.member_balance(member), "lines": lines}
 
     @post("/payouts", guards=[auth.steward], summary="Run payouts", sync_to_thread=True)
     def run_payouts(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[PayoutRunIn]) -> dict[str, Any]:

@@ -210,6 +210,11 @@ def analyze(engine: Engine) -> None:
     """Planner statistics, as a live database would have them (autovacuum would, minutes later)."""
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
+    # SQLite loads statistics when a connection reads the schema, and ANALYZE on one connection
+    # does not reach the others: a pooled connection that read them when the journal was empty
+    # plans a 10,000-posting statement as nested full scans (it never finished with 500,000
+    # background events). Reopen the pool, as a restarted service would be.
+    engine.dispose()
 
 
 def seed_statement_events(engine: Engine, member: str, peers: Sequence[str], events: int, license_id: str, background: int) -> dict[str, int]:

@@ -13,22 +13,23 @@ can be done by a database (coop.datasets.revenue) or in memory (ledger.formula_c
    rank within them;
 2. the caller finds that rank-th lowest tie key among the keys of the tied weights: the threshold's
    tie key;
-3. `ClassCut.cents(weight, keys, tied_at_or_below)` for each group of a member's keys of one weight:
-   their floors, plus one unit each for a remainder above the cut, or, at the cut, for those whose
-   tie key is at or below the threshold's.
+3. `ClassCut.member_totals` over groups of a member's keys of one weight: their floors, plus one
+   unit each for a remainder above the cut, or, at the cut, for those whose tie key is at or below
+   the threshold's.
 
 Same results as `apportion` on the individual keys (tests/test_formula_classes.py checks it).
 """
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from ledger.formula_apportion import FormulaError, whole_number
 
-__all__ = ["ClassCut", "cut_classes"]
+__all__ = ["ClassCut", "check_classes", "cut_classes"]
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,36 @@ class ClassCut:
     tied: frozenset[int]  # the weights whose remainder is the cut
     rank: int  # the last unit goes to the rank-th lowest tie key among the keys of the tied weights
 
-    def cents(self, weight: int, keys: int, tied_at_or_below: int) -> int:
-        """What `keys` keys of `weight` receive, `tied_at_or_below` of them with a tie key at or below
-        the threshold's (only counted when their weight is tied)."""
-        floor = self.floors[weight] * keys
-        if self.cut is None:
-            return floor
-        rest = self.remainders[weight]
-        return floor + (keys if rest > self.cut else tied_at_or_below if rest == self.cut else 0)
+    def member_totals(self, groups: Iterable[tuple[str, int, int, int]]) -> dict[str, list[int]]:
+        """Per member, [Σ weights, keys, units], from groups (member, weight, keys, how many of those
+        keys have a tie key at or below the threshold's — only counted when their weight is tied):
+        their floors, plus one unit per key whose remainder is above the cut, or at the cut with a
+        tie key at or below the threshold's."""
+        floors, remainders, cut = self.floors, self.remainders, self.cut
+        totals: dict[str, list[int]] = {}
+        for member, weight, keys, tied_at_or_below in groups:
+            units = floors[weight] * keys
+            if cut is not None:
+                rest = remainders[weight]
+                units += keys if rest > cut else tied_at_or_below if rest == cut else 0
+            row = totals.get(member)
+            if row is None:
+                totals[member] = [weight * keys, keys, units]
+            else:
+                row[0] += weight * keys
+                row[1] += keys
+                row[2] += units
+        return totals
+
+
+def check_classes(counts: Mapping[int, int]) -> int:
+    """W, after refusing what `apportion` refuses of weights: negative or non-integer weights (and
+    a class of no keys). A million classes are checked in one pass; messages come from the first bad one."""
+    if not all(type(weight) is int and weight >= 0 for weight in counts) or not all(type(keys) is int and keys >= 1 for keys in counts.values()):
+        for weight, keys in counts.items():  # bools are refused too: type(True) is bool
+            whole_number(weight, f"the weight {weight!r}")
+            whole_number(keys, f"the number of keys of weight {weight}", minimum=1)
+    return sum(map(operator.mul, counts.keys(), counts.values()))
 
 
 def cut_classes(total: int, counts: Mapping[int, int]) -> ClassCut:
@@ -59,28 +82,26 @@ def cut_classes(total: int, counts: Mapping[int, int]) -> ClassCut:
     whole_number(total, "the total to apportion")
     if not counts:
         raise FormulaError(f"nothing to apportion {total} among")
-    for weight, keys in counts.items():
-        whole_number(weight, f"the weight {weight!r}")
-        whole_number(keys, f"the number of keys of weight {weight}", minimum=1)
-    whole = sum(weight * keys for weight, keys in counts.items())
+    whole = check_classes(counts)
     if whole == 0:
         raise FormulaError(f"the weights sum to 0: no basis to apportion {total}")
-    floors, remainders = {}, {}
-    for weight in counts:
-        floors[weight], remainders[weight] = divmod(total * weight, whole)
-    leftover = total - sum(floors[weight] * keys for weight, keys in counts.items())
+    weights = list(counts)
+    parts = [divmod(total * weight, whole) for weight in weights]
+    floors = dict(zip(weights, (floor for floor, _ in parts)))
+    remainders = dict(zip(weights, (rest for _, rest in parts)))
+    leftover = total - sum(floor * keys for (floor, _), keys in zip(parts, counts.values()))
     keys = sum(counts.values())
     if leftover == 0:
         return ClassCut(total, whole, keys, floors, remainders, 0, None, frozenset(), 0)
-    by_remainder: dict[int, list[int]] = defaultdict(list)
-    for weight, rest in remainders.items():
-        by_remainder[rest].append(weight)
+    keys_by_remainder: dict[int, int] = defaultdict(int)
+    for (_, rest), count in zip(parts, counts.values()):
+        keys_by_remainder[rest] += count
     given = 0
-    for rest in sorted(by_remainder, reverse=True):
-        weights = by_remainder[rest]
-        here = sum(counts[weight] for weight in weights)
+    for rest in sorted(keys_by_remainder, reverse=True):
+        here = keys_by_remainder[rest]
         if given + here >= leftover:
-            return ClassCut(total, whole, keys, floors, remainders, leftover, rest, frozenset(weights), leftover - given)
+            tied = frozenset(weight for weight, (_, other) in zip(weights, parts) if other == rest)
+            return ClassCut(total, whole, keys, floors, remainders, leftover, rest, tied, leftover - given)
         given += here
     # Unreachable: k leftover units mean the remainders sum to k·W, each below W, so more than k are positive.
     raise FormulaError(f"{leftover} leftover units but only {given} keys to give them to")  # pragma: no cover

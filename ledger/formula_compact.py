@@ -31,8 +31,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ledger.formula import (BPS, ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, Weight, check_event,
                             check_weighs_something, pools, refuse_repeated, share_line)
-from ledger.formula_apportion import Apportionment, apportion, gets_leftover, whole_number
-from ledger.formula_classes import ClassCut, cut_classes
+from ledger.formula_apportion import Apportionment, apportion, gets_leftover
+from ledger.formula_classes import ClassCut, check_classes, cut_classes
 
 __all__ = ["CompactSplit", "ContributionColumns", "MemberSummary", "SplitPlan", "compact_split", "contribution_lines", "plan_split", "review_line"]
 
@@ -156,16 +156,12 @@ class SplitPlan:
         cut = self.contributors
         if (tie is None) != (cut.cut is None):
             raise FormulaError("the tie key of the last leftover unit is required exactly when units are left over")
-        rows: dict[tuple[str, str], list[int]] = {}
-        for author, weight, keys, tied_at_or_below in groups:
-            row = rows.setdefault((author, CONTRIBUTOR), [0, 0, 0])
-            row[0] += weight * keys
-            row[1] += keys
-            row[2] += cut.cents(weight, keys, tied_at_or_below)
-        counted = [sum(row[i] for row in rows.values()) for i in range(3)]
+        totals = cut.member_totals(groups)
+        counted = [sum(row[i] for row in totals.values()) for i in range(3)]
         if counted != [cut.whole, cut.keys, cut.total]:
             raise FormulaError(f"the contributions grouped by member (weight, count, cents {counted}) do not add up to the "
                                f"release's ({cut.whole}, {cut.keys}, {cut.total}): nothing is shared")
+        rows = {(member, CONTRIBUTOR): row for member, row in totals.items()}
         reviewer_leftover, reviewer_threshold, reviewer_weight = 0, None, 0
         if self.reviewers is not None:
             parts = self.reviewers
@@ -184,10 +180,7 @@ def plan_split(amount: int, currency: str, params: FormulaParams, weight_counts:
     """Step one of a compact split, from {weight: how many contributions weigh it}; refuses what
     `split_revenue` refuses of the event and the weights, with its messages."""
     check_event(amount, currency, sum(weight_counts.values()), reviewers)
-    for weight, keys in weight_counts.items():
-        whole_number(weight, "a contribution's weight")
-        whole_number(keys, f"the number of contributions of weight {weight}", minimum=1)
-    check_weighs_something(sum(weight * keys for weight, keys in weight_counts.items()), params)
+    check_weighs_something(check_classes(weight_counts), params)
     reserve, reviewer_pool, contributor_pool = pools(amount, params, reviewers)
     review_parts = apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers]) if reviewers else None
     return SplitPlan(amount, currency, params, reserve, reviewer_pool, amount * params.reviewer_bps // BPS - reviewer_pool, contributor_pool,

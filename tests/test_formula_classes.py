@@ -24,7 +24,8 @@ def test_each_key_gets_what_apportion_gives_it(total, weights, data):
     cut = cut_classes(total, Counter(weights))
     tie = heapq.nsmallest(cut.rank, (k for k, w in zip(keys, weights) if w in cut.tied))[-1] if cut.cut is not None else None
     expected = {key: floor + bonus for key, floor, bonus in zip(parts.keys, parts.floors, parts.bonuses())}
-    got = {key: cut.cents(w, 1, 1 if tie is not None and w in cut.tied and key <= tie else 0) for key, w in zip(keys, weights)}
+    groups = [(str(key), w, 1, 1 if tie is not None and w in cut.tied and key <= tie else 0) for key, w in zip(keys, weights)]
+    got = {int(key): units for key, (_, _, units) in cut.member_totals(groups).items()}
     assert got == expected
     assert (cut.whole, cut.leftover) == (parts.whole, parts.leftover)
     assert ((cut.cut, tie) if cut.cut is not None else None) == parts.threshold

@@ -15,6 +15,7 @@ from ledger.beancount_export import export
 from ledger.statements import member_statement
 from web import auth
 from web.api_members import Req
+from web.periods import statement_period
 
 
 class ReleaseIn(msgspec.Struct):
@@ -89,10 +90,14 @@ class MoneyApi(Controller):
         event = runtime.revenue.report_downstream(request.user, license_id, data.amount, license.currency, data.description, data.idempotency_key)  # type: ignore[arg-type]
         return {"revenue_event": event}
 
-    @get("/me/earnings", guards=[auth.member], summary="My statement: every payment with its arithmetic", sync_to_thread=True)
-    def earnings(self, request: Req, runtime: NamedDependency[Runtime]) -> dict[str, Any]:
+    @get("/me/earnings", guards=[auth.member], summary="My statement: every payment with its arithmetic, optionally for a period",
+         description="`since` and `until` are dates (YYYY-MM-DD, UTC), both included; without them, everything.", sync_to_thread=True)
+    def earnings(self, request: Req, runtime: NamedDependency[Runtime], since: FromQuery[str | None] = None,
+                 until: FromQuery[str | None] = None) -> dict[str, Any]:
         member = request.user.account_id  # type: ignore[union-attr]
-        lines = [{**line._asdict(), "at": line.at.isoformat()} for line in member_statement(runtime.ledger, member)]  # no deep copy of the arithmetic
+        start, end = statement_period(since, until)
+        lines = [{**line._asdict(), "at": line.at.isoformat()}  # no deep copy of the arithmetic
+                 for line in member_statement(runtime.ledger, member, start, end)]
         return {"owed": runtime.ledger.member_balance(member), "lines": lines}
 
     @post("/payouts", guards=[auth.steward], summary="Run payouts", sync_to_thread=True)

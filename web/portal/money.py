@@ -17,6 +17,7 @@ from coop.work import consent
 from coop.work.rules import SECTORS, USES
 from ledger.statements import member_statement, totals_by_month
 from web import auth
+from web.periods import statement_period
 from web.portal.common import Req, USER_ERRORS, is_htmx, list_value, page, redirect_done, status_for, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
@@ -38,10 +39,18 @@ class MoneyPages(Controller):
     include_in_schema = False
 
     @get("/earnings", guards=[auth.member], sync_to_thread=True)
-    def earnings(self, request: Req, runtime: NamedDependency[Runtime]) -> Template:
-        lines = member_statement(runtime.ledger, request.user.account_id)  # type: ignore[union-attr]
-        return page(request, "earnings.html", lines=lines, balance=runtime.ledger.member_balance(request.user.account_id),  # type: ignore[union-attr]
-                    chart=earnings_chart(totals_by_month(lines)))
+    def earnings(self, request: Req, runtime: NamedDependency[Runtime], since: FromQuery[str | None] = None,
+                 until: FromQuery[str | None] = None) -> Template:
+        member = request.user.account_id  # type: ignore[union-attr]
+        period = {"since": since or "", "until": until or ""}
+        try:
+            start, end = statement_period(since, until)
+        except MembershipError as error:
+            return page(request, "earnings.html", status_code=400, lines=[], balance=runtime.ledger.member_balance(member), chart=None,
+                        period=period, errors={"period": str(error)})
+        lines = member_statement(runtime.ledger, member, start, end)
+        return page(request, "earnings.html", lines=lines, balance=runtime.ledger.member_balance(member),
+                    chart=earnings_chart(totals_by_month(lines)), period=period, errors={})
 
     @get("/releases", guards=[auth.signed_in], sync_to_thread=True)
     def releases(self, request: Req, runtime: NamedDependency[Runtime], done: FromQuery[str | None] = None) -> Template:

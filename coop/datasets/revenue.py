@@ -118,9 +118,10 @@ class RevenueService:
             return [MemberSummary(r.member_id, r.pool, r.weight, r.count, r.cents) for r in rows]
 
     def full_split(self, event_id: int) -> RevenueSplit:
-        """Every share's arithmetic, recomputed from the license's contributions and reviews as they
-        stand now, with the formula version the event used: for audits, on demand (it is what the
-        event stored before migration 0009)."""
+        """Every share's arithmetic, recomputed contribution by contribution from what the license
+        keeps (each item's weights and each reviewer's count, as they stood at licensing) with the
+        formula version the event used: for audits, on demand (it is what the event stored before
+        migration 0009), and the reference the grouped computation is tested against."""
         with Session(self.engine) as session:
             event = session.get(RevenueEvent, event_id)
             if event is None:

@@ -43,11 +43,12 @@ class StatementLine(NamedTuple):
 
 
 def member_statement(ledger: LedgerService, member_id: str, since: datetime | None = None, until: datetime | None = None) -> list[StatementLine]:
-    """Every posting to the member's payable, oldest first, with the arithmetic of revenue shares.
+    """Every posting to the member's payable, oldest first, in [since, until) when given, with the
+    arithmetic of revenue shares.
 
     One query for the member's postings with their transactions (not every leg of every
-    transaction: a revenue share has one leg per member of the release), one for their summary
-    rows, one for their licensed contributions (bench/money_bench.py: 10,000 events)."""
+    transaction: a revenue share has one leg per member of the release), one for their reviewer
+    summary rows, one for their licensed contributions (bench/money_bench.py: 10,000 events)."""
     account = member_payable(member_id)
     query = (select(JournalTx.id, JournalTx.occurred_at, JournalTx.kind, JournalTx.description, JournalTx.ref, Posting.amount, Posting.currency,
                     case((JournalTx.kind == "revenue-share", JournalTx.details), else_=null()))

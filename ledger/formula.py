@@ -221,15 +221,14 @@ def split_revenue(
         field = params.weight.value  # one getattr per contribution, not a method call and a rule lookup
         weights = [(c.log_index, getattr(c, field)) for c in contributions]
     check_weighs_something(sum(weight for _, weight in weights), params)
-    reserve, reviewer_pool, contributor_pool = pools(amount, params, reviewers)
-    nominal_reviewer_pool = amount * params.reviewer_bps // BPS
+    reserve, reviewer_pool, redirected, contributor_pool = pools(amount, params, reviewers)
     authors = {c.log_index: c.author for c in contributions}
     contributor_shares = _shares(apportion(contributor_pool, weights), authors.__getitem__, True)
     reviewer_shares: tuple[Share, ...] = ()
     if reviewers:
         reviewer_shares = _shares(apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers]), str, False)
     return RevenueSplit(
-        amount, currency, params, reserve, reviewer_pool, nominal_reviewer_pool - reviewer_pool, contributor_pool,
+        amount, currency, params, reserve, reviewer_pool, redirected, contributor_pool,
         sum(weight for _, weight in weights), sum(r.accepted_reviews for r in reviewers), contributor_shares, reviewer_shares,
     )
 
@@ -261,11 +260,13 @@ def check_weighs_something(whole: int, params: FormulaParams) -> None:
         )
 
 
-def pools(amount: int, params: FormulaParams, reviewers: Sequence[ReviewerInput]) -> tuple[int, int, int]:
-    """(reserve, reviewer pool, contributor pool): rule 1, and rule 3's redirection without reviewers."""
+def pools(amount: int, params: FormulaParams, reviewers: Sequence[ReviewerInput]) -> tuple[int, int, int, int]:
+    """(reserve, reviewer pool, reviewer pool redirected to contributors, contributor pool): rule 1,
+    and rule 3's redirection without reviewers."""
     reserve = amount * params.reserve_bps // BPS
-    reviewer_pool = amount * params.reviewer_bps // BPS if reviewers else 0
-    return reserve, reviewer_pool, amount - reserve - reviewer_pool
+    nominal_reviewer_pool = amount * params.reviewer_bps // BPS
+    reviewer_pool = nominal_reviewer_pool if reviewers else 0
+    return reserve, reviewer_pool, nominal_reviewer_pool - reviewer_pool, amount - reserve - reviewer_pool
 
 
 def per_member_totals(split: RevenueSplit) -> dict[str, int]:

@@ -29,7 +29,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from ledger.formula import (BPS, ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, Weight, check_event,
+from ledger.formula import (ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, Weight, check_event,
                             check_weighs_something, pools, refuse_repeated, share_line)
 from ledger.formula_apportion import Apportionment, apportion, gets_leftover
 from ledger.formula_classes import ClassCut, check_classes, cut_classes
@@ -162,16 +162,16 @@ class SplitPlan:
             raise FormulaError(f"the contributions grouped by member (weight, count, cents {counted}) do not add up to the "
                                f"release's ({cut.whole}, {cut.keys}, {cut.total}): nothing is shared")
         rows = {(member, CONTRIBUTOR): row for member, row in totals.items()}
-        reviewer_leftover, reviewer_threshold, reviewer_weight = 0, None, 0
+        reviewer_leftover, reviewer_threshold, reviewer_weight, reviewers = 0, None, 0, 0
         if self.reviewers is not None:
             parts = self.reviewers
             for key, weight, floor, bonus in zip(parts.keys, parts.weights, parts.floors, parts.bonuses()):
                 rows[(key, REVIEWER)] = [weight, 1, floor + bonus]
-            reviewer_leftover, reviewer_threshold, reviewer_weight = parts.leftover, parts.threshold, parts.whole
+            reviewer_leftover, reviewer_threshold, reviewer_weight, reviewers = parts.leftover, parts.threshold, parts.whole, len(parts.keys)
         members = tuple(MemberSummary(member, pool, *row) for (member, pool), row in sorted(rows.items()))
         threshold = (cut.cut, tie) if cut.cut is not None and tie is not None else None
         return CompactSplit(self.amount, self.currency, self.params, self.reserve, self.reviewer_pool, self.reviewer_pool_redirected,
-                            self.contributor_pool, cut.whole, reviewer_weight, cut.keys, len(parts.keys) if self.reviewers else 0,
+                            self.contributor_pool, cut.whole, reviewer_weight, cut.keys, reviewers,
                             cut.leftover, threshold, reviewer_leftover, reviewer_threshold, members)
 
 
@@ -181,9 +181,9 @@ def plan_split(amount: int, currency: str, params: FormulaParams, weight_counts:
     `split_revenue` refuses of the event and the weights, with its messages."""
     check_event(amount, currency, sum(weight_counts.values()), reviewers)
     check_weighs_something(check_classes(weight_counts), params)
-    reserve, reviewer_pool, contributor_pool = pools(amount, params, reviewers)
+    reserve, reviewer_pool, redirected, contributor_pool = pools(amount, params, reviewers)
     review_parts = apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers]) if reviewers else None
-    return SplitPlan(amount, currency, params, reserve, reviewer_pool, amount * params.reviewer_bps // BPS - reviewer_pool, contributor_pool,
+    return SplitPlan(amount, currency, params, reserve, reviewer_pool, redirected, contributor_pool,
                      cut_classes(contributor_pool, weight_counts), review_parts)
 
 

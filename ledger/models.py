@@ -41,9 +41,11 @@ class Posting(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"), index=True)
-    account_code: Mapped[str] = mapped_column(ForeignKey("ledger_account.code"), index=True)
+    account_code: Mapped[str] = mapped_column(ForeignKey("ledger_account.code"))
     amount: Mapped[int] = mapped_column(BigInteger)  # minor units; positive = debit, negative = credit
     currency: Mapped[str] = mapped_column(String(3))
+
+    __table_args__ = (Index("ix_posting_account_tx", "account_code", "tx_id"),)  # balances, and statement pages by transaction
 
 
 class RevenueEvent(Base):

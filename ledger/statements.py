@@ -19,7 +19,7 @@ import msgspec
 from datetime import datetime
 from typing import Any, Iterator, NamedTuple
 
-from sqlalchemy import case, null, select
+from sqlalchemy import ColumnElement, and_, case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from ledger.books import member_payable
@@ -42,21 +42,58 @@ class StatementLine(NamedTuple):
     arithmetic: dict[str, Any]  # of a revenue share: the event, the pools and the member's lines; else empty
 
 
+class StatementPage(NamedTuple):
+    """Up to `limit` transactions' lines of a statement, and where the next page starts."""
+
+    lines: list[StatementLine]
+    next_cursor: int | None  # the last transaction id on this page if more follow (pass it back as `cursor`); None at the end
+
+
 def member_statement(ledger: LedgerService, member_id: str, since: datetime | None = None, until: datetime | None = None) -> list[StatementLine]:
     """Every posting to the member's payable, oldest first, in [since, until) when given, with the
-    arithmetic of revenue shares.
+    arithmetic of revenue shares: the whole statement (bench/money_bench.py: 10,000 events)."""
+    return _read(ledger, member_id, since, until)
 
-    One query for the member's postings with their transactions (not every leg of every
-    transaction: a revenue share has one leg per member of the release), one for their reviewer
-    summary rows, one for their licensed contributions (bench/money_bench.py: 10,000 events)."""
+
+def statement_page(ledger: LedgerService, member_id: str, since: datetime | None = None, until: datetime | None = None, *,
+                   cursor: int | None = None, limit: int = 50, newest_first: bool = False) -> StatementPage:
+    """One page of the statement: the lines of the next `limit` transactions after `cursor` (a
+    transaction id) in the chosen order. Pages end between transactions, never inside one, so a
+    cursor is just the last transaction id shown. What a member opens: a 10,000-event statement is
+    200 pages of 50, and the month totals for the chart come from `earnings_by_month` in SQL."""
+    if limit < 1:
+        raise ValueError("a page holds at least one transaction")
+    lines = _read(ledger, member_id, since, until, cursor, newest_first, limit + 1)
+    last_txs = list(dict.fromkeys(line.tx_id for line in lines))
+    if len(last_txs) <= limit:
+        return StatementPage(lines, None)
+    beyond = last_txs[limit]
+    return StatementPage([line for line in lines if line.tx_id != beyond], last_txs[limit - 1])
+
+
+def _read(ledger: LedgerService, member_id: str, since: datetime | None, until: datetime | None, cursor: int | None = None,
+          newest_first: bool = False, transactions: int | None = None) -> list[StatementLine]:
+    """The lines of the member's postings in the period, past `cursor`, of the first `transactions`
+    transactions (all when None). One query for the member's postings with their transactions (not
+    every leg of every transaction: a revenue share has one leg per member of the release), one for
+    their reviewer summary rows, one for their licensed contributions."""
     account = member_payable(member_id)
+    conditions = [Posting.account_code == account]
+    if since is not None:
+        conditions.append(JournalTx.occurred_at >= since)
+    if until is not None:
+        conditions.append(JournalTx.occurred_at < until)
+    if cursor is not None:
+        conditions.append(Posting.tx_id < cursor if newest_first else Posting.tx_id > cursor)
+    order = Posting.tx_id.desc() if newest_first else Posting.tx_id
+    if transactions is not None:  # a page: the first `transactions` transactions that qualify, whatever their number of legs to the member
+        page = select(Posting.tx_id).where(*conditions).distinct().order_by(order).limit(transactions)
+        if since is not None or until is not None:
+            page = page.join(JournalTx, JournalTx.id == Posting.tx_id)
+        conditions = [Posting.account_code == account, Posting.tx_id.in_(page)]
     query = (select(JournalTx.id, JournalTx.occurred_at, JournalTx.kind, JournalTx.description, JournalTx.ref, Posting.amount, Posting.currency,
                     case((JournalTx.kind == "revenue-share", JournalTx.details), else_=null()))
-             .join(Posting, Posting.tx_id == JournalTx.id).where(Posting.account_code == account).order_by(JournalTx.id, Posting.id))
-    if since is not None:
-        query = query.where(JournalTx.occurred_at >= since)
-    if until is not None:
-        query = query.where(JournalTx.occurred_at < until)
+             .join(Posting, Posting.tx_id == JournalTx.id).where(*conditions).order_by(order, Posting.id))
     with Session(ledger.engine) as session, _no_cyclic_collection():
         rows = session.connection().execute(query).all()  # Core rows: the ORM's row processing cost a third of the statement
         shares = _member_shares(session, member_id, {tx_id: (ref, details) for tx_id, _, _, _, ref, _, _, details in rows if details is not None})
@@ -113,11 +150,26 @@ def _member_shares(session: Session, member_id: str, events: dict[int, tuple[str
 _decode = msgspec.json.Decoder().decode  # 4× json.loads on the splits' few hundred bytes each, thousands per statement
 
 
-def totals_by_month(lines: list[StatementLine]) -> list[tuple[str, str, int]]:
-    """(YYYY-MM, currency, earned) for the earnings chart; payouts are not earnings."""
-    totals: dict[tuple[str, str], int] = {}
-    for line in lines:
-        if line.kind in ("base-pay", "revenue-share") or (line.kind == "reversal" and line.amount < 0 and "payout" not in (line.ref or "")):
-            key = (line.at.strftime("%Y-%m"), line.currency)
-            totals[key] = totals.get(key, 0) + line.amount
-    return [(month, currency, amount) for (month, currency), amount in sorted(totals.items())]
+def earnings_by_month(ledger: LedgerService, member_id: str, since: datetime | None = None, until: datetime | None = None) -> list[tuple[str, str, int]]:
+    """(YYYY-MM, currency, earned) over the period, for the earnings chart: summed by the database,
+    so the chart of a 10,000-event statement does not need its 10,000 lines. Earned: base pay and
+    revenue shares, less reversals of them (a reversal taking money back that was not a payout's);
+    payouts are not earnings."""
+    month = _month(ledger.engine.dialect.name)
+    earned = or_(JournalTx.kind.in_(("base-pay", "revenue-share")),
+                 and_(JournalTx.kind == "reversal", Posting.amount > 0, func.coalesce(JournalTx.ref, "").not_like("%payout%")))
+    query = (select(month, Posting.currency, func.sum(-Posting.amount)).join(Posting, Posting.tx_id == JournalTx.id)
+             .where(Posting.account_code == member_payable(member_id), earned).group_by(month, Posting.currency).order_by(month, Posting.currency))
+    if since is not None:
+        query = query.where(JournalTx.occurred_at >= since)
+    if until is not None:
+        query = query.where(JournalTx.occurred_at < until)
+    with ledger.engine.connect() as conn:
+        return [(str(m), currency, int(amount)) for m, currency, amount in conn.execute(query)]
+
+
+def _month(dialect: str) -> ColumnElement[str]:
+    """A transaction's month (UTC) as YYYY-MM. SQLite keeps UTC times as ISO text (coop.db.UtcDateTime)."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", JournalTx.occurred_at), "YYYY-MM")
+    return func.substr(JournalTx.occurred_at, 1, 7)

@@ -155,6 +155,7 @@ TABLE = [
     ("POST", "/api/licenses", {BUYER}),
     ("POST", "/api/licenses/{license}/revenue", {BUYER, STEWARD}),
     ("GET", "/api/me/earnings", MEMBERS),
+    ("GET", "/api/me/earnings/months", MEMBERS),
     ("GET", "/api/releases/{release}/lineage", SIGNED_IN),
     ("GET", "/api/releases/{release}/bundle", SIGNED_IN),
     ("GET", "/api/licenses/{license}/bundle", {BUYER, STEWARD}),

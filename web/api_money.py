@@ -10,12 +10,16 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from coop.membership.errors import MembershipError
 from coop.runtime import Runtime
 from ledger.beancount_export import export
-from ledger.statements import member_statement
+from ledger.statements import earnings_by_month, statement_page
 from web import auth
 from web.api_members import Req
 from web.periods import statement_period
+
+API_PAGE = 1_000  # transactions per page of a statement, unless the client asks for fewer or more
+API_PAGE_MAX = 10_000
 
 
 class ReleaseIn(msgspec.Struct):
@@ -90,15 +94,28 @@ class MoneyApi(Controller):
         event = runtime.revenue.report_downstream(request.user, license_id, data.amount, license.currency, data.description, data.idempotency_key)  # type: ignore[arg-type]
         return {"revenue_event": event}
 
-    @get("/me/earnings", guards=[auth.member], summary="My statement: every payment with its arithmetic, optionally for a period",
-         description="`since` and `until` are dates (YYYY-MM-DD, UTC), both included; without them, everything.", sync_to_thread=True)
+    @get("/me/earnings", guards=[auth.member], summary="My statement: every payment with its arithmetic, a page at a time, optionally for a period",
+         description="Oldest first. `since` and `until` are dates (YYYY-MM-DD, UTC), both included; without them, everything. "
+                     f"A page holds the lines of up to `limit` transactions (default {API_PAGE}, at most {API_PAGE_MAX}); "
+                     "`next_after` is null on the last page, else pass it as `after` for the next.", sync_to_thread=True)
     def earnings(self, request: Req, runtime: NamedDependency[Runtime], since: FromQuery[str | None] = None,
-                 until: FromQuery[str | None] = None) -> dict[str, Any]:
+                 until: FromQuery[str | None] = None, after: FromQuery[int | None] = None, limit: FromQuery[int] = API_PAGE) -> dict[str, Any]:
         member = request.user.account_id  # type: ignore[union-attr]
         start, end = statement_period(since, until)
-        lines = [{**line._asdict(), "at": line.at.isoformat()}  # no deep copy of the arithmetic
-                 for line in member_statement(runtime.ledger, member, start, end)]
-        return {"owed": runtime.ledger.member_balance(member), "lines": lines}
+        if not 1 <= limit <= API_PAGE_MAX:
+            raise MembershipError(f"limit is a number of transactions from 1 to {API_PAGE_MAX}, not {limit}")
+        page = statement_page(runtime.ledger, member, start, end, cursor=after, limit=limit)
+        lines = [{**line._asdict(), "at": line.at.isoformat()} for line in page.lines]  # no deep copy of the arithmetic
+        return {"owed": runtime.ledger.member_balance(member), "lines": lines, "next_after": page.next_cursor}
+
+    @get("/me/earnings/months", guards=[auth.member], summary="My earnings per month and currency, optionally for a period",
+         description="Base pay and revenue shares, less reversals of them; payouts are not earnings. Dates as for /api/me/earnings.",
+         sync_to_thread=True)
+    def earnings_months(self, request: Req, runtime: NamedDependency[Runtime], since: FromQuery[str | None] = None,
+                        until: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+        start, end = statement_period(since, until)
+        return [{"month": month, "currency": currency, "earned": amount}
+                for month, currency, amount in earnings_by_month(runtime.ledger, request.user.account_id, start, end)]  # type: ignore[union-attr]
 
     @post("/payouts", guards=[auth.steward], summary="Run payouts", sync_to_thread=True)
     def run_payouts(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[PayoutRunIn]) -> dict[str, Any]:

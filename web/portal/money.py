@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
@@ -15,12 +16,13 @@ from coop.membership.errors import MembershipError
 from coop.runtime import Runtime
 from coop.work import consent
 from coop.work.rules import SECTORS, USES
-from ledger.statements import member_statement, totals_by_month
+from ledger.statements import earnings_by_month, statement_page
 from web import auth
 from web.periods import statement_period
 from web.portal.common import Req, USER_ERRORS, is_htmx, list_value, page, redirect_done, status_for, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
+EARNINGS_PAGE = 50  # transactions per page of My earnings, each with its arithmetic
 
 
 def earnings_chart(months: list[tuple[str, str, int]], height: int = 120, bar: int = 36) -> dict[str, Any] | None:
@@ -40,17 +42,23 @@ class MoneyPages(Controller):
 
     @get("/earnings", guards=[auth.member], sync_to_thread=True)
     def earnings(self, request: Req, runtime: NamedDependency[Runtime], since: FromQuery[str | None] = None,
-                 until: FromQuery[str | None] = None) -> Template:
+                 until: FromQuery[str | None] = None, before: FromQuery[int | None] = None) -> Template:
+        """Newest first, EARNINGS_PAGE transactions a page (`before`: the last one of the previous
+        page); the chart covers the whole period, summed by the database."""
         member = request.user.account_id  # type: ignore[union-attr]
         period = {"since": since or "", "until": until or ""}
         try:
             start, end = statement_period(since, until)
         except MembershipError as error:
             return page(request, "earnings.html", status_code=400, lines=[], balance=runtime.ledger.member_balance(member), chart=None,
-                        period=period, errors={"period": str(error)})
-        lines = member_statement(runtime.ledger, member, start, end)
-        return page(request, "earnings.html", lines=lines, balance=runtime.ledger.member_balance(member),
-                    chart=earnings_chart(totals_by_month(lines)), period=period, errors={})
+                        period=period, errors={"period": str(error)}, older=None, newest=None)
+        statement = statement_page(runtime.ledger, member, start, end, cursor=before, limit=EARNINGS_PAGE, newest_first=True)
+        chosen = {k: v for k, v in period.items() if v}
+        older = f"/earnings?{urlencode({**chosen, 'before': statement.next_cursor})}" if statement.next_cursor else None
+        newest = f"/earnings{'?' if chosen else ''}{urlencode(chosen)}" if before is not None else None
+        return page(request, "earnings.html", lines=statement.lines, balance=runtime.ledger.member_balance(member),
+                    chart=earnings_chart(earnings_by_month(runtime.ledger, member, start, end)), period=period, errors={},
+                    older=older, newest=newest)
 
     @get("/releases", guards=[auth.signed_in], sync_to_thread=True)
     def releases(self, request: Req, runtime: NamedDependency[Runtime], done: FromQuery[str | None] = None) -> Template:

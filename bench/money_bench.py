@@ -22,9 +22,12 @@ on PostgreSQL; a member statement with 10,000 events under 100 ms. Each database
 2. Statement. One member with E ledger events (base pays, revenue shares of a seeded license of S
    contributions with compact splits and summary rows, payouts; bulk-inserted as the services post
    them; the member's lines are recomputed from their contributions in the license) among
-   peers with B more events. Measured: `ledger.statements.member_statement`, the function behind
-   the earnings page and `GET /api/me/earnings`, p50/p99 over repeated calls; then the API route
-   itself in process (litestar TestClient, a bearer token). Baseline: the raw SQL reading the same
+   peers with B more events. Measured, p50/p99 over repeated calls: the statement as the member
+   opens it — what My earnings computes (the newest 50 transactions' lines with their arithmetic,
+   `ledger.statements.statement_page`; the month totals for the chart, `earnings_by_month`; the
+   balance), the same for a page from the middle, and the page itself in process (litestar
+   TestClient, a session cookie) — and the whole statement in one call (`member_statement`, and
+   `GET /api/me/earnings?limit=E` with a bearer token). Baseline: the raw SQL reading all E
    postings with their transactions, as tuples.
 """
 
@@ -152,11 +155,16 @@ def _pct(values: list[float], p: int) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] * 1000
 
 
+def _times(fn: Callable[[], Any], repeat: int) -> list[float]:
+    return [_timed(fn)[0] for _ in range(repeat)]
+
+
 def bench_statement(kind: str, pg_url: str, events: int, release_size: int, background: int, repeat: int, api_repeat: int) -> dict[str, Any]:
     from litestar.testing import TestClient
 
-    from ledger.statements import member_statement
+    from ledger.statements import earnings_by_month, member_statement, statement_page
     from web.app import create_app
+    from web.portal.money import EARNINGS_PAGE
 
     with tempfile.TemporaryDirectory() as tmp, fresh_database(kind, Path(tmp), pg_url) as db:
         runtime = _runtime(db.url, Path(tmp))
@@ -176,18 +184,42 @@ def bench_statement(kind: str, pg_url: str, events: int, release_size: int, back
                     conn.execute(sql, {"account": member_payable(member)}).all()
                     raw_times.append(time.perf_counter() - start)
             load = os.getloadavg()[0]
-            times = [_timed(lambda: member_statement(runtime.ledger, member))[0] for _ in range(repeat)]
+            middle = lines[len(lines) // 2].tx_id
+
+            def opened(cursor: int | None) -> None:  # what My earnings computes: a page, the month totals for the chart, the balance
+                page = statement_page(runtime.ledger, member, cursor=cursor, limit=EARNINGS_PAGE, newest_first=True)
+                assert len(page.lines) == EARNINGS_PAGE and page.next_cursor is not None
+                earnings_by_month(runtime.ledger, member)
+                runtime.ledger.member_balance(member)
+
+            page_times = _times(lambda: opened(None), repeat)
+            middle_times = _times(lambda: opened(middle), repeat)
+            times = _times(lambda: member_statement(runtime.ledger, member), repeat)
             principal = runtime.members.principal(member)
             token = runtime.auth.create_token(principal, "bench", ["read"])  # type: ignore[arg-type]
-            api_times = []
             with TestClient(app=create_app(runtime=runtime)) as client:
-                for _ in range(api_repeat + 1):
+                client.cookies.set("coop_session", runtime.auth.start_session(principal))
+
+                def get(path: str, check: Callable[[Any], bool], **headers: str) -> float:
+                    """Seconds for the request; the response is checked afterwards (parsing 5 MB of JSON is the client's time)."""
                     start = time.perf_counter()
-                    response = client.get("/api/me/earnings", headers={"Authorization": f"Bearer {token}"})
-                    api_times.append(time.perf_counter() - start)
-                    assert response.status_code == 200 and len(response.json()["lines"]) == events
-            api_times = api_times[1:]  # the first request warms the app up
+                    response = client.get(path, headers=headers)
+                    elapsed = time.perf_counter() - start
+                    assert response.status_code == 200 and check(response), f"{path}: {response.status_code}"
+                    return elapsed
+
+                portal = lambda: get("/earnings", lambda r: r.text.count('data-testid="line-amount"') == EARNINGS_PAGE)  # noqa: E731
+                api_page = lambda: get("/api/me/earnings?limit=50", lambda r: len(r.json()["lines"]) == 50, Authorization=f"Bearer {token}")  # noqa: E731
+                api_all = lambda: get(f"/api/me/earnings?limit={events}", lambda r: len(r.json()["lines"]) == events, Authorization=f"Bearer {token}")  # noqa: E731
+                for warm_up in (portal, api_page, api_all):
+                    warm_up()
+                portal_times = [portal() for _ in range(repeat)]
+                api_page_times = [api_page() for _ in range(repeat)]
+                api_times = [api_all() for _ in range(api_repeat)]
             return {"kind": kind, "events": events, "counts": counts, "p50": _pct(times, 50), "p99": _pct(times, 99), "raw_p50": _pct(raw_times, 50),
+                    "page_p50": _pct(page_times, 50), "page_p99": _pct(page_times, 99), "middle_p50": _pct(middle_times, 50),
+                    "middle_p99": _pct(middle_times, 99), "portal_p50": _pct(portal_times, 50), "portal_p99": _pct(portal_times, 99),
+                    "api_page_p50": _pct(api_page_times, 50), "api_page_p99": _pct(api_page_times, 99), "page": EARNINGS_PAGE,
                     "api_p50": _pct(api_times, 50), "api_p99": _pct(api_times, 99), "load": load, "repeat": repeat, "api_repeat": api_repeat}
         finally:
             runtime.close()
@@ -209,10 +241,18 @@ def report_share(r: dict[str, Any]) -> None:
 
 
 def report_statement(r: dict[str, Any]) -> None:
-    print(f"[{r['kind']}] member statement with {r['events']:,} events {r['counts']}: p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms "
-          f"({r['p99'] / STATEMENT_TARGET_MS:.2f}× the {STATEMENT_TARGET_MS:g} ms target at p99; {r['repeat']} calls; load avg {r['load']:.2f})")
-    print(f"    baseline, raw SQL of the same postings: p50 {r['raw_p50']:.1f} ms (statement / raw = {r['p50'] / max(r['raw_p50'], 1e-9):.2f}×); "
-          f"GET /api/me/earnings in process: p50 {r['api_p50']:.1f} ms, p99 {r['api_p99']:.1f} ms ({r['api_repeat']} requests)")
+    target = STATEMENT_TARGET_MS
+    print(f"[{r['kind']}] member with {r['events']:,} events {r['counts']}; {r['repeat']} calls each, load avg {r['load']:.2f}:")
+    print(f"    statement as opened (newest {r['page']} lines with their arithmetic + month totals for the chart + balance): "
+          f"p50 {r['page_p50']:.1f} ms, p99 {r['page_p99']:.1f} ms ({r['page_p99'] / target:.2f}× the {target:g} ms target at p99); "
+          f"a page from the middle: p50 {r['middle_p50']:.1f} ms, p99 {r['middle_p99']:.1f} ms")
+    print(f"    GET /earnings (the portal page) in process: p50 {r['portal_p50']:.1f} ms, p99 {r['portal_p99']:.1f} ms ({r['portal_p99'] / target:.2f}×); "
+          f"GET /api/me/earnings?limit=50: p50 {r['api_page_p50']:.1f} ms, p99 {r['api_page_p99']:.1f} ms")
+    print(f"    the whole statement in one call, all {r['events']:,} lines with their arithmetic: member_statement p50 {r['p50']:.1f} ms, "
+          f"p99 {r['p99']:.1f} ms ({r['p99'] / target:.2f}× the target at p99); GET /api/me/earnings?limit={r['events']}: "
+          f"p50 {r['api_p50']:.1f} ms, p99 {r['api_p99']:.1f} ms ({r['api_repeat']} requests)")
+    print(f"    baseline, raw SQL of the same {r['events']:,} postings with their transactions: p50 {r['raw_p50']:.1f} ms "
+          f"(whole statement / raw = {r['p50'] / max(r['raw_p50'], 1e-9):.2f}×)")
 
 
 def main() -> None:
@@ -228,7 +268,7 @@ def main() -> None:
                              "more than that in all; with a small journal, PostgreSQL's planner hashes the whole journal instead of "
                              "looking the member's transactions up)")
     parser.add_argument("--repeat", type=int, default=30, help="statement calls measured")
-    parser.add_argument("--api-repeat", type=int, default=10, help="GET /api/me/earnings requests measured")
+    parser.add_argument("--api-repeat", type=int, default=10, help="requests for the whole statement through the API measured")
     parser.add_argument("--databases", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"])
     parser.add_argument("--only", choices=["share", "statement"], help="run one part only")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)

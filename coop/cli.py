@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from typing import Sequence
 
@@ -41,7 +42,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from web.app import create_app
 
-    uvicorn.run(create_app(settings), host=args.host or settings.host, port=args.port or settings.port, log_level="info")
+    app = create_app(settings)
+    # Everything imported and built so far lives as long as the server: freezing it keeps Python's
+    # full cyclic collections from rescanning ~160,000 objects (~100 ms each on the dev machine, the
+    # p99 of a page; bench/money_bench.py), while newer objects are collected as usual.
+    gc.freeze()
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level="info")
     return 0
 
 

@@ -8,6 +8,10 @@ split's stored threshold and their own contributions in the license, and the mem
 (revenue_share_summary, read through one indexed query) give their reviews' weight
 (ledger.formula_compact). Events shared before migration 0009 carry the full split and are read
 as they are.
+
+A member with 10,000 events reads their statement a page at a time (`statement_page`, keyset on the
+transaction id) with the month totals summed by the database (`earnings_by_month`): ~55 ms on
+PostgreSQL where the whole statement in one call takes ~175 ms (bench/README.md).
 """
 
 from __future__ import annotations

@@ -82,17 +82,14 @@ def _read(ledger: LedgerService, member_id: str, since: datetime | None, until: 
     every leg of every transaction: a revenue share has one leg per member of the release), one for
     their reviewer summary rows, one for their licensed contributions."""
     account = member_payable(member_id)
-    conditions = [Posting.account_code == account]
-    if since is not None:
-        conditions.append(JournalTx.occurred_at >= since)
-    if until is not None:
-        conditions.append(JournalTx.occurred_at < until)
+    period = _within(since, until)
+    conditions = [Posting.account_code == account, *period]
     if cursor is not None:
         conditions.append(Posting.tx_id < cursor if newest_first else Posting.tx_id > cursor)
     order = Posting.tx_id.desc() if newest_first else Posting.tx_id
     if transactions is not None:  # a page: the first `transactions` transactions that qualify, whatever their number of legs to the member
         page = select(Posting.tx_id).where(*conditions).distinct().order_by(order).limit(transactions)
-        if since is not None or until is not None:
+        if period:
             page = page.join(JournalTx, JournalTx.id == Posting.tx_id)
         conditions = [Posting.account_code == account, Posting.tx_id.in_(page)]
     query = (select(JournalTx.id, JournalTx.occurred_at, JournalTx.kind, JournalTx.description, JournalTx.ref, Posting.amount, Posting.currency,
@@ -103,6 +100,16 @@ def _read(ledger: LedgerService, member_id: str, since: datetime | None, until: 
         shares = _member_shares(session, member_id, {tx_id: (ref, details) for tx_id, _, _, _, ref, _, _, details in rows if details is not None})
         return [StatementLine(tx_id, at, kind, description, ref, -amount, currency, shares.get(tx_id, {}))
                 for tx_id, at, kind, description, ref, amount, currency, _ in rows]
+
+
+def _within(since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
+    """A statement period on the transactions' time: [since, until), either end open when None."""
+    bounds = []
+    if since is not None:
+        bounds.append(JournalTx.occurred_at >= since)
+    if until is not None:
+        bounds.append(JournalTx.occurred_at < until)
+    return bounds
 
 
 @contextmanager
@@ -163,11 +170,8 @@ def earnings_by_month(ledger: LedgerService, member_id: str, since: datetime | N
     earned = or_(JournalTx.kind.in_(("base-pay", "revenue-share")),
                  and_(JournalTx.kind == "reversal", Posting.amount > 0, func.coalesce(JournalTx.ref, "").not_like("%payout%")))
     query = (select(month, Posting.currency, func.sum(-Posting.amount)).join(Posting, Posting.tx_id == JournalTx.id)
-             .where(Posting.account_code == member_payable(member_id), earned).group_by(month, Posting.currency).order_by(month, Posting.currency))
-    if since is not None:
-        query = query.where(JournalTx.occurred_at >= since)
-    if until is not None:
-        query = query.where(JournalTx.occurred_at < until)
+             .where(Posting.account_code == member_payable(member_id), earned, *_within(since, until))
+             .group_by(month, Posting.currency).order_by(month, Posting.currency))
     with ledger.engine.connect() as conn:
         return [(str(m), currency, int(amount)) for m, currency, amount in conn.execute(query)]
 

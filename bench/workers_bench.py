@@ -139,7 +139,7 @@ def lines(results: list[dict[str, Any]], rate: float) -> list[str]:
         def ratio(section: str, field: str) -> str:
             return "" if r is first else f"  ({r[section][field] / first[section][field]:.2f}× {first['workers']} worker{'s' if first['workers'] > 1 else ''})"
         a = r["appends"]
-        out.append(f"--workers {r['workers']} ({r["processes"]} server processes; {r['load_before']} before, {r['load_after']} after)")
+        out.append(f"--workers {r['workers']} ({r['processes']} server processes; {r['load_before']} before, {r['load_after']} after)")
         out.append(f"  HTTP appends: {a['per_s']:,.0f}/s{ratio('appends', 'per_s')}; request p50 {a['p50_ms']:.1f} ms, p99 {a['p99_ms']:.1f} ms; "
                    f"others {a['others_cores']:.2f} cores, PostgreSQL {a['database_cores']:.2f} cores")
         for key, what in (("page_idle", "idle"), ("page_paced", f"voters aiming at {rate:g} ballots/s"), ("page_saturated", "voters as fast as taken")):

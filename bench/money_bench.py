@@ -200,7 +200,7 @@ def bench_statement(kind: str, pg_url: str, events: int, release_size: int, back
             token = runtime.auth.create_token(principal, "bench", ["read"])  # type: ignore[arg-type]
             with TestClient(app=create_app(runtime=runtime)) as client:
                 client.cookies.set("coop_session", runtime.auth.start_session(principal))
-                gc.freeze()  # as `coop serve` does once the app is built (coop/cli.py)
+                gc.freeze()  # as `coop serve` does once the app is built (coop/serve.py)
 
                 def get(path: str, check: Callable[[Any], bool], **headers: str) -> float:
                     """Seconds for the request; the response is checked afterwards (parsing 5 MB of JSON is the client's time)."""

@@ -77,13 +77,13 @@ def coop_init(site: CoopSite) -> None:
 
 
 @contextmanager
-def coop_serve(site: CoopSite, log_file: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `coop serve` until the block ends; its stderr (uvicorn's log) goes to `log_file`.
+def coop_serve(site: CoopSite, log_file: Path, *serve_args: str) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `coop serve [serve_args]` until the block ends; its stderr (uvicorn's log) goes to `log_file`.
 
     Access-log lines go to stdout, discarded: they are still formatted and written, as in production.
     """
     with open(log_file, "wb") as log:
-        process = subprocess.Popen([*coop_command(), "serve"], env=site.env(), stdout=subprocess.DEVNULL, stderr=log)
+        process = subprocess.Popen([*coop_command(), "serve", *serve_args], env=site.env(), stdout=subprocess.DEVNULL, stderr=log)
         try:
             _wait_ready(site, process, log_file)
             yield process

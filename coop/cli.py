@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from typing import Sequence
 
@@ -38,17 +37,9 @@ def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from coop.serve import serve
 
-    from web.app import create_app
-
-    app = create_app(settings)
-    # Everything imported and built so far lives as long as the server: freezing it keeps Python's
-    # full cyclic collections from rescanning ~160,000 objects (~100 ms each on the dev machine, the
-    # p99 of a page; bench/money_bench.py), while newer objects are collected as usual.
-    gc.freeze()
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level="info")
-    return 0
+    return serve(settings, args.host or settings.host, args.port or settings.port, args.workers)
 
 
 def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
@@ -255,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web service")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1, help="server processes sharing the port (default 1)")
     serve.set_defaults(run=cmd_serve)
     commands.add_parser("demo", help="seed believable demo data (idempotent)").set_defaults(run=cmd_demo)
     log = commands.add_parser("log", help="the provenance log").add_subparsers(dest="log_command", required=True)

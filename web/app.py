@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from coop.keys import load_or_create_app_secret
+from coop.leadership import lead_for
 from coop.runtime import Runtime, build_runtime
 from coop.settings import Settings
 from provenance.service import ProvenanceLog
@@ -58,12 +60,18 @@ def add_security_headers(response: Response) -> Response:  # type: ignore[type-a
 
 
 class CloseDueTicker:
-    """Votes close by themselves: every few seconds, close whatever proposal is due."""
+    """Votes close by themselves: every few seconds, close whatever proposal is due.
+
+    Every server process runs a ticker, but only the one holding the lead closes votes
+    (`coop.leadership`); when it stops or dies, another takes over at its next tick.
+    """
 
     def __init__(self, runtime: Runtime, every_seconds: float = 5.0):
         self.runtime = runtime
         self.every = every_seconds
         self.task: asyncio.Task[None] | None = None
+        self.lead = lead_for(runtime.engine, "close-due")
+        self.rounds = 0  # closing rounds this process ran as the leader
 
     async def start(self) -> None:
         self.task = asyncio.create_task(self._run())
@@ -71,14 +79,22 @@ class CloseDueTicker:
     async def stop(self) -> None:
         if self.task is not None:
             self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task  # a tick under way finishes first: the lead is not released under it
+        await anyio.to_thread.run_sync(self.lead.release)
 
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.every)
             try:
-                await anyio.to_thread.run_sync(self.runtime.governance.close_due)
+                await anyio.to_thread.run_sync(self.tick)
             except Exception:  # noqa: BLE001 - keep ticking; the error is logged, the next tick retries
                 logging.getLogger("coop.governance").exception("closing due proposals failed")
+
+    def tick(self) -> None:
+        if self.lead.hold():
+            self.rounds += 1
+            self.runtime.governance.close_due()
 
 
 @get("/healthz", include_in_schema=False, sync_to_thread=False)

@@ -1,0 +1,70 @@
+"""`coop serve`: the web service in one process, or in several sharing one listening socket.
+
+Several processes (`--workers N`, or servers on several hosts against one PostgreSQL) are safe:
+the log's writers take turns on the locked head row, every answer is read from the database, and
+the vote-closing ticker runs in one process at a time (`coop.leadership`). Each worker builds its
+own app from the environment (`app_from_env`), as uvicorn's worker processes need an import string.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import socket
+
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from coop.keys import load_or_create_app_secret
+from coop.settings import Settings
+
+
+class NoDelayH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, with Nagle's algorithm off on every connection.
+
+    asyncio turns TCP_NODELAY on only for sockets that report `proto == IPPROTO_TCP`. A listener
+    that asyncio binds itself from host and port does; the one uvicorn binds for `--workers N`
+    (`Config.bind_socket`, proto 0) does not, nor do the connections it accepts (uvicorn issue
+    #3149). h11 writes a response's head and body separately, so with Nagle on the body waits
+    for the client's delayed ACK: ~40 ms added to every keep-alive request after the first.
+    """
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
+
+
+def app_from_env():  # type: ignore[no-untyped-def]
+    """The app of one worker process, from the environment (uvicorn's `factory=True`)."""
+    from web.app import create_app
+
+    app = create_app(Settings.from_env())
+    freeze_startup_objects()
+    return app
+
+
+def freeze_startup_objects() -> None:
+    """Everything imported and built so far lives as long as the server: freezing it keeps Python's
+    full cyclic collections from rescanning ~160,000 objects (~100 ms each on the dev machine, the
+    p99 of a page; bench/money_bench.py), while newer objects are collected as usual."""
+    gc.freeze()
+
+
+def serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    if workers < 1:
+        raise ValueError(f"--workers {workers}: at least one process must serve")
+    # Made once here, before workers start: they would otherwise race to create it (one could
+    # read the file another has just created but not yet written).
+    load_or_create_app_secret(settings.secret_file)
+    common = dict(host=host, port=port, log_level="info", http=NoDelayH11Protocol)
+    if workers == 1:
+        from web.app import create_app
+
+        app = create_app(settings)
+        freeze_startup_objects()
+        uvicorn.run(app, **common)  # type: ignore[arg-type]
+    else:
+        uvicorn.run("coop.serve:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+    return 0

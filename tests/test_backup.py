@@ -237,3 +237,15 @@ def test_backup_refuses_to_write_over_an_existing_backup(live, tmp_path):
     take_backup(live.settings, tmp_path / "backup")
     with pytest.raises(BackupError, match="refusing to overwrite"):
         take_backup(live.settings, tmp_path / "backup")
+
+
+def test_the_restore_command_refuses_a_rollback_with_exit_1_and_the_gap(live, target, tmp_path, monkeypatch, capsys):
+    live.log.append_many([statement(n) for n in range(2)])
+    use(monkeypatch, live.settings)
+    assert main(["backup", str(tmp_path / "backup")]) == 0
+    live.log.append_many([statement(n) for n in range(2, 3)])
+    kept = tmp_path / "kept"
+    kept.write_text(live.log.latest_checkpoint().note)
+    use(monkeypatch, target)
+    assert main(["restore", str(tmp_path / "backup"), "--checkpoint", str(kept)]) == 1
+    assert "restore refused: snapshot has 2 entries, the newest published checkpoint has 3" in capsys.readouterr().err

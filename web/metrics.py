@@ -142,7 +142,8 @@ def refusal(request: Request[Any, Any, Any], token: str | None) -> Response[str]
                         media_type="text/plain; charset=utf-8", headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     if _is_loopback(request.client.host if request.client else None):
         return None
-    return Response("/metrics is served to loopback clients only; set COOP_METRICS_TOKEN to scrape from elsewhere\n",
+    return Response("/metrics is served only to loopback clients or with a valid bearer token: set COOP_METRICS_TOKEN "
+                    "to scrape from elsewhere\n",
                     status_code=403, media_type="text/plain; charset=utf-8")
 
 

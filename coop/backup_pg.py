@@ -40,7 +40,7 @@ def dump_postgresql(engine: Engine, dest: Path) -> tuple[str, SnapshotLog, dict[
         revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
         latest = store.latest_checkpoint(conn)
         if store.head_size(conn) != (0 if latest is None else latest.size):
-            raise RuntimeError("log_head does not match the latest checkpoint: run `coop log verify`")
+            raise BackupError("log_head does not match the latest checkpoint: run `coop log verify` before backing up")
         tables = []
         for table in _tables_in_order(conn):
             columns = [column.name for column in table.columns]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -111,7 +112,7 @@ def test_with_a_multiprocess_directory_every_process_batches_add_up(scraper, dat
     _client, scrape = scraper
     directory = tmp_path / "prometheus"
     directory.mkdir()
-    env = {**__import__("os").environ, "PROMETHEUS_MULTIPROC_DIR": str(directory)}
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory)}
     workers = [subprocess.Popen([sys.executable, "-c", APPENDER, database_url, str(w), "4"], env=env) for w in range(2)]
     assert [worker.wait(timeout=120) for worker in workers] == [0, 0]
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(directory))

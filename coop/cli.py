@@ -239,6 +239,41 @@ def cmd_verify(_settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """A consistent online snapshot of the database and the key files (coop/backup.py)."""
+    from pathlib import Path
+
+    from coop.backup import BackupError, take_backup
+
+    try:
+        manifest = take_backup(settings, Path(args.dest))
+    except BackupError as error:
+        print(f"coop: {error}", file=sys.stderr)
+        return 1
+    print(f"backup written to {args.dest}: {manifest['engine']} database at schema {manifest['schema_revision']}, "
+          f"log of {manifest['log']['size']:,} entries (root {manifest['log']['root_hash']})")
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """A backup into an empty data directory and database, refusing to roll the log back (coop/restore.py)."""
+    from pathlib import Path
+
+    from coop.backup import BackupError
+    from coop.restore import restore
+
+    try:
+        report = restore(settings, Path(args.src), args.checkpoint, args.checkpoint_url, args.allow_rollback,
+                         warn=lambda text: print(text, file=sys.stderr))
+    except BackupError as error:
+        print(f"coop: restore refused: {error}", file=sys.stderr)
+        return 1
+    compared = ", ".join(f"{p.source} ({p.checkpoint.size})" for p in report.compared_with) or "the snapshot's own only"
+    print(f"restored {args.src}: log of {report.size:,} entries; checkpoints compared: {compared}")
+    print("next: `coop log verify`, then start the service")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coop", description="coop-ledger: the co-op's ledger and provenance log")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -275,6 +310,18 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("bundle")
     verify.add_argument("--key", help="the co-op's verifier key you trust (default: the one in the bundle)")
     verify.set_defaults(run=cmd_verify)
+    backup = commands.add_parser("backup", help="consistent online snapshot of the database and key files, with a manifest")
+    backup.add_argument("dest", help="a new (or empty) directory")
+    backup.set_defaults(run=cmd_backup)
+    restore = commands.add_parser("restore", help="restore a backup into an empty data directory and database")
+    restore.add_argument("src", help="a directory written by `coop backup`")
+    restore.add_argument("--checkpoint", action="append", default=[], metavar="FILE",
+                         help="a checkpoint kept elsewhere (witness, auditor): refuse if it is newer than the snapshot")
+    restore.add_argument("--checkpoint-url", action="append", default=[], metavar="URL",
+                         help="fetch a published checkpoint (the live or a mirrored /log/checkpoint) and compare likewise")
+    restore.add_argument("--allow-rollback", action="store_true",
+                         help="restore even if published checkpoints are newer: the log WILL fork")
+    restore.set_defaults(run=cmd_restore)
     sign = commands.add_parser("sign", help="sign a statement with a key file; prints the signed statement as JSON")
     sign.add_argument("--key", required=True, help="key file from `coop key new`")
     sign.add_argument("--kind", required=True, help="statement kind, e.g. member.key-registration")

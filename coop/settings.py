@@ -12,6 +12,7 @@
 | COOP_SESSION_IDLE     | 1800                                 | seconds a session may sit unused          |
 | COOP_SESSION_MAX      | 43200                                | seconds a session may last at all         |
 | COOP_MAX_CONTENT      | 5242880                              | largest contribution content, in bytes    |
+| COOP_METRICS_TOKEN    | (unset: /metrics for loopback only)  | bearer token Prometheus sends to /metrics |
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Settings:
     session_idle_seconds: int = 1800
     session_max_seconds: int = 43200
     max_content_bytes: int = 5 * 1024 * 1024
+    metrics_token: str | None = None
 
     @property
     def secure_cookies(self) -> bool:
@@ -69,4 +71,5 @@ class Settings:
             session_idle_seconds=numbers["COOP_SESSION_IDLE"],
             session_max_seconds=numbers["COOP_SESSION_MAX"],
             max_content_bytes=numbers["COOP_MAX_CONTENT"],
+            metrics_token=env.get("COOP_METRICS_TOKEN") or None,
         )

@@ -101,6 +101,20 @@ def head_size(conn: Connection) -> int:
     return int(conn.execute(select(_head.c.size).where(_head.c.id == 1)).scalar_one())
 
 
+def head_with_checkpoint(conn: Connection) -> tuple[int, StoredCheckpoint | None] | None:
+    """The head's size and the checkpoint of that very size, read in ONE statement (one snapshot, even
+    under READ COMMITTED); None if the head row is missing. Used by the health check."""
+    query = (
+        select(_head.c.size.label("head"), _checkpoint.c.size, _checkpoint.c.root_hash, _checkpoint.c.note, _checkpoint.c.signed_at)
+        .select_from(_head.outerjoin(_checkpoint, _checkpoint.c.size == _head.c.size))
+        .where(_head.c.id == 1)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    return int(row[0]), None if row[1] is None else _checkpoint_from_row(row[1:])
+
+
 def iter_entries(conn: Connection, chunk: int = 5000) -> Iterator[tuple[int, bytes, bytes]]:
     """(idx, leaf_hash, leaf) in index order, read in keyset pages so memory stays flat."""
     after = -1

@@ -11,12 +11,13 @@ by a signed checkpoint. Several processes may each run a writer: the head lock o
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import Connection, Engine
 
-from provenance import store
+from provenance import metrics, store
 from provenance.core import merkle
 from provenance.core.note import Checkpoint, NoteSigner, sign_checkpoint
 from provenance.core.tiles import TILE_HEIGHT, TileNodeReader
@@ -74,12 +75,17 @@ class LogWriter:
                 if not batch:
                     self._leading = False
                     return
+            leaves = [leaf for item in batch for leaf in item.leaves]
+            started = time.perf_counter()
             try:
-                first = self._write([leaf for item in batch for leaf in item.leaves])
+                first = self._write(leaves)
+                metrics.APPEND_BATCH_SECONDS.observe(time.perf_counter() - started)
+                metrics.GROUP_BATCH.observe(len(leaves))
                 for item in batch:
                     item.first_index = first
                     first += len(item.leaves)
             except BaseException as error:  # every waiter must learn of the failure
+                metrics.APPEND_BATCH_FAILURES.inc()
                 for item in batch:
                     item.error = error
             for item in batch:
@@ -102,6 +108,7 @@ class LogWriter:
         IMMEDIATE (`coop.db.write_session`); on PostgreSQL the head row stays locked until it ends."""
         self._edge = None  # the caller may still roll back: never trust this batch's edge later
         first, _ = self._sequence(conn, leaves)
+        metrics.IN_TRANSACTION_BATCH.observe(len(leaves))
         return list(range(first, first + len(leaves)))
 
     def _sequence(self, conn: Connection, leaves: list[bytes]) -> tuple[int, merkle.CompactRange]:

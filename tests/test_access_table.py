@@ -25,6 +25,7 @@ NOBODY: set[str] = set()
 TABLE = [
     ("GET", "/", EVERYONE),
     ("GET", "/healthz", EVERYONE),
+    ("GET", "/metrics", NOBODY),  # loopback or COOP_METRICS_TOKEN only (web/metrics.py); the test client is neither
     ("GET", "/static/htmx.min.js", EVERYONE),
     ("GET", "/apply", EVERYONE),
     ("POST", "/apply", EVERYONE),

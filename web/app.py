@@ -9,7 +9,7 @@ from pathlib import Path
 
 import anyio.to_thread
 
-from litestar import Litestar, Response, get
+from litestar import Litestar, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -31,7 +31,9 @@ from web.api_work import WORK_API
 from web.formatting import register as register_template_helpers
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use
 from web.errors import HANDLERS
+from web.health import healthz
 from web.log_api import LogController
+from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
 from web.portal.public_log import PublicLogPages
 from web.portal.governance import GovernancePages, PolicyPages
@@ -97,11 +99,6 @@ class CloseDueTicker:
             self.runtime.governance.close_due()
 
 
-@get("/healthz", include_in_schema=False, sync_to_thread=False)
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-
-
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
     """Build the app; pass `runtime` to share one already built (tests, benchmarks)."""
     if runtime is None:
@@ -118,11 +115,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app = Litestar(
         route_handlers=[
             LogController, *API_CONTROLLERS, *WORK_API, AccountPages, StewardPages, PublicLogPages,
-            TaskPages, ContributionPages, ReviewPages, GovernancePages, PolicyPages, *GOVERNANCE_API, MoneyPages, *MONEY_API, LineagePages, *LINEAGE_API, healthz,
+            TaskPages, ContributionPages, ReviewPages, GovernancePages, PolicyPages, *GOVERNANCE_API, MoneyPages, *MONEY_API, LineagePages, *LINEAGE_API, healthz, metrics,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"log": Provide(provide_log, sync_to_thread=False), "runtime": Provide(provide_runtime, sync_to_thread=False)},
-        middleware=[DefineMiddleware(PrincipalMiddleware, exclude=["^/static", "^/log/", "^/healthz"])],
+        middleware=[MetricsMiddleware, DefineMiddleware(PrincipalMiddleware, exclude=["^/static", "^/log/", "^/healthz", "^/metrics"])],
         csrf_config=CSRFConfig(
             secret=load_or_create_app_secret(runtime.settings.secret_file),
             cookie_secure=runtime.settings.secure_cookies,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import socket
+import tempfile
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -66,5 +68,16 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
         freeze_startup_objects()
         uvicorn.run(app, **common)  # type: ignore[arg-type]
     else:
+        share_metrics_between_workers()
         uvicorn.run("coop.serve:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
     return 0
+
+
+def share_metrics_between_workers() -> None:
+    """Worker processes count requests in files under PROMETHEUS_MULTIPROC_DIR, which every scrape
+    of /metrics adds up (web/metrics.py); without it each worker would report only its own counts.
+    An operator's directory is kept; otherwise a fresh empty one is made for this run (the variable
+    must be set before the workers start, and a directory left from an earlier run would add stale
+    counts)."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="coop-metrics-")

@@ -93,6 +93,9 @@ def test_two_worker_processes_serve_one_port_and_one_of_them_leads_vote_closing(
             assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
             time.sleep(0.2)
         assert len(children(server.pid)) >= 2  # two workers (spawn may add its resource tracker)
+        for _ in range(20):  # a new connection each: the workers share them out
+            assert httpx.get(f"http://127.0.0.1:{port}/log/checkpoint", timeout=5).status_code == 200
+        assert _checkpoint_requests_counted(httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text) == 20
         while lead.hold():  # the first tick (5 s) takes the lead in one worker
             lead.release()
             assert time.monotonic() < deadline, "no worker took the lead of vote closing"
@@ -102,3 +105,12 @@ def test_two_worker_processes_serve_one_port_and_one_of_them_leads_vote_closing(
         engine.dispose()
         server.terminate()
         server.wait(timeout=30)
+
+
+def _checkpoint_requests_counted(exposition: str) -> float:
+    """The 200s of GET /log/checkpoint in a /metrics answer, summed over every worker's counts."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return sum(sample.value for family in text_string_to_metric_families(exposition) for sample in family.samples
+               if sample.name == "coop_http_requests_total" and sample.labels.get("route") == "/log/checkpoint"
+               and sample.labels.get("status") == "200")

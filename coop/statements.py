@@ -481,7 +481,7 @@ class LicenseGranted(Exact):
     release_entry: Count
     buyer_org: Id
     uses: Uses
-    sector: Sector | None
+    sector: Literal[(*SECTORS, "other")] | None  # type: ignore[valid-type]  # a buyer's declared sector (consent.check_declaration)
     price: Money
     included_count: Positive
     included_root: Sha256

@@ -27,8 +27,11 @@ def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
     runtime = build_runtime(settings)
     try:
         seeded = runtime.policies.seed_defaults()
+        acknowledged = runtime.keys.acknowledge_earlier_keys()
     finally:
         runtime.close()
+    if acknowledged:
+        print(f"acknowledged {acknowledged} member keys registered before the co-op acknowledged keys in the log")
     if seeded:
         print(f"seeded version 1 of {len(seeded)} policies: {', '.join(p.name for p in seeded)}")
     print(f"database ready: {settings.database_url}")

@@ -8,9 +8,11 @@ means the log or the service is wrong — and says so.
 
 What is trusted, given only the log and the co-op's public key (`GET /log/key`):
   - `proposal.opened` and `proposal.result` only when signed by the co-op key;
-  - a member key only from a co-op-signed `member.key-acknowledged` entry on (a key that registers
-    itself proves possession, not membership), until an acknowledged rotation replaces it or a
-    co-op-signed `member.key-revocation` ends it — "as of" a ballot means earlier in the log;
+  - a member key only through a co-op-signed `member.key-acknowledged` entry (a key that registers
+    itself proves possession, not membership), valid from the member's own registration or rotation
+    entry it names until an acknowledged rotation replaces it or a co-op-signed
+    `member.key-revocation` ends it. A ballot's time is its place in the log: it counts when its key
+    was valid there;
   - a ballot only when such a key of the very member it names signed it.
 Anything else that bears on the proposal is left out of the count and listed in `ignored`.
 """
@@ -55,37 +57,36 @@ class RecountError(ValueError):
     pass
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Key:
     member: str
-    ended: bool = False
+    key_id: str
+    valid_from: int  # the log index of the member's own registration or rotation statement
 
 
 def recount(entries: Iterable[tuple[int, bytes]], proposal_id: str, coop_key: bytes) -> Recount:
-    """Stream the log's (index, leaf) pairs once, in log order; verify and use only what bears on
-    the proposal, trusting only what the module docstring says (`coop_key`: the co-op's public key)."""
-    keys: dict[str, _Key] = {}  # base64 public key → the member it was acknowledged for
-    by_id: dict[str, str] = {}  # key id → base64 public key
+    """Stream the log's (index, leaf) pairs once; verify and use only what bears on the proposal,
+    trusting only what the module docstring says (`coop_key`: the co-op's public key). Ballots are
+    matched to keys at the end, so an acknowledgement logged later (e.g. for a key registered before
+    acknowledgements existed) still vouches for the key from the entry it names."""
+    keys: dict[str, _Key] = {}  # base64 public key → whose key the co-op says it is, and since when
+    ends: dict[str, int] = {}  # key id → the log index from which it no longer signs
     opened: dict[str, Any] | None = None
     logged: dict[str, Any] | None = None
-    ballots: list[Ballot] = []
+    cast: list[tuple[int, str, Mapping[str, Any]]] = []
     ignored: list[dict[str, Any]] = []
     for index, leaf in entries:
         entry = verify_leaf(leaf)
         body, by_coop = entry.body, entry.public_key == coop_key
         if entry.kind == "member.key-acknowledged" and by_coop:
-            keys[body["key"]], by_id[body["key_id"]] = _Key(body["member"]), body["key"]
-            if body["replaces"] in by_id:
-                keys[by_id[body["replaces"]]].ended = True
-        elif entry.kind == "member.key-revocation" and by_coop and body["key"] in by_id:
-            keys[by_id[body["key"]]].ended = True
+            keys[body["key"]] = _Key(body["member"], body["key_id"], body["entry"])
+            if body["replaces"] is not None:
+                ends[body["replaces"]] = min(ends.get(body["replaces"], index), body["entry"])
+        elif entry.kind == "member.key-revocation" and by_coop:
+            ends[body["key"]] = min(ends.get(body["key"], index), index)
         elif entry.kind in ("proposal.opened", "proposal.result", "ballot") and body.get("proposal") == proposal_id:
             if entry.kind == "ballot":
-                key = keys.get(b64(entry.public_key))
-                if key is None or key.ended or key.member != body.get("member"):
-                    ignored.append({"entry": index, "reason": "ballot not signed by a key the co-op acknowledged for its member, valid at that point of the log"})
-                else:
-                    ballots.append(Ballot(index, key.member, datetime.fromisoformat(body["cast_at"]), body["vote"]))
+                cast.append((index, b64(entry.public_key), body))
             elif not by_coop:
                 ignored.append({"entry": index, "reason": f"{entry.kind} not signed by the co-op key"})
             elif entry.kind == "proposal.opened":
@@ -94,4 +95,12 @@ def recount(entries: Iterable[tuple[int, bytes]], proposal_id: str, coop_key: by
                 logged = body["result"]
     if opened is None:
         raise RecountError(f"the log has no proposal {proposal_id} signed by the co-op")
+    ballots = []
+    for index, public_key, body in cast:
+        key = keys.get(public_key)
+        if key is None or key.member != body.get("member") or not key.valid_from < index < ends.get(key.key_id, index + 1):
+            ignored.append({"entry": index, "reason": "ballot not signed by a key the co-op acknowledged for its member, valid at that point of the log"})
+        else:
+            ballots.append(Ballot(index, key.member, datetime.fromisoformat(body["cast_at"]), body["vote"]))
+    ignored.sort(key=lambda item: item["entry"])
     return Recount(proposal_id, tally_proposal(opened, ballots), logged, ignored)

@@ -121,3 +121,27 @@ def test_the_recount_api_reports_what_it_left_out(client, runtime, voters, propo
     token = client.post("/api/tokens", json={"email": "ana@coop.test", "password": "ana-password", "label": "t", "scopes": ["read"]}).json()["token"]
     body = client.get(f"/api/proposals/{proposal.id}/recount", headers={"Authorization": f"Bearer {token}"}).json()
     assert body["computed"]["counts"] == {"yes": 1, "no": 0, "abstain": 0} and len(body["ignored"]) == 1
+
+
+def test_coop_init_acknowledges_keys_registered_before_acknowledgements_so_their_ballots_count(runtime, voters, admit, log, engine, clock):
+    """A key as the code before acknowledgements left it: its own registration in the log, its rows in
+    the database, no acknowledgement. Acknowledged later, it counts from its registration entry on."""
+    from sqlalchemy.orm import Session
+
+    from coop.membership.models import KeyEvent, MemberKey
+    from provenance.core.signing import key_id
+
+    dee, key = admit("dee"), nacl.signing.SigningKey.generate()
+    public = bytes(key.verify_key)
+    registered = log.append(sign_statement(key, "member.key-registration", runtime.keys.registration_body(dee)))
+    with Session(engine) as session, session.begin():
+        session.add(MemberKey(key_id=key_id(public), account_id=dee.account_id, public_key=public, custody="own"))
+        session.flush()
+        session.add(KeyEvent(key_id=key_id(public), event="registered", at=clock(), log_index=registered))
+    opened = runtime.governance.propose(voters[0], "resolution", "Adopt the thing", "", {"text": "We adopt the thing."}, voting_minutes=60)
+    ballot = log.append(sign_statement(key, "ballot", runtime.governance.ballot_body(dee, opened.id, "no")))
+    assert [i["entry"] for i in count(runtime, opened.id).ignored] == [ballot]
+    assert runtime.keys.acknowledge_earlier_keys() == 1
+    assert runtime.keys.acknowledge_earlier_keys() == 0
+    result = count(runtime, opened.id)
+    assert result.ignored == [] and result.computed["counts"] == {"yes": 0, "no": 1, "abstain": 0}

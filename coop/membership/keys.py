@@ -32,6 +32,8 @@ from coop.membership.models import Account, KeyEvent, MemberKey
 from coop.membership.principal import Principal
 from coop.membership.secrets import SealedSeed, WrongPassword, open_seed, password_matches, seal_seed
 from coop.statements import REGISTRATION_PURPOSE, check_input, store_text
+from provenance import store
+from provenance.core.entry import parse_leaf
 from provenance.core.signing import InvalidStatement, SignedStatement, b64, key_id, sign_statement, unb64, verify_statement
 from provenance.service import ProvenanceLog
 
@@ -157,6 +159,27 @@ class KeyService:
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
             session.add(KeyEvent(key_id=target_key_id, event="revoked", at=now, log_index=index))
             return index
+
+    def acknowledge_earlier_keys(self) -> int:
+        """Acknowledge, once, every key registered before the co-op logged acknowledgements (run by
+        `coop init`), naming the member's own registration or rotation entry: a recount then counts
+        the ballots those keys signed from that entry on. Returns how many keys it acknowledged."""
+        marker = f'"kind":"{ACKNOWLEDGEMENT}"'.encode()
+        with write_session(self.engine) as session, session.begin():
+            done = set()
+            for _, _, leaf in store.iter_entries(session.connection()):
+                if marker in leaf and (entry := parse_leaf(leaf)).public_key == self.log.public_key:
+                    done.add(entry.body["key_id"])
+            registered = session.execute(
+                select(KeyEvent.key_id, KeyEvent.log_index).where(KeyEvent.event == "registered", KeyEvent.key_id.not_in(done)).order_by(KeyEvent.log_index)
+            ).all()
+            for key_id_, index in registered:
+                key = session.get(MemberKey, key_id_)
+                assert key is not None
+                predecessor = session.scalar(select(KeyEvent.key_id).where(KeyEvent.event == "rotated", KeyEvent.successor_key_id == key_id_))
+                body = {"member": key.account_id, "key": b64(key.public_key), "key_id": key_id_, "entry": index, "replaces": predecessor, "time": self.clock().isoformat()}
+                self.log.append_in_transaction(session.connection(), [sign_statement(self.log.signer.signing_key, ACKNOWLEDGEMENT, body)])
+            return len(registered)
 
     # -- reading and verifying -------------------------------------------------------------
 

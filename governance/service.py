@@ -186,6 +186,8 @@ class GovernanceService:
             choices = _view(session, proposal).choices
             _check_vote(proposal.method, body["vote"], choices)
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
+            if self.keys.ended(session, key.key_id):  # read after the log's head lock: no revocation can slip in before this entry
+                raise Conflict(f"key {key.key_id} was revoked or rotated as this ballot was cast; sign it again with your current key")
             session.add(BallotRecord(proposal_id=proposal_id, voter_id=voter.account_id, vote=canonical_json(body["vote"]).decode(),
                                      cast_at=cast_at, statement_sha256=digest, log_index=index))
             return index

@@ -145,3 +145,20 @@ def test_coop_init_acknowledges_keys_registered_before_acknowledgements_so_their
     assert runtime.keys.acknowledge_earlier_keys() == 0
     result = count(runtime, opened.id)
     assert result.ignored == [] and result.computed["counts"] == {"yes": 0, "no": 1, "abstain": 0}
+
+
+def test_a_ballot_that_would_follow_its_keys_revocation_in_the_log_is_refused(runtime, voters, proposal, log, clock):
+    """What a recount would leave out, the service does not count either: a ballot whose key was
+    revoked before the ballot reaches the log (here the clock puts the check before the revocation)."""
+    from coop.membership.errors import Conflict
+
+    ben = voters[1]
+    clock.advance(minutes=2)
+    ballot = runtime.keys.sign_as(ben, "ben-password", "ballot", runtime.governance.ballot_body(ben, proposal.id, "no"))
+    clock.advance(seconds=30)
+    runtime.keys.revoke(ben, runtime.keys.active_key(ben.account_id).key_id, "")
+    clock.advance(seconds=-60)
+    before = log.size()
+    with pytest.raises(Conflict, match="revoked or rotated"):
+        runtime.governance.cast(ben, proposal.id, ballot)
+    assert log.size() == before

@@ -213,6 +213,11 @@ class KeyService:
             raise NotAllowed(f"key {info.key_id} was not valid at {when.isoformat()} ({info.ended_by or 'not yet registered'})")
         return info
 
+    @staticmethod
+    def ended(session: Session, key_id_: str) -> bool:
+        """Whether the key has been rotated or revoked, as `session` sees it now."""
+        return session.scalar(select(KeyEvent.id).where(KeyEvent.key_id == key_id_, KeyEvent.event.in_(("rotated", "revoked"))).limit(1)) is not None
+
     # -- helpers ---------------------------------------------------------------------------
 
     def _rotate(self, session: Session, old: MemberKey, statement: SignedStatement, new_public: bytes, custody: str, sealed: SealedSeed | None) -> KeyInfo:

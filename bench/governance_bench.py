@@ -69,6 +69,7 @@ def bench_page(voters: int, requests: int, rates: list[float | None]) -> dict[st
     from coop.settings import Settings
     from provenance.core.note import NoteSigner
     from provenance.core.signing import sign_statement
+    from coop.statements import check_statement
     from provenance.service import ProvenanceLog
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,7 +77,7 @@ def bench_page(voters: int, requests: int, rates: list[float | None]) -> dict[st
         coop_init(site)
         settings = Settings.from_env(site.env())
         engine = make_engine(settings.database_url)
-        runtime = Runtime(settings, engine, ProvenanceLog(engine, NoteSigner(settings.log_origin, load_signing_key(settings.key_file)), settings.log_origin))
+        runtime = Runtime(settings, engine, ProvenanceLog(engine, NoteSigner(settings.log_origin, load_signing_key(settings.key_file)), settings.log_origin, check_statement))
         set_argon2_cost("test-only-minimum")  # setting up many accounts quickly; voting itself signs with own keys
         steward = runtime.members.principal(runtime.members.create_steward("Bench Steward", "steward@bench.test", "bench-password"))
         people = []

@@ -80,6 +80,7 @@ def bench_portal(args: argparse.Namespace, out: list[str]) -> dict[str, Any]:
     from coop.runtime import Runtime
     from coop.settings import Settings
     from provenance.core.note import NoteSigner
+    from coop.statements import check_statement
     from provenance.service import ProvenanceLog
 
     phases: dict[str, Any] = {}
@@ -88,7 +89,7 @@ def bench_portal(args: argparse.Namespace, out: list[str]) -> dict[str, Any]:
         coop_init(site)
         settings = Settings.from_env(site.env())
         engine = make_engine(settings.database_url)
-        runtime = Runtime(settings, engine, ProvenanceLog(engine, NoteSigner(settings.log_origin, load_signing_key(settings.key_file)), settings.log_origin))
+        runtime = Runtime(settings, engine, ProvenanceLog(engine, NoteSigner(settings.log_origin, load_signing_key(settings.key_file)), settings.log_origin, check_statement))
         set_argon2_cost("test-only-minimum")  # many accounts quickly; sign-in still checks a real argon2id hash
         steward_id = runtime.members.create_steward("Bench Steward", "steward@bench.test", PASSWORD)
         steward = runtime.members.principal(steward_id)

@@ -26,8 +26,11 @@ def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
     runtime = build_runtime(settings)
     try:
         seeded = runtime.policies.seed_defaults()
+        acknowledged = runtime.keys.acknowledge_earlier_keys()
     finally:
         runtime.close()
+    if acknowledged:
+        print(f"acknowledged {acknowledged} member keys registered before the co-op acknowledged keys in the log")
     if seeded:
         print(f"seeded version 1 of {len(seeded)} policies: {', '.join(p.name for p in seeded)}")
     print(f"database ready: {settings.database_url}")
@@ -164,13 +167,15 @@ def cmd_governance_recount(settings: Settings, args: argparse.Namespace) -> int:
     runtime = build_runtime(settings)
     try:
         with runtime.engine.connect() as conn:
-            result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), args.proposal)
+            result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), args.proposal, runtime.log.public_key)
     except RecountError as error:
         print(f"coop: {error}", file=sys.stderr)
         return 2
     finally:
         runtime.close()
     print(json.dumps(result.computed, indent=2, ensure_ascii=False))
+    for left_out in result.ignored:
+        print(f"left out of the count: entry {left_out['entry']}: {left_out['reason']}", file=sys.stderr)
     if result.logged is None:
         print("the vote has not closed yet: this is the count so far", file=sys.stderr)
         return 0

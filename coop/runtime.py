@@ -16,6 +16,7 @@ from coop.membership.service import MembershipService
 from coop.datasets.revenue import RevenueService
 from coop.datasets.service import DatasetService
 from coop.settings import Settings
+from coop.statements import check_statement
 from coop.work.contributions import ContributionService
 from coop.work.reviews import ReviewService
 from coop.work.tasks import TaskService
@@ -71,4 +72,4 @@ class Runtime:
 def build_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings.database_url)
     signer = NoteSigner(settings.log_origin, load_signing_key(settings.key_file))
-    return Runtime(settings, engine, ProvenanceLog(engine, signer, settings.log_origin))
+    return Runtime(settings, engine, ProvenanceLog(engine, signer, settings.log_origin, check_statement))

@@ -1,17 +1,20 @@
 """What a proposal of each kind may propose: pure checks on plain data, so a bad proposal is refused
-with a reason before anyone votes on it, and an adopted one always enacts cleanly."""
+with a reason before anyone votes on it, and an adopted one always enacts cleanly.
+
+The shape of each kind's options (exact keys, types, bounded text) is its schema in coop.statements,
+checked first; the rules here are what a shape cannot say (ranges, distinct names, sums)."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
+from coop.statements import PROPOSAL_OPTIONS, WEIGHTS, StatementRefused, check_proposal_options
 from coop.work.rules import SECTORS, USES, RuleViolation, check_terms
 from governance.defaults import TASK_KINDS
 from governance.tally import SIMPLE_MAJORITY, TWO_THIRDS, Threshold
 
-KINDS = ("pay-floor", "rubric", "consent-rules", "revenue-formula", "governance-rules", "admit-member", "resolution")
+KINDS = tuple(PROPOSAL_OPTIONS)  # pay-floor, rubric, consent-rules, revenue-formula, governance-rules, admit-member, resolution
 THRESHOLDS: dict[str, Threshold] = {"simple-majority": SIMPLE_MAJORITY, "two-thirds": TWO_THIRDS}
-WEIGHTS = ("base_pay", "units", "minutes", "equal")
 
 
 def policy_name(kind: str, options: Mapping[str, Any]) -> str | None:
@@ -33,6 +36,10 @@ def check_options(kind: str, options: Mapping[str, Any]) -> str:
     """Validate a proposal's options; return its voting method ("yes-no" or "ranked")."""
     if kind not in KINDS:
         raise RuleViolation(f"proposal kind must be one of {', '.join(KINDS)}")
+    try:
+        check_proposal_options(kind, options)
+    except StatementRefused as error:
+        raise RuleViolation(str(error)) from error
     if kind == "rubric":
         if options.get("task_kind") not in TASK_KINDS:
             raise RuleViolation(f"a rubric proposal names a task kind: one of {', '.join(TASK_KINDS)}")

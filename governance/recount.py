@@ -2,14 +2,24 @@
 
 Everything a tally needs is in the log: the `proposal.opened` entry (method, options, eligible
 members, close time, quorum, threshold), every `ballot` entry (signed by a member key), and the
-key registrations and rotations that say whose key signed each ballot. The service closes votes
-with the same `tally_proposal` function, so a recount that differs from the logged result means
-the log or the service is wrong — and says so.
+co-op's acknowledgements of member keys that say whose key signed each ballot. The service closes
+votes with the same `tally_proposal` function, so a recount that differs from the logged result
+means the log or the service is wrong — and says so.
+
+What is trusted, given only the log and the co-op's public key (`GET /log/key`):
+  - `proposal.opened` and `proposal.result` only when signed by the co-op key;
+  - a member key only through a co-op-signed `member.key-acknowledged` entry (a key that registers
+    itself proves possession, not membership), valid from the member's own registration or rotation
+    entry it names until an acknowledged rotation replaces it or a co-op-signed
+    `member.key-revocation` ends it. A ballot's time is its place in the log: it counts when its key
+    was valid there;
+  - a ballot only when such a key of the very member it names signed it.
+Anything else that bears on the proposal is left out of the count and listed in `ignored`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
@@ -36,6 +46,7 @@ class Recount:
     proposal: str
     computed: dict[str, Any]
     logged: dict[str, Any] | None
+    ignored: list[dict[str, Any]] = field(default_factory=list)  # {"entry": index, "reason": why}
 
     @property
     def matches(self) -> bool:
@@ -46,29 +57,50 @@ class RecountError(ValueError):
     pass
 
 
-def recount(entries: Iterable[tuple[int, bytes]], proposal_id: str) -> Recount:
-    """Stream the log's (index, leaf) pairs once; verify and use only what bears on the proposal."""
-    key_owner: dict[str, str] = {}  # base64 public key → member id
+@dataclass(frozen=True)
+class _Key:
+    member: str
+    key_id: str
+    valid_from: int  # the log index of the member's own registration or rotation statement
+
+
+def recount(entries: Iterable[tuple[int, bytes]], proposal_id: str, coop_key: bytes) -> Recount:
+    """Stream the log's (index, leaf) pairs once; verify and use only what bears on the proposal,
+    trusting only what the module docstring says (`coop_key`: the co-op's public key). Ballots are
+    matched to keys at the end, so an acknowledgement logged later (e.g. for a key registered before
+    acknowledgements existed) still vouches for the key from the entry it names."""
+    keys: dict[str, _Key] = {}  # base64 public key → whose key the co-op says it is, and since when
+    ends: dict[str, int] = {}  # key id → the log index from which it no longer signs
     opened: dict[str, Any] | None = None
     logged: dict[str, Any] | None = None
-    ballots: list[Ballot] = []
+    cast: list[tuple[int, str, Mapping[str, Any]]] = []
+    ignored: list[dict[str, Any]] = []
     for index, leaf in entries:
         entry = verify_leaf(leaf)
-        body = entry.body
-        if entry.kind == "member.key-registration":
-            key_owner[b64(entry.public_key)] = body["member"]
-        elif entry.kind == "member.key-rotation" and key_owner.get(b64(entry.public_key)) == body.get("member"):
-            key_owner[body["new_key"]] = body["member"]
-        elif entry.kind == "proposal.opened" and body.get("proposal") == proposal_id:
-            opened = body
-        elif entry.kind == "ballot" and body.get("proposal") == proposal_id:
-            voter = key_owner.get(b64(entry.public_key))
-            if voter is None or voter != body.get("member"):
-                raise RecountError(f"ballot at entry {index} is signed by a key not registered to its member")
-            ballots.append(Ballot(index, voter, datetime.fromisoformat(body["cast_at"]), body["vote"]))
-        elif entry.kind == "proposal.result" and body.get("proposal") == proposal_id:
-            logged = body["result"]
+        body, by_coop = entry.body, entry.public_key == coop_key
+        if entry.kind == "member.key-acknowledged" and by_coop:
+            keys[body["key"]] = _Key(body["member"], body["key_id"], body["entry"])
+            if body["replaces"] is not None:
+                ends[body["replaces"]] = min(ends.get(body["replaces"], index), body["entry"])
+        elif entry.kind == "member.key-revocation" and by_coop:
+            ends[body["key"]] = min(ends.get(body["key"], index), index)
+        elif entry.kind in ("proposal.opened", "proposal.result", "ballot") and body.get("proposal") == proposal_id:
+            if entry.kind == "ballot":
+                cast.append((index, b64(entry.public_key), body))
+            elif not by_coop:
+                ignored.append({"entry": index, "reason": f"{entry.kind} not signed by the co-op key"})
+            elif entry.kind == "proposal.opened":
+                opened = body
+            else:
+                logged = body["result"]
     if opened is None:
-        raise RecountError(f"the log has no proposal {proposal_id}")
-    return Recount(proposal_id, tally_proposal(opened, ballots), logged)
-
+        raise RecountError(f"the log has no proposal {proposal_id} signed by the co-op")
+    ballots = []
+    for index, public_key, body in cast:
+        key = keys.get(public_key)
+        if key is None or key.member != body.get("member") or not key.valid_from < index < ends.get(key.key_id, index + 1):
+            ignored.append({"entry": index, "reason": "ballot not signed by a key the co-op acknowledged for its member, valid at that point of the log"})
+        else:
+            ballots.append(Ballot(index, key.member, datetime.fromisoformat(body["cast_at"]), body["vote"]))
+    ignored.sort(key=lambda item: item["entry"])
+    return Recount(proposal_id, tally_proposal(opened, ballots), logged, ignored)

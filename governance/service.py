@@ -24,6 +24,7 @@ from coop.membership.keys import KeyService
 from coop.membership.models import Member
 from coop.membership.principal import Principal
 from coop.membership.service import MembershipService
+from coop.statements import MAX_BALLOTS_PER_VOTER, check_input, store_text
 from coop.work.rules import RuleViolation
 from governance import proposal_rules
 from governance.ballots import Ballot
@@ -112,11 +113,15 @@ class GovernanceService:
                     raise MembershipError("an admission proposal names a current applicant")
             eligible = sorted(session.scalars(select(Member.account_id).where(Member.status == "member")))
             proposal_id = uuid.uuid4().hex
+            logged_options = dict(options)
+            if kind == "resolution":  # the wording is kept beside the log, which carries its hash
+                logged_options = {"text_sha256": store_text(session, options["text"], self.clock)}
             body = {
-                "proposal": proposal_id, "kind": kind, "method": method, "options": dict(options), "policy": proposal_rules.policy_name(kind, options),
+                "proposal": proposal_id, "kind": kind, "method": method, "options": logged_options, "policy": proposal_rules.policy_name(kind, options),
                 "quorum_bps": int(rules.body["quorum_bps"]), "threshold": threshold, "opens_at": now.isoformat(), "closes_at": closes_at.isoformat(),
                 "effective_at": effective_at.isoformat() if effective_at else None, "eligible": eligible, "rules": rules.ref, "proposer": proposer.account_id,
             }
+            check_input("proposal.opened", body)
             index = self._log(session, "proposal.opened", body)
             session.add(Proposal(
                 id=proposal_id, kind=kind, title=title, description=description.strip()[:10_000], proposer_id=proposer.account_id, method=method,
@@ -152,6 +157,7 @@ class GovernanceService:
         self.close_due()
         if statement.kind != BALLOT_KIND:
             raise MembershipError(f"a ballot is a '{BALLOT_KIND}' statement")
+        check_input(BALLOT_KIND, statement.body)
         key = self.keys.verify_member_statement(statement)
         body = dict(statement.body)
         if key.account_id != voter.account_id or body.get("member") != voter.account_id or set(body) != {"proposal", "member", "vote", "cast_at"}:
@@ -174,9 +180,14 @@ class GovernanceService:
                 raise NotAllowed("only members in good standing when the proposal opened may vote on it")
             if session.scalar(select(BallotRecord.id).where(BallotRecord.statement_sha256 == digest)) is not None:
                 raise Conflict("this exact ballot was already cast (a replay); to change your vote, cast a new one")
+            cast = session.scalar(select(func.count()).select_from(BallotRecord).where(BallotRecord.proposal_id == proposal_id, BallotRecord.voter_id == voter.account_id))
+            if int(cast or 0) >= MAX_BALLOTS_PER_VOTER:  # every ballot is listed in the logged result, which must fit one entry
+                raise Conflict(f"you have cast {MAX_BALLOTS_PER_VOTER} ballots on this proposal, the most one member may; the last one counts")
             choices = _view(session, proposal).choices
             _check_vote(proposal.method, body["vote"], choices)
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
+            if self.keys.ended(session, key.key_id):  # read after the log's head lock: no revocation can slip in before this entry
+                raise Conflict(f"key {key.key_id} was revoked or rotated as this ballot was cast; sign it again with your current key")
             session.add(BallotRecord(proposal_id=proposal_id, voter_id=voter.account_id, vote=canonical_json(body["vote"]).decode(),
                                      cast_at=cast_at, statement_sha256=digest, log_index=index))
             return index

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Integer, LargeBinary, SmallInteger, Text
+from sqlalchemy import BigInteger, CheckConstraint, Integer, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coop.db import Base, UtcDateTime
@@ -51,3 +51,15 @@ class LogHead(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     size: Mapped[int] = mapped_column(BigInteger)
+
+
+class LogText(Base):
+    """Free text kept beside the log, by SHA-256: the log carries only the hash (DESIGN invariant 8).
+    Deliberately not append-only: a text that turns out to hold personal data can be erased here
+    while the log, which never held it, stays intact."""
+
+    __tablename__ = "log_text"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime())

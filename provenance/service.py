@@ -12,7 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from sqlalchemy import Connection, Engine
 
@@ -63,17 +63,29 @@ class _FoldCache(OrderedDict[tuple[int, int, int], list[list[bytes]]]):
                 self.popitem(last=False)
 
 
+StatementCheck = Callable[[str, Mapping[str, Any]], None]
+
+
 class ProvenanceLog:
-    def __init__(self, engine: Engine, signer: NoteSigner, origin: str):
+    """`check` is the schema every service statement must match (`coop.statements.check_statement`);
+    a log built without one serves reads and raw appends but refuses the services' appends."""
+
+    def __init__(self, engine: Engine, signer: NoteSigner, origin: str, check: StatementCheck | None = None):
         self.engine = engine
         self.signer = signer
         self.origin = origin
+        self.check = check
         self.writer = LogWriter(engine, signer, origin)
         self._folds = _FoldCache()
 
     @property
     def verifier_key(self) -> str:
         return self.signer.verifier.encode()
+
+    @property
+    def public_key(self) -> bytes:
+        """The co-op's Ed25519 public key: the `key` of every statement the co-op itself signs."""
+        return bytes(self.signer.signing_key.verify_key)
 
     # -- appending -------------------------------------------------------------------------
 
@@ -86,7 +98,12 @@ class ProvenanceLog:
         return self.writer.append([statement_leaf(s) for s in statements])
 
     def append_in_transaction(self, conn: Connection, statements: Sequence[SignedStatement]) -> list[int]:
-        """Append within the caller's open write transaction (see LogWriter.append_in_transaction)."""
+        """Append within the caller's open write transaction (see LogWriter.append_in_transaction).
+        This is how every service appends, so every statement is checked against its schema here."""
+        if self.check is None:
+            raise RuntimeError("this log has no statement schemas: build it with check=coop.statements.check_statement")
+        for statement in statements:
+            self.check(statement.kind, statement.body)
         return self.writer.append_in_transaction(conn, [statement_leaf(s) for s in statements])
 
     def wait_for_checkpoint(self, index: int, timeout: float = 10.0) -> store.StoredCheckpoint:

@@ -23,6 +23,19 @@ from provenance.core.note import Checkpoint, NoteSigner, sign_checkpoint
 from provenance.core.tiles import TILE_HEIGHT, TileNodeReader
 
 MAX_BATCH = 4096
+# C2SP tlog-tiles entry bundles prefix each entry with its length as a big-endian uint16, so no
+# entry may be longer: a larger one could be logged but never served or mirrored.
+MAX_LEAF_BYTES = 0xFFFF
+
+
+class LeafTooLarge(ValueError):
+    """A leaf longer than MAX_LEAF_BYTES: refused, never stored."""
+
+
+def check_leaf_sizes(leaves: list[bytes]) -> None:
+    for leaf in leaves:
+        if len(leaf) > MAX_LEAF_BYTES:
+            raise LeafTooLarge(f"a log entry is at most {MAX_LEAF_BYTES} bytes (C2SP tlog-tiles); this one is {len(leaf)}")
 
 
 @dataclass
@@ -50,6 +63,7 @@ class LogWriter:
         """Durably append `leaves` (consecutively) and return their indices."""
         if not leaves:
             return []
+        check_leaf_sizes(leaves)
         pending = _Pending(list(leaves))
         with self._mutex:
             self._queue.append(pending)
@@ -106,6 +120,7 @@ class LogWriter:
         """Sequence `leaves` inside the caller's transaction, so a business record and its log entry
         commit (or roll back) together. On SQLite the caller's transaction must have been begun
         IMMEDIATE (`coop.db.write_session`); on PostgreSQL the head row stays locked until it ends."""
+        check_leaf_sizes(leaves)
         self._edge = None  # the caller may still roll back: never trust this batch's edge later
         first, _ = self._sequence(conn, leaves)
         metrics.IN_TRANSACTION_BATCH.observe(len(leaves))

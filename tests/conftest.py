@@ -99,7 +99,9 @@ def signer(coop_key: nacl.signing.SigningKey) -> NoteSigner:
 
 @pytest.fixture
 def log(engine: Engine, signer: NoteSigner) -> ProvenanceLog:
-    return ProvenanceLog(engine, signer, ORIGIN)
+    from coop.statements import check_statement
+
+    return ProvenanceLog(engine, signer, ORIGIN, check_statement)
 
 
 @pytest.fixture

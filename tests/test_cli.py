@@ -55,3 +55,35 @@ def test_a_key_file_readable_by_others_is_refused(tmp_path):
 def test_commands_before_init_say_what_to_do(tmp_path):
     result = coop(tmp_path, "log", "verify")
     assert result.returncode == 2 and "coop init" in result.stderr
+
+
+def test_governance_recount_matches_and_names_a_forged_ballot_it_left_out(tmp_path):
+    """The command trusts only the co-op's key (from its key file): a ballot by a key that registered
+    itself for a member is listed as left out, and the count still matches the logged result."""
+    from datetime import datetime, timezone
+
+    import nacl.signing
+
+    from coop.runtime import Runtime, build_runtime
+    from coop.settings import Settings
+    from provenance.core.signing import sign_statement
+    from tests.conftest import FakeClock
+
+    assert coop(tmp_path, "init").returncode == 0
+    built, clock = build_runtime(Settings.from_env({"COOP_DATA_DIR": str(tmp_path / "var")})), FakeClock()
+    clock.now = datetime.now(timezone.utc)  # after `coop init` seeded the policies
+    runtime = Runtime(built.settings, built.engine, built.log, clock)
+    steward = runtime.members.principal(runtime.members.create_steward("Sam Steward", "steward@coop.test", "steward-password"))
+    runtime.keys.create_custodial_key(steward, "steward-password")
+    proposal = runtime.governance.propose(steward, "resolution", "Thanks", "", {"text": "Thank you."}, voting_minutes=1)
+    runtime.governance.vote_with_password(steward, proposal.id, "yes", "steward-password")
+    attacker = nacl.signing.SigningKey.generate()
+    forged = runtime.log.append_many([sign_statement(attacker, "member.key-registration", runtime.keys.registration_body(steward)),
+                                      sign_statement(attacker, "ballot", runtime.governance.ballot_body(steward, proposal.id, "no"))])
+    clock.advance(minutes=2)
+    runtime.governance.close_due()
+    runtime.close()
+    result = coop(tmp_path, "governance", "recount", proposal.id)
+    assert result.returncode == 0, result.stderr
+    assert "recount matches the logged result: adopted" in result.stderr
+    assert f"left out of the count: entry {forged[1]}:" in result.stderr

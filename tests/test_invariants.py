@@ -30,6 +30,17 @@ def test_the_log_audits_clean(demo, engine, signer):
     assert audit_log(engine, signer.verifier, ORIGIN).entries == demo.log.size()
 
 
+def test_every_entry_the_demo_logs_matches_its_kinds_schema_and_fits_an_entry_bundle(demo, engine):
+    from coop.statements import check_statement
+    from provenance.core.entry import parse_leaf
+    from provenance.writer import MAX_LEAF_BYTES
+
+    for leaf in all_leaves(engine):
+        entry = parse_leaf(leaf)
+        check_statement(entry.kind, entry.body)
+        assert len(leaf) <= MAX_LEAF_BYTES
+
+
 def test_the_log_holds_no_names_or_emails(demo, engine):
     people = [DEMO_STEWARD, *[(n, e) for n, e, *_ in DEMO_MEMBERS], *[(n, e) for n, e, *_ in DEMO_APPLICANTS], (DEMO_BUYER[1], DEMO_BUYER[2])]
     text = b"\n".join(all_leaves(engine)).decode("utf-8")

@@ -84,8 +84,8 @@ class ProposalsApi(Controller):
     @get("/{proposal_id:str}/recount", summary="Recount from the provenance log alone", sync_to_thread=True)
     def recount(self, runtime: NamedDependency[Runtime], proposal_id: FromPath[str]) -> dict[str, Any]:
         with runtime.engine.connect() as conn:
-            result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), proposal_id)
-        return {"computed": result.computed, "logged": result.logged, "matches": result.matches}
+            result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), proposal_id, runtime.log.public_key)
+        return {"computed": result.computed, "logged": result.logged, "matches": result.matches, "ignored": result.ignored}
 
 
 GOVERNANCE_API = [ProposalsApi]

@@ -1,4 +1,11 @@
-"""Public log endpoints, exactly as DESIGN.md's contract, plus the authenticated append endpoint."""
+"""Public log endpoints, exactly as DESIGN.md's contract, plus the authenticated append endpoint.
+
+`POST /log/entries` (with COOP_APPEND_TOKEN) appends only statements that are neither the co-op's
+nor its members': any kind in `coop.statements` — or in one of its namespaces (`member.`, `ballot`,
+`proposal.`, `policy.`, …) — enters the log only through the service that checks and records it
+(a ballot through its proposal, a key through its member). Other kinds (attestations by other
+systems, test entries) are still accepted as opaque signed statements, up to the entry size limit.
+Nothing the co-op reads back from its log trusts them."""
 
 from __future__ import annotations
 
@@ -13,11 +20,13 @@ from litestar.exceptions import ClientException, NotAuthorizedException, NotFoun
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from coop.statements import is_coop_kind
 from provenance.core.canonical import NotCanonicalizable
 from provenance.core.merkle import ProofError
 from provenance.core.signing import InvalidStatement, SignedStatement, b64, unb64
 from provenance.core.tiles import TilePathError, parse_tile_path
 from provenance.service import NotFound, ProvenanceLog
+from provenance.writer import LeafTooLarge
 
 MAX_APPEND_BATCH = 1000
 
@@ -144,11 +153,14 @@ class LogController(Controller):
     def append(self, log: NamedDependency[ProvenanceLog], data: JSONBody[AppendIn]) -> AppendOut:
         if not 1 <= len(data.statements) <= MAX_APPEND_BATCH:
             raise ClientException(detail=f"send between 1 and {MAX_APPEND_BATCH} statements")
+        for s in data.statements:
+            if is_coop_kind(s.kind):
+                raise PermissionDeniedException(detail=f"'{s.kind}' statements enter the log only through the co-op's own services, not POST /log/entries")
         try:
             statements = [
                 SignedStatement(s.kind, s.body, unb64(s.key, "key"), unb64(s.sig, "sig")) for s in data.statements
             ]
             indices = log.append_many(statements)
-        except (InvalidStatement, NotCanonicalizable) as error:
+        except (InvalidStatement, NotCanonicalizable, LeafTooLarge) as error:
             raise ClientException(detail=str(error)) from error
         return AppendOut(indices, indices[-1] + 1)

@@ -27,6 +27,7 @@ from coop.work.models import Acceptance, Contribution, ConsentRevocation, Review
 from coop.work.rules import RuleViolation
 from coop.datasets.models import License, LicenseItem, LicenseReviewer, Release, ReleaseItem
 from coop.datasets.revenue import RevenueService
+from coop.statements import MAX_RELEASE_ITEMS
 from governance.policies import PolicyService
 from provenance.core import merkle
 from provenance.core.canonical import canonical_json
@@ -105,6 +106,8 @@ class DatasetService:
             raise MembershipError("price is a whole number of minor units ≥ 0, with a 3-letter currency")
         if not title.strip() or not task_ids:
             raise MembershipError("a release has a title and at least one task")
+        if len(title.strip()) > 200:
+            raise MembershipError("a release title is at most 200 characters")
         now = self.clock()
         rules = self.policies.in_force("consent-rules", now)
         formula = self.policies.in_force("revenue-formula", now)
@@ -119,6 +122,8 @@ class DatasetService:
                     items.append((contribution, acceptance))
             if not items:
                 raise MembershipError(f"no accepted contribution on these tasks permits {', '.join(intended_uses)}" + (f" (excluded: {dict(excluded)})" if excluded else ""))
+            if len(items) > MAX_RELEASE_ITEMS:  # the logged manifest lists every item and must fit one log entry
+                raise MembershipError(f"a release holds at most {MAX_RELEASE_ITEMS} items; these tasks have {len(items)} licensable ones")
             release_id = uuid.uuid4().hex
             listed = [{"entry": a.log_index, "content_sha256": c.content_sha256} for c, a in sorted(items, key=lambda x: x[1].log_index)]
             root = items_root(listed)

@@ -9,6 +9,11 @@ Two kinds of custody, both real:
 A member has at most one active key. Rotation announces the new key in a statement signed by the
 old one; revocation ends a key. Both are log entries. A key is valid from its registration until
 its rotation or revocation, so a signature made before then still verifies afterwards.
+
+A key's own registration (or the old key's rotation statement) proves possession, but anyone can
+sign one: so right after it the co-op logs `member.key-acknowledged`, signed by the co-op key,
+naming the member, the key and the entry it acknowledges. Whoever reads the log alone (a recount)
+trusts a member key only from such an acknowledgement until a rotation or co-op-signed revocation.
 """
 
 from __future__ import annotations
@@ -26,12 +31,16 @@ from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotA
 from coop.membership.models import Account, KeyEvent, MemberKey
 from coop.membership.principal import Principal
 from coop.membership.secrets import SealedSeed, WrongPassword, open_seed, password_matches, seal_seed
+from coop.statements import REGISTRATION_PURPOSE, check_input, store_text
+from provenance import store
+from provenance.core.entry import parse_leaf
 from provenance.core.signing import InvalidStatement, SignedStatement, b64, key_id, sign_statement, unb64, verify_statement
 from provenance.service import ProvenanceLog
 
 REGISTRATION = "member.key-registration"
 ROTATION = "member.key-rotation"
 REVOCATION = "member.key-revocation"
+ACKNOWLEDGEMENT = "member.key-acknowledged"
 
 
 @dataclass(frozen=True)
@@ -63,17 +72,18 @@ class KeyService:
 
     def registration_body(self, member: Principal) -> dict[str, Any]:
         """What a member signs with a new key of their own to register it (proof of possession)."""
-        return {"member": member.account_id, "purpose": "register this key as my co-op signing key"}
+        return {"member": member.account_id, "purpose": REGISTRATION_PURPOSE}
 
     def register_own_key(self, member: Principal, statement: SignedStatement) -> KeyInfo:
         _require_member(member)
+        check_input(REGISTRATION, statement.body)
         if statement.kind != REGISTRATION or dict(statement.body) != self.registration_body(member):
             raise MembershipError(f"sign the statement kind '{REGISTRATION}' with body {self.registration_body(member)}")
         _verify(statement)
         with write_session(self.engine) as session, session.begin():
             self._refuse_second_active_key(session, member.account_id)
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
-            return self._store_key(session, member.account_id, statement.public_key, "own", None, index)
+            return self._store_key(session, member.account_id, statement.public_key, "own", None, index, replaces=None)
 
     def create_custodial_key(self, member: Principal, password: str) -> KeyInfo:
         """A new key the co-op keeps sealed under the member's (current, re-entered) password."""
@@ -84,7 +94,7 @@ class KeyService:
             signing_key = nacl.signing.SigningKey.generate()
             statement = sign_statement(signing_key, REGISTRATION, self.registration_body(member))
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
-            return self._store_key(session, member.account_id, bytes(signing_key.verify_key), "custodial", seal_seed(bytes(signing_key), password), index)
+            return self._store_key(session, member.account_id, bytes(signing_key.verify_key), "custodial", seal_seed(bytes(signing_key), password), index, replaces=None)
 
     # -- signing with a custodial key ------------------------------------------------------
 
@@ -106,6 +116,7 @@ class KeyService:
     def rotate_own(self, member: Principal, statement: SignedStatement) -> KeyInfo:
         """Replace the active key by a key of the member's own; `statement` is signed by the old key."""
         _require_member(member)
+        check_input(ROTATION, statement.body)
         _verify(statement)
         with write_session(self.engine) as session, session.begin():
             old = self._active_key(session, member.account_id)
@@ -142,11 +153,33 @@ class KeyService:
             if info.valid_until is not None:
                 raise Conflict(f"key {target_key_id} already ended ({info.ended_by})")
             now = self.clock()
-            body = {"member": key.account_id, "key": target_key_id, "by": actor.account_id, "reason": reason[:200]}
+            reason = reason.strip()[:200]  # kept beside the log: it may name people
+            body = {"member": key.account_id, "key": target_key_id, "by": actor.account_id, "reason_sha256": store_text(session, reason, self.clock) if reason else None}
             statement = sign_statement(self.log.signer.signing_key, REVOCATION, body)
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
             session.add(KeyEvent(key_id=target_key_id, event="revoked", at=now, log_index=index))
             return index
+
+    def acknowledge_earlier_keys(self) -> int:
+        """Acknowledge, once, every key registered before the co-op logged acknowledgements (run by
+        `coop init`), naming the member's own registration or rotation entry: a recount then counts
+        the ballots those keys signed from that entry on. Returns how many keys it acknowledged."""
+        marker = f'"kind":"{ACKNOWLEDGEMENT}"'.encode()
+        with write_session(self.engine) as session, session.begin():
+            done = set()
+            for _, _, leaf in store.iter_entries(session.connection()):
+                if marker in leaf and (entry := parse_leaf(leaf)).public_key == self.log.public_key:
+                    done.add(entry.body["key_id"])
+            registered = session.execute(
+                select(KeyEvent.key_id, KeyEvent.log_index).where(KeyEvent.event == "registered", KeyEvent.key_id.not_in(done)).order_by(KeyEvent.log_index)
+            ).all()
+            for key_id_, index in registered:
+                key = session.get(MemberKey, key_id_)
+                assert key is not None
+                predecessor = session.scalar(select(KeyEvent.key_id).where(KeyEvent.event == "rotated", KeyEvent.successor_key_id == key_id_))
+                body = {"member": key.account_id, "key": b64(key.public_key), "key_id": key_id_, "entry": index, "replaces": predecessor, "time": self.clock().isoformat()}
+                self.log.append_in_transaction(session.connection(), [sign_statement(self.log.signer.signing_key, ACKNOWLEDGEMENT, body)])
+            return len(registered)
 
     # -- reading and verifying -------------------------------------------------------------
 
@@ -180,19 +213,27 @@ class KeyService:
             raise NotAllowed(f"key {info.key_id} was not valid at {when.isoformat()} ({info.ended_by or 'not yet registered'})")
         return info
 
+    @staticmethod
+    def ended(session: Session, key_id_: str) -> bool:
+        """Whether the key has been rotated or revoked, as `session` sees it now."""
+        return session.scalar(select(KeyEvent.id).where(KeyEvent.key_id == key_id_, KeyEvent.event.in_(("rotated", "revoked"))).limit(1)) is not None
+
     # -- helpers ---------------------------------------------------------------------------
 
     def _rotate(self, session: Session, old: MemberKey, statement: SignedStatement, new_public: bytes, custody: str, sealed: SealedSeed | None) -> KeyInfo:
         index = self.log.append_in_transaction(session.connection(), [statement])[0]
-        new_info = self._store_key(session, old.account_id, new_public, custody, sealed, index)
+        new_info = self._store_key(session, old.account_id, new_public, custody, sealed, index, replaces=old.key_id)
         session.add(KeyEvent(key_id=old.key_id, event="rotated", at=new_info.valid_from, log_index=index, successor_key_id=new_info.key_id))
         session.flush()
         return new_info
 
-    def _store_key(self, session: Session, account_id: str, public: bytes, custody: str, sealed: SealedSeed | None, index: int) -> KeyInfo:
+    def _store_key(self, session: Session, account_id: str, public: bytes, custody: str, sealed: SealedSeed | None, index: int, replaces: str | None) -> KeyInfo:
+        """Record a key registered (or rotated in) by log entry `index`, and log the co-op's acknowledgement."""
         if session.scalar(select(MemberKey.key_id).where(MemberKey.public_key == public)) is not None:
             raise Conflict("this public key is already registered")
         now = self.clock()
+        acknowledgement = {"member": account_id, "key": b64(public), "key_id": key_id(public), "entry": index, "replaces": replaces, "time": now.isoformat()}
+        self.log.append_in_transaction(session.connection(), [sign_statement(self.log.signer.signing_key, ACKNOWLEDGEMENT, acknowledgement)])
         key = MemberKey(
             key_id=key_id(public), account_id=account_id, public_key=public, custody=custody,
             sealed_salt=sealed.salt if sealed else None, sealed_box=sealed.box if sealed else None,

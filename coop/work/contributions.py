@@ -22,6 +22,7 @@ from coop.db import utcnow, write_session
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.keys import KeyService
 from coop.membership.principal import Principal
+from coop.statements import check_input
 from coop.work import rules
 from coop.work.models import Acceptance, ContentBlob, Contribution, ConsentRevocation, Review, Task
 from provenance.core.canonical import canonical_json
@@ -130,6 +131,7 @@ class ContributionService:
         _require_member(author)
         if statement.kind != STATEMENT_KIND:
             raise MembershipError(f"a contribution statement has kind '{STATEMENT_KIND}'")
+        check_input(statement.kind, statement.body)
         key = self.keys.verify_member_statement(statement)
         if key.account_id != author.account_id:
             raise NotAllowed("the statement is signed by someone else's key")
@@ -182,6 +184,7 @@ class ContributionService:
 
     def revoke_consent(self, author: Principal, contribution_id: str, statement: SignedStatement) -> int:
         """The author's signed revocation, logged: it binds licenses after it, not before."""
+        check_input(REVOCATION_KIND, statement.body)
         key = self.keys.verify_member_statement(statement)
         if key.account_id != author.account_id or statement.kind != REVOCATION_KIND:
             raise NotAllowed(f"a revocation is a '{REVOCATION_KIND}' statement signed by the author")

@@ -93,7 +93,7 @@ class TaskService:
             body = {
                 "task": task_id, "kind": spec.kind, "rubric": rubric.ref, "pay_floor": floor.ref,
                 "pay_per_unit": spec.pay_per_unit, "currency": spec.currency, "minutes_per_unit": spec.minutes_per_unit,
-                "unit": spec.unit, "intended_uses": list(spec.intended_uses), "opened_by": steward.account_id, "time": now.isoformat(),
+                "unit": spec.unit.strip(), "intended_uses": list(spec.intended_uses), "opened_by": steward.account_id, "time": now.isoformat(),
             }
             index = self._log(session, "task.opened", body)
             task = Task(
@@ -188,6 +188,8 @@ def _check_spec(spec: TaskSpec) -> None:
         problems.append(f"kind must be one of {', '.join(TASK_KINDS)}")
     if not spec.title.strip() or not spec.project.strip() or not spec.unit.strip():
         problems.append("project, title and unit are required")
+    if len(spec.unit.strip()) > 40:
+        problems.append("the unit is a short name (at most 40 characters), like 'answer'")
     if spec.minutes_per_unit <= 0 or spec.pay_per_unit <= 0:
         problems.append("minutes and pay per unit must be positive whole numbers")
     if len(spec.currency) != 3 or not spec.currency.isupper():

@@ -12,6 +12,11 @@
 | COOP_SESSION_IDLE     | 1800                                 | seconds a session may sit unused          |
 | COOP_SESSION_MAX      | 43200                                | seconds a session may last at all         |
 | COOP_MAX_CONTENT      | 5242880                              | largest contribution content, in bytes    |
+| COOP_FORWARDED_ALLOW_IPS | (unset: trust no proxy)           | proxies whose X-Forwarded-For is believed |
+
+COOP_FORWARDED_ALLOW_IPS is passed to uvicorn as `forwarded_allow_ips` (comma-separated addresses or
+networks, e.g. 127.0.0.1 behind a local reverse proxy). Unset, X-Forwarded-For is ignored: the client
+address (which the password throttle counts) is the connection's own, which nobody can spoof.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class Settings:
     session_idle_seconds: int = 1800
     session_max_seconds: int = 43200
     max_content_bytes: int = 5 * 1024 * 1024
+    forwarded_allow_ips: str = ""  # "": trust no proxy's X-Forwarded-For
 
     @property
     def secure_cookies(self) -> bool:
@@ -69,4 +75,5 @@ class Settings:
             session_idle_seconds=numbers["COOP_SESSION_IDLE"],
             session_max_seconds=numbers["COOP_SESSION_MAX"],
             max_content_bytes=numbers["COOP_MAX_CONTENT"],
+            forwarded_allow_ips=env.get("COOP_FORWARDED_ALLOW_IPS", "").strip(),
         )

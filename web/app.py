@@ -31,6 +31,7 @@ from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use
 from web.errors import HANDLERS
 from web.log_api import LogController
 from web.portal.accounts import AccountPages
+from web.portal.passwords import PasswordPages
 from web.portal.public_log import PublicLogPages
 from web.portal.governance import GovernancePages, PolicyPages
 from web.portal.lineage import LineagePages
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     ticker = CloseDueTicker(built)
     app = Litestar(
         route_handlers=[
-            LogController, *API_CONTROLLERS, *WORK_API, AccountPages, StewardPages, PublicLogPages,
+            LogController, *API_CONTROLLERS, *WORK_API, AccountPages, PasswordPages, StewardPages, PublicLogPages,
             TaskPages, ContributionPages, ReviewPages, GovernancePages, PolicyPages, *GOVERNANCE_API, MoneyPages, *MONEY_API, LineagePages, *LINEAGE_API, healthz,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],

@@ -115,7 +115,7 @@ class AccountsApi(Controller):
     tags = ["accounts"]
 
     @post("/applications", summary="Apply to join the co-op", sync_to_thread=True)
-    def apply(self, runtime: NamedDependency[Runtime], data: JSONBody[ApplicationIn]) -> dict[str, Any]:
+    def apply(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[ApplicationIn]) -> dict[str, Any]:
         account_id = runtime.members.apply(data.name, data.email, data.password, data.skills, data.region, address=auth.client_address(request))
         return {"account_id": account_id, "status": "applicant"}
 

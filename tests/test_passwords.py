@@ -151,3 +151,18 @@ def test_the_portal_creates_a_token_for_the_days_chosen_and_lists_its_expiry(adm
     response = browser.post("/me/tokens", {"label": "laptop", "scopes": ["read"], "days": "7"})
     assert response.status_code == 201
     assert '<td data-testid="token-expires">2026-12-02 09:00</td>' in response.text
+
+
+def test_migration_0013_gives_existing_tokens_an_expiry_and_emails_their_normal_form(runtime, admit, engine):
+    from sqlalchemy import text
+
+    from coop.migrate import downgrade, upgrade
+
+    bo = admit("bo")
+    runtime.auth.create_token(bo, "old", ["read"])
+    downgrade(engine, "0011")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE account SET email = :e WHERE id = :i"), {"e": "\uff22o@coop.test", "i": bo.account_id})
+    upgrade(engine)
+    assert runtime.auth.tokens(bo)[0].expires_at > runtime.clock()
+    assert runtime.auth.check_credentials("bo@coop.test", "bo-password", "10.0.0.1").account_id == bo.account_id

@@ -51,7 +51,7 @@ class Runtime:
     datasets: DatasetService = field(init=False)
 
     def __post_init__(self) -> None:
-        self.gate = Gate(self.engine, self.clock)  # the one throttle of every password check and sign-up
+        self.gate = Gate(self.engine, self.clock, self.settings.sign_ups_per_day)  # the one throttle of every password check and sign-up
         self.members = MembershipService(self.engine, self.log, self.clock, self.gate)
         self.keys = KeyService(self.engine, self.log, self.clock, self.gate)
         self.auth = AuthService(

@@ -12,6 +12,7 @@ the few milliseconds of step 1 or 3), so no two requests both see "may try" for 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -30,9 +31,10 @@ PASSWORD, SIGN_UP_ACTION = "password", "sign-up"
 
 
 class Gate:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, sign_ups_per_day: int = SIGN_UP.free):
         self.engine = engine
         self.clock = clock
+        self.sign_up_rule = dataclasses.replace(SIGN_UP, free=sign_ups_per_day)
 
     def check_password(self, account: str, address: str, check: Callable[[], T]) -> T:
         """Run `check` (which raises WrongPassword on a wrong password) under the throttle for this
@@ -55,9 +57,9 @@ class Gate:
         with _locked(self.engine) as session:
             now = self.clock()
             earlier = session.scalars(select(AuthAttempt.at).where(
-                AuthAttempt.address == address, AuthAttempt.action == SIGN_UP_ACTION, AuthAttempt.at > now - SIGN_UP.window,
+                AuthAttempt.address == address, AuthAttempt.action == SIGN_UP_ACTION, AuthAttempt.at > now - self.sign_up_rule.window,
             ).order_by(AuthAttempt.id)).all()
-            _refuse(wait(list(earlier), now, SIGN_UP), "too many sign-ups from your network")
+            _refuse(wait(list(earlier), now, self.sign_up_rule), "too many sign-ups from your network")
             session.add(AuthAttempt(action=SIGN_UP_ACTION, account="", address=address, at=now, succeeded=True))
 
     @staticmethod

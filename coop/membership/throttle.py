@@ -29,7 +29,7 @@ class Rule:
 
 ACCOUNT = Rule(free=5, first_delay=timedelta(seconds=30), max_delay=timedelta(minutes=15), window=timedelta(hours=24))
 ADDRESS = Rule(free=20, first_delay=timedelta(seconds=30), max_delay=timedelta(minutes=15), window=timedelta(hours=24))
-SIGN_UP = Rule(free=10, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1), window=timedelta(hours=24))
+SIGN_UP = Rule(free=20, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1), window=timedelta(hours=24))  # free: COOP_SIGN_UPS_PER_DAY
 
 
 @dataclass(frozen=True)

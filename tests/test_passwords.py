@@ -57,14 +57,14 @@ def test_the_api_changes_the_password(client, admit):
 def test_a_reset_sets_a_new_password_and_revokes_the_key_sealed_under_the_old_one_in_the_log(runtime, steward, admit, log):
     bo = admit("bo")
     key = runtime.keys.create_custodial_key(bo, "bo-password")
-    session_id = runtime.auth.start_session(bo)
+    session_id, token = runtime.auth.start_session(bo), runtime.auth.create_token(bo, "old", ["read"])
     issued = runtime.passwords.issue_reset(steward, account_id=bo.account_id)
     done = runtime.passwords.reset(issued.code, "bo-new-password")
     assert done.revoked_key == key.key_id
     assert runtime.keys.key(key.key_id).ended_by == "revoked"
     logged = parse_leaf(log.entry(done.revocation_index))
     assert logged.kind == REVOCATION and logged.body["by"] == steward.account_id and "password reset" in logged.body["reason"]
-    assert runtime.auth.session_principal(session_id) is None
+    assert runtime.auth.session_principal(session_id) is None and runtime.auth.token_principal(token) is None
     assert runtime.auth.check_credentials("bo@coop.test", "bo-new-password", "10.0.0.1")
 
 

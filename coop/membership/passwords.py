@@ -9,7 +9,8 @@ reset-password`, issues a one-time code that expires (RESET_HOURS), shown once, 
 the member sets a new password with it. The old password is gone, so the custodial key sealed
 under it can never be opened again: the reset revokes it through the key-revocation path (a log
 entry naming who issued the reset), in the same transaction, and the member creates a new key.
-Statements signed with the old key stay valid as of their time. Every session of the account ends.
+Statements signed with the old key stay valid as of their time. Every session of the account ends
+and its API tokens are revoked: whoever knew the old password may have made some.
 
 argon2 (checking, hashing, opening and sealing) runs before the write transaction, never inside it.
 """
@@ -28,7 +29,7 @@ from coop.membership.emails import normalise_email
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.gate import Gate
 from coop.membership.keys import KeyService
-from coop.membership.models import Account, MemberKey, PasswordReset, WebSession
+from coop.membership.models import Account, ApiToken, MemberKey, PasswordReset, WebSession
 from coop.membership.principal import Principal
 from coop.membership.secrets import (
     SealedSeed, WrongPassword, check_password_strength, hash_password, new_token, open_seed, password_matches, seal_seed, token_hash,
@@ -134,6 +135,7 @@ class PasswordService:
                 by = reset.issued_by if reset.issued_by != COMMAND_LINE else account.id
                 index = self.keys.revoke_in_transaction(session, key, by, f"password reset (issued by {reset.issued_by}): sealed under the old password")
             self._end_sessions(session, account.id)
+            session.execute(update(ApiToken).where(ApiToken.account_id == account.id, ApiToken.revoked_at.is_(None)).values(revoked_at=self.clock()))
             return ResetDone(account.id, key.key_id if key is not None else None, index)
 
     def reset_preview(self, code: str) -> str | None:

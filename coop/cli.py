@@ -117,6 +117,21 @@ def cmd_steward_create(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_member_reset_password(settings: Settings, args: argparse.Namespace) -> int:
+    """Issue a one-time password reset code for an account (there is no email to send it by)."""
+    from coop.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        issued = runtime.passwords.issue_reset(None, email=args.email)
+    finally:
+        runtime.close()
+    print(f"reset code (shown once, expires {issued.expires_at:%Y-%m-%d %H:%M} UTC): {issued.code}")
+    print(f"the member opens {settings.public_url.rstrip('/')}/reset-password and types it with a new password;")
+    print("a signing key the co-op keeps for them is revoked then (it was sealed under the old password)")
+    return 0
+
+
 def cmd_key_new(_settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -298,6 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--email", required=True)
     create.add_argument("--password-env", help="read the password from this environment variable instead of prompting")
     create.set_defaults(run=cmd_steward_create)
+    member = commands.add_parser("member", help="members' accounts").add_subparsers(dest="member_command", required=True)
+    reset = member.add_parser("reset-password", help="issue a one-time password reset code for an account")
+    reset.add_argument("--email", required=True)
+    reset.set_defaults(run=cmd_member_reset_password)
     key = commands.add_parser("key", help="member keys held on your own machine").add_subparsers(dest="key_command", required=True)
     new = key.add_parser("new", help="create an Ed25519 key file (mode 0600)")
     new.add_argument("--out", required=True)

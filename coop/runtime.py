@@ -11,7 +11,9 @@ from sqlalchemy import Engine
 from coop.db import make_engine, utcnow
 from coop.keys import load_signing_key
 from coop.membership.auth import AuthService
+from coop.membership.gate import Gate
 from coop.membership.keys import KeyService
+from coop.membership.passwords import PasswordService
 from coop.membership.service import MembershipService
 from coop.datasets.revenue import RevenueService
 from coop.datasets.service import DatasetService
@@ -37,6 +39,8 @@ class Runtime:
     members: MembershipService = field(init=False)
     keys: KeyService = field(init=False)
     auth: AuthService = field(init=False)
+    gate: Gate = field(init=False)
+    passwords: PasswordService = field(init=False)
     policies: PolicyService = field(init=False)
     tasks: TaskService = field(init=False)
     contributions: ContributionService = field(init=False)
@@ -48,13 +52,16 @@ class Runtime:
     datasets: DatasetService = field(init=False)
 
     def __post_init__(self) -> None:
-        self.members = MembershipService(self.engine, self.log, self.clock)
-        self.keys = KeyService(self.engine, self.log, self.clock)
+        self.gate = Gate(self.engine, self.clock, self.settings.sign_ups_per_day)  # the one throttle of every password check and sign-up
+        self.members = MembershipService(self.engine, self.log, self.clock, self.gate)
+        self.keys = KeyService(self.engine, self.log, self.clock, self.gate)
         self.auth = AuthService(
             self.engine, self.members, self.clock,
             idle_timeout=timedelta(seconds=self.settings.session_idle_seconds),
             absolute_timeout=timedelta(seconds=self.settings.session_max_seconds),
+            gate=self.gate,
         )
+        self.passwords = PasswordService(self.engine, self.keys, self.gate, self.clock)
         self.policies = PolicyService(self.engine, self.log, self.clock)
         self.tasks = TaskService(self.engine, self.log, self.policies, self.clock)
         self.contributions = ContributionService(self.engine, self.log, self.keys, self.settings.max_content_bytes, self.clock)

@@ -60,7 +60,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
     # Made once here, before workers start: they would otherwise race to create it (one could
     # read the file another has just created but not yet written).
     load_or_create_app_secret(settings.secret_file)
-    common = dict(host=host, port=port, log_level="info", http=NoDelayH11Protocol)
+    common = dict(host=host, port=port, log_level="info", http=NoDelayH11Protocol, **proxy_options(settings))
     if workers == 1:
         from web.app import create_app
 
@@ -81,3 +81,11 @@ def share_metrics_between_workers() -> None:
     counts)."""
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="coop-metrics-")
+
+
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's X-Forwarded-For handling: only from the proxies COOP_FORWARDED_ALLOW_IPS names
+    (uvicorn alone would believe it from 127.0.0.1, so anyone on the host could pick an address)."""
+    if not settings.forwarded_allow_ips:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips}

@@ -13,6 +13,12 @@
 | COOP_SESSION_MAX      | 43200                                | seconds a session may last at all         |
 | COOP_MAX_CONTENT      | 5242880                              | largest contribution content, in bytes    |
 | COOP_METRICS_TOKEN    | (unset: /metrics for loopback only)  | bearer token Prometheus sends to /metrics |
+| COOP_FORWARDED_ALLOW_IPS | (unset: trust no proxy)           | proxies whose X-Forwarded-For is believed |
+| COOP_SIGN_UPS_PER_DAY | 20                                   | sign-ups one client address makes a day before back-off |
+
+COOP_FORWARDED_ALLOW_IPS is passed to uvicorn as `forwarded_allow_ips` (comma-separated addresses or
+networks, e.g. 127.0.0.1 behind a local reverse proxy). Unset, X-Forwarded-For is ignored: the client
+address (which the password throttle counts) is the connection's own, which nobody can spoof.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ class Settings:
     session_max_seconds: int = 43200
     max_content_bytes: int = 5 * 1024 * 1024
     metrics_token: str | None = None
+    forwarded_allow_ips: str = ""  # "": trust no proxy's X-Forwarded-For
+    sign_ups_per_day: int = 20
 
     @property
     def secure_cookies(self) -> bool:
@@ -51,7 +59,7 @@ class Settings:
         if not origin or any(c.isspace() for c in origin) or "+" in origin:
             raise ValueError(f"COOP_LOG_ORIGIN {origin!r} must be non-empty, without spaces or '+'")
         numbers = {}
-        for name, default in (("COOP_PORT", "8000"), ("COOP_SESSION_IDLE", "1800"), ("COOP_SESSION_MAX", "43200"), ("COOP_MAX_CONTENT", "5242880")):
+        for name, default in (("COOP_PORT", "8000"), ("COOP_SESSION_IDLE", "1800"), ("COOP_SESSION_MAX", "43200"), ("COOP_MAX_CONTENT", "5242880"), ("COOP_SIGN_UPS_PER_DAY", "20")):
             text = env.get(name, default)
             if not text.isdigit() or int(text) == 0:
                 raise ValueError(f"{name} {text!r} must be a positive whole number")
@@ -72,4 +80,6 @@ class Settings:
             session_max_seconds=numbers["COOP_SESSION_MAX"],
             max_content_bytes=numbers["COOP_MAX_CONTENT"],
             metrics_token=env.get("COOP_METRICS_TOKEN") or None,
+            forwarded_allow_ips=env.get("COOP_FORWARDED_ALLOW_IPS", "").strip(),
+            sign_ups_per_day=numbers["COOP_SIGN_UPS_PER_DAY"],
         )

@@ -4,7 +4,6 @@ import pytest
 
 from coop.membership.auth import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
 from coop.membership.errors import MembershipError, NotAllowed, TooManyAttempts
-from coop.membership.throttle import locked_for
 
 
 def test_sign_in_with_the_right_password_starts_a_fresh_session_each_time(runtime, admit):
@@ -23,24 +22,15 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(runtime
         runtime.auth.check_credentials("nobody@coop.test", "nope-nope-nope", "10.0.0.1")
 
 
-def test_repeated_failures_lock_the_account_for_a_while_even_with_the_right_password(runtime, admit, clock):
+def test_repeated_failures_make_the_account_wait_a_while_even_with_the_right_password(runtime, admit, clock):
     admit("bo")
     for _ in range(5):
         with pytest.raises(NotAllowed):
             runtime.auth.check_credentials("bo@coop.test", "wrong-password", "10.0.0.1")
-    with pytest.raises(TooManyAttempts, match="try again in"):
+    with pytest.raises(TooManyAttempts, match="try again in 30 seconds"):
         runtime.auth.check_credentials("bo@coop.test", "bo-password", "10.0.0.1")
-    clock.advance(minutes=16)
+    clock.advance(seconds=31)
     assert runtime.auth.check_credentials("bo@coop.test", "bo-password", "10.0.0.1")
-
-
-def test_throttle_rule_counts_recent_failures_only(clock):
-    now = clock()
-    from datetime import timedelta
-
-    failures = [now - timedelta(minutes=m) for m in (20, 10, 8, 6, 4, 2)]
-    assert locked_for(failures, now, 5) == failures[1] + timedelta(minutes=15) - now
-    assert locked_for(failures[:3], now, 5) is None
 
 
 def test_sessions_end_after_idle_and_absolute_timeouts_and_at_logout(runtime, admit, clock):

@@ -10,6 +10,7 @@ from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, FromPath, JSONBody
 
+from coop.membership.auth import TOKEN_DAYS
 from coop.membership.keys import KeyInfo
 from coop.membership.principal import Principal
 from coop.runtime import Runtime
@@ -39,11 +40,23 @@ class TokenRequestIn(msgspec.Struct):
     password: str
     label: str = "api"
     scopes: list[str] = msgspec.field(default_factory=lambda: ["read"])
+    days: int = TOKEN_DAYS  # how long the token lasts, 1 to 365 days
 
 
 class TokenIn(msgspec.Struct):
     label: str
     scopes: list[str]
+    days: int = TOKEN_DAYS
+
+
+class PasswordChangeIn(msgspec.Struct):
+    current_password: str
+    new_password: str
+
+
+class PasswordResetIn(msgspec.Struct):
+    code: str
+    new_password: str
 
 
 class RolesIn(msgspec.Struct):
@@ -97,27 +110,28 @@ def statement_json(s: SignedStatement) -> dict[str, Any]:
     return {"kind": s.kind, "body": dict(s.body), "key": b64(s.public_key), "sig": b64(s.signature)}
 
 
-def client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 class AccountsApi(Controller):
     path = "/api"
     tags = ["accounts"]
 
     @post("/applications", summary="Apply to join the co-op", sync_to_thread=True)
-    def apply(self, runtime: NamedDependency[Runtime], data: JSONBody[ApplicationIn]) -> dict[str, Any]:
-        account_id = runtime.members.apply(data.name, data.email, data.password, data.skills, data.region)
+    def apply(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[ApplicationIn]) -> dict[str, Any]:
+        account_id = runtime.members.apply(data.name, data.email, data.password, data.skills, data.region, address=auth.client_address(request))
         return {"account_id": account_id, "status": "applicant"}
 
     @post("/buyers", summary="Register a buyer account for an organisation", sync_to_thread=True)
-    def register_buyer(self, runtime: NamedDependency[Runtime], data: JSONBody[BuyerIn]) -> dict[str, Any]:
-        return {"account_id": runtime.members.register_buyer(data.organisation, data.name, data.email, data.password)}
+    def register_buyer(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[BuyerIn]) -> dict[str, Any]:
+        return {"account_id": runtime.members.register_buyer(data.organisation, data.name, data.email, data.password, address=auth.client_address(request))}
 
     @post("/tokens", summary="Exchange email and password for a personal API token (shown once)", sync_to_thread=True)
     def token(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[TokenRequestIn]) -> dict[str, Any]:
-        principal = runtime.auth.check_credentials(data.email, data.password, client_ip(request))
-        return {"token": runtime.auth.create_token(principal, data.label, data.scopes)}
+        principal = runtime.auth.check_credentials(data.email, data.password, auth.client_address(request))
+        return {"token": runtime.auth.create_token(principal, data.label, data.scopes, data.days)}
+
+    @post("/password-reset", summary="Set a new password with a one-time reset code from a steward", sync_to_thread=True, status_code=200)
+    def reset_password(self, runtime: NamedDependency[Runtime], data: JSONBody[PasswordResetIn]) -> dict[str, Any]:
+        done = runtime.passwords.reset(data.code, data.new_password)
+        return {"account_id": done.account_id, "revoked_key": done.revoked_key, "revocation_log_index": done.revocation_index}
 
     @post("/statements/verify", summary="Verify a statement against the member key valid at a time", sync_to_thread=True, status_code=200)
     def verify(self, runtime: NamedDependency[Runtime], data: JSONBody[VerifyIn]) -> dict[str, Any]:
@@ -147,17 +161,21 @@ class MeApi(Controller):
     def tokens(self, request: Req, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
         return [
             {"id": t.id, "label": t.label, "scopes": t.scopes.split(), "created_at": t.created_at.isoformat(),
-             "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None}
+             "expires_at": t.expires_at.isoformat(), "expired": t.expired, "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None}
             for t in runtime.auth.tokens(request.user)  # type: ignore[arg-type]
         ]
 
     @post("/tokens", summary="Create an API token (shown once)", sync_to_thread=True)
     def create_token(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[TokenIn]) -> dict[str, Any]:
-        return {"token": runtime.auth.create_token(request.user, data.label, data.scopes)}  # type: ignore[arg-type]
+        return {"token": runtime.auth.create_token(request.user, data.label, data.scopes, data.days)}  # type: ignore[arg-type]
 
     @delete("/tokens/{token_id:int}", summary="Revoke an API token", sync_to_thread=True, status_code=204)
     def revoke_token(self, request: Req, runtime: NamedDependency[Runtime], token_id: FromPath[int]) -> None:
         runtime.auth.revoke_token(request.user, token_id)  # type: ignore[arg-type]
+
+    @post("/password", summary="Change my password (ends my web sessions; a custodial key is sealed again under the new one)", sync_to_thread=True, status_code=200)
+    def change_password(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[PasswordChangeIn]) -> dict[str, Any]:
+        return {"sessions_ended": runtime.passwords.change(request.user, data.current_password, data.new_password)}  # type: ignore[arg-type]
 
     @get("/keys", summary="My signing keys", guards=[auth.member], sync_to_thread=True)
     def keys(self, request: Req, runtime: NamedDependency[Runtime]) -> dict[str, Any]:
@@ -220,6 +238,11 @@ class MembersApi(Controller):
     @post("/{account_id:str}/roles", sync_to_thread=True, status_code=200)
     def roles(self, request: Req, runtime: NamedDependency[Runtime], account_id: FromPath[str], data: JSONBody[RolesIn]) -> dict[str, Any]:
         return {"log_index": runtime.members.set_roles(request.user, account_id, data.roles)}  # type: ignore[arg-type]
+
+    @post("/{account_id:str}/password-reset", summary="Issue a one-time password reset code (shown once) to pass on to the member", sync_to_thread=True, status_code=201)
+    def password_reset(self, request: Req, runtime: NamedDependency[Runtime], account_id: FromPath[str]) -> dict[str, Any]:
+        issued = runtime.passwords.issue_reset(request.user, account_id=account_id)
+        return {"code": issued.code, "account_id": issued.account_id, "expires_at": issued.expires_at.isoformat(), "page": "/reset-password"}
 
     @post("/{account_id:str}/suspend", sync_to_thread=True, status_code=200)
     def suspend(self, request: Req, runtime: NamedDependency[Runtime], account_id: FromPath[str]) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from web.health import healthz
 from web.log_api import LogController
 from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
+from web.portal.passwords import PasswordPages
 from web.portal.public_log import PublicLogPages
 from web.portal.governance import GovernancePages, PolicyPages
 from web.portal.lineage import LineagePages
@@ -114,7 +115,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     ticker = CloseDueTicker(built)
     app = Litestar(
         route_handlers=[
-            LogController, *API_CONTROLLERS, *WORK_API, AccountPages, StewardPages, PublicLogPages,
+            LogController, *API_CONTROLLERS, *WORK_API, AccountPages, PasswordPages, StewardPages, PublicLogPages,
             TaskPages, ContributionPages, ReviewPages, GovernancePages, PolicyPages, *GOVERNANCE_API, MoneyPages, *MONEY_API, LineagePages, *LINEAGE_API, healthz, metrics,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],

@@ -7,6 +7,7 @@ so the API needs no CSRF token. Guards are the one place each access rule lives.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -31,17 +32,24 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
         if authorization.startswith("Bearer coop_"):
             principal = await anyio.to_thread.run_sync(runtime.auth.token_principal, authorization[7:])
             if principal is None:
-                raise NotAuthorizedException(detail="the API token is unknown or revoked")
-            return AuthenticationResult(user=principal, auth="token")
+                raise NotAuthorizedException(detail="the API token is unknown, expired or revoked")
+            return AuthenticationResult(user=dataclasses.replace(principal, address=client_address(connection)), auth="token")
         session_id = connection.cookies.get(SESSION_COOKIE)
         if session_id and not connection.scope["path"].startswith(API_PREFIX):
             principal, touch_due = await anyio.to_thread.run_sync(runtime.auth.session_lookup, session_id)
             if principal is not None:
                 if touch_due:
                     connection.scope.setdefault("state", {})[_TOUCH_SESSION] = session_id
-                return AuthenticationResult(user=principal, auth="session")
+                return AuthenticationResult(user=dataclasses.replace(principal, address=client_address(connection)), auth="session")
             connection.scope.setdefault("state", {})["session_expired"] = True
         return AuthenticationResult(user=None, auth=None)
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The client's address as the ASGI server reports it, which the password throttle counts. An
+    X-Forwarded-For header changes it only if the server trusts the proxy it came through
+    (`COOP_FORWARDED_ALLOW_IPS`, trusting none by default): otherwise anyone could claim any address."""
+    return connection.client.host if connection.client else "unknown"
 
 
 async def record_session_use(request: Request[Any, Any, Any]) -> None:

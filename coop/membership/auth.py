@@ -1,9 +1,10 @@
-"""Signing in: password check with throttling, server-side sessions, personal API tokens.
+"""Signing in: password check through the throttle, server-side sessions, personal API tokens.
 
 Sessions: the browser holds a random id (cookie); the database holds only its hash. A new id is
 issued at every sign-in (no session fixation). A session ends on logout, after IDLE_TIMEOUT without
 use, or ABSOLUTE_TIMEOUT after sign-in, whichever comes first.
-API tokens: shown once, stored hashed, scoped (read, write), revocable.
+API tokens: shown once, stored hashed, scoped (read, write), revocable, and they expire (90 days
+unless chosen otherwise at creation, at most a year): a forgotten token does not stay a key forever.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from coop.db import utcnow
-from coop.membership.errors import MembershipError, NoSuchRecord, NotAllowed, TooManyAttempts
-from coop.membership.models import Account, ApiToken, LoginAttempt, WebSession
+from coop.membership.emails import normalise_email
+from coop.membership.errors import MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.gate import Gate
+from coop.membership.models import Account, ApiToken, WebSession
 from coop.membership.principal import Principal
-from coop.membership.secrets import new_token, password_matches, token_hash
+from coop.membership.secrets import WrongPassword, dummy_hash, new_token, password_matches, token_hash
 from coop.membership.service import MembershipService
-from coop.membership.throttle import MAX_FAILURES, MAX_IP_FAILURES, WINDOW, locked_for
 
 IDLE_TIMEOUT = timedelta(minutes=30)  # defaults; COOP_SESSION_IDLE / COOP_SESSION_MAX override
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 SCOPES = ("read", "write")
+TOKEN_DAYS, MAX_TOKEN_DAYS = 90, 365  # an API token's life: the default, and the longest one may choose
 _CANNOT_SIGN_IN = {"suspended": "your membership is suspended", "left": "you have left the co-op", "declined": "your application was declined"}
 
 
@@ -36,7 +39,9 @@ class TokenRow:
     label: str
     scopes: str
     created_at: datetime
+    expires_at: datetime
     revoked_at: datetime | None
+    expired: bool
 
 
 class AuthService:
@@ -47,25 +52,33 @@ class AuthService:
         clock: Callable[[], datetime] = utcnow,
         idle_timeout: timedelta = IDLE_TIMEOUT,
         absolute_timeout: timedelta = ABSOLUTE_TIMEOUT,
+        gate: Gate | None = None,
     ):
         self.engine = engine
         self.members = members
         self.clock = clock
+        self.gate = gate or Gate(engine, clock)
         self.idle_timeout = idle_timeout
         self.absolute_timeout = absolute_timeout
 
     def check_credentials(self, email: str, password: str, ip: str) -> Principal:
-        """Return the account's principal or raise; every attempt is recorded for the throttle."""
-        email = (email or "").strip().lower()
-        now = self.clock()
-        with Session(self.engine) as session, session.begin():
-            self._refuse_if_throttled(session, email, ip, now)
-            account = session.scalar(select(Account).where(Account.email == email))
-            ok = account is not None and password_matches(account.password_hash, password)
-            account_id = account.id if account is not None else None
-            session.add(LoginAttempt(email=email, ip=ip, at=now, succeeded=ok))
-        if not ok or account_id is None:
-            raise NotAllowed("wrong email or password")
+        """Return the account's principal or raise. The check passes the throttle (per account and
+        per client address) and runs argon2 outside any transaction, against a dummy hash when the
+        email names no account, so a refusal takes as long whether or not the account exists."""
+        email = normalise_email(email)
+        with Session(self.engine) as session:
+            found = session.execute(select(Account.id, Account.password_hash).where(Account.email == email)).first()
+        account_id, stored = (found[0], found[1]) if found is not None else (None, dummy_hash())
+
+        def check() -> None:
+            if not password_matches(stored, password) or account_id is None:
+                raise WrongPassword("wrong email or password")
+
+        try:
+            self.gate.check_password(account_id or email, ip, check)
+        except WrongPassword:
+            raise NotAllowed("wrong email or password") from None
+        assert account_id is not None
         principal = self.members.principal(account_id)
         assert principal is not None
         if principal.status in _CANNOT_SIGN_IN:
@@ -125,23 +138,27 @@ class AuthService:
 
     # -- API tokens ------------------------------------------------------------------------
 
-    def create_token(self, principal: Principal, label: str, scopes: list[str]) -> str:
+    def create_token(self, principal: Principal, label: str, scopes: list[str], days: int = TOKEN_DAYS) -> str:
         label = " ".join((label or "").split())[:100] or "token"
         unknown = set(scopes) - set(SCOPES)
         if unknown or not scopes:
             raise MembershipError(f"scopes must be some of {', '.join(SCOPES)}")
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
+            raise MembershipError(f"a token lasts 1 to {MAX_TOKEN_DAYS} days")
         if principal.via == "token" and "write" not in principal.scopes:
             raise NotAllowed("a read-only token cannot create tokens")
         token = new_token("coop")
         with Session(self.engine) as session, session.begin():
             session.add(ApiToken(account_id=principal.account_id, token_hash=token_hash(token), label=label,
-                                 scopes=" ".join(s for s in SCOPES if s in scopes), created_at=self.clock()))
+                                 scopes=" ".join(s for s in SCOPES if s in scopes), created_at=self.clock(),
+                                 expires_at=self.clock() + timedelta(days=days)))
         return token
 
     def tokens(self, principal: Principal) -> list[TokenRow]:
+        now = self.clock()
         with Session(self.engine) as session:
             rows = session.scalars(select(ApiToken).where(ApiToken.account_id == principal.account_id).order_by(ApiToken.id)).all()
-            return [TokenRow(r.id, r.label, r.scopes, r.created_at, r.revoked_at) for r in rows]
+            return [TokenRow(r.id, r.label, r.scopes, r.created_at, r.expires_at, r.revoked_at, r.expires_at <= now) for r in rows]
 
     def revoke_token(self, principal: Principal, token_id: int) -> None:
         with Session(self.engine) as session, session.begin():
@@ -154,26 +171,10 @@ class AuthService:
     def token_principal(self, token: str) -> Principal | None:
         with Session(self.engine) as session:
             row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
-            if row is None or row.revoked_at is not None:
+            if row is None or row.revoked_at is not None or row.expires_at <= self.clock():
                 return None
             account_id, scopes = row.account_id, frozenset(row.scopes.split())
         principal = self.members.principal(account_id, via="token", scopes=scopes)
         if principal is None or principal.status in _CANNOT_SIGN_IN:
             return None
         return principal
-
-    # -- throttle --------------------------------------------------------------------------
-
-    def _refuse_if_throttled(self, session: Session, email: str, ip: str, now: datetime) -> None:
-        since = now - WINDOW
-        for column, value, limit in ((LoginAttempt.email, email, MAX_FAILURES), (LoginAttempt.ip, ip, MAX_IP_FAILURES)):
-            attempts = session.execute(
-                select(LoginAttempt.at, LoginAttempt.succeeded).where(column == value, LoginAttempt.at > since).order_by(LoginAttempt.at)
-            ).all()
-            failures: list[datetime] = []
-            for at, succeeded in attempts:
-                failures = [] if succeeded else failures + [at]
-            wait = locked_for(failures, now, limit)
-            if wait is not None:
-                minutes = max(1, int(wait.total_seconds() // 60) + 1)
-                raise TooManyAttempts(f"too many failed sign-in attempts; try again in {minutes} minute(s)", int(wait.total_seconds()) + 1)

@@ -5,7 +5,9 @@ Two kinds of custody, both real:
   own        the member holds the private key and signs client-side (e.g. `coop sign`); the
              registration statement is signed by the new key itself, proving possession;
   custodial  the co-op stores the seed sealed under the member's password (secrets.seal_seed) and
-             opens it only inside the member's own signing request.
+             opens it only inside the member's own signing request. Every opening, and every
+             password check here, passes the throttle (coop.membership.gate) and runs argon2
+             outside any transaction.
 A member has at most one active key. Rotation announces the new key in a statement signed by the
 old one; revocation ends a key. Both are log entries. A key is valid from its registration until
 its rotation or revocation, so a signature made before then still verifies afterwards.
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from coop.db import utcnow, write_session
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.gate import Gate
 from coop.membership.models import Account, KeyEvent, MemberKey
 from coop.membership.principal import Principal
 from coop.membership.secrets import SealedSeed, WrongPassword, open_seed, password_matches, seal_seed
@@ -63,10 +66,11 @@ class KeyInfo:
 
 
 class KeyService:
-    def __init__(self, engine: Engine, log: ProvenanceLog, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, engine: Engine, log: ProvenanceLog, clock: Callable[[], datetime] = utcnow, gate: Gate | None = None):
         self.engine = engine
         self.log = log
         self.clock = clock
+        self.gate = gate or Gate(engine, clock)
 
     # -- registering -----------------------------------------------------------------------
 
@@ -88,13 +92,14 @@ class KeyService:
     def create_custodial_key(self, member: Principal, password: str) -> KeyInfo:
         """A new key the co-op keeps sealed under the member's (current, re-entered) password."""
         _require_member(member)
+        self._check_password(member, password)
+        signing_key = nacl.signing.SigningKey.generate()
+        sealed = seal_seed(bytes(signing_key), password)  # argon2: before the transaction
         with write_session(self.engine) as session, session.begin():
-            self._check_password(session, member.account_id, password)
             self._refuse_second_active_key(session, member.account_id)
-            signing_key = nacl.signing.SigningKey.generate()
             statement = sign_statement(signing_key, REGISTRATION, self.registration_body(member))
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
-            return self._store_key(session, member.account_id, bytes(signing_key.verify_key), "custodial", seal_seed(bytes(signing_key), password), index, replaces=None)
+            return self._store_key(session, member.account_id, bytes(signing_key.verify_key), "custodial", sealed, index, replaces=None)
 
     # -- signing with a custodial key ------------------------------------------------------
 
@@ -105,8 +110,7 @@ class KeyService:
             key = self._active_key(session, member.account_id)
             if key.custody != "custodial" or key.sealed_box is None or key.sealed_salt is None:
                 raise Conflict("your active key is your own: sign on your device (e.g. `coop sign`)")
-            signing_key = self._open(key, password)
-        return sign_statement(signing_key, kind, body)
+        return sign_statement(self._open(member, key, password), kind, body)
 
     # -- rotation and revocation -----------------------------------------------------------
 
@@ -130,15 +134,20 @@ class KeyService:
     def rotate_custodial(self, member: Principal, password: str) -> KeyInfo:
         """Replace the active custodial key by a new custodial key, announced by the old one."""
         _require_member(member)
-        with write_session(self.engine) as session, session.begin():
+        with Session(self.engine) as session:
             old = self._active_key(session, member.account_id)
             if old.custody != "custodial":
                 raise Conflict("your active key is your own: rotate it by signing a rotation statement")
-            signing_old = self._open(old, password)
-            new_key = nacl.signing.SigningKey.generate()
+        signing_old = self._open(member, old, password)  # argon2 (opening, then sealing): before the transaction
+        new_key = nacl.signing.SigningKey.generate()
+        sealed = seal_seed(bytes(new_key), password)
+        with write_session(self.engine) as session, session.begin():
+            old = self._active_key(session, member.account_id)
+            if old.public_key != bytes(signing_old.verify_key):
+                raise Conflict("your active key changed meanwhile; look at your keys and try again")
             body = self.rotation_body(member, self._info(session, old), bytes(new_key.verify_key))
             statement = sign_statement(signing_old, ROTATION, body)
-            return self._rotate(session, old, statement, bytes(new_key.verify_key), "custodial", seal_seed(bytes(new_key), password))
+            return self._rotate(session, old, statement, bytes(new_key.verify_key), "custodial", sealed)
 
     def revoke(self, actor: Principal, target_key_id: str, reason: str = "") -> int:
         """End a key at once. Its owner may revoke it; so may a steward (e.g. a lost device).
@@ -149,16 +158,20 @@ class KeyService:
                 raise NoSuchRecord(f"no key {target_key_id}")
             if key.account_id != actor.account_id and not actor.is_steward:
                 raise NotAllowed("only the key's owner or a steward may revoke it")
-            info = self._info(session, key)
-            if info.valid_until is not None:
-                raise Conflict(f"key {target_key_id} already ended ({info.ended_by})")
-            now = self.clock()
-            reason = reason.strip()[:200]  # kept beside the log: it may name people
-            body = {"member": key.account_id, "key": target_key_id, "by": actor.account_id, "reason_sha256": store_text(session, reason, self.clock) if reason else None}
-            statement = sign_statement(self.log.signer.signing_key, REVOCATION, body)
-            index = self.log.append_in_transaction(session.connection(), [statement])[0]
-            session.add(KeyEvent(key_id=target_key_id, event="revoked", at=now, log_index=index))
-            return index
+            return self.revoke_in_transaction(session, key, actor.account_id, reason)
+
+    def revoke_in_transaction(self, session: Session, key: MemberKey, by: str, reason: str) -> int:
+        """Revoke `key` in the caller's write transaction (a password reset revokes, with the
+        password change, the custodial key it can no longer open). The caller checked who may."""
+        info = self._info(session, key)
+        if info.valid_until is not None:
+            raise Conflict(f"key {key.key_id} already ended ({info.ended_by})")
+        reason = reason.strip()[:200]  # kept beside the log: it may name people
+        body = {"member": key.account_id, "key": key.key_id, "by": by, "reason_sha256": store_text(session, reason, self.clock) if reason else None}
+        statement = sign_statement(self.log.signer.signing_key, REVOCATION, body)
+        index = self.log.append_in_transaction(session.connection(), [statement])[0]
+        session.add(KeyEvent(key_id=key.key_id, event="revoked", at=self.clock(), log_index=index))
+        return index
 
     def acknowledge_earlier_keys(self) -> int:
         """Acknowledge, once, every key registered before the co-op logged acknowledgements (run by
@@ -260,6 +273,13 @@ class KeyService:
                 return key
         raise Conflict("you have no active signing key yet: create one on your keys page")
 
+    def active_key_in(self, session: Session, account_id: str) -> MemberKey | None:
+        """The account's active key row, read in the caller's session; None if it has none."""
+        try:
+            return self._active_key(session, account_id)
+        except Conflict:
+            return None
+
     def _refuse_second_active_key(self, session: Session, account_id: str) -> None:
         try:
             active = self._active_key(session, account_id)
@@ -267,16 +287,26 @@ class KeyService:
             return
         raise Conflict(f"you already have an active key {active.key_id}; rotate it instead")
 
-    def _check_password(self, session: Session, account_id: str, password: str) -> None:
-        account = session.get(Account, account_id)
-        if account is None or not password_matches(account.password_hash, password):
-            raise NotAllowed("wrong password")
+    def _check_password(self, member: Principal, password: str) -> None:
+        """The member's account password, checked through the throttle, outside any transaction."""
+        with Session(self.engine) as session:
+            stored = session.scalar(select(Account.password_hash).where(Account.id == member.account_id))
 
-    @staticmethod
-    def _open(key: MemberKey, password: str) -> nacl.signing.SigningKey:
-        assert key.sealed_salt is not None and key.sealed_box is not None
+        def check() -> None:
+            if stored is None or not password_matches(stored, password):
+                raise WrongPassword("wrong password")
+
         try:
-            return open_seed(SealedSeed(key.sealed_salt, key.sealed_box, key.sealed_opslimit or 0, key.sealed_memlimit or 0), password)
+            self.gate.check_password(member.account_id, member.address, check)
+        except WrongPassword:
+            raise NotAllowed("wrong password") from None
+
+    def _open(self, member: Principal, key: MemberKey, password: str) -> nacl.signing.SigningKey:
+        """Open a sealed key through the throttle (a password guess like any other), outside any transaction."""
+        assert key.sealed_salt is not None and key.sealed_box is not None
+        sealed = SealedSeed(key.sealed_salt, key.sealed_box, key.sealed_opslimit or 0, key.sealed_memlimit or 0)
+        try:
+            return self.gate.check_password(member.account_id, member.address, lambda: open_seed(sealed, password))
         except WrongPassword as error:
             raise NotAllowed("wrong password: the key was not opened") from error
 

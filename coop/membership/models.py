@@ -1,5 +1,5 @@
 """Membership tables. Current state (status, roles, sessions) is mutable; history is not:
-key events and login attempts are insert-only, and every membership decision is a log entry."""
+key events and password attempts are insert-only, and every membership decision is a log entry."""
 
 from __future__ import annotations
 
@@ -105,16 +105,35 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(100))
     scopes: Mapped[str] = mapped_column(String(100))  # space-separated: read write
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
-class LoginAttempt(Base):
-    """Insert-only record of sign-in attempts, the evidence the throttle decides on."""
+class AuthAttempt(Base):
+    """Insert-only record of password checks and sign-ups, the evidence the throttle decides on
+    (coop.membership.throttle). A password check is recorded as a failure *before* the password is
+    checked, and a success row follows when it was right: concurrent guesses all count."""
 
-    __tablename__ = "login_attempt"
+    __tablename__ = "auth_attempt"
+    __table_args__ = (Index("ix_auth_attempt_account_at", "account", "at"), Index("ix_auth_attempt_address_action_at", "address", "action", "at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    email: Mapped[str] = mapped_column(String(320), index=True)
-    ip: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    action: Mapped[str] = mapped_column(String(10))  # "password" | "sign-up"
+    account: Mapped[str] = mapped_column(String(320))  # account id, or the email typed if it names none; "" for a sign-up
+    address: Mapped[str] = mapped_column(String(64))  # the client address
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class PasswordReset(Base):
+    """A one-time, expiring password reset a steward (or the command line) issued; only its hash is kept."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), index=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    issued_by: Mapped[str] = mapped_column(String(40))  # a steward's account id, or "command line"
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

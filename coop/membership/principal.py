@@ -17,6 +17,9 @@ class Principal:
     org_name: str | None = None
     via: str = "session"  # "session" | "token"
     scopes: frozenset[str] = frozenset({"read", "write"})
+    # The client address of the request (set by the web edge; "" off the web): the password
+    # throttle counts the key openings made with it (coop.membership.gate).
+    address: str = ""
 
     @property
     def in_good_standing(self) -> bool:

@@ -49,6 +49,18 @@ def hash_password(password: str) -> str:
     return nacl.pwhash.argon2id.str(password.encode("utf-8"), opslimit=_OPS, memlimit=_MEM).decode("ascii")
 
 
+_DUMMY: dict[tuple[int, int], str] = {}
+
+
+def dummy_hash() -> str:
+    """A hash of no one's password, at the cost new hashes use: sign-in checks the typed password
+    against it when the email names no account, so the answer takes as long either way (the time
+    of a refusal must not tell whether an email has an account)."""
+    if (_OPS, _MEM) not in _DUMMY:
+        _DUMMY[(_OPS, _MEM)] = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY[(_OPS, _MEM)]
+
+
 def password_matches(stored_hash: str, password: str) -> bool:
     try:
         return nacl.pwhash.verify(stored_hash.encode("ascii"), password.encode("utf-8"))

@@ -6,7 +6,6 @@ the member only by their random account id: the log never holds a name or an ema
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,15 +15,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop.db import utcnow, write_session
+from coop.membership.emails import normalise_email
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.gate import Gate
 from coop.membership.models import ROLES, Account, BuyerOrg, Member, MemberRole
 from coop.membership.principal import Principal
 from coop.membership.secrets import check_password_strength, hash_password
 from provenance.core.signing import sign_statement
 from provenance.service import ProvenanceLog
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
 
 def new_id() -> str:
     return uuid.uuid4().hex
@@ -53,30 +51,36 @@ class Applicant:
 
 
 class MembershipService:
-    def __init__(self, engine: Engine, log: ProvenanceLog, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, engine: Engine, log: ProvenanceLog, clock: Callable[[], datetime] = utcnow, gate: Gate | None = None):
         self.engine = engine
         self.log = log
         self.clock = clock
+        self.gate = gate or Gate(engine, clock)
 
     # -- joining ---------------------------------------------------------------------------
 
-    def apply(self, name: str, email: str, password: str, skills: str = "", region: str = "") -> str:
-        """A newcomer asks to join; a steward decides (`admit` / `decline`)."""
-        name, email = _clean_name(name), _clean_email(email)
+    def apply(self, name: str, email: str, password: str, skills: str = "", region: str = "", address: str | None = None) -> str:
+        """A newcomer asks to join; a steward decides (`admit` / `decline`). `address` is the client
+        address of a sign-up over the web, which the throttle counts; None for the operator's own
+        command line (a steward's bootstrap, the demo data), which is not throttled."""
+        name, email = _clean_name(name), normalise_email(email)
         check_password_strength(password)
+        password_hash = self._hash_new(password, address)
         now = self.clock()
         with write_session(self.engine) as session, session.begin():
             self._refuse_taken_email(session, email)
             account_id = new_id()
-            session.add(Account(id=account_id, kind="member", display_name=name, email=email, password_hash=hash_password(password), created_at=now))
+            session.add(Account(id=account_id, kind="member", display_name=name, email=email, password_hash=password_hash, created_at=now))
             session.flush()
             session.add(Member(account_id=account_id, status="applicant", skills=skills.strip()[:2000], region=region.strip()[:100], applied_at=now))
         return account_id
 
-    def register_buyer(self, org_name: str, name: str, email: str, password: str) -> str:
-        """A buyer's account, in its organisation (created on first use). Buyers are not members."""
-        org_name, name, email = _clean_name(org_name, "organisation"), _clean_name(name), _clean_email(email)
+    def register_buyer(self, org_name: str, name: str, email: str, password: str, address: str | None = None) -> str:
+        """A buyer's account, in its organisation (created on first use). Buyers are not members.
+        `address`: as for `apply`."""
+        org_name, name, email = _clean_name(org_name, "organisation"), _clean_name(name), normalise_email(email)
         check_password_strength(password)
+        password_hash = self._hash_new(password, address)
         now = self.clock()
         with write_session(self.engine) as session, session.begin():
             self._refuse_taken_email(session, email)
@@ -86,7 +90,7 @@ class MembershipService:
                 session.add(org)
                 session.flush()
             account_id = new_id()
-            session.add(Account(id=account_id, kind="buyer", display_name=name, email=email, password_hash=hash_password(password), org_id=org.id, created_at=now))
+            session.add(Account(id=account_id, kind="buyer", display_name=name, email=email, password_hash=password_hash, org_id=org.id, created_at=now))
         return account_id
 
     def create_steward(self, name: str, email: str, password: str) -> str:
@@ -94,6 +98,13 @@ class MembershipService:
         account_id = self.apply(name, email, password)
         self._admit(account_id, admitted_by="bootstrap", roles=("member", "reviewer", "steward"))
         return account_id
+
+    def _hash_new(self, password: str, address: str | None) -> str:
+        """Count a web sign-up (the throttle may refuse it), then hash the password: argon2 before
+        the write transaction, never inside it, where it held the write lock from everyone else."""
+        if address is not None:
+            self.gate.admit_sign_up(address)
+        return hash_password(password)
 
     # -- stewards' decisions ---------------------------------------------------------------
 
@@ -282,9 +293,3 @@ def _clean_name(value: str, what: str = "name") -> str:
         raise MembershipError(f"{what} must be 1 to 200 characters")
     return value
 
-
-def _clean_email(value: str) -> str:
-    value = (value or "").strip().lower()
-    if not _EMAIL.match(value) or len(value) > 320:
-        raise MembershipError("email must look like name@example.org")
-    return value

@@ -4,7 +4,7 @@ A resolution's wording and a key revocation's reason may name people; the log, w
 carries their hashes (issue 12). No append-only triggers: erasing a text here leaves the log intact.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-06 10:00:00
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0011'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -135,7 +135,8 @@ def running_coop(db_kind: str, data_dir: Path, **settings: str) -> Iterator[Coop
     data_dir.mkdir(parents=True, exist_ok=True)
     database_url, drop = new_database_url(db_kind, data_dir)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}
-    env.update({"COOP_DATA_DIR": str(data_dir), "COOP_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", **settings})
+    # Every browser signs up from 127.0.0.1: lift the per-address sign-up allowance for the suite's many people.
+    env.update({"COOP_DATA_DIR": str(data_dir), "COOP_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "COOP_SIGN_UPS_PER_DAY": "1000", **settings})
     server = CoopServer(url="", env=env, log_file=data_dir / "serve.log")
     try:
         server.coop("init")

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from coop.membership.auth import MAX_TOKEN_DAYS, TOKEN_DAYS
 from coop.membership.errors import Conflict, MembershipError, NotAllowed, TooManyAttempts
 from coop.runtime import Runtime
 from provenance.core.signing import SignedStatement, unb64
@@ -35,7 +36,7 @@ class AccountPages(Controller):
     def apply(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template:
         values = {k: text_value(data, k) for k in ("name", "email", "password", "skills", "region")}
         try:
-            runtime.members.apply(values["name"], values["email"], values["password"], values["skills"], values["region"])
+            runtime.members.apply(values["name"], values["email"], values["password"], values["skills"], values["region"], address=auth.client_address(request))
         except USER_ERRORS as error:
             status = 409 if isinstance(error, Conflict) else 400
             return page(request, "apply.html", status_code=status, errors=field_errors(error), values=values)
@@ -49,7 +50,7 @@ class AccountPages(Controller):
     def register_buyer(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
         values = {k: text_value(data, k) for k in ("organisation", "name", "email", "password")}
         try:
-            runtime.members.register_buyer(values["organisation"], values["name"], values["email"], values["password"])
+            runtime.members.register_buyer(values["organisation"], values["name"], values["email"], values["password"], address=auth.client_address(request))
         except USER_ERRORS as error:
             status = 409 if isinstance(error, Conflict) else 400
             return page(request, "buyer_register.html", status_code=status, errors=field_errors(error), values=values)
@@ -62,12 +63,14 @@ class AccountPages(Controller):
     @post("/login", sync_to_thread=True)
     def login(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Response[Any]:
         email, password, target = text_value(data, "email"), text_value(data, "password"), safe_next(text_value(data, "next"))
-        ip = request.client.host if request.client else "unknown"
         try:
-            principal = runtime.auth.check_credentials(email, password, ip)
-        except (NotAllowed, TooManyAttempts) as error:
-            status = 429 if isinstance(error, TooManyAttempts) else 401
-            return page(request, "login.html", status_code=status, errors={"_form": str(error)}, values={"email": email}, next=target)
+            principal = runtime.auth.check_credentials(email, password, auth.client_address(request))
+        except (NotAllowed, TooManyAttempts, MembershipError) as error:
+            status = 429 if isinstance(error, TooManyAttempts) else 400 if isinstance(error, MembershipError) else 401
+            response = page(request, "login.html", status_code=status, errors={"_form": str(error)}, values={"email": email}, next=target)
+            if isinstance(error, TooManyAttempts):
+                response.headers["Retry-After"] = str(error.retry_after_seconds)
+            return response
         old = request.cookies.get(SESSION_COOKIE)
         if old:
             runtime.auth.end_session(old)  # a fresh id at every sign-in: no session fixation
@@ -146,7 +149,10 @@ class AccountPages(Controller):
 
     @post("/me/tokens", guards=[auth.signed_in], sync_to_thread=True)
     def create_token(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
-        token = runtime.auth.create_token(request.user, text_value(data, "label"), list_value(data, "scopes"))  # type: ignore[arg-type]
+        days = text_value(data, "days") or str(TOKEN_DAYS)
+        if not days.isdigit():
+            raise MembershipError(f"a token lasts 1 to {MAX_TOKEN_DAYS} days")
+        token = runtime.auth.create_token(request.user, text_value(data, "label"), list_value(data, "scopes"), int(days))  # type: ignore[arg-type]
         if is_htmx(request):
             return page(request, "partials/tokens.html", **self._tokens_context(request, runtime, new_token=token))
         return page(request, "me.html", status_code=201, **self._keys_context(request, runtime), **self._tokens_context(request, runtime, new_token=token))

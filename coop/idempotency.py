@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from coop.db import Base, UtcDateTime, utcnow
@@ -101,7 +102,17 @@ def first_answer(session: Session, request: ScopedKey) -> str | None:
 
 
 def remember(session: Session, request: ScopedKey, record_id: str, at: datetime | None = None) -> None:
-    """Record what the key created, in the caller's transaction (so both commit or neither)."""
+    """Record what the key created, in the caller's transaction (so both commit or neither).
+
+    Two requests with one key at the same moment both find it unused; the second to insert it
+    waits for the first to commit (PostgreSQL's unique index) and is then refused with a 409,
+    its transaction rolled back: one record, and its retry gets the first answer (as the IETF
+    Idempotency-Key draft asks). SQLite's writers take turns, so there it finds the first."""
+    session.flush()  # the caller's pending rows first, so a failure below can only be the key's
     session.add(IdempotencyKey(owner=request.owner, scope=request.scope, key=request.key, request_digest=request.digest,
                                record_id=record_id, created_at=at or utcnow()))
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"a request with idempotency key {request.key!r} was being handled at the same time and nothing was changed; "
+                       "send it again to get its answer") from error

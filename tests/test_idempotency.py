@@ -2,25 +2,34 @@
 idempotency"): the same key and request give the first answer again, the same key with another
 request is a 409 that changes nothing, and one owner's key never reaches another's record."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from coop.datasets.models import License
-from coop.idempotency import IdempotencyKey
+from coop.idempotency import IdempotencyKey, request_digest
 from coop.membership.errors import Conflict, MembershipError
 from coop.migrate import downgrade, upgrade
 from ledger.models import JournalTx, PayoutRun, RevenueEvent
+from tests import test_money
 from tests.test_api_keys_flow import api_token
-from tests.test_money import market  # noqa: F401 - the fixture
 
 USES = ["model-training"]
+market = test_money.market  # the fixture: a release of three contributions and a buyer (Acme AI)
 
 
 @pytest.fixture
 def rival(runtime):
     """A buyer of another organisation."""
     return runtime.members.principal(runtime.members.register_buyer("Rival Labs", "Rae", "rae@rival.test", "rae-password-1"))
+
+
+def _scalar(engine, sql):
+    with engine.connect() as conn:
+        return conn.scalar(text(sql))
 
 
 def counts(engine):
@@ -103,6 +112,34 @@ def test_the_same_payout_key_with_a_different_minimum_is_refused_and_changes_not
     assert counts(runtime.engine) == before
 
 
+def test_a_request_racing_another_with_its_key_makes_no_second_record(runtime, engine, work, db_kind):
+    """Another request with the key is inserting it, not yet committed. On PostgreSQL this one
+    finds the key unused, waits on the unique index and is refused with a 409 when the other
+    commits; on SQLite it waits for the other's write lock and then gets its answer."""
+    other = engine.connect()
+    other.begin()
+    other.execute(insert(IdempotencyKey).values(owner=f"member:{work.steward.account_id}", scope="payout-run", key="monthly",
+                                                request_digest=request_digest({"currency": "EUR", "minimum": 100}), record_id="the-other-run",
+                                                created_at=runtime.clock()))
+    with ThreadPoolExecutor(1) as pool:
+        racing = pool.submit(runtime.payouts.run, work.steward, "EUR", 100, "monthly")
+        deadline = time.monotonic() + 30
+        if db_kind == "postgresql":
+            waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            while not _scalar(engine, waiting) and time.monotonic() < deadline:  # a fresh connection: the view is a snapshot per transaction
+                time.sleep(0.05)
+        else:
+            time.sleep(0.5)
+        other.commit()
+        other.close()
+        if db_kind == "postgresql":
+            with pytest.raises(Conflict, match="at the same time"):
+                racing.result(timeout=30)
+        else:
+            assert racing.result(timeout=30) == "the-other-run"
+    assert runtime.payouts.runs() == []
+
+
 def test_over_the_api_two_buyers_same_key_get_their_own_licenses_and_a_changed_request_is_a_409(client, runtime, market, rival):
     ours, theirs = api_token(client, "dana@acme.test", "dana-password"), api_token(client, "rae@rival.test", "rae-password-1")
     body = {"release_id": market.release.id, "uses": USES, "accept_subset": True, "idempotency_key": "order-1"}
@@ -129,6 +166,9 @@ def test_migration_0012_gives_existing_keys_their_owners_and_keeps_the_tables_ap
                     (f"member:{work.steward.account_id}", "payout-run", "monthly", run, None)}
     assert runtime.datasets.license(market.buyer, market.release.id, USES, None, True, "order-1").id == license.id
     assert runtime.payouts.run(work.steward, "EUR", 100, "monthly") == run
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # enforced again after the migration
     for table in ("idempotency_key", "dataset_license", "revenue_event", "payout_run"):
         with pytest.raises(Exception, match="append-only|refused"):
             with engine.begin() as conn:

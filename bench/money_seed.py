@@ -179,7 +179,7 @@ def seed_license(engine: Engine, coop: Coop, contributions: int, authors: Sequen
     bulk_insert(engine, License.__table__, [{"id": license_id, "release_id": release_id, "buyer_org_id": coop.buyer.org_id,
                                              "buyer_account_id": coop.buyer.account_id, "uses": '["model-training"]', "sector": None, "price": 0,
                                              "currency": "EUR", "included_count": contributions, "included_root": "0" * 64,
-                                             "idempotency_key": f"bench-license-{license_id}", "created_at": AT, "log_index": first_index - 1}])
+                                             "created_at": AT, "log_index": first_index - 1}])
     bulk_insert(engine, LicenseItem.__table__, ({"license_id": license_id, "contribution_id": cid, "entry": first_index + i, "author_id": authors[i % len(authors)],
                                                   "base_pay": _rate(coop, i) * _units(i, distinct_weights), "units": _units(i, distinct_weights), "minutes": _minutes(i)} for i, cid in enumerate(ids)))
     reviews = Counter(reviewers[(i + k) % len(reviewers)] for i in range(contributions) for k in range(reviews_each))

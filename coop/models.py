@@ -2,6 +2,7 @@
 
 from coop.db import Base
 import coop.datasets.models  # noqa: F401
+import coop.idempotency  # noqa: F401
 import coop.membership.models  # noqa: F401
 import coop.work.models  # noqa: F401
 import governance.models  # noqa: F401

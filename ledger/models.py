@@ -64,7 +64,6 @@ class RevenueEvent(Base):
     split: Mapped[str] = mapped_column(Text)  # canonical JSON of ledger.formula_compact.CompactSplit (before 0009: the full RevenueSplit)
     income_tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
     share_tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
@@ -96,7 +95,6 @@ class PayoutRun(Base):
     minimum: Mapped[int] = mapped_column(BigInteger)
     created_by: Mapped[str] = mapped_column(ForeignKey("account.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
 
 
 class Payout(Base):

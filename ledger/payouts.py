@@ -17,6 +17,7 @@ from typing import Callable
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from coop import idempotency
 from coop.db import utcnow, write_session
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.models import Account
@@ -45,17 +46,22 @@ class PayoutService:
         self.clock = clock
 
     def run(self, steward: Principal, currency: str, minimum: int, idempotency_key: str) -> str:
+        """Pay every member owed at least `minimum` in `currency`. The key is the steward's own
+        (a retry by them gets the same run): a run is computed from the payables, so a second run
+        by another steward pays only what was earned since, never the same money twice."""
         if not steward.is_steward:
             raise NotAllowed("only stewards run payouts")
         if not isinstance(minimum, int) or minimum < 1:
             raise MembershipError("the minimum payout is a positive whole number of minor units")
+        request = idempotency.scoped(steward, "payout-run", idempotency_key, {"currency": currency, "minimum": minimum})
         with write_session(self.engine) as session, session.begin():
-            existing = session.scalar(select(PayoutRun).where(PayoutRun.idempotency_key == idempotency_key))
-            if existing is not None:
-                return existing.id
-            run_id = uuid.uuid4().hex
-            session.add(PayoutRun(id=run_id, currency=currency, minimum=minimum, created_by=steward.account_id, created_at=self.clock(), idempotency_key=idempotency_key))
+            first = idempotency.first_answer(session, request)
+            if first is not None:
+                return first
+            run_id, now = uuid.uuid4().hex, self.clock()
+            session.add(PayoutRun(id=run_id, currency=currency, minimum=minimum, created_by=steward.account_id, created_at=now))
             session.flush()
+            idempotency.remember(session, request, run_id, now)
             owed = session.execute(
                 select(LedgerAccount.member_id, func.sum(Posting.amount)).join(Posting, Posting.account_code == LedgerAccount.code)
                 .where(LedgerAccount.member_id.is_not(None), Posting.currency == currency).group_by(LedgerAccount.member_id)

@@ -2,7 +2,10 @@
 
 - every transaction balances to zero per currency (ledger.books.check_legs), in integer minor units;
 - every money-moving request carries an idempotency key: a retry returns the first result and
-  changes nothing; the same key for a different request is refused;
+  changes nothing; the same key for a different request is refused. Journal keys are the
+  services' own, never a client's key as sent: derived from a record's id (`base-pay:<contribution>`,
+  `payout:<run>:<member>`) or from a client's key scoped to its owner (coop.idempotency
+  `ScopedKey.journal_key`), so two owners' keys cannot meet here;
 - a member's payable never goes negative (the co-op never claws back) and so no payout exceeds it;
 - corrections are reversing transactions referencing the original; nothing is updated or deleted
   (the database refuses it too).
@@ -21,6 +24,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from coop.db import utcnow, write_session
+from coop.idempotency import request_digest
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord
 from ledger.books import Leg, Unbalanced, check_account_code, check_legs, reversal_of
 from ledger.models import JournalTx, LedgerAccount, Posting
@@ -218,8 +222,7 @@ def _digest(kind: str, legs: Sequence[Leg], ref: str | None, details: dict[str, 
     members in key order, each value in its own canonical form, so the result is identical."""
     legs_list = [[leg.account, leg.amount, leg.currency] for leg in legs]
     if details_json is None:
-        payload = {"kind": kind, "legs": legs_list, "ref": ref, "details": details or {}, "reverses": reverses}
-        return hashlib.sha256(canonical_json(payload)).hexdigest()
+        return request_digest({"kind": kind, "legs": legs_list, "ref": ref, "details": details or {}, "reverses": reverses})
     digest = hashlib.sha256(b'{"details":')
     for part in (details_json, b',"kind":', canonical_json(kind), b',"legs":', canonical_json(legs_list), b',"ref":', canonical_json(ref),
                  b',"reverses":', canonical_json(reverses), b"}"):

@@ -48,7 +48,6 @@ class License(Base):
     currency: Mapped[str] = mapped_column(String(3))
     included_count: Mapped[int] = mapped_column(Integer)
     included_root: Mapped[str] = mapped_column(String(64))
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     log_index: Mapped[int] = mapped_column(BigInteger)
 

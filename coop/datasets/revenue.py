@@ -15,6 +15,7 @@ from typing import Any, Callable
 from sqlalchemy import ColumnElement, Engine, Integer, and_, bindparam, case, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from coop import idempotency
 from coop.datasets.models import License, LicenseItem, LicenseReviewer
 from coop.db import utcnow, write_session
 from coop.membership.errors import MembershipError, NoSuchRecord, NotAllowed
@@ -51,30 +52,39 @@ class RevenueService:
         self.policies = policies
         self.clock = clock
 
-    def record_sale_in(self, session: Session, license_id: str, idempotency_key: str) -> int | None:
-        """The license's price as revenue, shared at once. Nothing to share for a free license."""
+    def record_sale_in(self, session: Session, license_id: str) -> int | None:
+        """The license's price as revenue, shared at once. Nothing to share for a free license.
+        One sale per license, so its journal keys derive from the license's id (the buyer's key
+        is the license's: see DatasetService.license)."""
         row = session.get(License, license_id)
         assert row is not None
         if row.price == 0:
             return None
-        return self._record(session, row, "sale", row.price, row.currency, "license sale", row.buyer_account_id, idempotency_key)
+        return self._record(session, row, "sale", row.price, row.currency, "license sale", row.buyer_account_id, f"license:{license_id}:sale")
 
     def report_downstream(self, reporter: Principal, license_id: str, amount: int, currency: str, description: str, idempotency_key: str) -> int:
-        """A buyer (for its own license) or a steward reports revenue earned from licensed data."""
+        """A buyer (for its own license) or a steward reports revenue earned from licensed data.
+        The key is the reporter's (their organisation's, for a buyer) for reports on this license."""
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise MembershipError("revenue is a positive whole number of minor units")
+        description = description.strip()[:500] or "downstream revenue"
         with write_session(self.engine) as session, session.begin():
             row = session.get(License, license_id)
             if row is None or (not reporter.is_steward and row.buyer_org_id != reporter.org_id):
                 raise NoSuchRecord(f"you have no license {license_id}")
             if currency != row.currency:
                 raise MembershipError(f"report revenue in the license's currency ({row.currency})")
-            return self._record(session, row, "downstream", amount, currency, description.strip()[:500] or "downstream revenue", reporter.account_id, idempotency_key)
+            request = idempotency.scoped(reporter, f"revenue:{license_id}", idempotency_key,
+                                         {"license": license_id, "amount": amount, "currency": currency, "description": description})
+            first = idempotency.first_answer(session, request)
+            if first is not None:
+                return int(first)  # a retried report changes nothing
+            event = self._record(session, row, "downstream", amount, currency, description, reporter.account_id, request.journal_key("downstream"))
+            idempotency.remember(session, request, str(event), self.clock())
+            return event
 
     def _record(self, session: Session, row: License, kind: str, amount: int, currency: str, description: str, reporter: str, key: str) -> int:
-        existing = session.scalar(select(RevenueEvent).where(RevenueEvent.idempotency_key == key))
-        if existing is not None:
-            return existing.id  # a retried report changes nothing
+        """Share and post one revenue event; `key` prefixes its journal keys (unique per event)."""
         formula = self.policies.in_force("revenue-formula", self.clock())
         try:
             split = _share(session, row.id, amount, currency, FormulaParams.from_policy(formula.body, formula.version))
@@ -92,7 +102,7 @@ class RevenueService:
                                        ref=f"license:{row.id}", log_index=row.log_index, details=None, details_json=details)
         event = RevenueEvent(license_id=row.id, kind=kind, amount=amount, currency=currency, description=description, reported_by=reporter,
                              formula_version=formula.version, split=details.decode(), income_tx_id=income_tx, share_tx_id=share_tx,
-                             idempotency_key=key, created_at=self.clock())
+                             created_at=self.clock())
         session.add(event)
         session.execute(insert(RevenueShareSummary), [
             {"share_tx_id": share_tx, "member_id": m.member, "pool": m.pool, "weight": m.weight, "count": m.count, "cents": m.cents, "currency": currency}

@@ -18,6 +18,7 @@ from typing import Any, Callable, Sequence
 from sqlalchemy import Engine, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from coop import idempotency
 from coop.db import utcnow, write_session
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.models import BuyerOrg
@@ -166,12 +167,12 @@ class DatasetService:
     def license(self, buyer: Principal, release_id: str, uses: Sequence[str], sector: str | None, accept_subset: bool, idempotency_key: str) -> LicenseView:
         if not buyer.is_buyer or buyer.org_id is None:
             raise NotAllowed("only buyer accounts license releases")
-        if not idempotency_key:
-            raise MembershipError("licensing needs an idempotency key")
+        request = idempotency.scoped(buyer, "license", idempotency_key,
+                                     {"release": release_id, "uses": list(uses), "sector": sector, "accept_subset": accept_subset})
         with write_session(self.engine) as session, session.begin():
-            existing = session.scalar(select(License).where(License.idempotency_key == idempotency_key))
-            if existing is not None:
-                return _license_view(session, existing)
+            first = idempotency.first_answer(session, request)
+            if first is not None:
+                return _license_view(session, session.get_one(License, first))
             release, items, excluded, included = self._evaluate(session, release_id, uses, sector)
             if not included:
                 raise Conflict(f"no item of this release may be licensed for {', '.join(uses)}" + (f" in {sector}" if sector else "") + f": {dict(excluded)}")
@@ -190,7 +191,7 @@ class DatasetService:
             index = self.log.append_in_transaction(session.connection(), [sign_statement(self.log.signer.signing_key, "license.granted", body)])[0]
             row = License(id=license_id, release_id=release_id, buyer_org_id=buyer.org_id, buyer_account_id=buyer.account_id, uses=json.dumps(list(uses)),
                           sector=sector, price=price, currency=release.currency, included_count=len(listed), included_root=body["included_root"],
-                          idempotency_key=idempotency_key, created_at=now, log_index=index)
+                          created_at=now, log_index=index)
             session.add(row)
             session.flush()
             session.execute(insert(LicenseItem), [
@@ -199,7 +200,8 @@ class DatasetService:
             reviews = (select(literal(license_id), Review.reviewer_id, func.count()).join(LicenseItem, LicenseItem.contribution_id == Review.contribution_id)
                        .where(LicenseItem.license_id == license_id).group_by(Review.reviewer_id))
             session.execute(insert(LicenseReviewer).from_select(["license_id", "reviewer_id", "accepted_reviews"], reviews))
-            self.revenue.record_sale_in(session, license_id, f"sale:{idempotency_key}")  # the sale, shared at once
+            self.revenue.record_sale_in(session, license_id)  # the sale, shared at once
+            idempotency.remember(session, request, license_id, now)
             return _license_view(session, row)
 
     def licenses(self, viewer: Principal) -> list[LicenseView]:

@@ -10,7 +10,7 @@ login_attempt), password resets, API token expiry, emails in their normal form.
   An address whose normal form is already taken by another account is left as it was.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-11-30 06:30:00
 """
 import unicodedata
@@ -23,7 +23,7 @@ from migrations.triggers import refuse_changes
 
 
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -17,8 +17,9 @@ from typing import Any, Callable, Mapping
 from sqlalchemy import Engine, exists, func, select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow, write_session
+from coop.db import insert_missing, utcnow, write_session
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.models import Account
 from coop.membership.principal import Principal
 from coop.work import rules
 from coop.work.models import Acceptance, ConflictDeclaration, Contribution, Review, ReviewAssignment, Task
@@ -55,9 +56,11 @@ class ReviewService:
         self.clock = clock
 
     def declare_conflict(self, reviewer: Principal, author_id: str) -> None:
-        with Session(self.engine) as session, session.begin():
-            if session.get(ConflictDeclaration, (reviewer.account_id, author_id)) is None:
-                session.add(ConflictDeclaration(reviewer_id=reviewer.account_id, author_id=author_id, declared_at=self.clock()))
+        """Declaring the same conflict again (or twice at once) keeps the first declaration."""
+        with write_session(self.engine) as session, session.begin():
+            if session.get(Account, author_id) is None:
+                raise NoSuchRecord(f"no account {author_id}")
+            insert_missing(session, ConflictDeclaration, reviewer_id=reviewer.account_id, author_id=author_id, declared_at=self.clock())
 
     def declare_conflict_with_author_of(self, reviewer: Principal, contribution_id: str) -> None:
         """Declare a conflict without learning who the author is."""

@@ -16,12 +16,13 @@ from typing import Callable, Iterator
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from coop.db import write_connection
 from coop.membership.models import ApiToken, LoginAttempt, WebSession
 from coop.work.models import ConflictDeclaration, Contribution
-from governance.models import BallotRecord, ProposalComment
+from governance.models import BallotRecord, Proposal, ProposalComment
 from provenance.core.entry import parse_leaf
 from tests.conftest import TERMS
 from web.app import create_app
@@ -176,3 +177,50 @@ def test_simultaneous_declarations_of_one_conflict_record_it_once(runtime, serve
     declare = lambda client, i: client.post("/api/reviews/conflicts", json={"author_id": work.author.account_id}, headers=headers)  # noqa: E731
     assert_all(burst(server, BURST, declare), 200)
     assert count(runtime, select(ConflictDeclaration.author_id).where(ConflictDeclaration.reviewer_id == reviewer.account_id)) == 1
+
+
+# -- a database too busy to answer in time --------------------------------------------------------
+
+
+def wait_for_locks_at_most_200ms(engine, db_kind) -> None:
+    """New connections give up on a lock after 200 ms instead of 30 s (then the pool is emptied)."""
+    @event.listens_for(engine, "connect")
+    def _short_wait(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=200" if db_kind == "sqlite" else "SET lock_timeout = '200ms'")
+        cursor.close()
+        if db_kind == "postgresql":
+            dbapi_connection.commit()
+
+    engine.dispose()
+
+
+@pytest.fixture
+def proposal(runtime, steward, admit):
+    runtime.policies.seed_defaults()
+    ana = admit("ana")
+    return runtime.governance.propose(ana, "resolution", "Adopt a logo", "", {"text": "The green square."}, voting_minutes=60), bearer(runtime, ana)
+
+
+def test_a_write_that_cannot_get_its_lock_in_time_answers_503_with_retry_after_and_changes_nothing(runtime, client, proposal, db_kind):
+    (opened, headers), path = proposal, f"/api/proposals/{proposal[0].id}/comments"
+    wait_for_locks_at_most_200ms(runtime.engine, db_kind)
+    with write_connection(runtime.engine) as holder, holder.begin():  # another writer, holding what the comment needs
+        if db_kind == "postgresql":
+            holder.execute(select(Proposal.id).where(Proposal.id == opened.id).with_for_update())
+        busy = client.post(path, json={"text": "first!"}, headers=headers)
+    assert (busy.status_code, busy.headers.get("retry-after")) == (503, "2"), busy.text
+    assert "busy" in busy.json()["detail"]
+    assert count(runtime, select(ProposalComment.id)) == 0
+    assert client.post(path, json={"text": "first!"}, headers=headers).status_code == 201
+
+
+def test_any_other_database_failure_is_a_logged_500(runtime, client, proposal, db_kind, caplog):
+    if db_kind != "sqlite":
+        pytest.skip("a missing table is an OperationalError on SQLite only (PostgreSQL: ProgrammingError)")
+    (opened, headers) = proposal
+    with write_connection(runtime.engine) as conn, conn.begin():
+        conn.exec_driver_sql("DROP TABLE proposal_comment")
+    response = client.post(f"/api/proposals/{opened.id}/comments", json={"text": "first!"}, headers=headers)
+    assert response.status_code == 500 and "retry-after" not in response.headers
+    assert any(r.levelname == "ERROR" and "no such table" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)

@@ -19,7 +19,7 @@ import uvicorn
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from coop.db import write_connection
+from coop.db import ReadOnlyTransaction, utcnow, write_connection, write_session
 from coop.membership.models import ApiToken, LoginAttempt, WebSession
 from coop.work.models import ConflictDeclaration, Contribution
 from governance.models import BallotRecord, Proposal, ProposalComment
@@ -224,3 +224,14 @@ def test_any_other_database_failure_is_a_logged_500(runtime, client, proposal, d
     response = client.post(f"/api/proposals/{opened.id}/comments", json={"text": "first!"}, headers=headers)
     assert response.status_code == 500 and "retry-after" not in response.headers
     assert any(r.levelname == "ERROR" and "no such table" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+def test_a_write_in_a_transaction_opened_for_reading_is_refused_before_it_reaches_the_database(runtime, admit):
+    ana = admit("ana")
+    with Session(runtime.engine) as session, session.begin():
+        session.add(ApiToken(account_id=ana.account_id, token_hash=b"h" * 32, label="x", scopes="read", created_at=utcnow()))
+        with pytest.raises(ReadOnlyTransaction, match="write_session"):
+            session.flush()
+    with write_session(runtime.engine) as session, session.begin():
+        session.add(ApiToken(account_id=ana.account_id, token_hash=b"h" * 32, label="x", scopes="read", created_at=utcnow()))
+    assert count(runtime, select(ApiToken.id)) == 1

@@ -117,11 +117,8 @@ def is_busy(error: OperationalError) -> bool:
     """Whether the database refused because others held what this transaction needed (a lock not
     granted in time, a serialization conflict): worth retrying, unlike any other OperationalError."""
     cause = error.orig
-    if isinstance(cause, sqlite3.OperationalError):
-        code = getattr(cause, "sqlite_errorcode", None)
-        if code is not None:
-            return code & 0xFF in _SQLITE_BUSY  # the primary code of an extended one (e.g. SQLITE_BUSY_SNAPSHOT)
-        return "database is locked" in str(cause) or "database table is locked" in str(cause)
+    if isinstance(cause, sqlite3.Error):
+        return cause.sqlite_errorcode & 0xFF in _SQLITE_BUSY  # the primary code of an extended one (SQLITE_BUSY_SNAPSHOT…)
     return getattr(cause, "sqlstate", None) in _POSTGRESQL_BUSY
 
 

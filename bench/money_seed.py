@@ -26,6 +26,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import Engine, Table, func, select
 
+from coop.db import write_connection
 from coop.datasets.models import License, LicenseItem, LicenseReviewer, Release, ReleaseItem
 from coop.membership.models import Account, Member, MemberRole
 from coop.membership.principal import Principal
@@ -101,7 +102,7 @@ def bulk_insert(engine: Engine, table: Table, rows: Iterable[dict[str, Any]]) ->
         finally:
             raw.close()
         return count
-    with engine.begin() as conn:
+    with write_connection(engine) as conn, conn.begin():
         for chunk in _chunks(rows, CHUNK):
             conn.execute(table.insert(), [{c: row.get(c) for c in columns} for row in chunk])
             count += len(chunk)

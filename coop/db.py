@@ -1,16 +1,31 @@
 """The database layer shared by every package: declarative base, engines for SQLite and PostgreSQL.
 
 SQLite runs in WAL mode with synchronous=FULL (an acknowledged append survives a crash) and with
-transactions begun explicitly, so a writer can take the write lock up front (`BEGIN IMMEDIATE`,
-requested with the execution option `sqlite_immediate=True`) instead of failing on upgrade.
+transactions begun explicitly.
+
+Reading and writing are opened differently, and each one way only:
+- a transaction that may write is opened with `write_session` (ORM) or `write_connection` (Core).
+  On SQLite it begins as a write (`BEGIN IMMEDIATE`): it waits its turn for the write lock up front
+  (busy_timeout). A transaction begun as a read that writes later fails at once, without waiting,
+  when another writer committed since its first read ("database is locked": SQLite cannot move the
+  reader's snapshot forward, so its busy handler is never tried) — a 500 under any burst of writes.
+  On PostgreSQL it is a plain transaction: rows it decides on are locked where it matters
+  (`with_for_update`), duplicate inserts skipped with `insert_missing`.
+- anything else (`Session(engine)`, `engine.connect()`) reads. An INSERT, UPDATE or DELETE sent
+  there is refused before it reaches the database (`ReadOnlyTransaction`), so a write opened the
+  wrong way fails in every test, not only under load in production.
+A write that still cannot get its lock in time is "busy" (`is_busy`): the web edge answers 503.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import Connection, DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING = {
@@ -26,16 +41,32 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+WRITES = "coop_writes"  # the execution option that marks a connection's transactions as writes
+
+
+class ReadOnlyTransaction(RuntimeError):
+    """A write sent in a transaction opened for reading: a bug (open it with write_session)."""
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         _configure_sqlite(engine)
-        return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    else:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+        engine = create_engine(url, **kwargs)
+    event.listen(engine, "before_cursor_execute", _refuse_writes_outside_write_transactions)
+    return engine
+
+
+def _refuse_writes_outside_write_transactions(conn: Connection, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool) -> None:
+    """INSERT, UPDATE and DELETE statements built with SQLAlchemy (ORM flushes included) must run in a
+    write transaction. Hand-written SQL text is not inspected (tests use it to probe the triggers)."""
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete) and not conn.get_execution_options().get(WRITES):
+        raise ReadOnlyTransaction(f"a write in a transaction opened for reading (use coop.db.write_session): {statement[:120]}")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -55,17 +86,40 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get("sqlite_immediate", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(WRITES) else "BEGIN")
 
 
 def write_session(engine: Engine) -> Session:
-    """An ORM session for a business write that may append to the log in the same transaction.
+    """The ORM session of every transaction that may write (it may append to the log in the same
+    transaction). On SQLite it begins as a write: see the module docstring for why."""
+    return Session(engine.execution_options(**{WRITES: True}))
 
-    On SQLite the transaction takes the write lock up front (BEGIN IMMEDIATE): a read-then-write
-    transaction would otherwise fail when another writer commits in between.
-    """
-    return Session(engine.execution_options(sqlite_immediate=True))
+
+def write_connection(engine: Engine) -> Connection:
+    """A Core connection whose transactions may write (the log's sequencer, migrations)."""
+    return engine.connect().execution_options(**{WRITES: True})
+
+
+def insert_missing(session: Session, model: type[Base], **values: Any) -> None:
+    """Insert a row unless one with the same primary key exists. Checking first and inserting after
+    races on PostgreSQL (two transactions both see nothing, the second fails on the key); this
+    waits for the first one and then does nothing."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    keys = [column.name for column in model.__table__.primary_key]
+    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))
+
+
+_SQLITE_BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+_POSTGRESQL_BUSY = {"55P03", "40001", "40P01"}  # lock_not_available, serialization_failure, deadlock_detected
+
+
+def is_busy(error: OperationalError) -> bool:
+    """Whether the database refused because others held what this transaction needed (a lock not
+    granted in time, a serialization conflict): worth retrying, unlike any other OperationalError."""
+    cause = error.orig
+    if isinstance(cause, sqlite3.Error):
+        return cause.sqlite_errorcode & 0xFF in _SQLITE_BUSY  # the primary code of an extended one (SQLITE_BUSY_SNAPSHOT…)
+    return getattr(cause, "sqlstate", None) in _POSTGRESQL_BUSY
 
 
 def is_postgresql(engine: Engine) -> bool:

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from coop.db import write_connection
+
 import migrations
 
 SCRIPT_LOCATION = Path(migrations.__file__).parent
@@ -21,7 +23,7 @@ def alembic_config() -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config()
-    with engine.connect() as connection:
+    with write_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
@@ -29,6 +31,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str) -> None:
     """Back to an older schema (the migration tests take data through a downgrade and up again)."""
     config = alembic_config()
-    with engine.connect() as connection:
+    with write_connection(engine) as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)

@@ -138,7 +138,7 @@ class GovernanceService:
         text = text.strip()
         if not 1 <= len(text) <= 5000:
             raise MembershipError("a comment is 1 to 5000 characters")
-        with Session(self.engine) as session, session.begin():
+        with write_session(self.engine) as session, session.begin():
             if session.get(Proposal, proposal_id) is None:
                 raise NoSuchRecord(f"no proposal {proposal_id}")
             session.add(ProposalComment(proposal_id=proposal_id, author_id=member.account_id, body=text, created_at=self.clock()))
@@ -232,7 +232,7 @@ class GovernanceService:
         return True
 
     def _mark_enacted(self, proposal_id: str, what: str) -> None:
-        with Session(self.engine) as session, session.begin():
+        with write_session(self.engine) as session, session.begin():
             proposal = session.get(Proposal, proposal_id)
             assert proposal is not None
             proposal.enacted = what

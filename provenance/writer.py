@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, Engine
 
+from coop.db import write_connection
 from provenance import metrics, store
 from provenance.core import merkle
 from provenance.core.note import Checkpoint, NoteSigner, sign_checkpoint
@@ -108,7 +109,7 @@ class LogWriter:
     def _write(self, leaves: list[bytes]) -> int:
         """One transaction of its own: sequence `leaves` after the current head."""
         try:
-            with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+            with write_connection(self._engine) as conn, conn.begin():
                 first, edge = self._sequence(conn, leaves)
         except BaseException:
             self._edge = None

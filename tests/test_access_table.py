@@ -74,6 +74,7 @@ TABLE = [
     ("GET", "/reviews", {REVIEWER, STEWARD}),
     ("GET", "/reviews/{contribution}", {REVIEWER, STEWARD}),
     ("POST", "/reviews/{contribution}", {REVIEWER, STEWARD}),
+    ("POST", "/reviews/{contribution}/claim", {REVIEWER, STEWARD}),
     ("POST", "/reviews/conflicts", {REVIEWER, STEWARD}),
     ("GET", "/proposals", MEMBERS),
     ("GET", "/proposals/new", MEMBERS),

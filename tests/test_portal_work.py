@@ -39,6 +39,8 @@ def submit_through_the_form(author, task_id, text, minutes="15"):
 
 
 def review_through_the_form(reviewer, contribution_id, level, feedback):
+    claimed = reviewer.post(f"/reviews/{contribution_id}/claim")
+    assert (claimed.status_code, claimed.headers["location"]) == (303, f"/reviews/{contribution_id}"), claimed.text
     page = reviewer.get(f"/reviews/{contribution_id}")
     assert page.status_code == 200
     criteria = re.findall(r'name="score-([a-z-]+)" value="1"', page.text)
@@ -108,6 +110,53 @@ def test_a_steward_opening_a_task_below_the_floor_sees_the_numbers(work, browser
     response = steward.post("/tasks/new", form)
     assert response.status_code == 400
     assert "1200 per hour, below the floor of 1800" in response.text
+
+
+def _submitted_work(runtime, work):
+    from tests.conftest import TERMS
+
+    draft = runtime.contributions.draft(work.author, work.task.id, b"Start metformin.", "text/plain", 10, TERMS)
+    return runtime.contributions.submit_with_password(work.author, draft.id, "amara-password").id
+
+
+def _claimed_by(runtime, contribution_id):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from coop.work.models import ReviewAssignment
+
+    with Session(runtime.engine) as session:
+        return list(session.scalars(select(ReviewAssignment.reviewer_id).where(ReviewAssignment.contribution_id == contribution_id)))
+
+
+def test_opening_a_review_page_claims_nothing_and_shows_only_a_claim_button(runtime, work, browsers):
+    contribution_id = _submitted_work(runtime, work)
+    page = browsers(work.reviewers[0]).get(f"/reviews/{contribution_id}")
+    assert page.status_code == 200
+    assert f'action="/reviews/{contribution_id}/claim"' in page.text and "Claim and review" in page.text
+    assert 'data-testid="review-content"' not in page.text and "Start metformin." not in page.text
+    assert _claimed_by(runtime, contribution_id) == []
+
+
+def test_a_claim_without_the_forms_csrf_token_is_refused_and_claims_nothing(runtime, work, browsers):
+    contribution_id = _submitted_work(runtime, work)
+    reviewer = browsers(work.reviewers[0])
+    refused = reviewer.client.post(f"/reviews/{contribution_id}/claim", follow_redirects=False)
+    assert refused.status_code == 403 and "CSRF" in refused.text
+    assert _claimed_by(runtime, contribution_id) == []
+
+
+def test_claiming_from_the_queue_opens_the_review_form_with_the_work(runtime, work, browsers):
+    contribution_id = _submitted_work(runtime, work)
+    reviewer = browsers(work.reviewers[0])
+    assert f'action="/reviews/{contribution_id}/claim"' in reviewer.get("/reviews").text
+    claimed = reviewer.post(f"/reviews/{contribution_id}/claim")
+    assert (claimed.status_code, claimed.headers["location"]) == (303, f"/reviews/{contribution_id}")
+    assert _claimed_by(runtime, contribution_id) == [work.reviewers[0].account_id]
+    page = reviewer.get(f"/reviews/{contribution_id}")
+    assert 'data-testid="review-content">Start metformin.' in page.text and "Submit review" in page.text
+    assert reviewer.post(f"/reviews/{contribution_id}/claim").status_code == 303  # again: nothing more to claim
+    assert _claimed_by(runtime, contribution_id) == [work.reviewers[0].account_id]
 
 
 def test_reviewers_never_see_their_own_work_in_the_queue(runtime, work, browsers, admit):

@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 
 from litestar import Litestar, Response
+from litestar.datastructures import MutableScopeHeaders
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
@@ -60,6 +62,15 @@ def add_security_headers(response: Response) -> Response:  # type: ignore[type-a
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def no_store_when_signed_in(message: Any, scope: Any) -> None:
+    """Every answer to a signed-in request (portal page or /api) is that person's own — a new API
+    token, their earnings — so no cache, shared or the browser's, may keep it (the app's before_send
+    hook). The public log and static files are never signed in (the principal middleware skips
+    them), so their caching stays as it is."""
+    if message["type"] == "http.response.start" and scope.get("user") is not None:
+        MutableScopeHeaders.from_message(message)["Cache-Control"] = "no-store"
 
 
 class CloseDueTicker:
@@ -130,6 +141,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=register_template_helpers),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         after_request=add_security_headers,
+        before_send=[no_store_when_signed_in],
         after_response=record_session_use,
         openapi_config=OpenAPIConfig(
             title="coop-ledger",

@@ -3,13 +3,16 @@ the portal. Domain errors are mapped here, once."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect, Template
+from sqlalchemy.exc import OperationalError
 
+from coop.db import is_busy
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed, TooManyAttempts
 from web.auth import API_PREFIX
 
@@ -55,6 +58,19 @@ def domain_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     return respond(request, 400, str(exc))
 
 
+BUSY_RETRY_SECONDS = 2
+
+
+def database_error(request: Request[Any, Any, Any], exc: OperationalError) -> Response[Any]:
+    """A database too busy to take this request in time (locks held by others) is a 503 the client
+    may retry; any other operational failure is a fault of ours: logged, and a 500."""
+    if is_busy(exc):
+        logging.getLogger("coop.web").warning("database busy, answered 503: %s %s: %s", request.method, request.url.path, exc.orig)
+        return respond(request, 503, "The database is busy; nothing was changed. Try again in a moment.", {"Retry-After": str(BUSY_RETRY_SECONDS)})
+    logging.getLogger("coop.web").error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+    return respond(request, 500, "Internal Server Error")
+
+
 HANDLERS = {
     HTTPException: http_exception,
     NotAuthorizedException: http_exception,
@@ -64,4 +80,5 @@ HANDLERS = {
     Conflict: domain_exception,
     TooManyAttempts: domain_exception,
     ValueError: domain_exception,
+    OperationalError: database_error,
 }

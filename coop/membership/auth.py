@@ -17,7 +17,7 @@ from typing import Callable
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
+from coop.db import utcnow, write_session
 from coop.membership.emails import normalise_email
 from coop.membership.errors import MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.gate import Gate
@@ -89,7 +89,7 @@ class AuthService:
         """A fresh random session id; returns the cookie value."""
         session_id = secrets.token_urlsafe(32)
         now = self.clock()
-        with Session(self.engine) as session, session.begin():
+        with write_session(self.engine) as session, session.begin():
             session.add(WebSession(id_hash=token_hash(session_id), account_id=principal.account_id, created_at=now, last_seen_at=now))
         return session_id
 
@@ -106,17 +106,19 @@ class AuthService:
         Reading only, so the web edge can record the use (`touch_session`) after the response is
         sent: that write commits with an fsync (synchronous=FULL), and made inline it added a
         commit's latency to whichever page a user happened to open every 30 s (the portal's p99).
-        An expired session is still ended here, before anything is answered with it."""
+        An expired session is still ended here (a write of its own, only then), before anything
+        is answered with it."""
         now = self.clock()
-        with Session(self.engine) as session, session.begin():
+        with Session(self.engine) as session:
             row = session.get(WebSession, token_hash(session_id))
             if row is None or row.ended_at is not None:
                 return None, False
-            if now - row.last_seen_at > self.idle_timeout or now - row.created_at > self.absolute_timeout:
-                row.ended_at = now
-                return None, False
+            expired = now - row.last_seen_at > self.idle_timeout or now - row.created_at > self.absolute_timeout
             touch_due = now - row.last_seen_at > min(timedelta(seconds=30), self.idle_timeout / 4)  # spare most writes
             account_id = row.account_id
+        if expired:
+            self.end_session(session_id)
+            return None, False
         principal = self.members.principal(account_id, via="session")
         if principal is None or principal.status in _CANNOT_SIGN_IN:
             return None, False
@@ -126,12 +128,12 @@ class AuthService:
         """Record that a live session was used now. Conditional, so a late or repeated touch never
         moves `last_seen_at` backwards nor revives a session that ended meanwhile."""
         now = self.clock()
-        with Session(self.engine) as session, session.begin():
+        with write_session(self.engine) as session, session.begin():
             session.execute(update(WebSession).where(WebSession.id_hash == token_hash(session_id), WebSession.ended_at.is_(None),
                                                      WebSession.last_seen_at < now).values(last_seen_at=now))
 
     def end_session(self, session_id: str) -> None:
-        with Session(self.engine) as session, session.begin():
+        with write_session(self.engine) as session, session.begin():
             row = session.get(WebSession, token_hash(session_id))
             if row is not None and row.ended_at is None:
                 row.ended_at = self.clock()
@@ -148,7 +150,7 @@ class AuthService:
         if principal.via == "token" and "write" not in principal.scopes:
             raise NotAllowed("a read-only token cannot create tokens")
         token = new_token("coop")
-        with Session(self.engine) as session, session.begin():
+        with write_session(self.engine) as session, session.begin():
             session.add(ApiToken(account_id=principal.account_id, token_hash=token_hash(token), label=label,
                                  scopes=" ".join(s for s in SCOPES if s in scopes), created_at=self.clock(),
                                  expires_at=self.clock() + timedelta(days=days)))
@@ -161,7 +163,7 @@ class AuthService:
             return [TokenRow(r.id, r.label, r.scopes, r.created_at, r.expires_at, r.revoked_at, r.expires_at <= now) for r in rows]
 
     def revoke_token(self, principal: Principal, token_id: int) -> None:
-        with Session(self.engine) as session, session.begin():
+        with write_session(self.engine) as session, session.begin():
             row = session.get(ApiToken, token_id)
             if row is None or row.account_id != principal.account_id:
                 raise NoSuchRecord(f"you have no token {token_id}")

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow, write_session
+from coop.db import insert_missing, utcnow, write_session
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.keys import KeyService
 from coop.membership.principal import Principal
@@ -253,9 +253,8 @@ class ContributionService:
             except ValueError as error:
                 raise MembershipError(f"the content is not valid JSON: {error}") from error
         digest = hashlib.sha256(content).hexdigest()
-        if session.get(ContentBlob, digest) is None:
-            session.add(ContentBlob(sha256=digest, media_type=media_type, size=len(content), data=content))
-            session.flush()
+        if session.get(ContentBlob, digest) is None:  # the same content stored twice at once: kept once
+            insert_missing(session, ContentBlob, sha256=digest, media_type=media_type, size=len(content), data=content)
         return digest
 
 

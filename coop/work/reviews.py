@@ -17,8 +17,9 @@ from typing import Any, Callable, Mapping
 from sqlalchemy import Engine, exists, func, select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow, write_session
+from coop.db import insert_missing, utcnow, write_session
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.models import Account
 from coop.membership.principal import Principal
 from coop.work import rules
 from coop.work.models import Acceptance, ConflictDeclaration, Contribution, Review, ReviewAssignment, Task
@@ -55,9 +56,11 @@ class ReviewService:
         self.clock = clock
 
     def declare_conflict(self, reviewer: Principal, author_id: str) -> None:
-        with Session(self.engine) as session, session.begin():
-            if session.get(ConflictDeclaration, (reviewer.account_id, author_id)) is None:
-                session.add(ConflictDeclaration(reviewer_id=reviewer.account_id, author_id=author_id, declared_at=self.clock()))
+        """Declaring the same conflict again (or twice at once) keeps the first declaration."""
+        with write_session(self.engine) as session, session.begin():
+            if session.get(Account, author_id) is None:
+                raise NoSuchRecord(f"no account {author_id}")
+            insert_missing(session, ConflictDeclaration, reviewer_id=reviewer.account_id, author_id=author_id, declared_at=self.clock())
 
     def declare_conflict_with_author_of(self, reviewer: Principal, contribution_id: str) -> None:
         """Declare a conflict without learning who the author is."""
@@ -99,16 +102,21 @@ class ReviewService:
             return items, total
 
     def claim(self, reviewer: Principal, contribution_id: str) -> None:
+        """Take the work to review (it shows its content to this reviewer); claiming it again is a no-op."""
         _require_reviewer(reviewer)
         self._assign(reviewer, contribution_id, by=reviewer.account_id)
 
-    def claim_if_needed(self, reviewer: Principal, contribution_id: str) -> None:
-        """Opening a review form claims the work, unless it is already this reviewer's."""
+    def claimed(self, reviewer: Principal, contribution_id: str) -> bool:
+        """Whether this reviewer has claimed the work; if not, whether they may (else the reason is
+        raised, as `claim` would). Reads only: showing a review page changes nothing."""
         _require_reviewer(reviewer)
         with Session(self.engine) as session:
             if session.get(ReviewAssignment, (contribution_id, reviewer.account_id)) is not None:
-                return
-        self.claim(reviewer, contribution_id)
+                return True
+            reason = self._ineligible_reason(session, reviewer, _submitted(session, contribution_id, lock=False))
+        if reason:
+            raise NotAllowed(reason)
+        return False
 
     def assign(self, steward: Principal, contribution_id: str, reviewer: Principal) -> None:
         """A steward hands work to a reviewer (who must be eligible for it, as when claiming)."""
@@ -120,6 +128,8 @@ class ReviewService:
     def _assign(self, reviewer: Principal, contribution_id: str, by: str) -> None:
         with write_session(self.engine) as session, session.begin():
             row = _submitted(session, contribution_id)
+            if session.get(ReviewAssignment, (row.id, reviewer.account_id)) is not None:
+                return
             reason = self._ineligible_reason(session, reviewer, row)
             if reason:
                 raise NotAllowed(reason)
@@ -231,8 +241,8 @@ def _reviewed_by(session: Session, contribution_id: str, reviewer_id: str) -> bo
     return session.scalar(select(Review.id).where(Review.contribution_id == contribution_id, Review.reviewer_id == reviewer_id)) is not None
 
 
-def _submitted(session: Session, contribution_id: str) -> Contribution:
-    row = session.get(Contribution, contribution_id, with_for_update=True)
+def _submitted(session: Session, contribution_id: str, lock: bool = True) -> Contribution:
+    row = session.get(Contribution, contribution_id, with_for_update=lock)
     if row is None:
         raise NoSuchRecord(f"no contribution {contribution_id}")
     if row.status != "submitted":

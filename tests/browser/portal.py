@@ -169,7 +169,7 @@ def review_work(page: Page, task_title: str, scores: dict[str, int], feedback: s
     submits; returns the outcome message shown back on the queue."""
     page.goto("/reviews")
     expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
-    page.get_by_role("row").filter(has_text=task_title).get_by_role("link", name="Review").click()
+    page.get_by_role("row").filter(has_text=task_title).get_by_role("button", name="Review").click()  # claims it, opens the form
     expect(page.get_by_role("heading", name=f"Review: {task_title}")).to_be_visible()
     for criterion, score in scores.items():
         page.get_by_role("group", name=re.compile(rf"^{re.escape(criterion)}:")).get_by_role("radio", name=str(score), exact=True).check()
@@ -215,7 +215,7 @@ def review_contribution(page: Page, contribution: str, scores: dict[str, int], f
     item at this contribution's path; returns the outcome message shown back on the queue."""
     page.goto("/reviews")
     expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
-    page.locator(f"a[href='{contribution.replace('/contributions/', '/reviews/')}']").click()
+    page.locator(f"form[action='{contribution.replace('/contributions/', '/reviews/')}/claim']").get_by_role("button", name="Review").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Review: "))).to_be_visible()
     for criterion, score in scores.items():
         page.get_by_role("group", name=re.compile(rf"^{re.escape(criterion)}:")).get_by_role("radio", name=str(score), exact=True).check()

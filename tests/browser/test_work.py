@@ -368,7 +368,7 @@ def test_a_reviewer_who_also_submitted_is_offered_the_others_work_but_never_thei
     reviewer.goto("/reviews")
     offered = reviewer.get_by_role("row").filter(has_text=task.title)
     expect(offered).to_have_count(1)
-    offered.get_by_role("link", name="Review").click()
+    offered.get_by_role("button", name="Review").click()
     expect(reviewer.get_by_test_id("review-content")).to_have_text("Dan's answer: ibuprofen after 3 months.")
 
     other_reviewer = back_in_session(new_page, coop_server, crew.reviewer_sessions[1])

@@ -210,14 +210,24 @@ class ReviewPages(Controller):
         return page(request, "reviews.html", items=items, done=done, **_pager(number, total))
 
     def _form(self, request: Req, runtime: Runtime, contribution_id: str, status: int = 200, errors: dict[str, str] | None = None) -> Template:
-        runtime.reviews.claim_if_needed(request.user, contribution_id)  # type: ignore[arg-type]
+        """The review form once the reviewer has claimed the work; before, only a button to claim it
+        (the content is for assigned reviewers, and a GET never claims: another site could link it)."""
+        claimed = runtime.reviews.claimed(request.user, contribution_id)  # type: ignore[arg-type]
         c = runtime.contributions.get_for_review(contribution_id)
+        if not claimed:
+            return page(request, "review.html", status_code=status, c=c, claimed=False, errors=errors or {})
         content, _ = runtime.contributions.content(request.user, contribution_id)  # type: ignore[arg-type]
-        return page(request, "review.html", status_code=status, c=c, content=content.decode("utf-8", "replace"), rubric=runtime.reviews.rubric_for(contribution_id), errors=errors or {})
+        return page(request, "review.html", status_code=status, c=c, claimed=True, content=content.decode("utf-8", "replace"),
+                    rubric=runtime.reviews.rubric_for(contribution_id), errors=errors or {})
 
     @get("/{contribution_id:str}", sync_to_thread=True)
     def form(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str]) -> Template:
         return self._form(request, runtime, contribution_id)
+
+    @post("/{contribution_id:str}/claim", sync_to_thread=True)
+    def claim(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str]) -> Redirect:
+        runtime.reviews.claim(request.user, contribution_id)  # type: ignore[arg-type]
+        return Redirect(f"/reviews/{contribution_id}", status_code=303)
 
     @post("/{contribution_id:str}", sync_to_thread=True)
     def review(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str], data: Form) -> Template | Redirect:

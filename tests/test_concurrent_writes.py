@@ -20,7 +20,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from coop.db import ReadOnlyTransaction, utcnow, write_connection, write_session
-from coop.membership.models import ApiToken, LoginAttempt, WebSession
+from coop.membership.models import ApiToken, AuthAttempt, WebSession
 from coop.work.models import ConflictDeclaration, Contribution
 from governance.models import BallotRecord, Proposal, ProposalComment
 from provenance.core.entry import parse_leaf
@@ -87,7 +87,7 @@ def test_simultaneous_token_requests_of_one_member_are_all_granted(runtime, serv
     body = {"email": "ana@coop.test", "password": "ana-password", "label": "burst", "scopes": ["read"]}
     assert_all(burst(server, BURST, lambda client, i: client.post("/api/tokens", json=body)), 201)
     assert count(runtime, select(ApiToken.id)) == BURST
-    assert count(runtime, select(LoginAttempt.id).where(LoginAttempt.succeeded)) == BURST
+    assert count(runtime, select(AuthAttempt.id).where(AuthAttempt.action == "password", AuthAttempt.succeeded)) == BURST
 
 
 def test_simultaneous_sign_ins_of_one_member_each_start_a_session(runtime, server, admit):
@@ -229,9 +229,9 @@ def test_any_other_database_failure_is_a_logged_500(runtime, client, proposal, d
 def test_a_write_in_a_transaction_opened_for_reading_is_refused_before_it_reaches_the_database(runtime, admit):
     ana = admit("ana")
     with Session(runtime.engine) as session, session.begin():
-        session.add(ApiToken(account_id=ana.account_id, token_hash=b"h" * 32, label="x", scopes="read", created_at=utcnow()))
+        session.add(ApiToken(account_id=ana.account_id, token_hash=b"h" * 32, label="x", scopes="read", created_at=utcnow(), expires_at=utcnow()))
         with pytest.raises(ReadOnlyTransaction, match="write_session"):
             session.flush()
     with write_session(runtime.engine) as session, session.begin():
-        session.add(ApiToken(account_id=ana.account_id, token_hash=b"h" * 32, label="x", scopes="read", created_at=utcnow()))
+        session.add(ApiToken(account_id=ana.account_id, token_hash=b"h" * 32, label="x", scopes="read", created_at=utcnow(), expires_at=utcnow()))
     assert count(runtime, select(ApiToken.id)) == 1

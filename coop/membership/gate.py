@@ -8,12 +8,19 @@ A password check, `check_password`, runs in three steps, and the slow one is out
 3. if the password was right, record a success, which clears what the throttle's rules say it clears.
 Checks and their records are serialised (SQLite: BEGIN IMMEDIATE; PostgreSQL: a table lock held for
 the few milliseconds of step 1 or 3), so no two requests both see "may try" for the last allowed try.
+
+Within one server process, the three steps of one account's checks also take turns (`_one_at_a_time`):
+otherwise a member's own simultaneous requests with the right password (a script creating tokens,
+several tabs submitting) would each see the others' not-yet-checked attempts as failures and be
+told to wait. The lock decides nothing — the database still does — it only orders the checks; across
+processes, at most one check per process is in flight for an account.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Callable, Iterator, TypeVar
@@ -35,11 +42,16 @@ class Gate:
         self.engine = engine
         self.clock = clock
         self.sign_up_rule = dataclasses.replace(SIGN_UP, free=sign_ups_per_day)
+        self._turns: dict[str, tuple[threading.Lock, int]] = {}  # account → (its lock, requests holding or awaiting it)
+        self._turns_guard = threading.Lock()
 
     def check_password(self, account: str, address: str, check: Callable[[], T]) -> T:
         """Run `check` (which raises WrongPassword on a wrong password) under the throttle for this
         account (an account id, or the email typed when it names no account) and client address."""
-        address = _address(address)
+        with self._one_at_a_time(account):
+            return self._check_password(account, _address(address), check)
+
+    def _check_password(self, account: str, address: str, check: Callable[[], T]) -> T:
         with _locked(self.engine) as session:
             now = self.clock()
             on_account = self._attempts(session, AuthAttempt.account == account, now - ACCOUNT.window)
@@ -61,6 +73,23 @@ class Gate:
             ).order_by(AuthAttempt.id)).all()
             _refuse(wait(list(earlier), now, self.sign_up_rule), "too many sign-ups from your network")
             session.add(AuthAttempt(action=SIGN_UP_ACTION, account="", address=address, at=now, succeeded=True))
+
+    @contextmanager
+    def _one_at_a_time(self, account: str) -> Iterator[None]:
+        """This process's checks on `account` take turns; the entry is dropped when nobody waits."""
+        with self._turns_guard:
+            lock, users = self._turns.get(account, (threading.Lock(), 0))
+            self._turns[account] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._turns_guard:
+                lock, users = self._turns[account]
+                if users == 1:
+                    del self._turns[account]
+                else:
+                    self._turns[account] = (lock, users - 1)
 
     @staticmethod
     def _attempts(session: Session, where: object, since: datetime) -> list[Attempt]:

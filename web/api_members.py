@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -15,6 +14,7 @@ from coop.membership.principal import Principal
 from coop.runtime import Runtime
 from provenance.core.signing import SignedStatement, b64, unb64
 from web import auth
+from web.inputs import AwareTime, Count, moment
 
 Req = Request[Principal | None, Any, Any]
 
@@ -65,7 +65,7 @@ class StatementIn(msgspec.Struct):
 
 
 class VerifyIn(StatementIn):
-    at: datetime | None = None
+    at: AwareTime | None = None
 
 
 class SignIn(msgspec.Struct):
@@ -121,7 +121,7 @@ class AccountsApi(Controller):
 
     @post("/statements/verify", summary="Verify a statement against the member key valid at a time", sync_to_thread=True, status_code=200)
     def verify(self, runtime: NamedDependency[Runtime], data: JSONBody[VerifyIn]) -> dict[str, Any]:
-        info = runtime.keys.verify_member_statement(data.signed(), at=data.at)
+        info = runtime.keys.verify_member_statement(data.signed(), at=moment(data.at, "at"))
         return {"valid": True, "member": info.account_id, "key": key_json(info)}
 
     @get("/keys/{key_id:str}", summary="A member key and its validity (public)", sync_to_thread=True)
@@ -156,7 +156,7 @@ class MeApi(Controller):
         return {"token": runtime.auth.create_token(request.user, data.label, data.scopes)}  # type: ignore[arg-type]
 
     @delete("/tokens/{token_id:int}", summary="Revoke an API token", sync_to_thread=True, status_code=204)
-    def revoke_token(self, request: Req, runtime: NamedDependency[Runtime], token_id: FromPath[int]) -> None:
+    def revoke_token(self, request: Req, runtime: NamedDependency[Runtime], token_id: Count) -> None:
         runtime.auth.revoke_token(request.user, token_id)  # type: ignore[arg-type]
 
     @get("/keys", summary="My signing keys", guards=[auth.member], sync_to_thread=True)

@@ -29,6 +29,7 @@ from web.api_work import WORK_API
 from web.formatting import register as register_template_helpers
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use
 from web.errors import HANDLERS
+from web.guard import InputGuard
 from web.log_api import LogController
 from web.portal.accounts import AccountPages
 from web.portal.public_log import PublicLogPages
@@ -106,7 +107,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"log": Provide(provide_log, sync_to_thread=False), "runtime": Provide(provide_runtime, sync_to_thread=False)},
-        middleware=[DefineMiddleware(PrincipalMiddleware, exclude=["^/static", "^/log/", "^/healthz"])],
+        middleware=[InputGuard(), DefineMiddleware(PrincipalMiddleware, exclude=["^/static", "^/log/", "^/healthz"])],
         csrf_config=CSRFConfig(
             secret=load_or_create_app_secret(runtime.settings.secret_file),
             cookie_secure=runtime.settings.secure_cookies,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from coop.db import utcnow, write_session
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.membership.models import Account
 from coop.membership.principal import Principal
 from coop.work import rules
 from coop.work.models import Acceptance, ConflictDeclaration, Contribution, Review, ReviewAssignment, Task
@@ -55,7 +56,11 @@ class ReviewService:
         self.clock = clock
 
     def declare_conflict(self, reviewer: Principal, author_id: str) -> None:
+        """Refuses an author who is not an account (404) before inserting: the foreign key is the
+        database's last line, not the message a reviewer reads."""
         with Session(self.engine) as session, session.begin():
+            if session.get(Account, author_id) is None:
+                raise NoSuchRecord(f"no member {author_id[:80]!r} to declare a conflict with")
             if session.get(ConflictDeclaration, (reviewer.account_id, author_id)) is None:
                 session.add(ConflictDeclaration(reviewer_id=reviewer.account_id, author_id=author_id, declared_at=self.clock()))
 

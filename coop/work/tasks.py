@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from coop.currency import ISO_4217, UnknownCurrency
 from coop.db import utcnow, write_session
 from coop.membership.errors import MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.models import BuyerOrg
@@ -190,8 +191,8 @@ def _check_spec(spec: TaskSpec) -> None:
         problems.append("project, title and unit are required")
     if spec.minutes_per_unit <= 0 or spec.pay_per_unit <= 0:
         problems.append("minutes and pay per unit must be positive whole numbers")
-    if len(spec.currency) != 3 or not spec.currency.isupper():
-        problems.append("currency must be a 3-letter code like EUR")
+    if spec.currency not in ISO_4217:
+        problems.append(str(UnknownCurrency.about(spec.currency)))
     bad_uses = [u for u in spec.intended_uses if u not in rules.USES]
     if bad_uses or not spec.intended_uses:
         problems.append(f"intended uses must be some of {', '.join(rules.USES)}")

@@ -15,6 +15,7 @@ from coop.runtime import Runtime
 from provenance.core.signing import SignedStatement, unb64
 from web import auth
 from web.auth import SESSION_COOKIE
+from web.guard import parse_json
 from web.portal.common import Req, USER_ERRORS, field_errors, is_htmx, list_value, page, redirect_done, safe_next, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
@@ -127,7 +128,7 @@ class AccountPages(Controller):
     def own_key(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
         def register() -> Any:
             try:
-                raw = json.loads(text_value(data, "statement"))
+                raw = parse_json(text_value(data, "statement"), "the statement")
                 statement = SignedStatement(raw["kind"], raw["body"], unb64(raw["key"], "key"), unb64(raw["sig"], "sig"))
             except (ValueError, KeyError, TypeError) as error:
                 raise MembershipError("paste the JSON printed by `coop sign` (with kind, body, key and sig)") from error

@@ -18,6 +18,7 @@ from coop.work import consent
 from coop.work.rules import SECTORS, USES
 from ledger.statements import earnings_by_month, statement_page
 from web import auth
+from web.inputs import AMOUNT_MAX, whole_number
 from web.periods import statement_period
 from web.portal.common import Req, USER_ERRORS, is_htmx, list_value, page, redirect_done, status_for, text_value
 
@@ -67,11 +68,9 @@ class MoneyPages(Controller):
     @post("/releases", guards=[auth.steward], sync_to_thread=True)
     def cut(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
         try:
-            price_text = text_value(data, "price").strip()
-            if not price_text.isdigit():
-                raise MembershipError("price must be a whole number of minor units")
+            price = whole_number(text_value(data, "price"), "price (minor units)", 0, AMOUNT_MAX)
             release = runtime.datasets.cut_release(request.user, text_value(data, "title"), text_value(data, "description"), list_value(data, "task_ids"),  # type: ignore[arg-type]
-                                                   list_value(data, "intended_uses"), int(price_text), text_value(data, "currency").strip().upper())
+                                                   list_value(data, "intended_uses"), price, text_value(data, "currency").strip().upper())
         except USER_ERRORS as error:
             return page(request, "releases.html", status_code=status_for(error), releases=runtime.datasets.releases(), tasks=runtime.tasks.list(None), uses=USES, errors={"_form": str(error)})
         return redirect_done(f"/releases/{release.id}", "The release is signed and published.")
@@ -112,11 +111,9 @@ class MoneyPages(Controller):
     @post("/licenses/{license_id:str}/revenue", guards=[auth.buyer_or_steward], sync_to_thread=True)
     def report(self, request: Req, runtime: NamedDependency[Runtime], license_id: FromPath[str], data: Form) -> Template | Redirect:
         try:
-            amount_text = text_value(data, "amount").strip()
-            if not amount_text.isdigit():
-                raise MembershipError("revenue is a whole number of minor units")
+            amount = whole_number(text_value(data, "amount"), "revenue (minor units)", 0, AMOUNT_MAX)
             license = runtime.datasets.license_of(request.user, license_id)  # type: ignore[arg-type]
-            runtime.revenue.report_downstream(request.user, license_id, int(amount_text), license.currency, text_value(data, "description"), text_value(data, "idempotency_key"))  # type: ignore[arg-type]
+            runtime.revenue.report_downstream(request.user, license_id, amount, license.currency, text_value(data, "description"), text_value(data, "idempotency_key"))  # type: ignore[arg-type]
         except USER_ERRORS as error:
             return page(request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error))
         return redirect_done("/licenses", "Revenue reported and shared.")
@@ -129,10 +126,8 @@ class MoneyPages(Controller):
     @post("/payouts", guards=[auth.steward], sync_to_thread=True)
     def run_payouts(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
         try:
-            minimum = text_value(data, "minimum").strip()
-            if not minimum.isdigit():
-                raise MembershipError("the minimum is a whole number of minor units")
-            runtime.payouts.run(request.user, text_value(data, "currency").strip().upper(), int(minimum), text_value(data, "idempotency_key"))  # type: ignore[arg-type]
+            minimum = whole_number(text_value(data, "minimum"), "the minimum (minor units)", 0, AMOUNT_MAX)
+            runtime.payouts.run(request.user, text_value(data, "currency").strip().upper(), minimum, text_value(data, "idempotency_key"))  # type: ignore[arg-type]
         except USER_ERRORS as error:
             return page(request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error))
         return redirect_done("/payouts", "Payout run posted.")

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
 from litestar.response import Redirect, Template
 
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed, TooManyAttempts
@@ -57,6 +57,10 @@ def http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
     detail = str(exc.detail)
     if isinstance(exc, PermissionDeniedException) and "CSRF" in detail:
         detail = CSRF_MESSAGE
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        # Say which field is wrong and why ("minimum: Expected `int` <= 1000000000000000").
+        reasons = [f"{item.get('key')}: {item.get('message')}" for item in exc.extra if isinstance(item, dict)]
+        detail = "; ".join([detail, *reasons])
     return respond(request, exc.status_code, detail, dict(exc.headers or {}))
 
 

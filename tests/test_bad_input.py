@@ -136,3 +136,14 @@ def test_domain_refusals_that_are_value_errors_still_map_to_400_by_their_class(c
     _register_bug_routes(client)
     assert refused(client.get("/api/test-only/rule"), naming="a rule the request broke")
     assert refused(client.get("/api/test-only/books"), naming="the books refuse this")
+
+
+def test_a_log_index_past_64_bits_is_refused(client):
+    assert refused(client.get("/log/entries/9999999999999999999"), naming="9223372036854775807")
+    assert refused(client.get("/log/proof/inclusion", params={"index": "0", "size": "9999999999999999999"}), naming="size")
+
+
+def test_a_tile_path_with_non_ascii_digits_or_an_index_past_64_bits_is_refused(client):
+    assert refused(client.get("/log/tile/²/000"), naming="tile level")
+    assert refused(client.get("/log/tile/0/000.p/²"), naming="partial tile width")
+    assert refused(client.get("/log/tile/0/" + "x999/" * 7 + "999"), naming="past 64 bits")

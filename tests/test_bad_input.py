@@ -49,14 +49,20 @@ def test_json_nested_within_the_limit_is_decoded_as_usual(client):
     assert response.status_code == 400 and "nested" not in response.json()["detail"]
 
 
-def test_a_path_id_past_64_bits_is_refused(api):
-    assert refused(api.delete(f"/api/me/tokens/{HUGE}"), naming="9223372036854775807")
-    assert refused(api.post(f"/api/payouts/{HUGE}/outcome", json={"outcome": "settled"}), naming="9223372036854775807")
+def test_a_log_index_in_a_path_past_64_bits_is_refused(api):
     assert refused(api.get(f"/api/lineage/entries/{HUGE}"), naming="9223372036854775807")
 
 
-def test_a_statement_cursor_past_64_bits_is_refused(api):
-    assert refused(api.get("/api/me/earnings", params={"after": str(HUGE)}), naming="9223372036854775807")
+@pytest.mark.parametrize("row_id", [HUGE, 2**31])
+def test_a_row_id_in_a_path_past_32_bits_is_refused(api, row_id):
+    """Row ids are 32-bit serial keys: PostgreSQL fails on 2**31 in SQL, SQLite past 2**63."""
+    assert refused(api.delete(f"/api/me/tokens/{row_id}"), naming="2147483647")
+    assert refused(api.post(f"/api/payouts/{row_id}/outcome", json={"outcome": "settled"}), naming="2147483647")
+
+
+@pytest.mark.parametrize("cursor", [HUGE, 259713289687])
+def test_a_statement_cursor_past_32_bits_is_refused(api, cursor):
+    assert refused(api.get("/api/me/earnings", params={"after": str(cursor)}), naming="2147483647")
 
 
 def test_a_payout_minimum_past_64_bits_is_refused_and_no_run_is_made(api, runtime):

@@ -14,7 +14,7 @@ from coop.membership.principal import Principal
 from coop.runtime import Runtime
 from provenance.core.signing import SignedStatement, b64, unb64
 from web import auth
-from web.inputs import AwareTime, Count, moment
+from web.inputs import AwareTime, RowId, moment
 
 Req = Request[Principal | None, Any, Any]
 
@@ -156,7 +156,7 @@ class MeApi(Controller):
         return {"token": runtime.auth.create_token(request.user, data.label, data.scopes)}  # type: ignore[arg-type]
 
     @delete("/tokens/{token_id:int}", summary="Revoke an API token", sync_to_thread=True, status_code=204)
-    def revoke_token(self, request: Req, runtime: NamedDependency[Runtime], token_id: Count) -> None:
+    def revoke_token(self, request: Req, runtime: NamedDependency[Runtime], token_id: RowId) -> None:
         runtime.auth.revoke_token(request.user, token_id)  # type: ignore[arg-type]
 
     @get("/keys", summary="My signing keys", guards=[auth.member], sync_to_thread=True)

@@ -16,14 +16,16 @@ from msgspec import Meta
 
 from coop.membership.errors import MembershipError
 
-ID_MAX = 2**63 - 1  # a 64-bit row id, log index or cursor
-SMALL_MAX = 2**31 - 1  # minutes, units, scores, counts: 32-bit columns
+ID_MAX = 2**63 - 1  # a log index (64-bit columns)
+SMALL_MAX = 2**31 - 1  # row ids and cursors (serial keys), minutes, units, scores, counts: 32-bit columns
 AMOUNT_MAX = 10**15  # minor units in one request: sums of many still fit 64 bits
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)  # a period or an effective date: the co-op's calendar
 
-# Path and query parameters (Litestar checks them before the handler runs).
-Count = Annotated[int, Parameter(ge=0, le=ID_MAX)]
-OptionalCount = Annotated[int | None, Parameter(ge=0, le=ID_MAX)]
+# Path and query parameters (Litestar checks them before the handler runs). PostgreSQL compares an
+# INTEGER key with an INTEGER parameter, so a row id past 32 bits fails in SQL, not as "not found".
+LogIndex = Annotated[int, Parameter(ge=0, le=ID_MAX)]
+RowId = Annotated[int, Parameter(ge=0, le=SMALL_MAX)]
+OptionalRowId = Annotated[int | None, Parameter(ge=0, le=SMALL_MAX)]
 
 # JSON body fields (msgspec checks them while decoding). Signs are left to the domain, which says
 # what it needs ("must be positive") better than a bare range would.

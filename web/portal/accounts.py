@@ -16,7 +16,7 @@ from provenance.core.signing import SignedStatement, unb64
 from web import auth
 from web.auth import SESSION_COOKIE
 from web.guard import parse_json
-from web.inputs import Count
+from web.inputs import RowId
 from web.portal.common import Req, USER_ERRORS, field_errors, is_htmx, list_value, page, redirect_done, safe_next, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
@@ -154,7 +154,7 @@ class AccountPages(Controller):
         return page(request, "me.html", status_code=201, **self._keys_context(request, runtime), **self._tokens_context(request, runtime, new_token=token))
 
     @post("/me/tokens/{token_id:int}/revoke", guards=[auth.signed_in], sync_to_thread=True)
-    def revoke_token(self, request: Req, runtime: NamedDependency[Runtime], token_id: Count) -> Template | Redirect:
+    def revoke_token(self, request: Req, runtime: NamedDependency[Runtime], token_id: RowId) -> Template | Redirect:
         runtime.auth.revoke_token(request.user, token_id)  # type: ignore[arg-type]
         if is_htmx(request):
             return page(request, "partials/tokens.html", **self._tokens_context(request, runtime))

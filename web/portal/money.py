@@ -18,7 +18,7 @@ from coop.work import consent
 from coop.work.rules import SECTORS, USES
 from ledger.statements import earnings_by_month, statement_page
 from web import auth
-from web.inputs import AMOUNT_MAX, Count, OptionalCount, whole_number
+from web.inputs import AMOUNT_MAX, OptionalRowId, RowId, whole_number
 from web.periods import statement_period
 from web.portal.common import Req, USER_ERRORS, is_htmx, list_value, page, redirect_done, status_for, text_value
 
@@ -43,7 +43,7 @@ class MoneyPages(Controller):
 
     @get("/earnings", guards=[auth.member], sync_to_thread=True)
     def earnings(self, request: Req, runtime: NamedDependency[Runtime], since: FromQuery[str | None] = None,
-                 until: FromQuery[str | None] = None, before: OptionalCount = None) -> Template:
+                 until: FromQuery[str | None] = None, before: OptionalRowId = None) -> Template:
         """Newest first, EARNINGS_PAGE transactions a page (`before`: the last one of the previous
         page); the chart covers the whole period, summed by the database."""
         member = request.user.account_id  # type: ignore[union-attr]
@@ -137,6 +137,6 @@ class MoneyPages(Controller):
         return Response(runtime.payouts.export_csv(run_id), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="payouts-{run_id}.csv"'})
 
     @post("/payouts/outcome/{payout_id:int}", guards=[auth.steward], sync_to_thread=True)
-    def outcome(self, request: Req, runtime: NamedDependency[Runtime], payout_id: Count, data: Form) -> Redirect:
+    def outcome(self, request: Req, runtime: NamedDependency[Runtime], payout_id: RowId, data: Form) -> Redirect:
         runtime.payouts.record_outcome(request.user, payout_id, text_value(data, "outcome"))  # type: ignore[arg-type]
         return redirect_done("/payouts", "Outcome recorded.")

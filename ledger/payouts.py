@@ -63,6 +63,8 @@ class PayoutService:
         if not isinstance(minimum, int) or minimum < 1:
             raise MembershipError("the minimum payout is a positive whole number of minor units")
         check_currency(currency)
+        if not 1 <= len(idempotency_key) <= 200:
+            raise MembershipError("every payout run needs an idempotency key (1–200 characters)")
         with write_session(self.engine) as session, session.begin():
             existing = session.scalar(select(PayoutRun).where(PayoutRun.idempotency_key == idempotency_key))
             if existing is not None:

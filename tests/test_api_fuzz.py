@@ -17,7 +17,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-EXAMPLES = 12  # per operation and generation mode; ~50 operations × 2 modes
+EXAMPLES = 20  # per operation and generation mode; ~50 operations × 2 modes
 
 # A steward's run must not end its own session half-way: leaving the co-op, or revoking the token
 # the run uses, would turn every later request into a 401/403 and test nothing.

@@ -153,3 +153,27 @@ def test_a_tile_path_with_non_ascii_digits_or_an_index_past_64_bits_is_refused(c
     assert refused(client.get("/log/tile/²/000"), naming="tile level")
     assert refused(client.get("/log/tile/0/000.p/²"), naming="partial tile width")
     assert refused(client.get("/log/tile/0/" + "x999/" * 7 + "999"), naming="past 64 bits")
+
+
+TASK = {"project": "P", "title": "T", "instructions": "I", "kind": "expert-answer", "unit": "answer", "minutes_per_unit": 20,
+        "pay_per_unit": 900, "currency": "EUR", "intended_uses": ["model-training"]}
+
+
+@pytest.mark.parametrize("field", ["project", "title", "unit"])
+def test_a_task_text_longer_than_its_column_is_refused(api, field):
+    assert refused(api.post("/api/tasks/", json={**TASK, field: "x" * 201}), naming="at most")
+
+
+def test_a_release_title_longer_than_its_column_is_refused(api):
+    release = {"title": "x" * 201, "task_ids": ["t"], "intended_uses": ["model-training"], "price": 1, "currency": "EUR"}
+    assert refused(api.post("/api/releases", json=release), naming="at most 200")
+
+
+def test_a_payout_idempotency_key_longer_than_its_column_is_refused(api, runtime):
+    assert refused(api.post("/api/payouts", json={"currency": "EUR", "minimum": 1, "idempotency_key": "k" * 201}), naming="1–200")
+    assert runtime.payouts.runs() == []
+
+
+def test_signing_in_with_an_email_longer_than_any_account_s_is_refused_as_wrong(client):
+    response = client.post("/api/tokens", json={"email": "x" * 400 + "@coop.test", "password": "whatever-password"})
+    assert response.status_code == 403 and "wrong email or password" in response.json()["detail"]

@@ -107,6 +107,8 @@ class DatasetService:
         check_currency(currency)
         if not title.strip() or not task_ids:
             raise MembershipError("a release has a title and at least one task")
+        if len(title) > 200:
+            raise MembershipError("a release title is at most 200 characters")
         now = self.clock()
         rules = self.policies.in_force("consent-rules", now)
         formula = self.policies.in_force("revenue-formula", now)
@@ -163,8 +165,8 @@ class DatasetService:
     def license(self, buyer: Principal, release_id: str, uses: Sequence[str], sector: str | None, accept_subset: bool, idempotency_key: str) -> LicenseView:
         if not buyer.is_buyer or buyer.org_id is None:
             raise NotAllowed("only buyer accounts license releases")
-        if not idempotency_key:
-            raise MembershipError("licensing needs an idempotency key")
+        if not 1 <= len(idempotency_key) <= 200:
+            raise MembershipError("licensing needs an idempotency key (1–200 characters)")
         with write_session(self.engine) as session, session.begin():
             existing = session.scalar(select(License).where(License.idempotency_key == idempotency_key))
             if existing is not None:

@@ -57,6 +57,8 @@ class AuthService:
     def check_credentials(self, email: str, password: str, ip: str) -> Principal:
         """Return the account's principal or raise; every attempt is recorded for the throttle."""
         email = (email or "").strip().lower()
+        if len(email) > 320:  # no account has such an email, and the attempt log's column holds 320
+            raise NotAllowed("wrong email or password")
         now = self.clock()
         with Session(self.engine) as session, session.begin():
             self._refuse_if_throttled(session, email, ip, now)

@@ -189,6 +189,8 @@ def _check_spec(spec: TaskSpec) -> None:
         problems.append(f"kind must be one of {', '.join(TASK_KINDS)}")
     if not spec.title.strip() or not spec.project.strip() or not spec.unit.strip():
         problems.append("project, title and unit are required")
+    if len(spec.title) > 200 or len(spec.project) > 200 or len(spec.unit) > 50:
+        problems.append("project and title are at most 200 characters, unit at most 50")
     if spec.minutes_per_unit <= 0 or spec.pay_per_unit <= 0:
         problems.append("minutes and pay per unit must be positive whole numbers")
     if spec.currency not in ISO_4217:

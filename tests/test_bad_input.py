@@ -177,3 +177,13 @@ def test_a_payout_idempotency_key_longer_than_its_column_is_refused(api, runtime
 def test_signing_in_with_an_email_longer_than_any_account_s_is_refused_as_wrong(client):
     response = client.post("/api/tokens", json={"email": "x" * 400 + "@coop.test", "password": "whatever-password"})
     assert response.status_code == 403 and "wrong email or password" in response.json()["detail"]
+
+
+def test_an_uploaded_file_may_hold_nul_bytes_but_a_text_field_of_the_same_form_may_not(work, browse):
+    author = browse(work.author)
+    form = {"content": "", "media_type": "image/png", "minutes": "15", "permitted_uses": ["model-training"], "excluded_sectors": [],
+            "password": "amara-password", "action": "draft"}
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+    assert author.post(f"/tasks/{work.task.id}/submit", form, files={"file": ("scan.png", png)}).status_code in (200, 303)
+    refused_form = author.post(f"/tasks/{work.task.id}/submit", {**form, "minutes": "1\x005"}, files={"file": ("scan.png", png)})
+    assert refused_form.status_code == 400 and "NUL" in refused_form.text

@@ -98,7 +98,8 @@ class InputGuard(ASGIMiddleware):
         if scope["type"] != "http":
             await next_app(scope, receive, send)
             return
-        limit = scope["route_handler"].resolve_request_max_body_size() or float("inf")  # type: ignore[typeddict-item]
+        resolve_limit = getattr(scope.get("route_handler"), "resolve_request_max_body_size", None)
+        limit = (resolve_limit() if resolve_limit else None) or float("inf")
         read: deque[Message] = deque()
         size, complete = 0, False
         while not complete and size <= limit:

@@ -23,5 +23,5 @@ def _day(text: str | None, name: str) -> date | None:
     return day(text, name) if text is not None and text.strip() else None
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+def _midnight(value: date) -> datetime:
+    return datetime.combine(value, time.min, tzinfo=timezone.utc)

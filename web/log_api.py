@@ -28,7 +28,7 @@ def parse_count(value: str | None, name: str) -> int:
     if value is None or value == "":
         raise ClientException(detail=f"'{name}' is required")
     if not value.isascii() or not value.isdigit() or len(value) > 19 or int(value) > ID_MAX:
-        raise ClientException(detail=f"'{name}' must be a decimal integer from 0 to {ID_MAX}, got {value[:40]!r}")
+        raise ClientException(detail=f"'{name}' must be a non-negative decimal integer up to {ID_MAX}, got {value[:40]!r}")
     return int(value)
 
 

@@ -187,3 +187,17 @@ def test_an_uploaded_file_may_hold_nul_bytes_but_a_text_field_of_the_same_form_m
     assert author.post(f"/tasks/{work.task.id}/submit", form, files={"file": ("scan.png", png)}).status_code in (200, 303)
     refused_form = author.post(f"/tasks/{work.task.id}/submit", {**form, "minutes": "1\x005"}, files={"file": ("scan.png", png)})
     assert refused_form.status_code == 400 and "NUL" in refused_form.text
+
+
+def test_a_browser_s_mixed_case_multipart_boundary_still_tells_files_from_fields(work, browse):
+    author = browse(work.author)
+    boundary = "----WebKitFormBoundaryAbCdEfGh"
+    fields = {"content": "", "media_type": "image/png", "minutes": "15", "permitted_uses": "model-training", "password": "amara-password",
+              "action": "draft", "_csrf_token": author.csrf}
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode() for name, value in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="scan.png"\r\nContent-Type: image/png\r\n\r\n'.encode()
+                 + b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    response = author.client.post(f"/tasks/{work.task.id}/submit", content=body, follow_redirects=False,
+                                  headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert response.status_code in (200, 303), response.text

@@ -66,10 +66,10 @@ def _refusal(scope: Scope, body: bytes) -> str | None:
         return NUL_REFUSED
     if not body:
         return None
-    content_type = next((value for name, value in scope.get("headers", ()) if name == b"content-type"), b"").lower()
-    if b"multipart/form-data" in content_type:
+    content_type = next((value for name, value in scope.get("headers", ()) if name == b"content-type"), b"")
+    if b"multipart/form-data" in content_type.lower():
         return _multipart_refusal(content_type, body)
-    if b"\x00" in body or (b"x-www-form-urlencoded" in content_type and b"%00" in body):
+    if b"\x00" in body or (b"x-www-form-urlencoded" in content_type.lower() and b"%00" in body):
         return NUL_REFUSED
     # Any other body may be decoded as JSON by a handler whatever its declared type: check it as JSON.
     if _JSON_NUL.search(body):
@@ -81,7 +81,7 @@ def _refusal(scope: Scope, body: bytes) -> str | None:
 
 def _multipart_refusal(content_type: bytes, body: bytes) -> str | None:
     """The text fields of a multipart form (parts without a filename); files may hold any bytes."""
-    boundary = re.search(rb'boundary="?([^";]+)"?', content_type)
+    boundary = re.search(rb'boundary="?([^";]+)"?', content_type, re.IGNORECASE)  # the boundary itself keeps its case
     if boundary is None:
         return None
     for part in body.split(b"--" + boundary.group(1)):

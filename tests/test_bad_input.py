@@ -49,6 +49,12 @@ def test_json_nested_within_the_limit_is_decoded_as_usual(client):
     assert response.status_code == 400 and "nested" not in response.json()["detail"]
 
 
+def test_brackets_inside_a_json_string_are_text_not_nesting(client):
+    body = {"kind": "member.key-registration", "body": {"note": "[{" * 1000}, "key": "AAAA", "sig": "AAAA"}
+    response = client.post("/api/statements/verify", json=body)
+    assert response.status_code == 400 and "nested" not in response.json()["detail"]
+
+
 def test_a_log_index_in_a_path_past_64_bits_is_refused(api):
     assert refused(api.get(f"/api/lineage/entries/{HUGE}"), naming="9223372036854775807")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from coop.statements import PROPOSAL_OPTIONS, WEIGHTS, StatementRefused, check_proposal_options
+from coop.currency import UnknownCurrency, check_currency
 from coop.work.rules import SECTORS, USES, RuleViolation, check_terms
 from governance.defaults import TASK_KINDS
 from governance.tally import SIMPLE_MAJORITY, TWO_THIRDS, Threshold
@@ -86,8 +87,10 @@ def check_pay_floor(body: Any) -> None:
     if not isinstance(body["hourly_minimum"], dict) or not body["hourly_minimum"]:
         raise RuleViolation("the pay floor names at least one currency")
     for currency, amount in body["hourly_minimum"].items():
-        if not (isinstance(currency, str) and len(currency) == 3 and currency.isupper()):
-            raise RuleViolation(f"{currency!r} is not a 3-letter currency code")
+        try:
+            check_currency(currency)
+        except UnknownCurrency as error:
+            raise RuleViolation(str(error)) from error
         _positive_int(amount, f"the {currency} floor")
     _positive_int(body["flag_after_accepted"], "flag_after_accepted")
 

@@ -12,12 +12,13 @@ import io
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
+from coop.currency import check_currency
 from coop.db import utcnow, write_session
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.models import Account
@@ -26,6 +27,18 @@ from ledger import books
 from ledger.books import Leg
 from ledger.models import LedgerAccount, Payout, PayoutOutcome, PayoutRun, Posting
 from ledger.service import LedgerService
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (it starts with = + - @, a tab or a carriage
+    return) gets a leading apostrophe, as OWASP advises against CSV injection: a member named
+    `=HYPERLINK(...)` stays a name in the bank's payment file. Numbers are written as they are."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS):
+        return "'" + cell
+    return cell
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,7 @@ class PayoutService:
             raise NotAllowed("only stewards run payouts")
         if not isinstance(minimum, int) or minimum < 1:
             raise MembershipError("the minimum payout is a positive whole number of minor units")
+        check_currency(currency)
         request = idempotency.scoped(steward, "payout-run", idempotency_key, {"currency": currency, "minimum": minimum})
         with write_session(self.engine) as session, session.begin():
             first = idempotency.first_answer(session, request)
@@ -93,7 +107,7 @@ class PayoutService:
         writer = csv.writer(out)
         writer.writerow(["payout_id", "member_id", "member_name", "amount_minor_units", "currency", "journal_tx"])
         for line in self.lines(run_id):
-            writer.writerow([line.payout_id, line.member_id, line.member_name, line.amount, line.currency, line.tx_id])
+            writer.writerow([spreadsheet_safe(cell) for cell in (line.payout_id, line.member_id, line.member_name, line.amount, line.currency, line.tx_id)])
         return out.getvalue()
 
     def record_outcome(self, steward: Principal, payout_id: int, outcome: str) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -18,6 +17,7 @@ from governance.service import ProposalView
 from provenance import store
 from web import auth
 from web.api_members import Req, StatementIn
+from web.inputs import AwareTime, Small, moment
 
 
 class ProposalIn(msgspec.Struct):
@@ -25,8 +25,8 @@ class ProposalIn(msgspec.Struct):
     title: str
     options: dict[str, Any]
     description: str = ""
-    voting_minutes: int | None = None
-    effective_at: datetime | None = None
+    voting_minutes: Small | None = None
+    effective_at: AwareTime | None = None
 
 
 class CommentIn(msgspec.Struct):
@@ -59,7 +59,7 @@ class ProposalsApi(Controller):
 
     @post("/", summary="Propose", sync_to_thread=True)
     def propose(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[ProposalIn]) -> dict[str, Any]:
-        view = runtime.governance.propose(request.user, data.kind, data.title, data.description, data.options, data.voting_minutes, data.effective_at)  # type: ignore[arg-type]
+        view = runtime.governance.propose(request.user, data.kind, data.title, data.description, data.options, data.voting_minutes, moment(data.effective_at, "effective_at"))  # type: ignore[arg-type]
         return proposal_json(view)
 
     @get("/{proposal_id:str}", sync_to_thread=True)

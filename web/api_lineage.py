@@ -14,6 +14,7 @@ from coop.lineage.gather import contribution_chain, release_lineage
 from coop.runtime import Runtime
 from web import auth
 from web.api_members import Req
+from web.inputs import LogIndex
 from web.portal.lineage import bundle_response
 
 
@@ -33,7 +34,7 @@ class LineageApi(Controller):
         }
 
     @get("/lineage/entries/{entry:int}", summary="One contribution's chain: statement, acceptance, releases, licenses", sync_to_thread=True)
-    def chain(self, request: Req, runtime: NamedDependency[Runtime], entry: FromPath[int]) -> dict[str, Any]:
+    def chain(self, request: Req, runtime: NamedDependency[Runtime], entry: LogIndex) -> dict[str, Any]:
         user = request.user
         assert user is not None
         return asdict(contribution_chain(runtime.engine, entry, user.org_id, user.is_steward))

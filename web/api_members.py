@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -16,6 +15,7 @@ from coop.membership.principal import Principal
 from coop.runtime import Runtime
 from provenance.core.signing import SignedStatement, b64, unb64
 from web import auth
+from web.inputs import AwareTime, RowId, moment
 
 Req = Request[Principal | None, Any, Any]
 
@@ -78,7 +78,7 @@ class StatementIn(msgspec.Struct):
 
 
 class VerifyIn(StatementIn):
-    at: datetime | None = None
+    at: AwareTime | None = None
 
 
 class SignIn(msgspec.Struct):
@@ -135,7 +135,7 @@ class AccountsApi(Controller):
 
     @post("/statements/verify", summary="Verify a statement against the member key valid at a time", sync_to_thread=True, status_code=200)
     def verify(self, runtime: NamedDependency[Runtime], data: JSONBody[VerifyIn]) -> dict[str, Any]:
-        info = runtime.keys.verify_member_statement(data.signed(), at=data.at)
+        info = runtime.keys.verify_member_statement(data.signed(), at=moment(data.at, "at"))
         return {"valid": True, "member": info.account_id, "key": key_json(info)}
 
     @get("/keys/{key_id:str}", summary="A member key and its validity (public)", sync_to_thread=True)
@@ -170,7 +170,7 @@ class MeApi(Controller):
         return {"token": runtime.auth.create_token(request.user, data.label, data.scopes, data.days)}  # type: ignore[arg-type]
 
     @delete("/tokens/{token_id:int}", summary="Revoke an API token", sync_to_thread=True, status_code=204)
-    def revoke_token(self, request: Req, runtime: NamedDependency[Runtime], token_id: FromPath[int]) -> None:
+    def revoke_token(self, request: Req, runtime: NamedDependency[Runtime], token_id: RowId) -> None:
         runtime.auth.revoke_token(request.user, token_id)  # type: ignore[arg-type]
 
     @post("/password", summary="Change my password (ends my web sessions; a custodial key is sealed again under the new one)", sync_to_thread=True, status_code=200)

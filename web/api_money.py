@@ -16,6 +16,7 @@ from ledger.beancount_export import export
 from ledger.statements import earnings_by_month, statement_page
 from web import auth
 from web.api_members import Req
+from web.inputs import Amount, OptionalRowId, RowId
 from web.periods import statement_period
 
 API_PAGE = 1_000  # transactions per page of a statement, unless the client asks for fewer or more
@@ -26,7 +27,7 @@ class ReleaseIn(msgspec.Struct):
     title: str
     task_ids: list[str]
     intended_uses: list[str]
-    price: int
+    price: Amount
     currency: str
     description: str = ""
 
@@ -40,14 +41,14 @@ class LicenseIn(msgspec.Struct):
 
 
 class RevenueIn(msgspec.Struct):
-    amount: int
+    amount: Amount
     idempotency_key: str
     description: str = "downstream revenue"
 
 
 class PayoutRunIn(msgspec.Struct):
     currency: str
-    minimum: int
+    minimum: Amount
     idempotency_key: str
 
 
@@ -99,7 +100,7 @@ class MoneyApi(Controller):
                      f"A page holds the lines of up to `limit` transactions (default {API_PAGE}, at most {API_PAGE_MAX}); "
                      "`next_after` is null on the last page, else pass it as `after` for the next.", sync_to_thread=True)
     def earnings(self, request: Req, runtime: NamedDependency[Runtime], since: FromQuery[str | None] = None,
-                 until: FromQuery[str | None] = None, after: FromQuery[int | None] = None, limit: FromQuery[int] = API_PAGE) -> dict[str, Any]:
+                 until: FromQuery[str | None] = None, after: OptionalRowId = None, limit: FromQuery[int] = API_PAGE) -> dict[str, Any]:
         member = request.user.account_id  # type: ignore[union-attr]
         start, end = statement_period(since, until)
         if not 1 <= limit <= API_PAGE_MAX:
@@ -123,7 +124,7 @@ class MoneyApi(Controller):
         return {"run": run_id, "payouts": [asdict(line) for line in runtime.payouts.lines(run_id)]}
 
     @post("/payouts/{payout_id:int}/outcome", guards=[auth.steward], summary="The bank settled or failed a payout", sync_to_thread=True, status_code=200)
-    def outcome(self, request: Req, runtime: NamedDependency[Runtime], payout_id: FromPath[int], data: JSONBody[OutcomeIn]) -> dict[str, Any]:
+    def outcome(self, request: Req, runtime: NamedDependency[Runtime], payout_id: RowId, data: JSONBody[OutcomeIn]) -> dict[str, Any]:
         return {"journal_tx": runtime.payouts.record_outcome(request.user, payout_id, data.outcome)}  # type: ignore[arg-type]
 
     @get("/books.beancount", guards=[auth.steward], summary="The whole journal as a Beancount ledger", sync_to_thread=True)

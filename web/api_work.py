@@ -19,6 +19,7 @@ from coop.work.tasks import TaskSpec, TaskView
 from provenance.core.signing import b64, unb64
 from web import auth
 from web.api_members import Req, StatementIn
+from web.inputs import Amount, Small
 
 
 class TaskIn(msgspec.Struct):
@@ -27,27 +28,27 @@ class TaskIn(msgspec.Struct):
     instructions: str
     kind: str
     unit: str
-    minutes_per_unit: int
-    pay_per_unit: int
+    minutes_per_unit: Small
+    pay_per_unit: Amount
     currency: str
     intended_uses: list[str]
-    reviews_required: int | None = None
+    reviews_required: Small | None = None
     buyer_org: str | None = None
 
 
 class RateIn(msgspec.Struct):
-    pay_per_unit: int
+    pay_per_unit: Amount
 
 
 class ContributionIn(msgspec.Struct):
     task_id: str
-    minutes: int
+    minutes: Small
     terms: dict[str, Any]
     text: str | None = None
     json_content: Any = None
     file_base64: str | None = None
     media_type: str = "text/plain"
-    units: int = 1
+    units: Small = 1
 
     def content(self) -> tuple[bytes, str]:
         given = [x is not None for x in (self.text, self.json_content, self.file_base64)]
@@ -69,7 +70,7 @@ class SubmitIn(msgspec.Struct):
 
 
 class ReviewIn(msgspec.Struct):
-    scores: dict[str, int]
+    scores: dict[str, Small]
     feedback: str = ""
 
 

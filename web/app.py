@@ -34,6 +34,7 @@ from web.formatting import register as register_template_helpers
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use
 from web.errors import HANDLERS
 from web.health import healthz
+from web.guard import InputGuard
 from web.log_api import LogController
 from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies={"log": Provide(provide_log, sync_to_thread=False), "runtime": Provide(provide_runtime, sync_to_thread=False)},
-        middleware=[MetricsMiddleware, DefineMiddleware(PrincipalMiddleware, exclude=["^/static", "^/log/", "^/healthz", "^/metrics"])],
+        middleware=[MetricsMiddleware, InputGuard(), DefineMiddleware(PrincipalMiddleware, exclude=["^/static", "^/log/", "^/healthz", "^/metrics"])],
         csrf_config=CSRFConfig(
             secret=load_or_create_app_secret(runtime.settings.secret_file),
             cookie_secure=runtime.settings.secure_cookies,

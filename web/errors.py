@@ -1,5 +1,9 @@
 """Every refusal is a clear 4xx with a reason: JSON for the API, a page (or an htmx fragment) for
-the portal. Domain errors are mapped here, once."""
+the portal. Domain errors are mapped here, once, each by its own class.
+
+Only the domain's refusals (`REFUSALS`) are 4xx. Any other exception — a bare ValueError, an
+OverflowError, a RecursionError, a database error — is a bug: it is logged with its traceback and
+answered with a plain 500, never disguised as the client's fault."""
 
 from __future__ import annotations
 
@@ -8,13 +12,23 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
 from litestar.response import Redirect, Template
 from sqlalchemy.exc import OperationalError
 
 from coop.db import is_busy
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed, TooManyAttempts
+from coop.work.rules import RuleViolation
+from governance.recount import RecountError
+from provenance.core.canonical import NotCanonicalizable
+from provenance.core.signing import InvalidStatement
 from web.auth import API_PREFIX
+
+# The domain's refusals and their status; a subclass (BooksRefused, FormulaError, …) maps as its base.
+REFUSALS: dict[type[Exception], int] = {
+    MembershipError: 400, RuleViolation: 400, InvalidStatement: 400, NotCanonicalizable: 400, RecountError: 400,
+    NotAllowed: 403, NoSuchRecord: 404, Conflict: 409,
+}
 
 CSRF_MESSAGE = (
     "This form was not sent from one of the co-op's own pages (the CSRF check failed), so nothing was changed. "
@@ -45,17 +59,26 @@ def http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
     detail = str(exc.detail)
     if isinstance(exc, PermissionDeniedException) and "CSRF" in detail:
         detail = CSRF_MESSAGE
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        # Say which field is wrong and why ("minimum: Expected `int` <= 1000000000000000").
+        reasons = [f"{item.get('key')}: {item.get('message')}" for item in exc.extra if isinstance(item, dict)]
+        detail = "; ".join([detail, *reasons])
     return respond(request, exc.status_code, detail, dict(exc.headers or {}))
 
 
 def domain_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if isinstance(exc, TooManyAttempts):
         return respond(request, 429, str(exc), {"Retry-After": str(exc.retry_after_seconds)})
-    status = {MembershipError: 400, NotAllowed: 403, NoSuchRecord: 404, Conflict: 409}
-    for kind, code in status.items():
+    for kind, code in REFUSALS.items():
         if isinstance(exc, kind):
             return respond(request, code, str(exc))
-    return respond(request, 400, str(exc))
+    return server_error(request, exc)
+
+
+def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A bug: logged with its traceback; the client learns only that it was not its fault."""
+    logging.getLogger("coop.web").error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return respond(request, 500, "Internal Server Error: the co-op's server failed; the error is logged.")
 
 
 BUSY_RETRY_SECONDS = 2
@@ -74,11 +97,8 @@ def database_error(request: Request[Any, Any, Any], exc: OperationalError) -> Re
 HANDLERS = {
     HTTPException: http_exception,
     NotAuthorizedException: http_exception,
-    MembershipError: domain_exception,
-    NotAllowed: domain_exception,
-    NoSuchRecord: domain_exception,
-    Conflict: domain_exception,
+    **{kind: domain_exception for kind in REFUSALS},
     TooManyAttempts: domain_exception,
-    ValueError: domain_exception,
     OperationalError: database_error,
+    Exception: server_error,
 }

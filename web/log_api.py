@@ -27,6 +27,7 @@ from provenance.core.signing import InvalidStatement, SignedStatement, b64, unb6
 from provenance.core.tiles import TilePathError, parse_tile_path
 from provenance.service import NotFound, ProvenanceLog
 from provenance.writer import LeafTooLarge
+from web.inputs import ID_MAX
 
 MAX_APPEND_BATCH = 1000
 
@@ -35,8 +36,8 @@ def parse_count(value: str | None, name: str) -> int:
     """A non-negative decimal integer from a query or path, or a 400 that says what is wrong."""
     if value is None or value == "":
         raise ClientException(detail=f"'{name}' is required")
-    if not value.isascii() or not value.isdigit() or len(value) > 19:
-        raise ClientException(detail=f"'{name}' must be a non-negative decimal integer, got {value!r}")
+    if not value.isascii() or not value.isdigit() or len(value) > 19 or int(value) > ID_MAX:
+        raise ClientException(detail=f"'{name}' must be a non-negative decimal integer up to {ID_MAX}, got {value[:40]!r}")
     return int(value)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 
 from coop.membership.errors import MembershipError
+from web.inputs import day
 
 
 def statement_period(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
@@ -19,13 +20,8 @@ def statement_period(since: str | None, until: str | None) -> tuple[datetime | N
 
 
 def _day(text: str | None, name: str) -> date | None:
-    if text is None or not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise MembershipError(f"{name} must be a date like 2026-01-31, not {text[:40]!r}") from None
+    return day(text, name) if text is not None and text.strip() else None
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+def _midnight(value: date) -> datetime:
+    return datetime.combine(value, time.min, tzinfo=timezone.utc)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from coop import idempotency
 from coop.datasets.models import License, LicenseItem, LicenseReviewer
+from coop.currency import check_currency
 from coop.db import utcnow, write_session
 from coop.membership.errors import MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.principal import Principal
@@ -68,6 +69,7 @@ class RevenueService:
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise MembershipError("revenue is a positive whole number of minor units")
         description = description.strip()[:500] or "downstream revenue"
+        check_currency(currency)
         with write_session(self.engine) as session, session.begin():
             row = session.get(License, license_id)
             if row is None or (not reporter.is_steward and row.buyer_org_id != reporter.org_id):

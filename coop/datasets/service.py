@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
+from coop.currency import check_currency
 from coop.db import utcnow, write_session
 from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.models import BuyerOrg
@@ -103,8 +104,9 @@ class DatasetService:
             consent.check_declaration(intended_uses, None)
         except RuleViolation as error:
             raise MembershipError(str(error)) from error
-        if not isinstance(price, int) or price < 0 or len(currency) != 3:
-            raise MembershipError("price is a whole number of minor units ≥ 0, with a 3-letter currency")
+        if not isinstance(price, int) or price < 0:
+            raise MembershipError("price is a whole number of minor units ≥ 0")
+        check_currency(currency)
         if not title.strip() or not task_ids:
             raise MembershipError("a release has a title and at least one task")
         if len(title.strip()) > 200:

@@ -66,6 +66,8 @@ class AuthService:
         per client address) and runs argon2 outside any transaction, against a dummy hash when the
         email names no account, so a refusal takes as long whether or not the account exists."""
         email = normalise_email(email)
+        if len(email) > 320:  # no account has such an email, and the attempt log's column holds 320
+            raise NotAllowed("wrong email or password")
         with Session(self.engine) as session:
             found = session.execute(select(Account.id, Account.password_hash).where(Account.email == email)).first()
         account_id, stored = (found[0], found[1]) if found is not None else (None, dummy_hash())

@@ -18,6 +18,8 @@ import nacl.secret
 import nacl.signing
 import nacl.utils
 
+from coop.membership.errors import MembershipError
+
 MIN_PASSWORD_LENGTH = 10
 _COST = {
     "interactive": (nacl.pwhash.argon2id.OPSLIMIT_INTERACTIVE, nacl.pwhash.argon2id.MEMLIMIT_INTERACTIVE),
@@ -42,7 +44,7 @@ class WrongPassword(ValueError):
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise MembershipError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def hash_password(password: str) -> str:

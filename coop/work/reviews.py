@@ -59,7 +59,7 @@ class ReviewService:
         """Declaring the same conflict again (or twice at once) keeps the first declaration."""
         with write_session(self.engine) as session, session.begin():
             if session.get(Account, author_id) is None:
-                raise NoSuchRecord(f"no account {author_id}")
+                raise NoSuchRecord(f"no member {author_id[:80]!r} to declare a conflict with")
             insert_missing(session, ConflictDeclaration, reviewer_id=reviewer.account_id, author_id=author_id, declared_at=self.clock())
 
     def declare_conflict_with_author_of(self, reviewer: Principal, contribution_id: str) -> None:

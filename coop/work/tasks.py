@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from coop.currency import ISO_4217, UnknownCurrency
 from coop.db import utcnow, write_session
 from coop.membership.errors import MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.models import BuyerOrg
@@ -188,12 +189,14 @@ def _check_spec(spec: TaskSpec) -> None:
         problems.append(f"kind must be one of {', '.join(TASK_KINDS)}")
     if not spec.title.strip() or not spec.project.strip() or not spec.unit.strip():
         problems.append("project, title and unit are required")
+    if len(spec.title) > 200 or len(spec.project) > 200:
+        problems.append("project and title are at most 200 characters")
     if len(spec.unit.strip()) > 40:
         problems.append("the unit is a short name (at most 40 characters), like 'answer'")
     if spec.minutes_per_unit <= 0 or spec.pay_per_unit <= 0:
         problems.append("minutes and pay per unit must be positive whole numbers")
-    if len(spec.currency) != 3 or not spec.currency.isupper():
-        problems.append("currency must be a 3-letter code like EUR")
+    if spec.currency not in ISO_4217:
+        problems.append(str(UnknownCurrency.about(spec.currency)))
     bad_uses = [u for u in spec.intended_uses if u not in rules.USES]
     if bad_uses or not spec.intended_uses:
         problems.append(f"intended uses must be some of {', '.join(rules.USES)}")

@@ -63,25 +63,32 @@ def parse_tile_path(path: str) -> TileRef:
     width = TILE_WIDTH
     if len(groups) >= 2 and groups[-2].endswith(".p"):
         width_text = groups[-1]
-        if not width_text.isdigit() or width_text.startswith("0") or not 1 <= int(width_text) < TILE_WIDTH:
+        if not _decimal(width_text) or width_text.startswith("0") or not 1 <= int(width_text) < TILE_WIDTH:
             raise TilePathError(f"partial tile width {width_text!r} must be 1..255")
         width = int(width_text)
         groups = groups[:-2] + [groups[-2][:-2]]
     if level_text == ENTRIES:
         level: int | None = None
-    elif level_text.isdigit() and (level_text == "0" or not level_text.startswith("0")) and int(level_text) <= 63:
+    elif _decimal(level_text) and (level_text == "0" or not level_text.startswith("0")) and int(level_text) <= 63:
         level = int(level_text)
     else:
         raise TilePathError(f"tile level {level_text!r} must be 'entries' or 0..63")
     for position, group in enumerate(groups):
         expected_x = position < len(groups) - 1
         digits = group[1:] if expected_x and group.startswith("x") else group
-        if (expected_x and not group.startswith("x")) or len(digits) != 3 or not digits.isdigit():
+        if (expected_x and not group.startswith("x")) or len(digits) != 3 or not _decimal(digits):
             raise TilePathError(f"tile index element {group!r} must be 3 digits ('x' before all but the last)")
     index = int("".join(g.lstrip("x") for g in groups))
     if encode_index(index) != "/".join(groups):
         raise TilePathError("tile index has superfluous leading groups")
+    if index >= 2**63:
+        raise TilePathError("tile index is past 64 bits")
     return TileRef(level, index, width)
+
+
+def _decimal(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '²' and '٣', which int() then refuses or reads."""
+    return text.isascii() and text.isdigit()
 
 
 TileFetcher = Callable[[int, int, int], list[bytes]]

@@ -16,6 +16,8 @@ from coop.runtime import Runtime
 from provenance.core.signing import SignedStatement, unb64
 from web import auth
 from web.auth import SESSION_COOKIE
+from web.guard import parse_json
+from web.inputs import RowId
 from web.portal.common import Req, USER_ERRORS, field_errors, is_htmx, list_value, page, redirect_done, safe_next, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
@@ -130,7 +132,7 @@ class AccountPages(Controller):
     def own_key(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
         def register() -> Any:
             try:
-                raw = json.loads(text_value(data, "statement"))
+                raw = parse_json(text_value(data, "statement"), "the statement")
                 statement = SignedStatement(raw["kind"], raw["body"], unb64(raw["key"], "key"), unb64(raw["sig"], "sig"))
             except (ValueError, KeyError, TypeError) as error:
                 raise MembershipError("paste the JSON printed by `coop sign` (with kind, body, key and sig)") from error
@@ -158,7 +160,7 @@ class AccountPages(Controller):
         return page(request, "me.html", status_code=201, **self._keys_context(request, runtime), **self._tokens_context(request, runtime, new_token=token))
 
     @post("/me/tokens/{token_id:int}/revoke", guards=[auth.signed_in], sync_to_thread=True)
-    def revoke_token(self, request: Req, runtime: NamedDependency[Runtime], token_id: FromPath[int]) -> Template | Redirect:
+    def revoke_token(self, request: Req, runtime: NamedDependency[Runtime], token_id: RowId) -> Template | Redirect:
         runtime.auth.revoke_token(request.user, token_id)  # type: ignore[arg-type]
         if is_htmx(request):
             return page(request, "partials/tokens.html", **self._tokens_context(request, runtime))

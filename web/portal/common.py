@@ -8,9 +8,8 @@ from urllib.parse import quote
 from litestar import Request
 from litestar.response import Redirect, Template
 
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
 from coop.membership.principal import Principal
-from provenance.core.signing import InvalidStatement
+from web.errors import REFUSALS
 
 Req = Request[Principal | None, Any, Any]
 
@@ -57,9 +56,10 @@ def field_errors(error: Exception) -> dict[str, str]:
 
 
 # What a portal action may be refused with: shown next to its form, with the status `status_for` gives.
-USER_ERRORS = (MembershipError, Conflict, NotAllowed, NoSuchRecord, InvalidStatement, ValueError)
+# The domain's refusals only, as for the API (web.errors.REFUSALS): any other error is a bug, a logged 500.
+USER_ERRORS = tuple(REFUSALS)
 
 
 def status_for(error: Exception) -> int:
     """The HTTP status a refused portal action answers with (as web.errors does for the API)."""
-    return 403 if isinstance(error, NotAllowed) else 404 if isinstance(error, NoSuchRecord) else 409 if isinstance(error, Conflict) else 400
+    return next(code for kind, code in REFUSALS.items() if isinstance(error, kind))

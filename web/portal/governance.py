@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import json
-from datetime import datetime
 from typing import Any
 
 from litestar import Controller, get, post
@@ -18,6 +17,8 @@ from governance.policies import NoPolicy
 from governance.proposal_rules import KINDS
 from governance.service import ProposalView
 from web import auth
+from web.guard import parse_json
+from web.inputs import AMOUNT_MAX, aware_time, whole_number
 from web.portal.common import Req, USER_ERRORS, is_htmx, page, redirect_done, status_for, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
@@ -73,11 +74,9 @@ class GovernancePages(Controller):
         try:
             options = self._options(kind, data)
             minutes_text = text_value(data, "voting_minutes").strip()
-            minutes = int(minutes_text) if minutes_text else None
+            minutes = whole_number(minutes_text, "voting minutes") if minutes_text else None
             effective_text = text_value(data, "effective_at").strip()
-            effective = datetime.fromisoformat(effective_text) if effective_text else None
-            if effective is not None and effective.tzinfo is None:
-                raise MembershipError("give the effective time with a timezone, e.g. 2027-01-01T00:00+00:00")
+            effective = aware_time(effective_text, "the effective time") if effective_text else None
             proposal = runtime.governance.propose(request.user, kind, text_value(data, "title"), text_value(data, "description"), options, minutes, effective)  # type: ignore[arg-type]
         except USER_ERRORS as error:
             return self._new_form(request, runtime, kind if kind in KINDS else "pay-floor", status_for(error), {"_form": str(error)}, values)
@@ -90,19 +89,14 @@ class GovernancePages(Controller):
             for currency in FLOOR_CURRENCIES:
                 text = text_value(data, f"floor_{currency}").strip()
                 if text:
-                    if not text.isdigit():
-                        raise MembershipError(f"the {currency} floor must be a whole number of minor units per hour")
-                    floors[currency] = int(text)
+                    floors[currency] = whole_number(text, f"the {currency} floor (minor units per hour)", 0, AMOUNT_MAX)
             flag = text_value(data, "flag_after_accepted").strip()
-            return {"body": {"hourly_minimum": floors, "flag_after_accepted": int(flag) if flag.isdigit() else 0}}
+            return {"body": {"hourly_minimum": floors, "flag_after_accepted": whole_number(flag, "flag after accepted", 0) if flag else 0}}
         if kind == "resolution":
             return {"text": text_value(data, "text")}
         if kind == "admit-member":
             return {"member": text_value(data, "member")}
-        try:
-            parsed = json.loads(text_value(data, "policy_json"))
-        except ValueError as error:
-            raise MembershipError(f"the proposed policy is not valid JSON: {error}") from error
+        parsed = parse_json(text_value(data, "policy_json"), "the proposed policy")
         if not isinstance(parsed, dict):
             raise MembershipError("the proposed policy must be a JSON object")
         return parsed if kind == "rubric" else {"body": parsed}
@@ -126,7 +120,7 @@ class GovernancePages(Controller):
         try:
             if proposal.method == "ranked":
                 ranks = {label: text_value(data, f"rank-{label}").strip() for label in proposal.choices}
-                chosen = sorted((int(r), label) for label, r in ranks.items() if r)
+                chosen = sorted((whole_number(r, f"the rank of {label}", 1), label) for label, r in ranks.items() if r)
                 if len({r for r, _ in chosen}) != len(chosen):
                     raise MembershipError("give each draft a different rank (1 = first choice)")
                 vote: Any = [label for _, label in chosen]

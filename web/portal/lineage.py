@@ -16,6 +16,7 @@ from coop.lineage.gather import contribution_chain, release_lineage
 from coop.lineage.verify import BundleInvalid, verify_bundle
 from coop.runtime import Runtime
 from web import auth
+from web.inputs import LogIndex
 from web.portal.common import Req, page
 
 
@@ -38,7 +39,7 @@ class LineagePages(Controller):
         return page(request, "lineage.html", lineage=lineage, report=report, problem=problem, checkpoint=runtime.log.latest_checkpoint())
 
     @get("/lineage/entries/{entry:int}", sync_to_thread=True)
-    def chain(self, request: Req, runtime: NamedDependency[Runtime], entry: FromPath[int]) -> Template:
+    def chain(self, request: Req, runtime: NamedDependency[Runtime], entry: LogIndex) -> Template:
         user = request.user
         assert user is not None
         chain = contribution_chain(runtime.engine, entry, user.org_id, user.is_steward)

@@ -18,6 +18,7 @@ from coop.work import consent
 from coop.work.rules import SECTORS, USES
 from ledger.statements import earnings_by_month, statement_page
 from web import auth
+from web.inputs import AMOUNT_MAX, OptionalRowId, RowId, whole_number
 from web.periods import statement_period
 from web.portal.common import Req, USER_ERRORS, is_htmx, list_value, page, redirect_done, status_for, text_value
 
@@ -42,7 +43,7 @@ class MoneyPages(Controller):
 
     @get("/earnings", guards=[auth.member], sync_to_thread=True)
     def earnings(self, request: Req, runtime: NamedDependency[Runtime], since: FromQuery[str | None] = None,
-                 until: FromQuery[str | None] = None, before: FromQuery[int | None] = None) -> Template:
+                 until: FromQuery[str | None] = None, before: OptionalRowId = None) -> Template:
         """Newest first, EARNINGS_PAGE transactions a page (`before`: the last one of the previous
         page); the chart covers the whole period, summed by the database."""
         member = request.user.account_id  # type: ignore[union-attr]
@@ -67,11 +68,9 @@ class MoneyPages(Controller):
     @post("/releases", guards=[auth.steward], sync_to_thread=True)
     def cut(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
         try:
-            price_text = text_value(data, "price").strip()
-            if not price_text.isdigit():
-                raise MembershipError("price must be a whole number of minor units")
+            price = whole_number(text_value(data, "price"), "price (minor units)", 0, AMOUNT_MAX)
             release = runtime.datasets.cut_release(request.user, text_value(data, "title"), text_value(data, "description"), list_value(data, "task_ids"),  # type: ignore[arg-type]
-                                                   list_value(data, "intended_uses"), int(price_text), text_value(data, "currency").strip().upper())
+                                                   list_value(data, "intended_uses"), price, text_value(data, "currency").strip().upper())
         except USER_ERRORS as error:
             return page(request, "releases.html", status_code=status_for(error), releases=runtime.datasets.releases(), tasks=runtime.tasks.list(None), uses=USES, errors={"_form": str(error)})
         return redirect_done(f"/releases/{release.id}", "The release is signed and published.")
@@ -112,11 +111,9 @@ class MoneyPages(Controller):
     @post("/licenses/{license_id:str}/revenue", guards=[auth.buyer_or_steward], sync_to_thread=True)
     def report(self, request: Req, runtime: NamedDependency[Runtime], license_id: FromPath[str], data: Form) -> Template | Redirect:
         try:
-            amount_text = text_value(data, "amount").strip()
-            if not amount_text.isdigit():
-                raise MembershipError("revenue is a whole number of minor units")
+            amount = whole_number(text_value(data, "amount"), "revenue (minor units)", 0, AMOUNT_MAX)
             license = runtime.datasets.license_of(request.user, license_id)  # type: ignore[arg-type]
-            runtime.revenue.report_downstream(request.user, license_id, int(amount_text), license.currency, text_value(data, "description"), text_value(data, "idempotency_key"))  # type: ignore[arg-type]
+            runtime.revenue.report_downstream(request.user, license_id, amount, license.currency, text_value(data, "description"), text_value(data, "idempotency_key"))  # type: ignore[arg-type]
         except USER_ERRORS as error:
             return page(request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error))
         return redirect_done("/licenses", "Revenue reported and shared.")
@@ -129,10 +126,8 @@ class MoneyPages(Controller):
     @post("/payouts", guards=[auth.steward], sync_to_thread=True)
     def run_payouts(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
         try:
-            minimum = text_value(data, "minimum").strip()
-            if not minimum.isdigit():
-                raise MembershipError("the minimum is a whole number of minor units")
-            runtime.payouts.run(request.user, text_value(data, "currency").strip().upper(), int(minimum), text_value(data, "idempotency_key"))  # type: ignore[arg-type]
+            minimum = whole_number(text_value(data, "minimum"), "the minimum (minor units)", 0, AMOUNT_MAX)
+            runtime.payouts.run(request.user, text_value(data, "currency").strip().upper(), minimum, text_value(data, "idempotency_key"))  # type: ignore[arg-type]
         except USER_ERRORS as error:
             return page(request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error))
         return redirect_done("/payouts", "Payout run posted.")
@@ -142,6 +137,6 @@ class MoneyPages(Controller):
         return Response(runtime.payouts.export_csv(run_id), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="payouts-{run_id}.csv"'})
 
     @post("/payouts/outcome/{payout_id:int}", guards=[auth.steward], sync_to_thread=True)
-    def outcome(self, request: Req, runtime: NamedDependency[Runtime], payout_id: FromPath[int], data: Form) -> Redirect:
+    def outcome(self, request: Req, runtime: NamedDependency[Runtime], payout_id: RowId, data: Form) -> Redirect:
         runtime.payouts.record_outcome(request.user, payout_id, text_value(data, "outcome"))  # type: ignore[arg-type]
         return redirect_done("/payouts", "Outcome recorded.")

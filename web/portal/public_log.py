@@ -40,8 +40,8 @@ class PublicLogPages(Controller):
 
     @staticmethod
     def _entry(runtime: Runtime, index_text: str) -> dict[str, Any]:
-        if not index_text.isdigit():
-            return {"entry": True, "entry_error": f"'{index_text}' is not an entry number: use 0, 1, 2, …"}
+        if not (index_text.isascii() and index_text.isdigit() and len(index_text) <= 18):
+            return {"entry": True, "entry_error": f"'{index_text[:40]}' is not an entry number: use 0, 1, 2, …"}
         index = int(index_text)
         checkpoint = runtime.log.latest_checkpoint()
         try:

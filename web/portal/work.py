@@ -10,7 +10,6 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, MultipartBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from coop.membership.errors import MembershipError
 from coop.runtime import Runtime
 from coop.work import rules
 from coop.work.contributions import MEDIA_TYPES
@@ -20,6 +19,7 @@ from provenance.core import merkle
 from provenance.core.merkle import ProofError
 from provenance.core.note import NoteError, verify_checkpoint
 from web import auth
+from web.inputs import AMOUNT_MAX, SMALL_MAX, whole_number
 from web.portal.common import Req, USER_ERRORS, is_htmx, list_value, page, redirect_done, status_for, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
@@ -30,11 +30,8 @@ def _pager(number: int, total: int) -> dict[str, int]:
     return {"page": number, "pages": max(1, -(-total // PAGE_SIZE)), "total": total}
 
 
-def _int(data: dict[str, Any], name: str, label: str) -> int:
-    text = text_value(data, name).strip()
-    if not text.isdigit():
-        raise MembershipError(f"{label} must be a whole number")
-    return int(text)
+def _int(data: dict[str, Any], name: str, label: str, high: int = SMALL_MAX) -> int:
+    return whole_number(text_value(data, name), label, 0, high)
 
 
 class TaskPages(Controller):
@@ -61,7 +58,7 @@ class TaskPages(Controller):
         try:
             spec = TaskSpec(
                 project=values["project"], title=values["title"], instructions=values["instructions"], kind=values["kind"], unit=values["unit"],
-                minutes_per_unit=_int(data, "minutes_per_unit", "minutes per unit"), pay_per_unit=_int(data, "pay_per_unit", "pay per unit"),
+                minutes_per_unit=_int(data, "minutes_per_unit", "minutes per unit"), pay_per_unit=_int(data, "pay_per_unit", "pay per unit", AMOUNT_MAX),
                 currency=values["currency"].strip().upper(), intended_uses=values["intended_uses"], buyer_org=values["buyer_org"].strip() or None,
             )
             task = runtime.tasks.open(request.user, spec)  # type: ignore[arg-type]
@@ -84,7 +81,7 @@ class TaskPages(Controller):
     @post("/{task_id:str}/rate", guards=[auth.steward], sync_to_thread=True)
     def raise_rate(self, request: Req, runtime: NamedDependency[Runtime], task_id: FromPath[str], data: Form) -> Template | Redirect:
         try:
-            runtime.tasks.raise_rate(request.user, task_id, _int(data, "pay_per_unit", "the new rate"))  # type: ignore[arg-type]
+            runtime.tasks.raise_rate(request.user, task_id, _int(data, "pay_per_unit", "the new rate", AMOUNT_MAX))  # type: ignore[arg-type]
         except USER_ERRORS as error:
             return self._task_page(request, runtime, task_id, status_for(error), errors={"_form": str(error)})
         return redirect_done(f"/tasks/{task_id}", "The rate is raised.")

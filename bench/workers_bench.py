@@ -42,19 +42,13 @@ HEADERS = {"Authorization": f"Bearer {APPEND_TOKEN}", "Content-Type": "applicati
 
 def seed_vote(site: CoopSite, voters: int) -> tuple[str, str, list[Any]]:
     """(proposal id, a reader's token, voters as (principal, key, token)) — as governance_bench seeds."""
-    from coop.db import make_engine
-    from coop.keys import load_signing_key
     from coop.membership.keys import REGISTRATION
     from coop.membership.secrets import set_argon2_cost
-    from coop.runtime import Runtime
+    from coop.runtime import build_runtime
     from coop.settings import Settings
-    from provenance.core.note import NoteSigner
     from provenance.core.signing import sign_statement
-    from provenance.service import ProvenanceLog
 
-    settings = Settings.from_env(site.env())
-    engine = make_engine(settings.database_url)
-    runtime = Runtime(settings, engine, ProvenanceLog(engine, NoteSigner(settings.log_origin, load_signing_key(settings.key_file)), settings.log_origin))
+    runtime = build_runtime(Settings.from_env(site.env()))
     set_argon2_cost("test-only-minimum")  # accounts quickly; ballots are signed with the voters' own keys
     steward = runtime.members.principal(runtime.members.create_steward("Bench Steward", "steward@bench.test", "bench-password"))
     people = []
@@ -66,7 +60,7 @@ def seed_vote(site: CoopSite, voters: int) -> tuple[str, str, list[Any]]:
         runtime.keys.register_own_key(member, sign_statement(key, REGISTRATION, runtime.keys.registration_body(member)))
         people.append((member, key, runtime.auth.create_token(member, "bench", ["read", "write"])))
     proposal = runtime.governance.propose(people[0][0], "resolution", "Bench resolution", "", {"text": "We benchmark."}, voting_minutes=600)
-    engine.dispose()
+    runtime.close()
     return proposal.id, people[0][2], people
 
 

@@ -37,6 +37,8 @@ def check_options(kind: str, options: Mapping[str, Any]) -> str:
     """Validate a proposal's options; return its voting method ("yes-no" or "ranked")."""
     if kind not in KINDS:
         raise RuleViolation(f"proposal kind must be one of {', '.join(KINDS)}")
+    if kind == "pay-floor":  # the floor's own rules first: they name an unknown currency as such
+        check_pay_floor(options.get("body"))
     try:
         check_proposal_options(kind, options)
     except StatementRefused as error:

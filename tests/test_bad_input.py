@@ -176,7 +176,7 @@ def test_a_release_title_longer_than_its_column_is_refused(api):
 
 
 def test_a_payout_idempotency_key_longer_than_its_column_is_refused(api, runtime):
-    assert refused(api.post("/api/payouts", json={"currency": "EUR", "minimum": 1, "idempotency_key": "k" * 201}), naming="1–200")
+    assert refused(api.post("/api/payouts", json={"currency": "EUR", "minimum": 1, "idempotency_key": "k" * 201}), naming="1 to 200")
     assert runtime.payouts.runs() == []
 
 

@@ -140,7 +140,7 @@ def test_anyone_recounts_the_vote_from_the_log_alone(runtime, voters, engine, cl
 
 
 def test_bad_proposals_are_refused_with_the_reason(runtime, voters):
-    with pytest.raises(MembershipError, match=r"Expected `int` >= 1 - at `\$\.body\.hourly_minimum"):
+    with pytest.raises(MembershipError, match="positive whole number"):
         runtime.governance.propose(voters[0], "pay-floor", "x", "", {"body": {"hourly_minimum": {"EUR": -5}, "flag_after_accepted": 5}})
     with pytest.raises(MembershipError, match="cannot exceed"):
         runtime.governance.propose(voters[0], "revenue-formula", "x", "", {"body": {"reserve_bps": 6000, "reviewer_bps": 6000, "weight": "equal"}})

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from coop.db import write_connection
+
 from coop.datasets.models import License
 from coop.idempotency import IdempotencyKey, request_digest
 from coop.membership.errors import Conflict, MembershipError
@@ -116,7 +118,7 @@ def test_a_request_racing_another_with_its_key_makes_no_second_record(runtime, e
     """Another request with the key is inserting it, not yet committed. On PostgreSQL this one
     finds the key unused, waits on the unique index and is refused with a 409 when the other
     commits; on SQLite it waits for the other's write lock and then gets its answer."""
-    other = engine.connect()
+    other = write_connection(engine)
     other.begin()
     other.execute(insert(IdempotencyKey).values(owner=f"member:{work.steward.account_id}", scope="payout-run", key="monthly",
                                                 request_digest=request_digest({"currency": "EUR", "minimum": 100}), record_id="the-other-run",

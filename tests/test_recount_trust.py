@@ -128,13 +128,14 @@ def test_coop_init_acknowledges_keys_registered_before_acknowledgements_so_their
     the database, no acknowledgement. Acknowledged later, it counts from its registration entry on."""
     from sqlalchemy.orm import Session
 
+    from coop.db import write_session
     from coop.membership.models import KeyEvent, MemberKey
     from provenance.core.signing import key_id
 
     dee, key = admit("dee"), nacl.signing.SigningKey.generate()
     public = bytes(key.verify_key)
     registered = log.append(sign_statement(key, "member.key-registration", runtime.keys.registration_body(dee)))
-    with Session(engine) as session, session.begin():
+    with write_session(engine) as session, session.begin():
         session.add(MemberKey(key_id=key_id(public), account_id=dee.account_id, public_key=public, custody="own"))
         session.flush()
         session.add(KeyEvent(key_id=key_id(public), event="registered", at=clock(), log_index=registered))

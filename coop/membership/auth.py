@@ -65,9 +65,9 @@ class AuthService:
         """Return the account's principal or raise. The check passes the throttle (per account and
         per client address) and runs argon2 outside any transaction, against a dummy hash when the
         email names no account, so a refusal takes as long whether or not the account exists."""
-        email = normalise_email(email)
-        if len(email) > 320:  # no account has such an email, and the attempt log's column holds 320
+        if len(email or "") > 320:  # no account has such an email, and the attempt log's column holds 320
             raise NotAllowed("wrong email or password")
+        email = normalise_email(email)
         with Session(self.engine) as session:
             found = session.execute(select(Account.id, Account.password_hash).where(Account.email == email)).first()
         account_id, stored = (found[0], found[1]) if found is not None else (None, dummy_hash())

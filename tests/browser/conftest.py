@@ -197,8 +197,11 @@ def browser_prerequisites() -> None:
         unavailable(f"no Chromium at {CHROMIUM} (apt-get install -y chromium, or set COOP_TEST_CHROMIUM)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(browser_prerequisites: None) -> Iterator["Browser"]:
+    """One Chromium for the browser tests, closed when they are done: Playwright's sync API keeps an
+    event loop running in the main thread while it is open, and tests after these that run their
+    own (asyncio.run) would otherwise fail."""
     with sync_playwright() as playwright:
         try:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -19,7 +19,7 @@ from coop.runtime import Runtime
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import b64
 
-FORMAT = "coop-ledger-bundle/v1"
+FORMAT = "coop-ledger-bundle/v2"  # v2: the release item list travels in the bundle, not the manifest
 
 
 def build_bundle(runtime: Runtime, release_id: str, license_id: str | None = None) -> str:

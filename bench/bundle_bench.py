@@ -16,7 +16,8 @@ built byte for byte as the services build them, from the same functions where th
   - N `contribution.accepted` with the body `ReviewService._accept` signs: the author's statement
     (the body `coop.work.contributions._statement_body` gives, signed by one of the member keys,
     each with its own content hash), `review_digest` of two reviews, rubric, pay floor, pay;
-  - the `release.published` manifest of `DatasetService.cut_release` (items, `items_root`).
+  - the `release.published` manifest of `DatasetService.cut_release` (`items_root`, `item_count`; the
+    item list itself travels in the bundle).
 Co-op statements are signed with `sign_statement` and every leaf comes from `statement_leaf`; the
 tree is `merkle.memory_reader` over the leaf hashes and the checkpoint a signed C2SP note.
 
@@ -247,7 +248,7 @@ def build_log(n: int, members: int, seed: int = 7) -> BenchLog:
     listed = [{"entry": entry, "content_sha256": body["statement"]["body"]["content_sha256"]} for entry, body in sorted(included, key=lambda x: x[0])]
     release_id = _hex_id(rng)
     manifest = {
-        "release": release_id, "title": f"Expert answers ({n:,})", "intended_uses": list(uses), "items": listed,
+        "release": release_id, "title": f"Expert answers ({n:,})", "intended_uses": list(uses),
         "items_root": items_root(listed), "item_count": len(listed), "excluded": dict(sorted(excluded.items())),
         "price": {"amount": 250_000, "currency": currency},
         "policies": {"consent-rules": consent_rules.version, "revenue-formula": formula.version}, "published_at": published.isoformat(),
@@ -263,7 +264,7 @@ def build_log(n: int, members: int, seed: int = 7) -> BenchLog:
     log = MemoryLog(signer, ORIGIN, leaves, reader, store.StoredCheckpoint(len(leaves), root_hash, note, now()))
 
     # what release_lineage would gather from the database for this release
-    items = [ItemLineage(f"c{entry}", entry, task_entry, None, body, task_body) for entry, body in included]
+    items = [ItemLineage(f"c{entry}", entry, task_entry, None, body, task_body, body["statement"]["body"]["content_sha256"]) for entry, body in included]
     wanted = {"pay-floor", "consent-rules", "rubric.expert-answer"}
     lineage = ReleaseLineage(release_id, manifest["title"], release_entry, manifest, items, sorted(p.log_index for p in policies.values() if p.name in wanted))
     return BenchLog(log, lineage, n, members, raw, time.perf_counter() - wall, tree_seconds)

@@ -171,19 +171,38 @@ def cmd_sign(_settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _eligible_file(path: str) -> list[str]:
+    """An eligible list saved from GET /api/proposals/{id}/eligible (the object, or just its list)."""
+    import json
+
+    from governance.recount import RecountError
+
+    try:
+        with open(path, encoding="utf-8") as file:
+            given = json.load(file)
+    except (OSError, ValueError) as error:
+        raise RecountError(f"cannot read the eligible list {path}: {error}") from error
+    members = given.get("eligible") if isinstance(given, dict) else given
+    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+        raise RecountError(f"{path} is not a list of member ids")
+    return members
+
+
 def cmd_governance_recount(settings: Settings, args: argparse.Namespace) -> int:
     """Recount a vote from the log alone and compare it with the logged result."""
     import json
 
     from coop.runtime import build_runtime
+    from coop.membership.errors import NoSuchRecord
     from governance.recount import RecountError, recount
     from provenance import store
 
     runtime = build_runtime(settings)
     try:
+        eligible = _eligible_file(args.eligible) if args.eligible else runtime.governance.eligible(args.proposal)
         with runtime.engine.connect() as conn:
-            result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), args.proposal, runtime.log.public_key)
-    except RecountError as error:
+            result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), args.proposal, runtime.log.public_key, eligible)
+    except (RecountError, NoSuchRecord) as error:
         print(f"coop: {error}", file=sys.stderr)
         return 2
     finally:
@@ -324,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     governance = commands.add_parser("governance", help="votes").add_subparsers(dest="governance_command", required=True)
     recount = governance.add_parser("recount", help="recount a vote from the provenance log alone")
     recount.add_argument("proposal")
+    recount.add_argument("--eligible", help="a JSON file of the eligible member ids (checked against the logged root); default: the database's")
     recount.set_defaults(run=cmd_governance_recount)
     governance.add_parser("close-due", help="close every proposal whose voting period is over").set_defaults(run=cmd_governance_close_due)
     books = commands.add_parser("books", help="the money ledger").add_subparsers(dest="books_command", required=True)

@@ -31,11 +31,11 @@ from provenance.writer import MAX_LEAF_BYTES
 
 # Room the leaf needs around the body: the key, signature, kind and field names (~340 bytes).
 MAX_BODY_BYTES = MAX_LEAF_BYTES - 512
-# Inline lists are bounded so that a body at its limits still fits one entry.
-MAX_ELIGIBLE = 1000  # members eligible to vote on one proposal
-MAX_RELEASE_ITEMS = 600  # items listed in one release manifest
+# Inline lists are bounded so that a body at its limits still fits one entry. A list that grows with
+# the co-op (eligible members, release items, a result's ballots) is logged as a commitment instead:
+# its count and Merkle root (provenance.core.commitment), the list itself kept beside the log.
 MAX_DRAFTS = 5  # competing rubric drafts in one ranked-choice proposal
-MAX_BALLOTS_PER_VOTER = 5  # ballots one member may cast on one proposal (the last counts)
+MAX_BALLOTS_PER_VOTER = 5  # ballots one member may cast on one proposal (the last counts): bounds ballot spam
 MAX_TEXT = 20_000  # characters of free text kept beside the log
 REGISTRATION_PURPOSE = "register this key as my co-op signing key"
 WEIGHTS = ("base_pay", "units", "minutes", "equal")
@@ -229,25 +229,19 @@ class ThresholdOut(Exact):
     met: bool
 
 
-class Fault(Exact):
-    reason: Name
-    detail: Annotated[str, Meta(max_length=300)]
-
-
-class RejectedOut(Exact):
-    log_index: Count
-    voter: Id
-    faults: Annotated[list[Fault], Meta(max_length=10)]
-
-
 class YesNoCounts(Exact):
     yes: Count
     no: Count
     abstain: Count
 
 
-Indexes = Annotated[list[Count], Meta(max_length=MAX_BALLOTS_PER_VOTER * MAX_ELIGIBLE)]
-Rejections = Annotated[list[RejectedOut], Meta(max_length=MAX_ELIGIBLE)]
+class ListCommitment(Exact):
+    """A list logged as its length and list_root (governance.recount.logged_result): the ballots a
+    result counted, superseded or rejected grow with the membership, so the full lists stay in the
+    service's report and a recount, and the entry commits to them."""
+
+    count: Count
+    root: Sha256
 
 
 class YesNoOut(Exact, tag_field="method", tag="yes-no"):
@@ -255,9 +249,9 @@ class YesNoOut(Exact, tag_field="method", tag="yes-no"):
     counts: YesNoCounts
     quorum: QuorumOut
     threshold: ThresholdOut
-    counted: Indexes
-    superseded: Indexes
-    rejected: Rejections
+    counted: ListCommitment
+    superseded: ListCommitment
+    rejected: ListCommitment
 
 
 class OptionVotes(Exact):
@@ -283,9 +277,9 @@ class RankedOut(Exact, tag_field="method", tag="instant-runoff"):
     options: Annotated[list[Label], Meta(min_length=1, max_length=MAX_DRAFTS)]
     rounds: Annotated[list[RoundOut], Meta(max_length=MAX_DRAFTS)]
     quorum: QuorumOut
-    counted: Indexes
-    superseded: Indexes
-    rejected: Rejections
+    counted: ListCommitment
+    superseded: ListCommitment
+    rejected: ListCommitment
 
 
 # -- the statement kinds ---------------------------------------------------------------------------
@@ -432,7 +426,8 @@ class ProposalOpened(Exact):
     opens_at: Time
     closes_at: Time
     effective_at: Time | None
-    eligible: Annotated[list[Id], Meta(max_length=MAX_ELIGIBLE)]
+    eligible_count: Count  # the members eligible to vote, stored in proposal_eligible and served at
+    eligible_root: Sha256  # GET /api/proposals/{id}/eligible: list_root of their ids, sorted
     rules: PolicyRef
     proposer: Id
 
@@ -452,11 +447,6 @@ class PolicyAdopted(Exact):
     adopted_via: Annotated[str, Meta(pattern=r"^(seed|proposal:[0-9a-f]{32})$")]
 
 
-class ReleaseItem(Exact):
-    entry: Count
-    content_sha256: Sha256
-
-
 class ReleasePolicies(Exact, rename={"consent_rules": "consent-rules", "revenue_formula": "revenue-formula"}):
     consent_rules: Positive
     revenue_formula: Positive
@@ -466,8 +456,7 @@ class ReleasePublished(Exact):
     release: Id
     title: Annotated[str, Meta(min_length=1, max_length=200)]
     intended_uses: Uses
-    items: Annotated[list[ReleaseItem], Meta(min_length=1, max_length=MAX_RELEASE_ITEMS)]
-    items_root: Sha256
+    items_root: Sha256  # list_root of [{entry, content_sha256}] by entry; the list travels in the bundle
     item_count: Positive
     excluded: Excluded
     price: Money

@@ -1,10 +1,13 @@
 """Recount any vote from the provenance log alone (invariant 7).
 
-Everything a tally needs is in the log: the `proposal.opened` entry (method, options, eligible
-members, close time, quorum, threshold), every `ballot` entry (signed by a member key), and the
-co-op's acknowledgements of member keys that say whose key signed each ballot. The service closes
-votes with the same `tally_proposal` function, so a recount that differs from the logged result
-means the log or the service is wrong — and says so.
+Everything a tally needs is in the log, or committed to by it: the `proposal.opened` entry (method,
+options, close time, quorum, threshold, and the count and Merkle root of the eligible members, whose
+list is public at GET /api/proposals/{id}/eligible), every `ballot` entry (signed by a member key),
+and the co-op's acknowledgements of member keys that say whose key signed each ballot. The eligible
+list a recount is given must have the logged count and root, or the recount refuses it
+(`EligibleMismatch`). The service closes votes with the same `tally_proposal` function and logs
+`logged_result` of it, so a recount that differs from the logged result means the log or the
+service is wrong — and says so.
 
 What is trusted, given only the log and the co-op's public key (`GET /log/key`):
   - `proposal.opened` and `proposal.result` only when signed by the co-op key;
@@ -26,14 +29,46 @@ from typing import Any, Iterable, Mapping
 from governance import proposal_rules
 from governance.ballots import Ballot
 from governance.tally import tally_ranked, tally_yes_no
+from provenance.core.commitment import list_root, mismatch
 from provenance.core.entry import verify_leaf
 from provenance.core.signing import b64
 
+SCREENING = ("counted", "superseded", "rejected")  # the result's lists that grow with the membership
 
-def tally_proposal(opened: Mapping[str, Any], ballots: Iterable[Ballot]) -> dict[str, Any]:
-    """The result of a proposal, from its logged opening statement and its ballots."""
+
+class RecountError(ValueError):
+    pass
+
+
+class EligibleMismatch(RecountError):
+    """The eligible list given is not the one the proposal's log entry commits to."""
+
+
+def eligible_order(eligible: Iterable[str]) -> list[str]:
+    """The canonical order of an eligible list, the one its logged root is computed over: sorted ids."""
+    return sorted(eligible)
+
+
+def check_eligible(opened: Mapping[str, Any], eligible: Iterable[str]) -> list[str]:
+    """The eligible list in canonical order, if it has the count and root the opening entry logged."""
+    members = eligible_order(eligible)
+    why = mismatch(members, int(opened["eligible_count"]), opened["eligible_root"], f"the eligible list of proposal {opened['proposal']}")
+    if why is not None:
+        raise EligibleMismatch(f"refused: {why}; it is not the list the proposal was opened with")
+    return members
+
+
+def logged_result(result: Mapping[str, Any]) -> dict[str, Any]:
+    """What the log holds of a result: each screening list as its count and list_root, so the entry
+    stays bounded however many members vote (the full result is the service's and a recount's report)."""
+    return {k: ({"count": len(v), "root": list_root(v)} if k in SCREENING else v) for k, v in result.items()}
+
+
+def tally_proposal(opened: Mapping[str, Any], eligible: Iterable[str], ballots: Iterable[Ballot]) -> dict[str, Any]:
+    """The result of a proposal, from its logged opening statement, its eligible members (checked
+    against the logged commitment) and its ballots."""
     closes_at = datetime.fromisoformat(opened["closes_at"])
-    eligible = list(opened["eligible"])
+    eligible = check_eligible(opened, eligible)
     if opened["method"] == "ranked":
         labels = [d["label"] for d in opened["options"]["drafts"]]
         return tally_ranked(ballots, options=labels, eligible=eligible, closes_at=closes_at, quorum_bps=int(opened["quorum_bps"])).to_dict()
@@ -50,11 +85,7 @@ class Recount:
 
     @property
     def matches(self) -> bool:
-        return self.logged is not None and self.logged == self.computed
-
-
-class RecountError(ValueError):
-    pass
+        return self.logged is not None and self.logged == logged_result(self.computed)
 
 
 @dataclass(frozen=True)
@@ -64,9 +95,10 @@ class _Key:
     valid_from: int  # the log index of the member's own registration or rotation statement
 
 
-def recount(entries: Iterable[tuple[int, bytes]], proposal_id: str, coop_key: bytes) -> Recount:
+def recount(entries: Iterable[tuple[int, bytes]], proposal_id: str, coop_key: bytes, eligible: Iterable[str]) -> Recount:
     """Stream the log's (index, leaf) pairs once; verify and use only what bears on the proposal,
-    trusting only what the module docstring says (`coop_key`: the co-op's public key). Ballots are
+    trusting only what the module docstring says (`coop_key`: the co-op's public key; `eligible`:
+    the member ids eligible to vote, in any order, refused unless the log commits to them). Ballots are
     matched to keys at the end, so an acknowledgement logged later (e.g. for a key registered before
     acknowledgements existed) still vouches for the key from the entry it names."""
     keys: dict[str, _Key] = {}  # base64 public key → whose key the co-op says it is, and since when
@@ -103,4 +135,4 @@ def recount(entries: Iterable[tuple[int, bytes]], proposal_id: str, coop_key: by
         else:
             ballots.append(Ballot(index, key.member, datetime.fromisoformat(body["cast_at"]), body["vote"]))
     ignored.sort(key=lambda item: item["entry"])
-    return Recount(proposal_id, tally_proposal(opened, ballots), logged, ignored)
+    return Recount(proposal_id, tally_proposal(opened, eligible, ballots), logged, ignored)

@@ -30,7 +30,8 @@ from governance import proposal_rules
 from governance.ballots import Ballot
 from governance.models import BallotRecord, Proposal, ProposalComment, ProposalEligible
 from governance.policies import PolicyService
-from governance.recount import tally_proposal
+from governance.recount import eligible_order, logged_result, tally_proposal
+from provenance.core.commitment import list_root
 from provenance.core.canonical import canonical_json
 from provenance.core.entry import parse_leaf
 from provenance.core.signing import SignedStatement, sign_statement
@@ -111,7 +112,7 @@ class GovernanceService:
                 applicant = session.get(Member, options["member"])
                 if applicant is None or applicant.status != "applicant":
                     raise MembershipError("an admission proposal names a current applicant")
-            eligible = sorted(session.scalars(select(Member.account_id).where(Member.status == "member")))
+            eligible = eligible_order(session.scalars(select(Member.account_id).where(Member.status == "member")))
             proposal_id = uuid.uuid4().hex
             logged_options = dict(options)
             if kind == "resolution":  # the wording is kept beside the log, which carries its hash
@@ -119,7 +120,7 @@ class GovernanceService:
             body = {
                 "proposal": proposal_id, "kind": kind, "method": method, "options": logged_options, "policy": proposal_rules.policy_name(kind, options),
                 "quorum_bps": int(rules.body["quorum_bps"]), "threshold": threshold, "opens_at": now.isoformat(), "closes_at": closes_at.isoformat(),
-                "effective_at": effective_at.isoformat() if effective_at else None, "eligible": eligible, "rules": rules.ref, "proposer": proposer.account_id,
+                "effective_at": effective_at.isoformat() if effective_at else None, "eligible_count": len(eligible), "eligible_root": list_root(eligible), "rules": rules.ref, "proposer": proposer.account_id,
             }
             check_input("proposal.opened", body)
             index = self._log(session, "proposal.opened", body)
@@ -181,7 +182,7 @@ class GovernanceService:
             if session.scalar(select(BallotRecord.id).where(BallotRecord.statement_sha256 == digest)) is not None:
                 raise Conflict("this exact ballot was already cast (a replay); to change your vote, cast a new one")
             cast = session.scalar(select(func.count()).select_from(BallotRecord).where(BallotRecord.proposal_id == proposal_id, BallotRecord.voter_id == voter.account_id))
-            if int(cast or 0) >= MAX_BALLOTS_PER_VOTER:  # every ballot is listed in the logged result, which must fit one entry
+            if int(cast or 0) >= MAX_BALLOTS_PER_VOTER:  # a member's ballots are bounded, so one member cannot flood the log
                 raise Conflict(f"you have cast {MAX_BALLOTS_PER_VOTER} ballots on this proposal, the most one member may; the last one counts")
             choices = _view(session, proposal).choices
             _check_vote(proposal.method, body["vote"], choices)
@@ -207,9 +208,10 @@ class GovernanceService:
             proposal = session.get(Proposal, proposal_id, with_for_update=True)
             if proposal is None or proposal.status != "open" or proposal.closes_at > self.clock():
                 return False
-            opened = parse_leaf(self.log.entry(proposal.log_index)).body  # tally exactly what was logged
-            result = tally_proposal(opened, _ballots(session, proposal_id))
-            index = self._log(session, "proposal.result", {"proposal": proposal_id, "result": result, "closed_at": proposal.closes_at.isoformat()})
+            opened = parse_leaf(self.log.entry(proposal.log_index)).body  # tally exactly what was logged (and committed to)
+            result = tally_proposal(opened, _eligible(session, proposal_id), _ballots(session, proposal_id))
+            logged = {"proposal": proposal_id, "result": logged_result(result), "closed_at": proposal.closes_at.isoformat()}
+            index = self._log(session, "proposal.result", logged)
             proposal.status, proposal.result, proposal.result_log_index = "closed", canonical_json(result).decode(), index
             options = json.loads(proposal.options)
             if result["outcome"] in ("adopted", "elected"):
@@ -258,6 +260,14 @@ class GovernanceService:
             views = [v for v in views if v.result and v.result["outcome"] in ("adopted", "elected")]
         return views
 
+    def eligible(self, proposal_id: str) -> list[str]:
+        """The members eligible to vote on a proposal, in the canonical order its logged root is over.
+        Public: anyone may check it against the `proposal.opened` entry's eligible_count and eligible_root."""
+        with Session(self.engine) as session:
+            if session.get(Proposal, proposal_id) is None:
+                raise NoSuchRecord(f"no proposal {proposal_id}")
+            return _eligible(session, proposal_id)
+
     def my_vote(self, voter: Principal, proposal_id: str) -> Any:
         with Session(self.engine) as session:
             row = session.scalar(select(BallotRecord).where(BallotRecord.proposal_id == proposal_id, BallotRecord.voter_id == voter.account_id).order_by(BallotRecord.log_index.desc()).limit(1))
@@ -273,6 +283,10 @@ def _check_vote(method: str, vote: Any, choices: list[str]) -> None:
             raise MembershipError(f"rank one or more of {', '.join(choices)}, each at most once")
     elif vote not in choices:
         raise MembershipError(f"vote one of {', '.join(choices)}")
+
+
+def _eligible(session: Session, proposal_id: str) -> list[str]:
+    return eligible_order(session.scalars(select(ProposalEligible.member_id).where(ProposalEligible.proposal_id == proposal_id)))
 
 
 def _ballots(session: Session, proposal_id: str) -> list[Ballot]:

@@ -156,6 +156,7 @@ TABLE = [
     ("POST", "/api/proposals/{proposal}/comments", MEMBERS),
     ("POST", "/api/proposals/{proposal}/ballots", MEMBERS),
     ("GET", "/api/proposals/{proposal}/recount", MEMBERS),
+    ("GET", "/api/proposals/{proposal}/eligible", EVERYONE),  # public, like the log that commits to it
     ("GET", "/api/releases", SIGNED_IN),
     ("POST", "/api/releases", {STEWARD}),
     ("GET", "/api/releases/{release}", SIGNED_IN),

@@ -87,3 +87,25 @@ def test_governance_recount_matches_and_names_a_forged_ballot_it_left_out(tmp_pa
     assert result.returncode == 0, result.stderr
     assert "recount matches the logged result: adopted" in result.stderr
     assert f"left out of the count: entry {forged[1]}:" in result.stderr
+
+
+def test_governance_recount_checks_a_given_eligible_list_against_the_logged_root(tmp_path):
+    """`--eligible FILE` (saved from GET /api/proposals/{id}/eligible): the served list recounts; a
+    list with one member added is refused loudly, exit 2, and nothing is counted."""
+    import json
+
+    from coop.runtime import build_runtime
+    from coop.settings import Settings
+
+    assert coop(tmp_path, "init").returncode == 0
+    runtime = build_runtime(Settings.from_env({"COOP_DATA_DIR": str(tmp_path / "var")}))
+    steward = runtime.members.principal(runtime.members.create_steward("Sam Steward", "steward@coop.test", "steward-password"))
+    proposal = runtime.governance.propose(steward, "resolution", "Thanks", "", {"text": "Thank you."}, voting_minutes=1)
+    served = {"eligible": runtime.governance.eligible(proposal.id)}
+    runtime.close()
+    good, bad = tmp_path / "eligible.json", tmp_path / "tampered.json"
+    good.write_text(json.dumps(served))
+    bad.write_text(json.dumps([*served["eligible"], "f" * 32]))
+    assert coop(tmp_path, "governance", "recount", proposal.id, "--eligible", str(good)).returncode == 0
+    refused = coop(tmp_path, "governance", "recount", proposal.id, "--eligible", str(bad))
+    assert refused.returncode == 2 and "refused: the eligible list of proposal" in refused.stderr and "log commits to 1" in refused.stderr

@@ -135,7 +135,7 @@ def test_anyone_recounts_the_vote_from_the_log_alone(runtime, voters, engine, cl
     clock.advance(minutes=61)
     runtime.governance.close_due()
     with engine.connect() as conn:
-        result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), proposal.id, runtime.log.public_key)
+        result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), proposal.id, runtime.log.public_key, runtime.governance.eligible(proposal.id))
     assert result.matches and result.computed["outcome"] == "adopted"
 
 

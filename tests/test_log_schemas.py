@@ -27,7 +27,7 @@ QUORUM = {"eligible": 4, "turnout": 3, "quorum_bps": 3000, "required": 2, "met":
 RESULT = {
     "method": "yes-no", "outcome": "adopted", "counts": {"yes": 2, "no": 1, "abstain": 0}, "quorum": QUORUM,
     "threshold": {"numerator": 1, "denominator": 2, "strict": True, "rule": "yes·2 > 1·(yes+no)", "met": True},
-    "counted": [10, 11, 12], "superseded": [], "rejected": [],
+    "counted": {"count": 3, "root": SHA}, "superseded": {"count": 0, "root": SHA}, "rejected": {"count": 0, "root": SHA},
 }
 
 # One valid body per kind, shaped as the services build them.
@@ -51,10 +51,10 @@ VALID = {
     "ballot": {"proposal": ID, "member": ID2, "vote": "yes", "cast_at": T},
     "proposal.opened": {"proposal": ID, "kind": "pay-floor", "method": "yes-no", "options": {"body": PAY_FLOOR}, "policy": "pay-floor",
                         "quorum_bps": 3000, "threshold": "simple-majority", "opens_at": T, "closes_at": T, "effective_at": None,
-                        "eligible": [ID, ID2], "rules": {"policy": "governance-rules", "version": 1}, "proposer": ID},
+                        "eligible_count": 2, "eligible_root": SHA, "rules": {"policy": "governance-rules", "version": 1}, "proposer": ID},
     "proposal.result": {"proposal": ID, "result": RESULT, "closed_at": T},
     "policy.adopted": {"policy": "pay-floor", "version": 2, "body_sha256": SHA, "body": PAY_FLOOR, "effective_at": T, "adopted_via": f"proposal:{ID}"},
-    "release.published": {"release": ID, "title": "Clinical answers", "intended_uses": ["research"], "items": [{"entry": 7, "content_sha256": SHA}],
+    "release.published": {"release": ID, "title": "Clinical answers", "intended_uses": ["research"],
                           "items_root": SHA, "item_count": 1, "excluded": {"consent": 2}, "price": {"amount": 100, "currency": "EUR"},
                           "policies": {"consent-rules": 1, "revenue-formula": 1}, "published_at": T},
     "license.granted": {"license": ID, "release": ID2, "release_entry": 9, "buyer_org": ID, "uses": ["research"], "sector": None,

@@ -34,9 +34,10 @@ def as_json(statement):
     return {"kind": statement.kind, "body": dict(statement.body), "key": b64(statement.public_key), "sig": b64(statement.signature)}
 
 
-def count(runtime, proposal_id):
+def count(runtime, proposal_id, eligible=None):
+    eligible = runtime.governance.eligible(proposal_id) if eligible is None else eligible
     with runtime.engine.connect() as conn:
-        return recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), proposal_id, runtime.log.public_key)
+        return recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), proposal_id, runtime.log.public_key, eligible)
 
 
 def forged_vote(runtime, member, proposal_id, vote="no"):
@@ -85,7 +86,7 @@ def test_a_proposal_opened_by_another_key_is_not_recounted(runtime, voters, log)
     fake = sign_statement(nacl.signing.SigningKey.generate(), "proposal.opened", {"proposal": "ab" * 16, "kind": "resolution"})
     log.append(fake)
     with pytest.raises(ValueError, match="no proposal abababab"):
-        count(runtime, "ab" * 16)
+        count(runtime, "ab" * 16, eligible=[])
 
 
 def test_a_ballot_signed_after_its_key_was_revoked_is_not_counted(runtime, voters, proposal, log):

@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from coop.membership.errors import MembershipError
 from coop.runtime import Runtime
 from governance.recount import recount
+from provenance.core.commitment import list_root
 from governance.service import ProposalView
 from provenance import store
 from web import auth
@@ -81,11 +82,25 @@ class ProposalsApi(Controller):
             raise MembershipError("send {vote, password} (custodial key) or {statement} (a ballot signed by your own key)")
         return {"log_index": index}
 
-    @get("/{proposal_id:str}/recount", summary="Recount from the provenance log alone", sync_to_thread=True)
+    @get("/{proposal_id:str}/recount", summary="Recount from the provenance log and the eligible list it commits to", sync_to_thread=True)
     def recount(self, runtime: NamedDependency[Runtime], proposal_id: FromPath[str]) -> dict[str, Any]:
+        eligible = runtime.governance.eligible(proposal_id)
         with runtime.engine.connect() as conn:
-            result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), proposal_id, runtime.log.public_key)
+            result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), proposal_id, runtime.log.public_key, eligible)
         return {"computed": result.computed, "logged": result.logged, "matches": result.matches, "ignored": result.ignored}
 
 
-GOVERNANCE_API = [ProposalsApi]
+class ProposalListsApi(Controller):
+    """Lists the log commits to by count and Merkle root, public like the log itself."""
+
+    path = "/api/proposals"
+    tags = ["governance"]
+
+    @get("/{proposal_id:str}/eligible", summary="The members eligible to vote (sorted ids; the log holds their count and root)", sync_to_thread=True)
+    def eligible(self, runtime: NamedDependency[Runtime], proposal_id: FromPath[str]) -> dict[str, Any]:
+        members = runtime.governance.eligible(proposal_id)
+        return {"proposal": proposal_id, "order": "sorted member ids; each Merkle leaf is the id's canonical JSON",
+                "count": len(members), "root": list_root(members), "eligible": members}
+
+
+GOVERNANCE_API = [ProposalsApi, ProposalListsApi]

@@ -29,18 +29,17 @@ from coop.work.models import Acceptance, Contribution, ConsentRevocation, Review
 from coop.work.rules import RuleViolation
 from coop.datasets.models import License, LicenseItem, LicenseReviewer, Release, ReleaseItem
 from coop.datasets.revenue import RevenueService
-from coop.statements import MAX_RELEASE_ITEMS
 from governance.policies import PolicyService
-from provenance.core import merkle
 from provenance.core.canonical import canonical_json
+from provenance.core.commitment import list_root
 from provenance.core.signing import sign_statement
 from provenance.service import ProvenanceLog
 
 
 def items_root(items: Sequence[dict[str, Any]]) -> str:
-    """RFC 6962 root over the canonical JSON of each item, in entry order (hex)."""
-    leaves = [merkle.leaf_hash(canonical_json(item)) for item in items]
-    return merkle.root(len(leaves), merkle.memory_reader(leaves)).hex()
+    """The root a release or license logs for its items [{entry, content_sha256}], in entry order.
+    The items themselves are stored beside the log (dataset_release_item) and travel in the bundle."""
+    return list_root(items)
 
 
 @dataclass(frozen=True)
@@ -125,13 +124,11 @@ class DatasetService:
                     items.append((contribution, acceptance))
             if not items:
                 raise MembershipError(f"no accepted contribution on these tasks permits {', '.join(intended_uses)}" + (f" (excluded: {dict(excluded)})" if excluded else ""))
-            if len(items) > MAX_RELEASE_ITEMS:  # the logged manifest lists every item and must fit one log entry
-                raise MembershipError(f"a release holds at most {MAX_RELEASE_ITEMS} items; these tasks have {len(items)} licensable ones")
             release_id = uuid.uuid4().hex
             listed = [{"entry": a.log_index, "content_sha256": c.content_sha256} for c, a in sorted(items, key=lambda x: x[1].log_index)]
             root = items_root(listed)
             manifest = {
-                "release": release_id, "title": title.strip(), "intended_uses": list(intended_uses), "items": listed, "items_root": root,
+                "release": release_id, "title": title.strip(), "intended_uses": list(intended_uses), "items_root": root,
                 "item_count": len(listed), "excluded": dict(sorted(excluded.items())), "price": {"amount": price, "currency": currency},
                 "policies": {"consent-rules": rules.version, "revenue-formula": formula.version}, "published_at": now.isoformat(),
             }

@@ -1,6 +1,10 @@
 """Build a verification bundle for a release or a license: every log entry its lineage rests on,
 each with an inclusion proof against one checkpoint, the checkpoint and the co-op's verifier key.
 
+The release's items [{entry, content_sha256}] travel beside the entries: the manifest logs only their
+count and Merkle root (a 100,000-item list does not fit a log entry), and the verifier recomputes
+that root from the bundle's list.
+
 The bundle is itself a C2SP signed note: its text is one line of RFC 8785 JSON, signed by the
 co-op key. So a single flipped byte anywhere fails the signature, and everything inside is checked
 again on its own terms by `coop.lineage.verify` — with no database and no network.
@@ -15,7 +19,7 @@ from coop.runtime import Runtime
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import b64
 
-FORMAT = "coop-ledger-bundle/v1"
+FORMAT = "coop-ledger-bundle/v2"  # v2: the release item list travels in the bundle, not the manifest
 
 
 def build_bundle(runtime: Runtime, release_id: str, license_id: str | None = None) -> str:
@@ -31,6 +35,7 @@ def build_bundle(runtime: Runtime, release_id: str, license_id: str | None = Non
             "license_entry": lineage.license_entry,
             "licensed_entries": sorted(lineage.licensed_entries) if license_id else None,
         },
+        "items": lineage.listed(),
         "verifier_key": runtime.log.verifier_key,
         "checkpoint": checkpoint.note,
         "entries": entries,

@@ -29,6 +29,7 @@ class ItemLineage:
     revocation_entry: int | None
     accepted: dict[str, Any]  # the contribution.accepted statement body (co-op countersigned)
     task: dict[str, Any]  # the task.opened statement body
+    content_sha256: str  # as the database holds it: one of the release's items, which the log commits to by root
 
     @property
     def statement(self) -> dict[str, Any]:
@@ -46,6 +47,11 @@ class ReleaseLineage:
     license_entry: int | None = None
     license: dict[str, Any] | None = None
     licensed_entries: set[int] = field(default_factory=set)
+
+    def listed(self) -> list[dict[str, Any]]:
+        """The release's items [{entry, content_sha256}] in entry order: the list whose count and root
+        the manifest logs (stored beside the log, carried in the bundle)."""
+        return [{"entry": item.acceptance_entry, "content_sha256": item.content_sha256} for item in self.items]
 
     def entries(self) -> list[int]:
         """Every log entry the lineage rests on, in log order."""
@@ -74,7 +80,7 @@ def release_lineage(engine: Engine, release_id: str, license_id: str | None = No
         for item, contribution, acceptance, task in rows:
             accepted = parse_leaf(store.read_leaves(conn, acceptance.log_index, acceptance.log_index + 1)[0]).body
             opened = parse_leaf(store.read_leaves(conn, task.log_index, task.log_index + 1)[0]).body
-            items.append(ItemLineage(contribution.id, acceptance.log_index, task.log_index, revocations.get(contribution.id), accepted, opened))
+            items.append(ItemLineage(contribution.id, acceptance.log_index, task.log_index, revocations.get(contribution.id), accepted, opened, contribution.content_sha256))
         names = {"pay-floor", "consent-rules"} | {f"rubric.{task.kind}" for _, _, _, task in rows}
         policy_entries = sorted(session.scalars(select(PolicyVersion.log_index).where(PolicyVersion.name.in_(names))))
         lineage = ReleaseLineage(release.id, release.title, release.log_index, json.loads(release.manifest), items, policy_entries)

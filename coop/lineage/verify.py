@@ -5,8 +5,9 @@ What each check means for a buyer:
   1. the bundle is exactly what the co-op signed (one signed note; any changed byte fails);
   2. the checkpoint is signed by the co-op key, and every entry is in the tree it commits to;
   3. every co-op statement is signed by the co-op key and every contribution by its author's key;
-  4. the release manifest's items are the accepted contributions, with the Merkle root it claims
-     (and, for a license, the licensed subset has the root the license claims);
+  4. the bundle's item list [{entry, content_sha256}] has the count and Merkle root the logged
+     manifest states (the manifest commits to the list, which travels beside it), and its items are
+     the accepted contributions (and, for a license, the licensed subset has the root the license claims);
   5. each item's consent permits the declared uses and sector under the co-op's consent rules in
      force, was not expired, and was not revoked before the release or license;
   6. each item's task paid at or above the pay floor in force when it opened, and was reviewed under
@@ -24,7 +25,7 @@ from typing import Any
 from coop.lineage.bundle import FORMAT
 from coop.work import consent, rules
 from provenance.core import merkle
-from provenance.core.canonical import canonical_json
+from provenance.core.commitment import list_root, mismatch
 from provenance.core.entry import ParsedEntry, verify_leaf
 from provenance.core.merkle import ProofError
 from provenance.core.note import NoteError, NoteVerifier, open_note_bytes, verify_checkpoint
@@ -68,7 +69,7 @@ def verify_bundle(data: bytes, trusted_key: str | None = None) -> BundleReport:
         open_note_bytes(data, key)
     except NoteError as error:
         raise BundleInvalid(f"the bundle is not exactly what the co-op signed: {error}") from error
-    if not isinstance(body, dict) or body.get("format") != FORMAT or set(body) != {"format", "subject", "verifier_key", "checkpoint", "entries"}:
+    if not isinstance(body, dict) or body.get("format") != FORMAT or set(body) != {"format", "subject", "items", "verifier_key", "checkpoint", "entries"}:
         raise BundleInvalid(f"not a {FORMAT} bundle")
     if trusted_key is not None and body["verifier_key"] != trusted_key:
         raise BundleInvalid("the bundle names a different co-op key than the one you trust")
@@ -77,7 +78,22 @@ def verify_bundle(data: bytes, trusted_key: str | None = None) -> BundleReport:
     except NoteError as error:
         raise BundleInvalid(f"checkpoint: {error}") from error
     entries = _entries(body["entries"], checkpoint.size, checkpoint.root_hash, key.public_key)
-    return _check_lineage(body["subject"], entries, key, checkpoint.size)
+    return _check_lineage(body["subject"], _items(body["items"]), entries, key, checkpoint.size)
+
+
+def _items(raw: Any) -> list[dict[str, Any]]:
+    """The bundle's item list, each exactly {entry, content_sha256}, in strictly increasing entry order."""
+    if not isinstance(raw, list):
+        raise BundleInvalid("the bundle's items are not a list")
+    previous = -1
+    for position, item in enumerate(raw):
+        if (not isinstance(item, dict) or set(item) != {"entry", "content_sha256"} or type(item["entry"]) is not int
+                or not isinstance(item["content_sha256"], str) or len(item["content_sha256"]) != 64):
+            raise BundleInvalid(f"item {position} of the bundle's list is not {{entry, content_sha256}}")
+        if item["entry"] <= previous:
+            raise BundleInvalid(f"the bundle's items are not in increasing entry order at item {position} (entry {item['entry']})")
+        previous = item["entry"]
+    return raw
 
 
 def _entries(raw: list[dict[str, Any]], size: int, root_hash: bytes, coop_key: bytes) -> dict[int, ParsedEntry]:
@@ -101,7 +117,7 @@ def _entries(raw: list[dict[str, Any]], size: int, root_hash: bytes, coop_key: b
     return found
 
 
-def _check_lineage(subject: dict[str, Any], entries: dict[int, ParsedEntry], key: NoteVerifier, size: int) -> BundleReport:
+def _check_lineage(subject: dict[str, Any], listed: list[dict[str, Any]], entries: dict[int, ParsedEntry], key: NoteVerifier, size: int) -> BundleReport:
     release = _entry(entries, subject["release_entry"], "release.published", "the release manifest")
     manifest = release.body
     by_kind: dict[str, list[tuple[int, ParsedEntry]]] = {}
@@ -111,9 +127,9 @@ def _check_lineage(subject: dict[str, Any], entries: dict[int, ParsedEntry], key
     tasks = {e.body["task"]: e.body for _, e in by_kind.get("task.opened", [])}
     revoked = {e.body["contribution_entry"]: i for i, e in by_kind.get("consent.revocation", [])}
 
-    listed = manifest["items"]
-    if merkle.root(len(listed), merkle.memory_reader([merkle.leaf_hash(canonical_json(x)) for x in listed])).hex() != manifest["items_root"]:
-        raise BundleInvalid("the release manifest's items do not have the Merkle root it states")
+    why = mismatch(listed, manifest["item_count"], manifest["items_root"], "the bundle's item list")
+    if why is not None:
+        raise BundleInvalid(f"{why} in the release manifest (entry {subject['release_entry']})")
     subject_index, uses, sector, granted_at, rules_version = subject["release_entry"], manifest["intended_uses"], None, manifest["published_at"], manifest["policies"]["consent-rules"]
     included = [x["entry"] for x in listed]
     if subject.get("license_entry") is not None:
@@ -124,7 +140,7 @@ def _check_lineage(subject: dict[str, Any], entries: dict[int, ParsedEntry], key
         if not set(included) <= {x["entry"] for x in listed}:
             raise BundleInvalid("the license includes items that are not in the release")
         subset = [x for x in listed if x["entry"] in set(included)]
-        if len(subset) != license["included_count"] or merkle.root(len(subset), merkle.memory_reader([merkle.leaf_hash(canonical_json(x)) for x in subset])).hex() != license["included_root"]:
+        if len(subset) != license["included_count"] or list_root(subset) != license["included_root"]:
             raise BundleInvalid("the licensed items do not have the Merkle root the license states")
         subject_index, uses, sector, granted_at, rules_version = subject["license_entry"], license["uses"], license["sector"], license["granted_at"], license["consent_rules"]["version"]
     consent_rules = _policy(policies, "consent-rules", rules_version)

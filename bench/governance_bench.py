@@ -57,53 +57,53 @@ def _timed(fn) -> float:  # type: ignore[no-untyped-def]
 VOTER_THREADS = 4
 
 
+def seed_vote(site: Any, voters: int, voting_minutes: int) -> tuple[str, str, list[Any]]:
+    """A co-op with `voters` members holding their own keys and API tokens, and one open
+    resolution: (proposal id, a reader's token, voters as (principal, key, token))."""
+    from coop.membership.keys import REGISTRATION
+    from coop.membership.secrets import set_argon2_cost
+    from coop.runtime import build_runtime
+    from coop.settings import Settings
+    from provenance.core.signing import sign_statement
+
+    runtime = build_runtime(Settings.from_env(site.env()))
+    set_argon2_cost("test-only-minimum")  # setting up many accounts quickly; voting itself signs with own keys
+    steward = runtime.members.principal(runtime.members.create_steward("Bench Steward", "steward@bench.test", "bench-password"))
+    people = []
+    for i in range(voters):
+        account = runtime.members.apply(f"Voter {i}", f"v{i}@bench.test", "bench-password")
+        runtime.members.admit(steward, account)
+        member = runtime.members.principal(account)
+        key = nacl.signing.SigningKey.generate()
+        runtime.keys.register_own_key(member, sign_statement(key, REGISTRATION, runtime.keys.registration_body(member)))
+        people.append((member, key, runtime.auth.create_token(member, "bench", ["read", "write"])))
+    proposal = runtime.governance.propose(people[0][0], "resolution", "Bench resolution", "", {"text": "We benchmark."},
+                                          voting_minutes=voting_minutes)
+    runtime.close()
+    return proposal.id, people[0][2], people
+
+
 def bench_page(voters: int, requests: int, rates: list[float | None]) -> dict[str, Any]:
     """`rates`: ballots per second the voter threads aim at together (open loop: each keeps its own
     schedule whatever the server does), or None for as fast as the server takes them (closed loop:
     saturation, whatever capacity the server has the voters use up)."""
-    from coop.db import make_engine
-    from coop.keys import load_signing_key
-    from coop.membership.keys import REGISTRATION
-    from coop.membership.secrets import set_argon2_cost
-    from coop.runtime import Runtime
-    from coop.settings import Settings
-    from provenance.core.note import NoteSigner
-    from provenance.core.signing import sign_statement
-    from coop.statements import check_statement
-    from provenance.service import ProvenanceLog
-
     with tempfile.TemporaryDirectory() as tmp:
         site = new_site(Path(tmp) / "site", f"sqlite:///{Path(tmp) / 'site' / 'coop.db'}")
         coop_init(site)
-        settings = Settings.from_env(site.env())
-        engine = make_engine(settings.database_url)
-        runtime = Runtime(settings, engine, ProvenanceLog(engine, NoteSigner(settings.log_origin, load_signing_key(settings.key_file)), settings.log_origin, check_statement))
-        set_argon2_cost("test-only-minimum")  # setting up many accounts quickly; voting itself signs with own keys
-        steward = runtime.members.principal(runtime.members.create_steward("Bench Steward", "steward@bench.test", "bench-password"))
-        people = []
-        for i in range(voters):
-            account = runtime.members.apply(f"Voter {i}", f"v{i}@bench.test", "bench-password")
-            runtime.members.admit(steward, account)
-            member = runtime.members.principal(account)
-            key = nacl.signing.SigningKey.generate()
-            runtime.keys.register_own_key(member, sign_statement(key, REGISTRATION, runtime.keys.registration_body(member)))
-            people.append((member, key, runtime.auth.create_token(member, "bench", ["read", "write"])))
-        proposal = runtime.governance.propose(people[0][0], "resolution", "Bench resolution", "", {"text": "We benchmark."}, voting_minutes=60)
-        reader_token = people[0][2]
-        engine.dispose()
+        proposal_id, reader_token, people = seed_vote(site, voters, voting_minutes=60)
         with coop_serve(site, Path(tmp) / "serve.log"):
-            idle = _page_latencies(site.base_url, proposal.id, reader_token, requests // 3)
+            idle = _page_latencies(site.base_url, proposal_id, reader_token, requests // 3)
             result = {"idle_p50": _pct(idle, 50), "idle_p99": _pct(idle, 99), "voting": []}
             for rate in rates:
                 stop = threading.Event()
                 cast = [0]
-                threads = [threading.Thread(target=_vote_loop, args=(site.base_url, proposal.id, people[i::VOTER_THREADS], stop, cast,
+                threads = [threading.Thread(target=_vote_loop, args=(site.base_url, proposal_id, people[i::VOTER_THREADS], stop, cast,
                                                                       None if rate is None else VOTER_THREADS / rate))
                            for i in range(VOTER_THREADS)]
                 start = time.perf_counter()
                 for t in threads:
                     t.start()
-                busy = _page_latencies(site.base_url, proposal.id, reader_token, requests)
+                busy = _page_latencies(site.base_url, proposal_id, reader_token, requests)
                 stop.set()
                 for t in threads:
                     t.join()

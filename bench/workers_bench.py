@@ -27,10 +27,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import nacl.signing
 
 from bench.databases import DEFAULT_PG_URL, fresh_database, postgres_problem
-from bench.governance_bench import VOTER_THREADS, _page_latencies, _vote_loop
+from bench.governance_bench import VOTER_THREADS, _page_latencies, _vote_loop, seed_vote
 from bench.http_client import build_request, run_requests
 from bench.portal_pages import load_note
 from bench.report import Watch, percentile
@@ -39,29 +38,6 @@ from bench.workload import append_payload, presign
 
 HEADERS = {"Authorization": f"Bearer {APPEND_TOKEN}", "Content-Type": "application/json"}
 
-
-def seed_vote(site: CoopSite, voters: int) -> tuple[str, str, list[Any]]:
-    """(proposal id, a reader's token, voters as (principal, key, token)) — as governance_bench seeds."""
-    from coop.membership.keys import REGISTRATION
-    from coop.membership.secrets import set_argon2_cost
-    from coop.runtime import build_runtime
-    from coop.settings import Settings
-    from provenance.core.signing import sign_statement
-
-    runtime = build_runtime(Settings.from_env(site.env()))
-    set_argon2_cost("test-only-minimum")  # accounts quickly; ballots are signed with the voters' own keys
-    steward = runtime.members.principal(runtime.members.create_steward("Bench Steward", "steward@bench.test", "bench-password"))
-    people = []
-    for i in range(voters):
-        account = runtime.members.apply(f"Voter {i}", f"v{i}@bench.test", "bench-password")
-        runtime.members.admit(steward, account)
-        member = runtime.members.principal(account)
-        key = nacl.signing.SigningKey.generate()
-        runtime.keys.register_own_key(member, sign_statement(key, REGISTRATION, runtime.keys.registration_body(member)))
-        people.append((member, key, runtime.auth.create_token(member, "bench", ["read", "write"])))
-    proposal = runtime.governance.propose(people[0][0], "resolution", "Bench resolution", "", {"text": "We benchmark."}, voting_minutes=600)
-    runtime.close()
-    return proposal.id, people[0][2], people
 
 
 def server_pids(parent: int) -> list[int]:
@@ -112,7 +88,7 @@ def measure(workers: int, args: argparse.Namespace, workdir: Path, bodies: list[
         url = db.url if args.db == "postgresql" else f"sqlite:///{workdir / 'site' / 'coop.db'}"
         site = new_site(workdir / "site", url)
         coop_init(site)
-        proposal, reader, people = seed_vote(site, args.voters)
+        proposal, reader, people = seed_vote(site, args.voters, voting_minutes=600)
         with coop_serve(site, workdir / "serve.log", "--workers", str(workers)) as server:
             time.sleep(1.0)  # every worker up (the first one answering /healthz is enough for coop_serve)
             pids = server_pids(server.pid)

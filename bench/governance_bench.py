@@ -57,6 +57,17 @@ def _timed(fn) -> float:  # type: ignore[no-untyped-def]
 VOTER_THREADS = 4
 
 
+def voting_threads(base_url: str, proposal_id: str, people: list[Any], rate: float | None,
+                   stop: threading.Event, cast: list[int]) -> list[threading.Thread]:
+    """VOTER_THREADS threads (not started) casting signed ballots at `rate` per second together
+    (None: as fast as the server takes them; 0: no voting), counting them in cast[0] until `stop`."""
+    if rate == 0:
+        return []
+    return [threading.Thread(target=_vote_loop, args=(base_url, proposal_id, people[i::VOTER_THREADS], stop, cast,
+                                                      None if rate is None else VOTER_THREADS / rate))
+            for i in range(VOTER_THREADS)]
+
+
 def seed_vote(site: Any, voters: int, voting_minutes: int) -> tuple[str, str, list[Any]]:
     """A co-op with `voters` members holding their own keys and API tokens, and one open
     resolution: (proposal id, a reader's token, voters as (principal, key, token))."""
@@ -97,9 +108,7 @@ def bench_page(voters: int, requests: int, rates: list[float | None]) -> dict[st
             for rate in rates:
                 stop = threading.Event()
                 cast = [0]
-                threads = [threading.Thread(target=_vote_loop, args=(site.base_url, proposal_id, people[i::VOTER_THREADS], stop, cast,
-                                                                      None if rate is None else VOTER_THREADS / rate))
-                           for i in range(VOTER_THREADS)]
+                threads = voting_threads(site.base_url, proposal_id, people, rate, stop, cast)
                 start = time.perf_counter()
                 for t in threads:
                     t.start()

@@ -29,7 +29,7 @@ from typing import Any
 
 
 from bench.databases import DEFAULT_PG_URL, fresh_database, postgres_problem
-from bench.governance_bench import VOTER_THREADS, _page_latencies, _vote_loop, seed_vote
+from bench.governance_bench import VOTER_THREADS, _page_latencies, seed_vote, voting_threads
 from bench.http_client import build_request, run_requests
 from bench.portal_pages import load_note
 from bench.report import Watch, percentile
@@ -68,10 +68,7 @@ def measure_page(site: CoopSite, pids: list[int], backends: Any, proposal: str, 
     """Page latencies while voters vote at `rate` ballots/s (None: as fast as taken; 0: nobody votes)."""
     stop = threading.Event()
     cast = [0]
-    threads = [] if rate == 0 else [
-        threading.Thread(target=_vote_loop, args=(site.base_url, proposal, people[i::VOTER_THREADS], stop, cast,
-                                                  None if rate is None else VOTER_THREADS / rate))
-        for i in range(VOTER_THREADS)]
+    threads = voting_threads(site.base_url, proposal, people, rate, stop, cast)
     with Watch(pids, backends) as watch:
         for thread in threads:
             thread.start()

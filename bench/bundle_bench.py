@@ -68,7 +68,7 @@ from coop.lineage import bundle as bundle_module
 from coop.lineage.gather import ItemLineage, ReleaseLineage
 from coop.lineage.verify import verify_bundle
 from coop.membership.keys import REGISTRATION, KeyService
-from coop.work import consent, rules
+from coop.rules import consent, pay_floor, review
 from coop.work.contributions import STATEMENT_KIND, _statement_body
 from coop.work.reviews import ACCEPTED_KIND, review_digest
 from governance.defaults import all_defaults
@@ -181,7 +181,7 @@ def build_log(n: int, members: int, seed: int = 7) -> BenchLog:
         account = _hex_id(rng)
         key = nacl.signing.SigningKey(rng.randbytes(32))
         append(sign_statement(key, REGISTRATION, registrations.registration_body(SimpleNamespace(account_id=account))))  # type: ignore[arg-type]
-        terms = rules.check_terms(rng.choice(_TERMS))  # ContributionService._terms
+        terms = consent.check_terms(rng.choice(_TERMS))  # ContributionService._terms
         people.append((account, key, key_id(bytes(key.verify_key)), canonical_json(terms).decode()))
 
     # 3. TaskService.open: pay floor and rubric in force, rate checked against the floor
@@ -190,7 +190,7 @@ def build_log(n: int, members: int, seed: int = 7) -> BenchLog:
     now(timedelta(hours=3))  # the first acceptance is at least 3 h after the task opened
     floor, rubric = policies["pay-floor"], policies["rubric.expert-answer"]
     pay_per_unit, minutes_per_unit, currency = 400, 10, "EUR"
-    rules.check_pay_floor(pay_per_unit, minutes_per_unit, currency, floor.body, floor.version)
+    pay_floor.check_pay_floor(pay_per_unit, minutes_per_unit, currency, floor.body, floor.version)
     task_id = _hex_id(rng)
     task_body = {
         "task": task_id, "kind": "expert-answer", "rubric": rubric.ref, "pay_floor": floor.ref,
@@ -214,7 +214,7 @@ def build_log(n: int, members: int, seed: int = 7) -> BenchLog:
         signed_at = accepted_at - timedelta(minutes=rng.randint(5, 120), microseconds=rng.randrange(1_000_000))
         author = sign_statement(key, STATEMENT_KIND, _statement_body(None, row, author_key_id, signed_at))  # type: ignore[arg-type]
         canonical = canonical_json(dict(author.body))  # ContributionService.submit_signed stores this as row.statement
-        reviews = [SimpleNamespace(reviewer_id=r, scores=canonical_json(rules.check_scores(criteria, {c["name"]: rng.randint(4, 5) for c in criteria})).decode())
+        reviews = [SimpleNamespace(reviewer_id=r, scores=canonical_json(review.check_scores(criteria, {c["name"]: rng.randint(4, 5) for c in criteria})).decode())
                    for r in rng.sample(reviewers, 2)]
         body = {
             "statement": {"kind": "contribution", "body": json.loads(canonical), "key": b64(author.public_key), "sig": b64(author.signature)},

@@ -16,8 +16,8 @@ from typing import Callable, Iterator
 import nacl.signing
 from sqlalchemy import Engine, create_engine, func, select, text
 
-from coop.db import make_engine
-from coop.migrate import upgrade
+from coop.kernel.db import make_engine
+from coop.kernel.migrate import upgrade
 from provenance.core.note import NoteSigner
 from provenance.models import LogCheckpoint
 from provenance.service import ProvenanceLog
@@ -51,7 +51,7 @@ def fresh_database(kind: str, workdir: Path, pg_url: str = DEFAULT_PG_URL) -> It
     """An empty database (no schema yet); dropped afterwards."""
     if kind == "sqlite":
         workdir.mkdir(parents=True, exist_ok=True)
-        yield Database(kind, f"sqlite:///{workdir / 'coop.db'}")
+        yield Database(kind, f"sqlite:///{workdir / 'coop.kernel.db'}")
         return
     schema = f"bench_{uuid.uuid4().hex[:12]}"
     admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")

@@ -73,8 +73,8 @@ def seed_vote(site: Any, voters: int, voting_minutes: int) -> tuple[str, str, li
     resolution: (proposal id, a reader's token, voters as (principal, key, token))."""
     from coop.membership.keys import REGISTRATION
     from coop.membership.secrets import set_argon2_cost
-    from coop.runtime import build_runtime
-    from coop.settings import Settings
+    from web.runtime import build_runtime
+    from coop.kernel.settings import Settings
     from provenance.core.signing import sign_statement
 
     runtime = build_runtime(Settings.from_env(site.env()))
@@ -99,7 +99,7 @@ def bench_page(voters: int, requests: int, rates: list[float | None]) -> dict[st
     schedule whatever the server does), or None for as fast as the server takes them (closed loop:
     saturation, whatever capacity the server has the voters use up)."""
     with tempfile.TemporaryDirectory() as tmp:
-        site = new_site(Path(tmp) / "site", f"sqlite:///{Path(tmp) / 'site' / 'coop.db'}")
+        site = new_site(Path(tmp) / "site", f"sqlite:///{Path(tmp) / 'site' / 'coop.kernel.db'}")
         coop_init(site)
         proposal_id, reader_token, people = seed_vote(site, voters, voting_minutes=60)
         with coop_serve(site, Path(tmp) / "serve.log"):

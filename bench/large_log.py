@@ -2,7 +2,7 @@
 
 The log is a real installation (`coop init`, then in-process `append_many`), so `coop serve` and
 `coop log verify` run on it unchanged. Proof latency is measured in-process and over HTTP with one
-sequential client; the audit runs as `coop log verify` (coop.cli.main) in a subprocess, once at N/10
+sequential client; the audit runs as `coop log verify` (web.cli.main) in a subprocess, once at N/10
 and once at N, and reports its peak RSS, to show memory does not grow with the log.
 
 Peak RSS is the child's own VmHWM, read from /proc/self/status as it exits. Not ru_maxrss from
@@ -31,8 +31,8 @@ from bench.http_client import Exchange, get_request, run_requests
 from bench.report import Baseline, Figure, Report, Watch, percentile, target_fields
 from bench.server import CoopSite, coop_init, coop_serve, new_site
 from bench.workload import signed_chunks
-from coop.db import make_engine
-from coop.keys import load_signing_key
+from coop.kernel.db import make_engine
+from coop.kernel.keys import load_signing_key
 from provenance.core import merkle
 from provenance.service import ProvenanceLog
 
@@ -48,7 +48,7 @@ def peak():
         if line.startswith("VmHWM:"):
             print("VmHWM", line.split()[1], file=sys.stderr)
 atexit.register(peak)
-from coop.cli import main
+from web.cli import main
 sys.exit(main(["log", "verify"]))
 """
 

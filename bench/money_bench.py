@@ -51,8 +51,8 @@ from sqlalchemy.orm import Session
 
 from bench.databases import DEFAULT_PG_URL, bench_coop_key, fresh_database, migrated_engine, open_log, postgres_problem
 from bench.money_seed import build_coop, seed_license, seed_members, seed_statement_events
-from coop.runtime import Runtime
-from coop.settings import Settings
+from web.runtime import Runtime
+from coop.kernel.settings import Settings
 from ledger.books import member_payable
 
 SHARE_TARGET_S = 5.0

@@ -26,12 +26,12 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import Engine, Table, func, select
 
-from coop.db import write_connection
+from coop.kernel.db import write_connection
 from coop.datasets.models import License, LicenseItem, LicenseReviewer, Release, ReleaseItem
 from coop.membership.models import Account, Member, MemberRole
-from coop.membership.principal import Principal
+from coop.kernel.principal import Principal
 from coop.membership.secrets import set_argon2_cost
-from coop.runtime import Runtime
+from web.runtime import Runtime
 from coop.work.models import Acceptance, ContentBlob, Contribution, Review
 from coop.work.tasks import TaskSpec
 from ledger.books import member_payable

@@ -74,18 +74,18 @@ def _accepted_through_services(runtime: Any, author: Person, reviewers: list[Per
 
 
 def bench_portal(args: argparse.Namespace, out: list[str]) -> dict[str, Any]:
-    from coop.db import make_engine
-    from coop.keys import load_signing_key
+    from coop.kernel.db import make_engine
+    from coop.kernel.keys import load_signing_key
     from coop.membership.secrets import set_argon2_cost
-    from coop.runtime import Runtime
-    from coop.settings import Settings
+    from web.runtime import Runtime
+    from coop.kernel.settings import Settings
     from provenance.core.note import NoteSigner
     from coop.statements import check_statement
     from provenance.service import ProvenanceLog
 
     phases: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp, fresh_database(args.portal_db, Path(tmp) / "db", args.pg_url) as db:
-        site = new_site(Path(tmp) / "site", db.url if args.portal_db == "postgresql" else f"sqlite:///{Path(tmp) / 'site' / 'coop.db'}")
+        site = new_site(Path(tmp) / "site", db.url if args.portal_db == "postgresql" else f"sqlite:///{Path(tmp) / 'site' / 'coop.kernel.db'}")
         coop_init(site)
         settings = Settings.from_env(site.env())
         engine = make_engine(settings.database_url)

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from bench.databases import ORIGIN, bench_coop_key, fresh_database, migrated_engine, open_log
 from bench.portal_seed import PASSWORD, open_tasks, service_member
 from coop.membership.secrets import set_argon2_cost
-from coop.runtime import Runtime
-from coop.settings import Settings
+from web.runtime import Runtime
+from coop.kernel.settings import Settings
 from coop.work.contributions import STATEMENT_KIND
 from coop.work.models import Acceptance
 from provenance.core.signing import sign_statement

@@ -24,12 +24,12 @@ from typing import Any, Iterable, Iterator, Sequence
 import nacl.signing
 from sqlalchemy import insert
 
-from coop.db import write_session
+from coop.kernel.db import write_session
 from coop.membership.keys import REGISTRATION
 from coop.membership.models import Account, Member, MemberRole
-from coop.membership.principal import Principal
+from coop.kernel.principal import Principal
 from coop.membership.secrets import hash_password
-from coop.runtime import Runtime
+from web.runtime import Runtime
 from coop.work.models import Acceptance, ContentBlob, Contribution, Review
 from coop.work.reviews import ACCEPTED_KIND, review_digest
 from coop.work.tasks import TaskSpec, TaskView

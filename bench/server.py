@@ -62,7 +62,7 @@ def free_port() -> int:
 def coop_command() -> list[str]:
     """The installed `coop` script beside this interpreter, else the module."""
     script = Path(sys.executable).parent / "coop"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "coop.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "web.cli"]
 
 
 def new_site(data_dir: Path, database_url: str) -> CoopSite:

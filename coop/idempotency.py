@@ -32,9 +32,9 @@ from sqlalchemy import Integer, String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from coop.db import Base, UtcDateTime, utcnow
-from coop.membership.errors import Conflict, MembershipError
-from coop.membership.principal import Principal
+from coop.kernel.db import Base, UtcDateTime, utcnow
+from coop.kernel.errors import Conflict, Refused
+from coop.kernel.principal import Principal
 from provenance.core.canonical import canonical_json
 
 MAX_KEY = 200
@@ -84,7 +84,7 @@ class ScopedKey:
 def scoped(principal: Principal, scope: str, key: str, request: dict[str, Any]) -> ScopedKey:
     """The principal's `key` for a request of `scope`; a key is 1 to 200 characters."""
     if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY:
-        raise MembershipError(f"this request needs an idempotency key of 1 to {MAX_KEY} characters, to be safe to retry")
+        raise Refused(f"this request needs an idempotency key of 1 to {MAX_KEY} characters, to be safe to retry")
     return ScopedKey(owner_of(principal), scope, key, request_digest(request))
 
 

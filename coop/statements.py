@@ -20,11 +20,11 @@ import msgspec
 from msgspec import Meta, Struct
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow
-from coop.membership.errors import MembershipError
-from coop.membership.models import ROLES, STATUSES
-from coop.work.rules import SECTORS, USES
-from governance.defaults import TASK_KINDS
+from coop.kernel.db import utcnow
+from coop.kernel.errors import Refused
+from coop.kernel.principal import ROLES, STATUSES
+from coop.rules.consent import SECTORS, USES
+from coop.rules.review import TASK_KINDS
 from provenance.core.canonical import canonical_json
 from provenance.models import LogText
 from provenance.writer import MAX_LEAF_BYTES
@@ -518,7 +518,7 @@ def check_input(kind: str, body: Mapping[str, Any]) -> None:
     try:
         check_statement(kind, body)
     except StatementRefused as error:
-        raise MembershipError(str(error)) from error
+        raise Refused(str(error)) from error
 
 
 def _convert(value: Any, schema: type[Struct], what: str) -> Any:
@@ -536,7 +536,7 @@ def _convert(value: Any, schema: type[Struct], what: str) -> Any:
 def store_text(session: Session, text: str, clock: Any = utcnow) -> str:
     """Keep `text` beside the log (table log_text) and return the SHA-256 hex the log carries."""
     if not isinstance(text, str) or len(text) > MAX_TEXT:
-        raise MembershipError(f"a text kept beside the log is at most {MAX_TEXT} characters")
+        raise Refused(f"a text kept beside the log is at most {MAX_TEXT} characters")
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if session.get(LogText, digest) is None:
         session.add(LogText(sha256=digest, text=text, stored_at=clock()))

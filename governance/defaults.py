@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-TASK_KINDS = ("expert-answer", "ranking", "rubric-writing", "evaluation", "correction", "demonstration")
 
 PAY_FLOOR: dict[str, Any] = {
     "hourly_minimum": {"EUR": 1800, "USD": 2000, "GBP": 1600},

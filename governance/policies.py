@@ -15,11 +15,10 @@ from typing import Any, Callable
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow, write_session
+from coop.kernel.db import utcnow, write_session
 from governance.defaults import all_defaults
 from governance.models import PolicyVersion
 from provenance.core.canonical import canonical_json
-from provenance.core.signing import sign_statement
 from provenance.service import ProvenanceLog
 
 
@@ -63,13 +62,9 @@ class PolicyService:
         with write_session(self.engine) as session, session.begin():
             current = session.scalar(select(func.max(PolicyVersion.version)).where(PolicyVersion.name == name)) or 0
             version = current + 1
-            statement = sign_statement(
-                self.log.signer.signing_key,
-                "policy.adopted",
-                {"policy": name, "version": version, "body_sha256": hashlib.sha256(canonical).hexdigest(), "body": body,
-                 "effective_at": effective_at.isoformat(), "adopted_via": adopted_via},
-            )
-            index = self.log.append_in_transaction(session.connection(), [statement])[0]
+            adopted = {"policy": name, "version": version, "body_sha256": hashlib.sha256(canonical).hexdigest(), "body": body,
+                       "effective_at": effective_at.isoformat(), "adopted_via": adopted_via}
+            index = self.log.append_coop_statement(session.connection(), "policy.adopted", adopted)
             session.add(PolicyVersion(name=name, version=version, body=canonical.decode(), effective_at=effective_at, adopted_via=adopted_via, log_index=index))
         return Policy(name, version, body, effective_at, adopted_via, index)
 

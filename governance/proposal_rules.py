@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from coop.statements import PROPOSAL_OPTIONS, WEIGHTS, StatementRefused, check_proposal_options
-from coop.currency import UnknownCurrency, check_currency
-from coop.work.rules import SECTORS, USES, RuleViolation, check_terms
-from governance.defaults import TASK_KINDS
+from coop.kernel.money import UnknownCurrency, check_currency
+from coop.rules.consent import SECTORS, USES, check_terms
+from coop.kernel.errors import Refused
+from coop.rules.review import TASK_KINDS
 from governance.tally import SIMPLE_MAJORITY, TWO_THIRDS, Threshold
 
 KINDS = tuple(PROPOSAL_OPTIONS)  # pay-floor, rubric, consent-rules, revenue-formula, governance-rules, admit-member, resolution
@@ -29,39 +30,39 @@ def threshold_for(kind: str, rules: Mapping[str, Any]) -> str:
     names = rules["threshold"]
     name = names.get(kind, names["default"])
     if name not in THRESHOLDS:
-        raise RuleViolation(f"governance rules name an unknown threshold {name!r}")
+        raise Refused(f"governance rules name an unknown threshold {name!r}")
     return str(name)
 
 
 def check_options(kind: str, options: Mapping[str, Any]) -> str:
     """Validate a proposal's options; return its voting method ("yes-no" or "ranked")."""
     if kind not in KINDS:
-        raise RuleViolation(f"proposal kind must be one of {', '.join(KINDS)}")
+        raise Refused(f"proposal kind must be one of {', '.join(KINDS)}")
     if kind == "pay-floor":  # the floor's own rules first: they name an unknown currency as such
         check_pay_floor(options.get("body"))
     try:
         check_proposal_options(kind, options)
     except StatementRefused as error:
-        raise RuleViolation(str(error)) from error
+        raise Refused(str(error)) from error
     if kind == "rubric":
         if options.get("task_kind") not in TASK_KINDS:
-            raise RuleViolation(f"a rubric proposal names a task kind: one of {', '.join(TASK_KINDS)}")
+            raise Refused(f"a rubric proposal names a task kind: one of {', '.join(TASK_KINDS)}")
         drafts = options.get("drafts")
         if not isinstance(drafts, list) or not drafts:
-            raise RuleViolation("a rubric proposal carries one draft (yes/no) or several competing drafts (ranked choice)")
+            raise Refused("a rubric proposal carries one draft (yes/no) or several competing drafts (ranked choice)")
         labels = [d.get("label") for d in drafts]
         if len(set(labels)) != len(labels) or not all(isinstance(x, str) and x for x in labels):
-            raise RuleViolation("each rubric draft needs a distinct label")
+            raise Refused("each rubric draft needs a distinct label")
         for draft in drafts:
             check_rubric(draft.get("body"), options["task_kind"])
         return "ranked" if len(drafts) > 1 else "yes-no"
     if kind == "admit-member":
         if not isinstance(options.get("member"), str):
-            raise RuleViolation("an admission proposal names the applicant's member id")
+            raise Refused("an admission proposal names the applicant's member id")
         return "yes-no"
     if kind == "resolution":
         if not isinstance(options.get("text"), str) or not options["text"].strip():
-            raise RuleViolation("a resolution has a text")
+            raise Refused("a resolution has a text")
         return "yes-no"
     body = options.get("body")
     {"pay-floor": check_pay_floor, "consent-rules": check_consent_rules, "revenue-formula": check_formula, "governance-rules": check_governance_rules}[kind](body)
@@ -79,76 +80,76 @@ def adopted_body(kind: str, options: Mapping[str, Any], winner: str | None) -> d
 
 def _positive_int(value: Any, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise RuleViolation(f"{what} must be a positive whole number")
+        raise Refused(f"{what} must be a positive whole number")
     return value
 
 
 def check_pay_floor(body: Any) -> None:
     if not isinstance(body, dict) or set(body) != {"hourly_minimum", "flag_after_accepted"}:
-        raise RuleViolation("a pay floor is {hourly_minimum: {currency: minor units per hour}, flag_after_accepted}")
+        raise Refused("a pay floor is {hourly_minimum: {currency: minor units per hour}, flag_after_accepted}")
     if not isinstance(body["hourly_minimum"], dict) or not body["hourly_minimum"]:
-        raise RuleViolation("the pay floor names at least one currency")
+        raise Refused("the pay floor names at least one currency")
     for currency, amount in body["hourly_minimum"].items():
         try:
             check_currency(currency)
         except UnknownCurrency as error:
-            raise RuleViolation(str(error)) from error
+            raise Refused(str(error)) from error
         _positive_int(amount, f"the {currency} floor")
     _positive_int(body["flag_after_accepted"], "flag_after_accepted")
 
 
 def check_rubric(body: Any, task_kind: str) -> None:
     if not isinstance(body, dict) or body.get("task_kind") != task_kind:
-        raise RuleViolation(f"a rubric body names its task_kind ({task_kind})")
+        raise Refused(f"a rubric body names its task_kind ({task_kind})")
     criteria = body.get("criteria")
     if not isinstance(criteria, list) or not criteria:
-        raise RuleViolation("a rubric has at least one criterion")
+        raise Refused("a rubric has at least one criterion")
     names = []
     for c in criteria:
         if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not isinstance(c.get("description"), str):
-            raise RuleViolation("each criterion has a name and a description")
+            raise Refused("each criterion has a name and a description")
         if not (isinstance(c.get("min"), int) and isinstance(c.get("max"), int) and 0 <= c["min"] < c["max"] <= 10):
-            raise RuleViolation(f"criterion {c['name']}: scale must satisfy 0 ≤ min < max ≤ 10")
+            raise Refused(f"criterion {c['name']}: scale must satisfy 0 ≤ min < max ≤ 10")
         names.append(c["name"])
     if len(set(names)) != len(names):
-        raise RuleViolation("criterion names must be distinct")
+        raise Refused("criterion names must be distinct")
     acceptance = body.get("acceptance")
     keys = {"reviews_required", "accept_min_average_pct", "revise_min_average_pct", "max_spread_pct", "max_reviews", "max_revision_rounds"}
     if not isinstance(acceptance, dict) or set(acceptance) != keys or not all(isinstance(acceptance[k], int) for k in keys):
-        raise RuleViolation(f"the acceptance rule has whole-number {', '.join(sorted(keys))}")
+        raise Refused(f"the acceptance rule has whole-number {', '.join(sorted(keys))}")
     if not 1 <= acceptance["reviews_required"] <= acceptance["max_reviews"] <= 7:
-        raise RuleViolation("need 1 ≤ reviews_required ≤ max_reviews ≤ 7")
+        raise Refused("need 1 ≤ reviews_required ≤ max_reviews ≤ 7")
     if not 0 <= acceptance["revise_min_average_pct"] <= acceptance["accept_min_average_pct"] <= 100:
-        raise RuleViolation("need 0 ≤ revise_min_average_pct ≤ accept_min_average_pct ≤ 100")
+        raise Refused("need 0 ≤ revise_min_average_pct ≤ accept_min_average_pct ≤ 100")
 
 
 def check_consent_rules(body: Any) -> None:
     if not isinstance(body, dict) or set(body) != {"excluded_sectors", "excluded_uses", "default_terms"}:
-        raise RuleViolation("consent rules are {excluded_sectors, excluded_uses, default_terms}")
+        raise Refused("consent rules are {excluded_sectors, excluded_uses, default_terms}")
     if not set(body["excluded_sectors"]) <= set(SECTORS) or not set(body["excluded_uses"]) <= set(USES):
-        raise RuleViolation(f"sectors are {', '.join(SECTORS)}; uses are {', '.join(USES)}")
+        raise Refused(f"sectors are {', '.join(SECTORS)}; uses are {', '.join(USES)}")
     check_terms(body["default_terms"])
 
 
 def check_formula(body: Any) -> None:
     if not isinstance(body, dict) or set(body) != {"reserve_bps", "reviewer_bps", "weight"}:
-        raise RuleViolation("formula parameters are {reserve_bps, reviewer_bps, weight}")
+        raise Refused("formula parameters are {reserve_bps, reviewer_bps, weight}")
     for key in ("reserve_bps", "reviewer_bps"):
         if not isinstance(body[key], int) or isinstance(body[key], bool) or not 0 <= body[key] <= 10_000:
-            raise RuleViolation(f"{key} must be 0 to 10000 basis points")
+            raise Refused(f"{key} must be 0 to 10000 basis points")
     if body["reserve_bps"] + body["reviewer_bps"] > 10_000:
-        raise RuleViolation("reserve and reviewer pool together cannot exceed 10000 basis points")
+        raise Refused("reserve and reviewer pool together cannot exceed 10000 basis points")
     if body["weight"] not in WEIGHTS:
-        raise RuleViolation(f"weight must be one of {', '.join(WEIGHTS)}")
+        raise Refused(f"weight must be one of {', '.join(WEIGHTS)}")
 
 
 def check_governance_rules(body: Any) -> None:
     keys = {"voting_period_hours", "min_voting_minutes", "max_voting_hours", "quorum_bps", "threshold"}
     if not isinstance(body, dict) or set(body) != keys:
-        raise RuleViolation(f"governance rules are {{{', '.join(sorted(keys))}}}")
+        raise Refused(f"governance rules are {{{', '.join(sorted(keys))}}}")
     for key in ("voting_period_hours", "min_voting_minutes", "max_voting_hours"):
         _positive_int(body[key], key)
     if not isinstance(body["quorum_bps"], int) or not 0 <= body["quorum_bps"] <= 10_000:
-        raise RuleViolation("quorum_bps must be 0 to 10000")
+        raise Refused("quorum_bps must be 0 to 10000")
     if not isinstance(body["threshold"], dict) or "default" not in body["threshold"] or not set(body["threshold"].values()) <= set(THRESHOLDS):
-        raise RuleViolation(f"thresholds map proposal kinds (and 'default') to {', '.join(THRESHOLDS)}")
+        raise Refused(f"thresholds map proposal kinds (and 'default') to {', '.join(THRESHOLDS)}")

@@ -18,14 +18,14 @@ from typing import Any, Callable, Mapping
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow, write_session
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.kernel.db import utcnow, write_session
+from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
 from coop.membership.keys import KeyService
 from coop.membership.models import Member
-from coop.membership.principal import Principal
+from coop.kernel.principal import Principal
 from coop.membership.service import MembershipService
 from coop.statements import MAX_BALLOTS_PER_VOTER, check_input, store_text
-from coop.work.rules import RuleViolation
+
 from governance import proposal_rules
 from governance.ballots import Ballot
 from governance.models import BallotRecord, Proposal, ProposalComment, ProposalEligible
@@ -34,7 +34,7 @@ from governance.recount import eligible_order, logged_result, tally_proposal
 from provenance.core.commitment import list_root
 from provenance.core.canonical import canonical_json
 from provenance.core.entry import parse_leaf
-from provenance.core.signing import SignedStatement, sign_statement
+from provenance.core.signing import SignedStatement
 from provenance.service import ProvenanceLog
 
 BALLOT_KIND = "ballot"
@@ -96,22 +96,22 @@ class GovernanceService:
         try:
             method = proposal_rules.check_options(kind, options)
             threshold = proposal_rules.threshold_for(kind, rules.body)
-        except RuleViolation as error:
-            raise MembershipError(str(error)) from error
+        except Refused as error:
+            raise Refused(str(error)) from error
         minutes = voting_minutes or int(rules.body["voting_period_hours"]) * 60
         if not int(rules.body["min_voting_minutes"]) <= minutes <= int(rules.body["max_voting_hours"]) * 60:
-            raise MembershipError(f"the voting period must be {rules.body['min_voting_minutes']} minutes to {rules.body['max_voting_hours']} hours (governance-rules v{rules.version})")
+            raise Refused(f"the voting period must be {rules.body['min_voting_minutes']} minutes to {rules.body['max_voting_hours']} hours (governance-rules v{rules.version})")
         closes_at = now + timedelta(minutes=minutes)
         if effective_at is not None and effective_at < closes_at:
-            raise MembershipError("a stated effective time must be after the vote closes")
+            raise Refused("a stated effective time must be after the vote closes")
         title = " ".join(title.split())
         if not 1 <= len(title) <= 200:
-            raise MembershipError("title must be 1 to 200 characters")
+            raise Refused("title must be 1 to 200 characters")
         with write_session(self.engine) as session, session.begin():
             if kind == "admit-member":
                 applicant = session.get(Member, options["member"])
                 if applicant is None or applicant.status != "applicant":
-                    raise MembershipError("an admission proposal names a current applicant")
+                    raise Refused("an admission proposal names a current applicant")
             eligible = eligible_order(session.scalars(select(Member.account_id).where(Member.status == "member")))
             proposal_id = uuid.uuid4().hex
             logged_options = dict(options)
@@ -138,10 +138,10 @@ class GovernanceService:
             raise NotAllowed("only members in good standing take part in the discussion")
         text = text.strip()
         if not 1 <= len(text) <= 5000:
-            raise MembershipError("a comment is 1 to 5000 characters")
+            raise Refused("a comment is 1 to 5000 characters")
         with write_session(self.engine) as session, session.begin():
             if session.get(Proposal, proposal_id) is None:
-                raise NoSuchRecord(f"no proposal {proposal_id}")
+                raise NotFound(f"no proposal {proposal_id}")
             session.add(ProposalComment(proposal_id=proposal_id, author_id=member.account_id, body=text, created_at=self.clock()))
 
     # -- voting ----------------------------------------------------------------------------
@@ -157,7 +157,7 @@ class GovernanceService:
         """Check and log a signed ballot; the last one a member casts before the close counts."""
         self.close_due()
         if statement.kind != BALLOT_KIND:
-            raise MembershipError(f"a ballot is a '{BALLOT_KIND}' statement")
+            raise Refused(f"a ballot is a '{BALLOT_KIND}' statement")
         check_input(BALLOT_KIND, statement.body)
         key = self.keys.verify_member_statement(statement)
         body = dict(statement.body)
@@ -166,15 +166,15 @@ class GovernanceService:
         try:
             cast_at = datetime.fromisoformat(str(body["cast_at"]))
         except ValueError as error:
-            raise MembershipError("cast_at is not an ISO 8601 time") from error
+            raise Refused("cast_at is not an ISO 8601 time") from error
         now = self.clock()
         if cast_at.tzinfo is None or abs(cast_at - now) > CLOCK_SKEW:
-            raise MembershipError("the ballot's cast_at is not the current time; sign it again")
+            raise Refused("the ballot's cast_at is not the current time; sign it again")
         digest = hashlib.sha256(canonical_json(body)).hexdigest()
         with write_session(self.engine) as session, session.begin():
             proposal = session.get(Proposal, proposal_id, with_for_update=True)
             if proposal is None or body["proposal"] != proposal_id:
-                raise NoSuchRecord(f"no proposal {proposal_id}")
+                raise NotFound(f"no proposal {proposal_id}")
             if proposal.status != "open" or now > proposal.closes_at:
                 raise Conflict(f"voting closed at {proposal.closes_at.isoformat()}; this ballot is late")
             if session.get(ProposalEligible, (proposal_id, voter.account_id)) is None:
@@ -246,7 +246,7 @@ class GovernanceService:
         with Session(self.engine) as session:
             proposal = session.get(Proposal, proposal_id)
             if proposal is None:
-                raise NoSuchRecord(f"no proposal {proposal_id}")
+                raise NotFound(f"no proposal {proposal_id}")
             return _view(session, proposal, with_comments=True)
 
     def list(self, status: str | None = None) -> list[ProposalView]:
@@ -265,7 +265,7 @@ class GovernanceService:
         Public: anyone may check it against the `proposal.opened` entry's eligible_count and eligible_root."""
         with Session(self.engine) as session:
             if session.get(Proposal, proposal_id) is None:
-                raise NoSuchRecord(f"no proposal {proposal_id}")
+                raise NotFound(f"no proposal {proposal_id}")
             return _eligible(session, proposal_id)
 
     def my_vote(self, voter: Principal, proposal_id: str) -> Any:
@@ -274,15 +274,15 @@ class GovernanceService:
             return json.loads(row.vote) if row else None
 
     def _log(self, session: Session, kind: str, body: dict[str, Any]) -> int:
-        return self.log.append_in_transaction(session.connection(), [sign_statement(self.log.signer.signing_key, kind, body)])[0]
+        return self.log.append_coop_statement(session.connection(), kind, body)
 
 
 def _check_vote(method: str, vote: Any, choices: list[str]) -> None:
     if method == "ranked":
         if not isinstance(vote, list) or not vote or len(set(vote)) != len(vote) or not set(vote) <= set(choices):
-            raise MembershipError(f"rank one or more of {', '.join(choices)}, each at most once")
+            raise Refused(f"rank one or more of {', '.join(choices)}, each at most once")
     elif vote not in choices:
-        raise MembershipError(f"vote one of {', '.join(choices)}")
+        raise Refused(f"vote one of {', '.join(choices)}")
 
 
 def _eligible(session: Session, proposal_id: str) -> list[str]:

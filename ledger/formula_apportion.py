@@ -28,14 +28,14 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Hashable, Sequence, TypeVar
 
-from coop.work.rules import RuleViolation
+from coop.kernel.errors import Refused
 
 __all__ = ["Apportioned", "Apportionment", "FormulaError", "apportion", "gets_leftover", "largest_remainder", "whole_number"]
 
 K = TypeVar("K", bound=Hashable)
 
 
-class FormulaError(RuleViolation):
+class FormulaError(Refused):
     """A revenue event the formula refuses to share; the message names the input and the reason."""
 
 

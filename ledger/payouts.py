@@ -18,11 +18,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
-from coop.currency import check_currency
-from coop.db import utcnow, write_session
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.kernel.money import check_currency
+from coop.kernel.db import utcnow, write_session
+from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
 from coop.membership.models import Account
-from coop.membership.principal import Principal
+from coop.kernel.principal import Principal
 from ledger import books
 from ledger.books import Leg
 from ledger.models import LedgerAccount, Payout, PayoutOutcome, PayoutRun, Posting
@@ -65,7 +65,7 @@ class PayoutService:
         if not steward.is_steward:
             raise NotAllowed("only stewards run payouts")
         if not isinstance(minimum, int) or minimum < 1:
-            raise MembershipError("the minimum payout is a positive whole number of minor units")
+            raise Refused("the minimum payout is a positive whole number of minor units")
         check_currency(currency)
         request = idempotency.scoped(steward, "payout-run", idempotency_key, {"currency": currency, "minimum": minimum})
         with write_session(self.engine) as session, session.begin():
@@ -92,7 +92,7 @@ class PayoutService:
     def lines(self, run_id: str) -> list[PayoutLine]:
         with Session(self.engine) as session:
             if session.get(PayoutRun, run_id) is None:
-                raise NoSuchRecord(f"no payout run {run_id}")
+                raise NotFound(f"no payout run {run_id}")
             rows = session.execute(select(Payout, Account).join(Account, Account.id == Payout.member_id).where(Payout.run_id == run_id).order_by(Payout.id)).all()
             return [PayoutLine(p.id, p.member_id, a.display_name, p.amount, p.currency, p.tx_id,
                                (session.get(PayoutOutcome, p.id).outcome if session.get(PayoutOutcome, p.id) else None)) for p, a in rows]
@@ -115,11 +115,11 @@ class PayoutService:
         if not steward.is_steward:
             raise NotAllowed("only stewards record payout outcomes")
         if outcome not in ("settled", "failed"):
-            raise MembershipError("a payout outcome is 'settled' or 'failed'")
+            raise Refused("a payout outcome is 'settled' or 'failed'")
         with write_session(self.engine) as session, session.begin():
             payout = session.get(Payout, payout_id)
             if payout is None:
-                raise NoSuchRecord(f"no payout {payout_id}")
+                raise NotFound(f"no payout {payout_id}")
             recorded = session.get(PayoutOutcome, payout_id)
             if recorded is not None:
                 if recorded.outcome != outcome:

@@ -23,9 +23,9 @@ from typing import Any, Callable, Sequence
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow, write_session
+from coop.kernel.db import utcnow, write_session
 from coop.idempotency import request_digest
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord
+from coop.kernel.errors import Conflict, Refused, NotFound
 from ledger.books import Leg, Unbalanced, check_account_code, check_legs, reversal_of
 from ledger.models import JournalTx, LedgerAccount, Posting
 from provenance.core.canonical import canonical_json
@@ -44,7 +44,7 @@ class TxView:
     details: dict[str, Any]
 
 
-class BooksRefused(MembershipError):
+class BooksRefused(Refused):
     """A posting that would break a rule of the books (unbalanced, overdrawn payable, …)."""
 
 
@@ -134,7 +134,7 @@ class LedgerService:
     def reverse_in(self, session: Session, tx_id: int, reason: str, idempotency_key: str) -> int:
         original = session.get(JournalTx, tx_id)
         if original is None:
-            raise NoSuchRecord(f"no transaction {tx_id}")
+            raise NotFound(f"no transaction {tx_id}")
         already = session.scalar(select(JournalTx.id).where(JournalTx.reverses_tx_id == tx_id))
         existing = session.scalar(select(JournalTx).where(JournalTx.idempotency_key == idempotency_key))
         if already is not None and (existing is None or existing.id != already):

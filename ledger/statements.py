@@ -177,7 +177,7 @@ def earnings_by_month(ledger: LedgerService, member_id: str, since: datetime | N
 
 
 def _month(dialect: str) -> ColumnElement[str]:
-    """A transaction's month (UTC) as YYYY-MM. SQLite keeps UTC times as ISO text (coop.db.UtcDateTime)."""
+    """A transaction's month (UTC) as YYYY-MM. SQLite keeps UTC times as ISO text (coop.kernel.db.UtcDateTime)."""
     if dialect == "postgresql":
         return func.to_char(func.timezone("UTC", JournalTx.occurred_at), "YYYY-MM")
     return func.substr(JournalTx.occurred_at, 1, 7)

@@ -1,13 +1,13 @@
-"""Alembic environment: runs on the connection handed in by `coop.migrate`, or on COOP_DATABASE_URL."""
+"""Alembic environment: runs on the connection handed in by `coop.kernel.migrate`, or on COOP_DATABASE_URL."""
 
 from contextlib import contextmanager
 from typing import Iterator
 
 from alembic import context
 
-from coop.db import make_engine
-from coop.models import metadata
-from coop.settings import Settings
+from coop.kernel.db import make_engine
+from migrations.models import metadata
+from coop.kernel.settings import Settings
 
 config = context.config
 

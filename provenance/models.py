@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Integer, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.db import Base, UtcDateTime
+from coop.kernel.db import Base, UtcDateTime
 
 # INTEGER PRIMARY KEY on SQLite is the rowid itself; BIGINT on PostgreSQL.
 Index64 = BigInteger().with_variant(Integer(), "sqlite")

@@ -21,7 +21,7 @@ from provenance.core import merkle
 from provenance.core.entry import statement_leaf
 from provenance.core.merkle import ProofError
 from provenance.core.note import NoteSigner
-from provenance.core.signing import SignedStatement
+from provenance.core.signing import SignedStatement, sign_statement
 from provenance.core.tiles import TILE_WIDTH, TileNodeReader, TilePathError, tile_width
 from provenance.writer import LogWriter
 
@@ -105,6 +105,12 @@ class ProvenanceLog:
         for statement in statements:
             self.check(statement.kind, statement.body)
         return self.writer.append_in_transaction(conn, [statement_leaf(s) for s in statements])
+
+    def append_coop_statement(self, conn: Connection, kind: str, body: Mapping[str, Any]) -> int:
+        """The co-op signs `body` as a statement of `kind` and appends it in the caller's open write
+        transaction, so the record and the change it records commit together (or neither does).
+        Every statement the co-op itself makes enters the log here."""
+        return self.append_in_transaction(conn, [sign_statement(self.signer.signing_key, kind, body)])[0]
 
     def wait_for_checkpoint(self, index: int, timeout: float = 10.0) -> store.StoredCheckpoint:
         """The latest checkpoint once it covers `index` (another process may still be writing it)."""

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Connection, Engine
 
-from coop.db import write_connection
+from coop.kernel.db import write_connection
 from provenance import metrics, store
 from provenance.core import merkle
 from provenance.core.note import Checkpoint, NoteSigner, sign_checkpoint
@@ -120,7 +120,7 @@ class LogWriter:
     def append_in_transaction(self, conn: Connection, leaves: list[bytes]) -> list[int]:
         """Sequence `leaves` inside the caller's transaction, so a business record and its log entry
         commit (or roll back) together. On SQLite the caller's transaction must have been begun
-        IMMEDIATE (`coop.db.write_session`); on PostgreSQL the head row stays locked until it ends."""
+        IMMEDIATE (`coop.kernel.db.write_session`); on PostgreSQL the head row stays locked until it ends."""
         check_leaf_sizes(leaves)
         self._edge = None  # the caller may still roll back: never trust this batch's edge later
         first, _ = self._sequence(conn, leaves)

@@ -16,9 +16,9 @@ import nacl.signing
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from coop.db import make_engine
+from coop.kernel.db import make_engine
 from coop.membership.secrets import set_argon2_cost
-from coop.migrate import upgrade
+from coop.kernel.migrate import upgrade
 from provenance.core.note import NoteSigner
 from provenance.service import ProvenanceLog
 
@@ -46,7 +46,7 @@ _PG_PROBLEM = _postgres_available()
 def new_database_url(kind: str, tmp_path: Path) -> tuple[str, callable]:
     """A URL to an empty database of `kind`, and a function that drops it."""
     if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'coop.db'}", lambda: None
+        return f"sqlite:///{tmp_path / 'coop.kernel.db'}", lambda: None
     if _PG_PROBLEM is not None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"PostgreSQL is required in CI but unreachable at {PG_URL}: {_PG_PROBLEM}")
@@ -111,7 +111,7 @@ def member_key() -> nacl.signing.SigningKey:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str):
-    from coop.settings import Settings
+    from coop.kernel.settings import Settings
 
     return Settings.from_env(
         {
@@ -147,7 +147,7 @@ def clock():
 
 @pytest.fixture
 def runtime(settings, engine, log, clock):
-    from coop.runtime import Runtime
+    from web.runtime import Runtime
 
     return Runtime(settings, engine, log, clock)
 

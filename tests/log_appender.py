@@ -11,7 +11,7 @@ import threading
 
 import nacl.signing
 
-from coop.db import make_engine
+from coop.kernel.db import make_engine
 from provenance.core.entry import statement_leaf
 from provenance.core.note import NoteSigner
 from provenance.core.signing import sign_statement

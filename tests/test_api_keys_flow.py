@@ -14,7 +14,7 @@ def api_token(client, email, password):
 
 
 def coop(tmp_path, *args):
-    result = subprocess.run([sys.executable, "-m", "coop.cli", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "web.cli", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

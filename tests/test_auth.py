@@ -3,7 +3,7 @@
 import pytest
 
 from coop.membership.auth import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
-from coop.membership.errors import MembershipError, NotAllowed, TooManyAttempts
+from coop.kernel.errors import Refused, NotAllowed, TooManyAttempts
 
 
 def test_sign_in_with_the_right_password_starts_a_fresh_session_each_time(runtime, admit):
@@ -64,7 +64,7 @@ def test_api_tokens_are_scoped_revocable_and_never_stored_in_clear(runtime, admi
 
 
 def test_unknown_scopes_are_refused(runtime, admit):
-    with pytest.raises(MembershipError):
+    with pytest.raises(Refused):
         runtime.auth.create_token(admit("bo"), "x", ["admin"])
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import nacl.signing
 import pytest
 
-from coop.backup import BackupError, take_backup
-from coop.cli import main
-from coop.keys import create_signing_key, load_or_create_app_secret
-from coop.restore import restore
-from coop.runtime import build_runtime
-from coop.settings import Settings
+from coop.operations.backup import BackupError, take_backup
+from web.cli import main
+from coop.kernel.keys import create_signing_key, load_or_create_app_secret
+from coop.operations.restore import restore
+from web.runtime import build_runtime
+from coop.kernel.settings import Settings
 from ledger.books import COOP_CASH, SALES, Leg
 from provenance.core import merkle
 from provenance.core.note import Checkpoint

@@ -9,7 +9,7 @@ import logging
 import pytest
 from litestar import get
 
-from coop.work.rules import RuleViolation
+from coop.kernel.errors import Refused
 from ledger.service import BooksRefused
 
 HUGE = 10**20  # past 64 bits
@@ -125,7 +125,7 @@ def _register_bug_routes(client):
 
     @get("/api/test-only/rule", sync_to_thread=False)
     def rule() -> None:
-        raise RuleViolation("a rule the request broke")
+        raise Refused("a rule the request broke")
 
     @get("/api/test-only/books", sync_to_thread=False)
     def books() -> None:

@@ -35,7 +35,7 @@ def test_coop_verify_needs_no_database(tmp_path, release_bundle):
     path.write_bytes(release_bundle)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}
     env["COOP_DATABASE_URL"] = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # unreachable: must not be used
-    result = subprocess.run([sys.executable, "-m", "coop.cli", "verify", str(path)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "web.cli", "verify", str(path)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "bundle verified" in result.stdout and "fair-work attestation" in result.stdout
 

@@ -10,7 +10,7 @@ def coop(tmp_path, *args, env_extra=None):
     env = {**os.environ, "COOP_DATA_DIR": str(tmp_path / "var"), **(env_extra or {})}
     env.pop("COOP_DATABASE_URL", None)
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "coop.cli", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "web.cli", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_init_creates_the_database_and_a_private_key_once(tmp_path):
@@ -37,7 +37,7 @@ def test_verify_fails_loudly_when_the_key_is_not_the_one_that_signed(tmp_path):
     assert coop(tmp_path, "init").returncode == 0
     assert coop(tmp_path, "demo").returncode == 0
     other = tmp_path / "other.key"
-    from coop.keys import create_signing_key
+    from coop.kernel.keys import create_signing_key
 
     create_signing_key(other)
     result = coop(tmp_path, "log", "verify", env_extra={"COOP_KEY_FILE": str(other)})
@@ -64,8 +64,8 @@ def test_governance_recount_matches_and_names_a_forged_ballot_it_left_out(tmp_pa
 
     import nacl.signing
 
-    from coop.runtime import Runtime, build_runtime
-    from coop.settings import Settings
+    from web.runtime import Runtime, build_runtime
+    from coop.kernel.settings import Settings
     from provenance.core.signing import sign_statement
     from tests.conftest import FakeClock
 
@@ -94,8 +94,8 @@ def test_governance_recount_checks_a_given_eligible_list_against_the_logged_root
     list with one member added is refused loudly, exit 2, and nothing is counted."""
     import json
 
-    from coop.runtime import build_runtime
-    from coop.settings import Settings
+    from web.runtime import build_runtime
+    from coop.kernel.settings import Settings
 
     assert coop(tmp_path, "init").returncode == 0
     runtime = build_runtime(Settings.from_env({"COOP_DATA_DIR": str(tmp_path / "var")}))

@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from coop.db import make_engine
-from coop.leadership import lead_for
-from coop.runtime import Runtime
+from coop.kernel.db import make_engine
+from web.leadership import lead_for
+from web.runtime import Runtime
 from provenance.service import ProvenanceLog
 from tests.conftest import ORIGIN
 from web.app import CloseDueTicker
@@ -91,8 +91,8 @@ def test_the_leader_closes_a_due_vote(runtime, steward, admit, clock):
 
 LEADER = """
 import sys, time
-from coop.db import make_engine
-from coop.leadership import lead_for
+from coop.kernel.db import make_engine
+from web.leadership import lead_for
 lead = lead_for(make_engine(sys.argv[1]), "close-due")
 assert lead.hold()
 print("LEADING", flush=True)

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from coop.db import write_session
+from coop.kernel.db import write_session
 from coop.lineage.verify import BundleInvalid, verify_bundle
 from coop.membership.models import Account, Member
 from governance.recount import EligibleMismatch, recount

@@ -19,7 +19,7 @@ import uvicorn
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from coop.db import ReadOnlyTransaction, utcnow, write_connection, write_session
+from coop.kernel.db import ReadOnlyTransaction, utcnow, write_connection, write_session
 from coop.membership.models import ApiToken, AuthAttempt, WebSession
 from coop.work.models import ConflictDeclaration, Contribution
 from governance.models import BallotRecord, Proposal, ProposalComment

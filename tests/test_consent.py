@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from coop.work.consent import check_declaration, refusals
-from coop.work.rules import RuleViolation
+from coop.rules.consent import check_declaration, refusals
+from coop.kernel.errors import Refused
 
 TERMS = {"permitted_uses": ["model-training", "research"], "excluded_sectors": ["advertising"], "expires": "2027-06-30"}
 RULES = {"excluded_sectors": ["military"], "excluded_uses": []}
@@ -42,5 +42,5 @@ def test_a_revocation_is_refused():
 
 @pytest.mark.parametrize("uses,sector", [([], None), (["spying"], None), (["research", "research"], None), (["research"], "casinos")])
 def test_bad_declarations_are_refused(uses, sector):
-    with pytest.raises(RuleViolation):
+    with pytest.raises(Refused):
         check_declaration(uses, sector)

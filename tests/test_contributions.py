@@ -6,7 +6,7 @@ import json
 import nacl.signing
 import pytest
 
-from coop.membership.errors import Conflict, MembershipError, NotAllowed
+from coop.kernel.errors import Conflict, Refused, NotAllowed
 from coop.membership.keys import REGISTRATION
 from coop.work.tasks import TaskSpec
 from provenance.core import merkle
@@ -28,7 +28,7 @@ def submit(runtime, work, text="Metformin is first-line for type 2 diabetes.", m
 
 def test_opening_a_task_below_the_floor_is_refused_with_the_numbers(runtime, work):
     spec = TaskSpec(project="P", title="Cheap", instructions="-", kind="ranking", unit="pair", minutes_per_unit=10, pay_per_unit=200, currency="EUR", intended_uses=["research"])
-    with pytest.raises(MembershipError, match="1200 per hour, below the floor of 1800"):
+    with pytest.raises(Refused, match="1200 per hour, below the floor of 1800"):
         runtime.tasks.open(work.steward, spec)
 
 
@@ -77,21 +77,21 @@ def test_a_statement_that_does_not_match_the_draft_is_refused(runtime, work):
     draft = runtime.contributions.draft(work.author, work.task.id, b"answer", "text/plain", 10, TERMS)
     body = runtime.contributions.statement_body(work.author, draft.id, runtime.keys.active_key(work.author.account_id).public_key)
     body["minutes"] = 1
-    with pytest.raises(MembershipError, match="does not match the draft"):
+    with pytest.raises(Refused, match="does not match the draft"):
         runtime.contributions.submit_signed(work.author, draft.id, runtime.keys.sign_as(work.author, "amara-password", "contribution", body))
 
 
 def test_terms_that_exclude_the_tasks_intended_use_are_refused(runtime, work):
     terms = {**TERMS, "permitted_uses": ["research"]}
     draft = runtime.contributions.draft(work.author, work.task.id, b"answer", "text/plain", 10, terms)
-    with pytest.raises(MembershipError, match="meant for model-training"):
+    with pytest.raises(Refused, match="meant for model-training"):
         runtime.contributions.submit_with_password(work.author, draft.id, "amara-password")
 
 
 def test_content_over_the_limit_or_bad_json_is_refused(runtime, work):
-    with pytest.raises(MembershipError, match="limit"):
+    with pytest.raises(Refused, match="limit"):
         runtime.contributions.draft(work.author, work.task.id, b"x" * (runtime.settings.max_content_bytes + 1), "text/plain", 10, TERMS)
-    with pytest.raises(MembershipError, match="not valid JSON"):
+    with pytest.raises(Refused, match="not valid JSON"):
         runtime.contributions.draft(work.author, work.task.id, b"{nope", "application/json", 10, TERMS)
 
 

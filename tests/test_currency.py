@@ -1,11 +1,11 @@
-"""Currencies are ISO 4217 codes, checked in one place (coop.currency) wherever one enters the co-op."""
+"""Currencies are ISO 4217 codes, checked in one place (coop.kernel.money) wherever one enters the co-op."""
 
 from __future__ import annotations
 
 import pytest
 
-from coop.currency import UnknownCurrency, check_currency
-from coop.membership.errors import MembershipError
+from coop.kernel.money import UnknownCurrency, check_currency
+from coop.kernel.errors import Refused
 from coop.work.tasks import TaskSpec
 from tests.test_money import market  # noqa: F401  (fixture)
 
@@ -28,14 +28,14 @@ def test_a_task_priced_in_an_unknown_currency_is_refused(runtime, steward):
     runtime.policies.seed_defaults()
     spec = TaskSpec(project="P", title="T", instructions="I", kind="expert-answer", unit="answer", minutes_per_unit=20,
                     pay_per_unit=900, currency="eur", intended_uses=["model-training"])
-    with pytest.raises(MembershipError, match="'eur' is not an ISO 4217 code"):
+    with pytest.raises(Refused, match="'eur' is not an ISO 4217 code"):
         runtime.tasks.open(steward, spec)
 
 
 def test_a_pay_floor_proposal_in_an_unknown_currency_is_refused(runtime, steward):
     runtime.policies.seed_defaults()
     options = {"body": {"hourly_minimum": {"E1R": 1500}, "flag_after_accepted": 5}}
-    with pytest.raises(MembershipError, match="'E1R' is not an ISO 4217 code"):
+    with pytest.raises(Refused, match="'E1R' is not an ISO 4217 code"):
         runtime.governance.propose(steward, "pay-floor", "Floor in E1R", "", options, None, None)
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from coop.work.rules import RuleViolation
+from coop.kernel.errors import Refused
 from governance.defaults import REVENUE_FORMULA
 from ledger.formula import (
     ContributionWeightInput,
@@ -142,7 +142,7 @@ def test_params_come_from_the_governed_policy_body():
 
 
 def test_refusals_are_rule_violations_and_value_errors():
-    assert issubclass(FormulaError, RuleViolation) and issubclass(FormulaError, ValueError)
+    assert issubclass(FormulaError, Refused) and issubclass(FormulaError, ValueError)
 
 
 def test_negative_revenue_is_refused_as_a_refund():

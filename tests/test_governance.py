@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from coop.membership.errors import Conflict, MembershipError, NotAllowed
+from coop.kernel.errors import Conflict, Refused, NotAllowed
 from coop.work.tasks import TaskSpec
 from governance.defaults import RUBRICS
 from governance.recount import recount
@@ -41,7 +41,7 @@ def test_a_higher_pay_floor_passes_at_close_and_binds_new_tasks_only(runtime, vo
     assert closed.result["counts"] == {"yes": 3, "no": 1, "abstain": 0}
     assert runtime.policies.in_force("pay-floor").version == 2
     assert runtime.policies.in_force("pay-floor").adopted_via == f"proposal:{proposal.id}"
-    with pytest.raises(MembershipError, match="below the floor of 2400"):
+    with pytest.raises(Refused, match="below the floor of 2400"):
         runtime.tasks.open(steward, cheap_task())
     assert runtime.tasks.get(existing.id).pay_floor_version == 1
 
@@ -79,7 +79,7 @@ def test_late_ineligible_replayed_and_malformed_ballots_are_refused(runtime, vot
     runtime.keys.create_custodial_key(newcomer, "eve-password")
     with pytest.raises(NotAllowed, match="when the proposal opened"):
         runtime.governance.vote_with_password(newcomer, proposal.id, "yes", "eve-password")
-    with pytest.raises(MembershipError, match="vote one of yes, no, abstain"):
+    with pytest.raises(Refused, match="vote one of yes, no, abstain"):
         runtime.governance.vote_with_password(voters[1], proposal.id, "maybe", password(voters[1]))
     statement = runtime.keys.sign_as(voters[1], password(voters[1]), "ballot", runtime.governance.ballot_body(voters[1], proposal.id, "yes"))
     runtime.governance.cast(voters[1], proposal.id, statement)
@@ -140,9 +140,9 @@ def test_anyone_recounts_the_vote_from_the_log_alone(runtime, voters, engine, cl
 
 
 def test_bad_proposals_are_refused_with_the_reason(runtime, voters):
-    with pytest.raises(MembershipError, match="positive whole number"):
+    with pytest.raises(Refused, match="positive whole number"):
         runtime.governance.propose(voters[0], "pay-floor", "x", "", {"body": {"hourly_minimum": {"EUR": -5}, "flag_after_accepted": 5}})
-    with pytest.raises(MembershipError, match="cannot exceed"):
+    with pytest.raises(Refused, match="cannot exceed"):
         runtime.governance.propose(voters[0], "revenue-formula", "x", "", {"body": {"reserve_bps": 6000, "reviewer_bps": 6000, "weight": "equal"}})
-    with pytest.raises(MembershipError, match="voting period"):
+    with pytest.raises(Refused, match="voting period"):
         runtime.governance.propose(voters[0], "resolution", "x", "", {"text": "t"}, voting_minutes=100_000)

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from coop.db import write_connection
+from coop.kernel.db import write_connection
 
 from coop.datasets.models import License
 from coop.idempotency import IdempotencyKey, request_digest
-from coop.membership.errors import Conflict, MembershipError
-from coop.migrate import downgrade, upgrade
+from coop.kernel.errors import Conflict, Refused
+from coop.kernel.migrate import downgrade, upgrade
 from ledger.models import JournalTx, PayoutRun, RevenueEvent
 from tests import test_money
 from tests.test_api_keys_flow import api_token
@@ -91,7 +91,7 @@ def test_a_report_key_cannot_meet_a_sale_in_the_journal(runtime, market):
 
 def test_a_report_needs_an_idempotency_key(runtime, market):
     license = runtime.datasets.license(market.buyer, market.release.id, USES, None, True, "order-1")
-    with pytest.raises(MembershipError, match="idempotency key of 1 to 200 characters"):
+    with pytest.raises(Refused, match="idempotency key of 1 to 200 characters"):
         runtime.revenue.report_downstream(market.buyer, license.id, 10_000, "EUR", "royalty", "")
     assert [e.kind for e in runtime.revenue.events(license.id)] == ["sale"]
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.demo import DEMO_APPLICANTS, DEMO_BUYER, DEMO_MEMBERS, DEMO_STEWARD, seed_demo
+from web.demo import DEMO_APPLICANTS, DEMO_BUYER, DEMO_MEMBERS, DEMO_STEWARD, seed_demo
 from coop.work.models import Acceptance
 from provenance import store
 from provenance.audit import audit_log

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from coop.membership.errors import Conflict
+from coop.kernel.errors import Conflict
 from ledger.books import COOP_CASH, SALES, Leg, Unbalanced, check_legs, member_payable, reversal_of
 from ledger.service import BooksRefused, LedgerService
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from coop.membership.errors import Conflict, MembershipError, NotAllowed
+from coop.kernel.errors import Conflict, Refused, NotAllowed
 from provenance.audit import audit_log
 from tests.conftest import ORIGIN
 
@@ -62,7 +62,7 @@ def test_role_changes_keep_the_member_role_and_stewards_cannot_demote_themselves
     bo = admit("bo")
     runtime.members.set_roles(steward, bo.account_id, ["steward"])
     assert runtime.members.principal(bo.account_id).roles == {"member", "steward"}
-    with pytest.raises(MembershipError):
+    with pytest.raises(Refused):
         runtime.members.set_roles(steward, steward.account_id, ["reviewer"])
 
 

@@ -6,7 +6,7 @@ from provenance.core.commitment import list_root
 
 import pytest
 
-from coop.membership.errors import Conflict
+from coop.kernel.errors import Conflict
 from ledger.books import member_payable
 from tests.conftest import TERMS
 
@@ -100,9 +100,9 @@ def test_downstream_revenue_is_shared_and_a_retry_changes_nothing(runtime, marke
 def test_only_the_licensee_or_a_steward_reports_revenue(runtime, market):
     license = runtime.datasets.license(market.buyer, market.release.id, ["model-training"], None, True, "lic")
     other = runtime.members.principal(runtime.members.register_buyer("Other Co", "Oz", "oz@other.test", "oz-password-1"))
-    from coop.membership.errors import NoSuchRecord
+    from coop.kernel.errors import NotFound
 
-    with pytest.raises(NoSuchRecord):
+    with pytest.raises(NotFound):
         runtime.revenue.report_downstream(other, license.id, 100, "EUR", "x", "k")
 
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from coop.membership.errors import NotAllowed, TooManyAttempts
+from coop.kernel.errors import NotAllowed, TooManyAttempts
 from coop.membership.throttle import ACCOUNT, ADDRESS, SIGN_UP
 from tests.conftest import TERMS
 
@@ -93,8 +93,8 @@ def test_concurrent_guesses_all_count(runtime, admit):
 
 
 def test_the_count_lives_in_the_database_so_every_server_process_sees_it(runtime, settings, engine, log, clock, admit):
-    from coop.db import make_engine
-    from coop.runtime import Runtime
+    from coop.kernel.db import make_engine
+    from web.runtime import Runtime
 
     admit("bo")
     other_engine = make_engine(settings.database_url)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from coop.membership.errors import MembershipError, NotAllowed
+from coop.kernel.errors import Refused, NotAllowed
 from coop.membership.keys import REVOCATION
 from provenance.core.entry import parse_leaf
 from provenance.models import LogText
@@ -110,10 +110,10 @@ def test_a_steward_issues_a_reset_code_from_the_directory(runtime, steward, admi
 def test_the_command_line_issues_a_reset_code(settings, runtime, admit, tmp_path):
     admit("bo")
     env = {**os.environ, "COOP_DATA_DIR": str(settings.data_dir), "COOP_DATABASE_URL": settings.database_url, "COOP_LOG_ORIGIN": settings.log_origin}
-    from coop.keys import load_or_create_signing_key
+    from coop.kernel.keys import load_or_create_signing_key
 
     load_or_create_signing_key(settings.key_file)
-    result = subprocess.run([sys.executable, "-m", "coop.cli", "member", "reset-password", "--email", "BO@coop.test"],
+    result = subprocess.run([sys.executable, "-m", "web.cli", "member", "reset-password", "--email", "BO@coop.test"],
                             env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     code = result.stdout.split(": ")[1].split()[0]
@@ -135,7 +135,7 @@ def test_a_token_lasts_ninety_days_unless_chosen_and_at_most_a_year(runtime, adm
     runtime.auth.create_token(bo, "default", ["read"])
     row = runtime.auth.tokens(bo)[0]
     assert (row.expires_at - row.created_at).days == 90
-    with pytest.raises(MembershipError, match="365"):
+    with pytest.raises(Refused, match="365"):
         runtime.auth.create_token(bo, "forever", ["read"], days=366)
 
 
@@ -160,7 +160,7 @@ def test_the_portal_creates_a_token_for_the_days_chosen_and_lists_its_expiry(adm
 def test_migration_0013_gives_existing_tokens_an_expiry_and_emails_their_normal_form(runtime, admit, engine):
     from sqlalchemy import text
 
-    from coop.migrate import downgrade, upgrade
+    from coop.kernel.migrate import downgrade, upgrade
 
     bo = admit("bo")
     runtime.auth.create_token(bo, "old", ["read"])

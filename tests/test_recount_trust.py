@@ -129,7 +129,7 @@ def test_coop_init_acknowledges_keys_registered_before_acknowledgements_so_their
     the database, no acknowledgement. Acknowledged later, it counts from its registration entry on."""
     from sqlalchemy.orm import Session
 
-    from coop.db import write_session
+    from coop.kernel.db import write_session
     from coop.membership.models import KeyEvent, MemberKey
     from provenance.core.signing import key_id
 
@@ -152,7 +152,7 @@ def test_coop_init_acknowledges_keys_registered_before_acknowledgements_so_their
 def test_a_ballot_that_would_follow_its_keys_revocation_in_the_log_is_refused(runtime, voters, proposal, log, clock):
     """What a recount would leave out, the service does not count either: a ballot whose key was
     revoked before the ballot reaches the log (here the clock puts the check before the revocation)."""
-    from coop.membership.errors import Conflict
+    from coop.kernel.errors import Conflict
 
     ben = voters[1]
     clock.advance(minutes=2)

@@ -3,7 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from coop.models import metadata
+from migrations.models import metadata
 
 
 def test_migrations_match_the_models(engine):

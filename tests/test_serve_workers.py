@@ -12,9 +12,9 @@ import httpx
 import pytest
 import uvicorn
 
-from coop.db import make_engine
-from coop.leadership import lead_for
-from coop.serve import NoDelayH11Protocol
+from coop.kernel.db import make_engine
+from web.leadership import lead_for
+from web.serve import NoDelayH11Protocol
 from tests.conftest import ORIGIN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +55,7 @@ def test_worker_connections_send_responses_without_waiting_for_delayed_acks():
 
 
 def test_serve_refuses_fewer_than_one_worker():
-    from coop.cli import main
+    from web.cli import main
 
     assert main(["serve", "--workers", "0"]) == 2
 
@@ -75,7 +75,7 @@ def test_two_worker_processes_serve_one_port_and_one_of_them_leads_vote_closing(
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COOP_DATA_DIR": str(tmp_path), "COOP_DATABASE_URL": database_url,
            "COOP_LOG_ORIGIN": ORIGIN, "COOP_PORT": str(port)}
-    coop = [sys.executable, "-m", "coop.cli"]
+    coop = [sys.executable, "-m", "web.cli"]
     subprocess.run([*coop, "init"], env=env, cwd=ROOT, check=True, capture_output=True)
     server = subprocess.Popen([*coop, "serve", "--workers", "2"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=open(tmp_path / "serve.log", "wb"))

@@ -6,7 +6,7 @@ the folded tiles of readers (a tile of a given width never changes). Two `Proven
 engines are two server processes; their appends interleave across a tile boundary.
 """
 
-from coop.db import make_engine
+from coop.kernel.db import make_engine
 from provenance.audit import audit_log
 from provenance.core import merkle
 from provenance.core.signing import sign_statement

@@ -10,8 +10,8 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from coop.membership.errors import MembershipError
-from coop.runtime import Runtime
+from coop.kernel.errors import Refused
+from web.runtime import Runtime
 from governance.recount import recount
 from provenance.core.commitment import list_root
 from governance.service import ProposalView
@@ -79,7 +79,7 @@ class ProposalsApi(Controller):
         elif data.password is not None and data.vote is not None:
             index = runtime.governance.vote_with_password(request.user, proposal_id, data.vote, data.password)  # type: ignore[arg-type]
         else:
-            raise MembershipError("send {vote, password} (custodial key) or {statement} (a ballot signed by your own key)")
+            raise Refused("send {vote, password} (custodial key) or {statement} (a ballot signed by your own key)")
         return {"log_index": index}
 
     @get("/{proposal_id:str}/recount", summary="Recount from the provenance log and the eligible list it commits to", sync_to_thread=True)

@@ -11,7 +11,7 @@ from litestar.params import FromPath
 
 from coop.lineage.bundle import build_bundle
 from coop.lineage.gather import contribution_chain, release_lineage
-from coop.runtime import Runtime
+from web.runtime import Runtime
 from web import auth
 from web.api_members import Req
 from web.inputs import LogIndex

@@ -11,8 +11,8 @@ from litestar.params import FromQuery, FromPath, JSONBody
 
 from coop.membership.auth import TOKEN_DAYS
 from coop.membership.keys import KeyInfo
-from coop.membership.principal import Principal
-from coop.runtime import Runtime
+from coop.kernel.principal import Principal
+from web.runtime import Runtime
 from provenance.core.signing import SignedStatement, b64, unb64
 from web import auth
 from web.inputs import AwareTime, RowId, moment

@@ -10,8 +10,8 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from coop.membership.errors import MembershipError
-from coop.runtime import Runtime
+from coop.kernel.errors import Refused
+from web.runtime import Runtime
 from ledger.beancount_export import export
 from ledger.statements import earnings_by_month, statement_page
 from web import auth
@@ -104,7 +104,7 @@ class MoneyApi(Controller):
         member = request.user.account_id  # type: ignore[union-attr]
         start, end = statement_period(since, until)
         if not 1 <= limit <= API_PAGE_MAX:
-            raise MembershipError(f"limit is a number of transactions from 1 to {API_PAGE_MAX}, not {limit}")
+            raise Refused(f"limit is a number of transactions from 1 to {API_PAGE_MAX}, not {limit}")
         page = statement_page(runtime.ledger, member, start, end, cursor=after, limit=limit)
         lines = [{**line._asdict(), "at": line.at.isoformat()} for line in page.lines]  # no deep copy of the arithmetic
         return {"owed": runtime.ledger.member_balance(member), "lines": lines, "next_after": page.next_cursor}

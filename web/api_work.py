@@ -12,8 +12,8 @@ from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from coop.membership.errors import MembershipError, NoSuchRecord
-from coop.runtime import Runtime
+from coop.kernel.errors import Refused, NotFound
+from web.runtime import Runtime
 from coop.work.contributions import ContributionView
 from coop.work.tasks import TaskSpec, TaskView
 from provenance.core.signing import b64, unb64
@@ -53,7 +53,7 @@ class ContributionIn(msgspec.Struct):
     def content(self) -> tuple[bytes, str]:
         given = [x is not None for x in (self.text, self.json_content, self.file_base64)]
         if sum(given) != 1:
-            raise MembershipError("send exactly one of text, json_content or file_base64")
+            raise Refused("send exactly one of text, json_content or file_base64")
         if self.text is not None:
             return self.text.encode("utf-8"), self.media_type if self.media_type != "application/json" else "text/plain"
         if self.json_content is not None:
@@ -61,7 +61,7 @@ class ContributionIn(msgspec.Struct):
         try:
             return base64.b64decode(self.file_base64 or "", validate=True), self.media_type
         except ValueError as error:
-            raise MembershipError("file_base64 is not valid base64") from error
+            raise Refused("file_base64 is not valid base64") from error
 
 
 class SubmitIn(msgspec.Struct):
@@ -156,7 +156,7 @@ class ContributionsApi(Controller):
         elif data.password is not None:
             view = runtime.contributions.submit_with_password(request.user, contribution_id, data.password)  # type: ignore[arg-type]
         else:
-            raise MembershipError("send {password} (custodial key) or {statement} (your own key)")
+            raise Refused("send {password} (custodial key) or {statement} (your own key)")
         return contribution_json(view)
 
     @post("/{contribution_id:str}/revise", summary="Start a revision (a new draft linked to this one)", sync_to_thread=True)
@@ -178,7 +178,7 @@ class ContributionsApi(Controller):
         elif data.password is not None:
             index = runtime.contributions.revoke_consent_with_password(request.user, contribution_id, data.password)  # type: ignore[arg-type]
         else:
-            raise MembershipError("send {password} (custodial key) or {statement} (your own key)")
+            raise Refused("send {password} (custodial key) or {statement} (your own key)")
         return {"log_index": index}
 
 
@@ -209,7 +209,7 @@ class ReviewsApi(Controller):
     def assign(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str], data: JSONBody[AssignIn]) -> dict[str, Any]:
         reviewer = runtime.members.principal(data.reviewer_id)
         if reviewer is None:
-            raise NoSuchRecord(f"no member {data.reviewer_id}")
+            raise NotFound(f"no member {data.reviewer_id}")
         runtime.reviews.assign(request.user, contribution_id, reviewer)  # type: ignore[arg-type]
         return {"assigned": data.reviewer_id}
 

@@ -20,10 +20,10 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from coop.keys import load_or_create_app_secret
-from coop.leadership import lead_for
-from coop.runtime import Runtime, build_runtime
-from coop.settings import Settings
+from coop.kernel.keys import load_or_create_app_secret
+from web.leadership import lead_for
+from web.runtime import Runtime, build_runtime
+from coop.kernel.settings import Settings
 from provenance.service import ProvenanceLog
 from web.api_members import API_CONTROLLERS
 from web.api_governance import GOVERNANCE_API
@@ -78,7 +78,7 @@ class CloseDueTicker:
     """Votes close by themselves: every few seconds, close whatever proposal is due.
 
     Every server process runs a ticker, but only the one holding the lead closes votes
-    (`coop.leadership`); when it stops or dies, another takes over at its next tick.
+    (`web.leadership`); when it stops or dies, another takes over at its next tick.
     """
 
     def __init__(self, runtime: Runtime, every_seconds: float = 5.0):

@@ -18,7 +18,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from coop.membership.principal import Principal
+from coop.kernel.principal import Principal
 
 SESSION_COOKIE = "coop_session"
 _TOUCH_SESSION = "coop_session_touch"  # scope state: the session whose use is recorded after the response

@@ -16,9 +16,9 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Permissio
 from litestar.response import Redirect, Template
 from sqlalchemy.exc import OperationalError
 
-from coop.db import is_busy
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed, TooManyAttempts
-from coop.work.rules import RuleViolation
+from coop.kernel.db import is_busy
+from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed, TooManyAttempts
+
 from governance.recount import RecountError
 from provenance.core.canonical import NotCanonicalizable
 from provenance.core.signing import InvalidStatement
@@ -26,8 +26,8 @@ from web.auth import API_PREFIX
 
 # The domain's refusals and their status; a subclass (BooksRefused, FormulaError, …) maps as its base.
 REFUSALS: dict[type[Exception], int] = {
-    MembershipError: 400, RuleViolation: 400, InvalidStatement: 400, NotCanonicalizable: 400, RecountError: 400,
-    NotAllowed: 403, NoSuchRecord: 404, Conflict: 409,
+    Refused: 400, Refused: 400, InvalidStatement: 400, NotCanonicalizable: 400, RecountError: 400,
+    NotAllowed: 403, NotFound: 404, Conflict: 409,
 }
 
 CSRF_MESSAGE = (

@@ -20,7 +20,7 @@ from litestar.exceptions import ClientException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from coop.membership.errors import MembershipError
+from coop.kernel.errors import Refused
 
 MAX_JSON_DEPTH = 64
 NUL_REFUSED = "text must not contain the NUL character (U+0000)"
@@ -50,11 +50,11 @@ def parse_json(text: str, what: str) -> Any:
     """JSON typed into a portal form field, under the same rules as a JSON request body."""
     raw = text.encode("utf-8")
     if json_too_deep(raw):
-        raise MembershipError(f"{what}: {DEPTH_REFUSED}")
+        raise Refused(f"{what}: {DEPTH_REFUSED}")
     try:
         return json.loads(text)
     except ValueError as error:
-        raise MembershipError(f"{what} is not valid JSON: {error}") from error
+        raise Refused(f"{what} is not valid JSON: {error}") from error
 
 
 def _refusal(scope: Scope, body: bytes) -> str | None:

@@ -15,8 +15,8 @@ from typing import Any
 from litestar import Response, get
 from litestar.di import NamedDependency
 
-from coop.db import utcnow
-from coop.runtime import Runtime
+from coop.kernel.db import utcnow
+from web.runtime import Runtime
 from provenance import store
 
 _TIMEOUT_MS = 2000  # PostgreSQL: a health check that hangs is no answer

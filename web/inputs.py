@@ -14,7 +14,7 @@ from typing import Annotated
 from litestar.params import Parameter
 from msgspec import Meta
 
-from coop.membership.errors import MembershipError
+from coop.kernel.errors import Refused
 
 ID_MAX = 2**63 - 1  # a log index (64-bit columns)
 SMALL_MAX = 2**31 - 1  # row ids and cursors (serial keys), minutes, units, scores, counts: 32-bit columns
@@ -39,7 +39,7 @@ def whole_number(text: str, label: str, low: int = -SMALL_MAX, high: int = SMALL
     value = text.strip()
     digits = value[1:] if value[:1] in "+-" else value
     if not (digits.isascii() and digits.isdigit()) or len(digits) > 19 or not low <= int(value) <= high:
-        raise MembershipError(f"{label} must be a whole number from {low} to {high}, not {text[:40]!r}")
+        raise Refused(f"{label} must be a whole number from {low} to {high}, not {text[:40]!r}")
     return int(value)
 
 
@@ -48,7 +48,7 @@ def day(text: str, label: str) -> date:
     try:
         parsed = date.fromisoformat(text.strip())
     except ValueError:
-        raise MembershipError(f"{label} must be a date like 2026-01-31, not {text[:40]!r}") from None
+        raise Refused(f"{label} must be a date like 2026-01-31, not {text[:40]!r}") from None
     return in_calendar(parsed, label)
 
 
@@ -57,9 +57,9 @@ def aware_time(text: str, label: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise MembershipError(f"{label} must be a time like 2026-01-31T12:00:00+00:00, not {text[:40]!r}") from None
+        raise Refused(f"{label} must be a time like 2026-01-31T12:00:00+00:00, not {text[:40]!r}") from None
     if parsed.tzinfo is None:
-        raise MembershipError(f"{label} must carry a timezone (e.g. +00:00 or Z), not {text[:40]!r}")
+        raise Refused(f"{label} must carry a timezone (e.g. +00:00 or Z), not {text[:40]!r}")
     in_calendar(parsed.date(), label)
     return parsed
 
@@ -73,5 +73,5 @@ def moment(value: datetime | None, label: str) -> datetime | None:
 
 def in_calendar(value: date, label: str) -> date:
     if not FIRST_DAY <= value <= LAST_DAY:
-        raise MembershipError(f"{label} must fall between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}, not {value.isoformat()}")
+        raise Refused(f"{label} must fall between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}, not {value.isoformat()}")
     return value

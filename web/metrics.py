@@ -37,7 +37,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import Engine
 
-from coop.runtime import Runtime
+from web.runtime import Runtime
 from provenance import store
 
 REQUESTS = Counter("coop_http_requests", "HTTP requests answered, by route template and status", ["method", "route", "status"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from coop.membership.errors import MembershipError
+from coop.kernel.errors import Refused
 from web.inputs import day
 
 
@@ -15,7 +15,7 @@ def statement_period(since: str | None, until: str | None) -> tuple[datetime | N
     start = _day(since, "since")
     last = _day(until, "until")
     if start is not None and last is not None and last < start:
-        raise MembershipError(f"the period ends ({last.isoformat()}) before it starts ({start.isoformat()})")
+        raise Refused(f"the period ends ({last.isoformat()}) before it starts ({start.isoformat()})")
     return (_midnight(start) if start else None, _midnight(last + timedelta(days=1)) if last else None)
 
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from coop import idempotency
 from coop.datasets.models import License, LicenseItem, LicenseReviewer
-from coop.currency import check_currency
-from coop.db import utcnow, write_session
-from coop.membership.errors import MembershipError, NoSuchRecord, NotAllowed
-from coop.membership.principal import Principal
+from coop.kernel.money import check_currency
+from coop.kernel.db import utcnow, write_session
+from coop.kernel.errors import Refused, NotFound, NotAllowed
+from coop.kernel.principal import Principal
 from governance.policies import PolicyService
 from ledger import books
 from ledger.books import Leg
@@ -67,15 +67,15 @@ class RevenueService:
         """A buyer (for its own license) or a steward reports revenue earned from licensed data.
         The key is the reporter's (their organisation's, for a buyer) for reports on this license."""
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            raise MembershipError("revenue is a positive whole number of minor units")
+            raise Refused("revenue is a positive whole number of minor units")
         description = description.strip()[:500] or "downstream revenue"
         check_currency(currency)
         with write_session(self.engine) as session, session.begin():
             row = session.get(License, license_id)
             if row is None or (not reporter.is_steward and row.buyer_org_id != reporter.org_id):
-                raise NoSuchRecord(f"you have no license {license_id}")
+                raise NotFound(f"you have no license {license_id}")
             if currency != row.currency:
-                raise MembershipError(f"report revenue in the license's currency ({row.currency})")
+                raise Refused(f"report revenue in the license's currency ({row.currency})")
             request = idempotency.scoped(reporter, f"revenue:{license_id}", idempotency_key,
                                          {"license": license_id, "amount": amount, "currency": currency, "description": description})
             first = idempotency.first_answer(session, request)
@@ -91,7 +91,7 @@ class RevenueService:
         try:
             split = _share(session, row.id, amount, currency, FormulaParams.from_policy(formula.body, formula.version))
         except FormulaError as error:
-            raise MembershipError(str(error)) from error
+            raise Refused(str(error)) from error
         income = books.SALES if kind == "sale" else books.DOWNSTREAM
         income_tx = self.ledger.post_in(session, kind, f"{description} ({row.id})", [Leg(books.buyer_receivable(row.buyer_org_id), amount, currency), Leg(income, -amount, currency)],
                                         f"{key}:income", ref=f"license:{row.id}", log_index=row.log_index)
@@ -137,7 +137,7 @@ class RevenueService:
         with Session(self.engine) as session:
             event = session.get(RevenueEvent, event_id)
             if event is None:
-                raise NoSuchRecord(f"no revenue event {event_id}")
+                raise NotFound(f"no revenue event {event_id}")
             stored = json.loads(event.split)
             params = FormulaParams.from_policy({k: stored["formula"][k] for k in ("reserve_bps", "reviewer_bps", "weight")}, event.formula_version)
             columns, reviewers = _inputs(session, event.license_id)

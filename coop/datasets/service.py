@@ -19,20 +19,19 @@ from sqlalchemy import Engine, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
-from coop.currency import check_currency
-from coop.db import utcnow, write_session
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.kernel.money import check_currency
+from coop.kernel.db import utcnow, write_session
+from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
 from coop.membership.models import BuyerOrg
-from coop.membership.principal import Principal
-from coop.work import consent
+from coop.kernel.principal import Principal
+from coop.rules import consent
 from coop.work.models import Acceptance, Contribution, ConsentRevocation, Review
-from coop.work.rules import RuleViolation
+
 from coop.datasets.models import License, LicenseItem, LicenseReviewer, Release, ReleaseItem
 from coop.datasets.revenue import RevenueService
 from governance.policies import PolicyService
 from provenance.core.canonical import canonical_json
 from provenance.core.commitment import list_root
-from provenance.core.signing import sign_statement
 from provenance.service import ProvenanceLog
 
 
@@ -101,15 +100,15 @@ class DatasetService:
             raise NotAllowed("only stewards cut releases")
         try:
             consent.check_declaration(intended_uses, None)
-        except RuleViolation as error:
-            raise MembershipError(str(error)) from error
+        except Refused as error:
+            raise Refused(str(error)) from error
         if not isinstance(price, int) or price < 0:
-            raise MembershipError("price is a whole number of minor units ≥ 0")
+            raise Refused("price is a whole number of minor units ≥ 0")
         check_currency(currency)
         if not title.strip() or not task_ids:
-            raise MembershipError("a release has a title and at least one task")
+            raise Refused("a release has a title and at least one task")
         if len(title.strip()) > 200:
-            raise MembershipError("a release title is at most 200 characters")
+            raise Refused("a release title is at most 200 characters")
         now = self.clock()
         rules = self.policies.in_force("consent-rules", now)
         formula = self.policies.in_force("revenue-formula", now)
@@ -123,7 +122,7 @@ class DatasetService:
                 else:
                     items.append((contribution, acceptance))
             if not items:
-                raise MembershipError(f"no accepted contribution on these tasks permits {', '.join(intended_uses)}" + (f" (excluded: {dict(excluded)})" if excluded else ""))
+                raise Refused(f"no accepted contribution on these tasks permits {', '.join(intended_uses)}" + (f" (excluded: {dict(excluded)})" if excluded else ""))
             release_id = uuid.uuid4().hex
             listed = [{"entry": a.log_index, "content_sha256": c.content_sha256} for c, a in sorted(items, key=lambda x: x[1].log_index)]
             root = items_root(listed)
@@ -132,8 +131,7 @@ class DatasetService:
                 "item_count": len(listed), "excluded": dict(sorted(excluded.items())), "price": {"amount": price, "currency": currency},
                 "policies": {"consent-rules": rules.version, "revenue-formula": formula.version}, "published_at": now.isoformat(),
             }
-            statement = sign_statement(self.log.signer.signing_key, "release.published", manifest)
-            index = self.log.append_in_transaction(session.connection(), [statement])[0]
+            index = self.log.append_coop_statement(session.connection(), "release.published", manifest)
             release = Release(id=release_id, title=title.strip(), description=description.strip(), intended_uses=json.dumps(list(intended_uses)),
                               price=price, currency=currency, manifest=canonical_json(manifest).decode(), items_root=root, item_count=len(listed),
                               created_by=steward.account_id, created_at=now, log_index=index)
@@ -151,7 +149,7 @@ class DatasetService:
         with Session(self.engine) as session:
             row = session.get(Release, release_id)
             if row is None:
-                raise NoSuchRecord(f"no release {release_id}")
+                raise NotFound(f"no release {release_id}")
             return _release_view(row)
 
     # -- licensing -------------------------------------------------------------------------
@@ -187,7 +185,7 @@ class DatasetService:
                 "included_root": items_root(listed), "excluded": dict(sorted(excluded.items())), "granted_at": now.isoformat(),
                 "consent_rules": self.policies.in_force("consent-rules", now).ref,
             }
-            index = self.log.append_in_transaction(session.connection(), [sign_statement(self.log.signer.signing_key, "license.granted", body)])[0]
+            index = self.log.append_coop_statement(session.connection(), "license.granted", body)
             row = License(id=license_id, release_id=release_id, buyer_org_id=buyer.org_id, buyer_account_id=buyer.account_id, uses=json.dumps(list(uses)),
                           sector=sector, price=price, currency=release.currency, included_count=len(listed), included_root=body["included_root"],
                           created_at=now, log_index=index)
@@ -217,17 +215,17 @@ class DatasetService:
         with Session(self.engine) as session:
             row = session.get(License, license_id)
             if row is None or (not viewer.is_steward and row.buyer_org_id != viewer.org_id):
-                raise NoSuchRecord(f"you have no license {license_id}")
+                raise NotFound(f"you have no license {license_id}")
             return _license_view(session, row)
 
     def _evaluate(self, session: Session, release_id: str, uses: Sequence[str], sector: str | None) -> tuple[Release, list[Any], Counter[str], list[Licensable]]:
         try:
             consent.check_declaration(uses, sector)
-        except RuleViolation as error:
-            raise MembershipError(str(error)) from error
+        except Refused as error:
+            raise Refused(str(error)) from error
         release = session.get(Release, release_id)
         if release is None:
-            raise NoSuchRecord(f"no release {release_id}")
+            raise NotFound(f"no release {release_id}")
         now = self.clock()
         rules = self.policies.in_force("consent-rules", now)
         rows = session.execute(

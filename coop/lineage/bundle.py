@@ -12,17 +12,30 @@ again on its own terms by `coop.lineage.verify` — with no database and no netw
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
 
 from coop.lineage.gather import release_lineage
-from coop.runtime import Runtime
+from provenance.service import ProvenanceLog
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import b64
+
+class LogAndDatabase(Protocol):
+    """What a bundle is built from: the database its lineage is read from and the log that proves it
+    (the assembled runtime is one)."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def log(self) -> ProvenanceLog: ...
+
 
 FORMAT = "coop-ledger-bundle/v2"  # v2: the release item list travels in the bundle, not the manifest
 
 
-def build_bundle(runtime: Runtime, release_id: str, license_id: str | None = None) -> str:
+def build_bundle(runtime: LogAndDatabase, release_id: str, license_id: str | None = None) -> str:
     lineage = release_lineage(runtime.engine, release_id, license_id)
     checkpoint = runtime.log.latest_checkpoint()
     assert checkpoint is not None, "a release is a log entry, so the log has a checkpoint"

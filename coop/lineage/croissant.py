@@ -22,7 +22,7 @@ from collections import Counter
 from typing import Any
 
 from coop.lineage.gather import ItemLineage, ReleaseLineage
-from coop.work.rules import hourly_rate
+from coop.rules.pay_floor import hourly_rate
 from ledger.beancount_export import amount_text
 from provenance.core.canonical import canonical_json
 

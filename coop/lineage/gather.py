@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop.datasets.models import License, LicenseItem, Release, ReleaseItem
-from coop.membership.errors import NoSuchRecord
+from coop.kernel.errors import NotFound
 from coop.work.models import Acceptance, Contribution, ConsentRevocation, Task
 from governance.models import PolicyVersion
 from provenance import store
@@ -69,7 +69,7 @@ def release_lineage(engine: Engine, release_id: str, license_id: str | None = No
     with engine.connect() as conn, Session(bind=conn) as session:
         release = session.get(Release, release_id)
         if release is None:
-            raise NoSuchRecord(f"no release {release_id}")
+            raise NotFound(f"no release {release_id}")
         rows = session.execute(
             select(ReleaseItem, Contribution, Acceptance, Task).join(Contribution, Contribution.id == ReleaseItem.contribution_id)
             .join(Acceptance, Acceptance.contribution_id == Contribution.id).join(Task, Task.id == Contribution.task_id)
@@ -87,7 +87,7 @@ def release_lineage(engine: Engine, release_id: str, license_id: str | None = No
         if license_id is not None:
             license = session.get(License, license_id)
             if license is None or license.release_id != release_id:
-                raise NoSuchRecord(f"no license {license_id} of release {release_id}")
+                raise NotFound(f"no license {license_id} of release {release_id}")
             lineage.license_entry = license.log_index
             lineage.license = parse_leaf(store.read_leaves(conn, license.log_index, license.log_index + 1)[0]).body
             lineage.licensed_entries = set(session.scalars(select(LicenseItem.entry).where(LicenseItem.license_id == license_id)))
@@ -113,7 +113,7 @@ def contribution_chain(engine: Engine, acceptance_entry: int, viewer_org: str | 
     with engine.connect() as conn, Session(bind=conn) as session:
         acceptance = session.scalar(select(Acceptance).where(Acceptance.log_index == acceptance_entry))
         if acceptance is None:
-            raise NoSuchRecord(f"log entry {acceptance_entry} is not an accepted contribution")
+            raise NotFound(f"log entry {acceptance_entry} is not an accepted contribution")
         contribution = session.get(Contribution, acceptance.contribution_id)
         task = session.get(Task, contribution.task_id) if contribution else None
         assert contribution is not None and task is not None

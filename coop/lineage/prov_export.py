@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from coop.lineage.gather import ItemLineage, ReleaseLineage
-from coop.work.rules import hourly_rate
+from coop.rules.pay_floor import hourly_rate
 from ledger.beancount_export import amount_text
 
 PREFIXES = {

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from coop.lineage.bundle import FORMAT
-from coop.work import consent, rules
+from coop.rules import consent, pay_floor
 from provenance.core import merkle
 from provenance.core.commitment import list_root, mismatch
 from provenance.core.entry import ParsedEntry, verify_leaf
@@ -180,7 +180,7 @@ def _fair_work(index: int, accepted: dict[str, Any], task: dict[str, Any] | None
     per_unit = int(accepted["pay"]["per_unit"])
     if per_unit < int(task["pay_per_unit"]):
         raise BundleInvalid(f"item {index}: paid {per_unit} per unit, less than its task's {task['pay_per_unit']}")
-    rate = rules.hourly_rate(int(task["pay_per_unit"]), int(task["minutes_per_unit"]))
+    rate = pay_floor.hourly_rate(int(task["pay_per_unit"]), int(task["minutes_per_unit"]))
     if rate < floor:
         raise BundleInvalid(f"item {index}: its task paid {rate} per hour, below the floor of {floor} (pay-floor v{floor_ref['version']})")
     return (f"item {index}: task paid {rate} {task['currency']}/h ≥ floor {floor} (pay-floor v{floor_ref['version']}); "

@@ -17,12 +17,12 @@ from typing import Callable
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow, write_session
+from coop.kernel.db import utcnow, write_session
 from coop.membership.emails import normalise_email
-from coop.membership.errors import MembershipError, NoSuchRecord, NotAllowed
+from coop.kernel.errors import Refused, NotFound, NotAllowed
 from coop.membership.gate import Gate
 from coop.membership.models import Account, ApiToken, WebSession
-from coop.membership.principal import Principal
+from coop.kernel.principal import Principal
 from coop.membership.secrets import WrongPassword, dummy_hash, new_token, password_matches, token_hash
 from coop.membership.service import MembershipService
 
@@ -146,9 +146,9 @@ class AuthService:
         label = " ".join((label or "").split())[:100] or "token"
         unknown = set(scopes) - set(SCOPES)
         if unknown or not scopes:
-            raise MembershipError(f"scopes must be some of {', '.join(SCOPES)}")
+            raise Refused(f"scopes must be some of {', '.join(SCOPES)}")
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_TOKEN_DAYS:
-            raise MembershipError(f"a token lasts 1 to {MAX_TOKEN_DAYS} days")
+            raise Refused(f"a token lasts 1 to {MAX_TOKEN_DAYS} days")
         if principal.via == "token" and "write" not in principal.scopes:
             raise NotAllowed("a read-only token cannot create tokens")
         token = new_token("coop")
@@ -168,7 +168,7 @@ class AuthService:
         with write_session(self.engine) as session, session.begin():
             row = session.get(ApiToken, token_id)
             if row is None or row.account_id != principal.account_id:
-                raise NoSuchRecord(f"you have no token {token_id}")
+                raise NotFound(f"you have no token {token_id}")
             if row.revoked_at is None:
                 row.revoked_at = self.clock()
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from coop.membership.errors import MembershipError
+from coop.kernel.errors import Refused
 
 _SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REFUSED_CATEGORIES = {"Cc", "Cf", "Co", "Cn", "Cs", "Zs", "Zl", "Zp"}
@@ -24,20 +24,20 @@ MAX_LENGTH = 320
 
 
 def normalise_email(value: str) -> str:
-    """The email in the form it is stored and looked up in; MembershipError (a 400) if refused."""
+    """The email in the form it is stored and looked up in; Refused (a 400) if refused."""
     email = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", (value or "").strip()).casefold())
     if not _SHAPE.match(email) or len(email) > MAX_LENGTH:
-        raise MembershipError("email must look like name@example.org")
+        raise Refused("email must look like name@example.org")
     for char in email:
         if unicodedata.category(char) in _REFUSED_CATEGORIES:
-            raise MembershipError(f"email holds an invisible or control character (U+{ord(char):04X}); type it again by hand")
+            raise Refused(f"email holds an invisible or control character (U+{ord(char):04X}); type it again by hand")
         if unicodedata.combining(char) and unicodedata.name(char, "").startswith("COMBINING"):
-            raise MembershipError(f"email holds a combining mark (U+{ord(char):04X}) over a letter; type it again by hand")
+            raise Refused(f"email holds a combining mark (U+{ord(char):04X}) over a letter; type it again by hand")
     local, domain = email.rsplit("@", 1)
     for part in (local, *domain.split(".")):
         scripts = {_script(c) for c in part if c.isalpha()}
         if len(scripts) > 1:
-            raise MembershipError(f"email mixes letters of different scripts ({', '.join(sorted(scripts)).lower()}) in '{part}'; "
+            raise Refused(f"email mixes letters of different scripts ({', '.join(sorted(scripts)).lower()}) in '{part}'; "
                                   "such addresses imitate others, so they are refused")
     return email
 

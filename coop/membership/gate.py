@@ -28,8 +28,8 @@ from typing import Callable, Iterator, TypeVar
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from coop.db import is_postgresql, utcnow, write_session
-from coop.membership.errors import TooManyAttempts
+from coop.kernel.db import is_postgresql, utcnow, write_session
+from coop.kernel.errors import TooManyAttempts
 from coop.membership.models import AuthAttempt
 from coop.membership.throttle import ACCOUNT, ADDRESS, SIGN_UP, Attempt, password_wait, wait
 

@@ -28,11 +28,11 @@ import nacl.signing
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow, write_session
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.kernel.db import utcnow, write_session
+from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
 from coop.membership.gate import Gate
 from coop.membership.models import Account, KeyEvent, MemberKey
-from coop.membership.principal import Principal
+from coop.kernel.principal import Principal
 from coop.membership.secrets import SealedSeed, WrongPassword, open_seed, password_matches, seal_seed
 from coop.statements import REGISTRATION_PURPOSE, check_input, store_text
 from provenance import store
@@ -82,7 +82,7 @@ class KeyService:
         _require_member(member)
         check_input(REGISTRATION, statement.body)
         if statement.kind != REGISTRATION or dict(statement.body) != self.registration_body(member):
-            raise MembershipError(f"sign the statement kind '{REGISTRATION}' with body {self.registration_body(member)}")
+            raise Refused(f"sign the statement kind '{REGISTRATION}' with body {self.registration_body(member)}")
         _verify(statement)
         with write_session(self.engine) as session, session.begin():
             self._refuse_second_active_key(session, member.account_id)
@@ -126,9 +126,9 @@ class KeyService:
             old = self._active_key(session, member.account_id)
             new_public = unb64(str(statement.body.get("new_key", "")), "new_key")
             if statement.kind != ROTATION or statement.public_key != old.public_key:
-                raise MembershipError(f"a rotation is a '{ROTATION}' statement signed by your current key {old.key_id}")
+                raise Refused(f"a rotation is a '{ROTATION}' statement signed by your current key {old.key_id}")
             if dict(statement.body) != self.rotation_body(member, self._info(session, old), new_public):
-                raise MembershipError("rotation statement body must be {member, old_key, new_key}")
+                raise Refused("rotation statement body must be {member, old_key, new_key}")
             return self._rotate(session, old, statement, new_public, "own", None)
 
     def rotate_custodial(self, member: Principal, password: str) -> KeyInfo:
@@ -155,7 +155,7 @@ class KeyService:
         with write_session(self.engine) as session, session.begin():
             key = session.get(MemberKey, target_key_id)
             if key is None:
-                raise NoSuchRecord(f"no key {target_key_id}")
+                raise NotFound(f"no key {target_key_id}")
             if key.account_id != actor.account_id and not actor.is_steward:
                 raise NotAllowed("only the key's owner or a steward may revoke it")
             return self.revoke_in_transaction(session, key, actor.account_id, reason)
@@ -168,8 +168,7 @@ class KeyService:
             raise Conflict(f"key {key.key_id} already ended ({info.ended_by})")
         reason = reason.strip()[:200]  # kept beside the log: it may name people
         body = {"member": key.account_id, "key": key.key_id, "by": by, "reason_sha256": store_text(session, reason, self.clock) if reason else None}
-        statement = sign_statement(self.log.signer.signing_key, REVOCATION, body)
-        index = self.log.append_in_transaction(session.connection(), [statement])[0]
+        index = self.log.append_coop_statement(session.connection(), REVOCATION, body)
         session.add(KeyEvent(key_id=key.key_id, event="revoked", at=self.clock(), log_index=index))
         return index
 
@@ -191,7 +190,7 @@ class KeyService:
                 assert key is not None
                 predecessor = session.scalar(select(KeyEvent.key_id).where(KeyEvent.event == "rotated", KeyEvent.successor_key_id == key_id_))
                 body = {"member": key.account_id, "key": b64(key.public_key), "key_id": key_id_, "entry": index, "replaces": predecessor, "time": self.clock().isoformat()}
-                self.log.append_in_transaction(session.connection(), [sign_statement(self.log.signer.signing_key, ACKNOWLEDGEMENT, body)])
+                self.log.append_coop_statement(session.connection(), ACKNOWLEDGEMENT, body)
             return len(registered)
 
     # -- reading and verifying -------------------------------------------------------------
@@ -209,7 +208,7 @@ class KeyService:
         with Session(self.engine) as session:
             key = session.get(MemberKey, key_id_)
             if key is None:
-                raise NoSuchRecord(f"no key {key_id_}")
+                raise NotFound(f"no key {key_id_}")
             return self._info(session, key)
 
     def verify_member_statement(self, statement: SignedStatement, at: datetime | None = None) -> KeyInfo:
@@ -246,7 +245,7 @@ class KeyService:
             raise Conflict("this public key is already registered")
         now = self.clock()
         acknowledgement = {"member": account_id, "key": b64(public), "key_id": key_id(public), "entry": index, "replaces": replaces, "time": now.isoformat()}
-        self.log.append_in_transaction(session.connection(), [sign_statement(self.log.signer.signing_key, ACKNOWLEDGEMENT, acknowledgement)])
+        self.log.append_coop_statement(session.connection(), ACKNOWLEDGEMENT, acknowledgement)
         key = MemberKey(
             key_id=key_id(public), account_id=account_id, public_key=public, custody=custody,
             sealed_salt=sealed.salt if sealed else None, sealed_box=sealed.box if sealed else None,
@@ -315,7 +314,7 @@ def _verify(statement: SignedStatement) -> None:
     try:
         verify_statement(statement)
     except InvalidStatement as error:
-        raise MembershipError(str(error)) from error
+        raise Refused(str(error)) from error
 
 
 def _require_member(principal: Principal) -> None:

@@ -8,10 +8,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.db import Base, UtcDateTime
+from coop.kernel.db import Base, UtcDateTime
 
-ROLES = ("member", "reviewer", "steward")
-STATUSES = ("applicant", "member", "suspended", "left", "declined")
 
 
 class BuyerOrg(Base):

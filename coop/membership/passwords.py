@@ -24,13 +24,13 @@ from typing import Callable
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow, write_session
+from coop.kernel.db import utcnow, write_session
 from coop.membership.emails import normalise_email
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
 from coop.membership.gate import Gate
 from coop.membership.keys import KeyService
 from coop.membership.models import Account, ApiToken, MemberKey, PasswordReset, WebSession
-from coop.membership.principal import Principal
+from coop.kernel.principal import Principal
 from coop.membership.secrets import (
     SealedSeed, WrongPassword, check_password_strength, hash_password, new_token, open_seed, password_matches, seal_seed, token_hash,
 )
@@ -65,7 +65,7 @@ class PasswordService:
         cookie of the request making the change, stays)."""
         check_password_strength(new)
         if new == current:
-            raise MembershipError("password: the new password must differ from the current one")
+            raise Refused("password: the new password must differ from the current one")
         with Session(self.engine) as session:
             stored = session.scalar(select(Account.password_hash).where(Account.id == principal.account_id))
             key = self._custodial_key(session, principal.account_id)
@@ -111,7 +111,7 @@ class PasswordService:
             query = select(Account.id).where(Account.id == account_id) if account_id else select(Account.id).where(Account.email == normalise_email(email or ""))
             found = session.scalar(query)
             if found is None:
-                raise NoSuchRecord("no account with this id or email")
+                raise NotFound("no account with this id or email")
             expires = now + timedelta(hours=RESET_HOURS)
             session.add(PasswordReset(account_id=found, token_hash=token_hash(code), issued_by=issuer.account_id if issuer else COMMAND_LINE,
                                       created_at=now, expires_at=expires))

@@ -18,7 +18,7 @@ import nacl.secret
 import nacl.signing
 import nacl.utils
 
-from coop.membership.errors import MembershipError
+from coop.kernel.errors import Refused
 
 MIN_PASSWORD_LENGTH = 10
 _COST = {
@@ -44,7 +44,7 @@ class WrongPassword(ValueError):
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise MembershipError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise Refused(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def hash_password(password: str) -> str:

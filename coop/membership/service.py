@@ -14,14 +14,14 @@ from typing import Callable, Iterable
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from coop.db import utcnow, write_session
+from coop.kernel.db import utcnow, write_session
 from coop.membership.emails import normalise_email
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
 from coop.membership.gate import Gate
-from coop.membership.models import ROLES, Account, BuyerOrg, Member, MemberRole
-from coop.membership.principal import Principal
+from coop.kernel.principal import ROLES
+from coop.membership.models import Account, BuyerOrg, Member, MemberRole
+from coop.kernel.principal import Principal
 from coop.membership.secrets import check_password_strength, hash_password
-from provenance.core.signing import sign_statement
 from provenance.service import ProvenanceLog
 
 def new_id() -> str:
@@ -137,7 +137,7 @@ class MembershipService:
         _require_steward(steward)
         roles = _clean_roles(tuple(roles))
         if account_id == steward.account_id and "steward" not in roles:
-            raise MembershipError("stewards cannot remove their own steward role; ask another steward")
+            raise Refused("stewards cannot remove their own steward role; ask another steward")
         with write_session(self.engine) as session, session.begin():
             member = self._member(session, account_id)
             if member.status != "member":
@@ -152,7 +152,7 @@ class MembershipService:
     def suspend(self, steward: Principal, account_id: str) -> int:
         _require_steward(steward)
         if account_id == steward.account_id:
-            raise MembershipError("stewards cannot suspend themselves")
+            raise Refused("stewards cannot suspend themselves")
         return self._change_status(account_id, "suspended", by=steward.account_id, allowed_from=("member",))
 
     def reinstate(self, steward: Principal, account_id: str) -> int:
@@ -228,7 +228,7 @@ class MembershipService:
         with Session(self.engine) as session:
             found = session.execute(select(Account, Member).join(Member, Member.account_id == Account.id).where(Account.id == account_id)).first()
             if found is None:
-                raise NoSuchRecord(f"no member or applicant with id {account_id}")
+                raise NotFound(f"no member or applicant with id {account_id}")
             a, m = found
             roles = _roles_by_account(session, [a.id]).get(a.id, ())
             return MemberRow(a.id, a.display_name, a.email, m.status, roles, m.skills, m.region, m.applied_at, m.admitted_at)
@@ -251,14 +251,13 @@ class MembershipService:
 
     def _log(self, session: Session, kind: str, body: dict[str, object]) -> int:
         """Sign as the co-op and append in the same transaction as the change it records."""
-        statement = sign_statement(self.log.signer.signing_key, kind, body)
-        return self.log.append_in_transaction(session.connection(), [statement])[0]
+        return self.log.append_coop_statement(session.connection(), kind, body)
 
     @staticmethod
     def _member(session: Session, account_id: str) -> Member:
         member = session.get(Member, account_id, with_for_update=True)
         if member is None:
-            raise NoSuchRecord(f"no member or applicant with id {account_id}")
+            raise NotFound(f"no member or applicant with id {account_id}")
         return member
 
     @staticmethod
@@ -283,13 +282,13 @@ def _require_steward(principal: Principal) -> None:
 def _clean_roles(roles: tuple[str, ...]) -> tuple[str, ...]:
     unknown = set(roles) - set(ROLES)
     if unknown:
-        raise MembershipError(f"unknown roles {sorted(unknown)}; roles are {', '.join(ROLES)}")
+        raise Refused(f"unknown roles {sorted(unknown)}; roles are {', '.join(ROLES)}")
     return tuple(sorted(set(roles) | {"member"}, key=ROLES.index))
 
 
 def _clean_name(value: str, what: str = "name") -> str:
     value = " ".join((value or "").split())
     if not 1 <= len(value) <= 200:
-        raise MembershipError(f"{what} must be 1 to 200 characters")
+        raise Refused(f"{what} must be 1 to 200 characters")
     return value
 

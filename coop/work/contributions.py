@@ -18,12 +18,12 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from coop.db import insert_missing, utcnow, write_session
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.kernel.db import insert_missing, utcnow, write_session
+from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
 from coop.membership.keys import KeyService
-from coop.membership.principal import Principal
+from coop.kernel.principal import Principal
 from coop.statements import check_input
-from coop.work import rules
+from coop.rules import consent
 from coop.work.models import Acceptance, ContentBlob, Contribution, ConsentRevocation, Review, Task
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import SignedStatement, key_id
@@ -130,7 +130,7 @@ class ContributionService:
     def submit_signed(self, author: Principal, contribution_id: str, statement: SignedStatement) -> ContributionView:
         _require_member(author)
         if statement.kind != STATEMENT_KIND:
-            raise MembershipError(f"a contribution statement has kind '{STATEMENT_KIND}'")
+            raise Refused(f"a contribution statement has kind '{STATEMENT_KIND}'")
         check_input(statement.kind, statement.body)
         key = self.keys.verify_member_statement(statement)
         if key.account_id != author.account_id:
@@ -148,12 +148,12 @@ class ContributionService:
             expected = _statement_body(session, row, key.key_id, self.clock())
             claimed_time = _parse_time(statement.body.get("time"))
             if {k: v for k, v in statement.body.items() if k != "time"} != {k: v for k, v in expected.items() if k != "time"}:
-                raise MembershipError("the signed statement does not match the draft (task, content, terms, minutes, units, author key)")
+                raise Refused("the signed statement does not match the draft (task, content, terms, minutes, units, author key)")
             if abs(claimed_time - self.clock()) > CLOCK_SKEW:
-                raise MembershipError("the statement's time is more than 10 minutes from the co-op's clock; sign it again")
-            missing = rules.terms_cover(json.loads(row.terms), json.loads(task.intended_uses))
+                raise Refused("the statement's time is more than 10 minutes from the co-op's clock; sign it again")
+            missing = consent.terms_cover(json.loads(row.terms), json.loads(task.intended_uses))
             if missing:
-                raise MembershipError(f"this task's work is meant for {', '.join(missing)}, which your consent terms do not permit")
+                raise Refused(f"this task's work is meant for {', '.join(missing)}, which your consent terms do not permit")
             row.statement, row.statement_sha256 = canonical.decode(), digest
             row.public_key, row.signature = statement.public_key, statement.signature
             row.submitted_at, row.status = self.clock(), "submitted"
@@ -189,7 +189,7 @@ class ContributionService:
         if key.account_id != author.account_id or statement.kind != REVOCATION_KIND:
             raise NotAllowed(f"a revocation is a '{REVOCATION_KIND}' statement signed by the author")
         if dict(statement.body) != self.revocation_body(author, contribution_id):
-            raise MembershipError("the revocation statement does not name this contribution")
+            raise Refused("the revocation statement does not name this contribution")
         with write_session(self.engine) as session, session.begin():
             existing = session.get(ConsentRevocation, contribution_id)
             if existing is not None:
@@ -210,7 +210,7 @@ class ContributionService:
         with Session(self.engine) as session:
             row = session.get(Contribution, contribution_id)
             if row is None:
-                raise NoSuchRecord(f"no contribution {contribution_id}")
+                raise NotFound(f"no contribution {contribution_id}")
             return _view(session, row)
 
     def mine(self, author: Principal) -> list[ContributionView]:
@@ -232,26 +232,26 @@ class ContributionService:
         with Session(self.engine) as session:
             row = session.get(Contribution, contribution_id)
             if row is None or row.content_sha256 is None:
-                raise NoSuchRecord(f"no contribution {contribution_id}")
+                raise NotFound(f"no contribution {contribution_id}")
             assigned = session.get(ReviewAssignment, (contribution_id, viewer.account_id)) is not None
             if row.author_id != viewer.account_id and not viewer.is_steward and not assigned:
-                raise NoSuchRecord(f"you have no contribution {contribution_id}")
+                raise NotFound(f"you have no contribution {contribution_id}")
             blob = session.get(ContentBlob, row.content_sha256)
             assert blob is not None
             return blob.data, blob.media_type
 
     def _store(self, session: Session, content: bytes, media_type: str) -> str:
         if not content:
-            raise MembershipError("the contribution has no content")
+            raise Refused("the contribution has no content")
         if len(content) > self.max_content_bytes:
-            raise MembershipError(f"content is {len(content)} bytes; the limit is {self.max_content_bytes}")
+            raise Refused(f"content is {len(content)} bytes; the limit is {self.max_content_bytes}")
         if media_type not in MEDIA_TYPES:
-            raise MembershipError(f"media type must be one of {', '.join(MEDIA_TYPES)}")
+            raise Refused(f"media type must be one of {', '.join(MEDIA_TYPES)}")
         if media_type == "application/json":
             try:
                 json.loads(content)
             except ValueError as error:
-                raise MembershipError(f"the content is not valid JSON: {error}") from error
+                raise Refused(f"the content is not valid JSON: {error}") from error
         digest = hashlib.sha256(content).hexdigest()
         if session.get(ContentBlob, digest) is None:  # the same content stored twice at once: kept once
             insert_missing(session, ContentBlob, sha256=digest, media_type=media_type, size=len(content), data=content)
@@ -304,14 +304,14 @@ def _views(session: Session, rows: Sequence[Contribution], with_feedback: bool =
 def _own(session: Session, viewer: Principal, contribution_id: str, allow_steward: bool = False) -> Contribution:
     row = session.get(Contribution, contribution_id)
     if row is None or (row.author_id != viewer.account_id and not (allow_steward and viewer.is_steward)):
-        raise NoSuchRecord(f"you have no contribution {contribution_id}")
+        raise NotFound(f"you have no contribution {contribution_id}")
     return row
 
 
 def _open_task(session: Session, task_id: str) -> Task:
     task = session.get(Task, task_id)
     if task is None:
-        raise NoSuchRecord(f"no task {task_id}")
+        raise NotFound(f"no task {task_id}")
     if task.status != "open":
         raise Conflict(f"task '{task.title}' is {task.status} and takes no submissions" + (f": {task.flag_reason}" if task.flag_reason else ""))
     return task
@@ -319,25 +319,25 @@ def _open_task(session: Session, task_id: str) -> Task:
 
 def _terms(terms: Mapping[str, Any]) -> dict[str, Any]:
     try:
-        return rules.check_terms(terms)
-    except rules.RuleViolation as error:
-        raise MembershipError(str(error)) from error
+        return consent.check_terms(terms)
+    except Refused as error:
+        raise Refused(str(error)) from error
 
 
 def _check_numbers(minutes: int, units: int) -> None:
     if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
-        raise MembershipError("minutes must be a whole number from 1 to 1440")
+        raise Refused("minutes must be a whole number from 1 to 1440")
     if not isinstance(units, int) or not 1 <= units <= 1000:
-        raise MembershipError("units must be a whole number from 1 to 1000")
+        raise Refused("units must be a whole number from 1 to 1000")
 
 
 def _parse_time(value: Any) -> datetime:
     try:
         parsed = datetime.fromisoformat(str(value))
     except ValueError as error:
-        raise MembershipError("the statement's time is not an ISO 8601 timestamp") from error
+        raise Refused("the statement's time is not an ISO 8601 timestamp") from error
     if parsed.tzinfo is None:
-        raise MembershipError("the statement's time must carry a timezone")
+        raise Refused("the statement's time must carry a timezone")
     return parsed
 
 

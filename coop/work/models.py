@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from coop.db import Base, UtcDateTime
+from coop.kernel.db import Base, UtcDateTime
 
 
 class Task(Base):

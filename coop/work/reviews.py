@@ -17,17 +17,17 @@ from typing import Any, Callable, Mapping
 from sqlalchemy import Engine, exists, func, select
 from sqlalchemy.orm import Session
 
-from coop.db import insert_missing, utcnow, write_session
-from coop.membership.errors import Conflict, MembershipError, NoSuchRecord, NotAllowed
+from coop.kernel.db import insert_missing, utcnow, write_session
+from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
 from coop.membership.models import Account
-from coop.membership.principal import Principal
-from coop.work import rules
+from coop.kernel.principal import Principal
+from coop.rules import review
 from coop.work.models import Acceptance, ConflictDeclaration, Contribution, Review, ReviewAssignment, Task
 from coop.work.tasks import TaskService
 from governance.policies import PolicyService
 from ledger.service import LedgerService
 from provenance.core.canonical import canonical_json
-from provenance.core.signing import b64, sign_statement
+from provenance.core.signing import b64
 from provenance.service import ProvenanceLog
 
 ACCEPTED_KIND = "contribution.accepted"
@@ -59,7 +59,7 @@ class ReviewService:
         """Declaring the same conflict again (or twice at once) keeps the first declaration."""
         with write_session(self.engine) as session, session.begin():
             if session.get(Account, author_id) is None:
-                raise NoSuchRecord(f"no member {author_id[:80]!r} to declare a conflict with")
+                raise NotFound(f"no member {author_id[:80]!r} to declare a conflict with")
             insert_missing(session, ConflictDeclaration, reviewer_id=reviewer.account_id, author_id=author_id, declared_at=self.clock())
 
     def declare_conflict_with_author_of(self, reviewer: Principal, contribution_id: str) -> None:
@@ -67,7 +67,7 @@ class ReviewService:
         with Session(self.engine) as session:
             row = session.get(Contribution, contribution_id)
             if row is None:
-                raise NoSuchRecord(f"no contribution {contribution_id}")
+                raise NotFound(f"no contribution {contribution_id}")
             author_id = row.author_id
         self.declare_conflict(reviewer, author_id)
 
@@ -139,12 +139,12 @@ class ReviewService:
         with Session(self.engine) as session:
             row = session.get(Contribution, contribution_id)
             if row is None:
-                raise NoSuchRecord(f"no contribution {contribution_id}")
+                raise NotFound(f"no contribution {contribution_id}")
             task = session.get(Task, row.task_id)
             assert task is not None
         return self.policies.version(f"rubric.{task.kind}", task.rubric_version).body
 
-    def review(self, reviewer: Principal, contribution_id: str, scores: Mapping[str, int], feedback: str) -> rules.Decision:
+    def review(self, reviewer: Principal, contribution_id: str, scores: Mapping[str, int], feedback: str) -> review.Decision:
         """Record a review; apply the acceptance rule; accept, ask for revision or reject as it says."""
         _require_reviewer(reviewer)
         with write_session(self.engine) as session, session.begin():
@@ -161,14 +161,14 @@ class ReviewService:
             assert task is not None
             rubric = self.policies.version(f"rubric.{task.kind}", task.rubric_version)
             try:
-                clean = rules.check_scores(rubric.body["criteria"], dict(scores))
-            except rules.RuleViolation as error:
-                raise MembershipError(str(error)) from error
+                clean = review.check_scores(rubric.body["criteria"], dict(scores))
+            except Refused as error:
+                raise Refused(str(error)) from error
             session.add(Review(contribution_id=row.id, reviewer_id=reviewer.account_id, scores=canonical_json(clean).decode(), feedback=feedback.strip()[:5000], created_at=self.clock()))
             session.flush()
             reviews = session.scalars(select(Review).where(Review.contribution_id == row.id).order_by(Review.id)).all()
             acceptance = {**rubric.body["acceptance"], "reviews_required": task.reviews_required}
-            decision = rules.decide(rubric.body["criteria"], acceptance, [json.loads(r.scores) for r in reviews], row.round)
+            decision = review.decide(rubric.body["criteria"], acceptance, [json.loads(r.scores) for r in reviews], row.round)
             if decision.outcome == "accepted":
                 self._accept(session, row, task, rubric.version, reviews)
             elif decision.outcome in ("revision-requested", "rejected"):
@@ -190,7 +190,7 @@ class ReviewService:
             "pay": {"per_unit": task.pay_per_unit, "units": row.units, "currency": task.currency},
             "accepted_at": self.clock().isoformat(),
         }
-        index = self.log.append_in_transaction(session.connection(), [sign_statement(self.log.signer.signing_key, ACCEPTED_KIND, body)])[0]
+        index = self.log.append_coop_statement(session.connection(), ACCEPTED_KIND, body)
         session.add(Acceptance(
             contribution_id=row.id, log_index=index, review_digest=digest, rubric_version=rubric_version, pay_floor_version=floor.version,
             pay_per_unit=task.pay_per_unit, currency=task.currency, accepted_at=self.clock(),
@@ -244,7 +244,7 @@ def _reviewed_by(session: Session, contribution_id: str, reviewer_id: str) -> bo
 def _submitted(session: Session, contribution_id: str, lock: bool = True) -> Contribution:
     row = session.get(Contribution, contribution_id, with_for_update=lock)
     if row is None:
-        raise NoSuchRecord(f"no contribution {contribution_id}")
+        raise NotFound(f"no contribution {contribution_id}")
     if row.status != "submitted":
         raise Conflict(f"this contribution is {row.status}, not awaiting review")
     return row

@@ -12,16 +12,15 @@ from typing import Any, Callable, Sequence
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from coop.currency import ISO_4217, UnknownCurrency
-from coop.db import utcnow, write_session
-from coop.membership.errors import MembershipError, NoSuchRecord, NotAllowed
+from coop.kernel.money import ISO_4217, UnknownCurrency
+from coop.kernel.db import utcnow, write_session
+from coop.kernel.errors import Refused, NotFound, NotAllowed
 from coop.membership.models import BuyerOrg
-from coop.membership.principal import Principal
-from coop.work import rules
+from coop.kernel.principal import Principal
+from coop.rules import consent, pay_floor
 from coop.work.models import Acceptance, Contribution, Task
-from governance.defaults import TASK_KINDS
+from coop.rules.review import TASK_KINDS
 from governance.policies import PolicyService
-from provenance.core.signing import sign_statement
 from provenance.service import ProvenanceLog
 
 
@@ -79,16 +78,16 @@ class TaskService:
         floor = self.policies.in_force("pay-floor", now)
         rubric = self.policies.in_force(f"rubric.{spec.kind}", now)
         try:
-            rules.check_pay_floor(spec.pay_per_unit, spec.minutes_per_unit, spec.currency, floor.body, floor.version)
-        except rules.RuleViolation as error:
-            raise MembershipError(str(error)) from error
+            pay_floor.check_pay_floor(spec.pay_per_unit, spec.minutes_per_unit, spec.currency, floor.body, floor.version)
+        except Refused as error:
+            raise Refused(str(error)) from error
         reviews = spec.reviews_required or int(rubric.body["acceptance"]["reviews_required"])
         with write_session(self.engine) as session, session.begin():
             org_id = None
             if spec.buyer_org:
                 org = session.scalar(select(BuyerOrg).where(BuyerOrg.name == spec.buyer_org))
                 if org is None:
-                    raise NoSuchRecord(f"no buyer organisation named {spec.buyer_org!r}")
+                    raise NotFound(f"no buyer organisation named {spec.buyer_org!r}")
                 org_id = org.id
             task_id = uuid.uuid4().hex
             body = {
@@ -115,12 +114,12 @@ class TaskService:
         with write_session(self.engine) as session, session.begin():
             task = _task(session, task_id)
             if pay_per_unit <= task.pay_per_unit:
-                raise MembershipError(f"the new rate must be higher than the current {task.pay_per_unit}")
+                raise Refused(f"the new rate must be higher than the current {task.pay_per_unit}")
             floor = self.policies.in_force("pay-floor", self.clock())
             try:
-                rules.check_pay_floor(pay_per_unit, task.minutes_per_unit, task.currency, floor.body, floor.version)
-            except rules.RuleViolation as error:
-                raise MembershipError(str(error)) from error
+                pay_floor.check_pay_floor(pay_per_unit, task.minutes_per_unit, task.currency, floor.body, floor.version)
+            except Refused as error:
+                raise Refused(str(error)) from error
             self._log(session, "task.rate-raised", {"task": task_id, "pay_per_unit": pay_per_unit, "pay_floor": floor.ref, "by": steward.account_id, "time": self.clock().isoformat()})
             task.pay_per_unit = pay_per_unit
             task.pay_floor_version = floor.version
@@ -142,11 +141,11 @@ class TaskService:
             )
         ]
         hourly_floor = int(floor.body["hourly_minimum"].get(task.currency, 0))
-        rate = rules.floor_breached(task.pay_per_unit, per_unit, hourly_floor, int(floor.body["flag_after_accepted"]))
+        rate = pay_floor.floor_breached(task.pay_per_unit, per_unit, hourly_floor, int(floor.body["flag_after_accepted"]))
         if rate is not None and task.status == "open":
             task.status = "flagged"
             task.flag_reason = (
-                f"median reported time {rules.median(per_unit)} min per {task.unit} means {rate} per hour, "
+                f"median reported time {pay_floor.median(per_unit)} min per {task.unit} means {rate} per hour, "
                 f"below the floor of {hourly_floor} {task.currency} per hour (pay-floor v{floor.version}); raise the rate to reopen"
             )
             self._log(session, "task.flagged", {"task": task.id, "hourly_rate": rate, "pay_floor": floor.ref, "time": self.clock().isoformat()})
@@ -163,7 +162,7 @@ class TaskService:
             return [self._view(session, t) for t in session.scalars(query)]
 
     def _log(self, session: Session, kind: str, body: dict[str, Any]) -> int:
-        return self.log.append_in_transaction(session.connection(), [sign_statement(self.log.signer.signing_key, kind, body)])[0]
+        return self.log.append_coop_statement(session.connection(), kind, body)
 
     @staticmethod
     def _view(session: Session, task: Task) -> TaskView:
@@ -171,7 +170,7 @@ class TaskService:
         return TaskView(
             task.id, task.project, org.name if org else None, task.title, task.instructions, task.kind, f"rubric.{task.kind}",
             task.rubric_version, task.unit, task.minutes_per_unit, task.pay_per_unit, task.currency,
-            rules.hourly_rate(task.pay_per_unit, task.minutes_per_unit), task.reviews_required, json.loads(task.intended_uses),
+            pay_floor.hourly_rate(task.pay_per_unit, task.minutes_per_unit), task.reviews_required, json.loads(task.intended_uses),
             task.pay_floor_version, task.status, task.flag_reason, task.created_at, task.log_index,
         )
 
@@ -179,7 +178,7 @@ class TaskService:
 def _task(session: Session, task_id: str) -> Task:
     task = session.get(Task, task_id, with_for_update=True)
     if task is None:
-        raise NoSuchRecord(f"no task {task_id}")
+        raise NotFound(f"no task {task_id}")
     return task
 
 
@@ -197,10 +196,10 @@ def _check_spec(spec: TaskSpec) -> None:
         problems.append("minutes and pay per unit must be positive whole numbers")
     if spec.currency not in ISO_4217:
         problems.append(str(UnknownCurrency.about(spec.currency)))
-    bad_uses = [u for u in spec.intended_uses if u not in rules.USES]
+    bad_uses = [u for u in spec.intended_uses if u not in consent.USES]
     if bad_uses or not spec.intended_uses:
-        problems.append(f"intended uses must be some of {', '.join(rules.USES)}")
+        problems.append(f"intended uses must be some of {', '.join(consent.USES)}")
     if spec.reviews_required is not None and not 1 <= spec.reviews_required <= 5:
         problems.append("reviews required must be 1 to 5")
     if problems:
-        raise MembershipError("; ".join(problems))
+        raise Refused("; ".join(problems))

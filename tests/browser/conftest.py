@@ -71,7 +71,7 @@ def _coop_command() -> list[str]:
     found = shutil.which("coop")
     if found:
         return [found]
-    return [sys.executable, "-c", "import sys; from coop.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from web.cli import main; sys.exit(main())"]
 
 
 def _free_port() -> int:

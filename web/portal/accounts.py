@@ -11,8 +11,8 @@ from litestar.params import FromQuery, FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from coop.membership.auth import MAX_TOKEN_DAYS, TOKEN_DAYS
-from coop.membership.errors import Conflict, MembershipError, NotAllowed, TooManyAttempts
-from coop.runtime import Runtime
+from coop.kernel.errors import Conflict, Refused, NotAllowed, TooManyAttempts
+from web.runtime import Runtime
 from provenance.core.signing import SignedStatement, unb64
 from web import auth
 from web.auth import SESSION_COOKIE
@@ -67,8 +67,8 @@ class AccountPages(Controller):
         email, password, target = text_value(data, "email"), text_value(data, "password"), safe_next(text_value(data, "next"))
         try:
             principal = runtime.auth.check_credentials(email, password, auth.client_address(request))
-        except (NotAllowed, TooManyAttempts, MembershipError) as error:
-            status = 429 if isinstance(error, TooManyAttempts) else 400 if isinstance(error, MembershipError) else 401
+        except (NotAllowed, TooManyAttempts, Refused) as error:
+            status = 429 if isinstance(error, TooManyAttempts) else 400 if isinstance(error, Refused) else 401
             response = page(request, "login.html", status_code=status, errors={"_form": str(error)}, values={"email": email}, next=target)
             if isinstance(error, TooManyAttempts):
                 response.headers["Retry-After"] = str(error.retry_after_seconds)
@@ -135,7 +135,7 @@ class AccountPages(Controller):
                 raw = parse_json(text_value(data, "statement"), "the statement")
                 statement = SignedStatement(raw["kind"], raw["body"], unb64(raw["key"], "key"), unb64(raw["sig"], "sig"))
             except (ValueError, KeyError, TypeError) as error:
-                raise MembershipError("paste the JSON printed by `coop sign` (with kind, body, key and sig)") from error
+                raise Refused("paste the JSON printed by `coop sign` (with kind, body, key and sig)") from error
             return runtime.keys.register_own_key(request.user, statement)  # type: ignore[arg-type]
 
         return self._key_action(request, runtime, register)
@@ -153,7 +153,7 @@ class AccountPages(Controller):
     def create_token(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
         days = text_value(data, "days") or str(TOKEN_DAYS)
         if not days.isdigit():
-            raise MembershipError(f"a token lasts 1 to {MAX_TOKEN_DAYS} days")
+            raise Refused(f"a token lasts 1 to {MAX_TOKEN_DAYS} days")
         token = runtime.auth.create_token(request.user, text_value(data, "label"), list_value(data, "scopes"), int(days))  # type: ignore[arg-type]
         if is_htmx(request):
             return page(request, "partials/tokens.html", **self._tokens_context(request, runtime, new_token=token))

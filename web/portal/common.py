@@ -8,7 +8,7 @@ from urllib.parse import quote
 from litestar import Request
 from litestar.response import Redirect, Template
 
-from coop.membership.principal import Principal
+from coop.kernel.principal import Principal
 from web.errors import REFUSALS
 
 Req = Request[Principal | None, Any, Any]

@@ -11,8 +11,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from coop.membership.errors import MembershipError
-from coop.runtime import Runtime
+from coop.kernel.errors import Refused
+from web.runtime import Runtime
 from governance.policies import NoPolicy
 from governance.proposal_rules import KINDS
 from governance.service import ProposalView
@@ -98,7 +98,7 @@ class GovernancePages(Controller):
             return {"member": text_value(data, "member")}
         parsed = parse_json(text_value(data, "policy_json"), "the proposed policy")
         if not isinstance(parsed, dict):
-            raise MembershipError("the proposed policy must be a JSON object")
+            raise Refused("the proposed policy must be a JSON object")
         return parsed if kind == "rubric" else {"body": parsed}
 
     def _context(self, request: Req, runtime: Runtime, proposal_id: str) -> dict[str, Any]:
@@ -122,7 +122,7 @@ class GovernancePages(Controller):
                 ranks = {label: text_value(data, f"rank-{label}").strip() for label in proposal.choices}
                 chosen = sorted((whole_number(r, f"the rank of {label}", 1), label) for label, r in ranks.items() if r)
                 if len({r for r, _ in chosen}) != len(chosen):
-                    raise MembershipError("give each draft a different rank (1 = first choice)")
+                    raise Refused("give each draft a different rank (1 = first choice)")
                 vote: Any = [label for _, label in chosen]
             else:
                 vote = text_value(data, "vote")

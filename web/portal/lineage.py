@@ -14,7 +14,7 @@ from coop.lineage.croissant import croissant_metadata, items_jsonl
 from coop.lineage.prov_export import prov_document
 from coop.lineage.gather import contribution_chain, release_lineage
 from coop.lineage.verify import BundleInvalid, verify_bundle
-from coop.runtime import Runtime
+from web.runtime import Runtime
 from web import auth
 from web.inputs import LogIndex
 from web.portal.common import Req, page

@@ -12,10 +12,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from coop.membership.errors import MembershipError
-from coop.runtime import Runtime
-from coop.work import consent
-from coop.work.rules import SECTORS, USES
+from coop.kernel.errors import Refused
+from web.runtime import Runtime
+from coop.rules import consent
+from coop.rules.consent import SECTORS, USES
 from ledger.statements import earnings_by_month, statement_page
 from web import auth
 from web.inputs import AMOUNT_MAX, OptionalRowId, RowId, whole_number
@@ -50,7 +50,7 @@ class MoneyPages(Controller):
         period = {"since": since or "", "until": until or ""}
         try:
             start, end = statement_period(since, until)
-        except MembershipError as error:
+        except Refused as error:
             return page(request, "earnings.html", status_code=400, lines=[], balance=runtime.ledger.member_balance(member), chart=None,
                         period=period, errors={"period": str(error)}, older=None, newest=None)
         statement = statement_page(runtime.ledger, member, start, end, cursor=before, limit=EARNINGS_PAGE, newest_first=True)

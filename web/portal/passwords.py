@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from coop.runtime import Runtime
+from web.runtime import Runtime
 from web import auth
 from web.auth import SESSION_COOKIE
 from web.portal.common import Req, USER_ERRORS, page, redirect_done, status_for, text_value

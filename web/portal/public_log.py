@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
-from coop.runtime import Runtime
+from web.runtime import Runtime
 from provenance.core import merkle
 from provenance.core.merkle import ProofError
 from provenance.core.note import NoteError, verify_checkpoint

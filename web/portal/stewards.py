@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from coop.runtime import Runtime
+from web.runtime import Runtime
 from web import auth
 from web.portal.common import Req, is_htmx, list_value, page, redirect_done
 

@@ -10,11 +10,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, MultipartBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from coop.runtime import Runtime
-from coop.work import rules
+from web.runtime import Runtime
+from coop.rules import consent
 from coop.work.contributions import MEDIA_TYPES
 from coop.work.tasks import TaskSpec
-from governance.defaults import TASK_KINDS
+from coop.rules.review import TASK_KINDS
 from provenance.core import merkle
 from provenance.core.merkle import ProofError
 from provenance.core.note import NoteError, verify_checkpoint
@@ -45,7 +45,7 @@ class TaskPages(Controller):
     def _new_form(self, request: Req, runtime: Runtime, status: int = 200, errors: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> Template:
         floor = runtime.policies.in_force("pay-floor")
         return page(request, "task_new.html", status_code=status, errors=errors or {}, values=values or {"currency": "EUR"},
-                    floors=floor.body["hourly_minimum"], floor_version=floor.version, kinds=TASK_KINDS, uses=rules.USES)
+                    floors=floor.body["hourly_minimum"], floor_version=floor.version, kinds=TASK_KINDS, uses=consent.USES)
 
     @get("/new", guards=[auth.steward], sync_to_thread=True)
     def new_form(self, request: Req, runtime: NamedDependency[Runtime]) -> Template:
@@ -70,7 +70,7 @@ class TaskPages(Controller):
         task = runtime.tasks.get(task_id)
         rubric = runtime.policies.version(task.rubric, task.rubric_version).body
         defaults = runtime.policies.in_force("consent-rules").body["default_terms"]
-        return page(request, "task.html", status_code=status, task=task, rubric=rubric, uses=rules.USES, sectors=rules.SECTORS,
+        return page(request, "task.html", status_code=status, task=task, rubric=rubric, uses=consent.USES, sectors=consent.SECTORS,
                     default_terms=defaults, media_types=MEDIA_TYPES, max_mb=runtime.settings.max_content_bytes // (1024 * 1024),
                     errors=extra.pop("errors", {}), values=extra.pop("values", {}), **extra)
 

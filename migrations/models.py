@@ -1,6 +1,6 @@
 """Imports every package's models so the metadata Alembic compares against is complete."""
 
-from coop.db import Base
+from coop.kernel.db import Base
 import coop.datasets.models  # noqa: F401
 import coop.idempotency  # noqa: F401
 import coop.membership.models  # noqa: F401

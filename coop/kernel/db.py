@@ -66,7 +66,7 @@ def _refuse_writes_outside_write_transactions(conn: Connection, _cursor: Any, st
     """INSERT, UPDATE and DELETE statements built with SQLAlchemy (ORM flushes included) must run in a
     write transaction. Hand-written SQL text is not inspected (tests use it to probe the triggers)."""
     if context is not None and (context.isinsert or context.isupdate or context.isdelete) and not conn.get_execution_options().get(WRITES):
-        raise ReadOnlyTransaction(f"a write in a transaction opened for reading (use coop.db.write_session): {statement[:120]}")
+        raise ReadOnlyTransaction(f"a write in a transaction opened for reading (use coop.kernel.db.write_session): {statement[:120]}")
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -10,9 +10,14 @@ portal can say exactly why an item is left out — without naming anyone.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from coop.work.rules import SECTORS, USES, RuleViolation
+from coop.kernel.errors import Refused
+
+
+USES = ("model-training", "model-evaluation", "research", "commercial", "redistribution", "open-release")
+SECTORS = ("military", "surveillance", "biometric-identification", "political-persuasion", "advertising")
 
 REASONS = {
     "revoked": "the contributor revoked consent",
@@ -25,9 +30,9 @@ REASONS = {
 
 def check_declaration(uses: Sequence[str], sector: str | None) -> None:
     if not uses or not set(uses) <= set(USES) or len(set(uses)) != len(uses):
-        raise RuleViolation(f"declare one or more distinct uses from {', '.join(USES)}")
+        raise Refused(f"declare one or more distinct uses from {', '.join(USES)}")
     if sector is not None and sector not in SECTORS and sector != "other":
-        raise RuleViolation(f"the sector is one of {', '.join(SECTORS)} or 'other'")
+        raise Refused(f"the sector is one of {', '.join(SECTORS)} or 'other'")
 
 
 def refusals(terms: Mapping[str, Any], coop_rules: Mapping[str, Any], uses: Sequence[str], sector: str | None,
@@ -45,3 +50,25 @@ def refusals(terms: Mapping[str, Any], coop_rules: Mapping[str, Any], uses: Sequ
     if (sector is not None and sector in coop_rules.get("excluded_sectors", [])) or any(u in coop_rules.get("excluded_uses", []) for u in uses):
         reasons.append("excluded-by-coop-rule")
     return reasons
+
+
+def check_terms(terms: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate consent terms against DESIGN.md's contract; return them normalised."""
+    if not isinstance(terms, Mapping) or set(terms) != {"permitted_uses", "excluded_sectors", "expires"}:
+        raise Refused("terms must be {permitted_uses, excluded_sectors, expires}")
+    uses, sectors, expires = terms["permitted_uses"], terms["excluded_sectors"], terms["expires"]
+    if not isinstance(uses, list) or not set(uses) <= set(USES) or len(set(uses)) != len(uses):
+        raise Refused(f"permitted_uses must be distinct values from {', '.join(USES)}")
+    if not isinstance(sectors, list) or not set(sectors) <= set(SECTORS) or len(set(sectors)) != len(sectors):
+        raise Refused(f"excluded_sectors must be distinct values from {', '.join(SECTORS)}")
+    if expires is not None:
+        try:
+            date.fromisoformat(str(expires))
+        except ValueError as error:
+            raise Refused("expires must be null or a date YYYY-MM-DD") from error
+    return {"permitted_uses": sorted(uses, key=USES.index), "excluded_sectors": sorted(sectors, key=SECTORS.index), "expires": expires}
+
+
+def terms_cover(terms: Mapping[str, Any], intended_uses: Sequence[str]) -> list[str]:
+    """Intended uses the terms do not permit (empty when the contribution fits the task)."""
+    return [use for use in intended_uses if use not in terms["permitted_uses"]]

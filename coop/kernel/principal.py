@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+ROLES = ("member", "reviewer", "steward")
+STATUSES = ("applicant", "member", "suspended", "left", "declined")
+
 
 @dataclass(frozen=True)
 class Principal:

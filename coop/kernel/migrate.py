@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from coop.db import write_connection
+from coop.kernel.db import write_connection
 
 import migrations
 

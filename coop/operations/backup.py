@@ -31,8 +31,8 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.engine import make_url
 
-from coop.keys import load_signing_key
-from coop.settings import Settings
+from coop.kernel.keys import load_signing_key
+from coop.kernel.settings import Settings
 from provenance.core.note import NoteError, NoteSigner, verify_checkpoint
 
 FORMAT = "coop-ledger backup v1"
@@ -83,8 +83,8 @@ def take_backup(settings: Settings, dest: Path) -> dict[str, Any]:
     if kind == "sqlite":
         revision, log, extra = _snapshot_sqlite(sqlite_path(settings.database_url), dest / SQLITE_FILE)
     else:
-        from coop.backup_pg import dump_postgresql
-        from coop.db import make_engine
+        from coop.operations.backup_pg import dump_postgresql
+        from coop.kernel.db import make_engine
 
         engine = make_engine(settings.database_url)
         try:

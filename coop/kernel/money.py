@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coop.membership.errors import MembershipError
+from coop.kernel.errors import Refused
 
 ISO_4217 = frozenset("""
 AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD
@@ -25,7 +25,7 @@ ZWG
 """.split())
 
 
-class UnknownCurrency(MembershipError):
+class UnknownCurrency(Refused):
     """Not an active ISO 4217 code (refused with 400, naming what was sent)."""
 
     @classmethod

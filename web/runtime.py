@@ -8,8 +8,8 @@ from typing import Callable
 
 from sqlalchemy import Engine
 
-from coop.db import make_engine, utcnow
-from coop.keys import load_signing_key
+from coop.kernel.db import make_engine, utcnow
+from coop.kernel.keys import load_signing_key
 from coop.membership.auth import AuthService
 from coop.membership.gate import Gate
 from coop.membership.keys import KeyService
@@ -17,7 +17,7 @@ from coop.membership.passwords import PasswordService
 from coop.membership.service import MembershipService
 from coop.datasets.revenue import RevenueService
 from coop.datasets.service import DatasetService
-from coop.settings import Settings
+from coop.kernel.settings import Settings
 from coop.statements import check_statement
 from coop.work.contributions import ContributionService
 from coop.work.reviews import ReviewService

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from coop.backup import KEY_FILE, SECRET_FILE, SQLITE_FILE, BackupError, engine_kind, read_manifest, sqlite_path
-from coop.db import make_engine
-from coop.keys import KeyFileError, load_signing_key
-from coop.migrate import upgrade
-from coop.settings import Settings
+from coop.operations.backup import KEY_FILE, SECRET_FILE, SQLITE_FILE, BackupError, engine_kind, read_manifest, sqlite_path
+from coop.kernel.db import make_engine
+from coop.kernel.keys import KeyFileError, load_signing_key
+from coop.kernel.migrate import upgrade
+from coop.kernel.settings import Settings
 from provenance.core.note import Checkpoint, NoteError, NoteSigner, NoteVerifier, verify_checkpoint
 from provenance.service import ProvenanceLog
 
@@ -85,7 +85,7 @@ def restore(
         if kind == "sqlite":
             _restore_sqlite(src / SQLITE_FILE, sqlite_path(settings.database_url))
         else:
-            from coop.backup_pg import load_postgresql
+            from coop.operations.backup_pg import load_postgresql
 
             load_postgresql(engine, src, manifest)
         _restore_private(src / KEY_FILE, settings.key_file)
@@ -171,7 +171,7 @@ def _check_target_is_empty(settings: Settings, kind: str) -> None:
         if path.exists() and path.stat().st_size > 0:
             raise BackupError(f"the database {path} already exists; restore only into an empty one")
         return
-    from coop.backup_pg import current_schema_is_empty
+    from coop.operations.backup_pg import current_schema_is_empty
 
     engine = make_engine(settings.database_url)
     try:

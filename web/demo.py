@@ -9,9 +9,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.membership.errors import Conflict
+from coop.kernel.errors import Conflict
 from coop.membership.models import Account
-from coop.runtime import Runtime
+from web.runtime import Runtime
 from coop.work.tasks import TaskSpec
 
 DEMO_PASSWORD = "demo-password-123"

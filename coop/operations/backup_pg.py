@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, text
 
-from coop.backup import EMPTY_ROOT, BackupError, SnapshotLog, private_file
-from coop.migrate import upgrade
+from coop.operations.backup import EMPTY_ROOT, BackupError, SnapshotLog, private_file
+from coop.kernel.migrate import upgrade
 from provenance import store
 
 TABLES_DIR = "tables"

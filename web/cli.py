@@ -6,13 +6,13 @@ import argparse
 import sys
 from typing import Sequence
 
-from coop.keys import KeyFileError, load_or_create_app_secret, load_or_create_signing_key
-from coop.settings import Settings
+from coop.kernel.keys import KeyFileError, load_or_create_app_secret, load_or_create_signing_key
+from coop.kernel.settings import Settings
 
 
 def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
-    from coop.db import make_engine
-    from coop.migrate import upgrade
+    from coop.kernel.db import make_engine
+    from coop.kernel.migrate import upgrade
     from provenance.core.note import NoteSigner
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -21,7 +21,7 @@ def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
     engine.dispose()
     key, created = load_or_create_signing_key(settings.key_file)
     load_or_create_app_secret(settings.secret_file)
-    from coop.runtime import build_runtime
+    from web.runtime import build_runtime
 
     runtime = build_runtime(settings)
     try:
@@ -40,14 +40,14 @@ def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from coop.serve import serve
+    from web.serve import serve
 
     return serve(settings, args.host or settings.host, args.port or settings.port, args.workers)
 
 
 def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
-    from coop.demo import seed_demo
-    from coop.runtime import build_runtime
+    from web.demo import seed_demo
+    from web.runtime import build_runtime
 
     runtime = build_runtime(settings)
     try:
@@ -58,7 +58,7 @@ def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_log_verify(settings: Settings, _args: argparse.Namespace) -> int:
-    from coop.runtime import build_runtime
+    from web.runtime import build_runtime
     from provenance.audit import AuditFailure, audit_log
 
     runtime = build_runtime(settings)
@@ -84,7 +84,7 @@ def cmd_log_verify(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_log_checkpoint(settings: Settings, _args: argparse.Namespace) -> int:
-    from coop.runtime import build_runtime
+    from web.runtime import build_runtime
 
     runtime = build_runtime(settings)
     try:
@@ -102,7 +102,7 @@ def cmd_steward_create(settings: Settings, args: argparse.Namespace) -> int:
     import getpass
     import os
 
-    from coop.runtime import build_runtime
+    from web.runtime import build_runtime
 
     password = os.environ.get(args.password_env) if args.password_env else getpass.getpass("New steward's password: ")
     if not password:
@@ -119,7 +119,7 @@ def cmd_steward_create(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_member_reset_password(settings: Settings, args: argparse.Namespace) -> int:
     """Issue a one-time password reset code for an account (there is no email to send it by)."""
-    from coop.runtime import build_runtime
+    from web.runtime import build_runtime
 
     runtime = build_runtime(settings)
     try:
@@ -135,7 +135,7 @@ def cmd_member_reset_password(settings: Settings, args: argparse.Namespace) -> i
 def cmd_key_new(_settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from coop.keys import create_signing_key
+    from coop.kernel.keys import create_signing_key
     from provenance.core.signing import b64, key_id
 
     key = create_signing_key(Path(args.out))
@@ -149,7 +149,7 @@ def cmd_sign(_settings: Settings, args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from coop.keys import load_signing_key
+    from coop.kernel.keys import load_signing_key
     from provenance.core.canonical import NotCanonicalizable
     from provenance.core.signing import InvalidStatement, b64, sign_statement
 
@@ -192,8 +192,8 @@ def cmd_governance_recount(settings: Settings, args: argparse.Namespace) -> int:
     """Recount a vote from the log alone and compare it with the logged result."""
     import json
 
-    from coop.runtime import build_runtime
-    from coop.membership.errors import NoSuchRecord
+    from web.runtime import build_runtime
+    from coop.kernel.errors import NotFound
     from governance.recount import RecountError, recount
     from provenance import store
 
@@ -202,7 +202,7 @@ def cmd_governance_recount(settings: Settings, args: argparse.Namespace) -> int:
         eligible = _eligible_file(args.eligible) if args.eligible else runtime.governance.eligible(args.proposal)
         with runtime.engine.connect() as conn:
             result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), args.proposal, runtime.log.public_key, eligible)
-    except (RecountError, NoSuchRecord) as error:
+    except (RecountError, NotFound) as error:
         print(f"coop: {error}", file=sys.stderr)
         return 2
     finally:
@@ -221,7 +221,7 @@ def cmd_governance_recount(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_governance_close_due(settings: Settings, _args: argparse.Namespace) -> int:
-    from coop.runtime import build_runtime
+    from web.runtime import build_runtime
 
     runtime = build_runtime(settings)
     try:
@@ -236,7 +236,7 @@ def cmd_books_export(settings: Settings, args: argparse.Namespace) -> int:
     """Write the whole journal as a Beancount file (check it with `bean-check`)."""
     from pathlib import Path
 
-    from coop.runtime import build_runtime
+    from web.runtime import build_runtime
     from ledger.beancount_export import export
 
     runtime = build_runtime(settings)
@@ -282,7 +282,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     """A consistent online snapshot of the database and the key files (coop/backup.py)."""
     from pathlib import Path
 
-    from coop.backup import BackupError, take_backup
+    from coop.operations.backup import BackupError, take_backup
 
     try:
         manifest = take_backup(settings, Path(args.dest))
@@ -298,8 +298,8 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     """A backup into an empty data directory and database, refusing to roll the log back (coop/restore.py)."""
     from pathlib import Path
 
-    from coop.backup import BackupError
-    from coop.restore import restore
+    from coop.operations.backup import BackupError
+    from coop.operations.restore import restore
 
     try:
         report = restore(settings, Path(args.src), args.checkpoint, args.checkpoint_url, args.allow_rollback,

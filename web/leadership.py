@@ -25,9 +25,9 @@ from typing import IO, Protocol
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from coop.db import is_postgresql
+from coop.kernel.db import is_postgresql
 
-log = logging.getLogger("coop.leadership")
+log = logging.getLogger("web.leadership")
 
 
 class Lead(Protocol):

@@ -2,7 +2,7 @@
 
 Several processes (`--workers N`, or servers on several hosts against one PostgreSQL) are safe:
 the log's writers take turns on the locked head row, every answer is read from the database, and
-the vote-closing ticker runs in one process at a time (`coop.leadership`). Each worker builds its
+the vote-closing ticker runs in one process at a time (`web.leadership`). Each worker builds its
 own app from the environment (`app_from_env`), as uvicorn's worker processes need an import string.
 """
 
@@ -17,8 +17,8 @@ import tempfile
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from coop.keys import load_or_create_app_secret
-from coop.settings import Settings
+from coop.kernel.keys import load_or_create_app_secret
+from coop.kernel.settings import Settings
 
 
 class NoDelayH11Protocol(H11Protocol):
@@ -69,7 +69,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
         uvicorn.run(app, **common)  # type: ignore[arg-type]
     else:
         share_metrics_between_workers()
-        uvicorn.run("coop.serve:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+        uvicorn.run("web.serve:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
     return 0
 
 

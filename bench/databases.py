@@ -17,7 +17,7 @@ import nacl.signing
 from sqlalchemy import Engine, create_engine, func, select, text
 
 from coop.kernel.db import make_engine
-from coop.kernel.migrate import upgrade
+from migrations.schema import upgrade
 from provenance.core.note import NoteSigner
 from provenance.models import LogCheckpoint
 from provenance.service import ProvenanceLog

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection handed in by `coop.kernel.migrate`, or on COOP_DATABASE_URL."""
+"""Alembic environment: runs on the connection handed in by `migrations.schema`, or on COOP_DATABASE_URL."""
 
 from contextlib import contextmanager
 from typing import Iterator

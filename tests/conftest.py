@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from coop.kernel.db import make_engine
 from coop.membership.secrets import set_argon2_cost
-from coop.kernel.migrate import upgrade
+from migrations.schema import upgrade
 from provenance.core.note import NoteSigner
 from provenance.service import ProvenanceLog
 

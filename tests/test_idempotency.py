@@ -14,7 +14,7 @@ from coop.kernel.db import write_connection
 from coop.datasets.models import License
 from coop.idempotency import IdempotencyKey, request_digest
 from coop.kernel.errors import Conflict, Refused
-from coop.kernel.migrate import downgrade, upgrade
+from migrations.schema import downgrade, upgrade
 from ledger.models import JournalTx, PayoutRun, RevenueEvent
 from tests import test_money
 from tests.test_api_keys_flow import api_token

@@ -160,7 +160,7 @@ def test_the_portal_creates_a_token_for_the_days_chosen_and_lists_its_expiry(adm
 def test_migration_0013_gives_existing_tokens_an_expiry_and_emails_their_normal_form(runtime, admit, engine):
     from sqlalchemy import text
 
-    from coop.kernel.migrate import downgrade, upgrade
+    from migrations.schema import downgrade, upgrade
 
     bo = admit("bo")
     runtime.auth.create_token(bo, "old", ["read"])

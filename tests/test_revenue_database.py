@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from coop.datasets.models import LicenseItem, LicenseReviewer
 from coop.datasets.revenue import _inputs, _share
-from coop.kernel.migrate import downgrade, upgrade
+from migrations.schema import downgrade, upgrade
 from coop.work.models import Acceptance, Contribution, Review
 from ledger.formula import FormulaParams, Weight, per_member_totals
 from ledger.formula_compact import compact_split

@@ -12,7 +12,7 @@ from coop.kernel.settings import Settings
 
 def cmd_init(settings: Settings, _args: argparse.Namespace) -> int:
     from coop.kernel.db import make_engine
-    from coop.kernel.migrate import upgrade
+    from migrations.schema import upgrade
     from provenance.core.note import NoteSigner
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)

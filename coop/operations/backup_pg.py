@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, MetaData, text
 
 from coop.operations.backup import EMPTY_ROOT, BackupError, SnapshotLog, private_file
-from coop.kernel.migrate import upgrade
+from migrations.schema import upgrade
 from provenance import store
 
 TABLES_DIR = "tables"

@@ -28,7 +28,7 @@ from typing import Any, Callable, Sequence
 from coop.operations.backup import KEY_FILE, SECRET_FILE, SQLITE_FILE, BackupError, engine_kind, read_manifest, sqlite_path
 from coop.kernel.db import make_engine
 from coop.kernel.keys import KeyFileError, load_signing_key
-from coop.kernel.migrate import upgrade
+from migrations.schema import upgrade
 from coop.kernel.settings import Settings
 from provenance.core.note import Checkpoint, NoteError, NoteSigner, NoteVerifier, verify_checkpoint
 from provenance.service import ProvenanceLog

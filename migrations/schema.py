@@ -1,4 +1,4 @@
-"""Bring a database to the newest schema with Alembic (used by `coop init` and the tests)."""
+"""Bring a database to the newest schema with Alembic (used by `coop init`, restores and the tests)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from coop.kernel.db import write_connection
 
-import migrations
+import migrations  # this package: its directory is Alembic's script location
 
 SCRIPT_LOCATION = Path(migrations.__file__).parent
 

@@ -51,7 +51,7 @@ def fresh_database(kind: str, workdir: Path, pg_url: str = DEFAULT_PG_URL) -> It
     """An empty database (no schema yet); dropped afterwards."""
     if kind == "sqlite":
         workdir.mkdir(parents=True, exist_ok=True)
-        yield Database(kind, f"sqlite:///{workdir / 'coop.kernel.db'}")
+        yield Database(kind, f"sqlite:///{workdir / 'coop.db'}")
         return
     schema = f"bench_{uuid.uuid4().hex[:12]}"
     admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")

@@ -99,7 +99,7 @@ def bench_page(voters: int, requests: int, rates: list[float | None]) -> dict[st
     schedule whatever the server does), or None for as fast as the server takes them (closed loop:
     saturation, whatever capacity the server has the voters use up)."""
     with tempfile.TemporaryDirectory() as tmp:
-        site = new_site(Path(tmp) / "site", f"sqlite:///{Path(tmp) / 'site' / 'coop.kernel.db'}")
+        site = new_site(Path(tmp) / "site", f"sqlite:///{Path(tmp) / 'site' / 'coop.db'}")
         coop_init(site)
         proposal_id, reader_token, people = seed_vote(site, voters, voting_minutes=60)
         with coop_serve(site, Path(tmp) / "serve.log"):

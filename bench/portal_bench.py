@@ -85,7 +85,7 @@ def bench_portal(args: argparse.Namespace, out: list[str]) -> dict[str, Any]:
 
     phases: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp, fresh_database(args.portal_db, Path(tmp) / "db", args.pg_url) as db:
-        site = new_site(Path(tmp) / "site", db.url if args.portal_db == "postgresql" else f"sqlite:///{Path(tmp) / 'site' / 'coop.kernel.db'}")
+        site = new_site(Path(tmp) / "site", db.url if args.portal_db == "postgresql" else f"sqlite:///{Path(tmp) / 'site' / 'coop.db'}")
         coop_init(site)
         settings = Settings.from_env(site.env())
         engine = make_engine(settings.database_url)

@@ -82,7 +82,7 @@ def measure_page(site: CoopSite, pids: list[int], backends: Any, proposal: str, 
 
 def measure(workers: int, args: argparse.Namespace, workdir: Path, bodies: list[bytes]) -> dict[str, Any]:
     with fresh_database(args.db, workdir / "db", args.pg_url) as db:
-        url = db.url if args.db == "postgresql" else f"sqlite:///{workdir / 'site' / 'coop.kernel.db'}"
+        url = db.url if args.db == "postgresql" else f"sqlite:///{workdir / 'site' / 'coop.db'}"
         site = new_site(workdir / "site", url)
         coop_init(site)
         proposal, reader, people = seed_vote(site, args.voters, voting_minutes=600)

@@ -46,7 +46,7 @@ _PG_PROBLEM = _postgres_available()
 def new_database_url(kind: str, tmp_path: Path) -> tuple[str, callable]:
     """A URL to an empty database of `kind`, and a function that drops it."""
     if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'coop.kernel.db'}", lambda: None
+        return f"sqlite:///{tmp_path / 'coop.db'}", lambda: None
     if _PG_PROBLEM is not None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"PostgreSQL is required in CI but unreachable at {PG_URL}: {_PG_PROBLEM}")

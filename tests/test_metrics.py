@@ -152,7 +152,7 @@ def test_healthz_answers_200_with_the_log_head_when_the_database_answers(client,
 
 
 def test_healthz_answers_503_when_the_database_does_not_answer(settings, signer, clock, db_kind, tmp_path):
-    url = f"sqlite:///{tmp_path}/no-such-dir/coop.kernel.db" if db_kind == "sqlite" else "postgresql+psycopg://postgres@127.0.0.1:1/test"
+    url = f"sqlite:///{tmp_path}/no-such-dir/coop.db" if db_kind == "sqlite" else "postgresql+psycopg://postgres@127.0.0.1:1/test"
     broken = make_engine(url)
     runtime = Runtime(settings, broken, ProvenanceLog(broken, signer, ORIGIN), clock)
     with TestClient(app=create_app(runtime=runtime)) as client:

@@ -2,7 +2,7 @@
 
 | variable              | default                              | meaning                                   |
 | COOP_DATA_DIR         | ./var                                | where the SQLite file and key live        |
-| COOP_DATABASE_URL     | sqlite:///<data dir>/coop.kernel.db         | SQLAlchemy URL (postgresql+psycopg://…)   |
+| COOP_DATABASE_URL     | sqlite:///<data dir>/coop.db         | SQLAlchemy URL (postgresql+psycopg://…)   |
 | COOP_LOG_ORIGIN       | coop-ledger.local/log                | checkpoint origin line and key name       |
 | COOP_KEY_FILE         | <data dir>/log-signing.key           | the co-op's Ed25519 log key (mode 0600)   |
 | COOP_APPEND_TOKEN     | (unset: HTTP appends disabled)       | bearer token for POST /log/entries        |
@@ -68,7 +68,7 @@ class Settings:
         host = env.get("COOP_HOST", "127.0.0.1")
         return cls(
             data_dir=data_dir,
-            database_url=env.get("COOP_DATABASE_URL", f"sqlite:///{data_dir / 'coop.kernel.db'}"),
+            database_url=env.get("COOP_DATABASE_URL", f"sqlite:///{data_dir / 'coop.db'}"),
             log_origin=origin,
             key_file=Path(env.get("COOP_KEY_FILE", str(data_dir / "log-signing.key"))),
             append_token=env.get("COOP_APPEND_TOKEN") or None,

@@ -2,18 +2,19 @@
 with a reason before anyone votes on it, and an adopted one always enacts cleanly.
 
 The shape of each kind's options (exact keys, types, bounded text) is its schema in coop.statements,
-checked first; the rules here are what a shape cannot say (ranges, distinct names, sums)."""
+checked first; the rules here are what a shape cannot say (ranges, distinct names, sums). The bodies
+of a pay floor and of the consent rules are judged where those rules live (`coop.rules.pay_floor`,
+`coop.rules.consent`); this module only dispatches to them."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 from coop.statements import PROPOSAL_OPTIONS, WEIGHTS, StatementRefused, check_proposal_options
-from coop.kernel.money import UnknownCurrency, check_currency
-from coop.rules.consent import SECTORS, USES, check_terms
 from coop.kernel.errors import Refused
+from coop.rules import consent, pay_floor
 from coop.rules.review import TASK_KINDS
-from governance.tally import SIMPLE_MAJORITY, TWO_THIRDS, Threshold
+from governance.tally import CHOICES, SIMPLE_MAJORITY, TWO_THIRDS, Threshold
 
 KINDS = tuple(PROPOSAL_OPTIONS)  # pay-floor, rubric, consent-rules, revenue-formula, governance-rules, admit-member, resolution
 THRESHOLDS: dict[str, Threshold] = {"simple-majority": SIMPLE_MAJORITY, "two-thirds": TWO_THIRDS}
@@ -39,7 +40,7 @@ def check_options(kind: str, options: Mapping[str, Any]) -> str:
     if kind not in KINDS:
         raise Refused(f"proposal kind must be one of {', '.join(KINDS)}")
     if kind == "pay-floor":  # the floor's own rules first: they name an unknown currency as such
-        check_pay_floor(options.get("body"))
+        pay_floor.check_floor_policy(options.get("body"))
     try:
         check_proposal_options(kind, options)
     except StatementRefused as error:
@@ -65,8 +66,16 @@ def check_options(kind: str, options: Mapping[str, Any]) -> str:
             raise Refused("a resolution has a text")
         return "yes-no"
     body = options.get("body")
-    {"pay-floor": check_pay_floor, "consent-rules": check_consent_rules, "revenue-formula": check_formula, "governance-rules": check_governance_rules}[kind](body)
+    {"pay-floor": pay_floor.check_floor_policy, "consent-rules": consent.check_coop_rules, "revenue-formula": check_formula, "governance-rules": check_governance_rules}[kind](body)
     return "yes-no"
+
+
+def choices(method: str, options: Mapping[str, Any]) -> list[str]:
+    """What a ballot on a proposal chooses from: its drafts' labels, in proposal order (ranked choice),
+    or yes, no and abstain."""
+    if method == "ranked":
+        return [d["label"] for d in options["drafts"]]
+    return list(CHOICES)
 
 
 def adopted_body(kind: str, options: Mapping[str, Any], winner: str | None) -> dict[str, Any] | None:
@@ -82,20 +91,6 @@ def _positive_int(value: Any, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise Refused(f"{what} must be a positive whole number")
     return value
-
-
-def check_pay_floor(body: Any) -> None:
-    if not isinstance(body, dict) or set(body) != {"hourly_minimum", "flag_after_accepted"}:
-        raise Refused("a pay floor is {hourly_minimum: {currency: minor units per hour}, flag_after_accepted}")
-    if not isinstance(body["hourly_minimum"], dict) or not body["hourly_minimum"]:
-        raise Refused("the pay floor names at least one currency")
-    for currency, amount in body["hourly_minimum"].items():
-        try:
-            check_currency(currency)
-        except UnknownCurrency as error:
-            raise Refused(str(error)) from error
-        _positive_int(amount, f"the {currency} floor")
-    _positive_int(body["flag_after_accepted"], "flag_after_accepted")
 
 
 def check_rubric(body: Any, task_kind: str) -> None:
@@ -121,14 +116,6 @@ def check_rubric(body: Any, task_kind: str) -> None:
         raise Refused("need 1 ≤ reviews_required ≤ max_reviews ≤ 7")
     if not 0 <= acceptance["revise_min_average_pct"] <= acceptance["accept_min_average_pct"] <= 100:
         raise Refused("need 0 ≤ revise_min_average_pct ≤ accept_min_average_pct ≤ 100")
-
-
-def check_consent_rules(body: Any) -> None:
-    if not isinstance(body, dict) or set(body) != {"excluded_sectors", "excluded_uses", "default_terms"}:
-        raise Refused("consent rules are {excluded_sectors, excluded_uses, default_terms}")
-    if not set(body["excluded_sectors"]) <= set(SECTORS) or not set(body["excluded_uses"]) <= set(USES):
-        raise Refused(f"sectors are {', '.join(SECTORS)}; uses are {', '.join(USES)}")
-    check_terms(body["default_terms"])
 
 
 def check_formula(body: Any) -> None:

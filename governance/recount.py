@@ -29,9 +29,11 @@ from typing import Any, Iterable, Mapping
 from governance import proposal_rules
 from governance.ballots import Ballot
 from governance.tally import tally_ranked, tally_yes_no
+from provenance import store
 from provenance.core.commitment import list_root, mismatch
 from provenance.core.entry import verify_leaf
 from provenance.core.signing import b64
+from provenance.service import ProvenanceLog
 
 SCREENING = ("counted", "superseded", "rejected")  # the result's lists that grow with the membership
 
@@ -70,7 +72,7 @@ def tally_proposal(opened: Mapping[str, Any], eligible: Iterable[str], ballots: 
     closes_at = datetime.fromisoformat(opened["closes_at"])
     eligible = check_eligible(opened, eligible)
     if opened["method"] == "ranked":
-        labels = [d["label"] for d in opened["options"]["drafts"]]
+        labels = proposal_rules.choices("ranked", opened["options"])
         return tally_ranked(ballots, options=labels, eligible=eligible, closes_at=closes_at, quorum_bps=int(opened["quorum_bps"])).to_dict()
     threshold = proposal_rules.THRESHOLDS[opened["threshold"]]
     return tally_yes_no(ballots, eligible=eligible, closes_at=closes_at, quorum_bps=int(opened["quorum_bps"]), threshold=threshold).to_dict()
@@ -128,11 +130,18 @@ def recount(entries: Iterable[tuple[int, bytes]], proposal_id: str, coop_key: by
     if opened is None:
         raise RecountError(f"the log has no proposal {proposal_id} signed by the co-op")
     ballots = []
-    for index, public_key, body in cast:
+    for index, public_key, signed in cast:
         key = keys.get(public_key)
-        if key is None or key.member != body.get("member") or not key.valid_from < index < ends.get(key.key_id, index + 1):
+        if key is None or key.member != signed.get("member") or not key.valid_from < index < ends.get(key.key_id, index + 1):
             ignored.append({"entry": index, "reason": "ballot not signed by a key the co-op acknowledged for its member, valid at that point of the log"})
         else:
-            ballots.append(Ballot(index, key.member, datetime.fromisoformat(body["cast_at"]), body["vote"]))
+            ballots.append(Ballot(index, key.member, datetime.fromisoformat(signed["cast_at"]), signed["vote"]))
     ignored.sort(key=lambda item: item["entry"])
     return Recount(proposal_id, tally_proposal(opened, eligible, ballots), logged, ignored)
+
+
+def recount_log(log: ProvenanceLog, proposal_id: str, eligible: Iterable[str]) -> Recount:
+    """Recount a proposal from this co-op's own log, read entry by entry (the API and the CLI both
+    ask this; an outside verifier streams a copy of the log into `recount` the same way)."""
+    with log.engine.connect() as conn:
+        return recount(((index, leaf) for index, _, leaf in store.iter_entries(conn)), proposal_id, log.public_key, eligible)

@@ -137,7 +137,9 @@ def instant_runoff(options: Sequence[str], rankings: Iterable[Ranking]) -> tuple
     _validate(options, piles)
     total = sum(piles.values())
     position = {option: i for i, option in enumerate(options)}
-    continuing, history, rounds = list(options), [], []
+    continuing = list(options)
+    history: list[dict[str, int]] = []  # each eliminating round's counts, for breaking later ties
+    rounds: list[Round] = []
     while total:
         counts, exhausted = _count(piles, continuing)
         active = total - exhausted

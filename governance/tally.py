@@ -11,10 +11,11 @@ ballot), sharing a log index with a different ballot, or malformed. Malformed me
 a choice other than exactly "yes", "no" or "abstain"; for ranked choice, not a ranking, an empty
 ranking, an option ranked twice, or an option not on the proposal.
 
-Quorum (both methods): turnout = members whose ballot counts, abstentions included. Required =
-max(1, ⌈quorum_bps · eligible / 10000⌉), i.e. met iff turnout·10000 ≥ quorum_bps·eligible and at
-least one member voted. Exactly at the quorum is enough: 5 of 10 meets a 5000 bps quorum.
-Without quorum the outcome is `no_quorum`, whatever the counts (which are still reported).
+Quorum (both methods, computed in `governance.quorum`): turnout = members whose ballot counts,
+abstentions included. Required = max(1, ⌈quorum_bps · eligible / 10000⌉), i.e. met iff
+turnout·10000 ≥ quorum_bps·eligible and at least one member voted. Exactly at the quorum is
+enough: 5 of 10 meets a 5000 bps quorum. Without quorum the outcome is `no_quorum`, whatever the
+counts (which are still reported).
 
 Yes/no threshold: an exact fraction n/d of yes+no (abstentions excluded), strict or not:
 `SIMPLE_MAJORITY` is yes·2 > yes+no (strictly more than half: 5 yes against 5 no is rejected);
@@ -37,16 +38,16 @@ from enum import StrEnum
 from math import gcd
 from typing import Any, Collection, Iterable, Sequence
 
-from governance.ballots import Ballot, Fault, Reason, RejectedBallot, Screened, Vote, screen
+from governance.ballots import Ballot, Fault, Reason, RejectedBallot, Screened, Vote, VoteCheck, screen
+from governance.quorum import BPS, Quorum, quorum
 from governance.runoff import Round, instant_runoff, ranking_check
 
 __all__ = [
     "Ballot", "Outcome", "Quorum", "RankedResult", "Reason", "RejectedBallot", "Round", "SIMPLE_MAJORITY", "Screened",
-    "TWO_THIRDS", "Threshold", "YesNoResult", "check_choice", "quorum", "tally_ranked", "tally_yes_no",
+    "TWO_THIRDS", "Threshold", "YesNoResult", "check_choice", "how_to_vote", "quorum", "tally_ranked", "tally_yes_no", "vote_check",
 ]
 
 CHOICES = ("yes", "no", "abstain")
-BPS = 10_000
 
 
 class Outcome(StrEnum):
@@ -102,26 +103,6 @@ class Threshold:
 
 SIMPLE_MAJORITY = Threshold(1, 2, strict=True)
 TWO_THIRDS = Threshold(2, 3, strict=False)
-
-
-@dataclass(frozen=True)
-class Quorum:
-    eligible: int
-    turnout: int
-    quorum_bps: int
-    required: int  # the smallest turnout that meets the quorum
-    met: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"eligible": self.eligible, "turnout": self.turnout, "quorum_bps": self.quorum_bps, "required": self.required, "met": self.met}
-
-
-def quorum(eligible: int, turnout: int, quorum_bps: int) -> Quorum:
-    """Ceiling division keeps "exactly at the quorum" on the meeting side, in integers."""
-    if not 0 <= quorum_bps <= BPS:
-        raise ValueError(f"quorum_bps must be within 0..{BPS}, not {quorum_bps}")
-    required = max(1, -(-quorum_bps * eligible // BPS))
-    return Quorum(eligible, turnout, quorum_bps, required, turnout >= required)
 
 
 def _screening_dict(screened: Screened) -> dict[str, Any]:
@@ -190,6 +171,19 @@ def check_choice(vote: Vote) -> tuple[Fault, ...]:
     return (Fault(Reason.UNKNOWN_CHOICE, f"choice {vote!r} is not one of {', '.join(CHOICES)}"),)
 
 
+def vote_check(method: str, options: Sequence[str]) -> VoteCheck:
+    """The malformed-ballot test of a proposal's method: the one the tally screens with, and the one
+    the service refuses a ballot by before logging it, so a ballot it accepts is never malformed."""
+    return ranking_check(options) if method == "ranked" else check_choice
+
+
+def how_to_vote(method: str, options: Sequence[str]) -> str:
+    """What a voter is told when `vote_check` finds a ballot malformed."""
+    if method == "ranked":
+        return f"rank one or more of {', '.join(options)}, each at most once"
+    return f"vote one of {', '.join(CHOICES)}"
+
+
 def tally_yes_no(
     ballots: Iterable[Ballot], *, eligible: Collection[str], closes_at: datetime, quorum_bps: int, threshold: Threshold
 ) -> YesNoResult:
@@ -209,8 +203,8 @@ def tally_ranked(
     choices = tuple(options)
     members = frozenset(eligible)
     screened = screen(ballots, eligible=members, closes_at=closes_at, check_vote=ranking_check(choices))
-    rankings = [ballot.vote for ballot in screened.counted]
-    rounds = instant_runoff(choices, rankings)  # type: ignore[arg-type]  # screening let only rankings through
+    rankings = [ballot.vote for ballot in screened.counted if isinstance(ballot.vote, tuple)]  # all of them: screening let only rankings through
+    rounds = instant_runoff(choices, rankings)
     reached = quorum(len(members), len(rankings), quorum_bps)
     winner = rounds[-1].elected if reached.met and rounds else None
     return RankedResult(Outcome.NO_QUORUM if winner is None else Outcome.ELECTED, winner, choices, rounds, reached, screened)

@@ -7,7 +7,7 @@ import pytest
 from coop.kernel.errors import Conflict, Refused, NotAllowed
 from coop.work.tasks import TaskSpec
 from governance.defaults import RUBRICS
-from governance.recount import recount
+from governance.recount import recount, recount_log
 from provenance import store
 
 NEW_FLOOR = {"hourly_minimum": {"EUR": 2400, "USD": 2600, "GBP": 2100}, "flag_after_accepted": 5}
@@ -36,7 +36,8 @@ def test_a_higher_pay_floor_passes_at_close_and_binds_new_tasks_only(runtime, vo
     for member, vote in zip(voters, ("yes", "yes", "no", "yes")):
         runtime.governance.vote_with_password(member, proposal.id, vote, password(member))
     clock.advance(minutes=61)
-    closed = runtime.governance.get(proposal.id)  # closes by itself when its time is up
+    runtime.governance.close_due()  # the ticker's step, when the time is up
+    closed = runtime.governance.get(proposal.id)
     assert closed.status == "closed" and closed.result["outcome"] == "adopted"
     assert closed.result["counts"] == {"yes": 3, "no": 1, "abstain": 0}
     assert runtime.policies.in_force("pay-floor").version == 2
@@ -52,6 +53,7 @@ def test_a_changed_vote_counts_once(runtime, voters, clock):
     clock.advance(minutes=1)
     runtime.governance.vote_with_password(voters[1], proposal.id, "yes", password(voters[1]))
     clock.advance(minutes=60)
+    runtime.governance.close_due()
     result = runtime.governance.get(proposal.id).result
     assert result["counts"] == {"yes": 1, "no": 0, "abstain": 0}
 
@@ -59,6 +61,7 @@ def test_a_changed_vote_counts_once(runtime, voters, clock):
 def test_without_quorum_nothing_is_adopted(runtime, voters, clock):
     proposal = runtime.governance.propose(voters[0], "pay-floor", "Raise the floor", "", {"body": NEW_FLOOR}, voting_minutes=60)
     clock.advance(minutes=61)
+    runtime.governance.close_due()
     assert runtime.governance.get(proposal.id).result["outcome"] == "no_quorum"
     assert runtime.policies.in_force("pay-floor").version == 1
 
@@ -70,6 +73,7 @@ def test_formula_changes_need_two_thirds(runtime, voters, clock):
     for member, vote in zip(voters, ("yes", "yes", "no", "no")):
         runtime.governance.vote_with_password(member, proposal.id, vote, password(member))
     clock.advance(minutes=61)
+    runtime.governance.close_due()
     assert runtime.governance.get(proposal.id).result["outcome"] == "rejected"
 
 
@@ -113,6 +117,7 @@ def test_a_ranked_choice_rubric_vote_enacts_the_winning_draft(runtime, voters, a
     for member, ranking in zip(more, rankings):
         runtime.governance.vote_with_password(member, proposal.id, ranking, password(member))
     clock.advance(minutes=61)
+    runtime.governance.close_due()
     result = runtime.governance.get(proposal.id).result
     assert result["winner"] == "A" and len(result["rounds"]) == 2
     assert runtime.policies.in_force("rubric.ranking").body["acceptance"]["reviews_required"] == 1
@@ -137,6 +142,40 @@ def test_anyone_recounts_the_vote_from_the_log_alone(runtime, voters, engine, cl
     with engine.connect() as conn:
         result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), proposal.id, runtime.log.public_key, runtime.governance.eligible(proposal.id))
     assert result.matches and result.computed["outcome"] == "adopted"
+    assert recount_log(runtime.log, proposal.id, runtime.governance.eligible(proposal.id)) == result  # the API's and the CLI's reading
+
+
+def test_reading_a_due_proposal_does_not_close_it(runtime, voters, clock):
+    proposal = runtime.governance.propose(voters[0], "pay-floor", "Raise the floor", "", {"body": NEW_FLOOR}, voting_minutes=60)
+    for member in voters:
+        runtime.governance.vote_with_password(member, proposal.id, "yes", password(member))
+    clock.advance(minutes=61)
+    size = runtime.log.size()
+    seen = runtime.governance.get(proposal.id)
+    assert (seen.status, seen.result, seen.enacted) == ("counting", None, None)
+    assert [p.status for p in runtime.governance.list()] == ["counting"]
+    assert runtime.log.size() == size and runtime.policies.in_force("pay-floor").version == 1
+    assert runtime.governance.close_due() == [proposal.id]
+    assert runtime.governance.get(proposal.id).status == "closed"
+
+
+def test_the_open_list_leaves_out_a_vote_whose_time_is_up(runtime, voters, clock):
+    due = runtime.governance.propose(voters[0], "resolution", "Due", "", {"text": "t"}, voting_minutes=60)
+    clock.advance(minutes=1)
+    later = runtime.governance.propose(voters[0], "resolution", "Later", "", {"text": "t"}, voting_minutes=120)
+    clock.advance(minutes=60)
+    assert [p.id for p in runtime.governance.list("open")] == [later.id]
+    assert runtime.governance.list("closed") == []
+    assert {p.id for p in runtime.governance.list()} == {due.id, later.id}
+
+
+def test_a_malformed_ranking_is_refused_with_the_drafts_to_rank(runtime, voters):
+    drafts = [{"label": label, "body": RUBRICS["ranking"]} for label in ("A", "B", "C")]
+    proposal = runtime.governance.propose(voters[0], "rubric", "Ranking rubric", "", {"task_kind": "ranking", "drafts": drafts}, voting_minutes=60)
+    for ranking in (["A", "A"], ["A", "D"], "A"):
+        with pytest.raises(Refused, match="rank one or more of A, B, C, each at most once"):
+            runtime.governance.vote_with_password(voters[1], proposal.id, ranking, password(voters[1]))
+    assert runtime.governance.my_vote(voters[1], proposal.id) is None
 
 
 def test_bad_proposals_are_refused_with_the_reason(runtime, voters):

@@ -31,6 +31,7 @@ def test_members_propose_a_higher_floor_vote_and_it_passes_at_close(runtime, vot
         assert fragment.status_code == 200 and 'data-testid="my-vote"' in fragment.text and "<html" not in fragment.text
     assert "Turnout: <strong>3</strong> of 4 eligible" in ana.get(proposal_path).text  # the steward is a member too
     clock.advance(minutes=61)
+    runtime.governance.close_due()  # the ticker's step
     ana = browse(voters[0])  # an hour later: a new session
     closed = ana.get(proposal_path).text
     assert 'data-testid="result">adopted' in closed and "pay-floor v2" in closed
@@ -46,6 +47,16 @@ def test_a_late_vote_is_refused_in_place(runtime, voters, browse, clock):
     assert "closed" in response.text or 'data-testid="result"' in b.get(f"/proposals/{proposal.id}").text
 
 
+def test_a_proposal_past_its_close_shows_counting_until_the_ticker_closes_it(runtime, voters, browse, clock):
+    proposal = runtime.governance.propose(voters[0], "resolution", "R", "", {"text": "t"}, voting_minutes=60)
+    clock.advance(minutes=61)
+    b = browse(voters[1])
+    page = b.get(f"/proposals/{proposal.id}").text
+    assert 'data-testid="proposal-status">counting<' in page and 'id="vote"' not in page and 'data-testid="result"' not in page
+    runtime.governance.close_due()
+    assert 'data-testid="proposal-status">closed<' in b.get(f"/proposals/{proposal.id}").text
+
+
 def test_ranked_choice_results_show_every_round(runtime, voters, browse, clock):
     from governance.defaults import RUBRICS
 
@@ -56,6 +67,7 @@ def test_ranked_choice_results_show_every_round(runtime, voters, browse, clock):
         data = {f"rank-{k}": v for k, v in ranks.items()} | {"password": password(member), "_csrf_token": b.csrf}
         assert b.client.post(f"/proposals/{proposal.id}/vote", data=data, headers={"hx-request": "true"}).status_code == 200
     clock.advance(minutes=61)
+    runtime.governance.close_due()
     page = browse(voters[0]).get(f"/proposals/{proposal.id}").text
     assert "Rounds of the count" in page and 'data-testid="result">elected' in page
     assert len(re.findall(r"<tr><td>\d+</td>", page)) == len(runtime.governance.get(proposal.id).result["rounds"])

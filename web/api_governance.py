@@ -12,10 +12,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from coop.kernel.errors import Refused
 from web.runtime import Runtime
-from governance.recount import recount
+from governance.recount import recount_log
 from provenance.core.commitment import list_root
 from governance.service import ProposalView
-from provenance import store
 from web import auth
 from web.api_members import Req, StatementIn
 from web.inputs import AwareTime, Small, moment
@@ -84,9 +83,7 @@ class ProposalsApi(Controller):
 
     @get("/{proposal_id:str}/recount", summary="Recount from the provenance log and the eligible list it commits to", sync_to_thread=True)
     def recount(self, runtime: NamedDependency[Runtime], proposal_id: FromPath[str]) -> dict[str, Any]:
-        eligible = runtime.governance.eligible(proposal_id)
-        with runtime.engine.connect() as conn:
-            result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), proposal_id, runtime.log.public_key, eligible)
+        result = recount_log(runtime.log, proposal_id, runtime.governance.eligible(proposal_id))
         return {"computed": result.computed, "logged": result.logged, "matches": result.matches, "ignored": result.ignored}
 
 

@@ -194,14 +194,12 @@ def cmd_governance_recount(settings: Settings, args: argparse.Namespace) -> int:
 
     from web.runtime import build_runtime
     from coop.kernel.errors import NotFound
-    from governance.recount import RecountError, recount
-    from provenance import store
+    from governance.recount import RecountError, recount_log
 
     runtime = build_runtime(settings)
     try:
         eligible = _eligible_file(args.eligible) if args.eligible else runtime.governance.eligible(args.proposal)
-        with runtime.engine.connect() as conn:
-            result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), args.proposal, runtime.log.public_key, eligible)
+        result = recount_log(runtime.log, args.proposal, eligible)
     except (RecountError, NotFound) as error:
         print(f"coop: {error}", file=sys.stderr)
         return 2

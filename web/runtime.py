@@ -70,7 +70,7 @@ class Runtime:
         self.payouts = PayoutService(self.engine, self.ledger, self.clock)
         self.revenue = RevenueService(self.engine, self.ledger, self.policies, self.clock)
         self.datasets = DatasetService(self.engine, self.log, self.policies, self.revenue, self.clock)
-        self.governance = GovernanceService(self.engine, self.log, self.policies, self.keys, self.members, self.clock)
+        self.governance = GovernanceService(self.engine, self.log, self.policies, self.keys, admissions=self.members, clock=self.clock)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -112,6 +112,11 @@ class MembershipService:
         _require_steward(steward)
         return self._admit(account_id, admitted_by=steward.account_id, roles=tuple(roles))
 
+    def admit_by_vote(self, account_id: str, proposal_id: str) -> int:
+        """Admit an applicant the members voted in (governance's `Admissions` port): as a member, with no
+        steward's say, logged as admitted by the proposal. Conflict if the account is no longer an applicant."""
+        return self._admit(account_id, admitted_by=f"proposal:{proposal_id}", roles=("member",))
+
     def _admit(self, account_id: str, admitted_by: str, roles: tuple[str, ...]) -> int:
         roles = _clean_roles(roles)
         now = self.clock()

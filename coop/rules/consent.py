@@ -69,6 +69,16 @@ def check_terms(terms: Mapping[str, Any]) -> dict[str, Any]:
     return {"permitted_uses": sorted(uses, key=USES.index), "excluded_sectors": sorted(sectors, key=SECTORS.index), "expires": expires}
 
 
+def check_coop_rules(body: Any) -> None:
+    """Refuse a consent-rules policy body (the co-op's own exclusions and the default terms a
+    contribution starts from) that the contract above could not apply."""
+    if not isinstance(body, dict) or set(body) != {"excluded_sectors", "excluded_uses", "default_terms"}:
+        raise Refused("consent rules are {excluded_sectors, excluded_uses, default_terms}")
+    if not set(body["excluded_sectors"]) <= set(SECTORS) or not set(body["excluded_uses"]) <= set(USES):
+        raise Refused(f"sectors are {', '.join(SECTORS)}; uses are {', '.join(USES)}")
+    check_terms(body["default_terms"])
+
+
 def terms_cover(terms: Mapping[str, Any], intended_uses: Sequence[str]) -> list[str]:
     """Intended uses the terms do not permit (empty when the contribution fits the task)."""
     return [use for use in intended_uses if use not in terms["permitted_uses"]]

@@ -1,7 +1,8 @@
-"""The pay floor: a task's rate per measured hour never below the floor in force.
+"""The pay floor: what a floor policy may say, and a task's rate per measured hour never below the floor in force.
 
 Integer arithmetic only (money in minor units, rates per hour), so a member can redo every decision
-by hand and get the same answer.
+by hand and get the same answer. `check_floor_policy` judges a proposed floor (the policy body a
+pay-floor proposal would enact); `check_pay_floor` judges a task's rate against the floor in force.
 """
 
 from __future__ import annotations
@@ -10,7 +11,28 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coop.kernel.errors import Refused
+from coop.kernel.money import UnknownCurrency, check_currency
 
+
+def check_floor_policy(body: Any) -> None:
+    """Refuse a pay-floor policy body that could not be enacted: {hourly_minimum: {currency: minor
+    units per hour}, flag_after_accepted}, known currencies, positive whole numbers."""
+    if not isinstance(body, dict) or set(body) != {"hourly_minimum", "flag_after_accepted"}:
+        raise Refused("a pay floor is {hourly_minimum: {currency: minor units per hour}, flag_after_accepted}")
+    if not isinstance(body["hourly_minimum"], dict) or not body["hourly_minimum"]:
+        raise Refused("the pay floor names at least one currency")
+    for currency, amount in body["hourly_minimum"].items():
+        try:
+            check_currency(currency)
+        except UnknownCurrency as error:
+            raise Refused(str(error)) from error
+        _positive_whole(amount, f"the {currency} floor")
+    _positive_whole(body["flag_after_accepted"], "flag_after_accepted")
+
+
+def _positive_whole(value: Any, what: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise Refused(f"{what} must be a positive whole number")
 
 
 def hourly_rate(pay_per_unit: int, minutes_per_unit: int) -> int:

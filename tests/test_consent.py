@@ -1,11 +1,13 @@
 """DESIGN.md's consent contract, one rule per test."""
 
+import re
 from datetime import date
 
 import pytest
 
-from coop.rules.consent import check_declaration, refusals
+from coop.rules.consent import check_coop_rules, check_declaration, refusals
 from coop.kernel.errors import Refused
+from governance.defaults import CONSENT_RULES
 
 TERMS = {"permitted_uses": ["model-training", "research"], "excluded_sectors": ["advertising"], "expires": "2027-06-30"}
 RULES = {"excluded_sectors": ["military"], "excluded_uses": []}
@@ -44,3 +46,18 @@ def test_a_revocation_is_refused():
 def test_bad_declarations_are_refused(uses, sector):
     with pytest.raises(Refused):
         check_declaration(uses, sector)
+
+
+def test_the_seeded_coop_rules_are_valid():
+    check_coop_rules(CONSENT_RULES)
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"excluded_sectors": ["gambling"]}, "sectors are military"),
+    ({"excluded_uses": ["mining"]}, "uses are model-training"),
+    ({"default_terms": {"permitted_uses": ["research"]}}, "terms must be {permitted_uses, excluded_sectors, expires}"),
+    ({"extra": True}, "consent rules are {excluded_sectors, excluded_uses, default_terms}"),
+])
+def test_coop_rules_the_contract_could_not_apply_are_refused_with_the_reason(change, reason):
+    with pytest.raises(Refused, match=re.escape(reason)):
+        check_coop_rules(CONSENT_RULES | change)

@@ -1,5 +1,7 @@
 """The pure rules of the work: pay floor, median, consent terms, the rubric's acceptance decision."""
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -85,3 +87,19 @@ def test_disagreement_calls_for_one_more_review_then_decides():
     assert review.decide(CRITERIA, ACCEPTANCE, [scores(1), scores(5)], 1).outcome == "more-reviews"
     assert review.decide(CRITERIA, ACCEPTANCE, [scores(1), scores(5), scores(5)], 1).outcome == "accepted"  # (20+100+100)//3 = 73%
     assert review.decide(CRITERIA, ACCEPTANCE, [scores(1), scores(5), scores(3)], 1).outcome == "revision-requested"  # 53%
+
+
+def test_the_seeded_floor_policy_is_a_valid_floor():
+    pay_floor.check_floor_policy(PAY_FLOOR)
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    ({"hourly_minimum": {"EUR": 1800}}, "a pay floor is {hourly_minimum"),
+    ({"hourly_minimum": {}, "flag_after_accepted": 5}, "at least one currency"),
+    ({"hourly_minimum": {"eur": 1800}, "flag_after_accepted": 5}, "currency 'eur' is not an ISO 4217 code"),
+    ({"hourly_minimum": {"EUR": True}, "flag_after_accepted": 5}, "the EUR floor must be a positive whole number"),
+    ({"hourly_minimum": {"EUR": 1800}, "flag_after_accepted": 0}, "flag_after_accepted must be a positive whole number"),
+])
+def test_a_floor_policy_that_could_not_be_enacted_is_refused_with_the_reason(body, reason):
+    with pytest.raises(Refused, match=re.escape(reason)):
+        pay_floor.check_floor_policy(body)

@@ -23,10 +23,11 @@ only what a well-formed vote looks like differs, and the tally passes that check
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Callable, Collection, Iterable
+from typing import Any
 
 # A yes/no choice ("yes", "no", "abstain") or a ranking, most preferred first.
 Vote = str | tuple[str, ...]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 PAY_FLOOR: dict[str, Any] = {
     "hourly_minimum": {"EUR": 1800, "USD": 2000, "GBP": 1600},
     "flag_after_accepted": 5,  # median check once a task has this many accepted contributions

@@ -8,12 +8,18 @@ of a pay floor and of the consent rules are judged where those rules live (`coop
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from coop.statements import PROPOSAL_OPTIONS, WEIGHTS, StatementRefused, check_proposal_options
 from coop.kernel.errors import Refused
 from coop.rules import consent, pay_floor
 from coop.rules.review import TASK_KINDS
+from coop.statements import (
+    PROPOSAL_OPTIONS,
+    WEIGHTS,
+    StatementRefused,
+    check_proposal_options,
+)
 from governance.tally import CHOICES, SIMPLE_MAJORITY, TWO_THIRDS, Threshold
 
 KINDS = tuple(PROPOSAL_OPTIONS)  # pay-floor, rubric, consent-rules, revenue-formula, governance-rules, admit-member, resolution

@@ -22,9 +22,10 @@ Anything else that bears on the proposal is left out of the count and listed in 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from governance import proposal_rules
 from governance.ballots import Ballot

@@ -18,8 +18,9 @@ and the other wins the next round with every active ranking.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from governance.ballots import Fault, Reason, Vote, VoteCheck
 

@@ -8,28 +8,35 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import utcnow, write_session
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
+from coop.kernel.principal import Principal
 from coop.membership.keys import KeyService
 from coop.membership.models import Member
-from coop.kernel.principal import Principal
 from coop.statements import MAX_BALLOTS_PER_VOTER, check_input, store_text
-
 from governance import proposal_rules
 from governance.closing import Admissions, VoteCloser
 from governance.models import BallotRecord, Proposal, ProposalComment, ProposalEligible
 from governance.policies import PolicyService
 from governance.recount import eligible_order
 from governance.tally import how_to_vote, vote_check
-from governance.views import ProposalView, eligible_members, latest_vote, proposal_view, proposal_views, voting_ended
-from provenance.core.commitment import list_root
+from governance.views import (
+    ProposalView,
+    eligible_members,
+    latest_vote,
+    proposal_view,
+    proposal_views,
+    voting_ended,
+)
 from provenance.core.canonical import canonical_json
+from provenance.core.commitment import list_root
 from provenance.core.signing import SignedStatement
 from provenance.service import ProvenanceLog
 

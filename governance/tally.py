@@ -32,19 +32,45 @@ tie between two options is broken by the same rule, and the survivor wins the ne
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from math import gcd
-from typing import Any, Collection, Iterable, Sequence
+from typing import Any
 
-from governance.ballots import Ballot, Fault, Reason, RejectedBallot, Screened, Vote, VoteCheck, screen
+from governance.ballots import (
+    Ballot,
+    Fault,
+    Reason,
+    RejectedBallot,
+    Screened,
+    Vote,
+    VoteCheck,
+    screen,
+)
 from governance.quorum import BPS, Quorum, quorum
 from governance.runoff import Round, instant_runoff, ranking_check
 
 __all__ = [
-    "Ballot", "Outcome", "Quorum", "RankedResult", "Reason", "RejectedBallot", "Round", "SIMPLE_MAJORITY", "Screened",
-    "TWO_THIRDS", "Threshold", "YesNoResult", "check_choice", "how_to_vote", "quorum", "tally_ranked", "tally_yes_no", "vote_check",
+    "SIMPLE_MAJORITY",
+    "TWO_THIRDS",
+    "Ballot",
+    "Outcome",
+    "Quorum",
+    "RankedResult",
+    "Reason",
+    "RejectedBallot",
+    "Round",
+    "Screened",
+    "Threshold",
+    "YesNoResult",
+    "check_choice",
+    "how_to_vote",
+    "quorum",
+    "tally_ranked",
+    "tally_yes_no",
+    "vote_check",
 ]
 
 CHOICES = ("yes", "no", "abstain")

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 from coop.kernel.db import make_engine
-from web.leadership import lead_for
-from web.runtime import Runtime
 from provenance.service import ProvenanceLog
 from tests.conftest import ORIGIN
 from web.app import CloseDueTicker
+from web.leadership import lead_for
+from web.runtime import Runtime
 
 TICK = 0.02
 ROOT = Path(__file__).resolve().parent.parent

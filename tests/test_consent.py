@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from coop.rules.consent import check_coop_rules, check_declaration, refusals
 from coop.kernel.errors import Refused
+from coop.rules.consent import check_coop_rules, check_declaration, refusals
 from governance.defaults import CONSENT_RULES
 
 TERMS = {"permitted_uses": ["model-training", "research"], "excluded_sectors": ["advertising"], "expires": "2027-06-30"}

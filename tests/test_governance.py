@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from coop.kernel.errors import Conflict, Refused, NotAllowed
+from coop.kernel.errors import Conflict, NotAllowed, Refused
 from coop.work.tasks import TaskSpec
 from governance.defaults import RUBRICS
 from governance.recount import recount, recount_log

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.test_governance import NEW_FLOOR, password
+from tests.test_governance import password
 
 
 @pytest.fixture

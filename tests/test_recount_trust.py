@@ -127,7 +127,6 @@ def test_the_recount_api_reports_what_it_left_out(client, runtime, voters, propo
 def test_coop_init_acknowledges_keys_registered_before_acknowledgements_so_their_ballots_count(runtime, voters, admit, log, engine, clock):
     """A key as the code before acknowledgements left it: its own registration in the log, its rows in
     the database, no acknowledgement. Acknowledged later, it counts from its registration entry on."""
-    from sqlalchemy.orm import Session
 
     from coop.kernel.db import write_session
     from coop.membership.models import KeyEvent, MemberKey

@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance.tally import SIMPLE_MAJORITY, TWO_THIRDS, Ballot, Threshold, tally_ranked, tally_yes_no
+from governance.tally import (
+    SIMPLE_MAJORITY,
+    TWO_THIRDS,
+    Ballot,
+    Threshold,
+    tally_ranked,
+    tally_yes_no,
+)
 
 OPENED = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 CLOSES = OPENED + timedelta(hours=168)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coop.rules import consent, pay_floor, review
 from coop.kernel.errors import Refused
+from coop.rules import consent, pay_floor, review
 from governance.defaults import PAY_FLOOR, RUBRICS
 
 CRITERIA = RUBRICS["expert-answer"]["criteria"]

@@ -9,12 +9,11 @@ portal can say exactly why an item is left out — without naming anyone.
 
 from __future__ import annotations
 
-from datetime import date
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from coop.kernel.errors import Refused
-
 
 USES = ("model-training", "model-evaluation", "research", "commercial", "redistribution", "open-release")
 SECTORS = ("military", "surveillance", "biometric-identification", "political-persuasion", "advertising")

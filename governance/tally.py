@@ -229,7 +229,8 @@ def tally_ranked(
     choices = tuple(options)
     members = frozenset(eligible)
     screened = screen(ballots, eligible=members, closes_at=closes_at, check_vote=ranking_check(choices))
-    rankings = [ballot.vote for ballot in screened.counted if isinstance(ballot.vote, tuple)]  # all of them: screening let only rankings through
+    # Screening let only rankings through, so the filter keeps every counted ballot; it tells the type checker so.
+    rankings = [ballot.vote for ballot in screened.counted if isinstance(ballot.vote, tuple)]
     rounds = instant_runoff(choices, rankings)
     reached = quorum(len(members), len(rankings), quorum_bps)
     winner = rounds[-1].elected if reached.met and rounds else None

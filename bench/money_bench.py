@@ -92,8 +92,9 @@ def _raw_executemany(engine: Engine, rows: int) -> float:
 def bench_share(kind: str, pg_url: str, contributions: int, members: int, reviewers: int, profile: bool, distinct_weights: bool = False) -> dict[str, Any]:
     from coop.datasets.revenue import _inputs
     from governance.policies import PolicyService  # noqa: F401  (the formula in force comes from it, via the runtime)
-    from ledger.formula import FormulaParams, split_revenue
-    from ledger.formula_compact import compact_split
+    from ledger.formula import FormulaParams
+    from ledger.formula.in_memory import compact_split
+    from ledger.formula.reference import split_revenue
 
     with tempfile.TemporaryDirectory() as tmp, fresh_database(kind, Path(tmp), pg_url) as db:
         runtime = _runtime(db.url, Path(tmp))

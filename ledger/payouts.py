@@ -82,7 +82,7 @@ class PayoutService:
             ).all()
             for member_id, balance in sorted(owed):
                 amount = -int(balance)
-                if amount < minimum:
+                if member_id is None or amount < minimum:  # (the query already leaves out accounts that are not a member's)
                     continue
                 legs = [Leg(books.member_payable(member_id), amount, currency), Leg(books.PAYOUTS_IN_TRANSIT, -amount, currency)]
                 tx = self.ledger.post_in(session, "payout", f"Payout run {run_id}", legs, f"payout:{run_id}:{member_id}", ref=f"payout-run:{run_id}")
@@ -94,8 +94,9 @@ class PayoutService:
             if session.get(PayoutRun, run_id) is None:
                 raise NotFound(f"no payout run {run_id}")
             rows = session.execute(select(Payout, Account).join(Account, Account.id == Payout.member_id).where(Payout.run_id == run_id).order_by(Payout.id)).all()
-            return [PayoutLine(p.id, p.member_id, a.display_name, p.amount, p.currency, p.tx_id,
-                               (session.get(PayoutOutcome, p.id).outcome if session.get(PayoutOutcome, p.id) else None)) for p, a in rows]
+            outcomes = {payout_id: outcome for payout_id, outcome in session.execute(
+                select(PayoutOutcome.payout_id, PayoutOutcome.outcome).join(Payout, Payout.id == PayoutOutcome.payout_id).where(Payout.run_id == run_id))}
+            return [PayoutLine(p.id, p.member_id, a.display_name, p.amount, p.currency, p.tx_id, outcomes.get(p.id)) for p, a in rows]
 
     def runs(self) -> list[PayoutRun]:
         with Session(self.engine) as session:

@@ -12,9 +12,8 @@ from ledger.formula import (
     FormulaParams,
     ReviewerInput,
     Weight,
-    per_member_totals,
-    split_revenue,
 )
+from ledger.formula.reference import per_member_totals, split_revenue
 
 DEFAULT = FormulaParams(1000, 1000, "base_pay")
 

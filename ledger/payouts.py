@@ -10,24 +10,24 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
-from coop.kernel.money import check_currency
 from coop.kernel.db import utcnow, write_session
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
-from coop.membership.models import Account
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
+from coop.kernel.money import check_currency
 from coop.kernel.principal import Principal
+from coop.membership.models import Account
 from ledger import books
 from ledger.books import Leg
 from ledger.models import LedgerAccount, Payout, PayoutOutcome, PayoutRun, Posting
 from ledger.service import LedgerService
-
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -23,10 +23,19 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
-from coop.kernel.db import utcnow, write_session
 from coop.idempotency import request_digest
-from coop.kernel.errors import Conflict, Refused, NotFound
-from ledger.books import BASE_PAY, Leg, Unbalanced, buyer_prepayment, check_account_code, check_legs, member_payable, reversal_of
+from coop.kernel.db import utcnow, write_session
+from coop.kernel.errors import Conflict, NotFound, Refused
+from ledger.books import (
+    BASE_PAY,
+    Leg,
+    Unbalanced,
+    buyer_prepayment,
+    check_account_code,
+    check_legs,
+    member_payable,
+    reversal_of,
+)
 from ledger.fastpath_digest import digest_with_encoded_details
 from ledger.models import JournalTx, LedgerAccount, Posting
 from ledger.ports import LicensedContributions
@@ -72,9 +81,9 @@ class LedgerService:
                 reverses: int | None = None, details_json: bytes | None = None) -> int:
         """Post within the caller's transaction (so e.g. an acceptance and its base pay commit together).
 
-        `details_json`, when given, must be canonical_json(details), already encoded by the caller:
-        a revenue share across a million contributions carries ~250 MB of arithmetic, and encoding
-        it once instead of twice (digest, stored text) matters (ledger.fastpath_digest). Accounts are
+        `details_json`, when given, must be canonical_json(details), already encoded by the caller,
+        which then is not encoded again, neither for the stored text nor for the request digest
+        (ledger.fastpath_digest). Accounts are
         opened and payables checked a few thousand at a time, not one query per leg."""
         try:
             check_legs(legs)
@@ -173,7 +182,7 @@ class LedgerService:
             for tx_id, code, amount, currency in session.execute(postings.order_by(Posting.tx_id, Posting.id)):
                 legs[tx_id].append(Leg(code, amount, currency))
             columns = (JournalTx.id, JournalTx.kind, JournalTx.description, JournalTx.occurred_at, JournalTx.ref, JournalTx.log_index,
-                       JournalTx.reverses_tx_id, JournalTx.details)  # columns, not ORM objects: a third of a 10,000-line statement
+                       JournalTx.reverses_tx_id, JournalTx.details)  # columns, not ORM objects (bench/README.md, "Fast paths in the ledger")
             txs = session.execute(select(*columns).where(JournalTx.id.in_(ids)).order_by(JournalTx.id))
             return [TxView(tx_id, kind, description, at, ref, log_index, reverses, legs[tx_id], json.loads(details))
                     for tx_id, kind, description, at, ref, log_index, reverses, details in txs]

@@ -27,7 +27,12 @@ from sqlalchemy.orm import Session
 
 from ledger.books import member_payable
 from ledger.fastpath_gc import cyclic_collection_paused
-from ledger.formula import REVIEWER, ContributionWeightInput, contribution_lines, review_line
+from ledger.formula import (
+    REVIEWER,
+    ContributionWeightInput,
+    contribution_lines,
+    review_line,
+)
 from ledger.models import JournalTx, Posting, RevenueShareSummary
 from ledger.service import LedgerService
 

@@ -82,7 +82,7 @@ class PayoutService:
             ).all()
             for member_id, balance in sorted(owed):
                 amount = -int(balance)
-                if member_id is None or amount < minimum:  # (the query already leaves out accounts that are not a member's)
+                if member_id is None or amount < minimum:  # (no None: the query keeps members' accounts only)
                     continue
                 legs = [Leg(books.member_payable(member_id), amount, currency), Leg(books.PAYOUTS_IN_TRANSIT, -amount, currency)]
                 tx = self.ledger.post_in(session, "payout", f"Payout run {run_id}", legs, f"payout:{run_id}:{member_id}", ref=f"payout-run:{run_id}")

@@ -182,7 +182,7 @@ class LedgerService:
             for tx_id, code, amount, currency in session.execute(postings.order_by(Posting.tx_id, Posting.id)):
                 legs[tx_id].append(Leg(code, amount, currency))
             columns = (JournalTx.id, JournalTx.kind, JournalTx.description, JournalTx.occurred_at, JournalTx.ref, JournalTx.log_index,
-                       JournalTx.reverses_tx_id, JournalTx.details)  # columns, not ORM objects (bench/README.md, "Fast paths in the ledger")
+                       JournalTx.reverses_tx_id, JournalTx.details)  # columns, not ORM objects (bench/README.md)
             txs = session.execute(select(*columns).where(JournalTx.id.in_(ids)).order_by(JournalTx.id))
             return [TxView(tx_id, kind, description, at, ref, log_index, reverses, legs[tx_id], json.loads(details))
                     for tx_id, kind, description, at, ref, log_index, reverses, details in txs]

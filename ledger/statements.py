@@ -101,7 +101,7 @@ def _read(ledger: LedgerService, member_id: str, since: datetime | None, until: 
                     case((JournalTx.kind == "revenue-share", JournalTx.details), else_=null()))
              .join(Posting, Posting.tx_id == JournalTx.id).where(*conditions).order_by(order, Posting.id))
     with Session(ledger.engine) as session, cyclic_collection_paused():
-        rows = session.connection().execute(query).all()  # Core rows, not ORM objects (bench/README.md, "Fast paths in the ledger")
+        rows = session.connection().execute(query).all()  # Core rows, not ORM objects (bench/README.md, "Fast paths …")
         shares = _member_shares(ledger, session, member_id, {tx_id: (ref, details) for tx_id, _, _, _, ref, _, _, details in rows if details is not None})
         return [StatementLine(tx_id, at, kind, description, ref, -amount, currency, shares.get(tx_id, {}))
                 for tx_id, at, kind, description, ref, amount, currency, _ in rows]
@@ -129,7 +129,8 @@ def _member_shares(ledger: LedgerService, session: Session, member_id: str, even
     reviewed = {tx_id: weight for tx_id, weight in rows}  # the weight of the member's reviews, per event they had a share of as a reviewer
     licenses = {tx_id: (ref or "").removeprefix("license:") for tx_id, (ref, _) in events.items()}
     compact = {licenses[tx_id] for tx_id, split in splits.items() if "contributor_shares" not in split}
-    mine = _licensed_contributions(ledger, session, sorted(compact), member_id) if compact else {}  # the contributor pool's lines: theirs in the license
+    # The contributor pool's lines: the member's own contributions in each license shared compactly.
+    mine = _licensed_contributions(ledger, session, sorted(compact), member_id) if compact else {}
     arithmetic = {}
     for tx_id, split in splits.items():
         if "contributor_shares" in split:  # shared before migration 0009: the full split is stored
@@ -153,7 +154,7 @@ def _licensed_contributions(ledger: LedgerService, session: Session, license_ids
     return ledger.licensed_contributions(session, license_ids, member_id)
 
 
-_decode = msgspec.json.Decoder().decode  # faster than json.loads on thousands of small splits (bench/README.md, "Fast paths in the ledger")
+_decode = msgspec.json.Decoder().decode  # faster than json.loads on thousands of small splits (bench/README.md)
 
 
 def earnings_by_month(ledger: LedgerService, member_id: str, since: datetime | None = None, until: datetime | None = None) -> list[tuple[str, str, int]]:

@@ -31,13 +31,13 @@ Where each part lives — this package's face is the production path, what is im
 
 | module | what | who runs it |
 |---|---|---|
-| `params` | FormulaParams, Weight, `check_params` (a policy body's one check) | production: governance, revenue |
+| `params` | FormulaParams, Weight, `check_params` (a policy body's one check) | governance, revenue |
 | `event` | the inputs, the event's refusals, the pools (rule 1) | every path |
-| `apportion` | the Hamilton method as parallel lists, with its leftover threshold (rules 2, 3, 5) | every path |
+| `apportion` | the Hamilton method as lists, with its leftover threshold (rules 2, 3, 5) | every path |
 | `classes` | the same over weight classes (a million contributions, few weights) | production |
-| `compact` | `plan_split` → `SplitPlan.finish` → CompactSplit; a member's lines from the threshold | production: coop.datasets.revenue, ledger.statements |
-| `reference` | `split_revenue`: every share as an object — what the compact path is checked against | tests; audits (RevenueService.full_split) |
-| `in_memory` | `compact_split`: the compact split counted in Python instead of by the database | tests, benchmarks |
+| `compact` | `plan_split` → `SplitPlan.finish` → CompactSplit; a member's lines | production (revenue, statements) |
+| `reference` | `split_revenue`, every share an object: what `compact` is checked against | tests; audits (full_split) |
+| `in_memory` | `compact_split`: the compact split counted in Python, not by the database | tests, benchmarks |
 """
 
 from ledger.formula.apportion import Apportionment, apportion, gets_leftover

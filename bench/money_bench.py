@@ -49,11 +49,14 @@ import logging
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from bench.databases import DEFAULT_PG_URL, bench_coop_key, fresh_database, migrated_engine, open_log, postgres_problem
+from bench.databases import DEFAULT_PG_URL, ORIGIN, bench_coop_key, fresh_database, migrated_engine, postgres_problem
 from bench.money_seed import build_coop, seed_license, seed_members, seed_statement_events
 from web.runtime import Runtime
 from coop.kernel.settings import Settings
+from coop.statements import check_statement
 from ledger.books import member_payable
+from provenance.core.note import NoteSigner
+from provenance.service import ProvenanceLog
 
 SHARE_TARGET_S = 5.0
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
@@ -63,7 +66,7 @@ STATEMENT_TARGET_MS = 100.0
 def _runtime(url: str, workdir: Path) -> Runtime:
     engine = migrated_engine(url)
     settings = Settings.from_env({"COOP_DATA_DIR": str(workdir), "COOP_DATABASE_URL": url, "COOP_LOG_ORIGIN": "bench.coop/log"})
-    return Runtime(settings, engine, open_log(engine, bench_coop_key()))
+    return Runtime(settings, engine, ProvenanceLog(engine, NoteSigner(ORIGIN, bench_coop_key()), ORIGIN, check_statement))  # as build_runtime builds it
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
@@ -92,8 +95,9 @@ def _raw_executemany(engine: Engine, rows: int) -> float:
 def bench_share(kind: str, pg_url: str, contributions: int, members: int, reviewers: int, profile: bool, distinct_weights: bool = False) -> dict[str, Any]:
     from coop.datasets.revenue import _inputs
     from governance.policies import PolicyService  # noqa: F401  (the formula in force comes from it, via the runtime)
-    from ledger.formula import FormulaParams, split_revenue
-    from ledger.formula_compact import compact_split
+    from ledger.formula import FormulaParams
+    from ledger.formula.in_memory import compact_split
+    from ledger.formula.reference import split_revenue
 
     with tempfile.TemporaryDirectory() as tmp, fresh_database(kind, Path(tmp), pg_url) as db:
         runtime = _runtime(db.url, Path(tmp))

@@ -144,7 +144,7 @@ def seed_license(engine: Engine, coop: Coop, contributions: int, authors: Sequen
     """`contributions` accepted contributions by `authors` (round robin), `reviews_each` reviews each,
     all in one release licensed in full by the coop's buyer. Returns the license id. Their weights
     come from five pay rates × 1–4 units (20 base pays), 31 minute counts; with `distinct_weights`
-    every contribution has its own unit count (the formula's worst case, ledger.formula_classes)."""
+    every contribution has its own unit count (the formula's worst case, ledger.formula.classes)."""
     blobs = [hashlib.sha256(f"content {i}".encode()).hexdigest() for i in range(1000)]
     bulk_insert(engine, ContentBlob.__table__, ({"sha256": b, "media_type": "text/plain", "size": 400, "data": b"x" * 400} for b in blobs))
     with engine.connect() as conn:
@@ -233,7 +233,7 @@ def seed_statement_events(engine: Engine, member: str, peers: Sequence[str], eve
 
     from coop.datasets.revenue import _inputs
     from ledger.formula import FormulaParams, Weight
-    from ledger.formula_compact import compact_split
+    from ledger.formula.in_memory import compact_split
     from ledger.models import JournalTx, Posting, RevenueShareSummary
     from ledger.service import _digest
 

@@ -16,11 +16,11 @@ from coop.rules import consent, pay_floor
 from coop.rules.review import TASK_KINDS
 from coop.statements import (
     PROPOSAL_OPTIONS,
-    WEIGHTS,
     StatementRefused,
     check_proposal_options,
 )
 from governance.tally import CHOICES, SIMPLE_MAJORITY, TWO_THIRDS, Threshold
+from ledger.formula.params import check_params
 
 KINDS = tuple(PROPOSAL_OPTIONS)  # pay-floor, rubric, consent-rules, revenue-formula, governance-rules, admit-member, resolution
 THRESHOLDS: dict[str, Threshold] = {"simple-majority": SIMPLE_MAJORITY, "two-thirds": TWO_THIRDS}
@@ -125,15 +125,8 @@ def check_rubric(body: Any, task_kind: str) -> None:
 
 
 def check_formula(body: Any) -> None:
-    if not isinstance(body, dict) or set(body) != {"reserve_bps", "reviewer_bps", "weight"}:
-        raise Refused("formula parameters are {reserve_bps, reviewer_bps, weight}")
-    for key in ("reserve_bps", "reviewer_bps"):
-        if not isinstance(body[key], int) or isinstance(body[key], bool) or not 0 <= body[key] <= 10_000:
-            raise Refused(f"{key} must be 0 to 10000 basis points")
-    if body["reserve_bps"] + body["reviewer_bps"] > 10_000:
-        raise Refused("reserve and reviewer pool together cannot exceed 10000 basis points")
-    if body["weight"] not in WEIGHTS:
-        raise Refused(f"weight must be one of {', '.join(WEIGHTS)}")
+    """The formula owns its parameters' check (ledger.formula.params): the vote and the enactment refuse alike."""
+    check_params(body)
 
 
 def check_governance_rules(body: Any) -> None:

@@ -7,8 +7,8 @@ without minor units) — formatted from the integers, never through floats.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Iterable, Iterator
 
 from ledger.books import format_minor as amount_text
 from ledger.models import LedgerAccount

@@ -1,16 +1,18 @@
 """Pure double-entry rules: a transaction balances to zero per currency, amounts are integers,
-account codes are valid Beancount account names. No database here."""
+currencies are active ISO 4217 codes (the kernel's one check, coop.kernel.money), account codes
+are valid Beancount account names. No database here."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+
+from coop.kernel.money import check_currency
 
 KINDS = ("Assets", "Liabilities", "Income", "Expenses", "Equity")
 _COMPONENT = re.compile(r"^[A-Z0-9][A-Za-z0-9-]*$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 class Unbalanced(ValueError):
@@ -46,6 +48,8 @@ def check_account_code(code: str) -> str:
 
 
 def check_legs(legs: Sequence[Leg]) -> None:
+    """Refuses, with Unbalanced (UnknownCurrency for a currency), a transaction that is not at least two
+    non-zero integer postings in known currencies to valid accounts, summing to zero per currency."""
     if len(legs) < 2:
         raise Unbalanced("a transaction has at least two postings")
     totals: dict[str, int] = defaultdict(int)
@@ -54,8 +58,7 @@ def check_legs(legs: Sequence[Leg]) -> None:
             raise Unbalanced(f"amount {leg.amount!r} on {leg.account} is not an integer number of minor units")
         if leg.amount == 0:
             raise Unbalanced(f"a zero posting on {leg.account} records nothing")
-        if not _CURRENCY.match(leg.currency):
-            raise Unbalanced(f"currency {leg.currency!r} is not a 3-letter code")
+        check_currency(leg.currency)  # UnknownCurrency, a Refused: the books refuse it like any bad posting
         check_account_code(leg.account)
         totals[leg.currency] += leg.amount
     off = {currency: total for currency, total in totals.items() if total}

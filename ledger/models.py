@@ -61,7 +61,7 @@ class RevenueEvent(Base):
     description: Mapped[str] = mapped_column(Text)
     reported_by: Mapped[str] = mapped_column(String(32))
     formula_version: Mapped[int] = mapped_column(Integer)
-    split: Mapped[str] = mapped_column(Text)  # canonical JSON of ledger.formula_compact.CompactSplit (before 0009: the full RevenueSplit)
+    split: Mapped[str] = mapped_column(Text)  # canonical JSON of ledger.formula.compact.CompactSplit (before 0009: the full RevenueSplit)
     income_tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
     share_tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -72,7 +72,7 @@ class RevenueShareSummary(Base):
 
     The per-share arithmetic is not stored (a release may hold a million contributions): the
     statement reads these rows by member and recomputes the member's lines from their own
-    contributions and the split's threshold (ledger.formula_compact). Insert-only (migration 0009)."""
+    contributions and the split's threshold (ledger.formula.compact). Insert-only (migration 0009)."""
 
     __tablename__ = "revenue_share_summary"
     __table_args__ = (Index("ix_revenue_share_summary_member_tx", "member_id", "share_tx_id"),)

@@ -10,24 +10,24 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
-from coop.kernel.money import check_currency
 from coop.kernel.db import utcnow, write_session
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
-from coop.membership.models import Account
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
+from coop.kernel.money import check_currency
 from coop.kernel.principal import Principal
+from coop.membership.models import Account
 from ledger import books
 from ledger.books import Leg
 from ledger.models import LedgerAccount, Payout, PayoutOutcome, PayoutRun, Posting
 from ledger.service import LedgerService
-
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -82,7 +82,7 @@ class PayoutService:
             ).all()
             for member_id, balance in sorted(owed):
                 amount = -int(balance)
-                if amount < minimum:
+                if member_id is None or amount < minimum:  # (no None: the query keeps members' accounts only)
                     continue
                 legs = [Leg(books.member_payable(member_id), amount, currency), Leg(books.PAYOUTS_IN_TRANSIT, -amount, currency)]
                 tx = self.ledger.post_in(session, "payout", f"Payout run {run_id}", legs, f"payout:{run_id}:{member_id}", ref=f"payout-run:{run_id}")
@@ -94,8 +94,9 @@ class PayoutService:
             if session.get(PayoutRun, run_id) is None:
                 raise NotFound(f"no payout run {run_id}")
             rows = session.execute(select(Payout, Account).join(Account, Account.id == Payout.member_id).where(Payout.run_id == run_id).order_by(Payout.id)).all()
-            return [PayoutLine(p.id, p.member_id, a.display_name, p.amount, p.currency, p.tx_id,
-                               (session.get(PayoutOutcome, p.id).outcome if session.get(PayoutOutcome, p.id) else None)) for p, a in rows]
+            outcomes = {payout_id: outcome for payout_id, outcome in session.execute(
+                select(PayoutOutcome.payout_id, PayoutOutcome.outcome).join(Payout, Payout.id == PayoutOutcome.payout_id).where(Payout.run_id == run_id))}
+            return [PayoutLine(p.id, p.member_id, a.display_name, p.amount, p.currency, p.tx_id, outcomes.get(p.id)) for p, a in rows]
 
     def runs(self) -> list[PayoutRun]:
         with Session(self.engine) as session:

@@ -13,21 +13,32 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
-from coop.kernel.db import utcnow, write_session
 from coop.idempotency import request_digest
-from coop.kernel.errors import Conflict, Refused, NotFound
-from ledger.books import Leg, Unbalanced, check_account_code, check_legs, reversal_of
+from coop.kernel.db import utcnow, write_session
+from coop.kernel.errors import Conflict, NotFound, Refused
+from ledger.books import (
+    BASE_PAY,
+    Leg,
+    Unbalanced,
+    buyer_prepayment,
+    check_account_code,
+    check_legs,
+    member_payable,
+    reversal_of,
+)
+from ledger.fastpath_digest import digest_with_encoded_details
 from ledger.models import JournalTx, LedgerAccount, Posting
+from ledger.ports import LicensedContributions
 from provenance.core.canonical import canonical_json
 
 
@@ -49,9 +60,14 @@ class BooksRefused(Refused):
 
 
 class LedgerService:
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow):
+    """The books. `licensed_contributions` is what a member's statement asks for to show the
+    arithmetic of their revenue shares (ledger.ports; web/runtime.py wires the datasets' in): books
+    without it post and read everything else, and refuse to build a statement that needs it."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, licensed_contributions: LicensedContributions | None = None):
         self.engine = engine
         self.clock = clock
+        self.licensed_contributions = licensed_contributions
 
     # -- posting ---------------------------------------------------------------------------
 
@@ -65,9 +81,9 @@ class LedgerService:
                 reverses: int | None = None, details_json: bytes | None = None) -> int:
         """Post within the caller's transaction (so e.g. an acceptance and its base pay commit together).
 
-        `details_json`, when given, must be canonical_json(details), already encoded by the caller:
-        a revenue share across a million contributions carries ~250 MB of arithmetic, and encoding
-        it once instead of twice (digest, stored text) matters (bench/money_bench.py). Accounts are
+        `details_json`, when given, must be canonical_json(details), already encoded by the caller,
+        which then is not encoded again, neither for the stored text nor for the request digest
+        (ledger.fastpath_digest). Accounts are
         opened and payables checked a few thousand at a time, not one query per leg."""
         try:
             check_legs(legs)
@@ -110,8 +126,6 @@ class LedgerService:
                       buyer_org_id: str | None, log_index: int) -> int:
         """Base pay on acceptance: payable to the author, funded by the buyer's prepayment for the
         task when there is enough of it, the co-op's own account for the rest."""
-        from ledger.books import BASE_PAY, buyer_prepayment, member_payable
-
         funding: list[Leg] = []
         remaining = amount
         if buyer_org_id is not None:
@@ -151,8 +165,6 @@ class LedgerService:
 
     def member_balance(self, member_id: str) -> dict[str, int]:
         """What the co-op owes the member, per currency (positive)."""
-        from ledger.books import member_payable
-
         return {currency: -amount for currency, amount in self.balances(member_payable(member_id)).items()}
 
     def transactions(self, account: str | None = None, ref_prefix: str | None = None) -> list[TxView]:
@@ -170,7 +182,7 @@ class LedgerService:
             for tx_id, code, amount, currency in session.execute(postings.order_by(Posting.tx_id, Posting.id)):
                 legs[tx_id].append(Leg(code, amount, currency))
             columns = (JournalTx.id, JournalTx.kind, JournalTx.description, JournalTx.occurred_at, JournalTx.ref, JournalTx.log_index,
-                       JournalTx.reverses_tx_id, JournalTx.details)  # columns, not ORM objects: a third of a 10,000-line statement
+                       JournalTx.reverses_tx_id, JournalTx.details)  # columns, not ORM objects (bench/README.md)
             txs = session.execute(select(*columns).where(JournalTx.id.in_(ids)).order_by(JournalTx.id))
             return [TxView(tx_id, kind, description, at, ref, log_index, reverses, legs[tx_id], json.loads(details))
                     for tx_id, kind, description, at, ref, log_index, reverses, details in txs]
@@ -217,17 +229,12 @@ def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
 
 def _digest(kind: str, legs: Sequence[Leg], ref: str | None, details: dict[str, Any] | None, reverses: int | None,
             details_json: bytes | None = None) -> str:
-    """SHA-256 of the canonical request. With `details_json` (= canonical_json(details)) the same
-    bytes are spliced together instead of re-encoding the details: RFC 8785 writes an object as its
-    members in key order, each value in its own canonical form, so the result is identical."""
-    legs_list = [[leg.account, leg.amount, leg.currency] for leg in legs]
+    """SHA-256 of the canonical request (coop.idempotency.request_digest); with `details_json`
+    (= canonical_json(details)), the same digest without encoding the details again."""
+    legs_list: list[list[object]] = [[leg.account, leg.amount, leg.currency] for leg in legs]
     if details_json is None:
         return request_digest({"kind": kind, "legs": legs_list, "ref": ref, "details": details or {}, "reverses": reverses})
-    digest = hashlib.sha256(b'{"details":')
-    for part in (details_json, b',"kind":', canonical_json(kind), b',"legs":', canonical_json(legs_list), b',"ref":', canonical_json(ref),
-                 b',"reverses":', canonical_json(reverses), b"}"):
-        digest.update(part)
-    return digest.hexdigest()
+    return digest_with_encoded_details(kind, legs_list, ref, reverses, details_json)
 
 
 def _balances(session: Session, account: str) -> dict[str, int]:

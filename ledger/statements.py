@@ -6,35 +6,40 @@ remainder pool·w mod W and whether a leftover unit came to them. Those lines ar
 release may hold a million contributions): they are recomputed for this member only, from the
 split's stored threshold and their own contributions in the license, and the member's summary rows
 (revenue_share_summary, read through one indexed query) give their reviews' weight
-(ledger.formula_compact). Events shared before migration 0009 carry the full split and are read
-as they are.
+(ledger.formula.compact). Their contributions as licensed live with the datasets, above the
+ledger: the statement asks for them through the ledger's `licensed_contributions` port
+(ledger.ports, wired by web/runtime.py). Events shared before migration 0009 carry the full split
+and are read as they are.
 
 A member with 10,000 events reads their statement a page at a time (`statement_page`, keyset on the
-transaction id) with the month totals summed by the database (`earnings_by_month`): ~55 ms on
-PostgreSQL where the whole statement in one call takes ~175 ms (bench/README.md).
+transaction id) with the month totals summed by the database (`earnings_by_month`), a fraction of
+what the whole statement in one call costs (bench/README.md, "Money": the statement figures).
 """
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import msgspec
-from datetime import datetime
-from typing import Any, Iterator, NamedTuple
-
 from sqlalchemy import ColumnElement, and_, case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from ledger.books import member_payable
-from ledger.formula_compact import REVIEWER, contribution_lines, review_line
+from ledger.fastpath_gc import cyclic_collection_paused
+from ledger.formula import (
+    REVIEWER,
+    ContributionWeightInput,
+    contribution_lines,
+    review_line,
+)
 from ledger.models import JournalTx, Posting, RevenueShareSummary
 from ledger.service import LedgerService
 
 
 class StatementLine(NamedTuple):
     """One posting to the member's payable. A named tuple, not a frozen dataclass: a statement
-    builds 10,000 of them, and a frozen dataclass takes 2.5× as long to build."""
+    builds 10,000 of them, and a named tuple is cheaper to build (bench/README.md, "Fast paths in the ledger")."""
 
     tx_id: int
     at: datetime
@@ -95,9 +100,9 @@ def _read(ledger: LedgerService, member_id: str, since: datetime | None, until: 
     query = (select(JournalTx.id, JournalTx.occurred_at, JournalTx.kind, JournalTx.description, JournalTx.ref, Posting.amount, Posting.currency,
                     case((JournalTx.kind == "revenue-share", JournalTx.details), else_=null()))
              .join(Posting, Posting.tx_id == JournalTx.id).where(*conditions).order_by(order, Posting.id))
-    with Session(ledger.engine) as session, _no_cyclic_collection():
-        rows = session.connection().execute(query).all()  # Core rows: the ORM's row processing cost a third of the statement
-        shares = _member_shares(session, member_id, {tx_id: (ref, details) for tx_id, _, _, _, ref, _, _, details in rows if details is not None})
+    with Session(ledger.engine) as session, cyclic_collection_paused():
+        rows = session.connection().execute(query).all()  # Core rows, not ORM objects (bench/README.md, "Fast paths …")
+        shares = _member_shares(ledger, session, member_id, {tx_id: (ref, details) for tx_id, _, _, _, ref, _, _, details in rows if details is not None})
         return [StatementLine(tx_id, at, kind, description, ref, -amount, currency, shares.get(tx_id, {}))
                 for tx_id, at, kind, description, ref, amount, currency, _ in rows]
 
@@ -112,28 +117,9 @@ def _within(since: datetime | None, until: datetime | None) -> list[ColumnElemen
     return bounds
 
 
-@contextmanager
-def _no_cyclic_collection() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a statement is built. A statement allocates
-    ~100,000 rows, lines and dicts that hold no reference cycles (reference counting frees them all),
-    yet their number alone triggers collections that rescan them and every other live object of
-    the process (one measurement of a 10,000-event statement: p50 167 → 108 ms; bench/README.md). Collection
-    resumes afterwards (only if this call paused it: nested or concurrent calls leave it to the
-    first), so nothing is kept that would not be kept anyway."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
-
-
-def _member_shares(session: Session, member_id: str, events: dict[int, tuple[str | None, str]]) -> dict[int, dict[str, Any]]:
+def _member_shares(ledger: LedgerService, session: Session, member_id: str, events: dict[int, tuple[str | None, str]]) -> dict[int, dict[str, Any]]:
     """Per revenue-share transaction (id → (ref, details JSON)): the member's arithmetic, their
     contribution and review lines recomputed from the compact split (two queries for them all)."""
-    from coop.datasets.revenue import member_contributions  # the contributions live with the datasets
-
     if not events:
         return {}
     splits = {tx_id: _decode(details) for tx_id, (_, details) in events.items()}
@@ -142,7 +128,9 @@ def _member_shares(session: Session, member_id: str, events: dict[int, tuple[str
                                   RevenueShareSummary.share_tx_id >= min(events), RevenueShareSummary.share_tx_id <= max(events))).all()
     reviewed = {tx_id: weight for tx_id, weight in rows}  # the weight of the member's reviews, per event they had a share of as a reviewer
     licenses = {tx_id: (ref or "").removeprefix("license:") for tx_id, (ref, _) in events.items()}
-    mine = member_contributions(session, sorted(set(licenses.values())), member_id)  # the contributor pool's lines: theirs in the license
+    compact = {licenses[tx_id] for tx_id, split in splits.items() if "contributor_shares" not in split}
+    # The contributor pool's lines: the member's own contributions in each license shared compactly.
+    mine = _licensed_contributions(ledger, session, sorted(compact), member_id) if compact else {}
     arithmetic = {}
     for tx_id, split in splits.items():
         if "contributor_shares" in split:  # shared before migration 0009: the full split is stored
@@ -158,7 +146,15 @@ def _member_shares(session: Session, member_id: str, events: dict[int, tuple[str
     return arithmetic
 
 
-_decode = msgspec.json.Decoder().decode  # 4× json.loads on the splits' few hundred bytes each, thousands per statement
+def _licensed_contributions(ledger: LedgerService, session: Session, license_ids: list[str], member_id: str) -> dict[str, list[ContributionWeightInput]]:
+    """The member's contributions in the licenses, through the ledger's port (ledger.ports)."""
+    if ledger.licensed_contributions is None:
+        raise RuntimeError("these books were built without licensed_contributions (ledger.ports): a statement with revenue shares "
+                           "needs the member's licensed contributions (web/runtime.py wires coop.datasets.revenue.member_contributions)")
+    return ledger.licensed_contributions(session, license_ids, member_id)
+
+
+_decode = msgspec.json.Decoder().decode  # faster than json.loads on thousands of small splits (bench/README.md)
 
 
 def earnings_by_month(ledger: LedgerService, member_id: str, since: datetime | None = None, until: datetime | None = None) -> list[tuple[str, str, int]]:

@@ -5,16 +5,17 @@ import json
 import pytest
 
 from coop.kernel.errors import Refused
+from coop.statements import WEIGHTS
 from governance.defaults import REVENUE_FORMULA
+from governance.proposal_rules import check_formula
 from ledger.formula import (
     ContributionWeightInput,
     FormulaError,
     FormulaParams,
     ReviewerInput,
     Weight,
-    per_member_totals,
-    split_revenue,
 )
+from ledger.formula.reference import per_member_totals, split_revenue
 
 DEFAULT = FormulaParams(1000, 1000, "base_pay")
 
@@ -220,3 +221,26 @@ def test_a_missing_currency_is_refused():
 def test_a_policy_body_with_other_keys_is_refused():
     with pytest.raises(FormulaError, match="reserve_bps, reviewer_bps, weight"):
         FormulaParams.from_policy({"reserve_bps": 0, "reviewer_bps": 0})
+
+
+@pytest.mark.parametrize("body", [
+    {"reserve_bps": 0, "reviewer_bps": 0}, ["reserve_bps", "reviewer_bps", "weight"], {"reserve_bps": -1, "reviewer_bps": 0, "weight": "equal"},
+    {"reserve_bps": 0, "reviewer_bps": 10_001, "weight": "equal"}, {"reserve_bps": 1.5, "reviewer_bps": 0, "weight": "equal"},
+    {"reserve_bps": True, "reviewer_bps": 0, "weight": "equal"}, {"reserve_bps": 6000, "reviewer_bps": 6000, "weight": "equal"},
+    {"reserve_bps": 0, "reviewer_bps": 0, "weight": "hours"}, {"reserve_bps": 0, "reviewer_bps": 0, "weight": ["equal"]},
+])
+def test_a_proposed_formula_is_refused_as_the_formula_in_force_would_refuse_it(body):
+    with pytest.raises(FormulaError) as at_the_vote:
+        check_formula(body)
+    with pytest.raises(FormulaError) as in_force:
+        FormulaParams.from_policy(body, 2)
+    assert str(at_the_vote.value) == str(in_force.value)
+
+
+def test_a_proposed_formula_the_formula_accepts_passes_the_vote_check():
+    check_formula(REVENUE_FORMULA)
+    check_formula({"reserve_bps": 5000, "reviewer_bps": 5000, "weight": "minutes"})
+
+
+def test_the_formula_weighs_by_the_weights_the_policy_schema_names():
+    assert tuple(rule.value for rule in Weight) == WEIGHTS

@@ -2,7 +2,8 @@
 
 import pytest
 
-from ledger.formula_apportion import Apportioned, FormulaError, largest_remainder
+from ledger.formula import FormulaError
+from ledger.formula.reference import Apportioned, largest_remainder
 
 
 def test_apportionment_reports_floor_remainder_and_leftover_per_key():

@@ -1,17 +1,22 @@
-"""The largest-remainder method over weight classes (ledger.formula_classes) places every unit
+"""The largest-remainder method over weight classes (ledger.formula.classes) places every unit
 exactly where `apportion` places it key by key, whatever the order of the tie keys."""
 
+import heapq
 from collections import Counter
 
-import heapq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.formula import FormulaParams, ReviewerInput, Weight
-from ledger.formula_apportion import FormulaError, apportion
-from ledger.formula_classes import cut_classes
-from ledger.formula_compact import plan_split
+from ledger.formula import (
+    FormulaError,
+    FormulaParams,
+    ReviewerInput,
+    Weight,
+    apportion,
+    cut_classes,
+    plan_split,
+)
 
 weights = st.lists(st.integers(0, 12), min_size=1, max_size=60).filter(lambda ws: sum(ws) > 0)
 

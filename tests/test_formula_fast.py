@@ -1,11 +1,12 @@
-"""The list-based apportionment (ledger.formula_apportion.apportion) against the plain reference it
+"""The list-based apportionment (ledger.formula.apportion) against the plain reference it
 replaced: sort every (remainder, tie key) pair and give the first `leftover` a unit. Same results
 on any input, and the stored threshold reproduces every single share's leftover unit."""
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.formula_apportion import apportion, gets_leftover, largest_remainder
+from ledger.formula import apportion, gets_leftover
+from ledger.formula.reference import largest_remainder
 
 
 def reference(total, weights, tie_key=lambda key: key):

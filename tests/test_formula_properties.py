@@ -1,6 +1,6 @@
 """Properties of the revenue formula for any revenue, weights and parameters.
 
-The reference split below is written independently of ledger.formula, straight from DESIGN.md, with
+The Fraction split below is written independently of ledger.formula, straight from DESIGN.md, with
 `fractions.Fraction`: exact quotas, sorted by fractional part descending, then log index ascending.
 """
 
@@ -10,7 +10,8 @@ from math import floor
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ledger.formula import ContributionWeightInput, FormulaParams, ReviewerInput, largest_remainder, split_revenue
+from ledger.formula import ContributionWeightInput, FormulaParams, ReviewerInput
+from ledger.formula.reference import largest_remainder, split_revenue
 
 AMOUNTS = st.one_of(st.integers(0, 1000), st.integers(0, 10**9), st.integers(0, 10**15))
 MEMBERS = st.sampled_from(["alice", "bob", "carol", "dan", "eve"])
@@ -106,7 +107,7 @@ def test_permuting_the_inputs_never_changes_a_share(amount, p, rows, reviewers, 
 @given(AMOUNTS, contributions(), st.data())
 def test_raising_one_weight_never_lowers_its_share_and_raises_no_other_by_more_than_one(amount, rows, data):
     """Stronger than "never falls by more than one unit": with the others fixed it never falls at all
-    (proof in ledger.formula_apportion). Other shares can rise, but by one unit at most."""
+    (proof in ledger.formula.apportion). Other shares can rise, but by one unit at most."""
     p = FormulaParams(1000, 1000, "base_pay")
     assume(has_weight(rows, p))
     position = data.draw(st.integers(0, len(rows) - 1))

@@ -6,9 +6,12 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from coop.idempotency import request_digest
 from coop.kernel.errors import Conflict
 from ledger.books import COOP_CASH, SALES, Leg, Unbalanced, check_legs, member_payable, reversal_of
+from ledger.fastpath_digest import digest_with_encoded_details
 from ledger.service import BooksRefused, LedgerService
+from provenance.core.canonical import canonical_json
 
 
 @pytest.fixture
@@ -46,6 +49,24 @@ def test_floats_and_unbalanced_postings_are_refused(books):
     with pytest.raises(BooksRefused, match="EUR off by 1"):
         books.post("sale", "x", [Leg(COOP_CASH, 101, "EUR"), Leg(SALES, -100, "EUR")], "k2")
     assert books.trial_balance() == {}
+
+
+def test_a_currency_that_is_not_iso_4217_is_refused(books):
+    with pytest.raises(BooksRefused, match="ISO 4217"):
+        books.post("sale", "x", [Leg(COOP_CASH, 100, "ABC"), Leg(SALES, -100, "ABC")], "k3")
+    assert books.trial_balance() == {}
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+
+
+@given(details=st.dictionaries(st.text(max_size=8), JSON, max_size=6), kind=st.text(max_size=12), legs=legs_strategy,
+       ref=st.none() | st.text(max_size=12), reverses=st.none() | st.integers(1, 10**9))
+def test_the_digest_of_already_encoded_details_is_the_request_digest(details, kind, legs, ref, reverses):
+    legs = [list(leg) for leg in legs]
+    expected = request_digest({"kind": kind, "legs": legs, "ref": ref, "details": details, "reverses": reverses})
+    assert digest_with_encoded_details(kind, legs, ref, reverses, canonical_json(details)) == expected
 
 
 def test_a_retried_request_changes_nothing(books):

@@ -1,11 +1,21 @@
-"""The compact record of a split (ledger.formula_compact) gives every member the same lines and
-cents as the full split (ledger.formula.split_revenue) it replaces in storage."""
+"""The compact record of a split (ledger.formula.compact) gives every member the same lines and
+cents as the full split (ledger.formula.reference.split_revenue) it replaces in storage."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.formula import ContributionWeightInput, FormulaParams, ReviewerInput, Weight, per_member_totals, split_revenue
-from ledger.formula_compact import CONTRIBUTOR, REVIEWER, compact_split, contribution_lines, review_line
+from ledger.formula import (
+    CONTRIBUTOR,
+    REVIEWER,
+    ContributionWeightInput,
+    FormulaParams,
+    ReviewerInput,
+    Weight,
+    contribution_lines,
+    review_line,
+)
+from ledger.formula.in_memory import compact_split
+from ledger.formula.reference import per_member_totals, split_revenue
 
 MEMBERS = ["a", "b", "c", "Zed"]
 
@@ -39,8 +49,7 @@ def test_each_member_sees_the_full_splits_lines_and_cents(amount, rule, reserve,
 def test_columns_are_checked_like_contribution_inputs():
     import pytest
 
-    from ledger.formula import FormulaError
-    from ledger.formula_compact import ContributionColumns
+    from ledger.formula import ContributionColumns, FormulaError
 
     params = FormulaParams(1000, 500, Weight.EQUAL, 1)
     for bad in ([1, True], [1, -2], [1, 2.0]):

@@ -10,8 +10,9 @@ from coop.datasets.models import LicenseItem, LicenseReviewer
 from coop.datasets.revenue import _inputs, _share
 from migrations.schema import downgrade, upgrade
 from coop.work.models import Acceptance, Contribution, Review
-from ledger.formula import FormulaParams, Weight, per_member_totals
-from ledger.formula_compact import compact_split
+from ledger.formula import FormulaParams, Weight
+from ledger.formula.in_memory import compact_split
+from ledger.formula.reference import per_member_totals
 
 TERMS = {"permitted_uses": ["model-training"], "excluded_sectors": [], "expires": None}
 GOOD = {"correctness": 5, "completeness": 4, "clarity": 4}

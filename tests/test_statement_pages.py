@@ -5,7 +5,10 @@ import re
 
 import pytest
 
-from ledger.books import BASE_PAY, PAYOUTS_IN_TRANSIT, Leg, member_payable
+from ledger.books import BASE_PAY, PAYOUTS_IN_TRANSIT, REVENUE_SHARES, Leg, member_payable
+from ledger.formula import ContributionWeightInput, FormulaParams, Weight
+from ledger.formula.in_memory import compact_split
+from ledger.formula.reference import split_revenue
 from ledger.service import LedgerService
 from ledger.statements import earnings_by_month, member_statement, statement_page
 from tests.test_api_keys_flow import api_token
@@ -103,6 +106,41 @@ def test_earnings_per_month_count_pay_less_its_reversals_and_not_payouts(books, 
 
 def test_earnings_per_month_of_a_member_without_postings_are_empty(books):
     assert earnings_by_month(books, MEMBER) == []
+
+
+MINE = [ContributionWeightInput(i, MEMBER, 300 + i, 1, 5) for i in (3, 8, 13)]
+OTHERS = [ContributionWeightInput(i, "M" + "b" * 31, 500, 2, 7) for i in (1, 5, 21)]
+SHARED = FormulaParams(1000, 500, Weight.BASE_PAY, 1)
+
+
+def _revenue_share(books, amount=10_007):
+    """A revenue share of license L1 posted as the revenue service posts it: its compact split as the details."""
+    split = compact_split(amount, "EUR", SHARED, MINE + OTHERS)
+    cents = split.totals()[MEMBER]
+    books.post("revenue-share", "shares of L1", [Leg(REVENUE_SHARES, cents, "EUR"), Leg(member_payable(MEMBER), -cents, "EUR")],
+               "license:L1:shares", ref="license:L1", details=split.to_dict())
+    return amount
+
+
+def test_a_revenue_share_line_is_recomputed_from_the_contributions_the_books_port_gives(engine, clock):
+    asked = []
+
+    def licensed_contributions(session, license_ids, member):
+        asked.append((license_ids, member))
+        return {"L1": MINE}
+
+    books = LedgerService(engine, clock, licensed_contributions=licensed_contributions)
+    amount = _revenue_share(books)
+    [line] = member_statement(books, MEMBER)
+    reference = split_revenue(amount, "EUR", SHARED, MINE + OTHERS)
+    expected = [{k: v for k, v in share.to_dict().items() if k != "rule"} for share in reference.contributor_shares if share.member == MEMBER]
+    assert line.arithmetic["contributions"] == expected and asked == [(["L1"], MEMBER)]
+
+
+def test_books_without_the_port_refuse_a_statement_that_needs_licensed_contributions(books):
+    _revenue_share(books)
+    with pytest.raises(RuntimeError, match="licensed_contributions"):
+        member_statement(books, MEMBER)
 
 
 @pytest.fixture

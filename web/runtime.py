@@ -15,7 +15,7 @@ from coop.membership.gate import Gate
 from coop.membership.keys import KeyService
 from coop.membership.passwords import PasswordService
 from coop.membership.service import MembershipService
-from coop.datasets.revenue import RevenueService
+from coop.datasets.revenue import RevenueService, member_contributions
 from coop.datasets.service import DatasetService
 from coop.kernel.settings import Settings
 from coop.statements import check_statement
@@ -65,7 +65,7 @@ class Runtime:
         self.policies = PolicyService(self.engine, self.log, self.clock)
         self.tasks = TaskService(self.engine, self.log, self.policies, self.clock)
         self.contributions = ContributionService(self.engine, self.log, self.keys, self.settings.max_content_bytes, self.clock)
-        self.ledger = LedgerService(self.engine, self.clock)
+        self.ledger = LedgerService(self.engine, self.clock, licensed_contributions=member_contributions)  # the statement's port (ledger.ports)
         self.reviews = ReviewService(self.engine, self.log, self.policies, self.tasks, self.ledger, self.clock)
         self.payouts = PayoutService(self.engine, self.ledger, self.clock)
         self.revenue = RevenueService(self.engine, self.ledger, self.policies, self.clock)

@@ -1,7 +1,7 @@
 """Revenue from licenses — the sale itself and later downstream revenue — shared back by the formula
 in force, exactly, and posted to the books with the arithmetic attached for members' statements.
 
-The arithmetic is stored compactly (ledger.formula_compact): the split's pools, W's and leftover
+The arithmetic is stored compactly (ledger.formula.compact): the split's pools, W's and leftover
 thresholds in the transaction and the event, one summary row per member and pool; a member's own
 lines are recomputed from their contributions in the license (`member_contributions`)."""
 
@@ -24,8 +24,9 @@ from coop.kernel.principal import Principal
 from governance.policies import PolicyService
 from ledger import books
 from ledger.books import Leg
-from ledger.formula import ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, RevenueSplit, Weight, split_revenue
-from ledger.formula_compact import CompactSplit, ContributionColumns, MemberSummary, plan_split
+from ledger.formula import (CompactSplit, ContributionColumns, ContributionWeightInput, FormulaError, FormulaParams, MemberSummary, ReviewerInput,
+                            Weight, plan_split)
+from ledger.formula.reference import RevenueSplit, split_revenue
 from ledger.models import RevenueEvent, RevenueShareSummary
 from ledger.service import LedgerService
 from provenance.core.canonical import canonical_json
@@ -159,7 +160,7 @@ def _reviewers(session: Session, license_id: str) -> list[ReviewerInput]:
 
 def _share(session: Session, license_id: str, amount: int, currency: str, params: FormulaParams) -> CompactSplit:
     """The compact split of an event of the license, with the database doing the counting
-    (ledger.formula_classes): contributions per weight, then the one log index that takes the
+    (ledger.formula.classes): contributions per weight, then the one log index that takes the
     last leftover unit, then per member and weight how many contributions and how many of them are
     at or below it. Three grouped queries over the license's items instead of a million rows
     through Python; `SplitPlan.finish` refuses groups that do not add up to the classes."""

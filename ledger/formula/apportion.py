@@ -25,42 +25,15 @@ import heapq
 import itertools
 import operator
 from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Hashable, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
-from coop.kernel.errors import Refused
+from ledger.formula.refusals import FormulaError, whole_number
 
-__all__ = ["Apportioned", "Apportionment", "FormulaError", "apportion", "gets_leftover", "largest_remainder", "whole_number"]
+__all__ = ["Apportionment", "apportion", "gets_leftover"]
 
 K = TypeVar("K", bound=Hashable)
-
-
-class FormulaError(Refused):
-    """A revenue event the formula refuses to share; the message names the input and the reason."""
-
-
-def whole_number(value: object, name: str, minimum: int = 0) -> int:
-    """Integers only: a float or a bool is refused before it can round anything."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise FormulaError(f"{name} must be a whole number, not {value!r}")
-    if value < minimum:
-        raise FormulaError(f"{name} must be at least {minimum}, not {value}")
-    return value
-
-
-@dataclass(frozen=True)
-class Apportioned(Generic[K]):
-    """One key's part of a Hamilton apportionment: ⌊total·weight/W⌋, its remainder, and the bonus."""
-
-    key: K
-    weight: int
-    floor: int
-    remainder: int  # total·weight mod W: the numerator of the quota's fractional part, over W
-    leftover: bool  # received one of the leftover units
-
-    @property
-    def amount(self) -> int:
-        return self.floor + int(self.leftover)
 
 
 def _itself(key: Any) -> Any:
@@ -90,7 +63,7 @@ class Apportionment(Generic[K]):
         if self.threshold is None:
             return [False] * len(self.keys)
         cut, last = self.threshold  # gets_leftover, inlined: a million calls cost more than the comparisons
-        ties = self.keys if tie_key is _itself else map(tie_key, self.keys)
+        ties: Iterable[Any] = self.keys if tie_key is _itself else map(tie_key, self.keys)
         return [rest > cut or (rest == cut and tie <= last) for tie, rest in zip(ties, self.remainders)]
 
 
@@ -119,12 +92,19 @@ def _threshold(remainders: list[int], ties: list[Any], leftover: int) -> tuple[i
 
 
 def apportion(total: int, weights: Sequence[tuple[K, int]], tie_key: Callable[[K], Any] = _itself) -> Apportionment[K]:
-    """`largest_remainder` as parallel lists with the threshold; same checks, same results."""
+    """Split `total` units in proportion to `weights` by the largest-remainder (Hamilton) method,
+    as parallel lists with the leftover threshold.
+
+    Leftover units go to the largest remainders, equal remainders to the lowest `tie_key`. The
+    result is ordered by `tie_key` and does not depend on the input order, so tie_key must tell
+    every key apart. Refuses an empty list, duplicate keys, negative weights and weights summing
+    to 0 (nothing to be proportional to) — even for total 0, since the input itself is broken.
+    """
     total = whole_number(total, "the total to apportion")
     if not weights:
         raise FormulaError(f"nothing to apportion {total} among")
     keys = [key for key, _ in weights]
-    ties = keys if tie_key is _itself else [tie_key(key) for key in keys]
+    ties: list[Any] = keys if tie_key is _itself else [tie_key(key) for key in keys]
     ascending = all(map(operator.lt, ties, itertools.islice(ties, 1, None)))  # the usual case: then also distinct
     if not ascending and len(set(ties)) != len(ties):
         repeated = [key for key, count in Counter(ties).items() if count > 1]
@@ -147,19 +127,3 @@ def apportion(total: int, weights: Sequence[tuple[K, int]], tie_key: Callable[[K
     leftover = total - sum(floors)
     return Apportionment(total, whole, keys, values, floors, remainders, leftover, _threshold(remainders, ties, leftover))
 
-
-def largest_remainder(
-    total: int, weights: Sequence[tuple[K, int]], tie_key: Callable[[K], Any] = _itself
-) -> tuple[Apportioned[K], ...]:
-    """Split `total` units in proportion to `weights` by the largest-remainder (Hamilton) method.
-
-    Leftover units go to the largest remainders, equal remainders to the lowest `tie_key`. The
-    result is ordered by `tie_key` and does not depend on the input order, so tie_key must tell
-    every key apart. Refuses an empty list, duplicate keys, negative weights and weights summing
-    to 0 (nothing to be proportional to) — even for total 0, since the input itself is broken.
-    """
-    parts = apportion(total, weights, tie_key)
-    return tuple(
-        Apportioned(key, weight, floor, rest, bonus)
-        for key, weight, floor, rest, bonus in zip(parts.keys, parts.weights, parts.floors, parts.remainders, parts.bonuses(tie_key))
-    )

@@ -1,9 +1,10 @@
-"""The revenue formula's compact record: what is stored per revenue event instead of every share.
+"""The production path of the revenue formula: the compact split that is computed, stored and
+read back, instead of every share.
 
 Storing each share's arithmetic cost ~270 bytes per contribution (272 MB of JSON for a release of
 a million), written twice, and a statement then parsed all of it to find one member's lines. Yet
 every share is determined by its pool, W and one more figure per pool, the *threshold*: the
-(remainder, tie key) of the last key that received a leftover unit (ledger.formula_apportion).
+(remainder, tie key) of the last key that received a leftover unit (ledger.formula.apportion).
 A key with weight w gets ⌊pool·w/W⌋, plus one unit iff (pool·w mod W, tie key) ranks at or above
 the threshold (larger remainder, or equal remainder and tie key not above). So the record is:
 - per event: the pools, both W's, the leftover counts and both thresholds (`CompactSplit`), a few
@@ -12,71 +13,38 @@ the threshold (larger remainder, or equal remainder and tie key not above). So t
   (`MemberSummary`), one row each in `revenue_share_summary`, which the ledger's payable legs
   already aggregate;
 and a member's lines are recomputed on demand from their own contributions (`contribution_lines`),
-the same numbers `split_revenue` gives (tests/test_revenue_compact.py pins that).
+the same numbers the reference full split gives (ledger.formula.reference; tests/test_revenue_compact.py).
 
-It is computed over weight classes (ledger.formula_classes) in two steps, `plan_split` and
+It is computed over weight classes (ledger.formula.classes) in two steps, `plan_split` and
 `SplitPlan.finish`, around the two things that need individual contributions — the log index that
 takes the last leftover unit, and per member and weight how many contributions are at or below it —
-which `compact_split` finds in memory and coop.datasets.revenue has the database count.
+which coop.datasets.revenue has the database count (ledger.formula.in_memory counts them in Python,
+for tests and benchmarks).
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
-import operator
-from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
-from ledger.formula import (ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, Weight, check_event,
-                            check_weighs_something, pools, refuse_repeated, share_line)
-from ledger.formula_apportion import Apportionment, apportion, gets_leftover
-from ledger.formula_classes import ClassCut, check_classes, cut_classes
+from ledger.formula.apportion import Apportionment, apportion, gets_leftover
+from ledger.formula.classes import ClassCut, check_classes, cut_classes
+from ledger.formula.event import (
+    ContributionWeightInput,
+    ReviewerInput,
+    check_event,
+    check_weighs_something,
+    pools,
+)
+from ledger.formula.params import FormulaParams, Weight
+from ledger.formula.refusals import FormulaError
 
-__all__ = ["CompactSplit", "ContributionColumns", "MemberSummary", "SplitPlan", "compact_split", "contribution_lines", "plan_split", "review_line"]
+__all__ = ["CONTRIBUTOR", "REVIEWER", "CompactSplit", "MemberSummary", "SplitPlan", "contribution_lines", "plan_split", "review_line",
+           "share_line"]
 
 CONTRIBUTOR = "contributor"
 REVIEWER = "reviewer"
-
-
-@dataclass(frozen=True)
-class ContributionColumns:
-    """The release's contributions as one list per field, not one ContributionWeightInput each:
-    building and checking a million frozen dataclasses took longer than sharing the event
-    (bench/money_bench.py). `check` applies ContributionWeightInput's rules to whole columns."""
-
-    log_indexes: list[int]
-    authors: list[str]
-    base_pay: list[int]
-    units: list[int]
-    minutes: list[int]
-
-    @classmethod
-    def of(cls, inputs: Sequence[ContributionWeightInput]) -> ContributionColumns:
-        return cls([c.log_index for c in inputs], [c.author for c in inputs], [c.base_pay for c in inputs], [c.units for c in inputs],
-                   [c.minutes for c in inputs])
-
-    def __len__(self) -> int:
-        return len(self.log_indexes)
-
-    def row(self, i: int) -> ContributionWeightInput:
-        return ContributionWeightInput(self.log_indexes[i], self.authors[i], self.base_pay[i], self.units[i], self.minutes[i])
-
-    def inputs(self) -> list[ContributionWeightInput]:
-        return [self.row(i) for i in range(len(self))]
-
-    def check(self) -> None:
-        """Whole, non-negative numbers (no bools: type(True) is bool) and non-empty author ids; on
-        a failure the first offending row is built, so the error is ContributionWeightInput's own."""
-        numbers = (self.log_indexes, self.base_pay, self.units, self.minutes)
-        if all(type(v) is int and v >= 0 for column in numbers for v in column) and all(type(a) is str and a for a in self.authors):
-            return
-        for i in range(len(self)):
-            self.row(i)
-
-    def weights(self, rule: Weight) -> list[int]:
-        return [1] * len(self) if rule is Weight.EQUAL else list(getattr(self, rule.value))
 
 
 @dataclass(frozen=True)
@@ -125,7 +93,7 @@ class CompactSplit:
         }
 
     def totals(self) -> dict[str, int]:
-        """Per member, both pools together: what `per_member_totals` gives for the full split."""
+        """Per member, both pools together: what the reference `per_member_totals` gives for the full split."""
         totals: dict[str, int] = {}
         for row in self.members:
             totals[row.member] = totals.get(row.member, 0) + row.cents
@@ -135,9 +103,9 @@ class CompactSplit:
 @dataclass(frozen=True)
 class SplitPlan:
     """A compact split up to the one figure that needs individual contributions: the pools, the
-    contributor pool's cut over weight classes (ledger.formula_classes) and the reviewers' shares.
-    `finish` takes the threshold's tie key and the per-member groups, found in memory
-    (`compact_split`) or by the database (coop.datasets.revenue)."""
+    contributor pool's cut over weight classes (ledger.formula.classes) and the reviewers' shares.
+    `finish` takes the threshold's tie key and the per-member groups, found by the database
+    (coop.datasets.revenue) or in memory (ledger.formula.in_memory.compact_split)."""
 
     amount: int
     currency: str
@@ -178,7 +146,7 @@ class SplitPlan:
 def plan_split(amount: int, currency: str, params: FormulaParams, weight_counts: Mapping[int, int],
                reviewers: Sequence[ReviewerInput] = ()) -> SplitPlan:
     """Step one of a compact split, from {weight: how many contributions weigh it}; refuses what
-    `split_revenue` refuses of the event and the weights, with its messages."""
+    the reference `split_revenue` refuses of the event and the weights, with its messages."""
     check_event(amount, currency, sum(weight_counts.values()), reviewers)
     check_weighs_something(check_classes(weight_counts), params)
     reserve, reviewer_pool, redirected, contributor_pool = pools(amount, params, reviewers)
@@ -187,26 +155,19 @@ def plan_split(amount: int, currency: str, params: FormulaParams, weight_counts:
                      cut_classes(contributor_pool, weight_counts), review_parts)
 
 
-def compact_split(amount: int, currency: str, params: FormulaParams, contributions: ContributionColumns | Sequence[ContributionWeightInput],
-                  reviewers: Sequence[ReviewerInput] = ()) -> CompactSplit:
-    """`split_revenue`'s figures without one object per share; same refusals, same results."""
-    columns = contributions if isinstance(contributions, ContributionColumns) else ContributionColumns.of(contributions)
-    columns.check()
-    check_event(amount, currency, len(columns), reviewers)
-    keys, authors = columns.log_indexes, columns.authors
-    if not all(map(operator.lt, keys, itertools.islice(keys, 1, None))):  # ascending (the usual case) means distinct
-        refuse_repeated(keys)
-    weights = columns.weights(params.weight)
-    plan = plan_split(amount, currency, params, Counter(weights), reviewers)
-    tied, tie = plan.contributors.tied, None
-    if plan.contributors.cut is not None:
-        tie = heapq.nsmallest(plan.contributors.rank, (key for key, weight in zip(keys, weights) if weight in tied))[-1]
-    at_or_below = Counter((a, w) for a, w, key in zip(authors, weights, keys) if w in tied and tie is not None and key <= tie)
-    return plan.finish(tie, [(author, weight, count, at_or_below[(author, weight)]) for (author, weight), count in Counter(zip(authors, weights)).items()])
+def share_line(member: str, log_index: int | None, weight: int, total_weight: int, pool: int, floor: int, remainder: int,
+               leftover: bool) -> dict[str, Any]:
+    """A share as a statement line: every number of its arithmetic, from plain values, so that a
+    statement's 10,000 lines need not build an object each; the rule is left to the reader (the
+    earnings page writes it out), as formatting it multiplied the cost of a line."""
+    return {
+        "member": member, "log_index": log_index, "weight": weight, "total_weight": total_weight, "pool": pool, "floor": floor,
+        "remainder": remainder, "leftover": leftover, "amount": floor + 1 if leftover else floor,
+    }
 
 
 def contribution_lines(split: dict[str, Any], mine: Sequence[ContributionWeightInput], member: str) -> list[dict[str, Any]]:
-    """The member's contribution shares of a stored compact split, as `Share.to_dict()` gives them,
+    """The member's contribution shares of a stored compact split, as the reference `Share.to_dict()` gives them,
     recomputed from their own contributions (log index order) and the stored threshold."""
     pool, whole = split["contributor_pool"], split["contributor_weight"]
     rule = Weight(split["formula"]["weight"])

@@ -4,9 +4,9 @@ Every key of weight w gets the same ⌊P·w/W⌋ and the same remainder P·w mod
 of a million contributions is decided by the distinct weights and how many keys carry each — a
 release's weights are a few task rates times a few unit counts, or minutes, so there are few. Only
 the last leftover unit needs individual keys: when it falls inside a group of equal remainders, it
-goes to the `rank`-th lowest tie key of that group (ledger.formula_apportion's threshold). So a
+goes to the `rank`-th lowest tie key of that group (ledger.formula.apportion's threshold). So a
 split is computed in two pure steps around one lookup, and the lookup and the per-member grouping
-can be done by a database (coop.datasets.revenue) or in memory (ledger.formula_compact) alike:
+can be done by a database (coop.datasets.revenue, in production) or in memory (ledger.formula.in_memory) alike:
 
 1. `cut_classes(P, {weight: keys})`: W, each weight's floor and remainder, how many units are left
    over, and where the last one falls: the cut remainder, the weights that have it (`tied`) and the
@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
-from ledger.formula_apportion import FormulaError, whole_number
+from ledger.formula.refusals import FormulaError, whole_number
 
 __all__ = ["ClassCut", "check_classes", "cut_classes"]
 

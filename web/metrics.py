@@ -37,7 +37,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import Engine
 
-from web.runtime import Runtime
+from coop.kernel.settings import Settings
+
 from provenance import store
 
 REQUESTS = Counter("coop_http_requests", "HTTP requests answered, by route template and status", ["method", "route", "status"])
@@ -148,8 +149,8 @@ def refusal(request: Request[Any, Any, Any], token: str | None) -> Response[str]
 
 
 @get("/metrics", include_in_schema=False, sync_to_thread=True)
-def metrics(request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> Response[Any]:
-    refused = refusal(request, runtime.settings.metrics_token)
+def metrics(request: Request[Any, Any, Any], settings: NamedDependency[Settings], engine: NamedDependency[Engine]) -> Response[Any]:
+    refused = refusal(request, settings.metrics_token)
     if refused is not None:
         return refused
-    return Response(scrape(runtime.engine), media_type=CONTENT_TYPE_LATEST)
+    return Response(scrape(engine), media_type=CONTENT_TYPE_LATEST)

@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from coop.kernel.principal import Principal
 from coop.membership.auth import TOKEN_DAYS, AuthService

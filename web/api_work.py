@@ -21,8 +21,8 @@ from governance.policies import PolicyService
 from provenance.core.signing import b64, unb64
 from provenance.service import ProvenanceLog
 from web import auth
-from web.auth import SignedIn
 from web.api_members import StatementIn
+from web.auth import SignedIn
 from web.inputs import Amount, Small
 
 

@@ -14,13 +14,18 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.response import Redirect, Template
+from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import OperationalError
 
 from coop.kernel.db import is_busy
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed, TooManyAttempts
-
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused, TooManyAttempts
 from governance.recount import RecountError
 from provenance.core.canonical import NotCanonicalizable
 from provenance.core.signing import InvalidStatement
@@ -116,7 +121,7 @@ def database_error(request: Request[Any, Any, Any], exc: OperationalError) -> Re
     return respond(request, 500, "Internal Server Error")
 
 
-HANDLERS = {
+HANDLERS: ExceptionHandlersMap = {
     HTTPException: http_exception,
     NotAuthorizedException: http_exception,
     **{kind: domain_exception for kind in REFUSALS},

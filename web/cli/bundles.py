@@ -12,7 +12,10 @@ from web.cli.common import Commands
 
 def cmd_verify(_settings: Settings, args: argparse.Namespace) -> int:
     """Verify a release or license bundle offline: no database, no network."""
-    from coop.lineage.verify import BundleInvalid, verify_bundle  # start-up speed: see web.cli
+    from coop.lineage.verify import (  # start-up speed: see web.cli
+        BundleInvalid,
+        verify_bundle,
+    )
 
     try:
         data = Path(args.bundle).read_bytes()

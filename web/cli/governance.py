@@ -31,10 +31,10 @@ def cmd_governance_recount(settings: Settings, args: argparse.Namespace) -> int:
     """Recount a vote from the log alone and compare it with the logged result."""
     import json
 
-    from web.runtime import build_runtime
     from coop.kernel.errors import NotFound
     from governance.recount import RecountError, recount
     from provenance import store
+    from web.runtime import build_runtime
 
     runtime = build_runtime(settings)
     try:

@@ -14,7 +14,10 @@ from web.cli.common import Commands
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     """A consistent online snapshot of the database and the key files (coop/operations/backup.py)."""
-    from coop.operations.backup import BackupError, take_backup  # start-up speed: see web.cli
+    from coop.operations.backup import (  # start-up speed: see web.cli
+        BackupError,
+        take_backup,
+    )
 
     try:
         manifest = take_backup(settings, Path(args.dest))

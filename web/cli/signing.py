@@ -24,7 +24,9 @@ def cmd_key_new(_settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_sign(_settings: Settings, args: argparse.Namespace) -> int:
     """Sign a statement on the member's own machine: the private key never leaves it."""
-    from provenance.core.canonical import NotCanonicalizable  # start-up speed: see web.cli
+    from provenance.core.canonical import (
+        NotCanonicalizable,  # start-up speed: see web.cli
+    )
     from provenance.core.signing import InvalidStatement, b64, sign_statement
 
     text = args.body if args.body is not None else Path(args.body_file).read_text()

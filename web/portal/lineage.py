@@ -13,8 +13,8 @@ from coop.datasets.service import DatasetService
 from coop.kernel.settings import Settings
 from coop.lineage.bundle import LogAndDatabase, build_bundle
 from coop.lineage.croissant import croissant_metadata, items_jsonl
-from coop.lineage.prov_export import prov_document
 from coop.lineage.gather import contribution_chain, release_lineage
+from coop.lineage.prov_export import prov_document
 from coop.lineage.verify import BundleInvalid, verify_bundle
 from web import auth
 from web.auth import SignedIn

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Callable
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, FromPath, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from coop.kernel.principal import Principal

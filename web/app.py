@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
+
 from litestar import Litestar, Response
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
+from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -20,34 +21,29 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from coop.kernel.keys import load_or_create_app_secret
+from web.leadership import lead_for
+from web.runtime import Runtime, build_runtime
 from coop.kernel.settings import Settings
+from web.api_members import API_CONTROLLERS
 from web.api_governance import GOVERNANCE_API
 from web.api_lineage import LINEAGE_API
-from web.api_members import API_CONTROLLERS
 from web.api_money import MONEY_API
 from web.api_work import WORK_API
-from web.auth import (
-    API_PREFIX,
-    PrincipalMiddleware,
-    record_session_use,
-    signed_in_principal,
-)
-from web.errors import HANDLERS
 from web.formatting import register as register_template_helpers
-from web.guard import InputGuard
+from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use, signed_in_principal
+from web.errors import HANDLERS
 from web.health import healthz
-from web.leadership import lead_for
+from web.guard import InputGuard
 from web.log_api import LogController
 from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
+from web.portal.passwords import PasswordPages
+from web.portal.public_log import PublicLogPages
 from web.portal.governance import GovernancePages, PolicyPages
 from web.portal.lineage import LineagePages
 from web.portal.money import MoneyPages
-from web.portal.passwords import PasswordPages
-from web.portal.public_log import PublicLogPages
 from web.portal.stewards import StewardPages
 from web.portal.work import ContributionPages, ReviewPages, TaskPages
-from web.runtime import Runtime, build_runtime
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {

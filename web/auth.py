@@ -17,10 +17,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.middleware.authentication import (
-    AbstractAuthenticationMiddleware,
-    AuthenticationResult,
-)
+from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from coop.kernel.principal import Principal
 

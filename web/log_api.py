@@ -15,14 +15,9 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.connection import ASGIConnection
-from litestar.di import NamedDependency
-from litestar.exceptions import (
-    ClientException,
-    NotAuthorizedException,
-    NotFoundException,
-    PermissionDeniedException,
-)
 from litestar.handlers.base import BaseRouteHandler
+from litestar.exceptions import ClientException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from coop.statements import is_coop_kind

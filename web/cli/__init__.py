@@ -14,16 +14,7 @@ from typing import Sequence
 
 from coop.kernel.keys import KeyFileError
 from coop.kernel.settings import Settings
-from web.cli import (
-    accounts,
-    books,
-    bundles,
-    governance,
-    log,
-    operations,
-    service,
-    signing,
-)
+from web.cli import accounts, books, bundles, governance, log, operations, service, signing
 
 
 def build_parser() -> argparse.ArgumentParser:

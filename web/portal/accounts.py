@@ -23,16 +23,7 @@ from web.auth import SESSION_COOKIE, SignedIn
 from web.errors import USER_ERRORS, retry_headers, sign_in_status, status_for
 from web.guard import parse_json
 from web.inputs import RowId
-from web.portal.common import (
-    Req,
-    field_errors,
-    is_htmx,
-    list_value,
-    page,
-    redirect_done,
-    safe_next,
-    text_value,
-)
+from web.portal.common import Req, field_errors, is_htmx, list_value, page, redirect_done, safe_next, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
 

@@ -7,13 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import (
-    FromPath,
-    FromQuery,
-    MultipartBody,
-    QueryParameter,
-    URLEncodedBody,
-)
+from litestar.params import FromPath, FromQuery, MultipartBody, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from coop.kernel.principal import Principal

@@ -83,7 +83,7 @@ def _seed_work(runtime: Runtime, steward: Principal) -> int:
         draft = runtime.contributions.draft(author, task.id, text.encode(), "text/plain", minutes, terms)
         submitted = runtime.contributions.submit_with_password(author, draft.id, DEMO_PASSWORD)
         rubric = runtime.policies.version(task.rubric, task.rubric_version).body
-        for reviewer, level in zip(reviewers, levels):
+        for reviewer, level in zip(reviewers, levels, strict=False):
             scores = {c["name"]: level for c in rubric["criteria"]}
             runtime.reviews.review(reviewer, submitted.id, scores, "Clear and well argued." if level >= 4 else "Please justify your choice more specifically.")
     return len(DEMO_WORK)

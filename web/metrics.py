@@ -26,7 +26,8 @@ import ipaddress
 import logging
 import os
 import time
-from typing import Any, Iterable, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency

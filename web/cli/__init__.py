@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from coop.kernel.keys import KeyFileError
 from coop.kernel.settings import Settings

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency

@@ -47,6 +47,12 @@ def test_a_wrong_current_password_on_the_page_is_refused_next_to_the_field(admit
     assert response.status_code == 403 and "wrong current password" in response.text
 
 
+def test_two_different_new_passwords_on_the_page_are_refused_next_to_the_field(admit, browse):
+    browser = browse(admit("bo"))
+    response = browser.post("/me/password", {"current_password": "bo-password", "new_password": "bo-new-password", "confirm_password": "bo-other-password"})
+    assert response.status_code == 400 and "the two new passwords differ" in response.text
+
+
 def test_the_api_changes_the_password(client, admit):
     admit("bo")
     token = client.post("/api/tokens", json={"email": "bo@coop.test", "password": "bo-password", "scopes": ["read", "write"]}).json()["token"]

@@ -85,3 +85,18 @@ def test_the_admission_form_lists_applicants_by_name_and_skills_never_email(runt
     page = browse(voters[0]).get("/proposals/new?kind=admit-member").text
     assert "Gil Applicant — triage nursing" in page and "gil@coop.test" not in page
     assert "Gil Applicant" not in browse(voters[1]).get("/proposals/new").text  # other kinds do not list them
+
+
+def test_the_pay_floor_form_offers_the_currencies_of_the_floor_in_force(runtime, voters, browse, clock):
+    runtime.policies.adopt("pay-floor", {"hourly_minimum": {"EUR": 1800, "CHF": 2500}, "flag_after_accepted": 5}, clock(), "proposal:" + "0" * 32)
+    page = browse(voters[0]).get("/proposals/new?kind=pay-floor").text
+    assert re.findall(r'name="floor_([A-Z]{3})"', page) == ["CHF", "EUR"]
+
+
+def test_a_pay_floor_proposal_reads_each_currency_of_the_floor_in_force(runtime, voters, browse):
+    form = {"kind": "pay-floor", "title": "Raise the floor", "floor_EUR": "2400", "floor_USD": "2600", "floor_GBP": "",
+            "flag_after_accepted": "5", "voting_minutes": "60", "effective_at": ""}
+    response = browse(voters[0]).post("/proposals/new", form)
+    assert response.status_code == 303, response.text
+    proposal = runtime.governance.list("open")[0]
+    assert proposal.options["body"]["hourly_minimum"] == {"EUR": 2400, "USD": 2600}

@@ -11,12 +11,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from coop.kernel.errors import Refused
-from web.runtime import Runtime
 from governance.recount import recount_log
 from provenance.core.commitment import list_root
-from governance.service import ProposalView
+from governance.service import GovernanceService, ProposalView
+from provenance.service import ProvenanceLog
 from web import auth
-from web.api_members import Req, StatementIn
+from web.api_members import StatementIn
+from web.auth import SignedIn
 from web.inputs import AwareTime, Small, moment
 
 
@@ -54,36 +55,36 @@ class ProposalsApi(Controller):
     guards = [auth.member]
 
     @get("/", summary="Proposals (open, closed or adopted)", sync_to_thread=True)
-    def list_proposals(self, runtime: NamedDependency[Runtime], status: FromQuery[str | None] = None) -> list[dict[str, Any]]:
-        return [proposal_json(p) for p in runtime.governance.list(status)]
+    def list_proposals(self, governance: NamedDependency[GovernanceService], status: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+        return [proposal_json(p) for p in governance.list(status)]
 
     @post("/", summary="Propose", sync_to_thread=True)
-    def propose(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[ProposalIn]) -> dict[str, Any]:
-        view = runtime.governance.propose(request.user, data.kind, data.title, data.description, data.options, data.voting_minutes, moment(data.effective_at, "effective_at"))  # type: ignore[arg-type]
+    def propose(self, principal: SignedIn, governance: NamedDependency[GovernanceService], data: JSONBody[ProposalIn]) -> dict[str, Any]:
+        view = governance.propose(principal, data.kind, data.title, data.description, data.options, data.voting_minutes, moment(data.effective_at, "effective_at"))
         return proposal_json(view)
 
     @get("/{proposal_id:str}", sync_to_thread=True)
-    def get_one(self, runtime: NamedDependency[Runtime], proposal_id: FromPath[str]) -> dict[str, Any]:
-        return proposal_json(runtime.governance.get(proposal_id))
+    def get_one(self, governance: NamedDependency[GovernanceService], proposal_id: FromPath[str]) -> dict[str, Any]:
+        return proposal_json(governance.get(proposal_id))
 
     @post("/{proposal_id:str}/comments", sync_to_thread=True)
-    def comment(self, request: Req, runtime: NamedDependency[Runtime], proposal_id: FromPath[str], data: JSONBody[CommentIn]) -> dict[str, Any]:
-        runtime.governance.comment(request.user, proposal_id, data.text)  # type: ignore[arg-type]
+    def comment(self, principal: SignedIn, governance: NamedDependency[GovernanceService], proposal_id: FromPath[str], data: JSONBody[CommentIn]) -> dict[str, Any]:
+        governance.comment(principal, proposal_id, data.text)
         return {"ok": True}
 
     @post("/{proposal_id:str}/ballots", summary="Vote: {vote, password} with a custodial key, or {statement} signed by my own key", sync_to_thread=True)
-    def vote(self, request: Req, runtime: NamedDependency[Runtime], proposal_id: FromPath[str], data: JSONBody[BallotIn]) -> dict[str, Any]:
+    def vote(self, principal: SignedIn, governance: NamedDependency[GovernanceService], proposal_id: FromPath[str], data: JSONBody[BallotIn]) -> dict[str, Any]:
         if data.statement is not None:
-            index = runtime.governance.cast(request.user, proposal_id, data.statement.signed())  # type: ignore[arg-type]
+            index = governance.cast(principal, proposal_id, data.statement.signed())
         elif data.password is not None and data.vote is not None:
-            index = runtime.governance.vote_with_password(request.user, proposal_id, data.vote, data.password)  # type: ignore[arg-type]
+            index = governance.vote_with_password(principal, proposal_id, data.vote, data.password)
         else:
             raise Refused("send {vote, password} (custodial key) or {statement} (a ballot signed by your own key)")
         return {"log_index": index}
 
     @get("/{proposal_id:str}/recount", summary="Recount from the provenance log and the eligible list it commits to", sync_to_thread=True)
-    def recount(self, runtime: NamedDependency[Runtime], proposal_id: FromPath[str]) -> dict[str, Any]:
-        result = recount_log(runtime.log, proposal_id, runtime.governance.eligible(proposal_id))
+    def recount(self, governance: NamedDependency[GovernanceService], log: NamedDependency[ProvenanceLog], proposal_id: FromPath[str]) -> dict[str, Any]:
+        result = recount_log(log, proposal_id, governance.eligible(proposal_id))
         return {"computed": result.computed, "logged": result.logged, "matches": result.matches, "ignored": result.ignored}
 
 
@@ -94,8 +95,8 @@ class ProposalListsApi(Controller):
     tags = ["governance"]
 
     @get("/{proposal_id:str}/eligible", summary="The members eligible to vote (sorted ids; the log holds their count and root)", sync_to_thread=True)
-    def eligible(self, runtime: NamedDependency[Runtime], proposal_id: FromPath[str]) -> dict[str, Any]:
-        members = runtime.governance.eligible(proposal_id)
+    def eligible(self, governance: NamedDependency[GovernanceService], proposal_id: FromPath[str]) -> dict[str, Any]:
+        members = governance.eligible(proposal_id)
         return {"proposal": proposal_id, "order": "sorted member ids; each Merkle leaf is the id's canonical JSON",
                 "count": len(members), "root": list_root(members), "eligible": members}
 

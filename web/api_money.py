@@ -10,12 +10,15 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from coop.datasets.revenue import RevenueService
+from coop.datasets.service import DatasetService
 from coop.kernel.errors import Refused
-from web.runtime import Runtime
 from ledger.beancount_export import export
+from ledger.payouts import PayoutService
+from ledger.service import LedgerService
 from ledger.statements import earnings_by_month, statement_page
 from web import auth
-from web.api_members import Req
+from web.auth import SignedIn
 from web.inputs import Amount, OptionalRowId, RowId
 from web.periods import statement_period
 
@@ -66,70 +69,71 @@ class MoneyApi(Controller):
     tags = ["money"]
 
     @get("/releases", guards=[auth.signed_in], summary="Published releases (the catalog)", sync_to_thread=True)
-    def releases(self, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
-        return [_dated(r) for r in runtime.datasets.releases()]
+    def releases(self, datasets: NamedDependency[DatasetService]) -> list[dict[str, Any]]:
+        return [_dated(r) for r in datasets.releases()]
 
     @post("/releases", guards=[auth.steward], summary="Cut and publish a release", sync_to_thread=True)
-    def cut(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[ReleaseIn]) -> dict[str, Any]:
-        return _dated(runtime.datasets.cut_release(request.user, data.title, data.description, data.task_ids, data.intended_uses, data.price, data.currency))  # type: ignore[arg-type]
+    def cut(self, principal: SignedIn, datasets: NamedDependency[DatasetService], data: JSONBody[ReleaseIn]) -> dict[str, Any]:
+        return _dated(datasets.cut_release(principal, data.title, data.description, data.task_ids, data.intended_uses, data.price, data.currency))
 
     @get("/releases/{release_id:str}", guards=[auth.signed_in], sync_to_thread=True)
-    def release(self, runtime: NamedDependency[Runtime], release_id: FromPath[str]) -> dict[str, Any]:
-        return _dated(runtime.datasets.release(release_id))
+    def release(self, datasets: NamedDependency[DatasetService], release_id: FromPath[str]) -> dict[str, Any]:
+        return _dated(datasets.release(release_id))
 
     @get("/releases/{release_id:str}/check", guards=[auth.signed_in], summary="Consent check for a declared use", sync_to_thread=True)
-    def check(self, runtime: NamedDependency[Runtime], release_id: FromPath[str], uses: FromQuery[list[str]], sector: FromQuery[str | None] = None) -> dict[str, Any]:
-        return asdict(runtime.datasets.check(release_id, uses, sector))
+    def check(self, datasets: NamedDependency[DatasetService], release_id: FromPath[str], uses: FromQuery[list[str]], sector: FromQuery[str | None] = None) -> dict[str, Any]:
+        return asdict(datasets.check(release_id, uses, sector))
 
     @get("/licenses", guards=[auth.signed_in], summary="My organisation's licenses (stewards: all)", sync_to_thread=True)
-    def licenses(self, request: Req, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
-        return [_dated(lic) for lic in runtime.datasets.licenses(request.user)]  # type: ignore[arg-type]
+    def licenses(self, principal: SignedIn, datasets: NamedDependency[DatasetService]) -> list[dict[str, Any]]:
+        return [_dated(lic) for lic in datasets.licenses(principal)]
 
     @post("/licenses", guards=[auth.buyer], summary="License a release (or its consenting subset)", sync_to_thread=True)
-    def license(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[LicenseIn]) -> dict[str, Any]:
-        return _dated(runtime.datasets.license(request.user, data.release_id, data.uses, data.sector, data.accept_subset, data.idempotency_key))  # type: ignore[arg-type]
+    def license(self, principal: SignedIn, datasets: NamedDependency[DatasetService], data: JSONBody[LicenseIn]) -> dict[str, Any]:
+        return _dated(datasets.license(principal, data.release_id, data.uses, data.sector, data.accept_subset, data.idempotency_key))
 
     @post("/licenses/{license_id:str}/revenue", guards=[auth.buyer_or_steward], summary="Report downstream revenue; it is shared at once", sync_to_thread=True)
-    def revenue(self, request: Req, runtime: NamedDependency[Runtime], license_id: FromPath[str], data: JSONBody[RevenueIn]) -> dict[str, Any]:
-        license = runtime.datasets.license_of(request.user, license_id)  # type: ignore[arg-type]
-        event = runtime.revenue.report_downstream(request.user, license_id, data.amount, license.currency, data.description, data.idempotency_key)  # type: ignore[arg-type]
+    def revenue(self, principal: SignedIn, datasets: NamedDependency[DatasetService], revenue: NamedDependency[RevenueService],
+                license_id: FromPath[str], data: JSONBody[RevenueIn]) -> dict[str, Any]:
+        license = datasets.license_of(principal, license_id)
+        event = revenue.report_downstream(principal, license_id, data.amount, license.currency, data.description, data.idempotency_key)
         return {"revenue_event": event}
 
     @get("/me/earnings", guards=[auth.member], summary="My statement: every payment with its arithmetic, a page at a time, optionally for a period",
          description="Oldest first. `since` and `until` are dates (YYYY-MM-DD, UTC), both included; without them, everything. "
                      f"A page holds the lines of up to `limit` transactions (default {API_PAGE}, at most {API_PAGE_MAX}); "
                      "`next_after` is null on the last page, else pass it as `after` for the next.", sync_to_thread=True)
-    def earnings(self, request: Req, runtime: NamedDependency[Runtime], since: FromQuery[str | None] = None,
+    def earnings(self, principal: SignedIn, ledger: NamedDependency[LedgerService], since: FromQuery[str | None] = None,
                  until: FromQuery[str | None] = None, after: OptionalRowId = None, limit: FromQuery[int] = API_PAGE) -> dict[str, Any]:
-        member = request.user.account_id  # type: ignore[union-attr]
+        member = principal.account_id
         start, end = statement_period(since, until)
         if not 1 <= limit <= API_PAGE_MAX:
             raise Refused(f"limit is a number of transactions from 1 to {API_PAGE_MAX}, not {limit}")
-        page = statement_page(runtime.ledger, member, start, end, cursor=after, limit=limit)
+        page = statement_page(ledger, member, start, end, cursor=after, limit=limit)
         lines = [{**line._asdict(), "at": line.at.isoformat()} for line in page.lines]  # no deep copy of the arithmetic
-        return {"owed": runtime.ledger.member_balance(member), "lines": lines, "next_after": page.next_cursor}
+        return {"owed": ledger.member_balance(member), "lines": lines, "next_after": page.next_cursor}
 
     @get("/me/earnings/months", guards=[auth.member], summary="My earnings per month and currency, optionally for a period",
          description="Base pay and revenue shares, less reversals of them; payouts are not earnings. Dates as for /api/me/earnings.",
          sync_to_thread=True)
-    def earnings_months(self, request: Req, runtime: NamedDependency[Runtime], since: FromQuery[str | None] = None,
+    def earnings_months(self, principal: SignedIn, ledger: NamedDependency[LedgerService], since: FromQuery[str | None] = None,
                         until: FromQuery[str | None] = None) -> list[dict[str, Any]]:
         start, end = statement_period(since, until)
         return [{"month": month, "currency": currency, "earned": amount}
-                for month, currency, amount in earnings_by_month(runtime.ledger, request.user.account_id, start, end)]  # type: ignore[union-attr]
+                for month, currency, amount in earnings_by_month(ledger, principal.account_id, start, end)]
 
     @post("/payouts", guards=[auth.steward], summary="Run payouts", sync_to_thread=True)
-    def run_payouts(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[PayoutRunIn]) -> dict[str, Any]:
-        run_id = runtime.payouts.run(request.user, data.currency, data.minimum, data.idempotency_key)  # type: ignore[arg-type]
-        return {"run": run_id, "payouts": [asdict(line) for line in runtime.payouts.lines(run_id)]}
+    def run_payouts(self, principal: SignedIn, payouts: NamedDependency[PayoutService], data: JSONBody[PayoutRunIn]) -> dict[str, Any]:
+        run_id = payouts.run(principal, data.currency, data.minimum, data.idempotency_key)
+        return {"run": run_id, "payouts": [asdict(line) for line in payouts.lines(run_id)]}
 
     @post("/payouts/{payout_id:int}/outcome", guards=[auth.steward], summary="The bank settled or failed a payout", sync_to_thread=True, status_code=200)
-    def outcome(self, request: Req, runtime: NamedDependency[Runtime], payout_id: RowId, data: JSONBody[OutcomeIn]) -> dict[str, Any]:
-        return {"journal_tx": runtime.payouts.record_outcome(request.user, payout_id, data.outcome)}  # type: ignore[arg-type]
+    def outcome(self, principal: SignedIn, payouts: NamedDependency[PayoutService], payout_id: RowId, data: JSONBody[OutcomeIn]) -> dict[str, Any]:
+        return {"journal_tx": payouts.record_outcome(principal, payout_id, data.outcome)}
 
     @get("/books.beancount", guards=[auth.steward], summary="The whole journal as a Beancount ledger", sync_to_thread=True)
-    def books(self, runtime: NamedDependency[Runtime]) -> Response[str]:
-        return Response("".join(export(runtime.ledger.accounts(), runtime.ledger.transactions())), media_type="text/plain; charset=utf-8")
+    def books(self, ledger: NamedDependency[LedgerService]) -> Response[str]:
+        return Response("".join(export(ledger.accounts(), ledger.transactions())), media_type="text/plain; charset=utf-8")
 
 
 MONEY_API = [MoneyApi]

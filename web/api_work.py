@@ -12,13 +12,17 @@ from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from coop.kernel.errors import Refused, NotFound
-from web.runtime import Runtime
-from coop.work.contributions import ContributionView
-from coop.work.tasks import TaskSpec, TaskView
+from coop.kernel.errors import NotFound, Refused
+from coop.membership.service import MembershipService
+from coop.work.contributions import ContributionService, ContributionView
+from coop.work.reviews import ReviewService
+from coop.work.tasks import TaskService, TaskSpec, TaskView
+from governance.policies import PolicyService
 from provenance.core.signing import b64, unb64
+from provenance.service import ProvenanceLog
 from web import auth
-from web.api_members import Req, StatementIn
+from web.api_members import StatementIn
+from web.auth import SignedIn
 from web.inputs import Amount, Small
 
 
@@ -100,20 +104,20 @@ class TasksApi(Controller):
     tags = ["tasks"]
 
     @get("/", guards=[auth.member], summary="Tasks (open ones, or by status)", sync_to_thread=True)
-    def list_tasks(self, runtime: NamedDependency[Runtime], status: FromQuery[str | None] = None) -> list[dict[str, Any]]:
-        return [task_json(t) for t in runtime.tasks.list(status or None)]
+    def list_tasks(self, tasks: NamedDependency[TaskService], status: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+        return [task_json(t) for t in tasks.list(status or None)]
 
     @post("/", guards=[auth.steward], summary="Open a task (refused below the pay floor)", sync_to_thread=True)
-    def open_task(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[TaskIn]) -> dict[str, Any]:
-        return task_json(runtime.tasks.open(request.user, TaskSpec(**msgspec.structs.asdict(data))))  # type: ignore[arg-type]
+    def open_task(self, principal: SignedIn, tasks: NamedDependency[TaskService], data: JSONBody[TaskIn]) -> dict[str, Any]:
+        return task_json(tasks.open(principal, TaskSpec(**msgspec.structs.asdict(data))))
 
     @get("/{task_id:str}", guards=[auth.member], sync_to_thread=True)
-    def get_task(self, runtime: NamedDependency[Runtime], task_id: FromPath[str]) -> dict[str, Any]:
-        return task_json(runtime.tasks.get(task_id))
+    def get_task(self, tasks: NamedDependency[TaskService], task_id: FromPath[str]) -> dict[str, Any]:
+        return task_json(tasks.get(task_id))
 
     @post("/{task_id:str}/rate", guards=[auth.steward], summary="Raise a task's rate", sync_to_thread=True, status_code=200)
-    def raise_rate(self, request: Req, runtime: NamedDependency[Runtime], task_id: FromPath[str], data: JSONBody[RateIn]) -> dict[str, Any]:
-        return task_json(runtime.tasks.raise_rate(request.user, task_id, data.pay_per_unit))  # type: ignore[arg-type]
+    def raise_rate(self, principal: SignedIn, tasks: NamedDependency[TaskService], task_id: FromPath[str], data: JSONBody[RateIn]) -> dict[str, Any]:
+        return task_json(tasks.raise_rate(principal, task_id, data.pay_per_unit))
 
 
 class ContributionsApi(Controller):
@@ -122,61 +126,61 @@ class ContributionsApi(Controller):
     guards = [auth.member]
 
     @get("/", summary="My contributions", sync_to_thread=True)
-    def mine(self, request: Req, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
-        return [contribution_json(c) for c in runtime.contributions.mine(request.user)]  # type: ignore[arg-type]
+    def mine(self, principal: SignedIn, contributions: NamedDependency[ContributionService]) -> list[dict[str, Any]]:
+        return [contribution_json(c) for c in contributions.mine(principal)]
 
     @post("/", summary="Create a draft", sync_to_thread=True)
-    def draft(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[ContributionIn]) -> dict[str, Any]:
+    def draft(self, principal: SignedIn, contributions: NamedDependency[ContributionService], data: JSONBody[ContributionIn]) -> dict[str, Any]:
         content, media_type = data.content()
-        return contribution_json(runtime.contributions.draft(request.user, data.task_id, content, media_type, data.minutes, data.terms, data.units))  # type: ignore[arg-type]
+        return contribution_json(contributions.draft(principal, data.task_id, content, media_type, data.minutes, data.terms, data.units))
 
     @put("/{contribution_id:str}", summary="Edit a draft", sync_to_thread=True)
-    def edit(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str], data: JSONBody[ContributionIn]) -> dict[str, Any]:
+    def edit(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str], data: JSONBody[ContributionIn]) -> dict[str, Any]:
         content, media_type = data.content()
-        return contribution_json(runtime.contributions.edit_draft(request.user, contribution_id, content, media_type, data.minutes, data.terms, data.units))  # type: ignore[arg-type]
+        return contribution_json(contributions.edit_draft(principal, contribution_id, content, media_type, data.minutes, data.terms, data.units))
 
     @get("/{contribution_id:str}", sync_to_thread=True)
-    def get_one(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str]) -> dict[str, Any]:
-        return contribution_json(runtime.contributions.get(request.user, contribution_id))  # type: ignore[arg-type]
+    def get_one(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str]) -> dict[str, Any]:
+        return contribution_json(contributions.get(principal, contribution_id))
 
     @get("/{contribution_id:str}/content", sync_to_thread=True)
-    def content(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str]) -> Response[bytes]:
-        data, media_type = runtime.contributions.content(request.user, contribution_id)  # type: ignore[arg-type]
+    def content(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str]) -> Response[bytes]:
+        data, media_type = contributions.content(principal, contribution_id)
         return Response(data, media_type=media_type, headers={"Content-Disposition": "attachment"})
 
     @get("/{contribution_id:str}/statement", summary="The statement body to sign with my own key", sync_to_thread=True)
-    def statement(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str], key: FromQuery[str]) -> dict[str, Any]:
-        body = runtime.contributions.statement_body(request.user, contribution_id, unb64(key, "key"))  # type: ignore[arg-type]
+    def statement(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str], key: FromQuery[str]) -> dict[str, Any]:
+        body = contributions.statement_body(principal, contribution_id, unb64(key, "key"))
         return {"kind": "contribution", "body": body}
 
     @post("/{contribution_id:str}/submit", summary="Submit: {password} for a custodial key, or {statement} signed by my own", sync_to_thread=True, status_code=200)
-    def submit(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str], data: JSONBody[SubmitIn]) -> dict[str, Any]:
+    def submit(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str], data: JSONBody[SubmitIn]) -> dict[str, Any]:
         if data.statement is not None:
-            view = runtime.contributions.submit_signed(request.user, contribution_id, data.statement.signed())  # type: ignore[arg-type]
+            view = contributions.submit_signed(principal, contribution_id, data.statement.signed())
         elif data.password is not None:
-            view = runtime.contributions.submit_with_password(request.user, contribution_id, data.password)  # type: ignore[arg-type]
+            view = contributions.submit_with_password(principal, contribution_id, data.password)
         else:
             raise Refused("send {password} (custodial key) or {statement} (your own key)")
         return contribution_json(view)
 
     @post("/{contribution_id:str}/revise", summary="Start a revision (a new draft linked to this one)", sync_to_thread=True)
-    def revise(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str]) -> dict[str, Any]:
-        return contribution_json(runtime.contributions.revise(request.user, contribution_id))  # type: ignore[arg-type]
+    def revise(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str]) -> dict[str, Any]:
+        return contribution_json(contributions.revise(principal, contribution_id))
 
     @get("/{contribution_id:str}/receipt", summary="Log entry, checkpoint and inclusion proof of an accepted contribution", sync_to_thread=True)
-    def receipt(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str]) -> dict[str, Any]:
-        receipt = runtime.contributions.receipt(request.user, contribution_id)  # type: ignore[arg-type]
+    def receipt(self, principal: SignedIn, contributions: NamedDependency[ContributionService], log: NamedDependency[ProvenanceLog], contribution_id: FromPath[str]) -> dict[str, Any]:
+        receipt = contributions.receipt(principal, contribution_id)
         return {
             "index": receipt.index, "leaf_hash": b64(receipt.leaf_hash), "tree_size": receipt.checkpoint.size,
-            "checkpoint": receipt.checkpoint.note, "hashes": [b64(h) for h in receipt.proof], "verifier_key": runtime.log.verifier_key,
+            "checkpoint": receipt.checkpoint.note, "hashes": [b64(h) for h in receipt.proof], "verifier_key": log.verifier_key,
         }
 
     @post("/{contribution_id:str}/revoke-consent", summary="Revoke consent for future licenses", sync_to_thread=True, status_code=200)
-    def revoke(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str], data: JSONBody[SubmitIn]) -> dict[str, Any]:
+    def revoke(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str], data: JSONBody[SubmitIn]) -> dict[str, Any]:
         if data.statement is not None:
-            index = runtime.contributions.revoke_consent(request.user, contribution_id, data.statement.signed())  # type: ignore[arg-type]
+            index = contributions.revoke_consent(principal, contribution_id, data.statement.signed())
         elif data.password is not None:
-            index = runtime.contributions.revoke_consent_with_password(request.user, contribution_id, data.password)  # type: ignore[arg-type]
+            index = contributions.revoke_consent_with_password(principal, contribution_id, data.password)
         else:
             raise Refused("send {password} (custodial key) or {statement} (your own key)")
         return {"log_index": index}
@@ -188,34 +192,35 @@ class ReviewsApi(Controller):
     guards = [auth.reviewer]
 
     @get("/queue", summary="Work I may review", sync_to_thread=True)
-    def queue(self, request: Req, runtime: NamedDependency[Runtime]) -> list[dict[str, Any]]:
-        return [{**asdict(i), "submitted_at": i.submitted_at.isoformat()} for i in runtime.reviews.queue(request.user)]  # type: ignore[arg-type]
+    def queue(self, principal: SignedIn, reviews: NamedDependency[ReviewService]) -> list[dict[str, Any]]:
+        return [{**asdict(i), "submitted_at": i.submitted_at.isoformat()} for i in reviews.queue(principal)]
 
     @get("/{contribution_id:str}/rubric", sync_to_thread=True)
-    def rubric(self, runtime: NamedDependency[Runtime], contribution_id: FromPath[str]) -> dict[str, Any]:
-        return runtime.reviews.rubric_for(contribution_id)
+    def rubric(self, reviews: NamedDependency[ReviewService], contribution_id: FromPath[str]) -> dict[str, Any]:
+        return reviews.rubric_for(contribution_id)
 
     @post("/{contribution_id:str}/claim", sync_to_thread=True, status_code=200)
-    def claim(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str]) -> dict[str, Any]:
-        runtime.reviews.claim(request.user, contribution_id)  # type: ignore[arg-type]
+    def claim(self, principal: SignedIn, reviews: NamedDependency[ReviewService], contribution_id: FromPath[str]) -> dict[str, Any]:
+        reviews.claim(principal, contribution_id)
         return {"claimed": contribution_id}
 
     @post("/{contribution_id:str}", summary="Review against the rubric", sync_to_thread=True, status_code=200)
-    def review(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str], data: JSONBody[ReviewIn]) -> dict[str, Any]:
-        decision = runtime.reviews.review(request.user, contribution_id, data.scores, data.feedback)  # type: ignore[arg-type]
+    def review(self, principal: SignedIn, reviews: NamedDependency[ReviewService], contribution_id: FromPath[str], data: JSONBody[ReviewIn]) -> dict[str, Any]:
+        decision = reviews.review(principal, contribution_id, data.scores, data.feedback)
         return asdict(decision)
 
     @post("/{contribution_id:str}/assign", guards=[auth.steward], summary="Assign a reviewer (stewards)", sync_to_thread=True, status_code=200)
-    def assign(self, request: Req, runtime: NamedDependency[Runtime], contribution_id: FromPath[str], data: JSONBody[AssignIn]) -> dict[str, Any]:
-        reviewer = runtime.members.principal(data.reviewer_id)
+    def assign(self, principal: SignedIn, reviews: NamedDependency[ReviewService], members: NamedDependency[MembershipService],
+               contribution_id: FromPath[str], data: JSONBody[AssignIn]) -> dict[str, Any]:
+        reviewer = members.principal(data.reviewer_id)
         if reviewer is None:
             raise NotFound(f"no member {data.reviewer_id}")
-        runtime.reviews.assign(request.user, contribution_id, reviewer)  # type: ignore[arg-type]
+        reviews.assign(principal, contribution_id, reviewer)
         return {"assigned": data.reviewer_id}
 
     @post("/conflicts", summary="Declare a conflict of interest with an author", sync_to_thread=True, status_code=200)
-    def conflict(self, request: Req, runtime: NamedDependency[Runtime], data: JSONBody[ConflictIn]) -> dict[str, Any]:
-        runtime.reviews.declare_conflict(request.user, data.author_id)  # type: ignore[arg-type]
+    def conflict(self, principal: SignedIn, reviews: NamedDependency[ReviewService], data: JSONBody[ConflictIn]) -> dict[str, Any]:
+        reviews.declare_conflict(principal, data.author_id)
         return {"declared": data.author_id}
 
 
@@ -224,8 +229,8 @@ class PoliciesApi(Controller):
     tags = ["policies"]
 
     @get("/", summary="Every version of every policy, and how it was adopted (public)", sync_to_thread=True)
-    def policies(self, runtime: NamedDependency[Runtime], name: FromQuery[str | None] = None) -> list[dict[str, Any]]:
-        return [{**asdict(p), "effective_at": p.effective_at.isoformat()} for p in runtime.policies.history(name)]
+    def policies(self, policies: NamedDependency[PolicyService], name: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+        return [{**asdict(p), "effective_at": p.effective_at.isoformat()} for p in policies.history(name)]
 
 
 WORK_API = [TasksApi, ContributionsApi, ReviewsApi, PoliciesApi]

@@ -24,14 +24,13 @@ from coop.kernel.keys import load_or_create_app_secret
 from web.leadership import lead_for
 from web.runtime import Runtime, build_runtime
 from coop.kernel.settings import Settings
-from provenance.service import ProvenanceLog
 from web.api_members import API_CONTROLLERS
 from web.api_governance import GOVERNANCE_API
 from web.api_lineage import LINEAGE_API
 from web.api_money import MONEY_API
 from web.api_work import WORK_API
 from web.formatting import register as register_template_helpers
-from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use
+from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use, signed_in_principal
 from web.errors import HANDLERS
 from web.health import healthz
 from web.guard import InputGuard
@@ -59,7 +58,7 @@ SECURITY_HEADERS = {
 }
 
 
-def add_security_headers(response: Response) -> Response:  # type: ignore[type-arg]
+def add_security_headers(response: Response[Any]) -> Response[Any]:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
@@ -112,18 +111,44 @@ class CloseDueTicker:
             self.runtime.governance.close_due()
 
 
+def _given(value: object) -> Provide:
+    def provide() -> object:
+        return value
+
+    return Provide(provide, use_cache=True, sync_to_thread=False)
+
+
+def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
+    """Each service is its own dependency, named as handlers ask for it (`members:
+    NamedDependency[MembershipService]`), so a handler's signature says which services it uses.
+    `principal` is the signed-in Principal of a guarded route (web.auth)."""
+    return {
+        "settings": _given(runtime.settings),
+        "engine": _given(runtime.engine),  # the health check and /metrics read the database itself
+        "log": _given(runtime.log),
+        "lineage": _given(runtime),  # coop.lineage reads the database and proves from the log (LogAndDatabase)
+        "members": _given(runtime.members),
+        "keys": _given(runtime.keys),
+        "auth_service": _given(runtime.auth),
+        "passwords": _given(runtime.passwords),
+        "policies": _given(runtime.policies),
+        "tasks": _given(runtime.tasks),
+        "contributions": _given(runtime.contributions),
+        "reviews": _given(runtime.reviews),
+        "governance": _given(runtime.governance),
+        "ledger": _given(runtime.ledger),
+        "revenue": _given(runtime.revenue),
+        "payouts": _given(runtime.payouts),
+        "datasets": _given(runtime.datasets),
+        "principal": Provide(signed_in_principal, sync_to_thread=False),
+    }
+
+
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
     """Build the app; pass `runtime` to share one already built (tests, benchmarks)."""
     if runtime is None:
         runtime = build_runtime(settings or Settings.from_env())
     built = runtime
-
-    def provide_runtime() -> Runtime:
-        return built
-
-    def provide_log() -> ProvenanceLog:
-        return built.log
-
     ticker = CloseDueTicker(built)
     app = Litestar(
         route_handlers=[
@@ -131,7 +156,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             TaskPages, ContributionPages, ReviewPages, GovernancePages, PolicyPages, *GOVERNANCE_API, MoneyPages, *MONEY_API, LineagePages, *LINEAGE_API, healthz, metrics,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
-        dependencies={"log": Provide(provide_log, sync_to_thread=False), "runtime": Provide(provide_runtime, sync_to_thread=False)},
+        dependencies=service_dependencies(built),
         middleware=[MetricsMiddleware, InputGuard(), DefineMiddleware(PrincipalMiddleware, exclude=["^/static", "^/log/", "^/healthz", "^/metrics"])],
         csrf_config=CSRFConfig(
             secret=load_or_create_app_secret(runtime.settings.secret_file),
@@ -140,7 +165,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             exclude=[f"^{API_PREFIX}/", "^/log/"],
         ),
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=register_template_helpers),
-        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=HANDLERS,
         after_request=add_security_headers,
         before_send=[no_store_when_signed_in],
         after_response=record_session_use,

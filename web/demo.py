@@ -6,13 +6,10 @@ production database. Running it twice adds nothing: it stops if the demo steward
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from coop.kernel.errors import Conflict
-from coop.membership.models import Account
-from web.runtime import Runtime
+from coop.kernel.errors import Conflict, NotFound
+from coop.kernel.principal import Principal
 from coop.work.tasks import TaskSpec
+from web.runtime import Runtime
 
 DEMO_PASSWORD = "demo-password-123"
 DEMO_STEWARD = ("Sam Okonkwo", "steward@demo.coop")
@@ -32,20 +29,17 @@ def seed_demo(runtime: Runtime) -> str:
         steward_id = members.create_steward(*DEMO_STEWARD, DEMO_PASSWORD)
     except Conflict:
         return "demo: already seeded; nothing added"
-    steward = members.principal(steward_id)
-    assert steward is not None
+    steward = _principal(runtime, steward_id)
     runtime.keys.create_custodial_key(steward, DEMO_PASSWORD)
     for name, email, skills, region, roles in DEMO_MEMBERS:
         account_id = members.apply(name, email, DEMO_PASSWORD, skills, region)
         members.admit(steward, account_id, roles)
-        member = members.principal(account_id)
-        assert member is not None
-        runtime.keys.create_custodial_key(member, DEMO_PASSWORD)
+        runtime.keys.create_custodial_key(_principal(runtime, account_id), DEMO_PASSWORD)
     for name, email, skills, region in DEMO_APPLICANTS:
         members.apply(name, email, DEMO_PASSWORD, skills, region)
-    members.register_buyer(DEMO_BUYER[0], DEMO_BUYER[1], DEMO_BUYER[2], DEMO_PASSWORD)
+    buyer_id = members.register_buyer(DEMO_BUYER[0], DEMO_BUYER[1], DEMO_BUYER[2], DEMO_PASSWORD)
     contributions = _seed_work(runtime, steward)
-    _seed_money(runtime, steward)
+    _seed_money(runtime, steward, _principal(runtime, buyer_id))
     return (
         f"demo: seeded a steward ({DEMO_STEWARD[1]}), {len(DEMO_MEMBERS)} members, {len(DEMO_APPLICANTS)} applicant(s), "
         f"a buyer ({DEMO_BUYER[2]}), {len(DEMO_TASKS)} tasks and {contributions} contributions; every demo password is '{DEMO_PASSWORD}'. Log size {runtime.log.size()}."
@@ -69,31 +63,36 @@ DEMO_WORK = [
 ]
 
 
-def _seed_work(runtime: Runtime, steward: object) -> int:
+def _principal(runtime: Runtime, account_id: str) -> Principal:
+    """An account the demo has just created (its absence would be a bug, said as such)."""
+    principal = runtime.members.principal(account_id)
+    if principal is None:
+        raise NotFound(f"demo account {account_id} is missing right after it was created")
+    return principal
+
+
+def _seed_work(runtime: Runtime, steward: Principal) -> int:
     runtime.policies.seed_defaults()
-    tasks = [runtime.tasks.open(steward, spec) for spec in DEMO_TASKS]  # type: ignore[arg-type]
+    tasks = [runtime.tasks.open(steward, spec) for spec in DEMO_TASKS]
     terms = {"permitted_uses": ["model-training", "model-evaluation", "research"], "excluded_sectors": ["military", "surveillance"], "expires": None}
-    by_email = {row.email: row.account_id for row in runtime.members.directory(steward)}  # type: ignore[arg-type]
-    reviewers = [runtime.members.principal(by_email[email]) for email in ("amara@demo.coop", "bo@demo.coop")]
+    by_email = {row.email: row.account_id for row in runtime.members.directory(steward)}
+    reviewers = [_principal(runtime, by_email[email]) for email in ("amara@demo.coop", "bo@demo.coop")]
     for task_index, email, text, minutes, levels in DEMO_WORK:
-        author = runtime.members.principal(by_email[email])
+        author = _principal(runtime, by_email[email])
         task = tasks[task_index]
-        draft = runtime.contributions.draft(author, task.id, text.encode(), "text/plain", minutes, terms)  # type: ignore[arg-type]
-        submitted = runtime.contributions.submit_with_password(author, draft.id, DEMO_PASSWORD)  # type: ignore[arg-type]
+        draft = runtime.contributions.draft(author, task.id, text.encode(), "text/plain", minutes, terms)
+        submitted = runtime.contributions.submit_with_password(author, draft.id, DEMO_PASSWORD)
         rubric = runtime.policies.version(task.rubric, task.rubric_version).body
-        for reviewer, level in zip(reviewers, levels):
+        for reviewer, level in zip(reviewers, levels, strict=False):
             scores = {c["name"]: level for c in rubric["criteria"]}
-            runtime.reviews.review(reviewer, submitted.id, scores, "Clear and well argued." if level >= 4 else "Please justify your choice more specifically.")  # type: ignore[arg-type]
+            runtime.reviews.review(reviewer, submitted.id, scores, "Clear and well argued." if level >= 4 else "Please justify your choice more specifically.")
     return len(DEMO_WORK)
 
 
-def _seed_money(runtime: Runtime, steward: object) -> None:
+def _seed_money(runtime: Runtime, steward: Principal, buyer: Principal) -> None:
     """A release of the clinical answers, licensed by the demo buyer, with a first royalty."""
     task = next(t for t in runtime.tasks.list(None) if t.project == "Clinical QA")
-    release = runtime.datasets.cut_release(steward, "Clinical QA, first release", "Expert answers to primary-care questions.",  # type: ignore[arg-type]
+    release = runtime.datasets.cut_release(steward, "Clinical QA, first release", "Expert answers to primary-care questions.",
                                            [task.id], ["model-training"], 250_000, "EUR")
-    with Session(runtime.engine) as session:
-        account_id = session.scalar(select(Account.id).where(Account.email == DEMO_BUYER[2]))
-    buyer = runtime.members.principal(account_id)
-    license = runtime.datasets.license(buyer, release.id, ["model-training", "model-evaluation"], "other", True, "demo-license-1")  # type: ignore[arg-type]
-    runtime.revenue.report_downstream(buyer, license.id, 48_000, "EUR", "Q3 royalty on a fine-tuned model", "demo-royalty-q3")  # type: ignore[arg-type]
+    license = runtime.datasets.license(buyer, release.id, ["model-training", "model-evaluation"], "other", True, "demo-license-1")
+    runtime.revenue.report_downstream(buyer, license.id, 48_000, "EUR", "Q3 royalty on a fine-tuned model", "demo-royalty-q3")

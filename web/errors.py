@@ -1,9 +1,11 @@
 """Every refusal is a clear 4xx with a reason: JSON for the API, a page (or an htmx fragment) for
-the portal. Domain errors are mapped here, once, each by its own class.
+the portal. Domain errors are mapped to their status here, once, each by its own class: the API's
+exception handlers and the portal's forms (which show a refusal next to the form) both ask
+`status_for`.
 
-Only the domain's refusals (`REFUSALS`) are 4xx. Any other exception — a bare ValueError, an
-OverflowError, a RecursionError, a database error — is a bug: it is logged with its traceback and
-answered with a plain 500, never disguised as the client's fault."""
+Only the domain's refusals (`REFUSALS`) and throttling (`TooManyAttempts`, 429) are 4xx. Any other
+exception — a bare ValueError, an OverflowError, a RecursionError, a database error — is a bug: it
+is logged with its traceback and answered with a plain 500, never disguised as the client's fault."""
 
 from __future__ import annotations
 
@@ -14,11 +16,11 @@ from urllib.parse import quote
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
 from litestar.response import Redirect, Template
+from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import OperationalError
 
 from coop.kernel.db import is_busy
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed, TooManyAttempts
-
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused, TooManyAttempts
 from governance.recount import RecountError
 from provenance.core.canonical import NotCanonicalizable
 from provenance.core.signing import InvalidStatement
@@ -26,9 +28,32 @@ from web.auth import API_PREFIX
 
 # The domain's refusals and their status; a subclass (BooksRefused, FormulaError, …) maps as its base.
 REFUSALS: dict[type[Exception], int] = {
-    Refused: 400, Refused: 400, InvalidStatement: 400, NotCanonicalizable: 400, RecountError: 400,
+    Refused: 400, InvalidStatement: 400, NotCanonicalizable: 400, RecountError: 400,
     NotAllowed: 403, NotFound: 404, Conflict: 409,
 }
+THROTTLED = 429  # TooManyAttempts: kept apart from REFUSALS, as no form may show it as a field's error
+
+# What a portal action may be refused with and show next to its form, with the status `status_for`
+# gives; throttling is not among them: it is answered by `domain_exception`, with its Retry-After.
+USER_ERRORS: tuple[type[Exception], ...] = tuple(REFUSALS)
+
+
+def status_for(error: Exception) -> int:
+    """The HTTP status of a refusal, for the API and the portal alike."""
+    if isinstance(error, TooManyAttempts):
+        return THROTTLED
+    return next(code for kind, code in REFUSALS.items() if isinstance(error, kind))
+
+
+def sign_in_status(error: Exception) -> int:
+    """At sign-in a NotAllowed means the credentials did not authenticate (a wrong password, an
+    account that cannot sign in): 401, where the same refusal elsewhere is a 403."""
+    return 401 if isinstance(error, NotAllowed) else status_for(error)
+
+
+def retry_headers(error: Exception) -> dict[str, str]:
+    """When a throttled client may try again; no header for any other refusal."""
+    return {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, TooManyAttempts) else {}
 
 CSRF_MESSAGE = (
     "This form was not sent from one of the co-op's own pages (the CSRF check failed), so nothing was changed. "
@@ -67,11 +92,8 @@ def http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
 
 
 def domain_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    if isinstance(exc, TooManyAttempts):
-        return respond(request, 429, str(exc), {"Retry-After": str(exc.retry_after_seconds)})
-    for kind, code in REFUSALS.items():
-        if isinstance(exc, kind):
-            return respond(request, code, str(exc))
+    if isinstance(exc, (TooManyAttempts, *REFUSALS)):
+        return respond(request, status_for(exc), str(exc), retry_headers(exc) or None)
     return server_error(request, exc)
 
 
@@ -94,7 +116,7 @@ def database_error(request: Request[Any, Any, Any], exc: OperationalError) -> Re
     return respond(request, 500, "Internal Server Error")
 
 
-HANDLERS = {
+HANDLERS: ExceptionHandlersMap = {
     HTTPException: http_exception,
     NotAuthorizedException: http_exception,
     **{kind: domain_exception for kind in REFUSALS},

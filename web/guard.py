@@ -18,7 +18,7 @@ from typing import Any
 
 from litestar.exceptions import ClientException
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from coop.kernel.errors import Refused
 
@@ -100,21 +100,23 @@ class InputGuard(ASGIMiddleware):
             return
         resolve_limit = getattr(scope.get("route_handler"), "resolve_request_max_body_size", None)
         limit = (resolve_limit() if resolve_limit else None) or float("inf")
-        read: deque[Message] = deque()
+        read: deque[ReceiveMessage] = deque()
+        chunks: list[bytes] = []
         size, complete = 0, False
         while not complete and size <= limit:
             message = await receive()
             read.append(message)
             if message["type"] != "http.request":
                 break
-            size += len(message.get("body", b""))
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
             complete = not message.get("more_body", False)
-        body = b"".join(m.get("body", b"") for m in read if m["type"] == "http.request") if complete else b""
+        body = b"".join(chunks) if complete else b""
         problem = _refusal(scope, body)
         if problem is not None:
             raise ClientException(detail=problem)
 
-        async def replay() -> Message:
+        async def replay() -> ReceiveMessage:
             return read.popleft() if read else await receive()
 
         await next_app(scope, replay, send)

@@ -14,17 +14,17 @@ from typing import Any
 
 from litestar import Response, get
 from litestar.di import NamedDependency
+from sqlalchemy import Engine
 
 from coop.kernel.db import utcnow
-from web.runtime import Runtime
 from provenance import store
 
 _TIMEOUT_MS = 2000  # PostgreSQL: a health check that hangs is no answer
 
 
-def check(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
+def check(engine: Engine) -> tuple[bool, dict[str, Any]]:
     try:
-        with runtime.engine.connect() as conn:
+        with engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SET LOCAL statement_timeout = {_TIMEOUT_MS}")
             found = store.head_with_checkpoint(conn)
@@ -45,6 +45,6 @@ def check(runtime: Runtime) -> tuple[bool, dict[str, Any]]:
 
 
 @get("/healthz", include_in_schema=False, sync_to_thread=True)
-def healthz(runtime: NamedDependency[Runtime]) -> Response[dict[str, Any]]:
-    healthy, details = check(runtime)
+def healthz(engine: NamedDependency[Engine]) -> Response[dict[str, Any]]:
+    healthy, details = check(engine)
     return Response(details, status_code=200 if healthy else 503, headers={"Cache-Control": "no-store"})

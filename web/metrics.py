@@ -26,18 +26,20 @@ import ipaddress
 import logging
 import os
 import time
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
+from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import REGISTRY, CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import Engine
 
-from web.runtime import Runtime
+from coop.kernel.settings import Settings
 from provenance import store
 
 REQUESTS = Counter("coop_http_requests", "HTTP requests answered, by route template and status", ["method", "route", "status"])
@@ -55,11 +57,12 @@ class MetricsMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
         status = 500
+        method = scope["method"] if scope["method"] in _METHODS else "OTHER"  # a client picks the method: bound it
 
         async def record_status(message: Message) -> None:
             nonlocal status
@@ -73,7 +76,6 @@ class MetricsMiddleware:
             status = error.status_code
             raise
         finally:
-            method = scope["method"] if scope["method"] in _METHODS else "OTHER"  # a client picks the method: bound it
             route = scope.get("path_template") or "unmatched"
             REQUESTS.labels(method, route, str(status)).inc()
             REQUEST_SECONDS.labels(method, route).observe(time.perf_counter() - started)
@@ -109,7 +111,7 @@ class LogCollector:
 class _ThisProcess:
     """Forwards the process-wide default registry (single-process mode)."""
 
-    def collect(self) -> Iterator[Any]:
+    def collect(self) -> Iterable[Metric]:
         return REGISTRY.collect()
 
 
@@ -118,8 +120,8 @@ def scrape(engine: Engine) -> bytes:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         MultiProcessCollector(registry)
     else:
-        registry.register(_ThisProcess())  # type: ignore[arg-type]
-    registry.register(LogCollector(engine))  # type: ignore[arg-type]
+        registry.register(_ThisProcess())
+    registry.register(LogCollector(engine))
     return generate_latest(registry)
 
 
@@ -148,8 +150,8 @@ def refusal(request: Request[Any, Any, Any], token: str | None) -> Response[str]
 
 
 @get("/metrics", include_in_schema=False, sync_to_thread=True)
-def metrics(request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> Response[Any]:
-    refused = refusal(request, runtime.settings.metrics_token)
+def metrics(request: Request[Any, Any, Any], settings: NamedDependency[Settings], engine: NamedDependency[Engine]) -> Response[Any]:
+    refused = refusal(request, settings.metrics_token)
     if refused is not None:
         return refused
-    return Response(scrape(runtime.engine), media_type=CONTENT_TYPE_LATEST)
+    return Response(scrape(engine), media_type=CONTENT_TYPE_LATEST)

@@ -3,7 +3,7 @@ the portal alike: whole days in UTC, both ends included, either one optional."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 
 from coop.kernel.errors import Refused
 from web.inputs import day
@@ -24,4 +24,4 @@ def _day(text: str | None, name: str) -> date | None:
 
 
 def _midnight(value: date) -> datetime:
-    return datetime.combine(value, time.min, tzinfo=timezone.utc)
+    return datetime.combine(value, time.min, tzinfo=UTC)

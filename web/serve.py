@@ -13,12 +13,16 @@ import gc
 import os
 import socket
 import tempfile
+from typing import TYPE_CHECKING, TypedDict
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
+
+if TYPE_CHECKING:  # the return type only: `coop serve` imports the app after its checks (web.cli)
+    from litestar import Litestar
 
 
 class NoDelayH11Protocol(H11Protocol):
@@ -31,14 +35,14 @@ class NoDelayH11Protocol(H11Protocol):
     for the client's delayed ACK: ~40 ms added to every keep-alive request after the first.
     """
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's own H11Protocol
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)
 
 
-def app_from_env():  # type: ignore[no-untyped-def]
+def app_from_env() -> Litestar:
     """The app of one worker process, from the environment (uvicorn's `factory=True`)."""
     from web.app import create_app
 
@@ -60,16 +64,16 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
     # Made once here, before workers start: they would otherwise race to create it (one could
     # read the file another has just created but not yet written).
     load_or_create_app_secret(settings.secret_file)
-    common = dict(host=host, port=port, log_level="info", http=NoDelayH11Protocol, **proxy_options(settings))
+    proxy = proxy_options(settings)
     if workers == 1:
         from web.app import create_app
 
         app = create_app(settings)
         freeze_startup_objects()
-        uvicorn.run(app, **common)  # type: ignore[arg-type]
+        uvicorn.run(app, host=host, port=port, log_level="info", http=NoDelayH11Protocol, **proxy)
     else:
         share_metrics_between_workers()
-        uvicorn.run("web.serve:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+        uvicorn.run("web.serve:app_from_env", factory=True, workers=workers, host=host, port=port, log_level="info", http=NoDelayH11Protocol, **proxy)
     return 0
 
 
@@ -83,7 +87,14 @@ def share_metrics_between_workers() -> None:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="coop-metrics-")
 
 
-def proxy_options(settings: Settings) -> dict[str, object]:
+class ProxyOptions(TypedDict, total=False):
+    """uvicorn's settings for X-Forwarded-For, as `uvicorn.run` and `uvicorn.Config` take them."""
+
+    proxy_headers: bool
+    forwarded_allow_ips: str
+
+
+def proxy_options(settings: Settings) -> ProxyOptions:
     """uvicorn's X-Forwarded-For handling: only from the proxies COOP_FORWARDED_ALLOW_IPS names
     (uvicorn alone would believe it from 127.0.0.1, so anyone on the host could pick an address)."""
     if not settings.forwarded_allow_ips:

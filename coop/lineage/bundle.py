@@ -12,7 +12,7 @@ again on its own terms by `coop.lineage.verify` — with no database and no netw
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Engine
 
@@ -21,6 +21,7 @@ from provenance.service import ProvenanceLog
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import b64
 
+@runtime_checkable  # the web edge injects one as a dependency, which Litestar checks by isinstance
 class LogAndDatabase(Protocol):
     """What a bundle is built from: the database its lineage is read from and the log that proves it
     (the assembled runtime is one)."""

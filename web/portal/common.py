@@ -1,4 +1,5 @@
-"""What every portal page shares: rendering with the signed-in user, form values, safe redirects."""
+"""What every portal page shares: rendering with the signed-in user, form values, safe redirects.
+A refused action's status comes from web.errors (`status_for`), as for the API."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from litestar import Request
 from litestar.response import Redirect, Template
 
 from coop.kernel.principal import Principal
-from web.errors import REFUSALS
 
 Req = Request[Principal | None, Any, Any]
 
@@ -53,13 +53,3 @@ def field_errors(error: Exception) -> dict[str, str]:
         if message.lower().startswith(name) or f" {name} " in f" {message.lower()} ":
             return {name: message}
     return {"_form": message}
-
-
-# What a portal action may be refused with: shown next to its form, with the status `status_for` gives.
-# The domain's refusals only, as for the API (web.errors.REFUSALS): any other error is a bug, a logged 500.
-USER_ERRORS = tuple(REFUSALS)
-
-
-def status_for(error: Exception) -> int:
-    """The HTTP status a refused portal action answers with (as web.errors does for the API)."""
-    return next(code for kind, code in REFUSALS.items() if isinstance(error, kind))

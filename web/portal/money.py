@@ -12,15 +12,21 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
+from coop.datasets.revenue import RevenueService
+from coop.datasets.service import DatasetService
 from coop.kernel.errors import Refused
-from web.runtime import Runtime
 from coop.rules import consent
 from coop.rules.consent import SECTORS, USES
+from coop.work.tasks import TaskService
+from ledger.payouts import PayoutService
+from ledger.service import LedgerService
 from ledger.statements import earnings_by_month, statement_page
 from web import auth
+from web.auth import SignedIn
+from web.errors import USER_ERRORS, status_for
 from web.inputs import AMOUNT_MAX, OptionalRowId, RowId, whole_number
 from web.periods import statement_period
-from web.portal.common import Req, USER_ERRORS, is_htmx, list_value, page, redirect_done, status_for, text_value
+from web.portal.common import Req, is_htmx, list_value, page, redirect_done, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
 EARNINGS_PAGE = 50  # transactions per page of My earnings, each with its arithmetic
@@ -42,101 +48,108 @@ class MoneyPages(Controller):
     include_in_schema = False
 
     @get("/earnings", guards=[auth.member], sync_to_thread=True)
-    def earnings(self, request: Req, runtime: NamedDependency[Runtime], since: FromQuery[str | None] = None,
+    def earnings(self, request: Req, principal: SignedIn, ledger: NamedDependency[LedgerService], since: FromQuery[str | None] = None,
                  until: FromQuery[str | None] = None, before: OptionalRowId = None) -> Template:
         """Newest first, EARNINGS_PAGE transactions a page (`before`: the last one of the previous
         page); the chart covers the whole period, summed by the database."""
-        member = request.user.account_id  # type: ignore[union-attr]
+        member = principal.account_id
         period = {"since": since or "", "until": until or ""}
         try:
             start, end = statement_period(since, until)
         except Refused as error:
-            return page(request, "earnings.html", status_code=400, lines=[], balance=runtime.ledger.member_balance(member), chart=None,
+            return page(request, "earnings.html", status_code=400, lines=[], balance=ledger.member_balance(member), chart=None,
                         period=period, errors={"period": str(error)}, older=None, newest=None)
-        statement = statement_page(runtime.ledger, member, start, end, cursor=before, limit=EARNINGS_PAGE, newest_first=True)
+        statement = statement_page(ledger, member, start, end, cursor=before, limit=EARNINGS_PAGE, newest_first=True)
         chosen = {k: v for k, v in period.items() if v}
         older = f"/earnings?{urlencode({**chosen, 'before': statement.next_cursor})}" if statement.next_cursor else None
         newest = f"/earnings{'?' if chosen else ''}{urlencode(chosen)}" if before is not None else None
-        return page(request, "earnings.html", lines=statement.lines, balance=runtime.ledger.member_balance(member),
-                    chart=earnings_chart(earnings_by_month(runtime.ledger, member, start, end)), period=period, errors={},
+        return page(request, "earnings.html", lines=statement.lines, balance=ledger.member_balance(member),
+                    chart=earnings_chart(earnings_by_month(ledger, member, start, end)), period=period, errors={},
                     older=older, newest=newest)
 
+    @staticmethod
+    def _releases_page(request: Req, datasets: DatasetService, tasks: TaskService, status: int = 200, **extra: Any) -> Template:
+        return page(request, "releases.html", status_code=status, releases=datasets.releases(), tasks=tasks.list(None), uses=USES, **extra)
+
     @get("/releases", guards=[auth.signed_in], sync_to_thread=True)
-    def releases(self, request: Req, runtime: NamedDependency[Runtime], done: FromQuery[str | None] = None) -> Template:
-        return page(request, "releases.html", releases=runtime.datasets.releases(), tasks=runtime.tasks.list(None), uses=USES, errors={}, done=done)
+    def releases(self, request: Req, datasets: NamedDependency[DatasetService], tasks: NamedDependency[TaskService], done: FromQuery[str | None] = None) -> Template:
+        return self._releases_page(request, datasets, tasks, errors={}, done=done)
 
     @post("/releases", guards=[auth.steward], sync_to_thread=True)
-    def cut(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
+    def cut(self, request: Req, principal: SignedIn, datasets: NamedDependency[DatasetService], tasks: NamedDependency[TaskService], data: Form) -> Template | Redirect:
         try:
             price = whole_number(text_value(data, "price"), "price (minor units)", 0, AMOUNT_MAX)
-            release = runtime.datasets.cut_release(request.user, text_value(data, "title"), text_value(data, "description"), list_value(data, "task_ids"),  # type: ignore[arg-type]
-                                                   list_value(data, "intended_uses"), price, text_value(data, "currency").strip().upper())
+            release = datasets.cut_release(principal, text_value(data, "title"), text_value(data, "description"), list_value(data, "task_ids"),
+                                           list_value(data, "intended_uses"), price, text_value(data, "currency").strip().upper())
         except USER_ERRORS as error:
-            return page(request, "releases.html", status_code=status_for(error), releases=runtime.datasets.releases(), tasks=runtime.tasks.list(None), uses=USES, errors={"_form": str(error)})
+            return self._releases_page(request, datasets, tasks, status_for(error), errors={"_form": str(error)})
         return redirect_done(f"/releases/{release.id}", "The release is signed and published.")
 
     @get("/releases/{release_id:str}", guards=[auth.signed_in], sync_to_thread=True)
-    def release(self, request: Req, runtime: NamedDependency[Runtime], release_id: FromPath[str], done: FromQuery[str | None] = None) -> Template:
-        return page(request, "release.html", r=runtime.datasets.release(release_id), uses=USES, sectors=SECTORS, done=done)
+    def release(self, request: Req, datasets: NamedDependency[DatasetService], release_id: FromPath[str], done: FromQuery[str | None] = None) -> Template:
+        return page(request, "release.html", r=datasets.release(release_id), uses=USES, sectors=SECTORS, done=done)
 
     @get("/releases/{release_id:str}/check", guards=[auth.signed_in], sync_to_thread=True)
-    def check(self, request: Req, runtime: NamedDependency[Runtime], release_id: FromPath[str], uses: FromQuery[list[str] | None] = None, sector: FromQuery[str] = "other") -> Template:
+    def check(self, request: Req, datasets: NamedDependency[DatasetService], release_id: FromPath[str], uses: FromQuery[list[str] | None] = None,
+              sector: FromQuery[str] = "other") -> Template:
         context: dict[str, Any] = {"reasons": consent.REASONS, "idempotency_key": uuid.uuid4().hex}
         try:
-            context["check"] = runtime.datasets.check(release_id, uses or [], sector or None)
+            context["check"] = datasets.check(release_id, uses or [], sector or None)
             status = 200
         except USER_ERRORS as error:
             context["check_error"], status = str(error), status_for(error)
         if is_htmx(request):
             return page(request, "partials/consent_check.html", status_code=status, **context)
-        return page(request, "release.html", status_code=status, r=runtime.datasets.release(release_id), uses=USES, sectors=SECTORS, **context)
+        return page(request, "release.html", status_code=status, r=datasets.release(release_id), uses=USES, sectors=SECTORS, **context)
 
     @post("/releases/{release_id:str}/license", guards=[auth.buyer], sync_to_thread=True)
-    def license(self, request: Req, runtime: NamedDependency[Runtime], release_id: FromPath[str], data: Form) -> Template | Redirect:
+    def license(self, request: Req, principal: SignedIn, datasets: NamedDependency[DatasetService], release_id: FromPath[str], data: Form) -> Template | Redirect:
         try:
-            runtime.datasets.license(request.user, release_id, list_value(data, "uses"), text_value(data, "sector") or None,  # type: ignore[arg-type]
-                                     text_value(data, "accept_subset") == "yes", text_value(data, "idempotency_key"))
+            datasets.license(principal, release_id, list_value(data, "uses"), text_value(data, "sector") or None,
+                             text_value(data, "accept_subset") == "yes", text_value(data, "idempotency_key"))
         except USER_ERRORS as error:
             return page(request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error))
         return redirect_done("/licenses", "Licensed: the sale is shared with the people who made the data.")
 
     @get("/licenses", guards=[auth.buyer_or_steward], sync_to_thread=True)
-    def licenses(self, request: Req, runtime: NamedDependency[Runtime], done: FromQuery[str | None] = None) -> Template:
-        licenses = runtime.datasets.licenses(request.user)  # type: ignore[arg-type]
+    def licenses(self, request: Req, principal: SignedIn, datasets: NamedDependency[DatasetService], revenue: NamedDependency[RevenueService],
+                 done: FromQuery[str | None] = None) -> Template:
+        licenses = datasets.licenses(principal)
         events: dict[str, list[Any]] = {}
         for license in licenses:
-            events[license.id] = runtime.revenue.events(license.id)
+            events[license.id] = revenue.events(license.id)
         return page(request, "licenses.html", licenses=licenses, events=events, done=done)
 
     @post("/licenses/{license_id:str}/revenue", guards=[auth.buyer_or_steward], sync_to_thread=True)
-    def report(self, request: Req, runtime: NamedDependency[Runtime], license_id: FromPath[str], data: Form) -> Template | Redirect:
+    def report(self, request: Req, principal: SignedIn, datasets: NamedDependency[DatasetService], revenue: NamedDependency[RevenueService],
+               license_id: FromPath[str], data: Form) -> Template | Redirect:
         try:
             amount = whole_number(text_value(data, "amount"), "revenue (minor units)", 0, AMOUNT_MAX)
-            license = runtime.datasets.license_of(request.user, license_id)  # type: ignore[arg-type]
-            runtime.revenue.report_downstream(request.user, license_id, amount, license.currency, text_value(data, "description"), text_value(data, "idempotency_key"))  # type: ignore[arg-type]
+            license = datasets.license_of(principal, license_id)
+            revenue.report_downstream(principal, license_id, amount, license.currency, text_value(data, "description"), text_value(data, "idempotency_key"))
         except USER_ERRORS as error:
             return page(request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error))
         return redirect_done("/licenses", "Revenue reported and shared.")
 
     @get("/payouts", guards=[auth.steward], sync_to_thread=True)
-    def payouts(self, request: Req, runtime: NamedDependency[Runtime], done: FromQuery[str | None] = None) -> Template:
-        runs = [(run, runtime.payouts.lines(run.id)) for run in runtime.payouts.runs()]
+    def payouts(self, request: Req, payouts: NamedDependency[PayoutService], done: FromQuery[str | None] = None) -> Template:
+        runs = [(run, payouts.lines(run.id)) for run in payouts.runs()]
         return page(request, "payouts.html", runs=runs, done=done)
 
     @post("/payouts", guards=[auth.steward], sync_to_thread=True)
-    def run_payouts(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
+    def run_payouts(self, request: Req, principal: SignedIn, payouts: NamedDependency[PayoutService], data: Form) -> Template | Redirect:
         try:
             minimum = whole_number(text_value(data, "minimum"), "the minimum (minor units)", 0, AMOUNT_MAX)
-            runtime.payouts.run(request.user, text_value(data, "currency").strip().upper(), minimum, text_value(data, "idempotency_key"))  # type: ignore[arg-type]
+            payouts.run(principal, text_value(data, "currency").strip().upper(), minimum, text_value(data, "idempotency_key"))
         except USER_ERRORS as error:
             return page(request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error))
         return redirect_done("/payouts", "Payout run posted.")
 
     @get("/payouts/{run_id:str}/csv", guards=[auth.steward], sync_to_thread=True)
-    def payout_csv(self, runtime: NamedDependency[Runtime], run_id: FromPath[str]) -> Response[str]:
-        return Response(runtime.payouts.export_csv(run_id), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="payouts-{run_id}.csv"'})
+    def payout_csv(self, payouts: NamedDependency[PayoutService], run_id: FromPath[str]) -> Response[str]:
+        return Response(payouts.export_csv(run_id), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="payouts-{run_id}.csv"'})
 
     @post("/payouts/outcome/{payout_id:int}", guards=[auth.steward], sync_to_thread=True)
-    def outcome(self, request: Req, runtime: NamedDependency[Runtime], payout_id: RowId, data: Form) -> Redirect:
-        runtime.payouts.record_outcome(request.user, payout_id, text_value(data, "outcome"))  # type: ignore[arg-type]
+    def outcome(self, principal: SignedIn, payouts: NamedDependency[PayoutService], payout_id: RowId, data: Form) -> Redirect:
+        payouts.record_outcome(principal, payout_id, text_value(data, "outcome"))
         return redirect_done("/payouts", "Outcome recorded.")

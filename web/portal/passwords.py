@@ -10,10 +10,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, Template
 
-from web.runtime import Runtime
+from coop.kernel.errors import Refused
+from coop.kernel.settings import Settings
+from coop.membership.passwords import PasswordService
 from web import auth
-from web.auth import SESSION_COOKIE
-from web.portal.common import Req, USER_ERRORS, page, redirect_done, status_for, text_value
+from web.auth import SESSION_COOKIE, SignedIn
+from web.errors import USER_ERRORS, status_for
+from web.portal.common import Req, page, redirect_done, text_value
 
 Form = URLEncodedBody[dict[str, Any]]
 
@@ -26,12 +29,12 @@ class PasswordPages(Controller):
         return page(request, "password.html", errors={})
 
     @post("/me/password", guards=[auth.signed_in], sync_to_thread=True)
-    def change(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template | Redirect:
+    def change(self, request: Req, principal: SignedIn, passwords: NamedDependency[PasswordService], data: Form) -> Template | Redirect:
         current, new = text_value(data, "current_password"), text_value(data, "new_password")
         try:
             if new != text_value(data, "confirm_password"):
-                raise ValueError("password: the two new passwords differ")
-            ended = runtime.passwords.change(request.user, current, new, keep_session=request.cookies.get(SESSION_COOKIE))  # type: ignore[arg-type]
+                raise Refused("password: the two new passwords differ")
+            ended = passwords.change(principal, current, new, keep_session=request.cookies.get(SESSION_COOKIE))
         except USER_ERRORS as error:
             message = str(error)
             errors = {"current_password" if "current password" in message else "new_password" if message.startswith("password") else "_form": message}
@@ -43,19 +46,20 @@ class PasswordPages(Controller):
         return page(request, "reset_password.html", errors={}, values={})
 
     @post("/reset-password", sync_to_thread=True)
-    def reset(self, request: Req, runtime: NamedDependency[Runtime], data: Form) -> Template:
+    def reset(self, request: Req, passwords: NamedDependency[PasswordService], data: Form) -> Template:
         code, new = text_value(data, "code"), text_value(data, "new_password")
         try:
             if new != text_value(data, "confirm_password"):
-                raise ValueError("password: the two new passwords differ")
-            done = runtime.passwords.reset(code, new)
+                raise Refused("password: the two new passwords differ")
+            done = passwords.reset(code, new)
         except USER_ERRORS as error:
             errors = {"new_password": str(error)} if str(error).startswith("password") else {"_form": str(error)}
             return page(request, "reset_password.html", status_code=status_for(error), errors=errors, values={"code": code})
         return page(request, "reset_password.html", done=done, errors={}, values={})
 
     @post("/members/{account_id:str}/password-reset", guards=[auth.steward], sync_to_thread=True)
-    def issue(self, request: Req, runtime: NamedDependency[Runtime], account_id: FromPath[str]) -> Template:
-        issued = runtime.passwords.issue_reset(request.user, account_id=account_id)
-        url = f"{runtime.settings.public_url.rstrip('/')}/reset-password"
+    def issue(self, request: Req, principal: SignedIn, passwords: NamedDependency[PasswordService], settings: NamedDependency[Settings],
+              account_id: FromPath[str]) -> Template:
+        issued = passwords.issue_reset(principal, account_id=account_id)
+        url = f"{settings.public_url.rstrip('/')}/reset-password"
         return page(request, "reset_issued.html", status_code=201, issued=issued, url=url)

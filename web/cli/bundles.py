@@ -1,0 +1,44 @@
+"""`coop verify`: check a release or license bundle offline — no database, no network."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from coop.kernel.settings import Settings
+from web.cli.common import Commands
+
+
+def cmd_verify(_settings: Settings, args: argparse.Namespace) -> int:
+    """Verify a release or license bundle offline: no database, no network."""
+    from coop.lineage.verify import (  # start-up speed: see web.cli
+        BundleInvalid,
+        verify_bundle,
+    )
+
+    try:
+        data = Path(args.bundle).read_bytes()
+    except OSError as error:
+        print(f"coop: cannot read {args.bundle}: {error}", file=sys.stderr)
+        return 2
+    try:
+        report = verify_bundle(data, trusted_key=args.key)
+    except BundleInvalid as failure:
+        print(f"BUNDLE DOES NOT VERIFY: {failure}", file=sys.stderr)
+        return 1
+    subject = f"license entry {report.license_entry} of release entry {report.release_entry}" if report.license_entry is not None else f"release entry {report.release_entry}"
+    print(f"bundle verified: {subject}; {report.items} items; log of {report.checkpoint_size} entries")
+    print(f"declared use: {', '.join(report.declared_uses)}{' in ' + report.sector if report.sector else ''} — consent holds for every item")
+    print(f"co-op key: {report.key}" + ("" if args.key else "  (taken from the bundle: compare it with the co-op's published /log/key)"))
+    print("fair-work attestation:")
+    for line in report.attestation:
+        print(f"  {line}")
+    return 0
+
+
+def add_verify(commands: Commands) -> None:
+    verify = commands.add_parser("verify", help="verify a release or license bundle offline")
+    verify.add_argument("bundle")
+    verify.add_argument("--key", help="the co-op's verifier key you trust (default: the one in the bundle)")
+    verify.set_defaults(run=cmd_verify)

@@ -146,8 +146,9 @@ class RevenueService:
 
 def _weight(rule: Weight) -> ColumnElement[int]:
     """The license item's column the formula weighs by (`equal`: 1 each)."""
-    columns: dict[Weight, ColumnElement[int]] = {Weight.BASE_PAY: LicenseItem.base_pay, Weight.UNITS: LicenseItem.units,
-                                                 Weight.MINUTES: LicenseItem.minutes}
+    columns: dict[Weight, ColumnElement[int]] = {Weight.BASE_PAY: LicenseItem.base_pay.expression,
+                                                 Weight.UNITS: LicenseItem.units.expression,
+                                                 Weight.MINUTES: LicenseItem.minutes.expression}
     return columns.get(rule, literal(1, Integer))
 
 

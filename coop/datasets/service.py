@@ -114,7 +114,8 @@ class DatasetService:
         formula = self.policies.in_force("revenue-formula", now)
         with write_session(self.engine) as session, session.begin():
             candidates = _accepted(session, task_ids)
-            items, excluded = [], Counter()
+            items: list[tuple[Contribution, Acceptance]] = []
+            excluded: Counter[str] = Counter()
             for contribution, acceptance, revoked in candidates:
                 reasons = consent.refusals(json.loads(contribution.terms), rules.body, intended_uses, None, now.date(), revoked)
                 if reasons:
@@ -157,7 +158,7 @@ class DatasetService:
     def check(self, release_id: str, uses: Sequence[str], sector: str | None) -> ConsentCheck:
         """What a buyer could license for a declared use, right now, with counts per reason."""
         with Session(self.engine) as session:
-            release, _, excluded, included = self._evaluate(session, release_id, uses, sector)
+            release, excluded, included = self._evaluate(session, release_id, uses, sector)
             return ConsentCheck(release_id, list(uses), sector, release.item_count, len(included), dict(sorted(excluded.items())),
                                 release.price, _pro_rata(release.price, len(included), release.item_count), release.currency)
 
@@ -170,7 +171,7 @@ class DatasetService:
             first = idempotency.first_answer(session, request)
             if first is not None:
                 return _license_view(session, session.get_one(License, first))
-            release, items, excluded, included = self._evaluate(session, release_id, uses, sector)
+            release, excluded, included = self._evaluate(session, release_id, uses, sector)
             if not included:
                 raise Conflict(f"no item of this release may be licensed for {', '.join(uses)}" + (f" in {sector}" if sector else "") + f": {dict(excluded)}")
             if excluded and not accept_subset:
@@ -218,7 +219,7 @@ class DatasetService:
                 raise NotFound(f"you have no license {license_id}")
             return _license_view(session, row)
 
-    def _evaluate(self, session: Session, release_id: str, uses: Sequence[str], sector: str | None) -> tuple[Release, list[Any], Counter[str], list[Licensable]]:
+    def _evaluate(self, session: Session, release_id: str, uses: Sequence[str], sector: str | None) -> tuple[Release, Counter[str], list[Licensable]]:
         try:
             consent.check_declaration(uses, sector)
         except Refused as error:
@@ -240,9 +241,10 @@ class DatasetService:
             if reasons:
                 excluded.update(reasons[:1])
             else:
+                assert contribution.content_sha256 is not None  # released work always has its content
                 included.append(Licensable(contribution.id, item.entry, contribution.content_sha256, contribution.author_id,
                                            pay_per_unit * contribution.units, contribution.units, contribution.minutes))
-        return release, rows, excluded, included
+        return release, excluded, included
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ def release_lineage(engine: Engine, release_id: str, license_id: str | None = No
         for item, contribution, acceptance, task in rows:
             accepted = parse_leaf(store.read_leaves(conn, acceptance.log_index, acceptance.log_index + 1)[0]).body
             opened = parse_leaf(store.read_leaves(conn, task.log_index, task.log_index + 1)[0]).body
+            assert contribution.content_sha256 is not None  # accepted work always has its content
             items.append(ItemLineage(contribution.id, acceptance.log_index, task.log_index, revocations.get(contribution.id), accepted, opened, contribution.content_sha256))
         names = {"pay-floor", "consent-rules"} | {f"rubric.{task.kind}" for _, _, _, task in rows}
         policy_entries = sorted(session.scalars(select(PolicyVersion.log_index).where(PolicyVersion.name.in_(names))))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import CursorResult, Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import utcnow, write_session
@@ -164,7 +164,9 @@ class PasswordService:
         query = update(WebSession).where(WebSession.account_id == account_id, WebSession.ended_at.is_(None))
         if except_session:
             query = query.where(WebSession.id_hash != token_hash(except_session))
-        return int(session.execute(query.values(ended_at=self.clock())).rowcount or 0)  # type: ignore[attr-defined]
+        ended = session.execute(query.values(ended_at=self.clock()))
+        assert isinstance(ended, CursorResult)  # an UPDATE's result: it carries the row count
+        return int(ended.rowcount or 0)
 
 
 def _sealed(key: MemberKey) -> SealedSeed:

@@ -12,7 +12,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Engine, exists, func, select
 from sqlalchemy.orm import Session
@@ -97,8 +98,10 @@ class ReviewService:
                 ids = [row[0] for row in rows[chunk : chunk + 500]]
                 done.update((cid, n) for cid, n in session.execute(select(Review.contribution_id, func.count()).where(Review.contribution_id.in_(ids)).group_by(Review.contribution_id)))
                 assigned.update(session.scalars(select(ReviewAssignment.contribution_id).where(ReviewAssignment.reviewer_id == me, ReviewAssignment.contribution_id.in_(ids))))
-            items = [QueueItem(cid, task_id, title, kind, round_, submitted_at, int(done.get(cid, 0)), required, cid in assigned)
-                     for cid, task_id, title, kind, round_, submitted_at, required in rows]
+            items = []
+            for cid, task_id, title, kind, round_, submitted_at, required in rows:
+                assert submitted_at is not None  # submitted work has its submission time
+                items.append(QueueItem(cid, task_id, title, kind, round_, submitted_at, int(done.get(cid, 0)), required, cid in assigned))
             return items, total
 
     def claim(self, reviewer: Principal, contribution_id: str) -> None:
@@ -177,7 +180,7 @@ class ReviewService:
             self.tasks.check_flag(task_id)
         return decision
 
-    def _accept(self, session: Session, row: Contribution, task: Task, rubric_version: int, reviews: list[Review]) -> None:
+    def _accept(self, session: Session, row: Contribution, task: Task, rubric_version: int, reviews: Sequence[Review]) -> None:
         """The co-op countersigns the author's own signed statement together with what judged it."""
         assert row.statement and row.public_key and row.signature
         floor = self.policies.in_force("pay-floor", self.clock())
@@ -209,7 +212,7 @@ class ReviewService:
         return None
 
 
-def review_digest(reviews: list[Review]) -> str:
+def review_digest(reviews: Sequence[Review]) -> str:
     """SHA-256 of the canonical list of (pseudonymous reviewer, scores): what the log commits to.
     Feedback text stays private: it may name people or quote the content."""
     items = [{"reviewer": r.reviewer_id, "scores": json.loads(r.scores)} for r in reviews]

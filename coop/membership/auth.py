@@ -107,7 +107,8 @@ class AuthService:
 
         Reading only, so the web edge can record the use (`touch_session`) after the response is
         sent: that write commits with an fsync (synchronous=FULL), and made inline it added a
-        commit's latency to whichever page a user happened to open every 30 s (the portal's p99).
+        commit's latency to whichever page a user happened to open every 30 s (the portal's p99:
+        bench/README.md, "Portal pages", second round).
         An expired session is still ended here (a write of its own, only then), before anything
         is answered with it."""
         now = self.clock()

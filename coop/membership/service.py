@@ -181,7 +181,7 @@ class MembershipService:
 
     def directory_page(self, steward: Principal, status: str | None, offset: int, limit: int) -> tuple[list[MemberRow], int]:
         """One page of the directory and the number of rows in all, counted and sliced by the
-        database: with 10,000 members, loading every row to show 25 cost ~1 s a page."""
+        database rather than by loading every member (bench/README.md, "Portal pages")."""
         _require_steward(steward)
         with Session(self.engine) as session:
             count = select(func.count()).select_from(Member)

@@ -2,7 +2,7 @@
 
 A page of contributions needs each one's task title, content media type, acceptance entry,
 revocation and (for its author) review feedback. Those are read in a few `IN` queries per 500 rows
-rather than five queries per row (bench/README.md, "Portal": the author's list), and only the media
+rather than five queries per row (bench/README.md, "Portal pages"), and only the media
 type of each content blob is read, never its bytes.
 """
 

@@ -221,9 +221,10 @@ def review_digest(reviews: Sequence[Review]) -> str:
 
 def _queue_length(session: Session, me: str) -> int:
     """How many submissions `me` may review: all submitted work less what is ineligible. Counting
-    the eligible rows directly checked both NOT EXISTS conditions on each of ~10,000 waiting rows on
-    every view (~30-50 ms on SQLite); here the large count is index-only and the subtractions read
-    only the reviewer's own and conflicted authors' work and the reviewer's own reviews."""
+    the eligible rows directly checked both NOT EXISTS conditions on every waiting row, on every
+    view (bench/README.md, "Portal pages": the review queue); here the large count is index-only
+    and the subtractions read only the reviewer's own and conflicted authors' work and the
+    reviewer's own reviews."""
     submitted = int(session.scalar(select(func.count()).select_from(Contribution).where(Contribution.status == "submitted")) or 0)
     excluded_authors = [me, *session.scalars(select(ConflictDeclaration.author_id).where(ConflictDeclaration.reviewer_id == me))]
     ineligible = 0

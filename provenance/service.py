@@ -11,8 +11,8 @@ import struct
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select

@@ -184,7 +184,7 @@ def _inputs(session: Session, license_id: str) -> tuple[ContributionColumns, lis
         select(LicenseItem.entry, LicenseItem.author_id, LicenseItem.base_pay, LicenseItem.units, LicenseItem.minutes)
         .where(LicenseItem.license_id == license_id).order_by(LicenseItem.entry)
     ).all()
-    indexes, authors, pays, units, minutes = (list(column) for column in zip(*rows)) if rows else ([], [], [], [], [])
+    indexes, authors, pays, units, minutes = (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [], [], [])
     return ContributionColumns(indexes, authors, pays, units, minutes), _reviewers(session, license_id)
 
 

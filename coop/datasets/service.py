@@ -11,24 +11,24 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from sqlalchemy import Engine, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
-from coop.kernel.money import check_currency
-from coop.kernel.db import utcnow, write_session
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
-from coop.membership.models import BuyerOrg
-from coop.kernel.principal import Principal
-from coop.rules import consent
-from coop.work.models import Acceptance, Contribution, ConsentRevocation, Review
-
 from coop.datasets.models import License, LicenseItem, LicenseReviewer, Release, ReleaseItem
 from coop.datasets.revenue import RevenueService
+from coop.kernel.db import utcnow, write_session
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
+from coop.kernel.money import check_currency
+from coop.kernel.principal import Principal
+from coop.membership.models import BuyerOrg
+from coop.rules import consent
+from coop.work.models import Acceptance, ConsentRevocation, Contribution, Review
 from governance.policies import PolicyService
 from provenance.core.canonical import canonical_json
 from provenance.core.commitment import list_root
@@ -175,7 +175,10 @@ class DatasetService:
             if not included:
                 raise Conflict(f"no item of this release may be licensed for {', '.join(uses)}" + (f" in {sector}" if sector else "") + f": {dict(excluded)}")
             if excluded and not accept_subset:
-                raise Conflict(f"{len(included)} of {release.item_count} items may be licensed for this use ({dict(sorted(excluded.items()))} excluded); confirm to license the consenting subset")
+                raise Conflict(
+                    f"{len(included)} of {release.item_count} items may be licensed for this use "
+                    f"({dict(sorted(excluded.items()))} excluded); confirm to license the consenting subset"
+                )
             listed = [{"entry": item.entry, "content_sha256": item.content_sha256} for item in included]
             license_id = uuid.uuid4().hex
             price = _pro_rata(release.price, len(included), release.item_count)

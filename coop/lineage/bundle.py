@@ -17,9 +17,10 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 
 from coop.lineage.gather import release_lineage
-from provenance.service import ProvenanceLog
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import b64
+from provenance.service import ProvenanceLog
+
 
 class LogAndDatabase(Protocol):
     """What a bundle is built from: the database its lineage is read from and the log that proves it

@@ -157,9 +157,12 @@ def croissant_metadata(lineage: ReleaseLineage, base_url: str, log_origin: str) 
             "@type": "cr:FileObject",
             "@id": FILE_ID,
             "name": FILE_ID,
-            "description": ("One JSON object per item (RFC 8785 canonical JSON, one per line, in log order): the item's log entry, "
-                            "content hash, pseudonymous contributor key, task, rubric and pay-floor versions, pay and consent terms. "
-                            "Content itself is delivered under a license and identified by `content_sha256`."),
+            "description": (
+                "One JSON object per item (RFC 8785 canonical JSON, one per line, in log order): "
+                "the item's log entry, content hash, pseudonymous contributor key, task, rubric and "
+                "pay-floor versions, pay and consent terms. "
+                "Content itself is delivered under a license and identified by `content_sha256`."
+            ),
             "contentUrl": f"{url}/items.jsonl",
             "encodingFormat": "application/jsonlines",
             "contentSize": f"{len(records)} B",
@@ -192,9 +195,12 @@ def _license(lineage: ReleaseLineage, url: str) -> dict[str, Any]:
 
 
 def _cite_as(lineage: ReleaseLineage, url: str, log_origin: str) -> str:
-    return (f"@misc{{release-{lineage.release_id}, title={{{lineage.title}}}, howpublished={{{url}}}, "
-            f"year={{{lineage.manifest['published_at'][:4]}}}, note={{Provenance log {log_origin}, entry {lineage.release_entry}, "
-            f"items root {lineage.manifest['items_root']}}}}}")
+    return (
+        f"@misc{{release-{lineage.release_id}, title={{{lineage.title}}}, howpublished={{{url}}}, "
+        f"year={{{lineage.manifest['published_at'][:4]}}}, "
+        f"note={{Provenance log {log_origin}, entry {lineage.release_entry}, "
+        f"items root {lineage.manifest['items_root']}}}}}"
+    )
 
 
 def _offer(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -231,7 +237,11 @@ def _field(column: str, data_type: str, repeated: bool, description: str) -> dic
 
 def _description(lineage: ReleaseLineage, log_origin: str) -> str:
     kinds = ", ".join(f"{kind} ({count})" for kind, count in sorted(Counter(i.task["kind"] for i in lineage.items).items()))
-    return (f"{lineage.manifest['item_count']} accepted contributions by members of a worker-owned human-data co-operative, "
-            f"by task kind: {kinds}. Released for: {', '.join(lineage.manifest['intended_uses'])}. "
-            f"Every item is an entry of the co-op's public provenance log ({log_origin}); the signed release manifest is "
-            f"entry {lineage.release_entry} and its items root is {lineage.manifest['items_root']}.")
+    return (
+        f"{lineage.manifest['item_count']} accepted contributions by members of a worker-owned "
+        f"human-data co-operative, by task kind: {kinds}. "
+        f"Released for: {', '.join(lineage.manifest['intended_uses'])}. "
+        f"Every item is an entry of the co-op's public provenance log ({log_origin}); "
+        f"the signed release manifest is entry {lineage.release_entry} "
+        f"and its items root is {lineage.manifest['items_root']}."
+    )

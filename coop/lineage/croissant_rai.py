@@ -28,41 +28,58 @@ def rai_properties(lineage: ReleaseLineage, base_url: str, log_origin: str) -> d
     reviews = sorted({i.accepted["rubric"]["policy"] for i in lineage.items})
     return {
         "rai:dataCollection": (
-            "Written by members of a worker-owned co-operative, on tasks the co-op opened. Each task names its kind, unit, "
-            "governed rubric version and a pay rate per unit that must be at or above the governed pay floor in force when it "
-            "opens. A member signs each contribution (content SHA-256, consent terms, reported minutes) with their own key; "
-            "members who are not the author review it against the rubric; on acceptance the co-op countersigns it, logs it and "
-            "posts the base pay. Only accepted contributions whose consent permits the release's uses are released."),
+            "Written by members of a worker-owned co-operative, on tasks the co-op opened. Each task names "
+            "its kind, unit, governed rubric version and a pay rate per unit that must be at or above the "
+            "governed pay floor in force when it opens. A member signs each contribution (content SHA-256, "
+            "consent terms, reported minutes) with their own key; members who are not the author review it "
+            "against the rubric; on acceptance the co-op countersigns it, logs it and posts the base pay. "
+            "Only accepted contributions whose consent permits the release's uses are released."
+        ),
         "rai:dataCollectionType": ["Manual Human Curator", "Others: commissioned expert work by paid co-op members"],
-        "rai:dataCollectionRawData": ("Work members submitted for the co-op's tasks. The lineage records each item's content hash, "
-                                      "author key and signed terms; it does not record the sources a member drew on."),
+        "rai:dataCollectionRawData": (
+            "Work members submitted for the co-op's tasks. The lineage records each item's content hash, "
+            "author key and signed terms; it does not record the sources a member drew on."
+        ),
         "rai:dataCollectionTimeframe": [times[0], times[-1]] if times else [],
         "rai:dataAnnotationProtocol": [_annotation_protocol(lineage)],
         "rai:dataAnnotationPlatform": [f"coop-ledger (the co-op's own platform; public provenance log {log_origin})"],
-        "rai:annotationsPerItem": "One contribution per item, accepted after the reviews its rubric requires; the review digest is in each record.",
+        "rai:annotationsPerItem": (
+            "One contribution per item, accepted after the reviews its rubric requires; "
+            "the review digest is in each record."
+        ),
         "rai:annotatorDemographics": [
-            "Members of the co-operative, identified only by pseudonymous signing keys; no demographic data is published.",
+            "Members of the co-operative, identified only by pseudonymous signing keys; "
+            "no demographic data is published.",
             *_pay_lines(lineage),
         ],
         "rai:personalSensitiveInformation": [
-            "The lineage holds no member names, emails or other personal data: contributors appear as pseudonymous key ids.",
+            "The lineage holds no member names, emails or other personal data: "
+            "contributors appear as pseudonymous key ids.",
             "Content is written to task instructions; it is not screened for personal data by the lineage itself.",
         ],
         "rai:dataUseCases": [f"Released for: {', '.join(lineage.manifest['intended_uses'])}.", *_consent_lines(lineage)],
         "rai:dataLimitations": _limitations(lineage, url),
         "rai:dataBiases": [
-            ("Items reflect the co-op's members who took these tasks and the rubric versions in force; contributor counts: "
-             f"{len({i.statement['author'] for i in lineage.items})} distinct keys for {len(lineage.items)} items."),
+            (
+                "Items reflect the co-op's members who took these tasks and the rubric versions in force; "
+                f"contributor counts: {len({i.statement['author'] for i in lineage.items})} distinct keys "
+                f"for {len(lineage.items)} items."
+            ),
             f"Only contributions that passed review against {', '.join(reviews)} are included (selection by rubric).",
         ],
         "rai:dataSocialImpact": (
-            "Made by paid, consenting workers who own the co-op: pay meets a governed floor, consent is per item and revocable "
-            "for future licenses, and revenue from licenses is shared with contributors and reviewers by a governed formula."),
+            "Made by paid, consenting workers who own the co-op: pay meets a governed floor, consent is per "
+            "item and revocable for future licenses, and revenue from licenses is shared with contributors "
+            "and reviewers by a governed formula."
+        ),
         "rai:dataReleaseMaintenancePlan": (
             f"Immutable: the release is log entry {lineage.release_entry} of {log_origin} with items root "
-            f"{lineage.manifest['items_root']}; changes come as a new release. Consent revocations are logged and bind later "
-            f"licenses. Verify offline with the bundle at {url}/bundle (`coop verify`)."),
-        "rai:dataManipulationProtocol": "None: items are released as accepted; the record file is derived from signed log entries only.",
+            f"{lineage.manifest['items_root']}; changes come as a new release. Consent revocations are "
+            f"logged and bind later licenses. Verify offline with the bundle at {url}/bundle (`coop verify`)."
+        ),
+        "rai:dataManipulationProtocol": (
+            "None: items are released as accepted; the record file is derived from signed log entries only."
+        ),
     }
 
 
@@ -85,10 +102,12 @@ def _pay_lines(lineage: ReleaseLineage) -> list[str]:
         minutes = sum(i.statement["minutes"] for i in items)
         reported = f"{amount_text(paid * 60 // minutes, currency)} per reported hour" if minutes else "no minutes reported"
         lines.append(
-            f"Pay, task {task_id} ({task['kind']}): {amount_text(task['pay_per_unit'], currency)} per {task['unit']} of "
+            f"Pay, task {task_id} ({task['kind']}): "
+            f"{amount_text(task['pay_per_unit'], currency)} per {task['unit']} of "
             f"{task['minutes_per_unit']} min = {amount_text(rate, currency)} per hour, at or above pay-floor "
-            f"v{task['pay_floor']['version']}; {len(items)} items paid {amount_text(paid, currency)} for {minutes} reported min "
-            f"= {reported}.")
+            f"v{task['pay_floor']['version']}; {len(items)} items paid {amount_text(paid, currency)} "
+            f"for {minutes} reported min = {reported}."
+        )
     return lines
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from coop.datasets.models import License, LicenseItem, Release, ReleaseItem
 from coop.kernel.errors import NotFound
-from coop.work.models import Acceptance, Contribution, ConsentRevocation, Task
+from coop.work.models import Acceptance, ConsentRevocation, Contribution, Task
 from governance.models import PolicyVersion
 from provenance import store
 from provenance.core.entry import parse_leaf
@@ -77,7 +77,7 @@ def release_lineage(engine: Engine, release_id: str, license_id: str | None = No
         ).all()
         revocations = {r.contribution_id: r.log_index for r in session.scalars(select(ConsentRevocation).where(ConsentRevocation.contribution_id.in_([c.id for _, c, _, _ in rows])))}
         items = []
-        for item, contribution, acceptance, task in rows:
+        for _item, contribution, acceptance, task in rows:
             accepted = parse_leaf(store.read_leaves(conn, acceptance.log_index, acceptance.log_index + 1)[0]).body
             opened = parse_leaf(store.read_leaves(conn, task.log_index, task.log_index + 1)[0]).body
             assert contribution.content_sha256 is not None  # accepted work always has its content

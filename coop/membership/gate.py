@@ -21,9 +21,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Engine, select, text
 from sqlalchemy.orm import Session

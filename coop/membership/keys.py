@@ -44,7 +44,15 @@ from coop.membership.key_records import (
 from coop.membership.models import Account, Custody, KeyEvent, MemberKey
 from coop.membership.secrets import SealedSeed, WrongPassword, open_seed, password_matches, seal_seed
 from coop.statements import REGISTRATION_PURPOSE, check_input, store_text
-from provenance.core.signing import InvalidStatement, SignedStatement, b64, key_id, sign_statement, unb64, verify_statement
+from provenance.core.signing import (
+    InvalidStatement,
+    SignedStatement,
+    b64,
+    key_id,
+    sign_statement,
+    unb64,
+    verify_statement,
+)
 from provenance.service import ProvenanceLog
 
 __all__ = ["ACKNOWLEDGEMENT", "REGISTRATION", "REVOCATION", "ROTATION", "KeyInfo", "KeyService"]

@@ -7,21 +7,22 @@ the member only by their random account id: the log never holds a name or an ema
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import utcnow, write_session
-from coop.membership.emails import normalise_email
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
-from coop.membership.gate import Gate
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
 from coop.kernel.principal import ROLES, Principal, Role, Status, Via
+from coop.membership.emails import normalise_email
+from coop.membership.gate import Gate
 from coop.membership.models import Account, BuyerOrg, Member, MemberRole
 from coop.membership.secrets import check_password_strength, hash_password
 from provenance.service import ProvenanceLog
+
 
 def new_id() -> str:
     return uuid.uuid4().hex

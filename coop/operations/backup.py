@@ -25,7 +25,7 @@ import os
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -83,8 +83,8 @@ def take_backup(settings: Settings, dest: Path) -> dict[str, Any]:
     if kind == "sqlite":
         revision, log, extra = _snapshot_sqlite(sqlite_path(settings.database_url), dest / SQLITE_FILE)
     else:
-        from coop.operations.backup_pg import dump_postgresql
         from coop.kernel.db import make_engine
+        from coop.operations.backup_pg import dump_postgresql
 
         engine = make_engine(settings.database_url)
         try:
@@ -102,7 +102,7 @@ def take_backup(settings: Settings, dest: Path) -> dict[str, Any]:
     _copy_private(settings.secret_file, dest / SECRET_FILE)
     manifest = {
         "format": FORMAT,
-        "created_at": datetime.now(timezone.utc).isoformat(),
+        "created_at": datetime.now(UTC).isoformat(),
         "engine": kind,
         "schema_revision": revision,
         "log": {

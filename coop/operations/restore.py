@@ -21,15 +21,24 @@ import os
 import shutil
 import sqlite3
 import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from coop.operations.backup import KEY_FILE, SECRET_FILE, SQLITE_FILE, BackupError, engine_kind, read_manifest, sqlite_path
 from coop.kernel.db import make_engine
 from coop.kernel.keys import KeyFileError, load_signing_key
-from migrations.schema import upgrade
 from coop.kernel.settings import Settings
+from coop.operations.backup import (
+    KEY_FILE,
+    SECRET_FILE,
+    SQLITE_FILE,
+    BackupError,
+    engine_kind,
+    read_manifest,
+    sqlite_path,
+)
+from migrations.schema import upgrade
 from provenance.core.note import Checkpoint, NoteError, NoteSigner, NoteVerifier, verify_checkpoint
 from provenance.service import ProvenanceLog
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from msgspec import Meta
 
 from coop.rules.consent import Sector
-from coop.statements.fields import Count, Excluded, Exact, Id, Money, PolicyRef, Positive, Sha256, Time, Uses
+from coop.statements.fields import Count, Exact, Excluded, Id, Money, PolicyRef, Positive, Sha256, Time, Uses
 
 
 class ReleasePolicies(Exact, rename={"consent_rules": "consent-rules", "revenue_formula": "revenue-formula"}):

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coop.work.models import Acceptance, ContentBlob, ConsentRevocation, Contribution, ContributionStatus, Review, Task
+from coop.work.models import Acceptance, ConsentRevocation, ContentBlob, Contribution, ContributionStatus, Review, Task
 from provenance.core.signing import key_id
 
 CHUNK = 500  # ids per IN list: well inside every database's parameter limit

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, exists, func, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import insert_missing, utcnow, write_session
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
-from coop.membership.models import Account
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
 from coop.kernel.principal import Principal
+from coop.membership.models import Account
 from coop.rules import review
 from coop.work.models import Acceptance, ConflictDeclaration, Contribution, Review, ReviewAssignment, Task
 from coop.work.tasks import TaskService

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from coop.datasets.models import License, LicenseItem, Release, ReleaseItem
 from coop.kernel.errors import NotFound
+from coop.membership.models import BuyerOrg
 from coop.work.models import Acceptance, ConsentRevocation, Contribution, Task
 from governance.models import PolicyVersion
 from provenance import store
@@ -109,8 +110,6 @@ class ContributionChain:
 
 
 def contribution_chain(engine: Engine, acceptance_entry: int, viewer_org: str | None, steward: bool) -> ContributionChain:
-    from coop.membership.models import BuyerOrg
-
     with engine.connect() as conn, Session(bind=conn) as session:
         acceptance = session.scalar(select(Acceptance).where(Acceptance.log_index == acceptance_entry))
         if acceptance is None:

@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import Connection, Engine, MetaData, text
 
-from coop.operations.backup import EMPTY_ROOT, BackupError, SnapshotLog, private_file
+from coop.operations.snapshot import EMPTY_ROOT, BackupError, SnapshotLog, private_file
 from migrations.schema import upgrade
 from provenance import store
 

@@ -38,6 +38,7 @@ from coop.operations.backup import (
     read_manifest,
     sqlite_path,
 )
+from coop.operations.backup_pg import current_schema_is_empty, load_postgresql
 from migrations.schema import upgrade
 from provenance.core.note import Checkpoint, NoteError, NoteSigner, NoteVerifier, verify_checkpoint
 from provenance.service import ProvenanceLog
@@ -94,8 +95,6 @@ def restore(
         if kind == "sqlite":
             _restore_sqlite(src / SQLITE_FILE, sqlite_path(settings.database_url))
         else:
-            from coop.operations.backup_pg import load_postgresql
-
             load_postgresql(engine, src, manifest)
         _restore_private(src / KEY_FILE, settings.key_file)
         _restore_private(src / SECRET_FILE, settings.secret_file)
@@ -180,8 +179,6 @@ def _check_target_is_empty(settings: Settings, kind: str) -> None:
         if path.exists() and path.stat().st_size > 0:
             raise BackupError(f"the database {path} already exists; restore only into an empty one")
         return
-    from coop.operations.backup_pg import current_schema_is_empty
-
     engine = make_engine(settings.database_url)
     try:
         schema, tables = current_schema_is_empty(engine)

@@ -114,5 +114,7 @@ def remember(session: Session, request: ScopedKey, record_id: str, at: datetime 
     try:
         session.flush()
     except IntegrityError as error:
-        raise Conflict(f"a request with idempotency key {request.key!r} was being handled at the same time and nothing was changed; "
-                       "send it again to get its answer") from error
+        raise Conflict(
+            f"a request with idempotency key {request.key!r} was being handled at the same time "
+            "and nothing was changed; send it again to get its answer"
+        ) from error

@@ -13,8 +13,8 @@ The first discrepancy stops the audit with its location: the log is never "repai
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from sqlalchemy import Connection, Engine
 

@@ -1,8 +1,8 @@
 """What the log's writer reports to Prometheus: the size and write time of each batch.
 
 Observed once per batch, not per entry (a batch holds up to 4,096 appends), with label values bound
-once here: an observation is a lock and a bucket search, about a microsecond beside a transaction of
-milliseconds. With PROMETHEUS_MULTIPROC_DIR set (several server processes), prometheus-client keeps
+once here: an observation is a lock and a bucket search, negligible beside the transaction it
+times. With PROMETHEUS_MULTIPROC_DIR set (several server processes), prometheus-client keeps
 these values in per-process files that /metrics adds up (web/metrics.py).
 """
 

@@ -11,8 +11,9 @@ import struct
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -22,7 +23,7 @@ from provenance.core.entry import statement_leaf
 from provenance.core.merkle import ProofError
 from provenance.core.note import NoteSigner
 from provenance.core.signing import SignedStatement, sign_statement
-from provenance.core.tiles import TILE_WIDTH, TileNodeReader, TilePathError, tile_width
+from provenance.core.tiles import TILE_WIDTH, FoldKey, Folds, TileNodeReader, TilePathError, tile_width
 from provenance.writer import LogWriter
 
 
@@ -40,27 +41,27 @@ class InclusionReceipt:
     proof: list[bytes]
 
 
-class _FoldCache(OrderedDict[tuple[int, int, int], list[list[bytes]]]):
+class _FoldCache:
     """A small LRU of folded tiles, shared by all readers of one log (thread-safe enough: worst case a
     tile is folded twice)."""
 
     def __init__(self, capacity: int = 2048):
-        super().__init__()
         self.capacity = capacity
-        self.lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._folds: OrderedDict[FoldKey, Folds] = OrderedDict()
 
-    def get(self, key, default=None):  # type: ignore[no-untyped-def, override]
-        with self.lock:
-            value = super().get(key, default)
+    def get(self, key: FoldKey, /) -> Folds | None:
+        with self._lock:
+            value = self._folds.get(key)
             if value is not None:
-                self.move_to_end(key)
+                self._folds.move_to_end(key)
             return value
 
-    def __setitem__(self, key, value):  # type: ignore[no-untyped-def]
-        with self.lock:
-            super().__setitem__(key, value)
-            if len(self) > self.capacity:
-                self.popitem(last=False)
+    def __setitem__(self, key: FoldKey, value: Folds, /) -> None:
+        with self._lock:
+            self._folds[key] = value
+            if len(self._folds) > self.capacity:
+                self._folds.popitem(last=False)
 
 
 StatementCheck = Callable[[str, Mapping[str, Any]], None]
@@ -198,7 +199,7 @@ class ProvenanceLog:
                 raise TilePathError("an entry is too large for an entry bundle")
         return b"".join(struct.pack(">H", len(leaf)) + leaf for leaf in leaves)
 
-    def _check_tile(self, conn: object, level: int, index: int, width: int) -> None:
+    def _check_tile(self, conn: Connection, level: int, index: int, width: int) -> None:
         size = _published_size(conn)
         available = tile_width(size, level, index)
         if available == 0:
@@ -207,19 +208,19 @@ class ProvenanceLog:
             raise NotFound(f"tile {level}/{index} has only {available} hashes so far, not {width}")
         # A narrower request for a tile that has since grown gets that prefix: hashes never change.
 
-    def _reader(self, conn: object, size: int) -> TileNodeReader:
+    def _reader(self, conn: Connection, size: int) -> TileNodeReader:
         def fetch(level: int, index: int, width: int) -> list[bytes]:
-            return store.read_tile(conn, level, index, width)  # type: ignore[arg-type]
+            return store.read_tile(conn, level, index, width)
 
-        return TileNodeReader(size, fetch, self._folds)  # type: ignore[arg-type]
+        return TileNodeReader(size, fetch, self._folds)
 
 
-def _published_size(conn: object) -> int:
-    checkpoint = store.latest_checkpoint(conn)  # type: ignore[arg-type]
+def _published_size(conn: Connection) -> int:
+    checkpoint = store.latest_checkpoint(conn)
     return 0 if checkpoint is None else checkpoint.size
 
 
-def _check_size(conn: object, size: int) -> None:
+def _check_size(conn: Connection, size: int) -> None:
     published = _published_size(conn)
     if not 0 <= size <= published:
         raise ProofError(f"tree size {size} is larger than the log ({published} entries)")

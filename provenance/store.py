@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
@@ -76,14 +77,14 @@ def write_batch(
     if tile_hashes:
         conn.exec_driver_sql(f"INSERT INTO log_tile_hash (level, idx, hash) VALUES ({marker}, {marker}, {marker})", list(tile_hashes))
     conn.execute(
-        insert(_checkpoint),
+        insert(LogCheckpoint),
         {"size": checkpoint.size, "root_hash": checkpoint.root_hash, "note": checkpoint.note, "signed_at": checkpoint.signed_at},
     )
     conn.exec_driver_sql(f"UPDATE log_head SET size = {marker} WHERE id = 1", (checkpoint.size,))
 
 
-def _checkpoint_from_row(row: object) -> StoredCheckpoint:
-    size, root_hash, note, signed_at = row  # type: ignore[misc]
+def _checkpoint_from_row(row: Sequence[Any]) -> StoredCheckpoint:
+    size, root_hash, note, signed_at = row
     return StoredCheckpoint(int(size), bytes(root_hash), note, signed_at)
 
 

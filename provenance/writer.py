@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine
 
@@ -132,13 +132,13 @@ class LogWriter:
         edge = self._load_edge(conn, first)
         digests = merkle.leaf_hashes(leaves)
         size = first + len(leaves)
-        entries = list(zip(range(first, size), digests, leaves))
+        entries = list(zip(range(first, size), digests, leaves, strict=True))
         # Complete subtrees at tree levels 8, 16, 24, … are the hashes tiles one level up are made of.
         closed = edge.extend(digests, TILE_HEIGHT)
         tile_hashes = [(level // TILE_HEIGHT, index, h) for level, index, h in closed if level % TILE_HEIGHT == 0]
         root_hash = edge.root()
         note = sign_checkpoint(self._signer, Checkpoint(self._origin, size, root_hash))
-        store.write_batch(conn, entries, tile_hashes, store.StoredCheckpoint(size, root_hash, note, datetime.now(timezone.utc)))
+        store.write_batch(conn, entries, tile_hashes, store.StoredCheckpoint(size, root_hash, note, datetime.now(UTC)))
         return first, edge
 
     def _load_edge(self, conn: Connection, size: int) -> merkle.CompactRange:

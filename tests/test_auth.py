@@ -2,8 +2,8 @@
 
 import pytest
 
+from coop.kernel.errors import NotAllowed, Refused, TooManyAttempts
 from coop.membership.auth import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT
-from coop.kernel.errors import Refused, NotAllowed, TooManyAttempts
 
 
 def test_sign_in_with_the_right_password_starts_a_fresh_session_each_time(runtime, admit):

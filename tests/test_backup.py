@@ -12,17 +12,17 @@ from pathlib import Path
 import nacl.signing
 import pytest
 
-from coop.operations.backup import BackupError, take_backup
-from web.cli import main
 from coop.kernel.keys import create_signing_key, load_or_create_app_secret
-from coop.operations.restore import restore
-from web.runtime import build_runtime
 from coop.kernel.settings import Settings
+from coop.operations.backup import BackupError, take_backup
+from coop.operations.restore import restore
 from ledger.books import COOP_CASH, SALES, Leg
 from provenance.core import merkle
 from provenance.core.note import Checkpoint
 from provenance.core.signing import sign_statement
 from tests.conftest import ORIGIN, new_database_url
+from web.cli import main
+from web.runtime import build_runtime
 
 AUTHOR = nacl.signing.SigningKey(b"\x07" * 32)
 

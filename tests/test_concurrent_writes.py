@@ -10,8 +10,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Iterator
 
 import httpx
 import pytest
@@ -146,7 +146,7 @@ def test_simultaneous_ballots_are_all_recorded_and_logged(runtime, server, stewa
     runtime.policies.seed_defaults()
     names = [f"voter{i}" for i in range(BURST)]
     voters = [admit(name) for name in names]
-    for voter, name in zip(voters, names):
+    for voter, name in zip(voters, names, strict=True):
         runtime.keys.create_custodial_key(voter, f"{name}-password")
     headers = [bearer(runtime, v) for v in voters]
     proposal = runtime.governance.propose(voters[0], "resolution", "Adopt a logo", "", {"text": "The green square."}, voting_minutes=60)
@@ -174,7 +174,10 @@ def test_simultaneous_submissions_are_all_signed_and_kept(runtime, server, work)
 def test_simultaneous_declarations_of_one_conflict_record_it_once(runtime, server, work):
     reviewer = work.reviewers[0]
     headers = bearer(runtime, reviewer)
-    declare = lambda client, i: client.post("/api/reviews/conflicts", json={"author_id": work.author.account_id}, headers=headers)  # noqa: E731
+
+    def declare(client, i):
+        return client.post("/api/reviews/conflicts", json={"author_id": work.author.account_id}, headers=headers)
+
     assert_all(burst(server, BURST, declare), 200)
     assert count(runtime, select(ConflictDeclaration.author_id).where(ConflictDeclaration.reviewer_id == reviewer.account_id)) == 1
 

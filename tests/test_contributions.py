@@ -6,13 +6,13 @@ import json
 import nacl.signing
 import pytest
 
-from coop.kernel.errors import Conflict, Refused, NotAllowed
+from coop.kernel.errors import Conflict, NotAllowed, Refused
 from coop.membership.keys import REGISTRATION
 from coop.work.tasks import TaskSpec
 from provenance.core import merkle
-from provenance.core.note import verify_checkpoint
 from provenance.core.canonical import canonical_json
 from provenance.core.entry import parse_leaf
+from provenance.core.note import verify_checkpoint
 from provenance.core.signing import SignedStatement, sign_statement
 from tests.conftest import ORIGIN, TERMS
 

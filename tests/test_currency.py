@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from coop.kernel.money import UnknownCurrency, check_currency
 from coop.kernel.errors import Refused
+from coop.kernel.money import UnknownCurrency, check_currency
 from coop.work.tasks import TaskSpec
 from tests.test_money import market  # noqa: F401  (fixture)
 

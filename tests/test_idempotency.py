@@ -9,13 +9,12 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from coop.kernel.db import write_connection
-
 from coop.datasets.models import License
 from coop.idempotency import IdempotencyKey, request_digest
+from coop.kernel.db import write_connection
 from coop.kernel.errors import Conflict, Refused
-from migrations.schema import downgrade, upgrade
 from ledger.models import JournalTx, PayoutRun, RevenueEvent
+from migrations.schema import downgrade, upgrade
 from tests import test_money
 from tests.test_api_keys_flow import api_token
 
@@ -172,6 +171,5 @@ def test_migration_0012_gives_existing_keys_their_owners_and_keeps_the_tables_ap
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # enforced again after the migration
     for table in ("idempotency_key", "dataset_license", "revenue_event", "payout_run"):
-        with pytest.raises(Exception, match="append-only|refused"):
-            with engine.begin() as conn:
-                conn.execute(text(f"DELETE FROM {table}"))
+        with pytest.raises(Exception, match="append-only|refused"), engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM {table}"))

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from web.demo import DEMO_APPLICANTS, DEMO_BUYER, DEMO_MEMBERS, DEMO_STEWARD, seed_demo
 from coop.work.models import Acceptance
 from provenance import store
 from provenance.audit import audit_log
 from provenance.core import merkle
 from tests.conftest import ORIGIN
+from web.demo import DEMO_APPLICANTS, DEMO_BUYER, DEMO_MEMBERS, DEMO_STEWARD, seed_demo
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from provenance import store
 from provenance.audit import audit_log
 from provenance.core import merkle
 from provenance.core.note import verify_checkpoint
-from provenance import store
 from tests.conftest import ORIGIN
 
 pytestmark = pytest.mark.slow
@@ -66,7 +66,7 @@ def test_concurrent_appender_processes_leave_a_gap_free_fork_free_log(log, engin
     assert_acks_present(log, acks)
     checkpoints = all_checkpoints(engine, signer)
     assert len(checkpoints) < 640, "appends were not batched"
-    pairs = list(zip(checkpoints, checkpoints[1:])) + [tuple(random.sample(checkpoints, 2)) for _ in range(20)]
+    pairs = list(zip(checkpoints, checkpoints[1:], strict=False)) + [tuple(random.sample(checkpoints, 2)) for _ in range(20)]
     for a, b in pairs:
         a, b = sorted((a, b), key=lambda c: c.size)
         merkle.verify_consistency(a.size, b.size, a.root_hash, b.root_hash, log.consistency_proof(a.size, b.size))

@@ -199,5 +199,5 @@ def test_a_revocation_reason_is_kept_beside_the_log_as_its_hash(runtime, admit, 
     key = runtime.keys.create_custodial_key(bo, "bo-password")
     index = runtime.keys.revoke(bo, key.key_id, "left my laptop at Elena's flat")
     body = parse_leaf(log.entry(index)).body
-    assert body["reason_sha256"] == hashlib.sha256("left my laptop at Elena's flat".encode()).hexdigest()
+    assert body["reason_sha256"] == hashlib.sha256(b"left my laptop at Elena's flat").hexdigest()
     assert b"Elena" not in log.entry(index)

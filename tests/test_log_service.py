@@ -11,8 +11,8 @@ from provenance.core.merkle import ProofError
 from provenance.core.note import verify_checkpoint
 from provenance.core.signing import InvalidStatement, SignedStatement, sign_statement
 from provenance.service import NotFound
-from tests.conftest import ORIGIN
 from tests import merkle_reference as ref
+from tests.conftest import ORIGIN
 
 
 def statement(key, n):
@@ -110,16 +110,14 @@ def test_tiles_hold_the_stored_hashes(log, member_key):
 def test_the_database_refuses_to_change_log_rows(log, member_key, engine, table, statement_sql):
     log.append_many([statement(member_key, i) for i in range(300)])
     column = {"log_entry": "leaf", "log_tile_hash": "hash", "log_checkpoint": "note"}[table]
-    with pytest.raises(DBAPIError, match="append-only"):
-        with engine.begin() as conn:
-            conn.execute(text(statement_sql.format(t=table, c=column)))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text(statement_sql.format(t=table, c=column)))
     assert log.size() == 300
 
 
 def test_the_log_head_cannot_be_deleted(engine):
-    with pytest.raises(DBAPIError, match="append-only"):
-        with engine.begin() as conn:
-            conn.execute(text("DELETE FROM log_head"))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM log_head"))
 
 
 def test_audit_passes_on_an_honest_log(log, member_key, engine, signer):

@@ -3,7 +3,7 @@
 import nacl.signing
 import pytest
 
-from coop.kernel.errors import Conflict, Refused, NotAllowed
+from coop.kernel.errors import Conflict, NotAllowed, Refused
 from coop.membership.keys import REGISTRATION, ROTATION
 from provenance.core.signing import b64, sign_statement
 

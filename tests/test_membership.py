@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from coop.kernel.errors import Conflict, Refused, NotAllowed
+from coop.kernel.errors import Conflict, NotAllowed, Refused
 from provenance.audit import audit_log
 from tests.conftest import ORIGIN
 

@@ -2,12 +2,11 @@
 
 import json
 
-from provenance.core.commitment import list_root
-
 import pytest
 
 from coop.kernel.errors import Conflict
 from ledger.books import member_payable
+from provenance.core.commitment import list_root
 from tests.conftest import TERMS
 
 GOOD = {"correctness": 5, "completeness": 4, "clarity": 4}

@@ -7,7 +7,15 @@ import nacl.signing
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from provenance.core.note import Checkpoint, NoteError, NoteSigner, NoteVerifier, open_note, sign_checkpoint, verify_checkpoint
+from provenance.core.note import (
+    Checkpoint,
+    NoteError,
+    NoteSigner,
+    NoteVerifier,
+    open_note,
+    sign_checkpoint,
+    verify_checkpoint,
+)
 
 SEED = bytes(range(32))
 

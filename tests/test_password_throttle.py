@@ -1,6 +1,7 @@
 """One throttle for every password check (sign-in and every opening of a custodial key) and for
 sign-ups: in the database, per account and per client address, with back-off."""
 
+import contextlib
 import dataclasses
 import threading
 
@@ -30,10 +31,8 @@ def test_guessing_over_many_accounts_from_one_address_is_slowed_though_its_own_a
         except NotAllowed:
             pass
         if n % 3 == 0:
-            try:
+            with contextlib.suppress(TooManyAttempts):
                 runtime.auth.check_credentials("mallory@coop.test", "mallory-password", "6.6.6.6")
-            except TooManyAttempts:
-                pass
     assert refused == 72 - ADDRESS.free
     assert runtime.auth.check_credentials("victim0@coop.test", "victim0-password", "10.0.0.9")  # the owners, elsewhere, are not locked out
 

@@ -7,9 +7,12 @@ import httpx
 import pytest
 import uvicorn
 
-from coop.membership import auth as auth_module, keys as keys_module, passwords as passwords_module, service as service_module
+from coop.kernel.errors import NotAllowed, Refused
+from coop.membership import auth as auth_module
+from coop.membership import keys as keys_module
+from coop.membership import passwords as passwords_module
 from coop.membership import secrets
-from coop.kernel.errors import Refused, NotAllowed
+from coop.membership import service as service_module
 from web.app import create_app
 
 

@@ -8,7 +8,14 @@ from hypothesis import strategies as st
 
 from provenance.core.canonical import NotCanonicalizable, canonical_json
 from provenance.core.entry import leaf_bytes, parse_leaf, statement_leaf, verify_leaf
-from provenance.core.signing import InvalidStatement, SignedStatement, b64, sign_statement, signed_message, verify_statement
+from provenance.core.signing import (
+    InvalidStatement,
+    SignedStatement,
+    b64,
+    sign_statement,
+    signed_message,
+    verify_statement,
+)
 
 KEY = nacl.signing.SigningKey(bytes(range(32)))
 

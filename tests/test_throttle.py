@@ -1,10 +1,19 @@
 """The throttle's rules, as pure functions: back-off per account and per client address, sign-ups."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from coop.membership.throttle import ACCOUNT, ADDRESS, SIGN_UP, Attempt, account_failures, address_failures, password_wait, wait
+from coop.membership.throttle import (
+    ACCOUNT,
+    ADDRESS,
+    SIGN_UP,
+    Attempt,
+    account_failures,
+    address_failures,
+    password_wait,
+    wait,
+)
 
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
 def ago(seconds):

@@ -5,7 +5,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from provenance.core import merkle
-from provenance.core.tiles import TILE_WIDTH, TileNodeReader, TilePathError, encode_index, parse_tile_path, tile_path, tile_width
+from provenance.core.tiles import (
+    TILE_WIDTH,
+    TileNodeReader,
+    TilePathError,
+    encode_index,
+    parse_tile_path,
+    tile_path,
+    tile_width,
+)
 
 
 @pytest.mark.parametrize("index,encoded", [(0, "000"), (7, "007"), (999, "999"), (1000, "x001/000"), (1234067, "x001/x234/067")])

@@ -147,8 +147,9 @@ class RevenueService:
 
 def _weight(rule: Weight) -> ColumnElement[int]:
     """The license item's column the formula weighs by (`equal`: 1 each)."""
-    columns: dict[Weight, ColumnElement[int]] = {Weight.BASE_PAY: LicenseItem.base_pay, Weight.UNITS: LicenseItem.units,
-                                                 Weight.MINUTES: LicenseItem.minutes}
+    columns: dict[Weight, ColumnElement[int]] = {Weight.BASE_PAY: LicenseItem.base_pay.expression,
+                                                 Weight.UNITS: LicenseItem.units.expression,
+                                                 Weight.MINUTES: LicenseItem.minutes.expression}
     return columns.get(rule, literal(1, Integer))
 
 
@@ -184,7 +185,7 @@ def _inputs(session: Session, license_id: str) -> tuple[ContributionColumns, lis
         select(LicenseItem.entry, LicenseItem.author_id, LicenseItem.base_pay, LicenseItem.units, LicenseItem.minutes)
         .where(LicenseItem.license_id == license_id).order_by(LicenseItem.entry)
     ).all()
-    indexes, authors, pays, units, minutes = (list(column) for column in zip(*rows)) if rows else ([], [], [], [], [])
+    indexes, authors, pays, units, minutes = (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [], [], [])
     return ContributionColumns(indexes, authors, pays, units, minutes), _reviewers(session, license_id)
 
 

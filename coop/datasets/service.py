@@ -3,7 +3,8 @@
 A release bundles accepted contributions whose consent permits its intended uses; the manifest
 (entries, content hashes, their Merkle root, policy versions, counts excluded per reason) is signed by
 the co-op and logged. A license checks each item again, for the buyer's declared uses and sector, at
-the time of licensing: revocations before that moment bind it, revocations after do not.
+the time of licensing: revocations before that moment bind it, revocations after do not
+(`licensing`, with what a license records for the revenue formula). The views: `views`.
 """
 
 from __future__ import annotations
@@ -11,78 +12,36 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from sqlalchemy import Engine, func, insert, literal, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
-from coop.kernel.money import check_currency
+from coop.datasets.licensing import Licensable, licensable_items, pro_rata, record_weights
+from coop.datasets.models import License, Release, ReleaseItem
+from coop.datasets.revenue import RevenueService
+from coop.datasets.views import ConsentCheck, LicenseView, ReleaseView, license_view, release_view
 from coop.kernel.db import utcnow, write_session
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
-from coop.membership.models import BuyerOrg
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
+from coop.kernel.money import check_currency
 from coop.kernel.principal import Principal
 from coop.rules import consent
-from coop.work.models import Acceptance, Contribution, ConsentRevocation, Review
-
-from coop.datasets.models import License, LicenseItem, LicenseReviewer, Release, ReleaseItem
-from coop.datasets.revenue import RevenueService
+from coop.work.models import Acceptance, ConsentRevocation, Contribution
 from governance.policies import PolicyService
 from provenance.core.canonical import canonical_json
 from provenance.core.commitment import list_root
 from provenance.service import ProvenanceLog
+
+__all__ = ["ConsentCheck", "DatasetService", "LicenseView", "ReleaseView", "items_root"]
 
 
 def items_root(items: Sequence[dict[str, Any]]) -> str:
     """The root a release or license logs for its items [{entry, content_sha256}], in entry order.
     The items themselves are stored beside the log (dataset_release_item) and travel in the bundle."""
     return list_root(items)
-
-
-@dataclass(frozen=True)
-class ReleaseView:
-    id: str
-    title: str
-    description: str
-    intended_uses: list[str]
-    price: int
-    currency: str
-    item_count: int
-    items_root: str
-    manifest: dict[str, Any]
-    created_at: datetime
-    log_index: int
-
-
-@dataclass(frozen=True)
-class ConsentCheck:
-    release_id: str
-    uses: list[str]
-    sector: str | None
-    total: int
-    licensable: int
-    excluded: dict[str, int]  # reason → count
-    price_full: int
-    price_subset: int
-    currency: str
-
-
-@dataclass(frozen=True)
-class LicenseView:
-    id: str
-    release_id: str
-    release_title: str
-    buyer_org: str
-    uses: list[str]
-    sector: str | None
-    price: int
-    currency: str
-    included_count: int
-    included_root: str
-    created_at: datetime
-    log_index: int
 
 
 class DatasetService:
@@ -114,7 +73,8 @@ class DatasetService:
         formula = self.policies.in_force("revenue-formula", now)
         with write_session(self.engine) as session, session.begin():
             candidates = _accepted(session, task_ids)
-            items, excluded = [], Counter()
+            items: list[tuple[Contribution, Acceptance]] = []
+            excluded: Counter[str] = Counter()
             for contribution, acceptance, revoked in candidates:
                 reasons = consent.refusals(json.loads(contribution.terms), rules.body, intended_uses, None, now.date(), revoked)
                 if reasons:
@@ -139,27 +99,27 @@ class DatasetService:
             session.flush()
             session.add_all(ReleaseItem(release_id=release_id, contribution_id=c.id, entry=a.log_index) for c, a in items)
             session.flush()
-            return _release_view(release)
+            return release_view(release)
 
     def releases(self) -> list[ReleaseView]:
         with Session(self.engine) as session:
-            return [_release_view(r) for r in session.scalars(select(Release).order_by(Release.created_at.desc()))]
+            return [release_view(r) for r in session.scalars(select(Release).order_by(Release.created_at.desc()))]
 
     def release(self, release_id: str) -> ReleaseView:
         with Session(self.engine) as session:
             row = session.get(Release, release_id)
             if row is None:
                 raise NotFound(f"no release {release_id}")
-            return _release_view(row)
+            return release_view(row)
 
     # -- licensing -------------------------------------------------------------------------
 
     def check(self, release_id: str, uses: Sequence[str], sector: str | None) -> ConsentCheck:
         """What a buyer could license for a declared use, right now, with counts per reason."""
         with Session(self.engine) as session:
-            release, _, excluded, included = self._evaluate(session, release_id, uses, sector)
+            release, excluded, included = self._evaluate(session, release_id, uses, sector)
             return ConsentCheck(release_id, list(uses), sector, release.item_count, len(included), dict(sorted(excluded.items())),
-                                release.price, _pro_rata(release.price, len(included), release.item_count), release.currency)
+                                release.price, pro_rata(release.price, len(included), release.item_count), release.currency)
 
     def license(self, buyer: Principal, release_id: str, uses: Sequence[str], sector: str | None, accept_subset: bool, idempotency_key: str) -> LicenseView:
         if not buyer.is_buyer or buyer.org_id is None:
@@ -169,15 +129,18 @@ class DatasetService:
         with write_session(self.engine) as session, session.begin():
             first = idempotency.first_answer(session, request)
             if first is not None:
-                return _license_view(session, session.get_one(License, first))
-            release, items, excluded, included = self._evaluate(session, release_id, uses, sector)
+                return license_view(session, session.get_one(License, first))
+            release, excluded, included = self._evaluate(session, release_id, uses, sector)
             if not included:
                 raise Conflict(f"no item of this release may be licensed for {', '.join(uses)}" + (f" in {sector}" if sector else "") + f": {dict(excluded)}")
             if excluded and not accept_subset:
-                raise Conflict(f"{len(included)} of {release.item_count} items may be licensed for this use ({dict(sorted(excluded.items()))} excluded); confirm to license the consenting subset")
+                raise Conflict(
+                    f"{len(included)} of {release.item_count} items may be licensed for this use "
+                    f"({dict(sorted(excluded.items()))} excluded); confirm to license the consenting subset"
+                )
             listed = [{"entry": item.entry, "content_sha256": item.content_sha256} for item in included]
             license_id = uuid.uuid4().hex
-            price = _pro_rata(release.price, len(included), release.item_count)
+            price = pro_rata(release.price, len(included), release.item_count)
             now = self.clock()
             body = {
                 "license": license_id, "release": release_id, "release_entry": release.log_index, "buyer_org": buyer.org_id, "uses": list(uses),
@@ -191,15 +154,10 @@ class DatasetService:
                           created_at=now, log_index=index)
             session.add(row)
             session.flush()
-            session.execute(insert(LicenseItem), [
-                {"license_id": license_id, "contribution_id": item.contribution_id, "entry": item.entry, "author_id": item.author_id,
-                 "base_pay": item.base_pay, "units": item.units, "minutes": item.minutes} for item in included])
-            reviews = (select(literal(license_id), Review.reviewer_id, func.count()).join(LicenseItem, LicenseItem.contribution_id == Review.contribution_id)
-                       .where(LicenseItem.license_id == license_id).group_by(Review.reviewer_id))
-            session.execute(insert(LicenseReviewer).from_select(["license_id", "reviewer_id", "accepted_reviews"], reviews))
+            record_weights(session, license_id, included)
             self.revenue.record_sale_in(session, license_id)  # the sale, shared at once
             idempotency.remember(session, request, license_id, now)
-            return _license_view(session, row)
+            return license_view(session, row)
 
     def licenses(self, viewer: Principal) -> list[LicenseView]:
         """Buyers see their organisation's licenses; stewards see all."""
@@ -209,16 +167,16 @@ class DatasetService:
                 if viewer.org_id is None:
                     return []
                 query = query.where(License.buyer_org_id == viewer.org_id)
-            return [_license_view(session, row) for row in session.scalars(query)]
+            return [license_view(session, row) for row in session.scalars(query)]
 
     def license_of(self, viewer: Principal, license_id: str) -> LicenseView:
         with Session(self.engine) as session:
             row = session.get(License, license_id)
             if row is None or (not viewer.is_steward and row.buyer_org_id != viewer.org_id):
                 raise NotFound(f"you have no license {license_id}")
-            return _license_view(session, row)
+            return license_view(session, row)
 
-    def _evaluate(self, session: Session, release_id: str, uses: Sequence[str], sector: str | None) -> tuple[Release, list[Any], Counter[str], list[Licensable]]:
+    def _evaluate(self, session: Session, release_id: str, uses: Sequence[str], sector: str | None) -> tuple[Release, Counter[str], list[Licensable]]:
         try:
             consent.check_declaration(uses, sector)
         except Refused as error:
@@ -228,39 +186,8 @@ class DatasetService:
             raise NotFound(f"no release {release_id}")
         now = self.clock()
         rules = self.policies.in_force("consent-rules", now)
-        rows = session.execute(
-            select(ReleaseItem, Contribution, Acceptance.pay_per_unit).join(Contribution, Contribution.id == ReleaseItem.contribution_id)
-            .join(Acceptance, Acceptance.contribution_id == Contribution.id).where(ReleaseItem.release_id == release_id).order_by(ReleaseItem.entry)
-        ).all()
-        revoked = set(session.scalars(select(ConsentRevocation.contribution_id).where(ConsentRevocation.contribution_id.in_([c.id for _, c, _ in rows]), ConsentRevocation.revoked_at <= now)))
-        excluded: Counter[str] = Counter()
-        included = []
-        for item, contribution, pay_per_unit in rows:
-            reasons = consent.refusals(json.loads(contribution.terms), rules.body, uses, sector, now.date(), contribution.id in revoked)
-            if reasons:
-                excluded.update(reasons[:1])
-            else:
-                included.append(Licensable(contribution.id, item.entry, contribution.content_sha256, contribution.author_id,
-                                           pay_per_unit * contribution.units, contribution.units, contribution.minutes))
-        return release, rows, excluded, included
-
-
-@dataclass(frozen=True)
-class Licensable:
-    """A release item whose consent permits the declared use, with what the revenue formula weighs."""
-
-    contribution_id: str
-    entry: int
-    content_sha256: str
-    author_id: str
-    base_pay: int
-    units: int
-    minutes: int
-
-
-def _pro_rata(price: int, included: int, total: int) -> int:
-    """The subset's price: the release price × included ÷ total, rounded down (in the buyer's favour)."""
-    return price * included // total if total else 0
+        excluded, included = licensable_items(session, release_id, uses, sector, rules.body, now)
+        return release, excluded, included
 
 
 def _accepted(session: Session, task_ids: Sequence[str]) -> list[tuple[Contribution, Acceptance, bool]]:
@@ -269,17 +196,3 @@ def _accepted(session: Session, task_ids: Sequence[str]) -> list[tuple[Contribut
     ).all()
     revoked = set(session.scalars(select(ConsentRevocation.contribution_id).where(ConsentRevocation.contribution_id.in_([c.id for c, _ in rows]))))
     return [(c, a, c.id in revoked) for c, a in rows]
-
-
-def _release_view(row: Release) -> ReleaseView:
-    return ReleaseView(row.id, row.title, row.description, json.loads(row.intended_uses), row.price, row.currency, row.item_count, row.items_root,
-                       json.loads(row.manifest), row.created_at, row.log_index)
-
-
-def _license_view(session: Session, row: License) -> LicenseView:
-    release = session.get(Release, row.release_id)
-    org = session.get(BuyerOrg, row.buyer_org_id)
-    return LicenseView(row.id, row.release_id, release.title if release else "", org.name if org else "", json.loads(row.uses), row.sector, row.price,
-                       row.currency, row.included_count, row.included_root, row.created_at, row.log_index)
-
-

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
-ROLES = ("member", "reviewer", "steward")
-STATUSES = ("applicant", "member", "suspended", "left", "declined")
+AccountKind = Literal["member", "buyer"]  # a member (or applicant) of the co-op, or a buyer of an organisation
+Role = Literal["member", "reviewer", "steward"]
+Status = Literal["applicant", "member", "suspended", "left", "declined"]  # a member's standing
+Via = Literal["session", "token"]  # how the request was signed in: a browser session or an API token
+ROLES: tuple[Role, ...] = get_args(Role)
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 
 @dataclass(frozen=True)
 class Principal:
     account_id: str
-    kind: str  # "member" | "buyer"
+    kind: AccountKind
     display_name: str
     email: str
-    status: str | None = None  # member status; None for buyers
-    roles: frozenset[str] = field(default_factory=frozenset)
+    status: Status | None = None  # None for buyers
+    roles: frozenset[Role] = field(default_factory=frozenset)
     org_id: str | None = None
     org_name: str | None = None
-    via: str = "session"  # "session" | "token"
+    via: Via = "session"
     scopes: frozenset[str] = frozenset({"read", "write"})
     # The client address of the request (set by the web edge; "" off the web): the password
     # throttle counts the key openings made with it (coop.membership.gate).

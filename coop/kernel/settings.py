@@ -14,7 +14,8 @@
 | COOP_MAX_CONTENT      | 5242880                              | largest contribution content, in bytes    |
 | COOP_METRICS_TOKEN    | (unset: /metrics for loopback only)  | bearer token Prometheus sends to /metrics |
 | COOP_FORWARDED_ALLOW_IPS | (unset: trust no proxy)           | proxies whose X-Forwarded-For is believed |
-| COOP_SIGN_UPS_PER_DAY | 20                                   | sign-ups one client address makes a day before back-off |
+| COOP_SIGN_UPS_PER_DAY | 20                                   | sign-ups a client address makes a day     |
+|                       |                                      | before back-off                           |
 
 COOP_FORWARDED_ALLOW_IPS is passed to uvicorn as `forwarded_allow_ips` (comma-separated addresses or
 networks, e.g. 127.0.0.1 behind a local reverse proxy). Unset, X-Forwarded-For is ignored: the client
@@ -24,9 +25,9 @@ address (which the password throttle counts) is the connection's own, which nobo
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Settings:
         return self.public_url.startswith("https://")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("COOP_DATA_DIR", "var"))
         origin = env.get("COOP_LOG_ORIGIN", "coop-ledger.local/log")

@@ -17,9 +17,10 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy import Engine
 
 from coop.lineage.gather import release_lineage
-from provenance.service import ProvenanceLog
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import b64
+from provenance.service import ProvenanceLog
+
 
 @runtime_checkable  # the web edge injects one as a dependency, which Litestar checks by isinstance
 class LogAndDatabase(Protocol):

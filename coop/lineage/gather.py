@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from coop.datasets.models import License, LicenseItem, Release, ReleaseItem
 from coop.kernel.errors import NotFound
-from coop.work.models import Acceptance, Contribution, ConsentRevocation, Task
+from coop.membership.models import BuyerOrg
+from coop.work.models import Acceptance, ConsentRevocation, Contribution, Task
 from governance.models import PolicyVersion
 from provenance import store
 from provenance.core.entry import parse_leaf
@@ -77,9 +78,10 @@ def release_lineage(engine: Engine, release_id: str, license_id: str | None = No
         ).all()
         revocations = {r.contribution_id: r.log_index for r in session.scalars(select(ConsentRevocation).where(ConsentRevocation.contribution_id.in_([c.id for _, c, _, _ in rows])))}
         items = []
-        for item, contribution, acceptance, task in rows:
+        for _item, contribution, acceptance, task in rows:
             accepted = parse_leaf(store.read_leaves(conn, acceptance.log_index, acceptance.log_index + 1)[0]).body
             opened = parse_leaf(store.read_leaves(conn, task.log_index, task.log_index + 1)[0]).body
+            assert contribution.content_sha256 is not None  # accepted work always has its content
             items.append(ItemLineage(contribution.id, acceptance.log_index, task.log_index, revocations.get(contribution.id), accepted, opened, contribution.content_sha256))
         names = {"pay-floor", "consent-rules"} | {f"rubric.{task.kind}" for _, _, _, task in rows}
         policy_entries = sorted(session.scalars(select(PolicyVersion.log_index).where(PolicyVersion.name.in_(names))))
@@ -108,8 +110,6 @@ class ContributionChain:
 
 
 def contribution_chain(engine: Engine, acceptance_entry: int, viewer_org: str | None, steward: bool) -> ContributionChain:
-    from coop.membership.models import BuyerOrg
-
     with engine.connect() as conn, Session(bind=conn) as session:
         acceptance = session.scalar(select(Acceptance).where(Acceptance.log_index == acceptance_entry))
         if acceptance is None:

@@ -175,14 +175,20 @@ def _fair_work(index: int, accepted: dict[str, Any], task: dict[str, Any] | None
     for ref, what in ((floor_ref, "pay floor"), (rubric_ref, "rubric")):
         in_force = _in_force(policies, ref["policy"], opened_at)
         if in_force != ref["version"]:
-            raise BundleInvalid(f"item {index}: its task used {ref['policy']} v{ref['version']} but v{in_force} was in force when it opened ({what})")
+            raise BundleInvalid(
+                f"item {index}: its task used {ref['policy']} v{ref['version']} "
+                f"but v{in_force} was in force when it opened ({what})"
+            )
     floor = int(_policy(policies, "pay-floor", floor_ref["version"])["hourly_minimum"][task["currency"]])
     per_unit = int(accepted["pay"]["per_unit"])
     if per_unit < int(task["pay_per_unit"]):
         raise BundleInvalid(f"item {index}: paid {per_unit} per unit, less than its task's {task['pay_per_unit']}")
     rate = pay_floor.hourly_rate(int(task["pay_per_unit"]), int(task["minutes_per_unit"]))
     if rate < floor:
-        raise BundleInvalid(f"item {index}: its task paid {rate} per hour, below the floor of {floor} (pay-floor v{floor_ref['version']})")
+        raise BundleInvalid(
+            f"item {index}: its task paid {rate} per hour, "
+            f"below the floor of {floor} (pay-floor v{floor_ref['version']})"
+        )
     return (f"item {index}: task paid {rate} {task['currency']}/h ≥ floor {floor} (pay-floor v{floor_ref['version']}); "
             f"reviewed under {rubric_ref['policy']} v{rubric_ref['version']}, in force when the task opened")
 

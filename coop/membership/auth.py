@@ -10,19 +10,19 @@ unless chosen otherwise at creation, at most a year): a forgotten token does not
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import utcnow, write_session
+from coop.kernel.errors import NotAllowed, NotFound, Refused
+from coop.kernel.principal import Principal
 from coop.membership.emails import normalise_email
-from coop.kernel.errors import Refused, NotFound, NotAllowed
 from coop.membership.gate import Gate
 from coop.membership.models import Account, ApiToken, WebSession
-from coop.kernel.principal import Principal
 from coop.membership.secrets import WrongPassword, dummy_hash, new_token, password_matches, token_hash
 from coop.membership.service import MembershipService
 
@@ -107,7 +107,8 @@ class AuthService:
 
         Reading only, so the web edge can record the use (`touch_session`) after the response is
         sent: that write commits with an fsync (synchronous=FULL), and made inline it added a
-        commit's latency to whichever page a user happened to open every 30 s (the portal's p99).
+        commit's latency to whichever page a user happened to open every 30 s (the portal's p99:
+        bench/README.md, "Portal pages", second round).
         An expired session is still ended here (a write of its own, only then), before anything
         is answered with it."""
         now = self.clock()

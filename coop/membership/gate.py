@@ -21,11 +21,12 @@ from __future__ import annotations
 import dataclasses
 import math
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import ColumnElement, Engine, select, text
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import is_postgresql, utcnow, write_session
@@ -92,9 +93,9 @@ class Gate:
                     self._turns[account] = (lock, users - 1)
 
     @staticmethod
-    def _attempts(session: Session, where: object, since: datetime) -> list[Attempt]:
+    def _attempts(session: Session, where: ColumnElement[bool], since: datetime) -> list[Attempt]:
         rows = session.execute(select(AuthAttempt.at, AuthAttempt.account, AuthAttempt.address, AuthAttempt.succeeded).where(
-            where, AuthAttempt.action == PASSWORD, AuthAttempt.at > since).order_by(AuthAttempt.id)).all()  # type: ignore[arg-type]
+            where, AuthAttempt.action == PASSWORD, AuthAttempt.at > since).order_by(AuthAttempt.id)).all()
         return [Attempt(*row) for row in rows]
 
 

@@ -12,57 +12,54 @@ A member has at most one active key. Rotation announces the new key in a stateme
 old one; revocation ends a key. Both are log entries. A key is valid from its registration until
 its rotation or revocation, so a signature made before then still verifies afterwards.
 
-A key's own registration (or the old key's rotation statement) proves possession, but anyone can
-sign one: so right after it the co-op logs `member.key-acknowledged`, signed by the co-op key,
-naming the member, the key and the entry it acknowledges. Whoever reads the log alone (a recount)
-trusts a member key only from such an acknowledgement until a rotation or co-op-signed revocation.
+Right after a registration or rotation the co-op logs its acknowledgement of the new key
+(`key_acknowledgements`: whoever reads the log alone trusts a member key only from it). A key's
+standing is read from its insert-only history (`key_records`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import nacl.signing
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import utcnow, write_session
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
-from coop.membership.gate import Gate
-from coop.membership.models import Account, KeyEvent, MemberKey
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
 from coop.kernel.principal import Principal
+from coop.membership import key_acknowledgements
+from coop.membership.gate import Gate
+from coop.membership.key_acknowledgements import ACKNOWLEDGEMENT
+from coop.membership.key_records import (
+    KeyInfo,
+    active_key,
+    active_key_or_none,
+    has_ended,
+    key_info,
+    refuse_second_active_key,
+)
+from coop.membership.models import Account, Custody, KeyEvent, MemberKey
 from coop.membership.secrets import SealedSeed, WrongPassword, open_seed, password_matches, seal_seed
 from coop.statements import REGISTRATION_PURPOSE, check_input, store_text
-from provenance import store
-from provenance.core.entry import parse_leaf
-from provenance.core.signing import InvalidStatement, SignedStatement, b64, key_id, sign_statement, unb64, verify_statement
+from provenance.core.signing import (
+    InvalidStatement,
+    SignedStatement,
+    b64,
+    key_id,
+    sign_statement,
+    unb64,
+    verify_statement,
+)
 from provenance.service import ProvenanceLog
+
+__all__ = ["ACKNOWLEDGEMENT", "REGISTRATION", "REVOCATION", "ROTATION", "KeyInfo", "KeyService"]
 
 REGISTRATION = "member.key-registration"
 ROTATION = "member.key-rotation"
 REVOCATION = "member.key-revocation"
-ACKNOWLEDGEMENT = "member.key-acknowledged"
-
-
-@dataclass(frozen=True)
-class KeyInfo:
-    key_id: str
-    account_id: str
-    public_key: bytes
-    custody: str
-    valid_from: datetime
-    valid_until: datetime | None
-    ended_by: str | None  # "rotated" | "revoked" | None
-    log_index: int
-
-    def valid_at(self, when: datetime) -> bool:
-        return self.valid_from <= when and (self.valid_until is None or when < self.valid_until)
-
-    @property
-    def public_key_b64(self) -> str:
-        return b64(self.public_key)
 
 
 class KeyService:
@@ -85,7 +82,7 @@ class KeyService:
             raise Refused(f"sign the statement kind '{REGISTRATION}' with body {self.registration_body(member)}")
         _verify(statement)
         with write_session(self.engine) as session, session.begin():
-            self._refuse_second_active_key(session, member.account_id)
+            refuse_second_active_key(session, member.account_id)
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
             return self._store_key(session, member.account_id, statement.public_key, "own", None, index, replaces=None)
 
@@ -96,7 +93,7 @@ class KeyService:
         signing_key = nacl.signing.SigningKey.generate()
         sealed = seal_seed(bytes(signing_key), password)  # argon2: before the transaction
         with write_session(self.engine) as session, session.begin():
-            self._refuse_second_active_key(session, member.account_id)
+            refuse_second_active_key(session, member.account_id)
             statement = sign_statement(signing_key, REGISTRATION, self.registration_body(member))
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
             return self._store_key(session, member.account_id, bytes(signing_key.verify_key), "custodial", sealed, index, replaces=None)
@@ -107,7 +104,7 @@ class KeyService:
         """Open the member's sealed key with their password, sign, and forget the key."""
         _require_member(member)
         with Session(self.engine) as session:
-            key = self._active_key(session, member.account_id)
+            key = active_key(session, member.account_id)
             if key.custody != "custodial" or key.sealed_box is None or key.sealed_salt is None:
                 raise Conflict("your active key is your own: sign on your device (e.g. `coop sign`)")
         return sign_statement(self._open(member, key, password), kind, body)
@@ -123,11 +120,11 @@ class KeyService:
         check_input(ROTATION, statement.body)
         _verify(statement)
         with write_session(self.engine) as session, session.begin():
-            old = self._active_key(session, member.account_id)
+            old = active_key(session, member.account_id)
             new_public = unb64(str(statement.body.get("new_key", "")), "new_key")
             if statement.kind != ROTATION or statement.public_key != old.public_key:
                 raise Refused(f"a rotation is a '{ROTATION}' statement signed by your current key {old.key_id}")
-            if dict(statement.body) != self.rotation_body(member, self._info(session, old), new_public):
+            if dict(statement.body) != self.rotation_body(member, key_info(session, old), new_public):
                 raise Refused("rotation statement body must be {member, old_key, new_key}")
             return self._rotate(session, old, statement, new_public, "own", None)
 
@@ -135,17 +132,17 @@ class KeyService:
         """Replace the active custodial key by a new custodial key, announced by the old one."""
         _require_member(member)
         with Session(self.engine) as session:
-            old = self._active_key(session, member.account_id)
+            old = active_key(session, member.account_id)
             if old.custody != "custodial":
                 raise Conflict("your active key is your own: rotate it by signing a rotation statement")
         signing_old = self._open(member, old, password)  # argon2 (opening, then sealing): before the transaction
         new_key = nacl.signing.SigningKey.generate()
         sealed = seal_seed(bytes(new_key), password)
         with write_session(self.engine) as session, session.begin():
-            old = self._active_key(session, member.account_id)
+            old = active_key(session, member.account_id)
             if old.public_key != bytes(signing_old.verify_key):
                 raise Conflict("your active key changed meanwhile; look at your keys and try again")
-            body = self.rotation_body(member, self._info(session, old), bytes(new_key.verify_key))
+            body = self.rotation_body(member, key_info(session, old), bytes(new_key.verify_key))
             statement = sign_statement(signing_old, ROTATION, body)
             return self._rotate(session, old, statement, bytes(new_key.verify_key), "custodial", sealed)
 
@@ -163,7 +160,7 @@ class KeyService:
     def revoke_in_transaction(self, session: Session, key: MemberKey, by: str, reason: str) -> int:
         """Revoke `key` in the caller's write transaction (a password reset revokes, with the
         password change, the custodial key it can no longer open). The caller checked who may."""
-        info = self._info(session, key)
+        info = key_info(session, key)
         if info.valid_until is not None:
             raise Conflict(f"key {key.key_id} already ended ({info.ended_by})")
         reason = reason.strip()[:200]  # kept beside the log: it may name people
@@ -173,43 +170,26 @@ class KeyService:
         return index
 
     def acknowledge_earlier_keys(self) -> int:
-        """Acknowledge, once, every key registered before the co-op logged acknowledgements (run by
-        `coop init`), naming the member's own registration or rotation entry: a recount then counts
-        the ballots those keys signed from that entry on. Returns how many keys it acknowledged."""
-        marker = f'"kind":"{ACKNOWLEDGEMENT}"'.encode()
-        with write_session(self.engine) as session, session.begin():
-            done = set()
-            for _, _, leaf in store.iter_entries(session.connection()):
-                if marker in leaf and (entry := parse_leaf(leaf)).public_key == self.log.public_key:
-                    done.add(entry.body["key_id"])
-            registered = session.execute(
-                select(KeyEvent.key_id, KeyEvent.log_index).where(KeyEvent.event == "registered", KeyEvent.key_id.not_in(done)).order_by(KeyEvent.log_index)
-            ).all()
-            for key_id_, index in registered:
-                key = session.get(MemberKey, key_id_)
-                assert key is not None
-                predecessor = session.scalar(select(KeyEvent.key_id).where(KeyEvent.event == "rotated", KeyEvent.successor_key_id == key_id_))
-                body = {"member": key.account_id, "key": b64(key.public_key), "key_id": key_id_, "entry": index, "replaces": predecessor, "time": self.clock().isoformat()}
-                self.log.append_coop_statement(session.connection(), ACKNOWLEDGEMENT, body)
-            return len(registered)
+        """Acknowledge every key registered before the co-op logged acknowledgements (`coop init`)."""
+        return key_acknowledgements.acknowledge_earlier_keys(self.engine, self.log, self.clock)
 
     # -- reading and verifying -------------------------------------------------------------
 
     def keys_of(self, account_id: str) -> list[KeyInfo]:
         with Session(self.engine) as session:
             keys = session.scalars(select(MemberKey).where(MemberKey.account_id == account_id)).all()
-            return sorted((self._info(session, k) for k in keys), key=lambda k: k.valid_from)
+            return sorted((key_info(session, k) for k in keys), key=lambda k: k.valid_from)
 
     def active_key(self, account_id: str) -> KeyInfo:
         with Session(self.engine) as session:
-            return self._info(session, self._active_key(session, account_id))
+            return key_info(session, active_key(session, account_id))
 
     def key(self, key_id_: str) -> KeyInfo:
         with Session(self.engine) as session:
             key = session.get(MemberKey, key_id_)
             if key is None:
                 raise NotFound(f"no key {key_id_}")
-            return self._info(session, key)
+            return key_info(session, key)
 
     def verify_member_statement(self, statement: SignedStatement, at: datetime | None = None) -> KeyInfo:
         """Verify the signature and that its key was the signer's valid key at time `at`
@@ -220,7 +200,7 @@ class KeyService:
             key = session.scalar(select(MemberKey).where(MemberKey.public_key == statement.public_key))
             if key is None:
                 raise NotAllowed(f"key {key_id(statement.public_key)} is not a registered member key")
-            info = self._info(session, key)
+            info = key_info(session, key)
         if not info.valid_at(when):
             raise NotAllowed(f"key {info.key_id} was not valid at {when.isoformat()} ({info.ended_by or 'not yet registered'})")
         return info
@@ -228,24 +208,23 @@ class KeyService:
     @staticmethod
     def ended(session: Session, key_id_: str) -> bool:
         """Whether the key has been rotated or revoked, as `session` sees it now."""
-        return session.scalar(select(KeyEvent.id).where(KeyEvent.key_id == key_id_, KeyEvent.event.in_(("rotated", "revoked"))).limit(1)) is not None
+        return has_ended(session, key_id_)
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _rotate(self, session: Session, old: MemberKey, statement: SignedStatement, new_public: bytes, custody: str, sealed: SealedSeed | None) -> KeyInfo:
+    def _rotate(self, session: Session, old: MemberKey, statement: SignedStatement, new_public: bytes, custody: Custody, sealed: SealedSeed | None) -> KeyInfo:
         index = self.log.append_in_transaction(session.connection(), [statement])[0]
         new_info = self._store_key(session, old.account_id, new_public, custody, sealed, index, replaces=old.key_id)
         session.add(KeyEvent(key_id=old.key_id, event="rotated", at=new_info.valid_from, log_index=index, successor_key_id=new_info.key_id))
         session.flush()
         return new_info
 
-    def _store_key(self, session: Session, account_id: str, public: bytes, custody: str, sealed: SealedSeed | None, index: int, replaces: str | None) -> KeyInfo:
+    def _store_key(self, session: Session, account_id: str, public: bytes, custody: Custody, sealed: SealedSeed | None, index: int, replaces: str | None) -> KeyInfo:
         """Record a key registered (or rotated in) by log entry `index`, and log the co-op's acknowledgement."""
         if session.scalar(select(MemberKey.key_id).where(MemberKey.public_key == public)) is not None:
             raise Conflict("this public key is already registered")
         now = self.clock()
-        acknowledgement = {"member": account_id, "key": b64(public), "key_id": key_id(public), "entry": index, "replaces": replaces, "time": now.isoformat()}
-        self.log.append_coop_statement(session.connection(), ACKNOWLEDGEMENT, acknowledgement)
+        key_acknowledgements.acknowledge(session, self.log, account_id, public, index, replaces, now)
         key = MemberKey(
             key_id=key_id(public), account_id=account_id, public_key=public, custody=custody,
             sealed_salt=sealed.salt if sealed else None, sealed_box=sealed.box if sealed else None,
@@ -257,34 +236,10 @@ class KeyService:
         session.flush()
         return KeyInfo(key.key_id, account_id, public, custody, now, None, None, index)
 
-    def _info(self, session: Session, key: MemberKey) -> KeyInfo:
-        events = session.scalars(select(KeyEvent).where(KeyEvent.key_id == key.key_id).order_by(KeyEvent.id)).all()
-        registered = next(e for e in events if e.event == "registered")
-        ended = next((e for e in events if e.event in ("rotated", "revoked")), None)
-        return KeyInfo(
-            key.key_id, key.account_id, key.public_key, key.custody, registered.at,
-            ended.at if ended else None, ended.event if ended else None, registered.log_index,
-        )
-
-    def _active_key(self, session: Session, account_id: str) -> MemberKey:
-        for key in session.scalars(select(MemberKey).where(MemberKey.account_id == account_id)):
-            if self._info(session, key).valid_until is None:
-                return key
-        raise Conflict("you have no active signing key yet: create one on your keys page")
-
-    def active_key_in(self, session: Session, account_id: str) -> MemberKey | None:
+    @staticmethod
+    def active_key_in(session: Session, account_id: str) -> MemberKey | None:
         """The account's active key row, read in the caller's session; None if it has none."""
-        try:
-            return self._active_key(session, account_id)
-        except Conflict:
-            return None
-
-    def _refuse_second_active_key(self, session: Session, account_id: str) -> None:
-        try:
-            active = self._active_key(session, account_id)
-        except Conflict:
-            return
-        raise Conflict(f"you already have an active key {active.key_id}; rotate it instead")
+        return active_key_or_none(session, account_id)
 
     def _check_password(self, member: Principal, password: str) -> None:
         """The member's account password, checked through the throttle, outside any transaction."""

@@ -4,12 +4,17 @@ key events and password attempts are insert-only, and every membership decision 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coop.kernel.db import Base, UtcDateTime
+from coop.kernel.principal import AccountKind, Role, Status
 
+Custody = Literal["own", "custodial"]  # the member holds the private key, or the co-op keeps it sealed
+KeyEventKind = Literal["registered", "rotated", "revoked"]
+AttemptAction = Literal["password", "sign-up"]
 
 
 class BuyerOrg(Base):
@@ -26,7 +31,7 @@ class Account(Base):
     __tablename__ = "account"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)  # random; the pseudonym used in the log
-    kind: Mapped[str] = mapped_column(String(10))  # "member" | "buyer"
+    kind: Mapped[AccountKind] = mapped_column(String(10))
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
@@ -40,7 +45,7 @@ class Member(Base):
     __table_args__ = (Index("ix_member_applied_at", "applied_at"), Index("ix_member_status_applied_at", "status", "applied_at"))
 
     account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), primary_key=True)
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[Status] = mapped_column(String(12))
     skills: Mapped[str] = mapped_column(Text, default="")
     region: Mapped[str] = mapped_column(String(100), default="")
     applied_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -51,7 +56,7 @@ class MemberRole(Base):
     __tablename__ = "member_role"
 
     account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), primary_key=True)
-    role: Mapped[str] = mapped_column(String(12), primary_key=True)
+    role: Mapped[Role] = mapped_column(String(12), primary_key=True)
 
 
 class MemberKey(Base):
@@ -62,7 +67,7 @@ class MemberKey(Base):
     key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), index=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
-    custody: Mapped[str] = mapped_column(String(10))  # "own" | "custodial"
+    custody: Mapped[Custody] = mapped_column(String(10))
     sealed_salt: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     sealed_box: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     sealed_opslimit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # argon2id cost the seal used
@@ -76,7 +81,7 @@ class KeyEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key_id: Mapped[str] = mapped_column(ForeignKey("member_key.key_id"), index=True)
-    event: Mapped[str] = mapped_column(String(12))
+    event: Mapped[KeyEventKind] = mapped_column(String(12))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     log_index: Mapped[int] = mapped_column(BigInteger)
     successor_key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -116,7 +121,7 @@ class AuthAttempt(Base):
     __table_args__ = (Index("ix_auth_attempt_account_at", "account", "at"), Index("ix_auth_attempt_address_action_at", "address", "action", "at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    action: Mapped[str] = mapped_column(String(10))  # "password" | "sign-up"
+    action: Mapped[AttemptAction] = mapped_column(String(10))
     account: Mapped[str] = mapped_column(String(320))  # account id, or the email typed if it names none; "" for a sign-up
     address: Mapped[str] = mapped_column(String(64))  # the client address
     at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -17,22 +17,30 @@ argon2 (checking, hashing, opening and sealing) runs before the write transactio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import CursorResult, Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import utcnow, write_session
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
+from coop.kernel.principal import Principal
 from coop.membership.emails import normalise_email
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
 from coop.membership.gate import Gate
 from coop.membership.keys import KeyService
 from coop.membership.models import Account, ApiToken, MemberKey, PasswordReset, WebSession
-from coop.kernel.principal import Principal
 from coop.membership.secrets import (
-    SealedSeed, WrongPassword, check_password_strength, hash_password, new_token, open_seed, password_matches, seal_seed, token_hash,
+    SealedSeed,
+    WrongPassword,
+    check_password_strength,
+    hash_password,
+    new_token,
+    open_seed,
+    password_matches,
+    seal_seed,
+    token_hash,
 )
 
 RESET_HOURS = 24
@@ -139,7 +147,8 @@ class PasswordService:
             return ResetDone(account.id, key.key_id if key is not None else None, index)
 
     def reset_preview(self, code: str) -> str | None:
-        """The custodial key a reset with this code would revoke (None: none), or NotAllowed if the code is not valid."""
+        """The custodial key a reset with this code would revoke (None: none), or NotAllowed if the
+        code is not valid."""
         with Session(self.engine) as session:
             reset = self._valid_reset(session, code)
             key = self._custodial_key(session, reset.account_id)
@@ -164,7 +173,9 @@ class PasswordService:
         query = update(WebSession).where(WebSession.account_id == account_id, WebSession.ended_at.is_(None))
         if except_session:
             query = query.where(WebSession.id_hash != token_hash(except_session))
-        return int(session.execute(query.values(ended_at=self.clock())).rowcount or 0)  # type: ignore[attr-defined]
+        ended = session.execute(query.values(ended_at=self.clock()))
+        assert isinstance(ended, CursorResult)  # an UPDATE's result: it carries the row count
+        return int(ended.rowcount or 0)
 
 
 def _sealed(key: MemberKey) -> SealedSeed:

@@ -7,22 +7,22 @@ the member only by their random account id: the log never holds a name or an ema
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import utcnow, write_session
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
+from coop.kernel.principal import ROLES, Principal, Role, Status, Via
 from coop.membership.emails import normalise_email
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
 from coop.membership.gate import Gate
-from coop.kernel.principal import ROLES
 from coop.membership.models import Account, BuyerOrg, Member, MemberRole
-from coop.kernel.principal import Principal
 from coop.membership.secrets import check_password_strength, hash_password
 from provenance.service import ProvenanceLog
+
 
 def new_id() -> str:
     return uuid.uuid4().hex
@@ -33,8 +33,8 @@ class MemberRow:
     account_id: str
     display_name: str
     email: str
-    status: str
-    roles: tuple[str, ...]
+    status: Status
+    roles: tuple[Role, ...]
     skills: str
     region: str
     applied_at: datetime
@@ -169,7 +169,7 @@ class MembershipService:
             raise NotAllowed("only members can leave the co-op")
         return self._change_status(member.account_id, "left", by=member.account_id, allowed_from=("member", "suspended"))
 
-    def _change_status(self, account_id: str, status: str, by: str, allowed_from: tuple[str, ...]) -> int:
+    def _change_status(self, account_id: str, status: Status, by: str, allowed_from: tuple[Status, ...]) -> int:
         with write_session(self.engine) as session, session.begin():
             member = self._member(session, account_id)
             if member.status not in allowed_from:
@@ -187,7 +187,7 @@ class MembershipService:
 
     def directory_page(self, steward: Principal, status: str | None, offset: int, limit: int) -> tuple[list[MemberRow], int]:
         """One page of the directory and the number of rows in all, counted and sliced by the
-        database: with 10,000 members, loading every row to show 25 cost ~1 s a page."""
+        database rather than by loading every member (bench/README.md, "Portal pages")."""
         _require_steward(steward)
         with Session(self.engine) as session:
             count = select(func.count()).select_from(Member)
@@ -238,7 +238,7 @@ class MembershipService:
             roles = _roles_by_account(session, [a.id]).get(a.id, ())
             return MemberRow(a.id, a.display_name, a.email, m.status, roles, m.skills, m.region, m.applied_at, m.admitted_at)
 
-    def principal(self, account_id: str, via: str = "session", scopes: frozenset[str] = frozenset({"read", "write"})) -> Principal | None:
+    def principal(self, account_id: str, via: Via = "session", scopes: frozenset[str] = frozenset({"read", "write"})) -> Principal | None:
         with Session(self.engine) as session:
             account = session.get(Account, account_id)
             if account is None:
@@ -271,8 +271,8 @@ class MembershipService:
             raise Conflict("an account with this email already exists; sign in instead")
 
 
-def _roles_by_account(session: Session, account_ids: list[str]) -> dict[str, tuple[str, ...]]:
-    found: dict[str, list[str]] = {}
+def _roles_by_account(session: Session, account_ids: list[str]) -> dict[str, tuple[Role, ...]]:
+    found: dict[str, list[Role]] = {}
     if account_ids:
         for row in session.scalars(select(MemberRole).where(MemberRole.account_id.in_(account_ids))):
             found.setdefault(row.account_id, []).append(row.role)
@@ -284,11 +284,12 @@ def _require_steward(principal: Principal) -> None:
         raise NotAllowed("only stewards may do this")
 
 
-def _clean_roles(roles: tuple[str, ...]) -> tuple[str, ...]:
+def _clean_roles(roles: tuple[str, ...]) -> tuple[Role, ...]:
+    """The roles named, in ROLES order, always with "member"."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise Refused(f"unknown roles {sorted(unknown)}; roles are {', '.join(ROLES)}")
-    return tuple(sorted(set(roles) | {"member"}, key=ROLES.index))
+    return tuple(role for role in ROLES if role in roles or role == "member")
 
 
 def _clean_name(value: str, what: str = "name") -> str:

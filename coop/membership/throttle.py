@@ -14,9 +14,9 @@ guesser gets a handful of tries an hour instead of thousands. Three counts:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Sequence
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,17 @@ import json
 import os
 import shutil
 import sqlite3
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from coop.kernel.db import make_engine
 from coop.kernel.keys import load_signing_key
 from coop.kernel.settings import Settings
+from coop.operations.backup_pg import dump_postgresql
+from coop.operations.snapshot import EMPTY_ROOT, BackupError, SnapshotLog, private_file
 from provenance.core.note import NoteError, NoteSigner, verify_checkpoint
 
 FORMAT = "coop-ledger backup v1"
@@ -40,22 +42,6 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
 KEY_FILE = "log-signing.key"
 SECRET_FILE = "app-secret"
-
-
-EMPTY_ROOT = hashlib.sha256(b"").digest()  # RFC 6962: the root of the empty tree
-
-
-class BackupError(Exception):
-    """A backup or restore cannot go ahead; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class SnapshotLog:
-    """The log as of the snapshot: its latest signed checkpoint."""
-
-    size: int
-    root_hash: bytes
-    note: str
 
 
 def sqlite_path(url: str) -> Path:
@@ -83,9 +69,6 @@ def take_backup(settings: Settings, dest: Path) -> dict[str, Any]:
     if kind == "sqlite":
         revision, log, extra = _snapshot_sqlite(sqlite_path(settings.database_url), dest / SQLITE_FILE)
     else:
-        from coop.operations.backup_pg import dump_postgresql
-        from coop.kernel.db import make_engine
-
         engine = make_engine(settings.database_url)
         try:
             revision, log, extra = dump_postgresql(engine, dest)
@@ -102,7 +85,7 @@ def take_backup(settings: Settings, dest: Path) -> dict[str, Any]:
     _copy_private(settings.secret_file, dest / SECRET_FILE)
     manifest = {
         "format": FORMAT,
-        "created_at": datetime.now(timezone.utc).isoformat(),
+        "created_at": datetime.now(UTC).isoformat(),
         "engine": kind,
         "schema_revision": revision,
         "log": {
@@ -151,11 +134,6 @@ def _copy_private(source: Path, target: Path) -> None:
         shutil.copyfileobj(src, out)
         out.flush()
         os.fsync(out.fileno())
-
-
-def private_file(path: Path) -> BinaryIO:
-    """A new file only its owner can read, open for writing (never replaces one)."""
-    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
 
 
 def _data_files(dest: Path) -> list[str]:

@@ -17,9 +17,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Engine, MetaData, text
 
-from coop.operations.backup import EMPTY_ROOT, BackupError, SnapshotLog, private_file
+from coop.operations.snapshot import EMPTY_ROOT, BackupError, SnapshotLog, private_file
 from migrations.schema import upgrade
 from provenance import store
 
@@ -111,10 +112,17 @@ def _advance_sequences(conn: Connection) -> None:
         )
 
 
+def _driver(conn: Connection) -> psycopg.Connection[Any]:
+    """The psycopg connection under `conn`: COPY is psycopg's, not SQLAlchemy's."""
+    raw = conn.connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise BackupError(f"a PostgreSQL backup or restore needs the psycopg driver, not {type(raw).__name__}")
+    return raw
+
+
 def _copy_out(conn: Connection, sql: str, path: Path) -> int:
     rows = 0
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(sql) as copy, private_file(path) as out:  # type: ignore[union-attr]
+    with _driver(conn).cursor() as cursor, cursor.copy(sql) as copy, private_file(path) as out:
         for chunk in copy:
             out.write(chunk)
             rows += bytes(chunk).count(b"\n")
@@ -124,8 +132,7 @@ def _copy_out(conn: Connection, sql: str, path: Path) -> int:
 
 
 def _copy_in(conn: Connection, sql: str, path: Path) -> int:
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cursor:  # type: ignore[union-attr]
+    with _driver(conn).cursor() as cursor:
         with cursor.copy(sql) as copy, path.open("rb") as source:
             while chunk := source.read(1 << 20):
                 copy.write(chunk)

@@ -21,15 +21,25 @@ import os
 import shutil
 import sqlite3
 import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from coop.operations.backup import KEY_FILE, SECRET_FILE, SQLITE_FILE, BackupError, engine_kind, read_manifest, sqlite_path
 from coop.kernel.db import make_engine
 from coop.kernel.keys import KeyFileError, load_signing_key
-from migrations.schema import upgrade
 from coop.kernel.settings import Settings
+from coop.operations.backup import (
+    KEY_FILE,
+    SECRET_FILE,
+    SQLITE_FILE,
+    BackupError,
+    engine_kind,
+    read_manifest,
+    sqlite_path,
+)
+from coop.operations.backup_pg import current_schema_is_empty, load_postgresql
+from migrations.schema import upgrade
 from provenance.core.note import Checkpoint, NoteError, NoteSigner, NoteVerifier, verify_checkpoint
 from provenance.service import ProvenanceLog
 
@@ -85,8 +95,6 @@ def restore(
         if kind == "sqlite":
             _restore_sqlite(src / SQLITE_FILE, sqlite_path(settings.database_url))
         else:
-            from coop.operations.backup_pg import load_postgresql
-
             load_postgresql(engine, src, manifest)
         _restore_private(src / KEY_FILE, settings.key_file)
         _restore_private(src / SECRET_FILE, settings.secret_file)
@@ -171,8 +179,6 @@ def _check_target_is_empty(settings: Settings, kind: str) -> None:
         if path.exists() and path.stat().st_size > 0:
             raise BackupError(f"the database {path} already exists; restore only into an empty one")
         return
-    from coop.operations.backup_pg import current_schema_is_empty
-
     engine = make_engine(settings.database_url)
     try:
         schema, tables = current_schema_is_empty(engine)

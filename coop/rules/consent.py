@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, Literal, get_args
 
 from coop.kernel.errors import Refused
 
-USES = ("model-training", "model-evaluation", "research", "commercial", "redistribution", "open-release")
-SECTORS = ("military", "surveillance", "biometric-identification", "political-persuasion", "advertising")
+
+Use = Literal["model-training", "model-evaluation", "research", "commercial", "redistribution", "open-release"]
+Sector = Literal["military", "surveillance", "biometric-identification", "political-persuasion", "advertising"]
+USES: tuple[Use, ...] = get_args(Use)
+SECTORS: tuple[Sector, ...] = get_args(Sector)
 
 REASONS = {
     "revoked": "the contributor revoked consent",

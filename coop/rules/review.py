@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from coop.kernel.errors import Refused
 
-TASK_KINDS = ("expert-answer", "ranking", "rubric-writing", "evaluation", "correction", "demonstration")
+TaskKind = Literal["expert-answer", "ranking", "rubric-writing", "evaluation", "correction", "demonstration"]
+TASK_KINDS: tuple[TaskKind, ...] = get_args(TaskKind)
 
 def check_scores(criteria: Sequence[Mapping[str, Any]], scores: Mapping[str, int]) -> dict[str, int]:
     names = [c["name"] for c in criteria]

@@ -3,7 +3,8 @@
 The author's statement {task, content_sha256, author key id, terms, minutes, units, time, revises}
 is canonical JSON signed with their key: opened from custody with their password, or signed on their
 own machine. Content is stored by its SHA-256 and never enters the log. The same signed statement
-submitted twice yields the same contribution (retries are harmless).
+submitted twice yields the same contribution (retries are harmless). What the input must be is in
+`contribution_checks`; what members see of their work, in `contribution_views`.
 """
 
 from __future__ import annotations
@@ -11,51 +12,43 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import insert_missing, utcnow, write_session
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
-from coop.membership.keys import KeyService
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
 from coop.kernel.principal import Principal
-from coop.statements import check_input
+from coop.membership.keys import KeyService
 from coop.rules import consent
-from coop.work.models import Acceptance, ContentBlob, Contribution, ConsentRevocation, Review, Task
+from coop.statements import check_input
+from coop.work.contribution_checks import (
+    MEDIA_TYPES,
+    check_clock_skew,
+    check_content,
+    check_numbers,
+    parse_signed_time,
+)
+from coop.work.contribution_views import ContributionView, view, views
+from coop.work.models import (
+    Acceptance,
+    ConsentRevocation,
+    ContentBlob,
+    Contribution,
+    ReviewAssignment,
+    Task,
+)
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import SignedStatement, key_id
 from provenance.service import InclusionReceipt, ProvenanceLog
 
+__all__ = ["MEDIA_TYPES", "REVOCATION_KIND", "STATEMENT_KIND", "ContributionService", "ContributionView"]
+
 STATEMENT_KIND = "contribution"
 REVOCATION_KIND = "consent.revocation"
-MEDIA_TYPES = ("text/plain", "application/json", "text/markdown", "text/csv", "application/pdf", "image/png", "image/jpeg")
-CLOCK_SKEW = timedelta(minutes=10)
-
-
-@dataclass(frozen=True)
-class ContributionView:
-    id: str
-    task_id: str
-    task_title: str
-    author_id: str
-    round: int
-    revises_id: str | None
-    status: str
-    content_sha256: str | None
-    media_type: str | None
-    units: int
-    minutes: int
-    terms: dict[str, Any]
-    created_at: datetime
-    submitted_at: datetime | None
-    statement: dict[str, Any] | None
-    signer_key_id: str | None
-    acceptance_index: int | None
-    revoked: bool
-    reviews: list[dict[str, Any]]
 
 
 class ContributionService:
@@ -70,8 +63,8 @@ class ContributionService:
 
     def draft(self, author: Principal, task_id: str, content: bytes, media_type: str, minutes: int, terms: Mapping[str, Any], units: int = 1) -> ContributionView:
         _require_member(author)
-        clean_terms = _terms(terms)
-        _check_numbers(minutes, units)
+        clean_terms = consent.check_terms(terms)
+        check_numbers(minutes, units)
         with write_session(self.engine) as session, session.begin():
             task = _open_task(session, task_id)
             digest = self._store(session, content, media_type)
@@ -81,11 +74,11 @@ class ContributionService:
             )
             session.add(row)
             session.flush()
-            return _view(session, row)
+            return view(session, row)
 
     def edit_draft(self, author: Principal, contribution_id: str, content: bytes | None, media_type: str, minutes: int, terms: Mapping[str, Any], units: int = 1) -> ContributionView:
-        clean_terms = _terms(terms)
-        _check_numbers(minutes, units)
+        clean_terms = consent.check_terms(terms)
+        check_numbers(minutes, units)
         with write_session(self.engine) as session, session.begin():
             row = _own(session, author, contribution_id)
             if row.status != "draft":
@@ -93,7 +86,7 @@ class ContributionService:
             if content is not None:
                 row.content_sha256 = self._store(session, content, media_type)
             row.minutes, row.units, row.terms = minutes, units, canonical_json(clean_terms).decode()
-            return _view(session, row)
+            return view(session, row)
 
     def revise(self, author: Principal, contribution_id: str) -> ContributionView:
         """A new draft that revises a contribution whose review asked for a revision."""
@@ -103,7 +96,7 @@ class ContributionService:
                 raise Conflict(f"only work with a requested revision can be revised (this one is {old.status})")
             existing = session.scalar(select(Contribution).where(Contribution.revises_id == old.id))
             if existing is not None:
-                return _view(session, existing)
+                return view(session, existing)
             _open_task(session, old.task_id)
             row = Contribution(
                 id=uuid.uuid4().hex, task_id=old.task_id, author_id=old.author_id, revises_id=old.id, round=old.round + 1,
@@ -111,7 +104,7 @@ class ContributionService:
             )
             session.add(row)
             session.flush()
-            return _view(session, row)
+            return view(session, row)
 
     # -- submission ------------------------------------------------------------------------
 
@@ -140,24 +133,23 @@ class ContributionService:
         with write_session(self.engine) as session, session.begin():
             already = session.scalar(select(Contribution).where(Contribution.statement_sha256 == digest))
             if already is not None:
-                return _view(session, already)  # the same signed statement again: idempotent
+                return view(session, already)  # the same signed statement again: idempotent
             row = _own(session, author, contribution_id)
             if row.status != "draft":
                 raise Conflict(f"this contribution was already submitted ({row.status}); nothing changed")
             task = _open_task(session, row.task_id)
             expected = _statement_body(session, row, key.key_id, self.clock())
-            claimed_time = _parse_time(statement.body.get("time"))
+            signed_at = parse_signed_time(statement.body.get("time"))
             if {k: v for k, v in statement.body.items() if k != "time"} != {k: v for k, v in expected.items() if k != "time"}:
                 raise Refused("the signed statement does not match the draft (task, content, terms, minutes, units, author key)")
-            if abs(claimed_time - self.clock()) > CLOCK_SKEW:
-                raise Refused("the statement's time is more than 10 minutes from the co-op's clock; sign it again")
+            check_clock_skew(signed_at, self.clock())
             missing = consent.terms_cover(json.loads(row.terms), json.loads(task.intended_uses))
             if missing:
                 raise Refused(f"this task's work is meant for {', '.join(missing)}, which your consent terms do not permit")
             row.statement, row.statement_sha256 = canonical.decode(), digest
             row.public_key, row.signature = statement.public_key, statement.signature
             row.submitted_at, row.status = self.clock(), "submitted"
-            return _view(session, row)
+            return view(session, row)
 
     # -- after acceptance ------------------------------------------------------------------
 
@@ -203,7 +195,7 @@ class ContributionService:
     def get(self, viewer: Principal, contribution_id: str, author_only: bool = False) -> ContributionView:
         """The author's view (stewards may read it too unless `author_only`)."""
         with Session(self.engine) as session:
-            return _view(session, _own(session, viewer, contribution_id, allow_steward=not author_only), with_feedback=True)
+            return view(session, _own(session, viewer, contribution_id, allow_steward=not author_only), with_feedback=True)
 
     def get_for_review(self, contribution_id: str) -> ContributionView:
         """The view a reviewer works from (callers check the assignment; feedback of others hidden)."""
@@ -211,7 +203,7 @@ class ContributionService:
             row = session.get(Contribution, contribution_id)
             if row is None:
                 raise NotFound(f"no contribution {contribution_id}")
-            return _view(session, row)
+            return view(session, row)
 
     def mine(self, author: Principal) -> list[ContributionView]:
         return self.mine_page(author, 0, None, with_feedback=True)[0]
@@ -223,12 +215,10 @@ class ContributionService:
             total = int(session.scalar(select(func.count()).select_from(Contribution).where(mine)) or 0)
             query = select(Contribution).where(mine).order_by(Contribution.created_at.desc(), Contribution.id).offset(offset)
             rows = session.scalars(query if limit is None else query.limit(limit)).all()
-            return _views(session, rows, with_feedback), total
+            return views(session, rows, with_feedback), total
 
     def content(self, viewer: Principal, contribution_id: str) -> tuple[bytes, str]:
         """Content is for its author, stewards and assigned reviewers only."""
-        from coop.work.models import ReviewAssignment
-
         with Session(self.engine) as session:
             row = session.get(Contribution, contribution_id)
             if row is None or row.content_sha256 is None:
@@ -241,17 +231,7 @@ class ContributionService:
             return blob.data, blob.media_type
 
     def _store(self, session: Session, content: bytes, media_type: str) -> str:
-        if not content:
-            raise Refused("the contribution has no content")
-        if len(content) > self.max_content_bytes:
-            raise Refused(f"content is {len(content)} bytes; the limit is {self.max_content_bytes}")
-        if media_type not in MEDIA_TYPES:
-            raise Refused(f"media type must be one of {', '.join(MEDIA_TYPES)}")
-        if media_type == "application/json":
-            try:
-                json.loads(content)
-            except ValueError as error:
-                raise Refused(f"the content is not valid JSON: {error}") from error
+        check_content(content, media_type, self.max_content_bytes)
         digest = hashlib.sha256(content).hexdigest()
         if session.get(ContentBlob, digest) is None:  # the same content stored twice at once: kept once
             insert_missing(session, ContentBlob, sha256=digest, media_type=media_type, size=len(content), data=content)
@@ -265,40 +245,6 @@ def _statement_body(session: Session, row: Contribution, signer_key_id: str, now
         "minutes": row.minutes, "units": row.units, "time": now.replace(microsecond=0).isoformat(),
         "revises": revises.statement_sha256 if revises else None,
     }
-
-
-def _view(session: Session, row: Contribution, with_feedback: bool = False) -> ContributionView:
-    return _views(session, [row], with_feedback)[0]
-
-
-def _views(session: Session, rows: Sequence[Contribution], with_feedback: bool = False) -> list[ContributionView]:
-    """Views of many rows in a few IN queries rather than five per row (500 rows took ~1.4 s), and
-    only the media type of each content blob, never its bytes."""
-    ids = [row.id for row in rows]
-    titles: dict[str, str] = {}
-    media: dict[str, str] = {}
-    accepted: dict[str, int] = {}
-    revoked: set[str] = set()
-    feedback: dict[str, list[dict[str, Any]]] = {}
-    for chunk in range(0, len(ids), 500):
-        part, part_rows = ids[chunk : chunk + 500], rows[chunk : chunk + 500]
-        titles.update(_pairs(session.execute(select(Task.id, Task.title).where(Task.id.in_({r.task_id for r in part_rows})))))
-        digests = {r.content_sha256 for r in part_rows if r.content_sha256}
-        media.update(_pairs(session.execute(select(ContentBlob.sha256, ContentBlob.media_type).where(ContentBlob.sha256.in_(digests)))))
-        accepted.update(_pairs(session.execute(select(Acceptance.contribution_id, Acceptance.log_index).where(Acceptance.contribution_id.in_(part)))))
-        revoked.update(session.scalars(select(ConsentRevocation.contribution_id).where(ConsentRevocation.contribution_id.in_(part))))
-        if with_feedback:
-            for review in session.scalars(select(Review).where(Review.contribution_id.in_(part)).order_by(Review.id)):
-                feedback.setdefault(review.contribution_id, []).append({"scores": json.loads(review.scores), "feedback": review.feedback, "at": review.created_at.isoformat()})
-    return [
-        ContributionView(
-            row.id, row.task_id, titles.get(row.task_id, ""), row.author_id, row.round, row.revises_id, row.status, row.content_sha256,
-            media.get(row.content_sha256) if row.content_sha256 else None, row.units, row.minutes, json.loads(row.terms), row.created_at, row.submitted_at,
-            json.loads(row.statement) if row.statement else None, key_id(row.public_key) if row.public_key else None,
-            accepted.get(row.id), row.id in revoked, feedback.get(row.id, []),
-        )
-        for row in rows
-    ]
 
 
 def _own(session: Session, viewer: Principal, contribution_id: str, allow_steward: bool = False) -> Contribution:
@@ -317,35 +263,6 @@ def _open_task(session: Session, task_id: str) -> Task:
     return task
 
 
-def _terms(terms: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        return consent.check_terms(terms)
-    except Refused as error:
-        raise Refused(str(error)) from error
-
-
-def _check_numbers(minutes: int, units: int) -> None:
-    if not isinstance(minutes, int) or not 1 <= minutes <= 24 * 60:
-        raise Refused("minutes must be a whole number from 1 to 1440")
-    if not isinstance(units, int) or not 1 <= units <= 1000:
-        raise Refused("units must be a whole number from 1 to 1000")
-
-
-def _parse_time(value: Any) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError as error:
-        raise Refused("the statement's time is not an ISO 8601 timestamp") from error
-    if parsed.tzinfo is None:
-        raise Refused("the statement's time must carry a timezone")
-    return parsed
-
-
 def _require_member(principal: Principal) -> None:
     if not principal.in_good_standing:
         raise NotAllowed("only members in good standing contribute")
-
-
-def _pairs(result: Any) -> Iterator[tuple[Any, Any]]:
-    """Two-column rows as pairs (a Result has .keys(), so dict.update would take it for a mapping)."""
-    return ((row[0], row[1]) for row in result)

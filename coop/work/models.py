@@ -4,11 +4,18 @@ insert-only facts; a draft is the one thing a member may still edit."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coop.kernel.db import Base, UtcDateTime
+from coop.rules.review import TaskKind
+
+TaskStatus = Literal["open", "flagged", "closed"]  # flagged: its reported time breaks the pay floor
+# A draft is edited; a submitted contribution is reviewed until accepted or rejected, or sent back
+# for a revision (which is a new contribution revising it).
+ContributionStatus = Literal["draft", "submitted", "revision-requested", "accepted", "rejected"]
 
 
 class Task(Base):
@@ -19,7 +26,7 @@ class Task(Base):
     buyer_org_id: Mapped[str | None] = mapped_column(ForeignKey("buyer_org.id"), nullable=True)
     title: Mapped[str] = mapped_column(String(200))
     instructions: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[TaskKind] = mapped_column(String(30))
     rubric_version: Mapped[int] = mapped_column(Integer)
     unit: Mapped[str] = mapped_column(String(50))
     minutes_per_unit: Mapped[int] = mapped_column(Integer)
@@ -28,7 +35,7 @@ class Task(Base):
     reviews_required: Mapped[int] = mapped_column(Integer)
     intended_uses: Mapped[str] = mapped_column(Text)  # JSON list
     pay_floor_version: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(10))  # open | flagged | closed
+    status: Mapped[TaskStatus] = mapped_column(String(10))
     flag_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_by: Mapped[str] = mapped_column(ForeignKey("account.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -60,7 +67,7 @@ class Contribution(Base):
     units: Mapped[int] = mapped_column(Integer)
     minutes: Mapped[int] = mapped_column(Integer)
     terms: Mapped[str] = mapped_column(Text)  # canonical JSON
-    status: Mapped[str] = mapped_column(String(20), index=True)  # draft | submitted | revision-requested | accepted | rejected
+    status: Mapped[ContributionStatus] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # Set once, at submission:
     statement: Mapped[str | None] = mapped_column(Text, nullable=True)  # canonical JSON body the author signed

@@ -1,28 +1,31 @@
 """Peer review against the rubric in force for the task, and acceptance into the log.
 
 Reviewers claim (or stewards assign) submitted work they did not write and have declared no
-conflict with. After each review the rubric's acceptance rule (coop.work.rules.decide) says what
-happens; on acceptance the co-op countersigns {author statement, review digest, rubric version,
-pay-floor version} into the provenance log, and the author gets a receipt.
+conflict with (their queue: `review_queue`). After each review the rubric's acceptance rule
+(coop.rules.review.decide) says what happens; on acceptance the co-op countersigns {author
+statement, review digest, rubric version, pay-floor version} into the provenance log, and the author
+gets a receipt.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 
-from sqlalchemy import Engine, exists, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import insert_missing, utcnow, write_session
-from coop.kernel.errors import Conflict, Refused, NotFound, NotAllowed
-from coop.membership.models import Account
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
 from coop.kernel.principal import Principal
+from coop.membership.models import Account
 from coop.rules import review
+from coop.work import review_queue
 from coop.work.models import Acceptance, ConflictDeclaration, Contribution, Review, ReviewAssignment, Task
+from coop.work.review_queue import QueueItem
 from coop.work.tasks import TaskService
 from governance.policies import PolicyService
 from ledger.service import LedgerService
@@ -30,20 +33,9 @@ from provenance.core.canonical import canonical_json
 from provenance.core.signing import b64
 from provenance.service import ProvenanceLog
 
+__all__ = ["ACCEPTED_KIND", "QueueItem", "ReviewService", "review_digest"]
+
 ACCEPTED_KIND = "contribution.accepted"
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    contribution_id: str
-    task_id: str
-    task_title: str
-    kind: str
-    round: int
-    submitted_at: datetime
-    reviews_done: int
-    reviews_required: int
-    assigned_to_me: bool
 
 
 class ReviewService:
@@ -77,29 +69,10 @@ class ReviewService:
 
     def queue_page(self, reviewer: Principal, offset: int, limit: int | None) -> tuple[list[QueueItem], int]:
         """One page of the queue, oldest first, and its length. Eligibility (not the author, no
-        declared conflict, not yet reviewed: `_ineligible_reason`) is decided in SQL; checking it row
-        by row in Python took seconds once thousands of submissions were waiting."""
+        declared conflict, not yet reviewed: `_ineligible_reason`) is decided in SQL (`review_queue`)."""
         _require_reviewer(reviewer)
-        me = reviewer.account_id
-        eligible = (
-            Contribution.status == "submitted", Contribution.author_id != me,
-            ~exists().where(ConflictDeclaration.reviewer_id == me, ConflictDeclaration.author_id == Contribution.author_id),
-            ~exists().where(Review.contribution_id == Contribution.id, Review.reviewer_id == me),
-        )
         with Session(self.engine) as session:
-            total = _queue_length(session, me)
-            query = (select(Contribution.id, Task.id, Task.title, Task.kind, Contribution.round, Contribution.submitted_at, Task.reviews_required)
-                     .join(Task, Task.id == Contribution.task_id).where(*eligible).order_by(Contribution.submitted_at, Contribution.id).offset(offset))
-            rows = session.execute(query if limit is None else query.limit(limit)).all()
-            done: dict[str, int] = {}
-            assigned: set[str] = set()
-            for chunk in range(0, len(rows), 500):
-                ids = [row[0] for row in rows[chunk : chunk + 500]]
-                done.update((cid, n) for cid, n in session.execute(select(Review.contribution_id, func.count()).where(Review.contribution_id.in_(ids)).group_by(Review.contribution_id)))
-                assigned.update(session.scalars(select(ReviewAssignment.contribution_id).where(ReviewAssignment.reviewer_id == me, ReviewAssignment.contribution_id.in_(ids))))
-            items = [QueueItem(cid, task_id, title, kind, round_, submitted_at, int(done.get(cid, 0)), required, cid in assigned)
-                     for cid, task_id, title, kind, round_, submitted_at, required in rows]
-            return items, total
+            return review_queue.queue_page(session, reviewer.account_id, offset, limit)
 
     def claim(self, reviewer: Principal, contribution_id: str) -> None:
         """Take the work to review (it shows its content to this reviewer); claiming it again is a no-op."""
@@ -177,7 +150,7 @@ class ReviewService:
             self.tasks.check_flag(task_id)
         return decision
 
-    def _accept(self, session: Session, row: Contribution, task: Task, rubric_version: int, reviews: list[Review]) -> None:
+    def _accept(self, session: Session, row: Contribution, task: Task, rubric_version: int, reviews: Sequence[Review]) -> None:
         """The co-op countersigns the author's own signed statement together with what judged it."""
         assert row.statement and row.public_key and row.signature
         floor = self.policies.in_force("pay-floor", self.clock())
@@ -209,28 +182,11 @@ class ReviewService:
         return None
 
 
-def review_digest(reviews: list[Review]) -> str:
+def review_digest(reviews: Sequence[Review]) -> str:
     """SHA-256 of the canonical list of (pseudonymous reviewer, scores): what the log commits to.
     Feedback text stays private: it may name people or quote the content."""
     items = [{"reviewer": r.reviewer_id, "scores": json.loads(r.scores)} for r in reviews]
     return hashlib.sha256(canonical_json(items)).hexdigest()
-
-
-def _queue_length(session: Session, me: str) -> int:
-    """How many submissions `me` may review: all submitted work less what is ineligible. Counting
-    the eligible rows directly checked both NOT EXISTS conditions on each of ~10,000 waiting rows on
-    every view (~30-50 ms on SQLite); here the large count is index-only and the subtractions read
-    only the reviewer's own and conflicted authors' work and the reviewer's own reviews."""
-    submitted = int(session.scalar(select(func.count()).select_from(Contribution).where(Contribution.status == "submitted")) or 0)
-    excluded_authors = [me, *session.scalars(select(ConflictDeclaration.author_id).where(ConflictDeclaration.reviewer_id == me))]
-    ineligible = 0
-    for author_id in excluded_authors:  # one equality each, so the (author_id, ...) index is used
-        ineligible += int(session.scalar(select(func.count()).select_from(Contribution).where(
-            Contribution.author_id == author_id, Contribution.status == "submitted")) or 0)
-    ineligible += int(session.scalar(
-        select(func.count(func.distinct(Review.contribution_id))).join(Contribution, Contribution.id == Review.contribution_id)
-        .where(Review.reviewer_id == me, Contribution.status == "submitted", Contribution.author_id.not_in(excluded_authors))) or 0)
-    return submitted - ineligible
 
 
 def _review_count(session: Session, contribution_id: str) -> int:

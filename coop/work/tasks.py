@@ -5,21 +5,22 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from coop.kernel.money import ISO_4217, UnknownCurrency
 from coop.kernel.db import utcnow, write_session
-from coop.kernel.errors import Refused, NotFound, NotAllowed
-from coop.membership.models import BuyerOrg
+from coop.kernel.errors import NotAllowed, NotFound, Refused
+from coop.kernel.money import ISO_4217, UnknownCurrency
 from coop.kernel.principal import Principal
+from coop.membership.models import BuyerOrg
 from coop.rules import consent, pay_floor
-from coop.work.models import Acceptance, Contribution, Task
 from coop.rules.review import TASK_KINDS
+from coop.work.models import Acceptance, Contribution, Task
 from governance.policies import PolicyService
 from provenance.service import ProvenanceLog
 
@@ -146,7 +147,8 @@ class TaskService:
             task.status = "flagged"
             task.flag_reason = (
                 f"median reported time {pay_floor.median(per_unit)} min per {task.unit} means {rate} per hour, "
-                f"below the floor of {hourly_floor} {task.currency} per hour (pay-floor v{floor.version}); raise the rate to reopen"
+                f"below the floor of {hourly_floor} {task.currency} per hour (pay-floor v{floor.version}); "
+                "raise the rate to reopen"
             )
             self._log(session, "task.flagged", {"task": task.id, "hourly_rate": rate, "pay_floor": floor.ref, "time": self.clock().isoformat()})
 

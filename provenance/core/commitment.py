@@ -12,7 +12,8 @@ release items by acceptance entry), so the root depends on nothing but the items
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from provenance.core import merkle
 from provenance.core.canonical import canonical_json

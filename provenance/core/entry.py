@@ -4,48 +4,29 @@ Leaf bytes are the RFC 8785 encoding of `{"body": …, "key": b64 public key, "k
 The log therefore carries everything needed to re-verify each statement offline: the signer's
 public key (pseudonymous) and signature, next to the canonical body that was signed.
 
-Because RFC 8785 encodes nested objects exactly as it encodes them alone, the signed body bytes are
-a substring of the leaf, and the leaf can be assembled from the body's canonical bytes without
-encoding the body twice (`leaf_bytes` below; its equality with a full re-encoding is a tested
-property). The audit reads the body back out the same way, with the C JSON decoder.
+Leaves are written and read by splicing the body's canonical bytes in and out of them, which RFC
+8785 allows (the fast path, `provenance.core.leaf_splice`); a leaf that is not exactly the
+canonical encoding of its parts is refused.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from provenance.core import leaf_splice
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import (
     InvalidStatement,
     SignedStatement,
-    b64,
-    check_kind,
     unb64,
     verify_signature,
 )
 
-_PREFIX = b'{"body":'
-_decoder = json.JSONDecoder()
-
 
 def leaf_bytes(kind: str, canonical_body: bytes, public_key: bytes, signature: bytes) -> bytes:
     """Canonical leaf for a statement whose body is already canonical-encoded."""
-    check_kind(kind)  # kinds are ASCII without quotes or escapes, so they encode as themselves
-    return b"".join(
-        (
-            _PREFIX,
-            canonical_body,
-            b',"key":"',
-            b64(public_key).encode("ascii"),
-            b'","kind":"',
-            kind.encode("ascii"),
-            b'","sig":"',
-            b64(signature).encode("ascii"),
-            b'"}',
-        )
-    )
+    return leaf_splice.splice(kind, canonical_body, public_key, signature)
 
 
 def statement_leaf(statement: SignedStatement) -> bytes:
@@ -66,17 +47,15 @@ class ParsedEntry:
 
 def parse_leaf(leaf: bytes) -> ParsedEntry:
     """Split leaf bytes into their parts; raise InvalidStatement if the layout is not canonical."""
-    if not leaf.startswith(_PREFIX):
+    if not leaf.startswith(leaf_splice.PREFIX):
         raise InvalidStatement("leaf does not start with the canonical body field")
     text = leaf.decode("utf-8")
     try:
-        body, end = _decoder.raw_decode(text, len(_PREFIX))
-        whole = json.loads(text)
+        whole, body, canonical_body = leaf_splice.split(text)
     except ValueError as error:
         raise InvalidStatement(f"leaf is not valid JSON: {error}") from error
     if not isinstance(whole, dict) or set(whole) != {"body", "key", "kind", "sig"} or not isinstance(body, dict):
         raise InvalidStatement("leaf must be an object with exactly body, key, kind and sig")
-    canonical_body = text[len(_PREFIX) : end].encode("utf-8")
     public_key = unb64(whole["key"], "key")
     signature = unb64(whole["sig"], "sig")
     kind = whole["kind"]

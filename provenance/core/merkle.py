@@ -9,7 +9,7 @@ O(log n) node reads and never a rebuild. Verification follows RFC 9162 §2.1.3.2
 from __future__ import annotations
 
 import hashlib
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 HASH_SIZE = 32
 NodeReader = Callable[[int, int], bytes]
@@ -42,7 +42,7 @@ def perfect_root(hashes: Sequence[bytes]) -> bytes:
     level = list(hashes)
     while len(level) > 1:
         pairs = iter(level)
-        level = [sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs)]
+        level = [sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=True)]
     return level[0]
 
 

@@ -43,7 +43,7 @@ class NoteVerifier:
     public_key: bytes
 
     @classmethod
-    def parse(cls, vkey: str) -> "NoteVerifier":
+    def parse(cls, vkey: str) -> NoteVerifier:
         parts = vkey.strip().split("+", 2)
         if len(parts) != 3:
             raise NoteError("verifier key must be <name>+<hex id>+<base64 key>")
@@ -152,7 +152,7 @@ class Checkpoint:
         return "\n".join(lines) + "\n"
 
     @classmethod
-    def parse(cls, text: str) -> "Checkpoint":
+    def parse(cls, text: str) -> Checkpoint:
         lines = text.split("\n")
         if len(lines) < 4 or lines[-1] != "":
             raise NoteError("checkpoint must have origin, size and root lines, each ending in a newline")

@@ -11,8 +11,9 @@ N written in 3-digit groups, all but the last prefixed by `x` (1234067 → `x001
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import Protocol
 
 from provenance.core.merkle import node_hash
 
@@ -94,16 +95,27 @@ def _decimal(text: str) -> bool:
 TileFetcher = Callable[[int, int, int], list[bytes]]
 """fetch(tile_level, tile_index, width) → the first `width` hashes of that tile."""
 
+FoldKey = tuple[int, int, int]  # (tile level, tile index, width)
+Folds = list[list[bytes]]  # a tile's hashes, then each complete level above them inside the tile
+
+
+class FoldCache(Protocol):
+    """Where a reader keeps folded tiles: a dict, or a cache shared by many readers of one log."""
+
+    def get(self, key: FoldKey, /) -> Folds | None: ...
+
+    def __setitem__(self, key: FoldKey, value: Folds, /) -> None: ...
+
 
 class TileNodeReader:
     """A merkle.NodeReader over tiles of a tree of a given size, reading each tile at most once."""
 
-    def __init__(self, tree_size: int, fetch: TileFetcher, cache: dict[tuple[int, int, int], list[list[bytes]]] | None = None):
+    def __init__(self, tree_size: int, fetch: TileFetcher, cache: FoldCache | None = None):
         self.tree_size = tree_size
         self._fetch = fetch
-        self._folds: dict[tuple[int, int, int], list[list[bytes]]] = {} if cache is None else cache
+        self._folds: FoldCache = {} if cache is None else cache
 
-    def folded(self, level: int, index: int) -> list[list[bytes]]:
+    def folded(self, level: int, index: int) -> Folds:
         """The tile's hashes and every complete level above them inside the tile."""
         width = tile_width(self.tree_size, level, index)
         if width == 0:

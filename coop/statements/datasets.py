@@ -1,0 +1,42 @@
+"""Datasets' statement kinds: a release published and a license granted."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from msgspec import Meta
+
+from coop.rules.consent import Sector
+from coop.statements.fields import Count, Exact, Excluded, Id, Money, PolicyRef, Positive, Sha256, Time, Uses
+
+
+class ReleasePolicies(Exact, rename={"consent_rules": "consent-rules", "revenue_formula": "revenue-formula"}):
+    consent_rules: Positive
+    revenue_formula: Positive
+
+
+class ReleasePublished(Exact):
+    release: Id
+    title: Annotated[str, Meta(min_length=1, max_length=200)]
+    intended_uses: Uses
+    items_root: Sha256  # list_root of [{entry, content_sha256}] by entry; the list travels in the bundle
+    item_count: Positive
+    excluded: Excluded
+    price: Money
+    policies: ReleasePolicies
+    published_at: Time
+
+
+class LicenseGranted(Exact):
+    license: Id
+    release: Id
+    release_entry: Count
+    buyer_org: Id
+    uses: Uses
+    sector: Sector | Literal["other"] | None  # a buyer's declared sector (consent.check_declaration)
+    price: Money
+    included_count: Positive
+    included_root: Sha256
+    excluded: Excluded
+    granted_at: Time
+    consent_rules: PolicyRef

@@ -1,0 +1,98 @@
+"""The bodies of the governed policies, as `policy.adopted` logs them and proposals would adopt them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args
+
+from msgspec import Meta, Struct
+
+from coop.rules.consent import SECTORS, USES, Sector, Use
+from coop.rules.review import TASK_KINDS, TaskKind
+from coop.statements.fields import (
+    Bps,
+    Count,
+    Currency,
+    Exact,
+    Name,
+    Positive,
+    Sha256,
+    StatementRefused,
+    Terms,
+    Time,
+)
+
+Weight = Literal["base_pay", "units", "minutes", "equal"]  # what a contribution weighs by in the revenue formula
+WEIGHTS: tuple[Weight, ...] = get_args(Weight)
+
+
+class PayFloor(Exact):
+    hourly_minimum: Annotated[dict[Currency, Positive], Meta(min_length=1, max_length=20)]
+    flag_after_accepted: Positive
+
+
+class Criterion(Exact):
+    name: Annotated[str, Meta(min_length=1, max_length=40)]
+    description: Annotated[str, Meta(max_length=300)]
+    min: Count
+    max: Count
+
+
+class AcceptanceRule(Exact):
+    reviews_required: Count
+    accept_min_average_pct: Count
+    revise_min_average_pct: Count
+    max_spread_pct: Count
+    max_reviews: Count
+    max_revision_rounds: Count
+
+
+class Rubric(Exact):
+    task_kind: TaskKind
+    criteria: Annotated[list[Criterion], Meta(min_length=1, max_length=8)]
+    acceptance: AcceptanceRule
+
+
+class ConsentRules(Exact):
+    excluded_sectors: Annotated[list[Sector], Meta(max_length=len(SECTORS))]
+    excluded_uses: Annotated[list[Use], Meta(max_length=len(USES))]
+    default_terms: Terms
+
+
+class RevenueFormula(Exact):
+    reserve_bps: Bps
+    reviewer_bps: Bps
+    weight: Weight
+
+
+class GovernanceRules(Exact):
+    voting_period_hours: Positive
+    min_voting_minutes: Positive
+    max_voting_hours: Positive
+    quorum_bps: Bps
+    threshold: Annotated[dict[Name, Name], Meta(min_length=1, max_length=16)]
+
+
+POLICY_BODIES: dict[str, type[Struct]] = {
+    "pay-floor": PayFloor,
+    "consent-rules": ConsentRules,
+    "revenue-formula": RevenueFormula,
+    "governance-rules": GovernanceRules,
+}
+
+
+def policy_body_type(name: str) -> type[Struct]:
+    """The schema of policy `name`'s body: one of POLICY_BODIES, or a rubric (`rubric.<task kind>`)."""
+    if name.startswith("rubric.") and name[len("rubric.") :] in TASK_KINDS:
+        return Rubric
+    if name not in POLICY_BODIES:
+        raise StatementRefused(f"there is no policy named {name!r}")
+    return POLICY_BODIES[name]
+
+
+class PolicyAdopted(Exact):
+    policy: Name
+    version: Positive
+    body_sha256: Sha256
+    body: dict[str, Any]  # checked against the policy's own schema (policy_body_type) by check_statement
+    effective_at: Time
+    adopted_via: Annotated[str, Meta(pattern=r"^(seed|proposal:[0-9a-f]{32})$")]

@@ -1,0 +1,93 @@
+"""Work's statement kinds: tasks opened, re-rated and flagged; contributions, their acceptance, and
+the revocation of their consent."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from msgspec import Meta
+
+from coop.rules.review import TaskKind
+from coop.statements.fields import (
+    Count,
+    Currency,
+    Exact,
+    Id,
+    KeyId,
+    PolicyRef,
+    Positive,
+    PublicKey,
+    Sha256,
+    Signature,
+    Terms,
+    Time,
+    Uses,
+)
+
+
+class TaskOpened(Exact):
+    task: Id
+    kind: TaskKind
+    rubric: PolicyRef
+    pay_floor: PolicyRef
+    pay_per_unit: Positive
+    currency: Currency
+    minutes_per_unit: Positive
+    unit: Annotated[str, Meta(min_length=1, max_length=40)]
+    intended_uses: Uses
+    opened_by: Id
+    time: Time
+
+
+class TaskRateRaised(Exact):
+    task: Id
+    pay_per_unit: Positive
+    pay_floor: PolicyRef
+    by: Id
+    time: Time
+
+
+class TaskFlagged(Exact):
+    task: Id
+    hourly_rate: Count
+    pay_floor: PolicyRef
+    time: Time
+
+
+class ContributionBody(Exact):
+    task: Id
+    content_sha256: Sha256
+    author: KeyId
+    terms: Terms
+    minutes: Positive
+    units: Positive
+    time: Time
+    revises: Sha256 | None
+
+
+class AuthorStatement(Exact):
+    kind: Literal["contribution"]
+    body: ContributionBody
+    key: PublicKey
+    sig: Signature
+
+
+class Pay(Exact):
+    per_unit: Positive
+    units: Positive
+    currency: Currency
+
+
+class ContributionAccepted(Exact):
+    statement: AuthorStatement
+    review_digest: Sha256
+    rubric: PolicyRef
+    pay_floor: PolicyRef
+    pay: Pay
+    accepted_at: Time
+
+
+class ConsentRevocation(Exact):
+    contribution_entry: Count
+    content_sha256: Sha256
+    revokes: Literal["all future licenses"]

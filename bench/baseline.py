@@ -12,7 +12,7 @@ rate of each trial is kept in the JSON beside it.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import nacl.signing
 
@@ -37,9 +37,14 @@ def _rate(run_all: Callable[[], int], seconds: float, repeats: int) -> tuple[flo
     return median(cpu_rates), {"per_cpu_second": cpu_rates, "per_wall_second": wall_rates}
 
 
-def raw_verify_rate(statements: list[SignedStatement], seconds: float, repeats: int) -> tuple[float, dict[str, list[float]]]:
+def raw_verify_rate(
+    statements: list[SignedStatement], seconds: float, repeats: int
+) -> tuple[float, dict[str, list[float]]]:
     """PyNaCl VerifyKey.verify on pre-built messages: nothing but libsodium's check."""
-    items = [(nacl.signing.VerifyKey(s.public_key), signed_message(s.kind, s.canonical_body), s.signature) for s in statements]
+    items = [
+        (nacl.signing.VerifyKey(s.public_key), signed_message(s.kind, s.canonical_body), s.signature)
+        for s in statements
+    ]
 
     def run_all() -> int:
         for key, message, signature in items:
@@ -56,10 +61,16 @@ def measure(report: Report, seconds: float, repeats: int) -> Baseline:
     rate, trials = raw_verify_rate(statements, seconds, repeats)
     baseline = Baseline(rate, remeasure=lambda: raw_verify_rate(statements, seconds / 2, 3))
     report.baseline = baseline
-    report.add(Figure(
-        SECTION, f"raw VerifyKey.verify ({message_bytes}-byte signed messages)", rate, "verifies/s",
-        {"raw verify": 1.0}, extra={"trials": trials, "canonical_body_bytes": len(statements[0].canonical_body)},
-    ))
+    report.add(
+        Figure(
+            SECTION,
+            f"raw VerifyKey.verify ({message_bytes}-byte signed messages)",
+            rate,
+            "verifies/s",
+            {"raw verify": 1.0},
+            extra={"trials": trials, "canonical_body_bytes": len(statements[0].canonical_body)},
+        )
+    )
     prepared = [(s.kind, s.canonical_body, s.public_key, s.signature) for s in statements]
 
     def wrapper() -> int:
@@ -85,7 +96,9 @@ def measure(report: Report, seconds: float, repeats: int) -> Baseline:
         ("statement_leaf: canonicalize + verify + leaf bytes (no storage)", leaves),
     ):
         value, trials = _rate(run_all, seconds, repeats)
-        report.add(Figure(SECTION, label, value, "/s", {"raw verify": baseline.rate_ratio(value)}, extra={"trials": trials}))
+        report.add(
+            Figure(SECTION, label, value, "/s", {"raw verify": baseline.rate_ratio(value)}, extra={"trials": trials})
+        )
     return baseline
 
 
@@ -97,7 +110,13 @@ def refresh(report: Report, baseline: Baseline, before: str) -> None:
         return
     rate, trials = baseline.remeasure()
     baseline.verify_per_s = rate
-    report.add(Figure(
-        "baseline", f"raw verify, re-measured before {before}", rate, "verifies/s",
-        {"first baseline": rate / baseline.first_per_s}, extra={"trials": trials},
-    ))
+    report.add(
+        Figure(
+            "baseline",
+            f"raw verify, re-measured before {before}",
+            rate,
+            "verifies/s",
+            {"first baseline": rate / baseline.first_per_s},
+            extra={"trials": trials},
+        )
+    )

@@ -54,11 +54,12 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable, Sequence
+from typing import Any
 from unittest import mock
 
 import nacl.signing
@@ -157,7 +158,7 @@ def build_log(n: int, members: int, seed: int = 7) -> BenchLog:
         leaves.append(statement_leaf(statement))  # what ProvenanceLog.append_in_transaction stores
         return len(leaves) - 1
 
-    t0 = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=timezone.utc)
+    t0 = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC)
     clock = [t0]
 
     def now(step: timedelta = timedelta(0)) -> datetime:
@@ -168,10 +169,18 @@ def build_log(n: int, members: int, seed: int = 7) -> BenchLog:
     policies: dict[str, Policy] = {}
     for name, body in all_defaults().items():
         effective_at = now()
-        statement = sign_statement(coop_key, "policy.adopted", {
-            "policy": name, "version": 1, "body_sha256": hashlib.sha256(canonical_json(body)).hexdigest(), "body": body,
-            "effective_at": effective_at.isoformat(), "adopted_via": "seed",
-        })
+        statement = sign_statement(
+            coop_key,
+            "policy.adopted",
+            {
+                "policy": name,
+                "version": 1,
+                "body_sha256": hashlib.sha256(canonical_json(body)).hexdigest(),
+                "body": body,
+                "effective_at": effective_at.isoformat(),
+                "adopted_via": "seed",
+            },
+        )
         policies[name] = Policy(name, 1, body, effective_at, "seed", append(statement))
 
     # 2. members register their own keys (KeyService.register_own_key: the member's own statement)
@@ -193,9 +202,17 @@ def build_log(n: int, members: int, seed: int = 7) -> BenchLog:
     pay_floor.check_pay_floor(pay_per_unit, minutes_per_unit, currency, floor.body, floor.version)
     task_id = _hex_id(rng)
     task_body = {
-        "task": task_id, "kind": "expert-answer", "rubric": rubric.ref, "pay_floor": floor.ref,
-        "pay_per_unit": pay_per_unit, "currency": currency, "minutes_per_unit": minutes_per_unit,
-        "unit": "answer", "intended_uses": ["model-training", "model-evaluation"], "opened_by": steward, "time": opened.isoformat(),
+        "task": task_id,
+        "kind": "expert-answer",
+        "rubric": rubric.ref,
+        "pay_floor": floor.ref,
+        "pay_per_unit": pay_per_unit,
+        "currency": currency,
+        "minutes_per_unit": minutes_per_unit,
+        "unit": "answer",
+        "intended_uses": ["model-training", "model-evaluation"],
+        "opened_by": steward,
+        "time": opened.isoformat(),
     }
     task_entry = append(sign_statement(coop_key, "task.opened", task_body))
 
@@ -208,16 +225,34 @@ def build_log(n: int, members: int, seed: int = 7) -> BenchLog:
     for i in range(n):
         account, key, author_key_id, terms_json = people[rng.randrange(members)]
         units = rng.randint(1, 3)
-        row = SimpleNamespace(task_id=task_id, content_sha256=hashlib.sha256(f"answer {i} by {account}".encode()).hexdigest(),
-                              terms=terms_json, minutes=units * rng.randint(6, 13), units=units, revises_id=None)
+        row = SimpleNamespace(
+            task_id=task_id,
+            content_sha256=hashlib.sha256(f"answer {i} by {account}".encode()).hexdigest(),
+            terms=terms_json,
+            minutes=units * rng.randint(6, 13),
+            units=units,
+            revises_id=None,
+        )
         accepted_at = now(step)  # acceptances in log order, spread over 30 days; each signed some time before
         signed_at = accepted_at - timedelta(minutes=rng.randint(5, 120), microseconds=rng.randrange(1_000_000))
         author = sign_statement(key, STATEMENT_KIND, _statement_body(None, row, author_key_id, signed_at))  # type: ignore[arg-type]
         canonical = canonical_json(dict(author.body))  # ContributionService.submit_signed stores this as row.statement
-        reviews = [SimpleNamespace(reviewer_id=r, scores=canonical_json(review.check_scores(criteria, {c["name"]: rng.randint(4, 5) for c in criteria})).decode())
-                   for r in rng.sample(reviewers, 2)]
+        reviews = [
+            SimpleNamespace(
+                reviewer_id=r,
+                scores=canonical_json(
+                    review.check_scores(criteria, {c["name"]: rng.randint(4, 5) for c in criteria})
+                ).decode(),
+            )
+            for r in rng.sample(reviewers, 2)
+        ]
         body = {
-            "statement": {"kind": "contribution", "body": json.loads(canonical), "key": b64(author.public_key), "sig": b64(author.signature)},
+            "statement": {
+                "kind": "contribution",
+                "body": json.loads(canonical),
+                "key": b64(author.public_key),
+                "sig": b64(author.signature),
+            },
             "review_digest": review_digest(reviews),  # type: ignore[arg-type]
             "rubric": {"policy": "rubric.expert-answer", "version": rubric.version},
             "pay_floor": floor.ref,
@@ -228,7 +263,13 @@ def build_log(n: int, members: int, seed: int = 7) -> BenchLog:
         accepted_items.append((append(countersigned), body, terms_json))
         if len(raw) < 2000:
             raw.append((author.public_key, signed_message(author.kind, canonical), author.signature))
-            raw.append((countersigned.public_key, signed_message(countersigned.kind, countersigned.canonical_body), countersigned.signature))
+            raw.append(
+                (
+                    countersigned.public_key,
+                    signed_message(countersigned.kind, countersigned.canonical_body),
+                    countersigned.signature,
+                )
+            )
         if (i + 1) % max(1, n // 5) == 0 or i + 1 == n:
             _progress("accepted contributions signed", i + 1, n, start)
 
@@ -245,13 +286,21 @@ def build_log(n: int, members: int, seed: int = 7) -> BenchLog:
         else:
             included.append((entry, body))
     assert len(included) == n, f"{n - len(included)} items refused consent: {excluded}"
-    listed = [{"entry": entry, "content_sha256": body["statement"]["body"]["content_sha256"]} for entry, body in sorted(included, key=lambda x: x[0])]
+    listed = [
+        {"entry": entry, "content_sha256": body["statement"]["body"]["content_sha256"]}
+        for entry, body in sorted(included, key=lambda x: x[0])
+    ]
     release_id = _hex_id(rng)
     manifest = {
-        "release": release_id, "title": f"Expert answers ({n:,})", "intended_uses": list(uses),
-        "items_root": items_root(listed), "item_count": len(listed), "excluded": dict(sorted(excluded.items())),
+        "release": release_id,
+        "title": f"Expert answers ({n:,})",
+        "intended_uses": list(uses),
+        "items_root": items_root(listed),
+        "item_count": len(listed),
+        "excluded": dict(sorted(excluded.items())),
         "price": {"amount": 250_000, "currency": currency},
-        "policies": {"consent-rules": consent_rules.version, "revenue-formula": formula.version}, "published_at": published.isoformat(),
+        "policies": {"consent-rules": consent_rules.version, "revenue-formula": formula.version},
+        "published_at": published.isoformat(),
     }
     release_entry = append(sign_statement(coop_key, "release.published", manifest))
 
@@ -264,25 +313,60 @@ def build_log(n: int, members: int, seed: int = 7) -> BenchLog:
     log = MemoryLog(signer, ORIGIN, leaves, reader, store.StoredCheckpoint(len(leaves), root_hash, note, now()))
 
     # what release_lineage would gather from the database for this release
-    items = [ItemLineage(f"c{entry}", entry, task_entry, None, body, task_body, body["statement"]["body"]["content_sha256"]) for entry, body in included]
+    items = [
+        ItemLineage(f"c{entry}", entry, task_entry, None, body, task_body, body["statement"]["body"]["content_sha256"])
+        for entry, body in included
+    ]
     wanted = {"pay-floor", "consent-rules", "rubric.expert-answer"}
-    lineage = ReleaseLineage(release_id, manifest["title"], release_entry, manifest, items, sorted(p.log_index for p in policies.values() if p.name in wanted))
+    lineage = ReleaseLineage(
+        release_id,
+        manifest["title"],
+        release_entry,
+        manifest,
+        items,
+        sorted(p.log_index for p in policies.values() if p.name in wanted),
+    )
     return BenchLog(log, lineage, n, members, raw, time.perf_counter() - wall, tree_seconds)
 
 
 # consent terms members chose (all permit the task's uses, so every contribution could be submitted)
 _TERMS = [
-    {"permitted_uses": ["model-training", "model-evaluation", "research"], "excluded_sectors": ["surveillance", "biometric-identification"], "expires": None},
-    {"permitted_uses": ["model-training", "model-evaluation", "research", "commercial"], "excluded_sectors": ["military", "surveillance"], "expires": None},
-    {"permitted_uses": ["model-training", "model-evaluation"], "excluded_sectors": ["surveillance", "political-persuasion", "advertising"], "expires": "2031-12-31"},
-    {"permitted_uses": ["model-training", "model-evaluation", "research", "commercial", "redistribution", "open-release"], "excluded_sectors": [], "expires": None},
+    {
+        "permitted_uses": ["model-training", "model-evaluation", "research"],
+        "excluded_sectors": ["surveillance", "biometric-identification"],
+        "expires": None,
+    },
+    {
+        "permitted_uses": ["model-training", "model-evaluation", "research", "commercial"],
+        "excluded_sectors": ["military", "surveillance"],
+        "expires": None,
+    },
+    {
+        "permitted_uses": ["model-training", "model-evaluation"],
+        "excluded_sectors": ["surveillance", "political-persuasion", "advertising"],
+        "expires": "2031-12-31",
+    },
+    {
+        "permitted_uses": [
+            "model-training",
+            "model-evaluation",
+            "research",
+            "commercial",
+            "redistribution",
+            "open-release",
+        ],
+        "excluded_sectors": [],
+        "expires": None,
+    },
 ]
 
 
 # -- measurements ------------------------------------------------------------------------------
 
 
-def raw_verify_rate(messages: list[tuple[bytes, bytes, bytes]], seconds: float = 0.5, repeats: int = 5) -> tuple[float, float]:
+def raw_verify_rate(
+    messages: list[tuple[bytes, bytes, bytes]], seconds: float = 0.5, repeats: int = 5
+) -> tuple[float, float]:
     """PyNaCl VerifyKey.verify per CPU-second of this thread (median of trials), and per wall second."""
     items = [(nacl.signing.VerifyKey(k), m, s) for k, m, s in messages]
     cpu_rates, wall_rates = [], []
@@ -376,8 +460,13 @@ def verify_in_child(path: Path, expect: int) -> VerifyRun:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "bench.bundle_bench", "--verify-file", str(path), "--expect-items", str(expect)],
-                                   cwd=ROOT, env=env, stdout=out, stderr=err)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.bundle_bench", "--verify-file", str(path), "--expect-items", str(expect)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
         _, status, usage = os.wait4(process.pid, 0)
         process_wall = time.perf_counter() - start
         out.seek(0)
@@ -386,8 +475,18 @@ def verify_in_child(path: Path, expect: int) -> VerifyRun:
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"verification failed in the child process:\n{text}\n{errors[-3000:]}")
     result = json.loads(text.strip().splitlines()[-1])
-    return VerifyRun(result["wall"], result["cpu"], result["rss_before_kib"], result["hwm_kib"], usage.ru_maxrss, process_wall, result["items"],
-                     result["gc_seconds"], result["gc_collections"], result["gc_full"])
+    return VerifyRun(
+        result["wall"],
+        result["cpu"],
+        result["rss_before_kib"],
+        result["hwm_kib"],
+        usage.ru_maxrss,
+        process_wall,
+        result["items"],
+        result["gc_seconds"],
+        result["gc_collections"],
+        result["gc_full"],
+    )
 
 
 def _status_kib(field: str) -> int:
@@ -404,9 +503,23 @@ def verify_child_main(path: str, expect: int) -> None:
         wall0, cpu0 = time.perf_counter(), time.process_time()
         report = verify_bundle(data)
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    assert report.items == expect and len(report.attestation) == expect, f"verified {report.items} items, expected {expect}"
-    print(json.dumps({"wall": wall, "cpu": cpu, "rss_before_kib": before, "hwm_kib": _status_kib("VmHWM"), "items": report.items,
-                      "gc_seconds": collector.seconds, "gc_collections": collector.collections, "gc_full": collector.full}))
+    assert report.items == expect and len(report.attestation) == expect, (
+        f"verified {report.items} items, expected {expect}"
+    )
+    print(
+        json.dumps(
+            {
+                "wall": wall,
+                "cpu": cpu,
+                "rss_before_kib": before,
+                "hwm_kib": _status_kib("VmHWM"),
+                "items": report.items,
+                "gc_seconds": collector.seconds,
+                "gc_collections": collector.collections,
+                "gc_full": collector.full,
+            }
+        )
+    )
 
 
 def profile(label: str, fn: Callable[[], object], top: int = 14) -> None:
@@ -417,7 +530,11 @@ def profile(label: str, fn: Callable[[], object], top: int = 14) -> None:
     for order in ("tottime", "cumulative"):
         buffer = io.StringIO()
         pstats.Stats(profiler, stream=buffer).strip_dirs().sort_stats(order).print_stats(top)
-        lines = [line for line in buffer.getvalue().splitlines() if line.strip() and "Ordered by" not in line and "List reduced" not in line]
+        lines = [
+            line
+            for line in buffer.getvalue().splitlines()
+            if line.strip() and "Ordered by" not in line and "List reduced" not in line
+        ]
         print(f"  cProfile of {label}, by {order}:")
         for line in lines[: top + 2]:
             print(f"    {line.strip() if 'function calls' in line else line}")
@@ -427,30 +544,49 @@ def profile(label: str, fn: Callable[[], object], top: int = 14) -> None:
 
 
 def run(n: int, members: int, do_profile: bool) -> None:
-    print(f"\nbundle of {n:,} accepted contributions  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
+    print(
+        f"\nbundle of {n:,} accepted contributions  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
+        flush=True,
+    )
     bench = build_log(n, members)
     size = len(bench.log.leaves)
-    print(f"  setup (not a figure): log of {size:,} entries built and signed in memory in {bench.build_seconds:.1f} s "
-          f"({n:,} contributions by {members:,} member keys; tree over the leaf hashes {bench.tree_seconds:.2f} s)", flush=True)
+    print(
+        f"  setup (not a figure): log of {size:,} entries built and signed in memory in {bench.build_seconds:.1f} s "
+        f"({n:,} contributions by {members:,} member keys; tree over the leaf hashes {bench.tree_seconds:.2f} s)",
+        flush=True,
+    )
 
     raw_cpu, raw_wall = raw_verify_rate(bench.raw_messages)
-    print(f"  raw PyNaCl verify: {raw_cpu:,.0f} verifies/s per CPU-second (wall {raw_wall:,.0f}/s; "
-          f"{len(bench.raw_messages):,} of the bundle's own signed messages)", flush=True)
+    print(
+        f"  raw PyNaCl verify: {raw_cpu:,.0f} verifies/s per CPU-second (wall {raw_wall:,.0f}/s; "
+        f"{len(bench.raw_messages):,} of the bundle's own signed messages)",
+        flush=True,
+    )
 
     built = timed_build(bench)
     data = built.text.encode("utf-8")
     bundle_size = len(data)
     rest = built.cpu - built.proofs_cpu
-    print(f"  build_bundle: {built.wall:.2f} s wall, {built.cpu:.2f} s CPU → {n / built.cpu:,.0f} items/s per CPU-second "
-          f"({n / built.wall:,.0f}/s wall); {built.cpu / n * 1e6:.1f} µs/item; items/s ÷ raw verify/s = {n / built.cpu / raw_cpu:.2f}", flush=True)
-    print(f"    of which inclusion proofs {built.proofs_cpu:.2f} s CPU ({built.proofs_cpu / built.cpu:.0%}), "
-          f"entries + canonical JSON + signature {rest:.2f} s ({rest / built.cpu:.0%}); "
-          f"garbage collector {built.gc_seconds:.2f} s wall ({built.gc_collections:,} collections, {built.gc_full} full)")
-    print(f"  bundle size: {len(data):,} bytes ({len(data) / MIB:,.1f} MiB; {len(data) / n:,.0f} bytes/item; {len(bench.lineage.entries()):,} log entries in it)")
+    print(
+        f"  build_bundle: {built.wall:.2f} s wall, {built.cpu:.2f} s CPU → {n / built.cpu:,.0f} items/s per CPU-second "
+        f"({n / built.wall:,.0f}/s wall); {built.cpu / n * 1e6:.1f} µs/item; items/s ÷ raw verify/s = {n / built.cpu / raw_cpu:.2f}",
+        flush=True,
+    )
+    print(
+        f"    of which inclusion proofs {built.proofs_cpu:.2f} s CPU ({built.proofs_cpu / built.cpu:.0%}), "
+        f"entries + canonical JSON + signature {rest:.2f} s ({rest / built.cpu:.0%}); "
+        f"garbage collector {built.gc_seconds:.2f} s wall ({built.gc_collections:,} collections, {built.gc_full} full)"
+    )
+    print(
+        f"  bundle size: {len(data):,} bytes ({len(data) / MIB:,.1f} MiB; {len(data) / n:,.0f} bytes/item; {len(bench.lineage.entries()):,} log entries in it)"
+    )
     del built
     peak = traced_peak(lambda: build(bench))
-    print(f"  build peak memory (tracemalloc, Python heap above the log already in memory): {peak / MIB:,.1f} MiB "
-          f"= {peak / len(data):.2f}× the bundle size", flush=True)
+    print(
+        f"  build peak memory (tracemalloc, Python heap above the log already in memory): {peak / MIB:,.1f} MiB "
+        f"= {peak / len(data):.2f}× the bundle size",
+        flush=True,
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bundle.note"
@@ -460,18 +596,27 @@ def run(n: int, members: int, do_profile: bool) -> None:
     raw_cpu2, raw_wall2 = raw_verify_rate(bench.raw_messages)  # re-measured next to the verification (noisy host)
     two_raw = 2 / raw_cpu2
     per_item = verified.cpu / n
-    print(f"  verify_bundle (fresh child process, passed: {verified.items:,} items): {verified.wall:.2f} s wall, {verified.cpu:.2f} s CPU → "
-          f"{n / verified.cpu:,.0f} items/s per CPU-second ({n / verified.wall:,.0f}/s wall)")
-    print(f"    per item {per_item * 1e6:.1f} µs CPU vs 2 raw verifies {two_raw * 1e6:.1f} µs = {per_item / two_raw:.2f}× "
-          f"(items/s ÷ raw verify/s = {n / verified.cpu / raw_cpu2:.3f}; 0.5 would be signatures only; "
-          f"raw verify re-measured after it: {raw_cpu2:,.0f}/s per CPU-second, wall {raw_wall2:,.0f}/s)")
-    print(f"    of which garbage collector {verified.gc_seconds:.2f} s wall ({verified.gc_seconds / verified.wall:.0%} of the wall time; "
-          f"{verified.gc_collections:,} collections, {verified.gc_full} full)")
+    print(
+        f"  verify_bundle (fresh child process, passed: {verified.items:,} items): {verified.wall:.2f} s wall, {verified.cpu:.2f} s CPU → "
+        f"{n / verified.cpu:,.0f} items/s per CPU-second ({n / verified.wall:,.0f}/s wall)"
+    )
+    print(
+        f"    per item {per_item * 1e6:.1f} µs CPU vs 2 raw verifies {two_raw * 1e6:.1f} µs = {per_item / two_raw:.2f}× "
+        f"(items/s ÷ raw verify/s = {n / verified.cpu / raw_cpu2:.3f}; 0.5 would be signatures only; "
+        f"raw verify re-measured after it: {raw_cpu2:,.0f}/s per CPU-second, wall {raw_wall2:,.0f}/s)"
+    )
+    print(
+        f"    of which garbage collector {verified.gc_seconds:.2f} s wall ({verified.gc_seconds / verified.wall:.0%} of the wall time; "
+        f"{verified.gc_collections:,} collections, {verified.gc_full} full)"
+    )
     grown = verified.hwm_kib - verified.rss_before_kib
-    print(f"  verify peak RSS: {verified.maxrss_kib / 1024:,.1f} MiB (wait4; VmHWM {verified.hwm_kib / 1024:,.1f} MiB), "
-          f"{verified.rss_before_kib / 1024:,.1f} MiB before verifying (interpreter, imports, bundle bytes) → "
-          f"+{grown / 1024:,.1f} MiB = {grown * 1024 / bundle_size:.2f}× the bundle size; "
-          f"child process {verified.process_wall:.1f} s wall in all", flush=True)
+    print(
+        f"  verify peak RSS: {verified.maxrss_kib / 1024:,.1f} MiB (wait4; VmHWM {verified.hwm_kib / 1024:,.1f} MiB), "
+        f"{verified.rss_before_kib / 1024:,.1f} MiB before verifying (interpreter, imports, bundle bytes) → "
+        f"+{grown / 1024:,.1f} MiB = {grown * 1024 / bundle_size:.2f}× the bundle size; "
+        f"child process {verified.process_wall:.1f} s wall in all",
+        flush=True,
+    )
 
     if do_profile:
         data = build(bench).encode("utf-8")
@@ -481,7 +626,13 @@ def run(n: int, members: int, do_profile: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--items", type=int, nargs="+", default=[100_000], help="accepted contributions in the release (several sizes allowed)")
+    parser.add_argument(
+        "--items",
+        type=int,
+        nargs="+",
+        default=[100_000],
+        help="accepted contributions in the release (several sizes allowed)",
+    )
     parser.add_argument("--members", type=int, default=500, help="member keys signing the contributions")
     parser.add_argument("--profile", action="store_true", help="also cProfile build and verify in-process")
     parser.add_argument("--verify-file", help=argparse.SUPPRESS)  # child mode: verify one bundle, print JSON

@@ -8,10 +8,10 @@ connection's search_path, so the service needs no special setting.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import nacl.signing
 from sqlalchemy import Engine, create_engine, func, select, text
@@ -57,14 +57,19 @@ def fresh_database(kind: str, workdir: Path, pg_url: str = DEFAULT_PG_URL) -> It
     admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
+
     def backends() -> list[int]:
         with admin.connect() as conn:
-            rows = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"), {"name": APPLICATION_NAME})
+            rows = conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"), {"name": APPLICATION_NAME}
+            )
             return [int(row[0]) for row in rows]
 
     try:
         separator = "&" if "?" in pg_url else "?"
-        yield Database(kind, f"{pg_url}{separator}options=-csearch_path%3D{schema}&application_name={APPLICATION_NAME}", backends)
+        yield Database(
+            kind, f"{pg_url}{separator}options=-csearch_path%3D{schema}&application_name={APPLICATION_NAME}", backends
+        )
     finally:
         with admin.connect() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 from urllib.parse import urlencode
 
 
@@ -20,7 +20,9 @@ class HTTPFailure(RuntimeError):
     """An answer other than the expected status, or one this client cannot read."""
 
 
-def build_request(method: str, path: str, host: str, headers: Mapping[str, str] | None = None, body: bytes | None = None) -> bytes:
+def build_request(
+    method: str, path: str, host: str, headers: Mapping[str, str] | None = None, body: bytes | None = None
+) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     if body is not None:
@@ -38,7 +40,7 @@ class Connection:
         self._writer = writer
 
     @classmethod
-    async def open(cls, host: str, port: int) -> "Connection":
+    async def open(cls, host: str, port: int) -> Connection:
         reader, writer = await asyncio.open_connection(host, port)
         return cls(reader, writer)
 
@@ -70,7 +72,9 @@ class Exchange:
     body: bytes
 
 
-async def _run(host: str, port: int, requests: list[bytes], concurrency: int, expect: int) -> tuple[float, list[Exchange]]:
+async def _run(
+    host: str, port: int, requests: list[bytes], concurrency: int, expect: int
+) -> tuple[float, list[Exchange]]:
     connections = [await Connection.open(host, port) for _ in range(concurrency)]
     exchanges: list[Exchange] = []
     pending = iter(requests)
@@ -92,6 +96,8 @@ async def _run(host: str, port: int, requests: list[bytes], concurrency: int, ex
             await connection.close()
 
 
-def run_requests(host: str, port: int, requests: Iterable[bytes], concurrency: int, expect: int) -> tuple[float, list[Exchange]]:
+def run_requests(
+    host: str, port: int, requests: Iterable[bytes], concurrency: int, expect: int
+) -> tuple[float, list[Exchange]]:
     """Send every request over `concurrency` keep-alive connections; (wall seconds, exchanges)."""
     return asyncio.run(_run(host, port, list(requests), concurrency, expect))

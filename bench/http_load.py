@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from bench.baseline import refresh
 from bench.databases import fresh_database
@@ -52,7 +52,11 @@ class Outcome:
 
 
 def drive(
-    site: CoopSite, server_pid: int, bodies: list[bytes], concurrency: int, database: Callable[[], list[int]] | None = None
+    site: CoopSite,
+    server_pid: int,
+    bodies: list[bytes],
+    concurrency: int,
+    database: Callable[[], list[int]] | None = None,
 ) -> Outcome:
     """POST every body to /log/entries, `concurrency` at a time; check every answer."""
     host = f"127.0.0.1:{site.port}"
@@ -62,7 +66,9 @@ def drive(
         seconds, exchanges = run_requests("127.0.0.1", site.port, requests, concurrency, expect=201)
     server_cpu = process_cpu_seconds(server_pid) - server_before
     appended = sum(len(json.loads(e.body)["indices"]) for e in exchanges)
-    return Outcome(seconds, appended, [e.seconds for e in exchanges], server_cpu, watch.own_cpu - server_cpu, watch.others_cores)
+    return Outcome(
+        seconds, appended, [e.seconds for e in exchanges], server_cpu, watch.own_cpu - server_cpu, watch.others_cores
+    )
 
 
 def payloads_for(statements: list[SignedStatement], load: Load) -> list[bytes]:
@@ -102,32 +108,47 @@ def run(report: Report, baseline: Baseline, kinds: list[str], workdir: Path, pg_
             _report_load(report, baseline, kind, load, outcome)
 
 
-def measure(kind: str, workdir: Path, pg_url: str, warmup: list[bytes], bodies: list[list[bytes]], loads: list[Load]) -> Attempt:
+def measure(
+    kind: str, workdir: Path, pg_url: str, warmup: list[bytes], bodies: list[list[bytes]], loads: list[Load]
+) -> Attempt:
     """`coop init` + `coop serve` on a fresh database, then every load in turn."""
     with fresh_database(kind, workdir, pg_url) as db:
         site = new_site(workdir, db.url)
         coop_init(site)
         with coop_serve(site, workdir / "server.log") as server:
             drive(site, server.pid, warmup, 4)
-            return Attempt([
-                drive(site, server.pid, payloads, load.concurrency, db.backends) for load, payloads in zip(loads, bodies)
-            ])
+            return Attempt(
+                [
+                    drive(site, server.pid, payloads, load.concurrency, db.backends)
+                    for load, payloads in zip(loads, bodies)
+                ]
+            )
 
 
 def _report_load(report: Report, baseline: Baseline, kind: str, load: Load, outcome: Outcome) -> None:
     if outcome.appended != load.statements:
         raise RuntimeError(f"{load.name}: {outcome.appended} appended, {load.statements} sent")
     rate = outcome.appended / outcome.seconds
-    report.add(Figure(
-        SECTION, f"{kind}: {load.name}", rate, "appends/s", {"raw verify": baseline.rate_ratio(rate)},
-        others_cores=outcome.others_cores,
-        extra={
-            "requests": load.requests, "per_request": load.per_request, "concurrency": load.concurrency,
-            "request_p50_s": percentile(outcome.latencies, 50), "request_p99_s": percentile(outcome.latencies, 99),
-            "server_cpu_cores": outcome.server_cpu / outcome.seconds, "client_cpu_cores": outcome.client_cpu / outcome.seconds,
-        },
-        **target_fields(load.has_target, f"≥ {BATCH_TARGET:,.0f} appends/s", rate >= BATCH_TARGET),
-    ))
+    report.add(
+        Figure(
+            SECTION,
+            f"{kind}: {load.name}",
+            rate,
+            "appends/s",
+            {"raw verify": baseline.rate_ratio(rate)},
+            others_cores=outcome.others_cores,
+            extra={
+                "requests": load.requests,
+                "per_request": load.per_request,
+                "concurrency": load.concurrency,
+                "request_p50_s": percentile(outcome.latencies, 50),
+                "request_p99_s": percentile(outcome.latencies, 99),
+                "server_cpu_cores": outcome.server_cpu / outcome.seconds,
+                "client_cpu_cores": outcome.client_cpu / outcome.seconds,
+            },
+            **target_fields(load.has_target, f"≥ {BATCH_TARGET:,.0f} appends/s", rate >= BATCH_TARGET),
+        )
+    )
     report.note(
         f"{kind} {load.name}: request p50 {percentile(outcome.latencies, 50) * 1e3:.1f} ms, "
         f"p99 {percentile(outcome.latencies, 99) * 1e3:.1f} ms; server used {outcome.server_cpu / outcome.seconds:.2f} cores, "

@@ -108,14 +108,21 @@ def run(report: Report, baseline: Baseline, kinds: list[str], workdir: Path, pg_
         refresh(report, baseline, f"{kind} in-process appends")
         result = report.least_disturbed(
             f"{kind} in-process appends",
-            lambda: measure(kind, workdir / f"inprocess-{kind}-{next(attempts)}", pg_url, batched, writer_leaves, concurrent, sizes),
+            lambda: measure(
+                kind, workdir / f"inprocess-{kind}-{next(attempts)}", pg_url, batched, writer_leaves, concurrent, sizes
+            ),
         )
         _report(report, baseline, kind, result, sizes)
 
 
 def measure(
-    kind: str, workdir: Path, pg_url: str,
-    batched: list[SignedStatement], writer_leaves: list[bytes], concurrent: list[SignedStatement], sizes: Sizes,
+    kind: str,
+    workdir: Path,
+    pg_url: str,
+    batched: list[SignedStatement],
+    writer_leaves: list[bytes],
+    concurrent: list[SignedStatement],
+    sizes: Sizes,
 ) -> Attempt:
     """All three figures on a fresh database (so a repeated attempt measures the same thing)."""
     with fresh_database(kind, workdir, pg_url) as db:
@@ -136,23 +143,48 @@ def measure(
 
 def _report(report: Report, baseline: Baseline, kind: str, result: Attempt, sizes: Sizes) -> None:
     ratio = baseline.rate_ratio(result.batched.rate)
-    report.add(Figure(
-        SECTION, f"{kind}: append_many, batches of {sizes.batch} ({sizes.batched:,} statements)", result.batched.rate, "appends/s",
-        {"raw verify": ratio}, others_cores=result.batched.watch.others_cores, extra=_cpu(result.batched.watch, sizes.batched),
-        **target_fields(kind == "sqlite", f"≥ {SQLITE_TARGET} × raw verify", ratio >= SQLITE_TARGET),
-    ))
-    report.add(Figure(
-        SECTION, f"{kind}: writer only, same batches, no verification", result.writer.rate, "appends/s",
-        {"raw verify": baseline.rate_ratio(result.writer.rate)}, others_cores=result.writer.watch.others_cores,
-        extra=_cpu(result.writer.watch, sizes.batched),
-    ))
+    report.add(
+        Figure(
+            SECTION,
+            f"{kind}: append_many, batches of {sizes.batch} ({sizes.batched:,} statements)",
+            result.batched.rate,
+            "appends/s",
+            {"raw verify": ratio},
+            others_cores=result.batched.watch.others_cores,
+            extra=_cpu(result.batched.watch, sizes.batched),
+            **target_fields(kind == "sqlite", f"≥ {SQLITE_TARGET} × raw verify", ratio >= SQLITE_TARGET),
+        )
+    )
+    report.add(
+        Figure(
+            SECTION,
+            f"{kind}: writer only, same batches, no verification",
+            result.writer.rate,
+            "appends/s",
+            {"raw verify": baseline.rate_ratio(result.writer.rate)},
+            others_cores=result.writer.watch.others_cores,
+            extra=_cpu(result.writer.watch, sizes.batched),
+        )
+    )
     group = sizes.concurrent / max(1, result.transactions)
-    report.add(Figure(
-        SECTION, f"{kind}: single append() from {sizes.threads} threads (group commit)", result.concurrent.rate, "appends/s",
-        {"raw verify": baseline.rate_ratio(result.concurrent.rate)}, others_cores=result.concurrent.watch.others_cores,
-        extra={"transactions": result.transactions, "mean_batch": group, **_cpu(result.concurrent.watch, sizes.concurrent)},
-    ))
-    report.note(f"{kind}: {sizes.concurrent:,} concurrent appends committed in {result.transactions:,} transactions (mean group {group:.1f})")
+    report.add(
+        Figure(
+            SECTION,
+            f"{kind}: single append() from {sizes.threads} threads (group commit)",
+            result.concurrent.rate,
+            "appends/s",
+            {"raw verify": baseline.rate_ratio(result.concurrent.rate)},
+            others_cores=result.concurrent.watch.others_cores,
+            extra={
+                "transactions": result.transactions,
+                "mean_batch": group,
+                **_cpu(result.concurrent.watch, sizes.concurrent),
+            },
+        )
+    )
+    report.note(
+        f"{kind}: {sizes.concurrent:,} concurrent appends committed in {result.transactions:,} transactions (mean group {group:.1f})"
+    )
 
 
 def _cpu(watch: Watch, appends: int) -> dict[str, float]:

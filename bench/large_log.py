@@ -21,9 +21,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from bench.baseline import refresh
 from bench.databases import fresh_database, open_log
@@ -91,7 +91,9 @@ def grow(log: ProvenanceLog, target: int, chunk: int, label: str) -> None:
         if done % step == 0 or done == todo:
             rate = done / (time.perf_counter() - start)
             eta = (todo - done) / rate
-            print(f"  {label}: {size + done:,} / {target:,} entries ({rate:,.0f} appends/s, eta {eta:,.0f}s)", flush=True)
+            print(
+                f"  {label}: {size + done:,} / {target:,} entries ({rate:,.0f} appends/s, eta {eta:,.0f}s)", flush=True
+            )
 
 
 def audit(site: CoopSite, database: Callable[[], list[int]] | None = None) -> AuditRun:
@@ -109,8 +111,12 @@ def audit(site: CoopSite, database: Callable[[], list[int]] | None = None) -> Au
     if process.returncode != 0 or match is None or peak is None:
         raise RuntimeError(f"coop log verify failed ({process.returncode}):\n{text}\n{errors[-3000:]}")
     return AuditRun(
-        int(match.group(1).replace(",", "")), float(match.group(2)), wall,
-        usage.ru_utime + usage.ru_stime, int(peak.group(1)) / 1024, watch.others_cores,
+        int(match.group(1).replace(",", "")),
+        float(match.group(2)),
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        int(peak.group(1)) / 1024,
+        watch.others_cores,
     )
 
 
@@ -152,7 +158,12 @@ def inprocess_latencies(
 
 
 def http_latencies(
-    site: CoopSite, server_pid: int, log: ProvenanceLog, size: int, indices: list[int], froms: list[int],
+    site: CoopSite,
+    server_pid: int,
+    log: ProvenanceLog,
+    size: int,
+    indices: list[int],
+    froms: list[int],
     database: Callable[[], list[int]] | None = None,
 ) -> Latencies:
     """One sequential keep-alive client: the latency a single verifier sees (request sent → body read)."""
@@ -172,7 +183,12 @@ def http_latencies(
 
 
 def served_latencies(
-    site: CoopSite, log_file: Path, log: ProvenanceLog, size: int, indices: list[int], froms: list[int],
+    site: CoopSite,
+    log_file: Path,
+    log: ProvenanceLog,
+    size: int,
+    indices: list[int],
+    froms: list[int],
     database: Callable[[], list[int]] | None = None,
 ) -> Latencies:
     """HTTP latencies from a freshly started `coop serve`: every attempt starts with cold caches."""
@@ -181,7 +197,12 @@ def served_latencies(
 
 
 def check_http_proofs(
-    log: ProvenanceLog, size: int, indices: list[int], froms: list[int], inclusion: list[Exchange], consistency: list[Exchange]
+    log: ProvenanceLog,
+    size: int,
+    indices: list[int],
+    froms: list[int],
+    inclusion: list[Exchange],
+    consistency: list[Exchange],
 ) -> None:
     """The answers timed are valid proofs of what was asked (a sequential client gets them in order)."""
     root = log.root(size)
@@ -211,12 +232,17 @@ def run(report: Report, baseline: Baseline, kind: str, workdir: Path, pg_url: st
             indices, froms = proof_requests(size, sizes.samples, seed=size)
             refresh(report, baseline, f"{kind} proofs at N")
             # A new ProvenanceLog per attempt: its tile cache starts cold, as the server's does.
-            local = report.least_disturbed("in-process proofs", lambda: inprocess_latencies(
-                open_log(engine, log.signer.signing_key), size, indices, froms, db.backends))
+            local = report.least_disturbed(
+                "in-process proofs",
+                lambda: inprocess_latencies(
+                    open_log(engine, log.signer.signing_key), size, indices, froms, db.backends
+                ),
+            )
             check_proofs(log, size, indices, froms)
             server_log = workdir / f"large-{kind}-server.log"
-            remote = report.least_disturbed("HTTP proofs", lambda: served_latencies(
-                site, server_log, log, size, indices, froms, db.backends))
+            remote = report.least_disturbed(
+                "HTTP proofs", lambda: served_latencies(site, server_log, log, size, indices, froms, db.backends)
+            )
             _report_proofs(report, baseline, kind, size, local, remote)
             refresh(report, baseline, f"{kind} audit at N")
             large = report.least_disturbed("audit at N", lambda: audit(site, db.backends))
@@ -224,45 +250,73 @@ def run(report: Report, baseline: Baseline, kind: str, workdir: Path, pg_url: st
         finally:
             engine.dispose()
     for audited in (small, large):
-        report.add(Figure(
-            SECTION, f"{kind}: coop log verify peak RSS, {audited.entries:,} entries", audited.max_rss_mib, "MiB",
-            {f"RSS at {small.entries:,}": audited.max_rss_mib / small.max_rss_mib},
-        ))
+        report.add(
+            Figure(
+                SECTION,
+                f"{kind}: coop log verify peak RSS, {audited.entries:,} entries",
+                audited.max_rss_mib,
+                "MiB",
+                {f"RSS at {small.entries:,}": audited.max_rss_mib / small.max_rss_mib},
+            )
+        )
 
 
-def _report_proofs(report: Report, baseline: Baseline, kind: str, size: int, local: Latencies, remote: Latencies) -> None:
+def _report_proofs(
+    report: Report, baseline: Baseline, kind: str, size: int, local: Latencies, remote: Latencies
+) -> None:
     for proof in ("inclusion", "consistency"):
         in_process, over_http = getattr(local, proof), getattr(remote, proof)
         for q in (50, 99):
             value = percentile(in_process, q)
-            report.add(Figure(
-                SECTION, f"{kind}: {proof} proof p{q}, in-process, N={size:,}", value, "s",
-                {"one raw verify": baseline.latency_ratio(value)}, others_cores=local.others_cores,
-                extra={"samples": len(in_process)},
-            ))
+            report.add(
+                Figure(
+                    SECTION,
+                    f"{kind}: {proof} proof p{q}, in-process, N={size:,}",
+                    value,
+                    "s",
+                    {"one raw verify": baseline.latency_ratio(value)},
+                    others_cores=local.others_cores,
+                    extra={"samples": len(in_process)},
+                )
+            )
         for q in (50, 99):
             value = percentile(over_http, q)
-            report.add(Figure(
-                SECTION, f"{kind}: {proof} proof p{q}, HTTP loopback, N={size:,}", value, "s",
-                {"one raw verify": baseline.latency_ratio(value), "in-process": value / percentile(in_process, q)},
-                others_cores=remote.others_cores, extra={"samples": len(over_http), "max_s": max(over_http)},
-                **target_fields(q == 99, "p99 < 5 ms", value < HTTP_P99_TARGET),
-            ))
+            report.add(
+                Figure(
+                    SECTION,
+                    f"{kind}: {proof} proof p{q}, HTTP loopback, N={size:,}",
+                    value,
+                    "s",
+                    {"one raw verify": baseline.latency_ratio(value), "in-process": value / percentile(in_process, q)},
+                    others_cores=remote.others_cores,
+                    extra={"samples": len(over_http), "max_s": max(over_http)},
+                    **target_fields(q == 99, "p99 < 5 ms", value < HTTP_P99_TARGET),
+                )
+            )
 
 
 def _report_audit(report: Report, baseline: Baseline, kind: str, run: AuditRun, target: bool) -> None:
     rate = run.entries / run.seconds
     ratio = baseline.rate_ratio(rate)
     per_cpu = run.entries / run.cpu_seconds
-    report.add(Figure(
-        SECTION, f"{kind}: coop log verify, {run.entries:,} entries", rate, "entries/s", {"raw verify": ratio},
-        others_cores=run.others_cores,
-        extra={
-            "audit_seconds": run.seconds, "wall_seconds": run.wall_seconds, "cpu_seconds": run.cpu_seconds,
-            "entries_per_cpu_second": per_cpu, "per_cpu_ratio": baseline.rate_ratio(per_cpu),
-        },
-        **target_fields(target, f"≥ {AUDIT_TARGET} × raw verify", ratio >= AUDIT_TARGET),
-    ))
+    report.add(
+        Figure(
+            SECTION,
+            f"{kind}: coop log verify, {run.entries:,} entries",
+            rate,
+            "entries/s",
+            {"raw verify": ratio},
+            others_cores=run.others_cores,
+            extra={
+                "audit_seconds": run.seconds,
+                "wall_seconds": run.wall_seconds,
+                "cpu_seconds": run.cpu_seconds,
+                "entries_per_cpu_second": per_cpu,
+                "per_cpu_ratio": baseline.rate_ratio(per_cpu),
+            },
+            **target_fields(target, f"≥ {AUDIT_TARGET} × raw verify", ratio >= AUDIT_TARGET),
+        )
+    )
     report.note(
         f"audit process used {run.cpu_seconds:,.1f} CPU s (start-up included) over {run.wall_seconds:,.1f} s: "
         f"{per_cpu:,.0f} entries per CPU-second = {baseline.rate_ratio(per_cpu):.3g} × raw verify"

@@ -37,26 +37,26 @@ import argparse
 import cProfile
 import gc
 import io
+import logging
 import os
 import pstats
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
-
-import logging
+from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from bench.databases import DEFAULT_PG_URL, ORIGIN, bench_coop_key, fresh_database, migrated_engine, postgres_problem
 from bench.money_seed import build_coop, seed_license, seed_members, seed_statement_events
-from web.runtime import Runtime
 from coop.kernel.settings import Settings
 from coop.statements import check_statement
 from ledger.books import member_payable
 from provenance.core.note import NoteSigner
 from provenance.service import ProvenanceLog
+from web.runtime import Runtime
 
 SHARE_TARGET_S = 5.0
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
@@ -65,8 +65,12 @@ STATEMENT_TARGET_MS = 100.0
 
 def _runtime(url: str, workdir: Path) -> Runtime:
     engine = migrated_engine(url)
-    settings = Settings.from_env({"COOP_DATA_DIR": str(workdir), "COOP_DATABASE_URL": url, "COOP_LOG_ORIGIN": "bench.coop/log"})
-    return Runtime(settings, engine, ProvenanceLog(engine, NoteSigner(ORIGIN, bench_coop_key()), ORIGIN, check_statement))  # as build_runtime builds it
+    settings = Settings.from_env(
+        {"COOP_DATA_DIR": str(workdir), "COOP_DATABASE_URL": url, "COOP_LOG_ORIGIN": "bench.coop/log"}
+    )
+    return Runtime(
+        settings, engine, ProvenanceLog(engine, NoteSigner(ORIGIN, bench_coop_key()), ORIGIN, check_statement)
+    )  # as build_runtime builds it
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
@@ -92,7 +96,15 @@ def _raw_executemany(engine: Engine, rows: int) -> float:
         raw.close()
 
 
-def bench_share(kind: str, pg_url: str, contributions: int, members: int, reviewers: int, profile: bool, distinct_weights: bool = False) -> dict[str, Any]:
+def bench_share(
+    kind: str,
+    pg_url: str,
+    contributions: int,
+    members: int,
+    reviewers: int,
+    profile: bool,
+    distinct_weights: bool = False,
+) -> dict[str, Any]:
     from coop.datasets.revenue import _inputs
     from governance.policies import PolicyService  # noqa: F401  (the formula in force comes from it, via the runtime)
     from ledger.formula import FormulaParams
@@ -106,7 +118,9 @@ def bench_share(kind: str, pg_url: str, contributions: int, members: int, review
             coop = build_coop(runtime)
             authors = seed_members(runtime.engine, members, "author")
             reviewer_ids = seed_members(runtime.engine, reviewers, "reviewer", ("member", "reviewer"))
-            license_id = seed_license(runtime.engine, coop, contributions, authors, reviewer_ids, distinct_weights=distinct_weights)
+            license_id = seed_license(
+                runtime.engine, coop, contributions, authors, reviewer_ids, distinct_weights=distinct_weights
+            )
             seeded = time.perf_counter() - seed_start
             formula = runtime.policies.in_force("revenue-formula", runtime.clock())
             params = FormulaParams.from_policy(formula.body, formula.version)
@@ -123,29 +137,67 @@ def bench_share(kind: str, pg_url: str, contributions: int, members: int, review
             profiler = cProfile.Profile() if profile else None
             if profiler:
                 profiler.enable()
-            wall, cpu, event_id = _timed(lambda: runtime.revenue.report_downstream(coop.buyer, license_id, amount, "EUR", "bench royalty", "bench-royalty-1"))
+            wall, cpu, event_id = _timed(
+                lambda: runtime.revenue.report_downstream(
+                    coop.buyer, license_id, amount, "EUR", "bench royalty", "bench-royalty-1"
+                )
+            )
             if profiler:
                 profiler.disable()
-            again, _, same = _timed(lambda: runtime.revenue.report_downstream(coop.buyer, license_id, amount, "EUR", "bench royalty", "bench-royalty-1"))
+            again, _, same = _timed(
+                lambda: runtime.revenue.report_downstream(
+                    coop.buyer, license_id, amount, "EUR", "bench royalty", "bench-royalty-1"
+                )
+            )
             assert same == event_id, "a retry with the same key must return the first event"
             assert runtime.ledger.unbalanced_transactions() == [], "the books must balance"
             with runtime.engine.connect() as conn:
-                credited = -int(conn.execute(text("SELECT sum(p.amount) FROM posting p JOIN revenue_event e ON p.tx_id = e.share_tx_id "
-                                                  "WHERE p.account_code LIKE 'Liabilities:Members:%'")).scalar_one())
-                pools = conn.execute(text("SELECT details FROM journal_tx t JOIN revenue_event e ON t.id = e.share_tx_id")).scalar_one()
+                credited = -int(
+                    conn.execute(
+                        text(
+                            "SELECT sum(p.amount) FROM posting p JOIN revenue_event e ON p.tx_id = e.share_tx_id "
+                            "WHERE p.account_code LIKE 'Liabilities:Members:%'"
+                        )
+                    ).scalar_one()
+                )
+                pools = conn.execute(
+                    text("SELECT details FROM journal_tx t JOIN revenue_event e ON t.id = e.share_tx_id")
+                ).scalar_one()
             import json
 
             split = json.loads(pools)
-            assert credited == split["contributor_pool"] + split["reviewer_pool"], "Σ member credits must equal both pools"
+            assert credited == split["contributor_pool"] + split["reviewer_pool"], (
+                "Σ member credits must equal both pools"
+            )
             assert split["reserve"] + split["reviewer_pool"] + split["contributor_pool"] == amount
             assert split["contributions"] == contributions
             with runtime.engine.connect() as conn:
-                summed = conn.execute(text("SELECT pool, sum(cents), sum(count) FROM revenue_share_summary s JOIN revenue_event e ON s.share_tx_id = e.share_tx_id "
-                                           "GROUP BY pool ORDER BY pool")).all()
-            assert {pool: (int(c), int(n)) for pool, c, n in summed}.get("contributor") == (split["contributor_pool"], contributions), "summary rows = pool"
-            result = {"kind": kind, "contributions": contributions, "distinct_weights": distinct_weights, "members": members, "reviewers": reviewers, "seed_s": seeded,
-                      "share_s": wall, "share_cpu_s": cpu, "retry_s": again, "compute_s": compute, "compact_s": compact, "raw_executemany_s": raw, "load": load,
-                      "details_mb": len(pools) / 1e6}
+                summed = conn.execute(
+                    text(
+                        "SELECT pool, sum(cents), sum(count) FROM revenue_share_summary s JOIN revenue_event e ON s.share_tx_id = e.share_tx_id "
+                        "GROUP BY pool ORDER BY pool"
+                    )
+                ).all()
+            assert {pool: (int(c), int(n)) for pool, c, n in summed}.get("contributor") == (
+                split["contributor_pool"],
+                contributions,
+            ), "summary rows = pool"
+            result = {
+                "kind": kind,
+                "contributions": contributions,
+                "distinct_weights": distinct_weights,
+                "members": members,
+                "reviewers": reviewers,
+                "seed_s": seeded,
+                "share_s": wall,
+                "share_cpu_s": cpu,
+                "retry_s": again,
+                "compute_s": compute,
+                "compact_s": compact,
+                "raw_executemany_s": raw,
+                "load": load,
+                "details_mb": len(pools) / 1e6,
+            }
             if profiler:
                 out = io.StringIO()
                 pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
@@ -164,7 +216,9 @@ def _times(fn: Callable[[], Any], repeat: int) -> list[float]:
     return [_timed(fn)[0] for _ in range(repeat)]
 
 
-def bench_statement(kind: str, pg_url: str, events: int, release_size: int, background: int, repeat: int, api_repeat: int) -> dict[str, Any]:
+def bench_statement(
+    kind: str, pg_url: str, events: int, release_size: int, background: int, repeat: int, api_repeat: int
+) -> dict[str, Any]:
     from litestar.testing import TestClient
 
     from ledger.statements import earnings_by_month, member_statement, statement_page
@@ -180,8 +234,10 @@ def bench_statement(kind: str, pg_url: str, events: int, release_size: int, back
             counts = seed_statement_events(runtime.engine, member, peers, events, license_id, background)
             lines = member_statement(runtime.ledger, member)
             assert len(lines) == events, f"{len(lines)} statement lines for {events} events"
-            sql = text("SELECT t.id, t.occurred_at, t.kind, t.description, t.ref, p.amount, p.currency, t.details FROM posting p "
-                       "JOIN journal_tx t ON t.id = p.tx_id WHERE p.account_code = :account ORDER BY t.id")
+            sql = text(
+                "SELECT t.id, t.occurred_at, t.kind, t.description, t.ref, p.amount, p.currency, t.details FROM posting p "
+                "JOIN journal_tx t ON t.id = p.tx_id WHERE p.account_code = :account ORDER BY t.id"
+            )
             raw_times = []
             with runtime.engine.connect() as conn:
                 for _ in range(repeat):
@@ -191,7 +247,9 @@ def bench_statement(kind: str, pg_url: str, events: int, release_size: int, back
             load = os.getloadavg()[0]
             middle = lines[len(lines) // 2].tx_id
 
-            def opened(cursor: int | None) -> None:  # what My earnings computes: a page, the month totals for the chart, the balance
+            def opened(
+                cursor: int | None,
+            ) -> None:  # what My earnings computes: a page, the month totals for the chart, the balance
                 page = statement_page(runtime.ledger, member, cursor=cursor, limit=EARNINGS_PAGE, newest_first=True)
                 assert len(page.lines) == EARNINGS_PAGE and page.next_cursor is not None
                 earnings_by_month(runtime.ledger, member)
@@ -215,19 +273,42 @@ def bench_statement(kind: str, pg_url: str, events: int, release_size: int, back
                     return elapsed
 
                 portal = lambda: get("/earnings", lambda r: r.text.count('data-testid="line-amount"') == EARNINGS_PAGE)  # noqa: E731
-                api_page = lambda: get("/api/me/earnings?limit=50", lambda r: len(r.json()["lines"]) == 50, Authorization=f"Bearer {token}")  # noqa: E731
-                api_all = lambda: get(f"/api/me/earnings?limit={events}", lambda r: len(r.json()["lines"]) == events, Authorization=f"Bearer {token}")  # noqa: E731
+                api_page = lambda: get(
+                    "/api/me/earnings?limit=50", lambda r: len(r.json()["lines"]) == 50, Authorization=f"Bearer {token}"
+                )  # noqa: E731
+                api_all = lambda: get(
+                    f"/api/me/earnings?limit={events}",
+                    lambda r: len(r.json()["lines"]) == events,
+                    Authorization=f"Bearer {token}",
+                )  # noqa: E731
                 for warm_up in (portal, api_page, api_all):
                     warm_up()
                 portal_times = [portal() for _ in range(repeat)]
                 api_page_times = [api_page() for _ in range(repeat)]
                 api_times = [api_all() for _ in range(api_repeat)]
                 gc.unfreeze()  # the next database's run starts from a normal heap
-            return {"kind": kind, "events": events, "counts": counts, "p50": _pct(times, 50), "p99": _pct(times, 99), "raw_p50": _pct(raw_times, 50),
-                    "page_p50": _pct(page_times, 50), "page_p99": _pct(page_times, 99), "middle_p50": _pct(middle_times, 50),
-                    "middle_p99": _pct(middle_times, 99), "portal_p50": _pct(portal_times, 50), "portal_p99": _pct(portal_times, 99),
-                    "api_page_p50": _pct(api_page_times, 50), "api_page_p99": _pct(api_page_times, 99), "page": EARNINGS_PAGE,
-                    "api_p50": _pct(api_times, 50), "api_p99": _pct(api_times, 99), "load": load, "repeat": repeat, "api_repeat": api_repeat}
+            return {
+                "kind": kind,
+                "events": events,
+                "counts": counts,
+                "p50": _pct(times, 50),
+                "p99": _pct(times, 99),
+                "raw_p50": _pct(raw_times, 50),
+                "page_p50": _pct(page_times, 50),
+                "page_p99": _pct(page_times, 99),
+                "middle_p50": _pct(middle_times, 50),
+                "middle_p99": _pct(middle_times, 99),
+                "portal_p50": _pct(portal_times, 50),
+                "portal_p99": _pct(portal_times, 99),
+                "api_page_p50": _pct(api_page_times, 50),
+                "api_page_p99": _pct(api_page_times, 99),
+                "page": EARNINGS_PAGE,
+                "api_p50": _pct(api_times, 50),
+                "api_p99": _pct(api_times, 99),
+                "load": load,
+                "repeat": repeat,
+                "api_repeat": api_repeat,
+            }
         finally:
             runtime.close()
 
@@ -235,53 +316,82 @@ def bench_statement(kind: str, pg_url: str, events: int, release_size: int, back
 def report_share(r: dict[str, Any]) -> None:
     n = r["contributions"]
     weights = "every contribution weighing differently (worst case)" if r["distinct_weights"] else "20 distinct weights"
-    print(f"[{r['kind']}] share one revenue event across {n:,} contributions ({r['members']:,} members, {r['reviewers']} reviewers, {weights}): "
-          f"{r['share_s']:.2f} s ({r['share_s'] / SHARE_TARGET_S:.2f}× the {SHARE_TARGET_S:g} s target; CPU of this process {r['share_cpu_s']:.2f} s; "
-          f"load avg {r['load']:.2f} on {os.cpu_count()} cores)")
-    print(f"    baseline, split_revenue alone (every share's arithmetic): {r['compute_s']:.2f} s; compact_split alone (what the share computes): "
-          f"{r['compact_s']:.2f} s (share / compact = {r['share_s'] / r['compact_s']:.2f}×); "
-          f"raw executemany of {n:,} rows: {r['raw_executemany_s']:.2f} s (share / executemany = {r['share_s'] / r['raw_executemany_s']:.2f}×)")
-    print(f"    retry with the same key: {r['retry_s'] * 1000:.1f} ms; arithmetic stored in the share transaction: {r['details_mb'] * 1000:.1f} kB; "
-          f"seeding took {r['seed_s']:.0f} s (not measured)")
+    print(
+        f"[{r['kind']}] share one revenue event across {n:,} contributions ({r['members']:,} members, {r['reviewers']} reviewers, {weights}): "
+        f"{r['share_s']:.2f} s ({r['share_s'] / SHARE_TARGET_S:.2f}× the {SHARE_TARGET_S:g} s target; CPU of this process {r['share_cpu_s']:.2f} s; "
+        f"load avg {r['load']:.2f} on {os.cpu_count()} cores)"
+    )
+    print(
+        f"    baseline, split_revenue alone (every share's arithmetic): {r['compute_s']:.2f} s; compact_split alone (what the share computes): "
+        f"{r['compact_s']:.2f} s (share / compact = {r['share_s'] / r['compact_s']:.2f}×); "
+        f"raw executemany of {n:,} rows: {r['raw_executemany_s']:.2f} s (share / executemany = {r['share_s'] / r['raw_executemany_s']:.2f}×)"
+    )
+    print(
+        f"    retry with the same key: {r['retry_s'] * 1000:.1f} ms; arithmetic stored in the share transaction: {r['details_mb'] * 1000:.1f} kB; "
+        f"seeding took {r['seed_s']:.0f} s (not measured)"
+    )
     if "profile" in r:
         print(r["profile"])
 
 
 def report_statement(r: dict[str, Any]) -> None:
     target = STATEMENT_TARGET_MS
-    print(f"[{r['kind']}] member with {r['events']:,} events {r['counts']}; {r['repeat']} calls each, load avg {r['load']:.2f}:")
-    print(f"    statement as opened (newest {r['page']} lines with their arithmetic + month totals for the chart + balance): "
-          f"p50 {r['page_p50']:.1f} ms, p99 {r['page_p99']:.1f} ms ({r['page_p99'] / target:.2f}× the {target:g} ms target at p99); "
-          f"a page from the middle: p50 {r['middle_p50']:.1f} ms, p99 {r['middle_p99']:.1f} ms")
-    print(f"    GET /earnings (the portal page) in process: p50 {r['portal_p50']:.1f} ms, p99 {r['portal_p99']:.1f} ms ({r['portal_p99'] / target:.2f}×); "
-          f"GET /api/me/earnings?limit=50: p50 {r['api_page_p50']:.1f} ms, p99 {r['api_page_p99']:.1f} ms")
-    print(f"    the whole statement in one call, all {r['events']:,} lines with their arithmetic: member_statement p50 {r['p50']:.1f} ms, "
-          f"p99 {r['p99']:.1f} ms ({r['p99'] / target:.2f}× the target at p99); GET /api/me/earnings?limit={r['events']}: "
-          f"p50 {r['api_p50']:.1f} ms, p99 {r['api_p99']:.1f} ms ({r['api_repeat']} requests)")
-    print(f"    baseline, raw SQL of the same {r['events']:,} postings with their transactions: p50 {r['raw_p50']:.1f} ms "
-          f"(whole statement / raw = {r['p50'] / max(r['raw_p50'], 1e-9):.2f}×)")
+    print(
+        f"[{r['kind']}] member with {r['events']:,} events {r['counts']}; {r['repeat']} calls each, load avg {r['load']:.2f}:"
+    )
+    print(
+        f"    statement as opened (newest {r['page']} lines with their arithmetic + month totals for the chart + balance): "
+        f"p50 {r['page_p50']:.1f} ms, p99 {r['page_p99']:.1f} ms ({r['page_p99'] / target:.2f}× the {target:g} ms target at p99); "
+        f"a page from the middle: p50 {r['middle_p50']:.1f} ms, p99 {r['middle_p99']:.1f} ms"
+    )
+    print(
+        f"    GET /earnings (the portal page) in process: p50 {r['portal_p50']:.1f} ms, p99 {r['portal_p99']:.1f} ms ({r['portal_p99'] / target:.2f}×); "
+        f"GET /api/me/earnings?limit=50: p50 {r['api_page_p50']:.1f} ms, p99 {r['api_page_p99']:.1f} ms"
+    )
+    print(
+        f"    the whole statement in one call, all {r['events']:,} lines with their arithmetic: member_statement p50 {r['p50']:.1f} ms, "
+        f"p99 {r['p99']:.1f} ms ({r['p99'] / target:.2f}× the target at p99); GET /api/me/earnings?limit={r['events']}: "
+        f"p50 {r['api_p50']:.1f} ms, p99 {r['api_p99']:.1f} ms ({r['api_repeat']} requests)"
+    )
+    print(
+        f"    baseline, raw SQL of the same {r['events']:,} postings with their transactions: p50 {r['raw_p50']:.1f} ms "
+        f"(whole statement / raw = {r['p50'] / max(r['raw_p50'], 1e-9):.2f}×)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--contributions", type=int, default=1_000_000, help="contributions in the licensed release (PostgreSQL)")
+    parser.add_argument(
+        "--contributions", type=int, default=1_000_000, help="contributions in the licensed release (PostgreSQL)"
+    )
     parser.add_argument("--sqlite-contributions", type=int, default=100_000, help="the same on SQLite (0: skip)")
     parser.add_argument("--members", type=int, default=10_000, help="distinct authors of those contributions")
     parser.add_argument("--reviewers", type=int, default=50)
     parser.add_argument("--events", type=int, default=10_000, help="ledger events on the member's statement")
-    parser.add_argument("--release-size", type=int, default=50, help="contributions per release in the statement's revenue shares")
-    parser.add_argument("--background", type=int, default=500_000,
-                        help="other members' ledger events in the statement database (a co-op where one member has 10,000 events has far "
-                             "more than that in all; with a small journal, PostgreSQL's planner hashes the whole journal instead of "
-                             "looking the member's transactions up)")
+    parser.add_argument(
+        "--release-size", type=int, default=50, help="contributions per release in the statement's revenue shares"
+    )
+    parser.add_argument(
+        "--background",
+        type=int,
+        default=500_000,
+        help="other members' ledger events in the statement database (a co-op where one member has 10,000 events has far "
+        "more than that in all; with a small journal, PostgreSQL's planner hashes the whole journal instead of "
+        "looking the member's transactions up)",
+    )
     parser.add_argument("--repeat", type=int, default=30, help="statement calls measured")
-    parser.add_argument("--api-repeat", type=int, default=10, help="requests for the whole statement through the API measured")
+    parser.add_argument(
+        "--api-repeat", type=int, default=10, help="requests for the whole statement through the API measured"
+    )
     parser.add_argument("--databases", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"])
     parser.add_argument("--only", choices=["share", "statement"], help="run one part only")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--profile", action="store_true", help="cProfile the share call")
-    parser.add_argument("--distinct-weights", action="store_true",
-                        help="also share a license whose contributions all weigh differently: the formula's worst case")
+    parser.add_argument(
+        "--distinct-weights",
+        action="store_true",
+        help="also share a license whose contributions all weigh differently: the formula's worst case",
+    )
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     args = parser.parse_args()
     if args.quick:
@@ -297,9 +407,17 @@ def main() -> None:
         if args.only != "statement" and n:
             report_share(bench_share(kind, args.pg_url, n, min(args.members, n), args.reviewers, args.profile))
             if args.distinct_weights:
-                report_share(bench_share(kind, args.pg_url, n, min(args.members, n), args.reviewers, args.profile, distinct_weights=True))
+                report_share(
+                    bench_share(
+                        kind, args.pg_url, n, min(args.members, n), args.reviewers, args.profile, distinct_weights=True
+                    )
+                )
         if args.only != "share":
-            report_statement(bench_statement(kind, args.pg_url, args.events, args.release_size, args.background, args.repeat, args.api_repeat))
+            report_statement(
+                bench_statement(
+                    kind, args.pg_url, args.events, args.release_size, args.background, args.repeat, args.api_repeat
+                )
+            )
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 

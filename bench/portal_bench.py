@@ -54,7 +54,9 @@ def _page_list(people: dict[str, Person], task_id: str, contribution_id: str, en
     ]
 
 
-def _accepted_through_services(runtime: Any, author: Person, reviewers: list[Person], task: Any, count: int) -> list[str]:
+def _accepted_through_services(
+    runtime: Any, author: Person, reviewers: list[Person], task: Any, count: int
+) -> list[str]:
     """A few contributions the whole way through the services, so receipt pages show real work."""
     from coop.work.contributions import STATEMENT_KIND
     from provenance.core.signing import sign_statement
@@ -64,9 +66,13 @@ def _accepted_through_services(runtime: Any, author: Person, reviewers: list[Per
     terms = {"permitted_uses": ["model-training", "model-evaluation"], "excluded_sectors": [], "expires": None}
     ids = []
     for i in range(count):
-        draft = runtime.contributions.draft(author.principal, task.id, f"service answer {i}".encode(), "text/plain", 15, terms)
+        draft = runtime.contributions.draft(
+            author.principal, task.id, f"service answer {i}".encode(), "text/plain", 15, terms
+        )
         body = runtime.contributions.statement_body(author.principal, draft.id, bytes(author.key.verify_key))
-        runtime.contributions.submit_signed(author.principal, draft.id, sign_statement(author.key, STATEMENT_KIND, body))
+        runtime.contributions.submit_signed(
+            author.principal, draft.id, sign_statement(author.key, STATEMENT_KIND, body)
+        )
         for reviewer in reviewers:
             runtime.reviews.review(reviewer.principal, draft.id, scores, "Good.")
         ids.append(draft.id)
@@ -76,29 +82,53 @@ def _accepted_through_services(runtime: Any, author: Person, reviewers: list[Per
 def bench_portal(args: argparse.Namespace, out: list[str]) -> dict[str, Any]:
     from coop.kernel.db import make_engine
     from coop.kernel.keys import load_signing_key
-    from coop.membership.secrets import set_argon2_cost
-    from web.runtime import Runtime
     from coop.kernel.settings import Settings
-    from provenance.core.note import NoteSigner
+    from coop.membership.secrets import set_argon2_cost
     from coop.statements import check_statement
+    from provenance.core.note import NoteSigner
     from provenance.service import ProvenanceLog
+    from web.runtime import Runtime
 
     phases: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp, fresh_database(args.portal_db, Path(tmp) / "db", args.pg_url) as db:
-        site = new_site(Path(tmp) / "site", db.url if args.portal_db == "postgresql" else f"sqlite:///{Path(tmp) / 'site' / 'coop.db'}")
+        site = new_site(
+            Path(tmp) / "site",
+            db.url if args.portal_db == "postgresql" else f"sqlite:///{Path(tmp) / 'site' / 'coop.db'}",
+        )
         coop_init(site)
         settings = Settings.from_env(site.env())
         engine = make_engine(settings.database_url)
-        runtime = Runtime(settings, engine, ProvenanceLog(engine, NoteSigner(settings.log_origin, load_signing_key(settings.key_file)), settings.log_origin, check_statement))
+        runtime = Runtime(
+            settings,
+            engine,
+            ProvenanceLog(
+                engine,
+                NoteSigner(settings.log_origin, load_signing_key(settings.key_file)),
+                settings.log_origin,
+                check_statement,
+            ),
+        )
         set_argon2_cost("test-only-minimum")  # many accounts quickly; sign-in still checks a real argon2id hash
         steward_id = runtime.members.create_steward("Bench Steward", "steward@bench.test", PASSWORD)
         steward = runtime.members.principal(steward_id)
         people = {
             "steward": Person(steward, "steward@bench.test", None),
             "member": service_member(runtime, steward, "Bench Author", "member@bench.test"),
-            "reviewer": service_member(runtime, steward, "Bench Reviewer", "reviewer@bench.test", ("member", "reviewer"), with_key=False),
+            "reviewer": service_member(
+                runtime, steward, "Bench Reviewer", "reviewer@bench.test", ("member", "reviewer"), with_key=False
+            ),
         }
-        helpers = [service_member(runtime, steward, f"Helper Reviewer {i}", f"helper{i}@bench.test", ("member", "reviewer"), with_key=False) for i in range(2)]
+        helpers = [
+            service_member(
+                runtime,
+                steward,
+                f"Helper Reviewer {i}",
+                f"helper{i}@bench.test",
+                ("member", "reviewer"),
+                with_key=False,
+            )
+            for i in range(2)
+        ]
         tasks = open_tasks(runtime, steward, 10)
         mine = _accepted_through_services(runtime, people["member"], helpers, tasks[0], 3)
         entry = runtime.contributions.get(people["member"].principal, mine[0]).acceptance_index
@@ -115,16 +145,24 @@ def bench_portal(args: argparse.Namespace, out: list[str]) -> dict[str, Any]:
                     client.close()
             out.extend(report(title, results, BASELINE_PAGE, before, after))
             out.append("")
-            print("\n".join(out[-(len(pages) + 4):]), flush=True)
+            print("\n".join(out[-(len(pages) + 4) :]), flush=True)
             phases[name] = {"title": title, "load_before": before, "load_after": after, "pages": as_json(results)}
 
-        phase("empty", f"Portal, near-empty co-op ({len(people) + len(helpers)} accounts, {len(mine)} contributions): the baseline")
+        phase(
+            "empty",
+            f"Portal, near-empty co-op ({len(people) + len(helpers)} accounts, {len(mine)} contributions): the baseline",
+        )
         ids = bulk_members(runtime, args.members, steward_id)
         phase("members", f"Portal with {args.members:,} bulk members (+{len(people) + len(helpers)} service accounts)")
-        authors = [people["member"]] + [service_member(runtime, steward, f"Bench Author {i}", f"author{i}@bench.test") for i in range(args.authors - 1)]
-        counts = bulk_contributions(runtime, tasks, authors, ids[:: 20], args.contributions)
-        out.append(f"Seeded {args.contributions:,} contributions over {len(authors)} authors and {len(tasks)} tasks: {counts}; "
-                   f"the measured member wrote ~{args.contributions // len(authors):,}, the reviewer's queue holds ~{counts['submitted']:,}")
+        authors = [people["member"]] + [
+            service_member(runtime, steward, f"Bench Author {i}", f"author{i}@bench.test")
+            for i in range(args.authors - 1)
+        ]
+        counts = bulk_contributions(runtime, tasks, authors, ids[::20], args.contributions)
+        out.append(
+            f"Seeded {args.contributions:,} contributions over {len(authors)} authors and {len(tasks)} tasks: {counts}; "
+            f"the measured member wrote ~{args.contributions // len(authors):,}, the reviewer's queue holds ~{counts['submitted']:,}"
+        )
         phase("contributions", f"Portal with {args.members:,} members and {args.contributions:,} contributions")
         runtime.close()
     return phases
@@ -142,8 +180,10 @@ def bench_flow(args: argparse.Namespace, out: list[str]) -> dict[str, Any]:
         before = load_note()
         result = flow_rate(kind, args.flow, args.pg_url)
         stages = ", ".join(f"{k} {v:.1f} ms" for k, v in result["stages_ms"].items())
-        out.append(f"End to end on {kind}: {result['per_s']:.1f} accepted contributions/s ({result['count']} in {result['seconds']:.1f} s; "
-                   f"= {result['per_s'] / verify_rate:.5f}× raw verify; {1000 / result['per_s']:.1f} ms each: {stages}) [{before}]")
+        out.append(
+            f"End to end on {kind}: {result['per_s']:.1f} accepted contributions/s ({result['count']} in {result['seconds']:.1f} s; "
+            f"= {result['per_s'] / verify_rate:.5f}× raw verify; {1000 / result['per_s']:.1f} ms each: {stages}) [{before}]"
+        )
         print(out[-1], flush=True)
         results[kind] = result
     return results

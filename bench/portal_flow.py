@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from bench.databases import ORIGIN, bench_coop_key, fresh_database, migrated_engine, open_log
 from bench.portal_seed import PASSWORD, open_tasks, service_member
-from coop.membership.secrets import set_argon2_cost
-from web.runtime import Runtime
 from coop.kernel.settings import Settings
+from coop.membership.secrets import set_argon2_cost
 from coop.work.contributions import STATEMENT_KIND
 from coop.work.models import Acceptance
 from provenance.core.signing import sign_statement
+from web.runtime import Runtime
 
 
 def runtime_for(url: str, data_dir: Path) -> Runtime:
@@ -42,11 +42,20 @@ def flow_rate(kind: str, count: int, pg_url: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, fresh_database(kind, Path(tmp) / "db", pg_url) as db:
         runtime = runtime_for(db.url, Path(tmp))
         try:
-            steward = runtime.members.principal(runtime.members.create_steward("Flow Steward", "steward@flow.test", PASSWORD))
+            steward = runtime.members.principal(
+                runtime.members.create_steward("Flow Steward", "steward@flow.test", PASSWORD)
+            )
             assert steward is not None
             author = service_member(runtime, steward, "Flow Author", "author@flow.test")
-            reviewers = [service_member(runtime, steward, f"Flow Reviewer {i}", f"r{i}@flow.test", ("member", "reviewer"), with_key=False).principal for i in range(2)]
-            tasks = open_tasks(runtime, steward, 4)  # spread over tasks: the floor check re-reads a task's accepted work
+            reviewers = [
+                service_member(
+                    runtime, steward, f"Flow Reviewer {i}", f"r{i}@flow.test", ("member", "reviewer"), with_key=False
+                ).principal
+                for i in range(2)
+            ]
+            tasks = open_tasks(
+                runtime, steward, 4
+            )  # spread over tasks: the floor check re-reads a task's accepted work
             rubric = runtime.policies.version(tasks[0].rubric, tasks[0].rubric_version).body
             scores = {c["name"]: c["max"] for c in rubric["criteria"]}
             terms = {"permitted_uses": ["model-training", "model-evaluation"], "excluded_sectors": [], "expires": None}
@@ -55,10 +64,14 @@ def flow_rate(kind: str, count: int, pg_url: str) -> dict[str, Any]:
             start = time.perf_counter()
             for i in range(count):
                 t0 = time.perf_counter()
-                draft = runtime.contributions.draft(author.principal, tasks[i % len(tasks)].id, f"flow answer {i}".encode(), "text/plain", 15, terms)
+                draft = runtime.contributions.draft(
+                    author.principal, tasks[i % len(tasks)].id, f"flow answer {i}".encode(), "text/plain", 15, terms
+                )
                 t1 = time.perf_counter()
                 body = runtime.contributions.statement_body(author.principal, draft.id, bytes(author.key.verify_key))
-                runtime.contributions.submit_signed(author.principal, draft.id, sign_statement(author.key, STATEMENT_KIND, body))
+                runtime.contributions.submit_signed(
+                    author.principal, draft.id, sign_statement(author.key, STATEMENT_KIND, body)
+                )
                 t2 = time.perf_counter()
                 runtime.reviews.review(reviewers[0], draft.id, scores, "Good.")
                 t3 = time.perf_counter()
@@ -71,7 +84,13 @@ def flow_rate(kind: str, count: int, pg_url: str) -> dict[str, Any]:
             with Session(runtime.engine) as session:
                 accepted = int(session.scalar(select(func.count()).select_from(Acceptance)) or 0)
             assert accepted == count, (accepted, count)
-            return {"kind": kind, "count": count, "seconds": elapsed, "per_s": count / elapsed,
-                    "stages_ms": {k: v * 1000 / count for k, v in stages.items()}, "log_size": runtime.log.size()}
+            return {
+                "kind": kind,
+                "count": count,
+                "seconds": elapsed,
+                "per_s": count / elapsed,
+                "stages_ms": {k: v * 1000 / count for k, v in stages.items()},
+                "log_size": runtime.log.size(),
+            }
         finally:
             runtime.close()

@@ -40,13 +40,23 @@ def sign_in(base_url: str, email: str, password: str) -> httpx.Client:
     """A client holding a live session, signed in through the portal's own login form."""
     client = httpx.Client(base_url=base_url, timeout=60)
     client.get("/login").raise_for_status()
-    response = client.post("/login", data={"email": email, "password": password, "next": "/me", "_csrf_token": client.cookies.get("csrftoken") or ""})
+    response = client.post(
+        "/login",
+        data={
+            "email": email,
+            "password": password,
+            "next": "/me",
+            "_csrf_token": client.cookies.get("csrftoken") or "",
+        },
+    )
     if response.status_code != 303:
         raise RuntimeError(f"sign-in as {email} answered {response.status_code}: {response.text[:300]}")
     return client
 
 
-def measure_pages(base_url: str, clients: dict[str, httpx.Client], pages: list[PageSpec], rounds: int, warmup: int = 3) -> list[PageResult]:
+def measure_pages(
+    base_url: str, clients: dict[str, httpx.Client], pages: list[PageSpec], rounds: int, warmup: int = 3
+) -> list[PageResult]:
     anonymous = httpx.Client(base_url=base_url, timeout=60)
     results = [PageResult(p.label, p.path) for p in pages]
     try:
@@ -57,7 +67,9 @@ def measure_pages(base_url: str, clients: dict[str, httpx.Client], pages: list[P
                 response = client.get(spec.path)
                 elapsed = time.perf_counter() - start
                 if response.status_code != 200:
-                    raise RuntimeError(f"GET {spec.path} as {spec.user} answered {response.status_code}: {response.text[:300]}")
+                    raise RuntimeError(
+                        f"GET {spec.path} as {spec.user} answered {response.status_code}: {response.text[:300]}"
+                    )
                 if round_number >= warmup:
                     result.samples.append(elapsed)
                     result.bytes = len(response.content)
@@ -73,13 +85,29 @@ def load_note() -> str:
 
 def report(title: str, results: list[PageResult], baseline_label: str, load_before: str, load_after: str) -> list[str]:
     base = next(r for r in results if r.label == baseline_label)
-    lines = [f"{title}  [{load_before} before, {load_after} after]",
-             f"  {'page':<46} {'p50 ms':>8} {'p99 ms':>8} {'p99/50ms':>9} {'p99/base':>9} {'KiB':>6}"]
+    lines = [
+        f"{title}  [{load_before} before, {load_after} after]",
+        f"  {'page':<46} {'p50 ms':>8} {'p99 ms':>8} {'p99/50ms':>9} {'p99/base':>9} {'KiB':>6}",
+    ]
     for r in results:
-        lines.append(f"  {r.label:<46} {r.pct(50):8.1f} {r.pct(99):8.1f} {r.pct(99) / TARGET_MS:8.2f}× {r.pct(99) / max(base.pct(99), 1e-9):8.1f}× {r.bytes / 1024:6.1f}")
-    lines.append(f"  ({len(base.samples)} requests per page, round-robin; base = {baseline_label}; target p99 < {TARGET_MS:.0f} ms)")
+        lines.append(
+            f"  {r.label:<46} {r.pct(50):8.1f} {r.pct(99):8.1f} {r.pct(99) / TARGET_MS:8.2f}× {r.pct(99) / max(base.pct(99), 1e-9):8.1f}× {r.bytes / 1024:6.1f}"
+        )
+    lines.append(
+        f"  ({len(base.samples)} requests per page, round-robin; base = {baseline_label}; target p99 < {TARGET_MS:.0f} ms)"
+    )
     return lines
 
 
 def as_json(results: list[PageResult]) -> dict[str, dict[str, float]]:
-    return {r.label: {"path": r.path, "p50_ms": r.pct(50), "p99_ms": r.pct(99), "max_ms": max(r.samples) * 1000, "n": len(r.samples), "bytes": r.bytes} for r in results}  # type: ignore[dict-item]
+    return {
+        r.label: {
+            "path": r.path,
+            "p50_ms": r.pct(50),
+            "p99_ms": r.pct(99),
+            "max_ms": max(r.samples) * 1000,
+            "n": len(r.samples),
+            "bytes": r.bytes,
+        }
+        for r in results
+    }  # type: ignore[dict-item]

@@ -14,9 +14,10 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence, TypeVar
+from typing import Any, Protocol, TypeVar
 
 QUIET = 0.3  # cores the rest of the machine may use while a figure still counts as undisturbed
 
@@ -176,7 +177,9 @@ class Report:
         print("\n== Targets ==")
         for f in targets:
             others = f"; others busy {f.others_cores:.2f} cores" if f.others_cores is not None else ""
-            print(f"  {'MET   ' if f.met else 'MISSED'} {f.section} · {f.label}: {_format_value(f.value, f.unit)} (target {f.target}{others})")
+            print(
+                f"  {'MET   ' if f.met else 'MISSED'} {f.section} · {f.label}: {_format_value(f.value, f.unit)} (target {f.target}{others})"
+            )
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
@@ -224,10 +227,15 @@ def _code_version() -> dict[str, Any]:
     """The commit measured, and any uncommitted change to the code under test (others edit it too)."""
     root = Path(__file__).resolve().parent.parent
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--", "provenance", "coop", "web", "migrations"],
-            cwd=root, capture_output=True, text=True, check=True,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.split("\n")
     except (OSError, subprocess.CalledProcessError):
         return {"commit": "unknown"}
@@ -280,15 +288,22 @@ class Watch:
                 pass
         return found
 
-    def __enter__(self) -> "Watch":
+    def __enter__(self) -> Watch:
         self._database_start = self._database_cpu()
-        self._start = (time.perf_counter(), machine_busy_seconds(), own_cpu_seconds(), [process_cpu_seconds(p) for p in self.pids])
+        self._start = (
+            time.perf_counter(),
+            machine_busy_seconds(),
+            own_cpu_seconds(),
+            [process_cpu_seconds(p) for p in self.pids],
+        )
         return self
 
     def __exit__(self, *_: object) -> None:
         wall, busy, own, others_start = self._start
         self.seconds = time.perf_counter() - wall
-        self.own_cpu = own_cpu_seconds() - own + sum(process_cpu_seconds(p) - c for p, c in zip(self.pids, others_start))
+        self.own_cpu = (
+            own_cpu_seconds() - own + sum(process_cpu_seconds(p) - c for p, c in zip(self.pids, others_start))
+        )
         busy = machine_busy_seconds() - busy
         end = self._database_cpu()
         self.database_cpu = sum(cpu - self._database_start.get(pid, 0.0) for pid, cpu in end.items())

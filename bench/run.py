@@ -15,9 +15,9 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 if __package__ in (None, ""):  # `python bench/run.py`: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -58,12 +58,16 @@ def make_plan(args: argparse.Namespace) -> Plan:
     return Plan(
         verify_seconds=0.3 if quick else 1.0,
         verify_repeats=3 if quick else 5,
-        inprocess=inprocess.Sizes(batched=3000 if quick else 50_000, batch=1000, concurrent=1000 if quick else 20_000, threads=16),
+        inprocess=inprocess.Sizes(
+            batched=3000 if quick else 50_000, batch=1000, concurrent=1000 if quick else 20_000, threads=16
+        ),
         http=http_loads(quick),
         large=large_log.LargeSizes(entries=entries, samples=samples),
         compare=vs_pymerkle.CompareSizes(
-            size=args.pymerkle_size or (3000 if quick else 100_000), batch=1000,
-            singles=200 if quick else 2000, samples=min(samples, 3000),
+            size=args.pymerkle_size or (3000 if quick else 100_000),
+            batch=1000,
+            singles=200 if quick else 2000,
+            samples=min(samples, 3000),
         ),
     )
 
@@ -73,16 +77,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes: checks the bench works (< 1 minute)")
     parser.add_argument("--entries", type=int, help="entries in the large log (default 1,000,000; --quick 10,000)")
     parser.add_argument("--samples", type=int, help="proof requests of each kind (default 5000; --quick 200)")
-    parser.add_argument("--pymerkle-size", type=int, help="entries in the side-by-side trees (default 100,000; --quick 3000)")
-    parser.add_argument("--only", action="append", default=[], help=f"comma-separated sections among {', '.join(SECTIONS)}")
+    parser.add_argument(
+        "--pymerkle-size", type=int, help="entries in the side-by-side trees (default 100,000; --quick 3000)"
+    )
+    parser.add_argument(
+        "--only", action="append", default=[], help=f"comma-separated sections among {', '.join(SECTIONS)}"
+    )
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument(
-        "--large-on", choices=("sqlite", "postgresql", "both"), default="sqlite",
+        "--large-on",
+        choices=("sqlite", "postgresql", "both"),
+        default="sqlite",
         help="database(s) for the large log (default sqlite; PostgreSQL adds a second build of N entries)",
     )
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL database in which fresh schemas are made")
     parser.add_argument(
-        "--quiet-wait", type=float, default=0.0, metavar="SECONDS",
+        "--quiet-wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
         help="before each measured part, wait up to SECONDS for the rest of the machine to use < 0.3 cores; "
         "then also repeat disturbed read-only measurements (proofs, audits) up to 3 times",
     )
@@ -111,15 +124,23 @@ def database_kinds(args: argparse.Namespace, report: Report) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     plan = make_plan(args)
-    report = Report({
-        "quick": args.quick, "sections": args.sections, "large_on": args.large_on, "quiet_wait": args.quiet_wait, "plan": asdict(plan),
-    })
+    report = Report(
+        {
+            "quick": args.quick,
+            "sections": args.sections,
+            "large_on": args.large_on,
+            "quiet_wait": args.quiet_wait,
+            "plan": asdict(plan),
+        }
+    )
     report.quiet_wait = args.quiet_wait
     report.attempts = 3 if args.quiet_wait > 0 else 1
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="coop-bench-"))
     dirty = " + uncommitted changes" if report.machine.get("uncommitted") else ""
-    print(f"coop-ledger bench at {report.machine['commit'][:10]}{dirty} — {report.machine['cpu']}, "
-          f"{report.machine['cpus']} CPUs; work dir {workdir}")
+    print(
+        f"coop-ledger bench at {report.machine['commit'][:10]}{dirty} — {report.machine['cpu']}, "
+        f"{report.machine['cpus']} CPUs; work dir {workdir}"
+    )
     kinds = database_kinds(args, report)
     started = time.perf_counter()
     failures: list[str] = []

@@ -12,10 +12,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 
@@ -83,7 +83,9 @@ def coop_serve(site: CoopSite, log_file: Path, *serve_args: str) -> Iterator[sub
     Access-log lines go to stdout, discarded: they are still formatted and written, as in production.
     """
     with open(log_file, "wb") as log:
-        process = subprocess.Popen([*coop_command(), "serve", *serve_args], env=site.env(), stdout=subprocess.DEVNULL, stderr=log)
+        process = subprocess.Popen(
+            [*coop_command(), "serve", *serve_args], env=site.env(), stdout=subprocess.DEVNULL, stderr=log
+        )
         try:
             _wait_ready(site, process, log_file)
             yield process

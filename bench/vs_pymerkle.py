@@ -12,10 +12,11 @@ pymerkle counts leaves from 1: our entry i is its leaf i + 1; tree sizes mean th
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import pymerkle
 
@@ -119,16 +120,36 @@ def run(report: Report, baseline: Baseline, workdir: Path, sizes: CompareSizes) 
         stores = _Stores(stack, workdir / "vs-pymerkle")
         refresh(report, baseline, "the comparison")
         how = f"batches of {sizes.batch}"
-        theirs = _fresh_rate(report, f"pymerkle, {how}", sizes.size, stores.pymerkle,
-                             lambda tree: time_pymerkle_batches(tree, batched_leaves, sizes.batch))
-        ours = _fresh_rate(report, f"ours, {how}", sizes.size, stores.ours, lambda log: time_append_many(log, batched, sizes.batch))
-        writer = _fresh_rate(report, f"ours writer only, {how}", sizes.size, stores.ours,
-                             lambda log: time_writer_only(log, batched_leaves, sizes.batch))
+        theirs = _fresh_rate(
+            report,
+            f"pymerkle, {how}",
+            sizes.size,
+            stores.pymerkle,
+            lambda tree: time_pymerkle_batches(tree, batched_leaves, sizes.batch),
+        )
+        ours = _fresh_rate(
+            report, f"ours, {how}", sizes.size, stores.ours, lambda log: time_append_many(log, batched, sizes.batch)
+        )
+        writer = _fresh_rate(
+            report,
+            f"ours writer only, {how}",
+            sizes.size,
+            stores.ours,
+            lambda log: time_writer_only(log, batched_leaves, sizes.batch),
+        )
         _report_appends(report, baseline, how, theirs, ours, writer)
 
         how = "one entry per call, one caller"
-        theirs = _fresh_rate(report, f"pymerkle, {how}", sizes.singles, stores.pymerkle, lambda tree: time_pymerkle_singles(tree, single_leaves))
-        ours = _fresh_rate(report, f"ours, {how}", sizes.singles, stores.ours, lambda log: time_our_singles(log, singles))
+        theirs = _fresh_rate(
+            report,
+            f"pymerkle, {how}",
+            sizes.singles,
+            stores.pymerkle,
+            lambda tree: time_pymerkle_singles(tree, single_leaves),
+        )
+        ours = _fresh_rate(
+            report, f"ours, {how}", sizes.singles, stores.ours, lambda log: time_our_singles(log, singles)
+        )
         _report_appends(report, baseline, how, theirs, ours, None)
 
         # The trees the proofs are read from: the same leaves, appended untimed.
@@ -137,22 +158,41 @@ def run(report: Report, baseline: Baseline, workdir: Path, sizes: CompareSizes) 
         time_writer_only(log, batched_leaves, sizes.batch)
         indices, froms = proof_requests(sizes.size, sizes.samples, seed=7)
         refresh(report, baseline, "the proof comparison")
-        timings = report.least_disturbed("proof comparison", lambda: _time_proofs(tree, log, sizes.size, indices, froms))
+        timings = report.least_disturbed(
+            "proof comparison", lambda: _time_proofs(tree, log, sizes.size, indices, froms)
+        )
         _report_proofs(report, baseline, sizes.size, timings)
         _check_same_tree(tree, log, sizes.size, indices[:10])
 
 
-def _report_appends(report: Report, baseline: Baseline, how: str, theirs: Rate, ours: Rate, writer_only: Rate | None) -> None:
-    report.add(Figure(
-        SECTION, f"pymerkle SqliteTree appends, {how}", theirs.per_s, "appends/s",
-        {"raw verify": baseline.rate_ratio(theirs.per_s)}, others_cores=theirs.others_cores,
-    ))
-    for label, rate in ((f"ours (verify + canonicalize + store), {how}", ours), (f"ours writer only (no verification), {how}", writer_only)):
+def _report_appends(
+    report: Report, baseline: Baseline, how: str, theirs: Rate, ours: Rate, writer_only: Rate | None
+) -> None:
+    report.add(
+        Figure(
+            SECTION,
+            f"pymerkle SqliteTree appends, {how}",
+            theirs.per_s,
+            "appends/s",
+            {"raw verify": baseline.rate_ratio(theirs.per_s)},
+            others_cores=theirs.others_cores,
+        )
+    )
+    for label, rate in (
+        (f"ours (verify + canonicalize + store), {how}", ours),
+        (f"ours writer only (no verification), {how}", writer_only),
+    ):
         if rate is not None:
-            report.add(Figure(
-                SECTION, label, rate.per_s, "appends/s",
-                {"pymerkle": rate.per_s / theirs.per_s, "raw verify": baseline.rate_ratio(rate.per_s)}, others_cores=rate.others_cores,
-            ))
+            report.add(
+                Figure(
+                    SECTION,
+                    label,
+                    rate.per_s,
+                    "appends/s",
+                    {"pymerkle": rate.per_s / theirs.per_s, "raw verify": baseline.rate_ratio(rate.per_s)},
+                    others_cores=rate.others_cores,
+                )
+            )
 
 
 def _check_same_tree(tree: pymerkle.SqliteTree, log: ProvenanceLog, size: int, indices: list[int]) -> None:
@@ -173,7 +213,9 @@ class ProofTimings:
     others_cores: float
 
 
-def _time_proofs(tree: pymerkle.SqliteTree, log: ProvenanceLog, size: int, indices: list[int], froms: list[int]) -> ProofTimings:
+def _time_proofs(
+    tree: pymerkle.SqliteTree, log: ProvenanceLog, size: int, indices: list[int], froms: list[int]
+) -> ProofTimings:
     """The same requests to both, interleaved so both see the same machine; both caches start cold
     (a new ProvenanceLog has an empty tile cache; pymerkle's subroot cache is cleared)."""
     ours_log = open_log(log.engine, log.signer.signing_key)
@@ -194,13 +236,28 @@ def _report_proofs(report: Report, baseline: Baseline, size: int, timings: Proof
         ours, theirs = timings.ours[proof], timings.theirs[proof]
         for q in (50, 99):
             ours_q, theirs_q = percentile(ours, q), percentile(theirs, q)
-            report.add(Figure(
-                SECTION, f"pymerkle {proof} proof p{q}, in-process, N={size:,}", theirs_q, "s",
-                {"one raw verify": baseline.latency_ratio(theirs_q)}, others_cores=timings.others_cores,
-                extra={"first_call_s": theirs[0]},
-            ))
-            report.add(Figure(
-                SECTION, f"ours {proof} proof p{q}, in-process, N={size:,}", ours_q, "s",
-                {"pymerkle (latency, lower is faster)": ours_q / theirs_q, "one raw verify": baseline.latency_ratio(ours_q)},
-                others_cores=timings.others_cores, extra={"first_call_s": ours[0]},
-            ))
+            report.add(
+                Figure(
+                    SECTION,
+                    f"pymerkle {proof} proof p{q}, in-process, N={size:,}",
+                    theirs_q,
+                    "s",
+                    {"one raw verify": baseline.latency_ratio(theirs_q)},
+                    others_cores=timings.others_cores,
+                    extra={"first_call_s": theirs[0]},
+                )
+            )
+            report.add(
+                Figure(
+                    SECTION,
+                    f"ours {proof} proof p{q}, in-process, N={size:,}",
+                    ours_q,
+                    "s",
+                    {
+                        "pymerkle (latency, lower is faster)": ours_q / theirs_q,
+                        "one raw verify": baseline.latency_ratio(ours_q),
+                    },
+                    others_cores=timings.others_cores,
+                    extra={"first_call_s": ours[0]},
+                )
+            )

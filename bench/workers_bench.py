@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-
 from bench.databases import DEFAULT_PG_URL, fresh_database, postgres_problem
 from bench.governance_bench import VOTER_THREADS, _page_latencies, seed_vote, voting_threads
 from bench.http_client import build_request, run_requests
@@ -37,7 +36,6 @@ from bench.server import APPEND_TOKEN, CoopSite, coop_init, coop_serve, new_site
 from bench.workload import append_payload, presign
 
 HEADERS = {"Authorization": f"Bearer {APPEND_TOKEN}", "Content-Type": "application/json"}
-
 
 
 def server_pids(parent: int) -> list[int]:
@@ -53,18 +51,33 @@ def server_pids(parent: int) -> list[int]:
     return pids
 
 
-def measure_appends(site: CoopSite, pids: list[int], backends: Any, bodies: list[bytes], concurrency: int) -> dict[str, float]:
+def measure_appends(
+    site: CoopSite, pids: list[int], backends: Any, bodies: list[bytes], concurrency: int
+) -> dict[str, float]:
     host = f"127.0.0.1:{site.port}"
     requests = [build_request("POST", "/log/entries", host, HEADERS, body) for body in bodies]
     with Watch(pids, backends) as watch:
         seconds, exchanges = run_requests("127.0.0.1", site.port, requests, concurrency, expect=201)
     latencies = [e.seconds for e in exchanges]
-    return {"per_s": len(bodies) / seconds, "p50_ms": percentile(latencies, 50) * 1e3, "p99_ms": percentile(latencies, 99) * 1e3,
-            "others_cores": watch.others_cores, "database_cores": watch.database_cpu / watch.seconds}
+    return {
+        "per_s": len(bodies) / seconds,
+        "p50_ms": percentile(latencies, 50) * 1e3,
+        "p99_ms": percentile(latencies, 99) * 1e3,
+        "others_cores": watch.others_cores,
+        "database_cores": watch.database_cpu / watch.seconds,
+    }
 
 
-def measure_page(site: CoopSite, pids: list[int], backends: Any, proposal: str, reader: str, people: list[Any],
-                 requests: int, rate: float | None) -> dict[str, float]:
+def measure_page(
+    site: CoopSite,
+    pids: list[int],
+    backends: Any,
+    proposal: str,
+    reader: str,
+    people: list[Any],
+    requests: int,
+    rate: float | None,
+) -> dict[str, float]:
     """Page latencies while voters vote at `rate` ballots/s (None: as fast as taken; 0: nobody votes)."""
     stop = threading.Event()
     cast = [0]
@@ -76,8 +89,12 @@ def measure_page(site: CoopSite, pids: list[int], backends: Any, proposal: str, 
         stop.set()
         for thread in threads:
             thread.join()
-    return {"p50_ms": percentile(samples, 50) * 1e3, "p99_ms": percentile(samples, 99) * 1e3,
-            "ballots_per_s": cast[0] / watch.seconds, "others_cores": watch.others_cores}
+    return {
+        "p50_ms": percentile(samples, 50) * 1e3,
+        "p99_ms": percentile(samples, 99) * 1e3,
+        "ballots_per_s": cast[0] / watch.seconds,
+        "others_cores": watch.others_cores,
+    }
 
 
 def measure(workers: int, args: argparse.Namespace, workdir: Path, bodies: list[bytes]) -> dict[str, Any]:
@@ -93,8 +110,12 @@ def measure(workers: int, args: argparse.Namespace, workdir: Path, bodies: list[
             result: dict[str, Any] = {"workers": workers, "processes": len(pids), "load_before": load_note()}
             result["appends"] = measure_appends(site, pids, db.backends, bodies, args.concurrency)
             result["page_idle"] = measure_page(site, pids, db.backends, proposal, reader, people, args.requests, 0)
-            result["page_paced"] = measure_page(site, pids, db.backends, proposal, reader, people, args.requests, args.rate)
-            result["page_saturated"] = measure_page(site, pids, db.backends, proposal, reader, people, args.requests, None)
+            result["page_paced"] = measure_page(
+                site, pids, db.backends, proposal, reader, people, args.requests, args.rate
+            )
+            result["page_saturated"] = measure_page(
+                site, pids, db.backends, proposal, reader, people, args.requests, None
+            )
             result["load_after"] = load_note()
     return result
 
@@ -103,16 +124,32 @@ def lines(results: list[dict[str, Any]], rate: float) -> list[str]:
     first = results[0]
     out = []
     for r in results:
+
         def ratio(section: str, field: str) -> str:
-            return "" if r is first else f"  ({r[section][field] / first[section][field]:.2f}× {first['workers']} worker{'s' if first['workers'] > 1 else ''})"
+            return (
+                ""
+                if r is first
+                else f"  ({r[section][field] / first[section][field]:.2f}× {first['workers']} worker{'s' if first['workers'] > 1 else ''})"
+            )
+
         a = r["appends"]
-        out.append(f"--workers {r['workers']} ({r['processes']} server processes; {r['load_before']} before, {r['load_after']} after)")
-        out.append(f"  HTTP appends: {a['per_s']:,.0f}/s{ratio('appends', 'per_s')}; request p50 {a['p50_ms']:.1f} ms, p99 {a['p99_ms']:.1f} ms; "
-                   f"others {a['others_cores']:.2f} cores, PostgreSQL {a['database_cores']:.2f} cores")
-        for key, what in (("page_idle", "idle"), ("page_paced", f"voters aiming at {rate:g} ballots/s"), ("page_saturated", "voters as fast as taken")):
+        out.append(
+            f"--workers {r['workers']} ({r['processes']} server processes; {r['load_before']} before, {r['load_after']} after)"
+        )
+        out.append(
+            f"  HTTP appends: {a['per_s']:,.0f}/s{ratio('appends', 'per_s')}; request p50 {a['p50_ms']:.1f} ms, p99 {a['p99_ms']:.1f} ms; "
+            f"others {a['others_cores']:.2f} cores, PostgreSQL {a['database_cores']:.2f} cores"
+        )
+        for key, what in (
+            ("page_idle", "idle"),
+            ("page_paced", f"voters aiming at {rate:g} ballots/s"),
+            ("page_saturated", "voters as fast as taken"),
+        ):
             p = r[key]
             cast = "" if key == "page_idle" else f", {p['ballots_per_s']:.1f} ballots/s{ratio(key, 'ballots_per_s')}"
-            out.append(f"  proposal page, {what}: p50 {p['p50_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms{ratio(key, 'p99_ms')}{cast}; others {p['others_cores']:.2f} cores")
+            out.append(
+                f"  proposal page, {what}: p50 {p['p50_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms{ratio(key, 'p99_ms')}{cast}; others {p['others_cores']:.2f} cores"
+            )
     return out
 
 
@@ -138,8 +175,10 @@ def main() -> None:
             bodies = [append_payload([s]) for s in statements[n * args.appends : (n + 1) * args.appends]]
             results.append(measure(workers, args, Path(tmp) / f"w{workers}-{n}", bodies))
             print("\n".join(lines(results, args.rate)[-5:]), flush=True)
-    print(f"\n==== {args.db}: {args.appends:,} single-statement appends at {args.concurrency} in flight; "
-          f"{args.requests} proposal page requests per phase; {args.voters} voters in {VOTER_THREADS} threads ====")
+    print(
+        f"\n==== {args.db}: {args.appends:,} single-statement appends at {args.concurrency} in flight; "
+        f"{args.requests} proposal page requests per phase; {args.voters} voters in {VOTER_THREADS} threads ===="
+    )
     print("\n".join(lines(results, args.rate)))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

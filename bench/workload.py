@@ -11,8 +11,9 @@ import hashlib
 import json
 import multiprocessing
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, Iterator
+from typing import Any
 
 import nacl.signing
 
@@ -92,7 +93,12 @@ def signed_chunks(total: int, chunk: int, run: str, start: int = 0, ahead: int =
 
 def statement_json(statement: SignedStatement) -> dict[str, Any]:
     """The wire form POST /log/entries accepts."""
-    return {"kind": statement.kind, "body": dict(statement.body), "key": b64(statement.public_key), "sig": b64(statement.signature)}
+    return {
+        "kind": statement.kind,
+        "body": dict(statement.body),
+        "key": b64(statement.public_key),
+        "sig": b64(statement.signature),
+    }
 
 
 def append_payload(statements: list[SignedStatement]) -> bytes:

@@ -48,7 +48,9 @@ class IdempotencyKey(Base):
     owner: Mapped[str] = mapped_column(String(40))  # org:<buyer org id> | member:<account id>
     scope: Mapped[str] = mapped_column(String(80))  # the kind of request and its object, e.g. revenue:<license id>
     key: Mapped[str] = mapped_column(String(MAX_KEY))
-    request_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)  # None: used before 0012, request unknown
+    request_digest: Mapped[str | None] = mapped_column(
+        String(64), nullable=True
+    )  # None: used before 0012, request unknown
     record_id: Mapped[str] = mapped_column(String(40))  # what the first request created
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -91,13 +93,20 @@ def scoped(principal: Principal, scope: str, key: str, request: dict[str, Any]) 
 def first_answer(session: Session, request: ScopedKey) -> str | None:
     """The id of what this owner's key already created in this scope, or None if it is new.
     Raises Conflict if the key was first used for a different request."""
-    row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.owner == request.owner, IdempotencyKey.scope == request.scope,
-                                                      IdempotencyKey.key == request.key))
+    row = session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.owner == request.owner,
+            IdempotencyKey.scope == request.scope,
+            IdempotencyKey.key == request.key,
+        )
+    )
     if row is None:
         return None
     if row.request_digest is not None and row.request_digest != request.digest:
-        raise Conflict(f"idempotency key {request.key!r} was already used for a different request; "
-                       "send the same request to get its answer again, or use a new key for a new request")
+        raise Conflict(
+            f"idempotency key {request.key!r} was already used for a different request; "
+            "send the same request to get its answer again, or use a new key for a new request"
+        )
     return row.record_id
 
 
@@ -109,8 +118,16 @@ def remember(session: Session, request: ScopedKey, record_id: str, at: datetime 
     its transaction rolled back: one record, and its retry gets the first answer (as the IETF
     Idempotency-Key draft asks). SQLite's writers take turns, so there it finds the first."""
     session.flush()  # the caller's pending rows first, so a failure below can only be the key's
-    session.add(IdempotencyKey(owner=request.owner, scope=request.scope, key=request.key, request_digest=request.digest,
-                               record_id=record_id, created_at=at or utcnow()))
+    session.add(
+        IdempotencyKey(
+            owner=request.owner,
+            scope=request.scope,
+            key=request.key,
+            request_digest=request.digest,
+            record_id=record_id,
+            created_at=at or utcnow(),
+        )
+    )
     try:
         session.flush()
     except IntegrityError as error:

@@ -132,11 +132,15 @@ def _faults(
     if ballot.voter not in eligible:
         faults.append(Fault(Reason.INELIGIBLE, f"{ballot.voter!r} is not one of the {len(eligible)} eligible members"))
     if ballot.cast_at > closes_at:
-        faults.append(Fault(Reason.LATE, f"cast at {ballot.cast_at.isoformat()}, after the close at {closes_at.isoformat()}"))
+        faults.append(
+            Fault(Reason.LATE, f"cast at {ballot.cast_at.isoformat()}, after the close at {closes_at.isoformat()}")
+        )
     return tuple(faults) + check_vote(ballot.vote)
 
 
-def screen(ballots: Iterable[Ballot], *, eligible: Collection[str], closes_at: datetime, check_vote: VoteCheck) -> Screened:
+def screen(
+    ballots: Iterable[Ballot], *, eligible: Collection[str], closes_at: datetime, check_vote: VoteCheck
+) -> Screened:
     """Apply the rules in the module docstring; the order of `ballots` does not matter."""
     ordered = sorted(ballots, key=_log_order)
     conflicts = _conflicting_indexes(ordered)
@@ -146,7 +150,14 @@ def screen(ballots: Iterable[Ballot], *, eligible: Collection[str], closes_at: d
     superseded: list[int] = []
     rejected: list[RejectedBallot] = []
     for ballot in ordered:
-        faults = _faults(ballot, conflicts=conflicts, first_copy=first_copy, eligible=members, closes_at=closes_at, check_vote=check_vote)
+        faults = _faults(
+            ballot,
+            conflicts=conflicts,
+            first_copy=first_copy,
+            eligible=members,
+            closes_at=closes_at,
+            check_vote=check_vote,
+        )
         first_copy.setdefault(ballot.identity, ballot.log_index)
         if faults:
             rejected.append(RejectedBallot(ballot.log_index, ballot.voter, faults))

@@ -37,7 +37,14 @@ class Admissions(Protocol):
 
 
 class VoteCloser:
-    def __init__(self, engine: Engine, log: ProvenanceLog, policies: PolicyService, admissions: Admissions, clock: Callable[[], datetime]):
+    def __init__(
+        self,
+        engine: Engine,
+        log: ProvenanceLog,
+        policies: PolicyService,
+        admissions: Admissions,
+        clock: Callable[[], datetime],
+    ):
         self.engine = engine
         self.log = log
         self.policies = policies
@@ -47,7 +54,11 @@ class VoteCloser:
     def close_due(self) -> list[str]:
         """Close every proposal whose time is up; return their ids. Safe to call any number of times."""
         with Session(self.engine) as session:
-            due = list(session.scalars(select(Proposal.id).where(Proposal.status == "open", Proposal.closes_at <= self.clock())))
+            due = list(
+                session.scalars(
+                    select(Proposal.id).where(Proposal.status == "open", Proposal.closes_at <= self.clock())
+                )
+            )
         return [pid for pid in due if self._close(pid)]
 
     def _close(self, proposal_id: str) -> bool:
@@ -57,11 +68,23 @@ class VoteCloser:
             proposal = session.get(Proposal, proposal_id, with_for_update=True)
             if proposal is None or proposal.status != "open" or proposal.closes_at > self.clock():
                 return False
-            opened = parse_leaf(self.log.entry(proposal.log_index)).body  # tally exactly what was logged (and committed to)
-            result = tally_proposal(opened, eligible_members(session, proposal_id), logged_ballots(session, proposal_id))
-            logged = {"proposal": proposal_id, "result": logged_result(result), "closed_at": proposal.closes_at.isoformat()}
+            opened = parse_leaf(
+                self.log.entry(proposal.log_index)
+            ).body  # tally exactly what was logged (and committed to)
+            result = tally_proposal(
+                opened, eligible_members(session, proposal_id), logged_ballots(session, proposal_id)
+            )
+            logged = {
+                "proposal": proposal_id,
+                "result": logged_result(result),
+                "closed_at": proposal.closes_at.isoformat(),
+            }
             index = self.log.append_coop_statement(session.connection(), "proposal.result", logged)
-            proposal.status, proposal.result, proposal.result_log_index = "closed", canonical_json(result).decode(), index
+            proposal.status, proposal.result, proposal.result_log_index = (
+                "closed",
+                canonical_json(result).decode(),
+                index,
+            )
             options = json.loads(proposal.options)
             if result["outcome"] in ("adopted", "elected"):
                 name = proposal_rules.policy_name(proposal.kind, options)

@@ -29,18 +29,50 @@ def rubric(kind: str, criteria: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 RUBRICS: dict[str, dict[str, Any]] = {
-    "expert-answer": rubric("expert-answer", [("correctness", "Is the answer factually and technically right?"), ("completeness", "Does it address every part of the question?"), ("clarity", "Could a non-expert follow it?")]),
-    "ranking": rubric("ranking", [("consistency", "Are the preferences consistent with the guidelines?"), ("justification", "Is the stated reason specific and sound?")]),
-    "rubric-writing": rubric("rubric-writing", [("coverage", "Do the criteria cover what matters?"), ("gradeability", "Can two graders apply it the same way?")]),
-    "evaluation": rubric("evaluation", [("accuracy", "Are the judgements right?"), ("evidence", "Are they backed by evidence from the output?")]),
-    "correction": rubric("correction", [("correctness", "Is the corrected version right?"), ("minimality", "Does it change only what was wrong?")]),
-    "demonstration": rubric("demonstration", [("quality", "Is the demonstration exemplary?"), ("fidelity", "Does it follow the instructions exactly?")]),
+    "expert-answer": rubric(
+        "expert-answer",
+        [
+            ("correctness", "Is the answer factually and technically right?"),
+            ("completeness", "Does it address every part of the question?"),
+            ("clarity", "Could a non-expert follow it?"),
+        ],
+    ),
+    "ranking": rubric(
+        "ranking",
+        [
+            ("consistency", "Are the preferences consistent with the guidelines?"),
+            ("justification", "Is the stated reason specific and sound?"),
+        ],
+    ),
+    "rubric-writing": rubric(
+        "rubric-writing",
+        [
+            ("coverage", "Do the criteria cover what matters?"),
+            ("gradeability", "Can two graders apply it the same way?"),
+        ],
+    ),
+    "evaluation": rubric(
+        "evaluation",
+        [("accuracy", "Are the judgements right?"), ("evidence", "Are they backed by evidence from the output?")],
+    ),
+    "correction": rubric(
+        "correction",
+        [("correctness", "Is the corrected version right?"), ("minimality", "Does it change only what was wrong?")],
+    ),
+    "demonstration": rubric(
+        "demonstration",
+        [("quality", "Is the demonstration exemplary?"), ("fidelity", "Does it follow the instructions exactly?")],
+    ),
 }
 
 CONSENT_RULES: dict[str, Any] = {
     "excluded_sectors": ["military"],
     "excluded_uses": [],
-    "default_terms": {"permitted_uses": ["model-training", "model-evaluation", "research"], "excluded_sectors": ["surveillance", "biometric-identification"], "expires": None},
+    "default_terms": {
+        "permitted_uses": ["model-training", "model-evaluation", "research"],
+        "excluded_sectors": ["surveillance", "biometric-identification"],
+        "expires": None,
+    },
 }
 
 REVENUE_FORMULA: dict[str, Any] = {"reserve_bps": 1000, "reviewer_bps": 1000, "weight": "base_pay"}
@@ -52,11 +84,21 @@ GOVERNANCE_RULES: dict[str, Any] = {
     "quorum_bps": 3000,
     # Named rules, exact in integers (governance.tally.Threshold): "simple-majority" is yes·2 > yes+no,
     # "two-thirds" is yes·3 ≥ 2·(yes+no). Abstentions count for quorum, not for the threshold.
-    "threshold": {"default": "simple-majority", "revenue-formula": "two-thirds", "consent-rules": "two-thirds", "governance-rules": "two-thirds"},
+    "threshold": {
+        "default": "simple-majority",
+        "revenue-formula": "two-thirds",
+        "consent-rules": "two-thirds",
+        "governance-rules": "two-thirds",
+    },
 }
 
 
 def all_defaults() -> dict[str, dict[str, Any]]:
-    policies = {"pay-floor": PAY_FLOOR, "consent-rules": CONSENT_RULES, "revenue-formula": REVENUE_FORMULA, "governance-rules": GOVERNANCE_RULES}
+    policies = {
+        "pay-floor": PAY_FLOOR,
+        "consent-rules": CONSENT_RULES,
+        "revenue-formula": REVENUE_FORMULA,
+        "governance-rules": GOVERNANCE_RULES,
+    }
     policies.update({f"rubric.{kind}": body for kind, body in RUBRICS.items()})
     return policies

@@ -63,17 +63,35 @@ class PolicyService:
         with write_session(self.engine) as session, session.begin():
             current = session.scalar(select(func.max(PolicyVersion.version)).where(PolicyVersion.name == name)) or 0
             version = current + 1
-            adopted = {"policy": name, "version": version, "body_sha256": hashlib.sha256(canonical).hexdigest(), "body": body,
-                       "effective_at": effective_at.isoformat(), "adopted_via": adopted_via}
+            adopted = {
+                "policy": name,
+                "version": version,
+                "body_sha256": hashlib.sha256(canonical).hexdigest(),
+                "body": body,
+                "effective_at": effective_at.isoformat(),
+                "adopted_via": adopted_via,
+            }
             index = self.log.append_coop_statement(session.connection(), "policy.adopted", adopted)
-            session.add(PolicyVersion(name=name, version=version, body=canonical.decode(), effective_at=effective_at, adopted_via=adopted_via, log_index=index))
+            session.add(
+                PolicyVersion(
+                    name=name,
+                    version=version,
+                    body=canonical.decode(),
+                    effective_at=effective_at,
+                    adopted_via=adopted_via,
+                    log_index=index,
+                )
+            )
         return Policy(name, version, body, effective_at, adopted_via, index)
 
     def in_force(self, name: str, at: datetime | None = None) -> Policy:
         when = at or self.clock()
         with Session(self.engine) as session:
             row = session.scalar(
-                select(PolicyVersion).where(PolicyVersion.name == name, PolicyVersion.effective_at <= when).order_by(PolicyVersion.version.desc()).limit(1)
+                select(PolicyVersion)
+                .where(PolicyVersion.name == name, PolicyVersion.effective_at <= when)
+                .order_by(PolicyVersion.version.desc())
+                .limit(1)
             )
             if row is None:
                 raise NoPolicy(f"no version of policy '{name}' is in force at {when.isoformat()}")
@@ -81,7 +99,9 @@ class PolicyService:
 
     def version(self, name: str, version: int) -> Policy:
         with Session(self.engine) as session:
-            row = session.scalar(select(PolicyVersion).where(PolicyVersion.name == name, PolicyVersion.version == version))
+            row = session.scalar(
+                select(PolicyVersion).where(PolicyVersion.name == name, PolicyVersion.version == version)
+            )
             if row is None:
                 raise NoPolicy(f"policy '{name}' has no version {version}")
             return _policy(row)

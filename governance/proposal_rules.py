@@ -22,7 +22,9 @@ from coop.statements import (
 from governance.tally import CHOICES, SIMPLE_MAJORITY, TWO_THIRDS, Threshold
 from ledger.formula.params import check_params
 
-KINDS = tuple(PROPOSAL_OPTIONS)  # pay-floor, rubric, consent-rules, revenue-formula, governance-rules, admit-member, resolution
+KINDS = tuple(
+    PROPOSAL_OPTIONS
+)  # pay-floor, rubric, consent-rules, revenue-formula, governance-rules, admit-member, resolution
 THRESHOLDS: dict[str, Threshold] = {"simple-majority": SIMPLE_MAJORITY, "two-thirds": TWO_THIRDS}
 
 
@@ -72,7 +74,12 @@ def check_options(kind: str, options: Mapping[str, Any]) -> str:
             raise Refused("a resolution has a text")
         return "yes-no"
     body = options.get("body")
-    {"pay-floor": pay_floor.check_floor_policy, "consent-rules": consent.check_coop_rules, "revenue-formula": check_formula, "governance-rules": check_governance_rules}[kind](body)
+    {
+        "pay-floor": pay_floor.check_floor_policy,
+        "consent-rules": consent.check_coop_rules,
+        "revenue-formula": check_formula,
+        "governance-rules": check_governance_rules,
+    }[kind](body)
     return "yes-no"
 
 
@@ -115,8 +122,19 @@ def check_rubric(body: Any, task_kind: str) -> None:
     if len(set(names)) != len(names):
         raise Refused("criterion names must be distinct")
     acceptance = body.get("acceptance")
-    keys = {"reviews_required", "accept_min_average_pct", "revise_min_average_pct", "max_spread_pct", "max_reviews", "max_revision_rounds"}
-    if not isinstance(acceptance, dict) or set(acceptance) != keys or not all(isinstance(acceptance[k], int) for k in keys):
+    keys = {
+        "reviews_required",
+        "accept_min_average_pct",
+        "revise_min_average_pct",
+        "max_spread_pct",
+        "max_reviews",
+        "max_revision_rounds",
+    }
+    if (
+        not isinstance(acceptance, dict)
+        or set(acceptance) != keys
+        or not all(isinstance(acceptance[k], int) for k in keys)
+    ):
         raise Refused(f"the acceptance rule has whole-number {', '.join(sorted(keys))}")
     if not 1 <= acceptance["reviews_required"] <= acceptance["max_reviews"] <= 7:
         raise Refused("need 1 ≤ reviews_required ≤ max_reviews ≤ 7")
@@ -137,5 +155,9 @@ def check_governance_rules(body: Any) -> None:
         _positive_int(body[key], key)
     if not isinstance(body["quorum_bps"], int) or not 0 <= body["quorum_bps"] <= 10_000:
         raise Refused("quorum_bps must be 0 to 10000")
-    if not isinstance(body["threshold"], dict) or "default" not in body["threshold"] or not set(body["threshold"].values()) <= set(THRESHOLDS):
+    if (
+        not isinstance(body["threshold"], dict)
+        or "default" not in body["threshold"]
+        or not set(body["threshold"].values()) <= set(THRESHOLDS)
+    ):
         raise Refused(f"thresholds map proposal kinds (and 'default') to {', '.join(THRESHOLDS)}")

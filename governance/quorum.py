@@ -23,7 +23,13 @@ class Quorum:
     met: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"eligible": self.eligible, "turnout": self.turnout, "quorum_bps": self.quorum_bps, "required": self.required, "met": self.met}
+        return {
+            "eligible": self.eligible,
+            "turnout": self.turnout,
+            "quorum_bps": self.quorum_bps,
+            "required": self.required,
+            "met": self.met,
+        }
 
 
 def required_turnout(eligible: int, quorum_bps: int) -> int:

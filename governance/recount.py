@@ -55,7 +55,12 @@ def eligible_order(eligible: Iterable[str]) -> list[str]:
 def check_eligible(opened: Mapping[str, Any], eligible: Iterable[str]) -> list[str]:
     """The eligible list in canonical order, if it has the count and root the opening entry logged."""
     members = eligible_order(eligible)
-    why = mismatch(members, int(opened["eligible_count"]), opened["eligible_root"], f"the eligible list of proposal {opened['proposal']}")
+    why = mismatch(
+        members,
+        int(opened["eligible_count"]),
+        opened["eligible_root"],
+        f"the eligible list of proposal {opened['proposal']}",
+    )
     if why is not None:
         raise EligibleMismatch(f"refused: {why}; it is not the list the proposal was opened with")
     return members
@@ -74,9 +79,13 @@ def tally_proposal(opened: Mapping[str, Any], eligible: Iterable[str], ballots: 
     eligible = check_eligible(opened, eligible)
     if opened["method"] == "ranked":
         labels = proposal_rules.choices("ranked", opened["options"])
-        return tally_ranked(ballots, options=labels, eligible=eligible, closes_at=closes_at, quorum_bps=int(opened["quorum_bps"])).to_dict()
+        return tally_ranked(
+            ballots, options=labels, eligible=eligible, closes_at=closes_at, quorum_bps=int(opened["quorum_bps"])
+        ).to_dict()
     threshold = proposal_rules.THRESHOLDS[opened["threshold"]]
-    return tally_yes_no(ballots, eligible=eligible, closes_at=closes_at, quorum_bps=int(opened["quorum_bps"]), threshold=threshold).to_dict()
+    return tally_yes_no(
+        ballots, eligible=eligible, closes_at=closes_at, quorum_bps=int(opened["quorum_bps"]), threshold=threshold
+    ).to_dict()
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,9 @@ class _Key:
     valid_from: int  # the log index of the member's own registration or rotation statement
 
 
-def recount(entries: Iterable[tuple[int, bytes]], proposal_id: str, coop_key: bytes, eligible: Iterable[str]) -> Recount:
+def recount(
+    entries: Iterable[tuple[int, bytes]], proposal_id: str, coop_key: bytes, eligible: Iterable[str]
+) -> Recount:
     """Stream the log's (index, leaf) pairs once; verify and use only what bears on the proposal,
     trusting only what the module docstring says (`coop_key`: the co-op's public key; `eligible`:
     the member ids eligible to vote, in any order, refused unless the log commits to them). Ballots are
@@ -133,8 +144,17 @@ def recount(entries: Iterable[tuple[int, bytes]], proposal_id: str, coop_key: by
     ballots = []
     for index, public_key, signed in cast:
         key = keys.get(public_key)
-        if key is None or key.member != signed.get("member") or not key.valid_from < index < ends.get(key.key_id, index + 1):
-            ignored.append({"entry": index, "reason": "ballot not signed by a key the co-op acknowledged for its member, valid at that point of the log"})
+        if (
+            key is None
+            or key.member != signed.get("member")
+            or not key.valid_from < index < ends.get(key.key_id, index + 1)
+        ):
+            ignored.append(
+                {
+                    "entry": index,
+                    "reason": "ballot not signed by a key the co-op acknowledged for its member, valid at that point of the log",
+                }
+            )
         else:
             ballots.append(Ballot(index, key.member, datetime.fromisoformat(signed["cast_at"]), signed["vote"]))
     ignored.sort(key=lambda item: item["entry"])
@@ -145,4 +165,6 @@ def recount_log(log: ProvenanceLog, proposal_id: str, eligible: Iterable[str]) -
     """Recount a proposal from this co-op's own log, read entry by entry (the API and the CLI both
     ask this; an outside verifier streams a copy of the log into `recount` the same way)."""
     with log.engine.connect() as conn:
-        return recount(((index, leaf) for index, _, leaf in store.iter_entries(conn)), proposal_id, log.public_key, eligible)
+        return recount(
+            ((index, leaf) for index, _, leaf in store.iter_entries(conn)), proposal_id, log.public_key, eligible
+        )

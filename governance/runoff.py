@@ -69,7 +69,9 @@ def ranking_check(options: Sequence[str]) -> VoteCheck:
         faults: list[Fault] = []
         unknown = [option for option in vote if option not in known]
         if unknown:
-            faults.append(Fault(Reason.UNKNOWN_OPTION, f"not options of this proposal: {', '.join(map(repr, unknown))}"))
+            faults.append(
+                Fault(Reason.UNKNOWN_OPTION, f"not options of this proposal: {', '.join(map(repr, unknown))}")
+            )
         repeated = sorted({repr(option) for option, n in Counter(vote).items() if n > 1})
         if repeated:
             faults.append(Fault(Reason.DUPLICATE_IN_RANKING, f"ranked more than once: {', '.join(repeated)}"))
@@ -106,10 +108,16 @@ def _break_tie(tied: list[str], history: list[dict[str, int]], position: dict[st
     loser = max(remaining, key=position.__getitem__)
     others = ", ".join(option for option in remaining if option != loser)
     unresolved = f"{', '.join(remaining)} still tied back to round 1" if history else "no earlier round separates them"
-    return loser, None, "; ".join(steps + [f"{unresolved}, so {loser}, listed after {others} in the proposal, is eliminated"])
+    return (
+        loser,
+        None,
+        "; ".join(steps + [f"{unresolved}, so {loser}, listed after {others} in the proposal, is eliminated"]),
+    )
 
 
-def _eliminate(counts: dict[str, int], history: list[dict[str, int]], position: dict[str, int]) -> tuple[str, tuple[str, ...], int | None, str]:
+def _eliminate(
+    counts: dict[str, int], history: list[dict[str, int]], position: dict[str, int]
+) -> tuple[str, tuple[str, ...], int | None, str]:
     """The option with the fewest votes: (loser, options tied for the fewest, deciding round, why)."""
     fewest = min(counts.values())
     tied = [option for option, votes in counts.items() if votes == fewest]

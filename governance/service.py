@@ -47,7 +47,15 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 class GovernanceService:
-    def __init__(self, engine: Engine, log: ProvenanceLog, policies: PolicyService, keys: KeyService, admissions: Admissions, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        engine: Engine,
+        log: ProvenanceLog,
+        policies: PolicyService,
+        keys: KeyService,
+        admissions: Admissions,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.engine = engine
         self.log = log
         self.policies = policies
@@ -57,8 +65,16 @@ class GovernanceService:
 
     # -- proposing -------------------------------------------------------------------------
 
-    def propose(self, proposer: Principal, kind: str, title: str, description: str, options: Mapping[str, Any],
-                voting_minutes: int | None = None, effective_at: datetime | None = None) -> ProposalView:
+    def propose(
+        self,
+        proposer: Principal,
+        kind: str,
+        title: str,
+        description: str,
+        options: Mapping[str, Any],
+        voting_minutes: int | None = None,
+        effective_at: datetime | None = None,
+    ) -> ProposalView:
         if not proposer.in_good_standing:
             raise NotAllowed("only members in good standing propose")
         now = self.clock()
@@ -70,7 +86,9 @@ class GovernanceService:
             raise Refused(str(error)) from error
         minutes = voting_minutes or int(rules.body["voting_period_hours"]) * 60
         if not int(rules.body["min_voting_minutes"]) <= minutes <= int(rules.body["max_voting_hours"]) * 60:
-            raise Refused(f"the voting period must be {rules.body['min_voting_minutes']} minutes to {rules.body['max_voting_hours']} hours (governance-rules v{rules.version})")
+            raise Refused(
+                f"the voting period must be {rules.body['min_voting_minutes']} minutes to {rules.body['max_voting_hours']} hours (governance-rules v{rules.version})"
+            )
         closes_at = now + timedelta(minutes=minutes)
         if effective_at is not None and effective_at < closes_at:
             raise Refused("a stated effective time must be after the vote closes")
@@ -88,17 +106,42 @@ class GovernanceService:
             if kind == "resolution":  # the wording is kept beside the log, which carries its hash
                 logged_options = {"text_sha256": store_text(session, options["text"], self.clock)}
             body = {
-                "proposal": proposal_id, "kind": kind, "method": method, "options": logged_options, "policy": proposal_rules.policy_name(kind, options),
-                "quorum_bps": int(rules.body["quorum_bps"]), "threshold": threshold, "opens_at": now.isoformat(), "closes_at": closes_at.isoformat(),
-                "effective_at": effective_at.isoformat() if effective_at else None, "eligible_count": len(eligible), "eligible_root": list_root(eligible), "rules": rules.ref, "proposer": proposer.account_id,
+                "proposal": proposal_id,
+                "kind": kind,
+                "method": method,
+                "options": logged_options,
+                "policy": proposal_rules.policy_name(kind, options),
+                "quorum_bps": int(rules.body["quorum_bps"]),
+                "threshold": threshold,
+                "opens_at": now.isoformat(),
+                "closes_at": closes_at.isoformat(),
+                "effective_at": effective_at.isoformat() if effective_at else None,
+                "eligible_count": len(eligible),
+                "eligible_root": list_root(eligible),
+                "rules": rules.ref,
+                "proposer": proposer.account_id,
             }
             check_input("proposal.opened", body)
             index = self._log(session, "proposal.opened", body)
-            session.add(Proposal(
-                id=proposal_id, kind=kind, title=title, description=description.strip()[:10_000], proposer_id=proposer.account_id, method=method,
-                options=canonical_json(dict(options)).decode(), quorum_bps=int(rules.body["quorum_bps"]), threshold=threshold, opens_at=now,
-                closes_at=closes_at, effective_at=effective_at, eligible_count=len(eligible), log_index=index, status="open",
-            ))
+            session.add(
+                Proposal(
+                    id=proposal_id,
+                    kind=kind,
+                    title=title,
+                    description=description.strip()[:10_000],
+                    proposer_id=proposer.account_id,
+                    method=method,
+                    options=canonical_json(dict(options)).decode(),
+                    quorum_bps=int(rules.body["quorum_bps"]),
+                    threshold=threshold,
+                    opens_at=now,
+                    closes_at=closes_at,
+                    effective_at=effective_at,
+                    eligible_count=len(eligible),
+                    log_index=index,
+                    status="open",
+                )
+            )
             session.flush()
             session.add_all(ProposalEligible(proposal_id=proposal_id, member_id=m) for m in eligible)
         return self.get(proposal_id)
@@ -112,12 +155,21 @@ class GovernanceService:
         with write_session(self.engine) as session, session.begin():
             if session.get(Proposal, proposal_id) is None:
                 raise NotFound(f"no proposal {proposal_id}")
-            session.add(ProposalComment(proposal_id=proposal_id, author_id=member.account_id, body=text, created_at=self.clock()))
+            session.add(
+                ProposalComment(
+                    proposal_id=proposal_id, author_id=member.account_id, body=text, created_at=self.clock()
+                )
+            )
 
     # -- voting ----------------------------------------------------------------------------
 
     def ballot_body(self, voter: Principal, proposal_id: str, vote: Any) -> dict[str, Any]:
-        return {"proposal": proposal_id, "member": voter.account_id, "vote": vote, "cast_at": self.clock().replace(microsecond=0).isoformat()}
+        return {
+            "proposal": proposal_id,
+            "member": voter.account_id,
+            "vote": vote,
+            "cast_at": self.clock().replace(microsecond=0).isoformat(),
+        }
 
     def vote_with_password(self, voter: Principal, proposal_id: str, vote: Any, password: str) -> int:
         statement = self.keys.sign_as(voter, password, BALLOT_KIND, self.ballot_body(voter, proposal_id, vote))
@@ -130,7 +182,11 @@ class GovernanceService:
         check_input(BALLOT_KIND, statement.body)
         key = self.keys.verify_member_statement(statement)
         body = dict(statement.body)
-        if key.account_id != voter.account_id or body.get("member") != voter.account_id or set(body) != {"proposal", "member", "vote", "cast_at"}:
+        if (
+            key.account_id != voter.account_id
+            or body.get("member") != voter.account_id
+            or set(body) != {"proposal", "member", "vote", "cast_at"}
+        ):
             raise NotAllowed("a ballot is {proposal, member, vote, cast_at}, signed by the voter's own valid key")
         try:
             cast_at = datetime.fromisoformat(str(body["cast_at"]))
@@ -150,17 +206,37 @@ class GovernanceService:
                 raise NotAllowed("only members in good standing when the proposal opened may vote on it")
             if session.scalar(select(BallotRecord.id).where(BallotRecord.statement_sha256 == digest)) is not None:
                 raise Conflict("this exact ballot was already cast (a replay); to change your vote, cast a new one")
-            cast = session.scalar(select(func.count()).select_from(BallotRecord).where(BallotRecord.proposal_id == proposal_id, BallotRecord.voter_id == voter.account_id))
-            if int(cast or 0) >= MAX_BALLOTS_PER_VOTER:  # a member's ballots are bounded, so one member cannot flood the log
-                raise Conflict(f"you have cast {MAX_BALLOTS_PER_VOTER} ballots on this proposal, the most one member may; the last one counts")
+            cast = session.scalar(
+                select(func.count())
+                .select_from(BallotRecord)
+                .where(BallotRecord.proposal_id == proposal_id, BallotRecord.voter_id == voter.account_id)
+            )
+            if (
+                int(cast or 0) >= MAX_BALLOTS_PER_VOTER
+            ):  # a member's ballots are bounded, so one member cannot flood the log
+                raise Conflict(
+                    f"you have cast {MAX_BALLOTS_PER_VOTER} ballots on this proposal, the most one member may; the last one counts"
+                )
             choices = proposal_rules.choices(proposal.method, json.loads(proposal.options))
             if vote_check(proposal.method, choices)(_as_vote(body["vote"])):
                 raise Refused(how_to_vote(proposal.method, choices))
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
-            if self.keys.ended(session, key.key_id):  # read after the log's head lock: no revocation can slip in before this entry
-                raise Conflict(f"key {key.key_id} was revoked or rotated as this ballot was cast; sign it again with your current key")
-            session.add(BallotRecord(proposal_id=proposal_id, voter_id=voter.account_id, vote=canonical_json(body["vote"]).decode(),
-                                     cast_at=cast_at, statement_sha256=digest, log_index=index))
+            if self.keys.ended(
+                session, key.key_id
+            ):  # read after the log's head lock: no revocation can slip in before this entry
+                raise Conflict(
+                    f"key {key.key_id} was revoked or rotated as this ballot was cast; sign it again with your current key"
+                )
+            session.add(
+                BallotRecord(
+                    proposal_id=proposal_id,
+                    voter_id=voter.account_id,
+                    vote=canonical_json(body["vote"]).decode(),
+                    cast_at=cast_at,
+                    statement_sha256=digest,
+                    log_index=index,
+                )
+            )
             return index
 
     # -- closing ---------------------------------------------------------------------------
@@ -193,7 +269,9 @@ class GovernanceService:
     def _log(self, session: Session, kind: str, body: dict[str, Any]) -> int:
         return self.log.append_coop_statement(session.connection(), kind, body)
 
-    def list(self, status: str | None = None) -> list[ProposalView]:  # last: the name shadows `list` in the annotations after it
+    def list(
+        self, status: str | None = None
+    ) -> list[ProposalView]:  # last: the name shadows `list` in the annotations after it
         with Session(self.engine) as session:
             return proposal_views(session, status, self.clock())
 

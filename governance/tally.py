@@ -224,7 +224,12 @@ def tally_yes_no(
 
 
 def tally_ranked(
-    ballots: Iterable[Ballot], *, options: Sequence[str], eligible: Collection[str], closes_at: datetime, quorum_bps: int
+    ballots: Iterable[Ballot],
+    *,
+    options: Sequence[str],
+    eligible: Collection[str],
+    closes_at: datetime,
+    quorum_bps: int,
 ) -> RankedResult:
     choices = tuple(options)
     members = frozenset(eligible)
@@ -234,4 +239,6 @@ def tally_ranked(
     rounds = instant_runoff(choices, rankings)
     reached = quorum(len(members), len(rankings), quorum_bps)
     winner = rounds[-1].elected if reached.met and rounds else None
-    return RankedResult(Outcome.NO_QUORUM if winner is None else Outcome.ELECTED, winner, choices, rounds, reached, screened)
+    return RankedResult(
+        Outcome.NO_QUORUM if winner is None else Outcome.ELECTED, winner, choices, rounds, reached, screened
+    )

@@ -74,17 +74,40 @@ def shown_status(proposal: Proposal, now: datetime) -> str:
 
 
 def proposal_view(session: Session, p: Proposal, now: datetime, with_comments: bool = False) -> ProposalView:
-    turnout = int(session.scalar(select(func.count(func.distinct(BallotRecord.voter_id))).where(BallotRecord.proposal_id == p.id)) or 0)
+    turnout = int(
+        session.scalar(select(func.count(func.distinct(BallotRecord.voter_id))).where(BallotRecord.proposal_id == p.id))
+        or 0
+    )
     comments = []
     if with_comments:
-        for c in session.scalars(select(ProposalComment).where(ProposalComment.proposal_id == p.id).order_by(ProposalComment.id)):
+        for c in session.scalars(
+            select(ProposalComment).where(ProposalComment.proposal_id == p.id).order_by(ProposalComment.id)
+        ):
             author = session.get(Account, c.author_id)
             comments.append({"author": author.display_name if author else "?", "body": c.body, "at": c.created_at})
     options = json.loads(p.options)
     return ProposalView(
-        p.id, p.kind, p.title, p.description, p.proposer_id, p.method, options, proposal_rules.policy_name(p.kind, options), p.quorum_bps,
-        p.threshold, p.opens_at, p.closes_at, p.effective_at, p.eligible_count, turnout, shown_status(p, now),
-        json.loads(p.result) if p.result else None, p.result_log_index, p.enacted, p.log_index, comments,
+        p.id,
+        p.kind,
+        p.title,
+        p.description,
+        p.proposer_id,
+        p.method,
+        options,
+        proposal_rules.policy_name(p.kind, options),
+        p.quorum_bps,
+        p.threshold,
+        p.opens_at,
+        p.closes_at,
+        p.effective_at,
+        p.eligible_count,
+        turnout,
+        shown_status(p, now),
+        json.loads(p.result) if p.result else None,
+        p.result_log_index,
+        p.enacted,
+        p.log_index,
+        comments,
     )
 
 
@@ -104,15 +127,24 @@ def proposal_views(session: Session, status: str | None, now: datetime) -> list[
 
 def eligible_members(session: Session, proposal_id: str) -> list[str]:
     """In the canonical order the proposal's logged eligible root is over."""
-    return eligible_order(session.scalars(select(ProposalEligible.member_id).where(ProposalEligible.proposal_id == proposal_id)))
+    return eligible_order(
+        session.scalars(select(ProposalEligible.member_id).where(ProposalEligible.proposal_id == proposal_id))
+    )
 
 
 def logged_ballots(session: Session, proposal_id: str) -> list[Ballot]:
-    rows = session.scalars(select(BallotRecord).where(BallotRecord.proposal_id == proposal_id).order_by(BallotRecord.log_index))
+    rows = session.scalars(
+        select(BallotRecord).where(BallotRecord.proposal_id == proposal_id).order_by(BallotRecord.log_index)
+    )
     return [Ballot(r.log_index, r.voter_id, r.cast_at, json.loads(r.vote)) for r in rows]
 
 
 def latest_vote(session: Session, proposal_id: str, voter_id: str) -> Any:
     """The vote of the member's last ballot on the proposal (the one that counts), or None."""
-    row = session.scalar(select(BallotRecord).where(BallotRecord.proposal_id == proposal_id, BallotRecord.voter_id == voter_id).order_by(BallotRecord.log_index.desc()).limit(1))
+    row = session.scalar(
+        select(BallotRecord)
+        .where(BallotRecord.proposal_id == proposal_id, BallotRecord.voter_id == voter_id)
+        .order_by(BallotRecord.log_index.desc())
+        .limit(1)
+    )
     return json.loads(row.vote) if row else None

@@ -19,7 +19,9 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def export(accounts: Iterable[LedgerAccount], transactions: Iterable[TxView], title: str = "coop-ledger") -> Iterator[str]:
+def export(
+    accounts: Iterable[LedgerAccount], transactions: Iterable[TxView], title: str = "coop-ledger"
+) -> Iterator[str]:
     """Lines of a Beancount file: options, an `open` per account, one entry per journal transaction."""
     yield f"option {_quote('title')} {_quote(title)}\n"
     yield 'option "operating_currency" "EUR"\n\n'
@@ -55,5 +57,3 @@ def balances(transactions: Iterable[TxView]) -> dict[tuple[str, str], int]:
             key = (leg.account, leg.currency)
             totals[key] = totals.get(key, 0) + leg.amount
     return {k: v for k, v in totals.items() if v}
-
-

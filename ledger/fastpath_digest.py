@@ -21,11 +21,23 @@ from provenance.core.canonical import canonical_json
 __all__ = ["digest_with_encoded_details"]
 
 
-def digest_with_encoded_details(kind: str, legs: list[list[object]], ref: str | None, reverses: int | None, details_json: bytes) -> str:
+def digest_with_encoded_details(
+    kind: str, legs: list[list[object]], ref: str | None, reverses: int | None, details_json: bytes
+) -> str:
     """request_digest({"kind", "legs", "ref", "details", "reverses"}) where `details_json` is
     canonical_json(details), without decoding or re-encoding the details."""
     digest = hashlib.sha256(b'{"details":')
-    for part in (details_json, b',"kind":', canonical_json(kind), b',"legs":', canonical_json(legs), b',"ref":', canonical_json(ref),
-                 b',"reverses":', canonical_json(reverses), b"}"):
+    for part in (
+        details_json,
+        b',"kind":',
+        canonical_json(kind),
+        b',"legs":',
+        canonical_json(legs),
+        b',"ref":',
+        canonical_json(ref),
+        b',"reverses":',
+        canonical_json(reverses),
+        b"}",
+    ):
         digest.update(part)
     return digest.hexdigest()

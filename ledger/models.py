@@ -32,7 +32,9 @@ class JournalTx(Base):
     request_digest: Mapped[str] = mapped_column(String(64))  # what the key was first used for
     reverses_tx_id: Mapped[int | None] = mapped_column(ForeignKey("journal_tx.id"), unique=True, nullable=True)
     log_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # the log entry it stems from
-    ref: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)  # e.g. contribution:<id>, license:<id>
+    ref: Mapped[str | None] = mapped_column(
+        String(100), nullable=True, index=True
+    )  # e.g. contribution:<id>, license:<id>
     details: Mapped[str] = mapped_column(Text, default="{}")  # JSON: the arithmetic behind it
 
 
@@ -45,7 +47,9 @@ class Posting(Base):
     amount: Mapped[int] = mapped_column(BigInteger)  # minor units; positive = debit, negative = credit
     currency: Mapped[str] = mapped_column(String(3))
 
-    __table_args__ = (Index("ix_posting_account_tx", "account_code", "tx_id"),)  # balances, and statement pages by transaction
+    __table_args__ = (
+        Index("ix_posting_account_tx", "account_code", "tx_id"),
+    )  # balances, and statement pages by transaction
 
 
 class RevenueEvent(Base):
@@ -61,7 +65,9 @@ class RevenueEvent(Base):
     description: Mapped[str] = mapped_column(Text)
     reported_by: Mapped[str] = mapped_column(String(32))
     formula_version: Mapped[int] = mapped_column(Integer)
-    split: Mapped[str] = mapped_column(Text)  # canonical JSON of ledger.formula.compact.CompactSplit (before 0009: the full RevenueSplit)
+    split: Mapped[str] = mapped_column(
+        Text
+    )  # canonical JSON of ledger.formula.compact.CompactSplit (before 0009: the full RevenueSplit)
     income_tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
     share_tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

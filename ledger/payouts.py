@@ -73,19 +73,33 @@ class PayoutService:
             if first is not None:
                 return first
             run_id, now = uuid.uuid4().hex, self.clock()
-            session.add(PayoutRun(id=run_id, currency=currency, minimum=minimum, created_by=steward.account_id, created_at=now))
+            session.add(
+                PayoutRun(id=run_id, currency=currency, minimum=minimum, created_by=steward.account_id, created_at=now)
+            )
             session.flush()
             idempotency.remember(session, request, run_id, now)
             owed = session.execute(
-                select(LedgerAccount.member_id, func.sum(Posting.amount)).join(Posting, Posting.account_code == LedgerAccount.code)
-                .where(LedgerAccount.member_id.is_not(None), Posting.currency == currency).group_by(LedgerAccount.member_id)
+                select(LedgerAccount.member_id, func.sum(Posting.amount))
+                .join(Posting, Posting.account_code == LedgerAccount.code)
+                .where(LedgerAccount.member_id.is_not(None), Posting.currency == currency)
+                .group_by(LedgerAccount.member_id)
             ).all()
             for member_id, balance in sorted(owed):
                 amount = -int(balance)
                 if member_id is None or amount < minimum:  # (no None: the query keeps members' accounts only)
                     continue
-                legs = [Leg(books.member_payable(member_id), amount, currency), Leg(books.PAYOUTS_IN_TRANSIT, -amount, currency)]
-                tx = self.ledger.post_in(session, "payout", f"Payout run {run_id}", legs, f"payout:{run_id}:{member_id}", ref=f"payout-run:{run_id}")
+                legs = [
+                    Leg(books.member_payable(member_id), amount, currency),
+                    Leg(books.PAYOUTS_IN_TRANSIT, -amount, currency),
+                ]
+                tx = self.ledger.post_in(
+                    session,
+                    "payout",
+                    f"Payout run {run_id}",
+                    legs,
+                    f"payout:{run_id}:{member_id}",
+                    ref=f"payout-run:{run_id}",
+                )
                 session.add(Payout(run_id=run_id, member_id=member_id, amount=amount, currency=currency, tx_id=tx))
             return run_id
 
@@ -93,10 +107,24 @@ class PayoutService:
         with Session(self.engine) as session:
             if session.get(PayoutRun, run_id) is None:
                 raise NotFound(f"no payout run {run_id}")
-            rows = session.execute(select(Payout, Account).join(Account, Account.id == Payout.member_id).where(Payout.run_id == run_id).order_by(Payout.id)).all()
-            outcomes = {payout_id: outcome for payout_id, outcome in session.execute(
-                select(PayoutOutcome.payout_id, PayoutOutcome.outcome).join(Payout, Payout.id == PayoutOutcome.payout_id).where(Payout.run_id == run_id))}
-            return [PayoutLine(p.id, p.member_id, a.display_name, p.amount, p.currency, p.tx_id, outcomes.get(p.id)) for p, a in rows]
+            rows = session.execute(
+                select(Payout, Account)
+                .join(Account, Account.id == Payout.member_id)
+                .where(Payout.run_id == run_id)
+                .order_by(Payout.id)
+            ).all()
+            outcomes = {
+                payout_id: outcome
+                for payout_id, outcome in session.execute(
+                    select(PayoutOutcome.payout_id, PayoutOutcome.outcome)
+                    .join(Payout, Payout.id == PayoutOutcome.payout_id)
+                    .where(Payout.run_id == run_id)
+                )
+            }
+            return [
+                PayoutLine(p.id, p.member_id, a.display_name, p.amount, p.currency, p.tx_id, outcomes.get(p.id))
+                for p, a in rows
+            ]
 
     def runs(self) -> list[PayoutRun]:
         with Session(self.engine) as session:
@@ -108,7 +136,19 @@ class PayoutService:
         writer = csv.writer(out)
         writer.writerow(["payout_id", "member_id", "member_name", "amount_minor_units", "currency", "journal_tx"])
         for line in self.lines(run_id):
-            writer.writerow([spreadsheet_safe(cell) for cell in (line.payout_id, line.member_id, line.member_name, line.amount, line.currency, line.tx_id)])
+            writer.writerow(
+                [
+                    spreadsheet_safe(cell)
+                    for cell in (
+                        line.payout_id,
+                        line.member_id,
+                        line.member_name,
+                        line.amount,
+                        line.currency,
+                        line.tx_id,
+                    )
+                ]
+            )
         return out.getvalue()
 
     def record_outcome(self, steward: Principal, payout_id: int, outcome: str) -> int:
@@ -127,9 +167,21 @@ class PayoutService:
                     raise Conflict(f"payout {payout_id} was already recorded as {recorded.outcome}")
                 return recorded.tx_id
             if outcome == "failed":
-                tx = self.ledger.reverse_in(session, payout.tx_id, "the bank returned the payout", f"payout-failed:{payout_id}")
+                tx = self.ledger.reverse_in(
+                    session, payout.tx_id, "the bank returned the payout", f"payout-failed:{payout_id}"
+                )
             else:
-                legs = [Leg(books.PAYOUTS_IN_TRANSIT, payout.amount, payout.currency), Leg(books.COOP_CASH, -payout.amount, payout.currency)]
-                tx = self.ledger.post_in(session, "payout-settled", f"Payout {payout_id} settled", legs, f"payout-settled:{payout_id}", ref=f"payout:{payout_id}")
+                legs = [
+                    Leg(books.PAYOUTS_IN_TRANSIT, payout.amount, payout.currency),
+                    Leg(books.COOP_CASH, -payout.amount, payout.currency),
+                ]
+                tx = self.ledger.post_in(
+                    session,
+                    "payout-settled",
+                    f"Payout {payout_id} settled",
+                    legs,
+                    f"payout-settled:{payout_id}",
+                    ref=f"payout:{payout_id}",
+                )
             session.add(PayoutOutcome(payout_id=payout_id, outcome=outcome, tx_id=tx, recorded_at=self.clock()))
             return tx

@@ -22,4 +22,6 @@ class LicensedContributions(Protocol):
     list for none), in log index order, with every weight the formula may use, read within the
     caller's session."""
 
-    def __call__(self, session: Session, license_ids: list[str], member: str) -> dict[str, list[ContributionWeightInput]]: ...
+    def __call__(
+        self, session: Session, license_ids: list[str], member: str
+    ) -> dict[str, list[ContributionWeightInput]]: ...

@@ -64,21 +64,48 @@ class LedgerService:
     arithmetic of their revenue shares (ledger.ports; web/runtime.py wires the datasets' in): books
     without it post and read everything else, and refuse to build a statement that needs it."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, licensed_contributions: LicensedContributions | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Callable[[], datetime] = utcnow,
+        licensed_contributions: LicensedContributions | None = None,
+    ):
         self.engine = engine
         self.clock = clock
         self.licensed_contributions = licensed_contributions
 
     # -- posting ---------------------------------------------------------------------------
 
-    def post(self, kind: str, description: str, legs: Sequence[Leg], idempotency_key: str, *, ref: str | None = None,
-             log_index: int | None = None, details: dict[str, Any] | None = None) -> int:
+    def post(
+        self,
+        kind: str,
+        description: str,
+        legs: Sequence[Leg],
+        idempotency_key: str,
+        *,
+        ref: str | None = None,
+        log_index: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> int:
         with write_session(self.engine) as session, session.begin():
-            return self.post_in(session, kind, description, legs, idempotency_key, ref=ref, log_index=log_index, details=details)
+            return self.post_in(
+                session, kind, description, legs, idempotency_key, ref=ref, log_index=log_index, details=details
+            )
 
-    def post_in(self, session: Session, kind: str, description: str, legs: Sequence[Leg], idempotency_key: str, *,
-                ref: str | None = None, log_index: int | None = None, details: dict[str, Any] | None = None,
-                reverses: int | None = None, details_json: bytes | None = None) -> int:
+    def post_in(
+        self,
+        session: Session,
+        kind: str,
+        description: str,
+        legs: Sequence[Leg],
+        idempotency_key: str,
+        *,
+        ref: str | None = None,
+        log_index: int | None = None,
+        details: dict[str, Any] | None = None,
+        reverses: int | None = None,
+        details_json: bytes | None = None,
+    ) -> int:
         """Post within the caller's transaction (so e.g. an acceptance and its base pay commit together).
 
         `details_json`, when given, must be canonical_json(details), already encoded by the caller,
@@ -101,29 +128,59 @@ class LedgerService:
         # Only a debit can take a payable below zero (a credit only adds to what the co-op owes), so
         # only the debited payables are locked — serializing payouts and reversals of one member —
         # and checked afterwards. A revenue share credits 10,000 payables and needs neither.
-        debited = sorted({leg.account for leg in legs if leg.amount > 0 and leg.account.startswith("Liabilities:Members:")})
+        debited = sorted(
+            {leg.account for leg in legs if leg.amount > 0 and leg.account.startswith("Liabilities:Members:")}
+        )
         if debited and session.bind is not None and session.get_bind().dialect.name == "postgresql":
             for chunk in _chunks(debited):
                 session.execute(select(LedgerAccount.code).where(LedgerAccount.code.in_(chunk)).with_for_update())
         encoded = details_json if details_json is not None else canonical_json(details or {})
-        tx = JournalTx(kind=kind, description=description[:500], occurred_at=self.clock(), idempotency_key=idempotency_key,
-                       request_digest=digest, reverses_tx_id=reverses, log_index=log_index, ref=ref, details=encoded.decode())
+        tx = JournalTx(
+            kind=kind,
+            description=description[:500],
+            occurred_at=self.clock(),
+            idempotency_key=idempotency_key,
+            request_digest=digest,
+            reverses_tx_id=reverses,
+            log_index=log_index,
+            ref=ref,
+            details=encoded.decode(),
+        )
         session.add(tx)
         session.flush()
-        session.execute(insert(Posting), [{"tx_id": tx.id, "account_code": leg.account, "amount": leg.amount, "currency": leg.currency} for leg in legs])
+        session.execute(
+            insert(Posting),
+            [
+                {"tx_id": tx.id, "account_code": leg.account, "amount": leg.amount, "currency": leg.currency}
+                for leg in legs
+            ],
+        )
         for chunk in _chunks(debited):
             overdrawn = session.execute(
-                select(Posting.account_code, Posting.currency, func.sum(Posting.amount)).where(Posting.account_code.in_(chunk))
-                .group_by(Posting.account_code, Posting.currency).having(func.sum(Posting.amount) > 0)
+                select(Posting.account_code, Posting.currency, func.sum(Posting.amount))
+                .where(Posting.account_code.in_(chunk))
+                .group_by(Posting.account_code, Posting.currency)
+                .having(func.sum(Posting.amount) > 0)
                 .order_by(Posting.account_code, Posting.currency)
             ).first()
             if overdrawn is not None:
                 account, currency, balance = overdrawn
-                raise BooksRefused(f"{account} would owe the co-op {int(balance)} {currency}: a member's payable never goes negative")
+                raise BooksRefused(
+                    f"{account} would owe the co-op {int(balance)} {currency}: a member's payable never goes negative"
+                )
         return tx.id
 
-    def post_base_pay(self, session: Session, *, contribution_id: str, author_id: str, amount: int, currency: str,
-                      buyer_org_id: str | None, log_index: int) -> int:
+    def post_base_pay(
+        self,
+        session: Session,
+        *,
+        contribution_id: str,
+        author_id: str,
+        amount: int,
+        currency: str,
+        buyer_org_id: str | None,
+        log_index: int,
+    ) -> int:
         """Base pay on acceptance: payable to the author, funded by the buyer's prepayment for the
         task when there is enough of it, the co-op's own account for the rest."""
         funding: list[Leg] = []
@@ -137,8 +194,16 @@ class LedgerService:
         if remaining:
             funding.append(Leg(BASE_PAY, remaining, currency))
         legs = [*funding, Leg(member_payable(author_id), -amount, currency)]
-        return self.post_in(session, "base-pay", f"Base pay for accepted contribution {contribution_id}", legs, f"base-pay:{contribution_id}",
-                            ref=f"contribution:{contribution_id}", log_index=log_index, details={"amount": amount, "funded_by_buyer": amount - remaining})
+        return self.post_in(
+            session,
+            "base-pay",
+            f"Base pay for accepted contribution {contribution_id}",
+            legs,
+            f"base-pay:{contribution_id}",
+            ref=f"contribution:{contribution_id}",
+            log_index=log_index,
+            details={"amount": amount, "funded_by_buyer": amount - remaining},
+        )
 
     def reverse(self, tx_id: int, reason: str, idempotency_key: str) -> int:
         """The only correction: a new transaction with every posting negated, pointing at the original."""
@@ -154,8 +219,16 @@ class LedgerService:
         if already is not None and (existing is None or existing.id != already):
             raise Conflict(f"transaction {tx_id} was already reversed by transaction {already}")
         legs = reversal_of(_legs(session, tx_id))
-        return self.post_in(session, "reversal", f"Reversal of #{tx_id}: {reason}", legs, idempotency_key,
-                            ref=original.ref, details={"reverses": tx_id, "reason": reason}, reverses=tx_id)
+        return self.post_in(
+            session,
+            "reversal",
+            f"Reversal of #{tx_id}: {reason}",
+            legs,
+            idempotency_key,
+            ref=original.ref,
+            details={"reverses": tx_id, "reason": reason},
+            reverses=tx_id,
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -178,26 +251,44 @@ class LedgerService:
             if ref_prefix is not None:
                 ids = ids.where(JournalTx.ref.like(f"{ref_prefix}%"))
             legs: dict[int, list[Leg]] = defaultdict(list)
-            postings = select(Posting.tx_id, Posting.account_code, Posting.amount, Posting.currency).where(Posting.tx_id.in_(ids))
+            postings = select(Posting.tx_id, Posting.account_code, Posting.amount, Posting.currency).where(
+                Posting.tx_id.in_(ids)
+            )
             for tx_id, code, amount, currency in session.execute(postings.order_by(Posting.tx_id, Posting.id)):
                 legs[tx_id].append(Leg(code, amount, currency))
-            columns = (JournalTx.id, JournalTx.kind, JournalTx.description, JournalTx.occurred_at, JournalTx.ref, JournalTx.log_index,
-                       JournalTx.reverses_tx_id, JournalTx.details)  # columns, not ORM objects (bench/README.md)
+            columns = (
+                JournalTx.id,
+                JournalTx.kind,
+                JournalTx.description,
+                JournalTx.occurred_at,
+                JournalTx.ref,
+                JournalTx.log_index,
+                JournalTx.reverses_tx_id,
+                JournalTx.details,
+            )  # columns, not ORM objects (bench/README.md)
             txs = session.execute(select(*columns).where(JournalTx.id.in_(ids)).order_by(JournalTx.id))
-            return [TxView(tx_id, kind, description, at, ref, log_index, reverses, legs[tx_id], json.loads(details))
-                    for tx_id, kind, description, at, ref, log_index, reverses, details in txs]
+            return [
+                TxView(tx_id, kind, description, at, ref, log_index, reverses, legs[tx_id], json.loads(details))
+                for tx_id, kind, description, at, ref, log_index, reverses, details in txs
+            ]
 
     def unbalanced_transactions(self) -> list[tuple[int, str, int]]:
         """Every (tx, currency, sum) that does not sum to zero: empty in healthy books."""
         with Session(self.engine) as session:
             rows = session.execute(
-                select(Posting.tx_id, Posting.currency, func.sum(Posting.amount)).group_by(Posting.tx_id, Posting.currency).having(func.sum(Posting.amount) != 0)
+                select(Posting.tx_id, Posting.currency, func.sum(Posting.amount))
+                .group_by(Posting.tx_id, Posting.currency)
+                .having(func.sum(Posting.amount) != 0)
             ).all()
             return [(int(t), c, int(s)) for t, c, s in rows]
 
     def trial_balance(self) -> dict[tuple[str, str], int]:
         with Session(self.engine) as session:
-            rows = session.execute(select(Posting.account_code, Posting.currency, func.sum(Posting.amount)).group_by(Posting.account_code, Posting.currency)).all()
+            rows = session.execute(
+                select(Posting.account_code, Posting.currency, func.sum(Posting.amount)).group_by(
+                    Posting.account_code, Posting.currency
+                )
+            ).all()
             return {(a, c): int(s) for a, c, s in rows if int(s) != 0}
 
     def accounts(self) -> list[LedgerAccount]:
@@ -224,24 +315,38 @@ CHUNK = 5_000  # bound parameters per IN list: PostgreSQL takes at most 65,535 i
 
 
 def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
-    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
 
 
-def _digest(kind: str, legs: Sequence[Leg], ref: str | None, details: dict[str, Any] | None, reverses: int | None,
-            details_json: bytes | None = None) -> str:
+def _digest(
+    kind: str,
+    legs: Sequence[Leg],
+    ref: str | None,
+    details: dict[str, Any] | None,
+    reverses: int | None,
+    details_json: bytes | None = None,
+) -> str:
     """SHA-256 of the canonical request (coop.idempotency.request_digest); with `details_json`
     (= canonical_json(details)), the same digest without encoding the details again."""
     legs_list: list[list[object]] = [[leg.account, leg.amount, leg.currency] for leg in legs]
     if details_json is None:
-        return request_digest({"kind": kind, "legs": legs_list, "ref": ref, "details": details or {}, "reverses": reverses})
+        return request_digest(
+            {"kind": kind, "legs": legs_list, "ref": ref, "details": details or {}, "reverses": reverses}
+        )
     return digest_with_encoded_details(kind, legs_list, ref, reverses, details_json)
 
 
 def _balances(session: Session, account: str) -> dict[str, int]:
-    rows = session.execute(select(Posting.currency, func.sum(Posting.amount)).where(Posting.account_code == account).group_by(Posting.currency)).all()
+    rows = session.execute(
+        select(Posting.currency, func.sum(Posting.amount))
+        .where(Posting.account_code == account)
+        .group_by(Posting.currency)
+    ).all()
     return {c: int(s) for c, s in rows if int(s) != 0}
 
 
 def _legs(session: Session, tx_id: int) -> list[Leg]:
-    return [Leg(p.account_code, p.amount, p.currency) for p in session.scalars(select(Posting).where(Posting.tx_id == tx_id).order_by(Posting.id))]
-
+    return [
+        Leg(p.account_code, p.amount, p.currency)
+        for p in session.scalars(select(Posting).where(Posting.tx_id == tx_id).order_by(Posting.id))
+    ]

@@ -55,17 +55,29 @@ class StatementPage(NamedTuple):
     """Up to `limit` transactions' lines of a statement, and where the next page starts."""
 
     lines: list[StatementLine]
-    next_cursor: int | None  # the last transaction id on this page if more follow (pass it back as `cursor`); None at the end
+    next_cursor: (
+        int | None
+    )  # the last transaction id on this page if more follow (pass it back as `cursor`); None at the end
 
 
-def member_statement(ledger: LedgerService, member_id: str, since: datetime | None = None, until: datetime | None = None) -> list[StatementLine]:
+def member_statement(
+    ledger: LedgerService, member_id: str, since: datetime | None = None, until: datetime | None = None
+) -> list[StatementLine]:
     """Every posting to the member's payable, oldest first, in [since, until) when given, with the
     arithmetic of revenue shares: the whole statement (bench/money_bench.py: 10,000 events)."""
     return _read(ledger, member_id, since, until)
 
 
-def statement_page(ledger: LedgerService, member_id: str, since: datetime | None = None, until: datetime | None = None, *,
-                   cursor: int | None = None, limit: int = 50, newest_first: bool = False) -> StatementPage:
+def statement_page(
+    ledger: LedgerService,
+    member_id: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    *,
+    cursor: int | None = None,
+    limit: int = 50,
+    newest_first: bool = False,
+) -> StatementPage:
     """One page of the statement: the lines of the next `limit` transactions after `cursor` (a
     transaction id) in the chosen order. Pages end between transactions, never inside one, so a
     cursor is just the last transaction id shown. What a member opens: a 10,000-event statement is
@@ -80,8 +92,15 @@ def statement_page(ledger: LedgerService, member_id: str, since: datetime | None
     return StatementPage([line for line in lines if line.tx_id != beyond], last_txs[limit - 1])
 
 
-def _read(ledger: LedgerService, member_id: str, since: datetime | None, until: datetime | None, cursor: int | None = None,
-          newest_first: bool = False, transactions: int | None = None) -> list[StatementLine]:
+def _read(
+    ledger: LedgerService,
+    member_id: str,
+    since: datetime | None,
+    until: datetime | None,
+    cursor: int | None = None,
+    newest_first: bool = False,
+    transactions: int | None = None,
+) -> list[StatementLine]:
     """The lines of the member's postings in the period, past `cursor`, of the first `transactions`
     transactions (all when None). One query for the member's postings with their transactions (not
     every leg of every transaction: a revenue share has one leg per member of the release), one for
@@ -92,19 +111,40 @@ def _read(ledger: LedgerService, member_id: str, since: datetime | None, until: 
     if cursor is not None:
         conditions.append(Posting.tx_id < cursor if newest_first else Posting.tx_id > cursor)
     order = Posting.tx_id.desc() if newest_first else Posting.tx_id
-    if transactions is not None:  # a page: the first `transactions` transactions that qualify, whatever their number of legs to the member
+    if (
+        transactions is not None
+    ):  # a page: the first `transactions` transactions that qualify, whatever their number of legs to the member
         page = select(Posting.tx_id).where(*conditions).distinct().order_by(order).limit(transactions)
         if period:
             page = page.join(JournalTx, JournalTx.id == Posting.tx_id)
         conditions = [Posting.account_code == account, Posting.tx_id.in_(page)]
-    query = (select(JournalTx.id, JournalTx.occurred_at, JournalTx.kind, JournalTx.description, JournalTx.ref, Posting.amount, Posting.currency,
-                    case((JournalTx.kind == "revenue-share", JournalTx.details), else_=null()))
-             .join(Posting, Posting.tx_id == JournalTx.id).where(*conditions).order_by(order, Posting.id))
+    query = (
+        select(
+            JournalTx.id,
+            JournalTx.occurred_at,
+            JournalTx.kind,
+            JournalTx.description,
+            JournalTx.ref,
+            Posting.amount,
+            Posting.currency,
+            case((JournalTx.kind == "revenue-share", JournalTx.details), else_=null()),
+        )
+        .join(Posting, Posting.tx_id == JournalTx.id)
+        .where(*conditions)
+        .order_by(order, Posting.id)
+    )
     with Session(ledger.engine) as session, cyclic_collection_paused():
         rows = session.connection().execute(query).all()  # Core rows, not ORM objects (bench/README.md, "Fast paths …")
-        shares = _member_shares(ledger, session, member_id, {tx_id: (ref, details) for tx_id, _, _, _, ref, _, _, details in rows if details is not None})
-        return [StatementLine(tx_id, at, kind, description, ref, -amount, currency, shares.get(tx_id, {}))
-                for tx_id, at, kind, description, ref, amount, currency, _ in rows]
+        shares = _member_shares(
+            ledger,
+            session,
+            member_id,
+            {tx_id: (ref, details) for tx_id, _, _, _, ref, _, _, details in rows if details is not None},
+        )
+        return [
+            StatementLine(tx_id, at, kind, description, ref, -amount, currency, shares.get(tx_id, {}))
+            for tx_id, at, kind, description, ref, amount, currency, _ in rows
+        ]
 
 
 def _within(since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
@@ -117,16 +157,25 @@ def _within(since: datetime | None, until: datetime | None) -> list[ColumnElemen
     return bounds
 
 
-def _member_shares(ledger: LedgerService, session: Session, member_id: str, events: dict[int, tuple[str | None, str]]) -> dict[int, dict[str, Any]]:
+def _member_shares(
+    ledger: LedgerService, session: Session, member_id: str, events: dict[int, tuple[str | None, str]]
+) -> dict[int, dict[str, Any]]:
     """Per revenue-share transaction (id → (ref, details JSON)): the member's arithmetic, their
     contribution and review lines recomputed from the compact split (two queries for them all)."""
     if not events:
         return {}
     splits = {tx_id: _decode(details) for tx_id, (_, details) in events.items()}
-    rows = session.execute(select(RevenueShareSummary.share_tx_id, RevenueShareSummary.weight)
-                           .where(RevenueShareSummary.member_id == member_id, RevenueShareSummary.pool == REVIEWER,
-                                  RevenueShareSummary.share_tx_id >= min(events), RevenueShareSummary.share_tx_id <= max(events))).all()
-    reviewed = {tx_id: weight for tx_id, weight in rows}  # the weight of the member's reviews, per event they had a share of as a reviewer
+    rows = session.execute(
+        select(RevenueShareSummary.share_tx_id, RevenueShareSummary.weight).where(
+            RevenueShareSummary.member_id == member_id,
+            RevenueShareSummary.pool == REVIEWER,
+            RevenueShareSummary.share_tx_id >= min(events),
+            RevenueShareSummary.share_tx_id <= max(events),
+        )
+    ).all()
+    reviewed = {
+        tx_id: weight for tx_id, weight in rows
+    }  # the weight of the member's reviews, per event they had a share of as a reviewer
     licenses = {tx_id: (ref or "").removeprefix("license:") for tx_id, (ref, _) in events.items()}
     compact = {licenses[tx_id] for tx_id, split in splits.items() if "contributor_shares" not in split}
     # The contributor pool's lines: the member's own contributions in each license shared compactly.
@@ -140,34 +189,51 @@ def _member_shares(ledger: LedgerService, session: Session, member_id: str, even
             contributions = contribution_lines(split, mine.get(licenses[tx_id], []), member_id)
             reviews = [review_line(split, member_id, reviewed[tx_id])] if tx_id in reviewed else []
         arithmetic[tx_id] = {
-            "event_amount": split["amount"], "formula": split["formula"], "reserve": split["reserve"], "reviewer_pool": split["reviewer_pool"],
-            "contributor_pool": split["contributor_pool"], "contributions": contributions, "reviews": reviews,
+            "event_amount": split["amount"],
+            "formula": split["formula"],
+            "reserve": split["reserve"],
+            "reviewer_pool": split["reviewer_pool"],
+            "contributor_pool": split["contributor_pool"],
+            "contributions": contributions,
+            "reviews": reviews,
         }
     return arithmetic
 
 
-def _licensed_contributions(ledger: LedgerService, session: Session, license_ids: list[str], member_id: str) -> dict[str, list[ContributionWeightInput]]:
+def _licensed_contributions(
+    ledger: LedgerService, session: Session, license_ids: list[str], member_id: str
+) -> dict[str, list[ContributionWeightInput]]:
     """The member's contributions in the licenses, through the ledger's port (ledger.ports)."""
     if ledger.licensed_contributions is None:
-        raise RuntimeError("these books were built without licensed_contributions (ledger.ports): a statement with revenue shares "
-                           "needs the member's licensed contributions (web/runtime.py wires coop.datasets.revenue.member_contributions)")
+        raise RuntimeError(
+            "these books were built without licensed_contributions (ledger.ports): a statement with revenue shares "
+            "needs the member's licensed contributions (web/runtime.py wires coop.datasets.revenue.member_contributions)"
+        )
     return ledger.licensed_contributions(session, license_ids, member_id)
 
 
 _decode = msgspec.json.Decoder().decode  # faster than json.loads on thousands of small splits (bench/README.md)
 
 
-def earnings_by_month(ledger: LedgerService, member_id: str, since: datetime | None = None, until: datetime | None = None) -> list[tuple[str, str, int]]:
+def earnings_by_month(
+    ledger: LedgerService, member_id: str, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[str, str, int]]:
     """(YYYY-MM, currency, earned) over the period, for the earnings chart: summed by the database,
     so the chart of a 10,000-event statement does not need its 10,000 lines. Earned: base pay and
     revenue shares, less reversals of them (a reversal taking money back that was not a payout's);
     payouts are not earnings."""
     month = _month(ledger.engine.dialect.name)
-    earned = or_(JournalTx.kind.in_(("base-pay", "revenue-share")),
-                 and_(JournalTx.kind == "reversal", Posting.amount > 0, func.coalesce(JournalTx.ref, "").not_like("%payout%")))
-    query = (select(month, Posting.currency, func.sum(-Posting.amount)).join(Posting, Posting.tx_id == JournalTx.id)
-             .where(Posting.account_code == member_payable(member_id), earned, *_within(since, until))
-             .group_by(month, Posting.currency).order_by(month, Posting.currency))
+    earned = or_(
+        JournalTx.kind.in_(("base-pay", "revenue-share")),
+        and_(JournalTx.kind == "reversal", Posting.amount > 0, func.coalesce(JournalTx.ref, "").not_like("%payout%")),
+    )
+    query = (
+        select(month, Posting.currency, func.sum(-Posting.amount))
+        .join(Posting, Posting.tx_id == JournalTx.id)
+        .where(Posting.account_code == member_payable(member_id), earned, *_within(since, until))
+        .group_by(month, Posting.currency)
+        .order_by(month, Posting.currency)
+    )
     with ledger.engine.connect() as conn:
         return [(str(m), currency, int(amount)) for m, currency, amount in conn.execute(query)]
 

@@ -1,13 +1,13 @@
 """Alembic environment: runs on the connection handed in by `migrations.schema`, or on COOP_DATABASE_URL."""
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from alembic import context
 
 from coop.kernel.db import make_engine
-from migrations.models import metadata
 from coop.kernel.settings import Settings
+from migrations.models import metadata
 
 config = context.config
 
@@ -29,7 +29,9 @@ def _run_on(connection) -> None:  # type: ignore[no-untyped-def]
         with context.begin_transaction():
             before = context.get_context().get_current_heads()
             context.run_migrations()
-            if context.get_context().get_current_heads() != before:  # a full check reads every table: only after a change
+            if (
+                context.get_context().get_current_heads() != before
+            ):  # a full check reads every table: only after a change
                 _check_foreign_keys(connection)
         if connection.in_transaction():
             connection.commit()
@@ -61,7 +63,9 @@ def _check_foreign_keys(connection) -> None:  # type: ignore[no-untyped-def]
     if connection.dialect.name == "sqlite":
         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
         if broken:
-            raise RuntimeError(f"the migration left rows referring to missing rows (table, rowid, parent, fk): {broken[:10]}")
+            raise RuntimeError(
+                f"the migration left rows referring to missing rows (table, rowid, parent, fk): {broken[:10]}"
+            )
 
 
 if context.is_offline_mode():

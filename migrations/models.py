@@ -1,6 +1,5 @@
 """Imports every package's models so the metadata Alembic compares against is complete."""
 
-from coop.kernel.db import Base
 import coop.datasets.models  # noqa: F401
 import coop.idempotency  # noqa: F401
 import coop.membership.models  # noqa: F401
@@ -8,5 +7,6 @@ import coop.work.models  # noqa: F401
 import governance.models  # noqa: F401
 import ledger.models  # noqa: F401
 import provenance.models  # noqa: F401
+from coop.kernel.db import Base
 
 metadata = Base.metadata

@@ -8,9 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from coop.kernel.db import write_connection
-
 import migrations  # this package: its directory is Alembic's script location
+from coop.kernel.db import write_connection
 
 SCRIPT_LOCATION = Path(migrations.__file__).parent
 

@@ -39,7 +39,9 @@ class AuditReport:
     seconds: float
 
 
-def audit_log(engine: Engine, verifier: NoteVerifier, origin: str, progress: Callable[[int], None] | None = None) -> AuditReport:
+def audit_log(
+    engine: Engine, verifier: NoteVerifier, origin: str, progress: Callable[[int], None] | None = None
+) -> AuditReport:
     started = time.perf_counter()
     options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     with engine.connect().execution_options(**options) as conn, conn.begin():
@@ -100,7 +102,9 @@ class _Auditor:
             if signed.size != stored.size or signed.root_hash != stored.root_hash:
                 raise AuditFailure(f"checkpoint of size {stored.size}: signed note and stored columns disagree")
             if signed.root_hash != self.tree.root():
-                raise AuditFailure(f"checkpoint of size {stored.size}: signed root is not the root of the stored entries")
+                raise AuditFailure(
+                    f"checkpoint of size {stored.size}: signed root is not the root of the stored entries"
+                )
             self.checkpoint_count += 1
             self.last_checkpoint_size = stored.size
             self.next_checkpoint = next(self.checkpoints, None)

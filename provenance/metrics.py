@@ -23,7 +23,9 @@ APPEND_BATCH_SECONDS = Histogram(
     "Time to write one group-committed batch: lock the head, store entries and tiles, sign the checkpoint, commit",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
-APPEND_BATCH_FAILURES = Counter("coop_log_append_batch_failures", "Group-committed batches that failed (every waiter got the error)")
+APPEND_BATCH_FAILURES = Counter(
+    "coop_log_append_batch_failures", "Group-committed batches that failed (every waiter got the error)"
+)
 
 GROUP_BATCH = APPEND_BATCH_ENTRIES.labels(path="group")
 IN_TRANSACTION_BATCH = APPEND_BATCH_ENTRIES.labels(path="in_transaction")

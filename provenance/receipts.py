@@ -27,9 +27,13 @@ def verify_receipt(log: ProvenanceLog, receipt: InclusionReceipt) -> int:
     try:
         checkpoint = verify_checkpoint(latest.note, log.signer.verifier, log.origin)
         _, proof = log.inclusion_proof(receipt.index, checkpoint.size)
-        merkle.verify_inclusion(merkle.leaf_hash(log.entry(receipt.index)), receipt.index, checkpoint.size, proof, checkpoint.root_hash)
+        merkle.verify_inclusion(
+            merkle.leaf_hash(log.entry(receipt.index)), receipt.index, checkpoint.size, proof, checkpoint.root_hash
+        )
         consistency = log.consistency_proof(receipt.checkpoint.size, checkpoint.size)
-        merkle.verify_consistency(receipt.checkpoint.size, checkpoint.size, receipt.checkpoint.root_hash, checkpoint.root_hash, consistency)
+        merkle.verify_consistency(
+            receipt.checkpoint.size, checkpoint.size, receipt.checkpoint.root_hash, checkpoint.root_hash, consistency
+        )
     except (NoteError, ProofError) as error:
         raise ReceiptDoesNotVerify(str(error)) from error
     return checkpoint.size

@@ -167,7 +167,10 @@ class ProvenanceLog:
             for index in indexes:
                 if not 0 <= index < size:
                     raise ProofError(f"index {index} is out of range for tree size {size}")
-                found[index] = (store.read_leaves(conn, index, index + 1)[0], merkle.inclusion_proof(index, size, reader))
+                found[index] = (
+                    store.read_leaves(conn, index, index + 1)[0],
+                    merkle.inclusion_proof(index, size, reader),
+                )
             return found
 
     def consistency_proof(self, first: int, second: int) -> list[bytes]:

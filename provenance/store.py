@@ -73,12 +73,21 @@ def write_batch(
     """Insert a sequenced batch. Entries and tile hashes go to the driver's executemany as plain
     tuples: per-row statement compilation and type processing were most of an append's storage cost."""
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    conn.exec_driver_sql(f"INSERT INTO log_entry (idx, leaf_hash, leaf) VALUES ({marker}, {marker}, {marker})", list(entries))
+    conn.exec_driver_sql(
+        f"INSERT INTO log_entry (idx, leaf_hash, leaf) VALUES ({marker}, {marker}, {marker})", list(entries)
+    )
     if tile_hashes:
-        conn.exec_driver_sql(f"INSERT INTO log_tile_hash (level, idx, hash) VALUES ({marker}, {marker}, {marker})", list(tile_hashes))
+        conn.exec_driver_sql(
+            f"INSERT INTO log_tile_hash (level, idx, hash) VALUES ({marker}, {marker}, {marker})", list(tile_hashes)
+        )
     conn.execute(
         insert(LogCheckpoint),
-        {"size": checkpoint.size, "root_hash": checkpoint.root_hash, "note": checkpoint.note, "signed_at": checkpoint.signed_at},
+        {
+            "size": checkpoint.size,
+            "root_hash": checkpoint.root_hash,
+            "note": checkpoint.note,
+            "signed_at": checkpoint.signed_at,
+        },
     )
     conn.exec_driver_sql(f"UPDATE log_head SET size = {marker} WHERE id = 1", (checkpoint.size,))
 
@@ -106,7 +115,13 @@ def head_with_checkpoint(conn: Connection) -> tuple[int, StoredCheckpoint | None
     """The head's size and the checkpoint of that very size, read in ONE statement (one snapshot, even
     under READ COMMITTED); None if the head row is missing. Used by the health check."""
     query = (
-        select(_head.c.size.label("head"), _checkpoint.c.size, _checkpoint.c.root_hash, _checkpoint.c.note, _checkpoint.c.signed_at)
+        select(
+            _head.c.size.label("head"),
+            _checkpoint.c.size,
+            _checkpoint.c.root_hash,
+            _checkpoint.c.note,
+            _checkpoint.c.signed_at,
+        )
         .select_from(_head.outerjoin(_checkpoint, _checkpoint.c.size == _head.c.size))
         .where(_head.c.id == 1)
     )
@@ -121,7 +136,10 @@ def iter_entries(conn: Connection, chunk: int = 5000) -> Iterator[tuple[int, byt
     after = -1
     while True:
         rows = conn.execute(
-            select(_entry.c.idx, _entry.c.leaf_hash, _entry.c.leaf).where(_entry.c.idx > after).order_by(_entry.c.idx).limit(chunk)
+            select(_entry.c.idx, _entry.c.leaf_hash, _entry.c.leaf)
+            .where(_entry.c.idx > after)
+            .order_by(_entry.c.idx)
+            .limit(chunk)
         ).all()
         if not rows:
             return
@@ -154,7 +172,9 @@ def count_tile_hashes(conn: Connection) -> int:
 def iter_checkpoints(conn: Connection, chunk: int = 1000) -> Iterator[StoredCheckpoint]:
     after = -1
     while True:
-        rows = conn.execute(select(_checkpoint).where(_checkpoint.c.size > after).order_by(_checkpoint.c.size).limit(chunk)).all()
+        rows = conn.execute(
+            select(_checkpoint).where(_checkpoint.c.size > after).order_by(_checkpoint.c.size).limit(chunk)
+        ).all()
         if not rows:
             return
         for row in rows:

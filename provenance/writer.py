@@ -36,7 +36,9 @@ class LeafTooLarge(ValueError):
 def check_leaf_sizes(leaves: list[bytes]) -> None:
     for leaf in leaves:
         if len(leaf) > MAX_LEAF_BYTES:
-            raise LeafTooLarge(f"a log entry is at most {MAX_LEAF_BYTES} bytes (C2SP tlog-tiles); this one is {len(leaf)}")
+            raise LeafTooLarge(
+                f"a log entry is at most {MAX_LEAF_BYTES} bytes (C2SP tlog-tiles); this one is {len(leaf)}"
+            )
 
 
 @dataclass
@@ -144,4 +146,6 @@ class LogWriter:
     def _load_edge(self, conn: Connection, size: int) -> merkle.CompactRange:
         if self._edge is not None and self._edge.size == size:
             return self._edge.copy()
-        return merkle.CompactRange.of_tree(size, TileNodeReader(size, lambda level, index, width: store.read_tile(conn, level, index, width)))
+        return merkle.CompactRange.of_tree(
+            size, TileNodeReader(size, lambda level, index, width: store.read_tile(conn, level, index, width))
+        )

@@ -12,8 +12,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from coop.kernel.errors import Refused
 from governance.recount import recount_log
-from provenance.core.commitment import list_root
 from governance.service import GovernanceService, ProposalView
+from provenance.core.commitment import list_root
 from provenance.service import ProvenanceLog
 from web import auth
 from web.api_members import StatementIn
@@ -55,12 +55,24 @@ class ProposalsApi(Controller):
     guards = [auth.member]
 
     @get("/", summary="Proposals (open, closed or adopted)", sync_to_thread=True)
-    def list_proposals(self, governance: NamedDependency[GovernanceService], status: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+    def list_proposals(
+        self, governance: NamedDependency[GovernanceService], status: FromQuery[str | None] = None
+    ) -> list[dict[str, Any]]:
         return [proposal_json(p) for p in governance.list(status)]
 
     @post("/", summary="Propose", sync_to_thread=True)
-    def propose(self, principal: SignedIn, governance: NamedDependency[GovernanceService], data: JSONBody[ProposalIn]) -> dict[str, Any]:
-        view = governance.propose(principal, data.kind, data.title, data.description, data.options, data.voting_minutes, moment(data.effective_at, "effective_at"))
+    def propose(
+        self, principal: SignedIn, governance: NamedDependency[GovernanceService], data: JSONBody[ProposalIn]
+    ) -> dict[str, Any]:
+        view = governance.propose(
+            principal,
+            data.kind,
+            data.title,
+            data.description,
+            data.options,
+            data.voting_minutes,
+            moment(data.effective_at, "effective_at"),
+        )
         return proposal_json(view)
 
     @get("/{proposal_id:str}", sync_to_thread=True)
@@ -68,12 +80,28 @@ class ProposalsApi(Controller):
         return proposal_json(governance.get(proposal_id))
 
     @post("/{proposal_id:str}/comments", sync_to_thread=True)
-    def comment(self, principal: SignedIn, governance: NamedDependency[GovernanceService], proposal_id: FromPath[str], data: JSONBody[CommentIn]) -> dict[str, Any]:
+    def comment(
+        self,
+        principal: SignedIn,
+        governance: NamedDependency[GovernanceService],
+        proposal_id: FromPath[str],
+        data: JSONBody[CommentIn],
+    ) -> dict[str, Any]:
         governance.comment(principal, proposal_id, data.text)
         return {"ok": True}
 
-    @post("/{proposal_id:str}/ballots", summary="Vote: {vote, password} with a custodial key, or {statement} signed by my own key", sync_to_thread=True)
-    def vote(self, principal: SignedIn, governance: NamedDependency[GovernanceService], proposal_id: FromPath[str], data: JSONBody[BallotIn]) -> dict[str, Any]:
+    @post(
+        "/{proposal_id:str}/ballots",
+        summary="Vote: {vote, password} with a custodial key, or {statement} signed by my own key",
+        sync_to_thread=True,
+    )
+    def vote(
+        self,
+        principal: SignedIn,
+        governance: NamedDependency[GovernanceService],
+        proposal_id: FromPath[str],
+        data: JSONBody[BallotIn],
+    ) -> dict[str, Any]:
         if data.statement is not None:
             index = governance.cast(principal, proposal_id, data.statement.signed())
         elif data.password is not None and data.vote is not None:
@@ -82,10 +110,24 @@ class ProposalsApi(Controller):
             raise Refused("send {vote, password} (custodial key) or {statement} (a ballot signed by your own key)")
         return {"log_index": index}
 
-    @get("/{proposal_id:str}/recount", summary="Recount from the provenance log and the eligible list it commits to", sync_to_thread=True)
-    def recount(self, governance: NamedDependency[GovernanceService], log: NamedDependency[ProvenanceLog], proposal_id: FromPath[str]) -> dict[str, Any]:
+    @get(
+        "/{proposal_id:str}/recount",
+        summary="Recount from the provenance log and the eligible list it commits to",
+        sync_to_thread=True,
+    )
+    def recount(
+        self,
+        governance: NamedDependency[GovernanceService],
+        log: NamedDependency[ProvenanceLog],
+        proposal_id: FromPath[str],
+    ) -> dict[str, Any]:
         result = recount_log(log, proposal_id, governance.eligible(proposal_id))
-        return {"computed": result.computed, "logged": result.logged, "matches": result.matches, "ignored": result.ignored}
+        return {
+            "computed": result.computed,
+            "logged": result.logged,
+            "matches": result.matches,
+            "ignored": result.ignored,
+        }
 
 
 class ProposalListsApi(Controller):
@@ -94,11 +136,20 @@ class ProposalListsApi(Controller):
     path = "/api/proposals"
     tags = ["governance"]
 
-    @get("/{proposal_id:str}/eligible", summary="The members eligible to vote (sorted ids; the log holds their count and root)", sync_to_thread=True)
+    @get(
+        "/{proposal_id:str}/eligible",
+        summary="The members eligible to vote (sorted ids; the log holds their count and root)",
+        sync_to_thread=True,
+    )
     def eligible(self, governance: NamedDependency[GovernanceService], proposal_id: FromPath[str]) -> dict[str, Any]:
         members = governance.eligible(proposal_id)
-        return {"proposal": proposal_id, "order": "sorted member ids; each Merkle leaf is the id's canonical JSON",
-                "count": len(members), "root": list_root(members), "eligible": members}
+        return {
+            "proposal": proposal_id,
+            "order": "sorted member ids; each Merkle leaf is the id's canonical JSON",
+            "count": len(members),
+            "root": list_root(members),
+            "eligible": members,
+        }
 
 
 GOVERNANCE_API = [ProposalsApi, ProposalListsApi]

@@ -23,27 +23,61 @@ class LineageApi(Controller):
     tags = ["lineage"]
     guards = [auth.signed_in]
 
-    @get("/releases/{release_id:str}/lineage", summary="Every item of a release with its chain of log entries", sync_to_thread=True)
+    @get(
+        "/releases/{release_id:str}/lineage",
+        summary="Every item of a release with its chain of log entries",
+        sync_to_thread=True,
+    )
     def release(self, lineage: NamedDependency[LogAndDatabase], release_id: FromPath[str]) -> dict[str, Any]:
         found = release_lineage(lineage.engine, release_id)
         return {
-            "release": found.release_id, "title": found.title, "release_entry": found.release_entry, "manifest": found.manifest,
-            "policy_entries": found.policy_entries, "entries": found.entries(),
-            "items": [{"acceptance_entry": i.acceptance_entry, "task_entry": i.task_entry, "revocation_entry": i.revocation_entry,
-                       "accepted": i.accepted, "task": i.task} for i in found.items],
+            "release": found.release_id,
+            "title": found.title,
+            "release_entry": found.release_entry,
+            "manifest": found.manifest,
+            "policy_entries": found.policy_entries,
+            "entries": found.entries(),
+            "items": [
+                {
+                    "acceptance_entry": i.acceptance_entry,
+                    "task_entry": i.task_entry,
+                    "revocation_entry": i.revocation_entry,
+                    "accepted": i.accepted,
+                    "task": i.task,
+                }
+                for i in found.items
+            ],
         }
 
-    @get("/lineage/entries/{entry:int}", summary="One contribution's chain: statement, acceptance, releases, licenses", sync_to_thread=True)
+    @get(
+        "/lineage/entries/{entry:int}",
+        summary="One contribution's chain: statement, acceptance, releases, licenses",
+        sync_to_thread=True,
+    )
     def chain(self, principal: SignedIn, lineage: NamedDependency[LogAndDatabase], entry: LogIndex) -> dict[str, Any]:
         return asdict(contribution_chain(lineage.engine, entry, principal.org_id, principal.is_steward))
 
-    @get("/releases/{release_id:str}/bundle", summary="Verification bundle of a release (check with `coop verify`)", sync_to_thread=True)
+    @get(
+        "/releases/{release_id:str}/bundle",
+        summary="Verification bundle of a release (check with `coop verify`)",
+        sync_to_thread=True,
+    )
     def release_bundle(self, lineage: NamedDependency[LogAndDatabase], release_id: FromPath[str]) -> Response[bytes]:
         return bundle_response(build_bundle(lineage, release_id), f"release-{release_id}.bundle")
 
-    @get("/licenses/{license_id:str}/bundle", guards=[auth.buyer_or_steward], summary="Verification bundle of a license", sync_to_thread=True)
-    def license_bundle(self, principal: SignedIn, datasets: NamedDependency[DatasetService], lineage: NamedDependency[LogAndDatabase],
-                       license_id: FromPath[str]) -> Response[bytes]:
+    @get(
+        "/licenses/{license_id:str}/bundle",
+        guards=[auth.buyer_or_steward],
+        summary="Verification bundle of a license",
+        sync_to_thread=True,
+    )
+    def license_bundle(
+        self,
+        principal: SignedIn,
+        datasets: NamedDependency[DatasetService],
+        lineage: NamedDependency[LogAndDatabase],
+        license_id: FromPath[str],
+    ) -> Response[bytes]:
         license = datasets.license_of(principal, license_id)
         return bundle_response(build_bundle(lineage, license.release_id, license.id), f"license-{license_id}.bundle")
 

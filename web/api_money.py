@@ -73,38 +73,88 @@ class MoneyApi(Controller):
         return [_dated(r) for r in datasets.releases()]
 
     @post("/releases", guards=[auth.steward], summary="Cut and publish a release", sync_to_thread=True)
-    def cut(self, principal: SignedIn, datasets: NamedDependency[DatasetService], data: JSONBody[ReleaseIn]) -> dict[str, Any]:
-        return _dated(datasets.cut_release(principal, data.title, data.description, data.task_ids, data.intended_uses, data.price, data.currency))
+    def cut(
+        self, principal: SignedIn, datasets: NamedDependency[DatasetService], data: JSONBody[ReleaseIn]
+    ) -> dict[str, Any]:
+        return _dated(
+            datasets.cut_release(
+                principal, data.title, data.description, data.task_ids, data.intended_uses, data.price, data.currency
+            )
+        )
 
     @get("/releases/{release_id:str}", guards=[auth.signed_in], sync_to_thread=True)
     def release(self, datasets: NamedDependency[DatasetService], release_id: FromPath[str]) -> dict[str, Any]:
         return _dated(datasets.release(release_id))
 
-    @get("/releases/{release_id:str}/check", guards=[auth.signed_in], summary="Consent check for a declared use", sync_to_thread=True)
-    def check(self, datasets: NamedDependency[DatasetService], release_id: FromPath[str], uses: FromQuery[list[str]], sector: FromQuery[str | None] = None) -> dict[str, Any]:
+    @get(
+        "/releases/{release_id:str}/check",
+        guards=[auth.signed_in],
+        summary="Consent check for a declared use",
+        sync_to_thread=True,
+    )
+    def check(
+        self,
+        datasets: NamedDependency[DatasetService],
+        release_id: FromPath[str],
+        uses: FromQuery[list[str]],
+        sector: FromQuery[str | None] = None,
+    ) -> dict[str, Any]:
         return asdict(datasets.check(release_id, uses, sector))
 
-    @get("/licenses", guards=[auth.signed_in], summary="My organisation's licenses (stewards: all)", sync_to_thread=True)
+    @get(
+        "/licenses", guards=[auth.signed_in], summary="My organisation's licenses (stewards: all)", sync_to_thread=True
+    )
     def licenses(self, principal: SignedIn, datasets: NamedDependency[DatasetService]) -> list[dict[str, Any]]:
         return [_dated(lic) for lic in datasets.licenses(principal)]
 
     @post("/licenses", guards=[auth.buyer], summary="License a release (or its consenting subset)", sync_to_thread=True)
-    def license(self, principal: SignedIn, datasets: NamedDependency[DatasetService], data: JSONBody[LicenseIn]) -> dict[str, Any]:
-        return _dated(datasets.license(principal, data.release_id, data.uses, data.sector, data.accept_subset, data.idempotency_key))
+    def license(
+        self, principal: SignedIn, datasets: NamedDependency[DatasetService], data: JSONBody[LicenseIn]
+    ) -> dict[str, Any]:
+        return _dated(
+            datasets.license(
+                principal, data.release_id, data.uses, data.sector, data.accept_subset, data.idempotency_key
+            )
+        )
 
-    @post("/licenses/{license_id:str}/revenue", guards=[auth.buyer_or_steward], summary="Report downstream revenue; it is shared at once", sync_to_thread=True)
-    def revenue(self, principal: SignedIn, datasets: NamedDependency[DatasetService], revenue: NamedDependency[RevenueService],
-                license_id: FromPath[str], data: JSONBody[RevenueIn]) -> dict[str, Any]:
+    @post(
+        "/licenses/{license_id:str}/revenue",
+        guards=[auth.buyer_or_steward],
+        summary="Report downstream revenue; it is shared at once",
+        sync_to_thread=True,
+    )
+    def revenue(
+        self,
+        principal: SignedIn,
+        datasets: NamedDependency[DatasetService],
+        revenue: NamedDependency[RevenueService],
+        license_id: FromPath[str],
+        data: JSONBody[RevenueIn],
+    ) -> dict[str, Any]:
         license = datasets.license_of(principal, license_id)
-        event = revenue.report_downstream(principal, license_id, data.amount, license.currency, data.description, data.idempotency_key)
+        event = revenue.report_downstream(
+            principal, license_id, data.amount, license.currency, data.description, data.idempotency_key
+        )
         return {"revenue_event": event}
 
-    @get("/me/earnings", guards=[auth.member], summary="My statement: every payment with its arithmetic, a page at a time, optionally for a period",
-         description="Oldest first. `since` and `until` are dates (YYYY-MM-DD, UTC), both included; without them, everything. "
-                     f"A page holds the lines of up to `limit` transactions (default {API_PAGE}, at most {API_PAGE_MAX}); "
-                     "`next_after` is null on the last page, else pass it as `after` for the next.", sync_to_thread=True)
-    def earnings(self, principal: SignedIn, ledger: NamedDependency[LedgerService], since: FromQuery[str | None] = None,
-                 until: FromQuery[str | None] = None, after: OptionalRowId = None, limit: FromQuery[int] = API_PAGE) -> dict[str, Any]:
+    @get(
+        "/me/earnings",
+        guards=[auth.member],
+        summary="My statement: every payment with its arithmetic, a page at a time, optionally for a period",
+        description="Oldest first. `since` and `until` are dates (YYYY-MM-DD, UTC), both included; without them, everything. "
+        f"A page holds the lines of up to `limit` transactions (default {API_PAGE}, at most {API_PAGE_MAX}); "
+        "`next_after` is null on the last page, else pass it as `after` for the next.",
+        sync_to_thread=True,
+    )
+    def earnings(
+        self,
+        principal: SignedIn,
+        ledger: NamedDependency[LedgerService],
+        since: FromQuery[str | None] = None,
+        until: FromQuery[str | None] = None,
+        after: OptionalRowId = None,
+        limit: FromQuery[int] = API_PAGE,
+    ) -> dict[str, Any]:
         member = principal.account_id
         start, end = statement_period(since, until)
         if not 1 <= limit <= API_PAGE_MAX:
@@ -113,27 +163,55 @@ class MoneyApi(Controller):
         lines = [{**line._asdict(), "at": line.at.isoformat()} for line in page.lines]  # no deep copy of the arithmetic
         return {"owed": ledger.member_balance(member), "lines": lines, "next_after": page.next_cursor}
 
-    @get("/me/earnings/months", guards=[auth.member], summary="My earnings per month and currency, optionally for a period",
-         description="Base pay and revenue shares, less reversals of them; payouts are not earnings. Dates as for /api/me/earnings.",
-         sync_to_thread=True)
-    def earnings_months(self, principal: SignedIn, ledger: NamedDependency[LedgerService], since: FromQuery[str | None] = None,
-                        until: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+    @get(
+        "/me/earnings/months",
+        guards=[auth.member],
+        summary="My earnings per month and currency, optionally for a period",
+        description="Base pay and revenue shares, less reversals of them; payouts are not earnings. Dates as for /api/me/earnings.",
+        sync_to_thread=True,
+    )
+    def earnings_months(
+        self,
+        principal: SignedIn,
+        ledger: NamedDependency[LedgerService],
+        since: FromQuery[str | None] = None,
+        until: FromQuery[str | None] = None,
+    ) -> list[dict[str, Any]]:
         start, end = statement_period(since, until)
-        return [{"month": month, "currency": currency, "earned": amount}
-                for month, currency, amount in earnings_by_month(ledger, principal.account_id, start, end)]
+        return [
+            {"month": month, "currency": currency, "earned": amount}
+            for month, currency, amount in earnings_by_month(ledger, principal.account_id, start, end)
+        ]
 
     @post("/payouts", guards=[auth.steward], summary="Run payouts", sync_to_thread=True)
-    def run_payouts(self, principal: SignedIn, payouts: NamedDependency[PayoutService], data: JSONBody[PayoutRunIn]) -> dict[str, Any]:
+    def run_payouts(
+        self, principal: SignedIn, payouts: NamedDependency[PayoutService], data: JSONBody[PayoutRunIn]
+    ) -> dict[str, Any]:
         run_id = payouts.run(principal, data.currency, data.minimum, data.idempotency_key)
         return {"run": run_id, "payouts": [asdict(line) for line in payouts.lines(run_id)]}
 
-    @post("/payouts/{payout_id:int}/outcome", guards=[auth.steward], summary="The bank settled or failed a payout", sync_to_thread=True, status_code=200)
-    def outcome(self, principal: SignedIn, payouts: NamedDependency[PayoutService], payout_id: RowId, data: JSONBody[OutcomeIn]) -> dict[str, Any]:
+    @post(
+        "/payouts/{payout_id:int}/outcome",
+        guards=[auth.steward],
+        summary="The bank settled or failed a payout",
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def outcome(
+        self, principal: SignedIn, payouts: NamedDependency[PayoutService], payout_id: RowId, data: JSONBody[OutcomeIn]
+    ) -> dict[str, Any]:
         return {"journal_tx": payouts.record_outcome(principal, payout_id, data.outcome)}
 
-    @get("/books.beancount", guards=[auth.steward], summary="The whole journal as a Beancount ledger", sync_to_thread=True)
+    @get(
+        "/books.beancount",
+        guards=[auth.steward],
+        summary="The whole journal as a Beancount ledger",
+        sync_to_thread=True,
+    )
     def books(self, ledger: NamedDependency[LedgerService]) -> Response[str]:
-        return Response("".join(export(ledger.accounts(), ledger.transactions())), media_type="text/plain; charset=utf-8")
+        return Response(
+            "".join(export(ledger.accounts(), ledger.transactions())), media_type="text/plain; charset=utf-8"
+        )
 
 
 MONEY_API = [MoneyApi]

@@ -104,19 +104,31 @@ class TasksApi(Controller):
     tags = ["tasks"]
 
     @get("/", guards=[auth.member], summary="Tasks (open ones, or by status)", sync_to_thread=True)
-    def list_tasks(self, tasks: NamedDependency[TaskService], status: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+    def list_tasks(
+        self, tasks: NamedDependency[TaskService], status: FromQuery[str | None] = None
+    ) -> list[dict[str, Any]]:
         return [task_json(t) for t in tasks.list(status or None)]
 
     @post("/", guards=[auth.steward], summary="Open a task (refused below the pay floor)", sync_to_thread=True)
-    def open_task(self, principal: SignedIn, tasks: NamedDependency[TaskService], data: JSONBody[TaskIn]) -> dict[str, Any]:
+    def open_task(
+        self, principal: SignedIn, tasks: NamedDependency[TaskService], data: JSONBody[TaskIn]
+    ) -> dict[str, Any]:
         return task_json(tasks.open(principal, TaskSpec(**msgspec.structs.asdict(data))))
 
     @get("/{task_id:str}", guards=[auth.member], sync_to_thread=True)
     def get_task(self, tasks: NamedDependency[TaskService], task_id: FromPath[str]) -> dict[str, Any]:
         return task_json(tasks.get(task_id))
 
-    @post("/{task_id:str}/rate", guards=[auth.steward], summary="Raise a task's rate", sync_to_thread=True, status_code=200)
-    def raise_rate(self, principal: SignedIn, tasks: NamedDependency[TaskService], task_id: FromPath[str], data: JSONBody[RateIn]) -> dict[str, Any]:
+    @post(
+        "/{task_id:str}/rate",
+        guards=[auth.steward],
+        summary="Raise a task's rate",
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def raise_rate(
+        self, principal: SignedIn, tasks: NamedDependency[TaskService], task_id: FromPath[str], data: JSONBody[RateIn]
+    ) -> dict[str, Any]:
         return task_json(tasks.raise_rate(principal, task_id, data.pay_per_unit))
 
 
@@ -130,31 +142,66 @@ class ContributionsApi(Controller):
         return [contribution_json(c) for c in contributions.mine(principal)]
 
     @post("/", summary="Create a draft", sync_to_thread=True)
-    def draft(self, principal: SignedIn, contributions: NamedDependency[ContributionService], data: JSONBody[ContributionIn]) -> dict[str, Any]:
+    def draft(
+        self, principal: SignedIn, contributions: NamedDependency[ContributionService], data: JSONBody[ContributionIn]
+    ) -> dict[str, Any]:
         content, media_type = data.content()
-        return contribution_json(contributions.draft(principal, data.task_id, content, media_type, data.minutes, data.terms, data.units))
+        return contribution_json(
+            contributions.draft(principal, data.task_id, content, media_type, data.minutes, data.terms, data.units)
+        )
 
     @put("/{contribution_id:str}", summary="Edit a draft", sync_to_thread=True)
-    def edit(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str], data: JSONBody[ContributionIn]) -> dict[str, Any]:
+    def edit(
+        self,
+        principal: SignedIn,
+        contributions: NamedDependency[ContributionService],
+        contribution_id: FromPath[str],
+        data: JSONBody[ContributionIn],
+    ) -> dict[str, Any]:
         content, media_type = data.content()
-        return contribution_json(contributions.edit_draft(principal, contribution_id, content, media_type, data.minutes, data.terms, data.units))
+        return contribution_json(
+            contributions.edit_draft(
+                principal, contribution_id, content, media_type, data.minutes, data.terms, data.units
+            )
+        )
 
     @get("/{contribution_id:str}", sync_to_thread=True)
-    def get_one(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str]) -> dict[str, Any]:
+    def get_one(
+        self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str]
+    ) -> dict[str, Any]:
         return contribution_json(contributions.get(principal, contribution_id))
 
     @get("/{contribution_id:str}/content", sync_to_thread=True)
-    def content(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str]) -> Response[bytes]:
+    def content(
+        self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str]
+    ) -> Response[bytes]:
         data, media_type = contributions.content(principal, contribution_id)
         return Response(data, media_type=media_type, headers={"Content-Disposition": "attachment"})
 
     @get("/{contribution_id:str}/statement", summary="The statement body to sign with my own key", sync_to_thread=True)
-    def statement(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str], key: FromQuery[str]) -> dict[str, Any]:
+    def statement(
+        self,
+        principal: SignedIn,
+        contributions: NamedDependency[ContributionService],
+        contribution_id: FromPath[str],
+        key: FromQuery[str],
+    ) -> dict[str, Any]:
         body = contributions.statement_body(principal, contribution_id, unb64(key, "key"))
         return {"kind": "contribution", "body": body}
 
-    @post("/{contribution_id:str}/submit", summary="Submit: {password} for a custodial key, or {statement} signed by my own", sync_to_thread=True, status_code=200)
-    def submit(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str], data: JSONBody[SubmitIn]) -> dict[str, Any]:
+    @post(
+        "/{contribution_id:str}/submit",
+        summary="Submit: {password} for a custodial key, or {statement} signed by my own",
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def submit(
+        self,
+        principal: SignedIn,
+        contributions: NamedDependency[ContributionService],
+        contribution_id: FromPath[str],
+        data: JSONBody[SubmitIn],
+    ) -> dict[str, Any]:
         if data.statement is not None:
             view = contributions.submit_signed(principal, contribution_id, data.statement.signed())
         elif data.password is not None:
@@ -163,20 +210,51 @@ class ContributionsApi(Controller):
             raise Refused("send {password} (custodial key) or {statement} (your own key)")
         return contribution_json(view)
 
-    @post("/{contribution_id:str}/revise", summary="Start a revision (a new draft linked to this one)", sync_to_thread=True)
-    def revise(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str]) -> dict[str, Any]:
+    @post(
+        "/{contribution_id:str}/revise",
+        summary="Start a revision (a new draft linked to this one)",
+        sync_to_thread=True,
+    )
+    def revise(
+        self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str]
+    ) -> dict[str, Any]:
         return contribution_json(contributions.revise(principal, contribution_id))
 
-    @get("/{contribution_id:str}/receipt", summary="Log entry, checkpoint and inclusion proof of an accepted contribution", sync_to_thread=True)
-    def receipt(self, principal: SignedIn, contributions: NamedDependency[ContributionService], log: NamedDependency[ProvenanceLog], contribution_id: FromPath[str]) -> dict[str, Any]:
+    @get(
+        "/{contribution_id:str}/receipt",
+        summary="Log entry, checkpoint and inclusion proof of an accepted contribution",
+        sync_to_thread=True,
+    )
+    def receipt(
+        self,
+        principal: SignedIn,
+        contributions: NamedDependency[ContributionService],
+        log: NamedDependency[ProvenanceLog],
+        contribution_id: FromPath[str],
+    ) -> dict[str, Any]:
         receipt = contributions.receipt(principal, contribution_id)
         return {
-            "index": receipt.index, "leaf_hash": b64(receipt.leaf_hash), "tree_size": receipt.checkpoint.size,
-            "checkpoint": receipt.checkpoint.note, "hashes": [b64(h) for h in receipt.proof], "verifier_key": log.verifier_key,
+            "index": receipt.index,
+            "leaf_hash": b64(receipt.leaf_hash),
+            "tree_size": receipt.checkpoint.size,
+            "checkpoint": receipt.checkpoint.note,
+            "hashes": [b64(h) for h in receipt.proof],
+            "verifier_key": log.verifier_key,
         }
 
-    @post("/{contribution_id:str}/revoke-consent", summary="Revoke consent for future licenses", sync_to_thread=True, status_code=200)
-    def revoke(self, principal: SignedIn, contributions: NamedDependency[ContributionService], contribution_id: FromPath[str], data: JSONBody[SubmitIn]) -> dict[str, Any]:
+    @post(
+        "/{contribution_id:str}/revoke-consent",
+        summary="Revoke consent for future licenses",
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def revoke(
+        self,
+        principal: SignedIn,
+        contributions: NamedDependency[ContributionService],
+        contribution_id: FromPath[str],
+        data: JSONBody[SubmitIn],
+    ) -> dict[str, Any]:
         if data.statement is not None:
             index = contributions.revoke_consent(principal, contribution_id, data.statement.signed())
         elif data.password is not None:
@@ -200,18 +278,38 @@ class ReviewsApi(Controller):
         return reviews.rubric_for(contribution_id)
 
     @post("/{contribution_id:str}/claim", sync_to_thread=True, status_code=200)
-    def claim(self, principal: SignedIn, reviews: NamedDependency[ReviewService], contribution_id: FromPath[str]) -> dict[str, Any]:
+    def claim(
+        self, principal: SignedIn, reviews: NamedDependency[ReviewService], contribution_id: FromPath[str]
+    ) -> dict[str, Any]:
         reviews.claim(principal, contribution_id)
         return {"claimed": contribution_id}
 
     @post("/{contribution_id:str}", summary="Review against the rubric", sync_to_thread=True, status_code=200)
-    def review(self, principal: SignedIn, reviews: NamedDependency[ReviewService], contribution_id: FromPath[str], data: JSONBody[ReviewIn]) -> dict[str, Any]:
+    def review(
+        self,
+        principal: SignedIn,
+        reviews: NamedDependency[ReviewService],
+        contribution_id: FromPath[str],
+        data: JSONBody[ReviewIn],
+    ) -> dict[str, Any]:
         decision = reviews.review(principal, contribution_id, data.scores, data.feedback)
         return asdict(decision)
 
-    @post("/{contribution_id:str}/assign", guards=[auth.steward], summary="Assign a reviewer (stewards)", sync_to_thread=True, status_code=200)
-    def assign(self, principal: SignedIn, reviews: NamedDependency[ReviewService], members: NamedDependency[MembershipService],
-               contribution_id: FromPath[str], data: JSONBody[AssignIn]) -> dict[str, Any]:
+    @post(
+        "/{contribution_id:str}/assign",
+        guards=[auth.steward],
+        summary="Assign a reviewer (stewards)",
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def assign(
+        self,
+        principal: SignedIn,
+        reviews: NamedDependency[ReviewService],
+        members: NamedDependency[MembershipService],
+        contribution_id: FromPath[str],
+        data: JSONBody[AssignIn],
+    ) -> dict[str, Any]:
         reviewer = members.principal(data.reviewer_id)
         if reviewer is None:
             raise NotFound(f"no member {data.reviewer_id}")
@@ -219,7 +317,9 @@ class ReviewsApi(Controller):
         return {"assigned": data.reviewer_id}
 
     @post("/conflicts", summary="Declare a conflict of interest with an author", sync_to_thread=True, status_code=200)
-    def conflict(self, principal: SignedIn, reviews: NamedDependency[ReviewService], data: JSONBody[ConflictIn]) -> dict[str, Any]:
+    def conflict(
+        self, principal: SignedIn, reviews: NamedDependency[ReviewService], data: JSONBody[ConflictIn]
+    ) -> dict[str, Any]:
         reviews.declare_conflict(principal, data.author_id)
         return {"declared": data.author_id}
 
@@ -229,7 +329,9 @@ class PoliciesApi(Controller):
     tags = ["policies"]
 
     @get("/", summary="Every version of every policy, and how it was adopted (public)", sync_to_thread=True)
-    def policies(self, policies: NamedDependency[PolicyService], name: FromQuery[str | None] = None) -> list[dict[str, Any]]:
+    def policies(
+        self, policies: NamedDependency[PolicyService], name: FromQuery[str | None] = None
+    ) -> list[dict[str, Any]]:
         return [{**asdict(p), "effective_at": p.effective_at.isoformat()} for p in policies.history(name)]
 
 

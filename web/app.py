@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-
 from litestar import Litestar, Response
-from litestar.datastructures import MutableScopeHeaders
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import MutableScopeHeaders
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -21,29 +20,29 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from coop.kernel.keys import load_or_create_app_secret
-from web.leadership import lead_for
-from web.runtime import Runtime, build_runtime
 from coop.kernel.settings import Settings
-from web.api_members import API_CONTROLLERS
 from web.api_governance import GOVERNANCE_API
 from web.api_lineage import LINEAGE_API
+from web.api_members import API_CONTROLLERS
 from web.api_money import MONEY_API
 from web.api_work import WORK_API
-from web.formatting import register as register_template_helpers
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use, signed_in_principal
 from web.errors import HANDLERS
-from web.health import healthz
+from web.formatting import register as register_template_helpers
 from web.guard import InputGuard
+from web.health import healthz
+from web.leadership import lead_for
 from web.log_api import LogController
 from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
-from web.portal.passwords import PasswordPages
-from web.portal.public_log import PublicLogPages
 from web.portal.governance import GovernancePages, PolicyPages
 from web.portal.lineage import LineagePages
 from web.portal.money import MoneyPages
+from web.portal.passwords import PasswordPages
+from web.portal.public_log import PublicLogPages
 from web.portal.stewards import StewardPages
 from web.portal.work import ContributionPages, ReviewPages, TaskPages
+from web.runtime import Runtime, build_runtime
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -152,19 +151,42 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     ticker = CloseDueTicker(built)
     app = Litestar(
         route_handlers=[
-            LogController, *API_CONTROLLERS, *WORK_API, AccountPages, PasswordPages, StewardPages, PublicLogPages,
-            TaskPages, ContributionPages, ReviewPages, GovernancePages, PolicyPages, *GOVERNANCE_API, MoneyPages, *MONEY_API, LineagePages, *LINEAGE_API, healthz, metrics,
+            LogController,
+            *API_CONTROLLERS,
+            *WORK_API,
+            AccountPages,
+            PasswordPages,
+            StewardPages,
+            PublicLogPages,
+            TaskPages,
+            ContributionPages,
+            ReviewPages,
+            GovernancePages,
+            PolicyPages,
+            *GOVERNANCE_API,
+            MoneyPages,
+            *MONEY_API,
+            LineagePages,
+            *LINEAGE_API,
+            healthz,
+            metrics,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
         ],
         dependencies=service_dependencies(built),
-        middleware=[MetricsMiddleware, InputGuard(), DefineMiddleware(PrincipalMiddleware, exclude=["^/static", "^/log/", "^/healthz", "^/metrics"])],
+        middleware=[
+            MetricsMiddleware,
+            InputGuard(),
+            DefineMiddleware(PrincipalMiddleware, exclude=["^/static", "^/log/", "^/healthz", "^/metrics"]),
+        ],
         csrf_config=CSRFConfig(
             secret=load_or_create_app_secret(runtime.settings.secret_file),
             cookie_secure=runtime.settings.secure_cookies,
             cookie_samesite="lax",
             exclude=[f"^{API_PREFIX}/", "^/log/"],
         ),
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=register_template_helpers),
+        template_config=TemplateConfig(
+            directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=register_template_helpers
+        ),
         exception_handlers=HANDLERS,
         after_request=add_security_headers,
         before_send=[no_store_when_signed_in],

@@ -34,14 +34,18 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
             principal = await anyio.to_thread.run_sync(runtime.auth.token_principal, authorization[7:])
             if principal is None:
                 raise NotAuthorizedException(detail="the API token is unknown, expired or revoked")
-            return AuthenticationResult(user=dataclasses.replace(principal, address=client_address(connection)), auth="token")
+            return AuthenticationResult(
+                user=dataclasses.replace(principal, address=client_address(connection)), auth="token"
+            )
         session_id = connection.cookies.get(SESSION_COOKIE)
         if session_id and not connection.scope["path"].startswith(API_PREFIX):
             principal, touch_due = await anyio.to_thread.run_sync(runtime.auth.session_lookup, session_id)
             if principal is not None:
                 if touch_due:
                     connection.scope.setdefault("state", {})[_TOUCH_SESSION] = session_id
-                return AuthenticationResult(user=dataclasses.replace(principal, address=client_address(connection)), auth="session")
+                return AuthenticationResult(
+                    user=dataclasses.replace(principal, address=client_address(connection)), auth="session"
+                )
             connection.scope.setdefault("state", {})["session_expired"] = True
         return AuthenticationResult(user=None, auth=None)
 
@@ -75,7 +79,11 @@ def _require(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     if principal is None:
         expired = connection.scope.get("state", {}).get("session_expired")
         raise NotAuthorizedException(detail="your session has expired; sign in again" if expired else "sign in first")
-    if principal.via == "token" and connection.scope.get("method", "GET") not in ("GET", "HEAD") and "write" not in principal.scopes:
+    if (
+        principal.via == "token"
+        and connection.scope.get("method", "GET") not in ("GET", "HEAD")
+        and "write" not in principal.scopes
+    ):
         raise PermissionDeniedException(detail="this API token is read-only")
     return principal
 

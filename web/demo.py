@@ -47,10 +47,51 @@ def seed_demo(runtime: Runtime) -> str:
 
 
 DEMO_TASKS = [
-    TaskSpec("Clinical QA", "Answer a primary-care question", "Answer as you would to a colleague; cite guidelines.", "expert-answer", "answer", 20, 1000, "EUR", ["model-training", "model-evaluation"], buyer_org=DEMO_BUYER[0]),
-    TaskSpec("Contract clauses", "Rank two summaries of a clause", "Pick the more faithful summary and say why.", "ranking", "pair", 6, 250, "EUR", ["model-training"]),
-    TaskSpec("Olympiad maths", "Correct a flawed proof", "Fix only what is wrong; explain each change.", "correction", "proof", 30, 1500, "USD", ["research", "model-evaluation"]),
-    TaskSpec("Code review", "Evaluate an AI code review", "Judge each comment: right, wrong, or irrelevant.", "evaluation", "review", 15, 700, "GBP", ["model-evaluation"]),
+    TaskSpec(
+        "Clinical QA",
+        "Answer a primary-care question",
+        "Answer as you would to a colleague; cite guidelines.",
+        "expert-answer",
+        "answer",
+        20,
+        1000,
+        "EUR",
+        ["model-training", "model-evaluation"],
+        buyer_org=DEMO_BUYER[0],
+    ),
+    TaskSpec(
+        "Contract clauses",
+        "Rank two summaries of a clause",
+        "Pick the more faithful summary and say why.",
+        "ranking",
+        "pair",
+        6,
+        250,
+        "EUR",
+        ["model-training"],
+    ),
+    TaskSpec(
+        "Olympiad maths",
+        "Correct a flawed proof",
+        "Fix only what is wrong; explain each change.",
+        "correction",
+        "proof",
+        30,
+        1500,
+        "USD",
+        ["research", "model-evaluation"],
+    ),
+    TaskSpec(
+        "Code review",
+        "Evaluate an AI code review",
+        "Judge each comment: right, wrong, or irrelevant.",
+        "evaluation",
+        "review",
+        15,
+        700,
+        "GBP",
+        ["model-evaluation"],
+    ),
 ]
 # (task index, author, text, minutes, reviews as score levels 1-5 by the two demo reviewers)
 DEMO_WORK = [
@@ -74,7 +115,11 @@ def _principal(runtime: Runtime, account_id: str) -> Principal:
 def _seed_work(runtime: Runtime, steward: Principal) -> int:
     runtime.policies.seed_defaults()
     tasks = [runtime.tasks.open(steward, spec) for spec in DEMO_TASKS]
-    terms = {"permitted_uses": ["model-training", "model-evaluation", "research"], "excluded_sectors": ["military", "surveillance"], "expires": None}
+    terms = {
+        "permitted_uses": ["model-training", "model-evaluation", "research"],
+        "excluded_sectors": ["military", "surveillance"],
+        "expires": None,
+    }
     by_email = {row.email: row.account_id for row in runtime.members.directory(steward)}
     reviewers = [_principal(runtime, by_email[email]) for email in ("amara@demo.coop", "bo@demo.coop")]
     for task_index, email, text, minutes, levels in DEMO_WORK:
@@ -85,14 +130,30 @@ def _seed_work(runtime: Runtime, steward: Principal) -> int:
         rubric = runtime.policies.version(task.rubric, task.rubric_version).body
         for reviewer, level in zip(reviewers, levels, strict=False):
             scores = {c["name"]: level for c in rubric["criteria"]}
-            runtime.reviews.review(reviewer, submitted.id, scores, "Clear and well argued." if level >= 4 else "Please justify your choice more specifically.")
+            runtime.reviews.review(
+                reviewer,
+                submitted.id,
+                scores,
+                "Clear and well argued." if level >= 4 else "Please justify your choice more specifically.",
+            )
     return len(DEMO_WORK)
 
 
 def _seed_money(runtime: Runtime, steward: Principal, buyer: Principal) -> None:
     """A release of the clinical answers, licensed by the demo buyer, with a first royalty."""
     task = next(t for t in runtime.tasks.list(None) if t.project == "Clinical QA")
-    release = runtime.datasets.cut_release(steward, "Clinical QA, first release", "Expert answers to primary-care questions.",
-                                           [task.id], ["model-training"], 250_000, "EUR")
-    license = runtime.datasets.license(buyer, release.id, ["model-training", "model-evaluation"], "other", True, "demo-license-1")
-    runtime.revenue.report_downstream(buyer, license.id, 48_000, "EUR", "Q3 royalty on a fine-tuned model", "demo-royalty-q3")
+    release = runtime.datasets.cut_release(
+        steward,
+        "Clinical QA, first release",
+        "Expert answers to primary-care questions.",
+        [task.id],
+        ["model-training"],
+        250_000,
+        "EUR",
+    )
+    license = runtime.datasets.license(
+        buyer, release.id, ["model-training", "model-evaluation"], "other", True, "demo-license-1"
+    )
+    runtime.revenue.report_downstream(
+        buyer, license.id, 48_000, "EUR", "Q3 royalty on a fine-tuned model", "demo-royalty-q3"
+    )

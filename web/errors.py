@@ -28,8 +28,13 @@ from web.auth import API_PREFIX
 
 # The domain's refusals and their status; a subclass (BooksRefused, FormulaError, …) maps as its base.
 REFUSALS: dict[type[Exception], int] = {
-    Refused: 400, InvalidStatement: 400, NotCanonicalizable: 400, RecountError: 400,
-    NotAllowed: 403, NotFound: 404, Conflict: 409,
+    Refused: 400,
+    InvalidStatement: 400,
+    NotCanonicalizable: 400,
+    RecountError: 400,
+    NotAllowed: 403,
+    NotFound: 404,
+    Conflict: 409,
 }
 THROTTLED = 429  # TooManyAttempts: kept apart from REFUSALS, as no form may show it as a field's error
 
@@ -55,6 +60,7 @@ def retry_headers(error: Exception) -> dict[str, str]:
     """When a throttled client may try again; no header for any other refusal."""
     return {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, TooManyAttempts) else {}
 
+
 CSRF_MESSAGE = (
     "This form was not sent from one of the co-op's own pages (the CSRF check failed), so nothing was changed. "
     "Reload the page and try again."
@@ -66,13 +72,19 @@ def _wants_json(request: Request[Any, Any, Any]) -> bool:
     return path.startswith(API_PREFIX) or path.startswith("/log/") or path.startswith("/schema")
 
 
-def respond(request: Request[Any, Any, Any], status: int, detail: str, headers: dict[str, str] | None = None) -> Response[Any]:
+def respond(
+    request: Request[Any, Any, Any], status: int, detail: str, headers: dict[str, str] | None = None
+) -> Response[Any]:
     if _wants_json(request):
-        return Response({"status_code": status, "detail": detail}, status_code=status, media_type=MediaType.JSON, headers=headers)
+        return Response(
+            {"status_code": status, "detail": detail}, status_code=status, media_type=MediaType.JSON, headers=headers
+        )
     if status == 401 and request.method == "GET" and not request.headers.get("hx-request"):
         return Redirect(f"/login?next={quote(request.url.path)}&reason={quote(detail)}", status_code=303)
     template = "partials/error.html" if request.headers.get("hx-request") else "error.html"
-    response = Template(template, context={"status": status, "detail": detail, "user": request.scope.get("user")}, status_code=status)
+    response = Template(
+        template, context={"status": status, "detail": detail, "user": request.scope.get("user")}, status_code=status
+    )
     if headers:
         response.headers.update(headers)
     if request.headers.get("hx-request"):
@@ -110,8 +122,15 @@ def database_error(request: Request[Any, Any, Any], exc: OperationalError) -> Re
     """A database too busy to take this request in time (locks held by others) is a 503 the client
     may retry; any other operational failure is a fault of ours: logged, and a 500."""
     if is_busy(exc):
-        logging.getLogger("coop.web").warning("database busy, answered 503: %s %s: %s", request.method, request.url.path, exc.orig)
-        return respond(request, 503, "The database is busy; nothing was changed. Try again in a moment.", {"Retry-After": str(BUSY_RETRY_SECONDS)})
+        logging.getLogger("coop.web").warning(
+            "database busy, answered 503: %s %s: %s", request.method, request.url.path, exc.orig
+        )
+        return respond(
+            request,
+            503,
+            "The database is busy; nothing was changed. Try again in a moment.",
+            {"Retry-After": str(BUSY_RETRY_SECONDS)},
+        )
     logging.getLogger("coop.web").error("database error on %s %s", request.method, request.url.path, exc_info=exc)
     return respond(request, 500, "Internal Server Error")
 

@@ -27,7 +27,7 @@ NUL_REFUSED = "text must not contain the NUL character (U+0000)"
 DEPTH_REFUSED = f"JSON nested deeper than {MAX_JSON_DEPTH} levels is refused"
 
 _JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
-_JSON_NUL = re.compile(rb'(?<!\\)(?:\\\\)*\\u0000')  # an escaped NUL, not an escaped backslash before "u0000"
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an escaped backslash before "u0000"
 
 
 def json_too_deep(body: bytes) -> bool:

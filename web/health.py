@@ -36,7 +36,11 @@ def check(engine: Engine) -> tuple[bool, dict[str, Any]]:
     head, checkpoint = found
     if head and checkpoint is None:
         logging.getLogger("coop.health").error("health check: log head %s has no checkpoint of that size", head)
-        return False, {"status": "unavailable", "database": "ok", "log": f"no signed checkpoint for the head ({head} entries)"}
+        return False, {
+            "status": "unavailable",
+            "database": "ok",
+            "log": f"no signed checkpoint for the head ({head} entries)",
+        }
     log: dict[str, Any] = {"size": head}
     if checkpoint is not None:
         log["checkpoint_signed_at"] = checkpoint.signed_at.isoformat()

@@ -73,5 +73,7 @@ def moment(value: datetime | None, label: str) -> datetime | None:
 
 def in_calendar(value: date, label: str) -> date:
     if not FIRST_DAY <= value <= LAST_DAY:
-        raise Refused(f"{label} must fall between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}, not {value.isoformat()}")
+        raise Refused(
+            f"{label} must fall between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}, not {value.isoformat()}"
+        )
     return value

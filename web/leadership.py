@@ -77,7 +77,8 @@ class AdvisoryLock:
         try:
             schema = conn.execute(text("SELECT current_schema()")).scalar_one()
             taken, backend = conn.execute(
-                text("SELECT pg_try_advisory_lock(CAST(:key AS bigint)), pg_backend_pid()"), {"key": advisory_key(self.job, schema)}
+                text("SELECT pg_try_advisory_lock(CAST(:key AS bigint)), pg_backend_pid()"),
+                {"key": advisory_key(self.job, schema)},
             ).one()
         except BaseException:
             conn.invalidate()

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
-from litestar.exceptions import ClientException, NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.di import NamedDependency
+from litestar.exceptions import ClientException, NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from coop.statements import is_coop_kind
@@ -37,7 +37,9 @@ def parse_count(value: str | None, name: str) -> int:
     if value is None or value == "":
         raise ClientException(detail=f"'{name}' is required")
     if not value.isascii() or not value.isdigit() or len(value) > 19 or int(value) > ID_MAX:
-        raise ClientException(detail=f"'{name}' must be a non-negative decimal integer up to {ID_MAX}, got {value[:40]!r}")
+        raise ClientException(
+            detail=f"'{name}' must be a non-negative decimal integer up to {ID_MAX}, got {value[:40]!r}"
+        )
     return int(value)
 
 
@@ -150,13 +152,21 @@ class LogController(Controller):
         headers = {"Cache-Control": "public, max-age=31536000, immutable"}
         return Response(content, media_type="application/octet-stream", headers=headers)
 
-    @post("/entries", summary="Append signed statements (service token required)", guards=[require_append_token], sync_to_thread=True, status_code=201)
+    @post(
+        "/entries",
+        summary="Append signed statements (service token required)",
+        guards=[require_append_token],
+        sync_to_thread=True,
+        status_code=201,
+    )
     def append(self, log: NamedDependency[ProvenanceLog], data: JSONBody[AppendIn]) -> AppendOut:
         if not 1 <= len(data.statements) <= MAX_APPEND_BATCH:
             raise ClientException(detail=f"send between 1 and {MAX_APPEND_BATCH} statements")
         for s in data.statements:
             if is_coop_kind(s.kind):
-                raise PermissionDeniedException(detail=f"'{s.kind}' statements enter the log only through the co-op's own services, not POST /log/entries")
+                raise PermissionDeniedException(
+                    detail=f"'{s.kind}' statements enter the log only through the co-op's own services, not POST /log/entries"
+                )
         try:
             statements = [
                 SignedStatement(s.kind, s.body, unb64(s.key, "key"), unb64(s.sig, "sig")) for s in data.statements

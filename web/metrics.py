@@ -1,7 +1,7 @@
 """`GET /metrics` in the Prometheus text format, and the middleware that counts requests.
 
 What is measured, and where it comes from:
-  coop_http_requests_total{method,route,status}   per route TEMPLATE (/log/entries/{index}),  
+  coop_http_requests_total{method,route,status}   per route TEMPLATE (/log/entries/{index}),
   coop_http_request_duration_seconds{method,route} never the raw path, so the series stay bounded
   coop_log_append_batch_*                          the writer's batches (provenance/metrics.py)
   coop_log_entries, coop_log_checkpoint_*          read from the DATABASE at scrape time
@@ -26,8 +26,8 @@ import ipaddress
 import logging
 import os
 import time
-from typing import Any
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
@@ -42,9 +42,13 @@ from sqlalchemy import Engine
 from coop.kernel.settings import Settings
 from provenance import store
 
-REQUESTS = Counter("coop_http_requests", "HTTP requests answered, by route template and status", ["method", "route", "status"])
+REQUESTS = Counter(
+    "coop_http_requests", "HTTP requests answered, by route template and status", ["method", "route", "status"]
+)
 REQUEST_SECONDS = Histogram(
-    "coop_http_request_duration_seconds", "Time to answer an HTTP request, by route template", ["method", "route"],
+    "coop_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route template",
+    ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -99,13 +103,24 @@ class LogCollector:
             yield GaugeMetricFamily("coop_database_up", "1 if the database answered this scrape", value=0)
             return
         yield GaugeMetricFamily("coop_database_up", "1 if the database answered this scrape", value=1)
-        yield GaugeMetricFamily("coop_log_entries", "Entries in the log: the size of the latest signed checkpoint",
-                                value=0 if latest is None else latest.size)
+        yield GaugeMetricFamily(
+            "coop_log_entries",
+            "Entries in the log: the size of the latest signed checkpoint",
+            value=0 if latest is None else latest.size,
+        )
         if latest is not None:
             signed = latest.signed_at.timestamp()
-            yield GaugeMetricFamily("coop_log_checkpoint_timestamp_seconds", "When the latest checkpoint was signed (Unix time)", value=signed)
-            yield GaugeMetricFamily("coop_log_checkpoint_age_seconds", "Seconds since the latest checkpoint was signed "
-                                    "(a checkpoint is signed with every batch of appends; an idle log's grows)", value=max(0.0, time.time() - signed))
+            yield GaugeMetricFamily(
+                "coop_log_checkpoint_timestamp_seconds",
+                "When the latest checkpoint was signed (Unix time)",
+                value=signed,
+            )
+            yield GaugeMetricFamily(
+                "coop_log_checkpoint_age_seconds",
+                "Seconds since the latest checkpoint was signed "
+                "(a checkpoint is signed with every batch of appends; an idle log's grows)",
+                value=max(0.0, time.time() - signed),
+            )
 
 
 class _ThisProcess:
@@ -140,17 +155,26 @@ def refusal(request: Request[Any, Any, Any], token: str | None) -> Response[str]
         given = request.headers.get("authorization", "")
         if given.startswith("Bearer ") and hmac.compare_digest(given[7:].encode(), token.encode()):
             return None
-        return Response("a valid bearer token (COOP_METRICS_TOKEN) is required to read /metrics\n", status_code=401,
-                        media_type="text/plain; charset=utf-8", headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+        return Response(
+            "a valid bearer token (COOP_METRICS_TOKEN) is required to read /metrics\n",
+            status_code=401,
+            media_type="text/plain; charset=utf-8",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     if _is_loopback(request.client.host if request.client else None):
         return None
-    return Response("/metrics is served only to loopback clients or with a valid bearer token: set COOP_METRICS_TOKEN "
-                    "to scrape from elsewhere\n",
-                    status_code=403, media_type="text/plain; charset=utf-8")
+    return Response(
+        "/metrics is served only to loopback clients or with a valid bearer token: set COOP_METRICS_TOKEN "
+        "to scrape from elsewhere\n",
+        status_code=403,
+        media_type="text/plain; charset=utf-8",
+    )
 
 
 @get("/metrics", include_in_schema=False, sync_to_thread=True)
-def metrics(request: Request[Any, Any, Any], settings: NamedDependency[Settings], engine: NamedDependency[Engine]) -> Response[Any]:
+def metrics(
+    request: Request[Any, Any, Any], settings: NamedDependency[Settings], engine: NamedDependency[Engine]
+) -> Response[Any]:
     refused = refusal(request, settings.metrics_token)
     if refused is not None:
         return refused

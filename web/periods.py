@@ -3,7 +3,7 @@ the portal alike: whole days in UTC, both ends included, either one optional."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, UTC
+from datetime import UTC, date, datetime, time, timedelta
 
 from coop.kernel.errors import Refused
 from web.inputs import day

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import Engine
 
+from coop.datasets.revenue import RevenueService, member_contributions
+from coop.datasets.service import DatasetService
 from coop.kernel.db import make_engine, utcnow
 from coop.kernel.keys import load_signing_key
+from coop.kernel.settings import Settings
 from coop.membership.auth import AuthService
 from coop.membership.gate import Gate
 from coop.membership.keys import KeyService
 from coop.membership.passwords import PasswordService
 from coop.membership.service import MembershipService
-from coop.datasets.revenue import RevenueService, member_contributions
-from coop.datasets.service import DatasetService
-from coop.kernel.settings import Settings
 from coop.statements import check_statement
 from coop.work.contributions import ContributionService
 from coop.work.reviews import ReviewService
@@ -52,11 +52,15 @@ class Runtime:
     datasets: DatasetService = field(init=False)
 
     def __post_init__(self) -> None:
-        self.gate = Gate(self.engine, self.clock, self.settings.sign_ups_per_day)  # the one throttle of every password check and sign-up
+        self.gate = Gate(
+            self.engine, self.clock, self.settings.sign_ups_per_day
+        )  # the one throttle of every password check and sign-up
         self.members = MembershipService(self.engine, self.log, self.clock, self.gate)
         self.keys = KeyService(self.engine, self.log, self.clock, self.gate)
         self.auth = AuthService(
-            self.engine, self.members, self.clock,
+            self.engine,
+            self.members,
+            self.clock,
             idle_timeout=timedelta(seconds=self.settings.session_idle_seconds),
             absolute_timeout=timedelta(seconds=self.settings.session_max_seconds),
             gate=self.gate,
@@ -64,13 +68,19 @@ class Runtime:
         self.passwords = PasswordService(self.engine, self.keys, self.gate, self.clock)
         self.policies = PolicyService(self.engine, self.log, self.clock)
         self.tasks = TaskService(self.engine, self.log, self.policies, self.clock)
-        self.contributions = ContributionService(self.engine, self.log, self.keys, self.settings.max_content_bytes, self.clock)
-        self.ledger = LedgerService(self.engine, self.clock, licensed_contributions=member_contributions)  # the statement's port (ledger.ports)
+        self.contributions = ContributionService(
+            self.engine, self.log, self.keys, self.settings.max_content_bytes, self.clock
+        )
+        self.ledger = LedgerService(
+            self.engine, self.clock, licensed_contributions=member_contributions
+        )  # the statement's port (ledger.ports)
         self.reviews = ReviewService(self.engine, self.log, self.policies, self.tasks, self.ledger, self.clock)
         self.payouts = PayoutService(self.engine, self.ledger, self.clock)
         self.revenue = RevenueService(self.engine, self.ledger, self.policies, self.clock)
         self.datasets = DatasetService(self.engine, self.log, self.policies, self.revenue, self.clock)
-        self.governance = GovernanceService(self.engine, self.log, self.policies, self.keys, admissions=self.members, clock=self.clock)
+        self.governance = GovernanceService(
+            self.engine, self.log, self.policies, self.keys, admissions=self.members, clock=self.clock
+        )
 
     def close(self) -> None:
         self.engine.dispose()

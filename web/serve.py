@@ -73,7 +73,16 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
         uvicorn.run(app, host=host, port=port, log_level="info", http=NoDelayH11Protocol, **proxy)
     else:
         share_metrics_between_workers()
-        uvicorn.run("web.serve:app_from_env", factory=True, workers=workers, host=host, port=port, log_level="info", http=NoDelayH11Protocol, **proxy)
+        uvicorn.run(
+            "web.serve:app_from_env",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="info",
+            http=NoDelayH11Protocol,
+            **proxy,
+        )
     return 0
 
 

@@ -8,24 +8,34 @@ lines are recomputed from their contributions in the license (`member_contributi
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, Integer, and_, bindparam, case, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
 from coop.datasets.models import License, LicenseItem, LicenseReviewer
-from coop.kernel.money import check_currency
 from coop.kernel.db import utcnow, write_session
-from coop.kernel.errors import Refused, NotFound, NotAllowed
+from coop.kernel.errors import NotAllowed, NotFound, Refused
+from coop.kernel.money import check_currency
 from coop.kernel.principal import Principal
 from governance.policies import PolicyService
 from ledger import books
 from ledger.books import Leg
-from ledger.formula import (CompactSplit, ContributionColumns, ContributionWeightInput, FormulaError, FormulaParams, MemberSummary, ReviewerInput,
-                            Weight, plan_split)
+from ledger.formula import (
+    CompactSplit,
+    ContributionColumns,
+    ContributionWeightInput,
+    FormulaError,
+    FormulaParams,
+    MemberSummary,
+    ReviewerInput,
+    Weight,
+    plan_split,
+)
 from ledger.formula.reference import RevenueSplit, split_revenue
 from ledger.models import RevenueEvent, RevenueShareSummary
 from ledger.service import LedgerService
@@ -48,7 +58,9 @@ class RevenueEventView:
 
 
 class RevenueService:
-    def __init__(self, engine: Engine, ledger: LedgerService, policies: PolicyService, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self, engine: Engine, ledger: LedgerService, policies: PolicyService, clock: Callable[[], datetime] = utcnow
+    ):
         self.engine = engine
         self.ledger = ledger
         self.policies = policies
@@ -62,9 +74,20 @@ class RevenueService:
         assert row is not None
         if row.price == 0:
             return None
-        return self._record(session, row, "sale", row.price, row.currency, "license sale", row.buyer_account_id, f"license:{license_id}:sale")
+        return self._record(
+            session,
+            row,
+            "sale",
+            row.price,
+            row.currency,
+            "license sale",
+            row.buyer_account_id,
+            f"license:{license_id}:sale",
+        )
 
-    def report_downstream(self, reporter: Principal, license_id: str, amount: int, currency: str, description: str, idempotency_key: str) -> int:
+    def report_downstream(
+        self, reporter: Principal, license_id: str, amount: int, currency: str, description: str, idempotency_key: str
+    ) -> int:
         """A buyer (for its own license) or a steward reports revenue earned from licensed data.
         The key is the reporter's (their organisation's, for a buyer) for reports on this license."""
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
@@ -77,16 +100,39 @@ class RevenueService:
                 raise NotFound(f"you have no license {license_id}")
             if currency != row.currency:
                 raise Refused(f"report revenue in the license's currency ({row.currency})")
-            request = idempotency.scoped(reporter, f"revenue:{license_id}", idempotency_key,
-                                         {"license": license_id, "amount": amount, "currency": currency, "description": description})
+            request = idempotency.scoped(
+                reporter,
+                f"revenue:{license_id}",
+                idempotency_key,
+                {"license": license_id, "amount": amount, "currency": currency, "description": description},
+            )
             first = idempotency.first_answer(session, request)
             if first is not None:
                 return int(first)  # a retried report changes nothing
-            event = self._record(session, row, "downstream", amount, currency, description, reporter.account_id, request.journal_key("downstream"))
+            event = self._record(
+                session,
+                row,
+                "downstream",
+                amount,
+                currency,
+                description,
+                reporter.account_id,
+                request.journal_key("downstream"),
+            )
             idempotency.remember(session, request, str(event), self.clock())
             return event
 
-    def _record(self, session: Session, row: License, kind: str, amount: int, currency: str, description: str, reporter: str, key: str) -> int:
+    def _record(
+        self,
+        session: Session,
+        row: License,
+        kind: str,
+        amount: int,
+        currency: str,
+        description: str,
+        reporter: str,
+        key: str,
+    ) -> int:
         """Share and post one revenue event; `key` prefixes its journal keys (unique per event)."""
         formula = self.policies.in_force("revenue-formula", self.clock())
         try:
@@ -94,22 +140,71 @@ class RevenueService:
         except FormulaError as error:
             raise Refused(str(error)) from error
         income = books.SALES if kind == "sale" else books.DOWNSTREAM
-        income_tx = self.ledger.post_in(session, kind, f"{description} ({row.id})", [Leg(books.buyer_receivable(row.buyer_org_id), amount, currency), Leg(income, -amount, currency)],
-                                        f"{key}:income", ref=f"license:{row.id}", log_index=row.log_index)
-        legs = [Leg(account, value, currency) for account, value in (
-            (books.REVENUE_SHARES, split.contributor_pool), (books.REVIEWER_POOL, split.reviewer_pool), (RESERVE_ALLOCATION, split.reserve),
-            (books.COOP_RESERVE, -split.reserve)) if value]
-        legs += [Leg(books.member_payable(member), -cents, currency) for member, cents in sorted(split.totals().items()) if cents]
+        income_tx = self.ledger.post_in(
+            session,
+            kind,
+            f"{description} ({row.id})",
+            [Leg(books.buyer_receivable(row.buyer_org_id), amount, currency), Leg(income, -amount, currency)],
+            f"{key}:income",
+            ref=f"license:{row.id}",
+            log_index=row.log_index,
+        )
+        legs = [
+            Leg(account, value, currency)
+            for account, value in (
+                (books.REVENUE_SHARES, split.contributor_pool),
+                (books.REVIEWER_POOL, split.reviewer_pool),
+                (RESERVE_ALLOCATION, split.reserve),
+                (books.COOP_RESERVE, -split.reserve),
+            )
+            if value
+        ]
+        legs += [
+            Leg(books.member_payable(member), -cents, currency)
+            for member, cents in sorted(split.totals().items())
+            if cents
+        ]
         details = canonical_json(split.to_dict())  # a few hundred bytes, whatever the release's size
-        share_tx = self.ledger.post_in(session, "revenue-share", f"Shares of {description} ({row.id})", legs, f"{key}:shares",
-                                       ref=f"license:{row.id}", log_index=row.log_index, details=None, details_json=details)
-        event = RevenueEvent(license_id=row.id, kind=kind, amount=amount, currency=currency, description=description, reported_by=reporter,
-                             formula_version=formula.version, split=details.decode(), income_tx_id=income_tx, share_tx_id=share_tx,
-                             created_at=self.clock())
+        share_tx = self.ledger.post_in(
+            session,
+            "revenue-share",
+            f"Shares of {description} ({row.id})",
+            legs,
+            f"{key}:shares",
+            ref=f"license:{row.id}",
+            log_index=row.log_index,
+            details=None,
+            details_json=details,
+        )
+        event = RevenueEvent(
+            license_id=row.id,
+            kind=kind,
+            amount=amount,
+            currency=currency,
+            description=description,
+            reported_by=reporter,
+            formula_version=formula.version,
+            split=details.decode(),
+            income_tx_id=income_tx,
+            share_tx_id=share_tx,
+            created_at=self.clock(),
+        )
         session.add(event)
-        session.execute(insert(RevenueShareSummary), [
-            {"share_tx_id": share_tx, "member_id": m.member, "pool": m.pool, "weight": m.weight, "count": m.count, "cents": m.cents, "currency": currency}
-            for m in split.members])
+        session.execute(
+            insert(RevenueShareSummary),
+            [
+                {
+                    "share_tx_id": share_tx,
+                    "member_id": m.member,
+                    "pool": m.pool,
+                    "weight": m.weight,
+                    "count": m.count,
+                    "cents": m.cents,
+                    "currency": currency,
+                }
+                for m in split.members
+            ],
+        )
         session.flush()
         return event.id
 
@@ -118,16 +213,30 @@ class RevenueService:
             query = select(RevenueEvent).order_by(RevenueEvent.id)
             if license_id:
                 query = query.where(RevenueEvent.license_id == license_id)
-            return [RevenueEventView(e.id, e.license_id, e.kind, e.amount, e.currency, e.description, e.formula_version, json.loads(e.split), e.created_at)
-                    for e in session.scalars(query)]
-
+            return [
+                RevenueEventView(
+                    e.id,
+                    e.license_id,
+                    e.kind,
+                    e.amount,
+                    e.currency,
+                    e.description,
+                    e.formula_version,
+                    json.loads(e.split),
+                    e.created_at,
+                )
+                for e in session.scalars(query)
+            ]
 
     def summaries(self, event_id: int) -> list[MemberSummary]:
         """The per-member rows of an event's share (by member, then pool): Σ cents per pool = the pool."""
         with Session(self.engine) as session:
             share_tx = session.scalar(select(RevenueEvent.share_tx_id).where(RevenueEvent.id == event_id))
-            rows = session.scalars(select(RevenueShareSummary).where(RevenueShareSummary.share_tx_id == share_tx)
-                                   .order_by(RevenueShareSummary.member_id, RevenueShareSummary.pool))
+            rows = session.scalars(
+                select(RevenueShareSummary)
+                .where(RevenueShareSummary.share_tx_id == share_tx)
+                .order_by(RevenueShareSummary.member_id, RevenueShareSummary.pool)
+            )
             return [MemberSummary(r.member_id, r.pool, r.weight, r.count, r.cents) for r in rows]
 
     def full_split(self, event_id: int) -> RevenueSplit:
@@ -140,22 +249,29 @@ class RevenueService:
             if event is None:
                 raise NotFound(f"no revenue event {event_id}")
             stored = json.loads(event.split)
-            params = FormulaParams.from_policy({k: stored["formula"][k] for k in ("reserve_bps", "reviewer_bps", "weight")}, event.formula_version)
+            params = FormulaParams.from_policy(
+                {k: stored["formula"][k] for k in ("reserve_bps", "reviewer_bps", "weight")}, event.formula_version
+            )
             columns, reviewers = _inputs(session, event.license_id)
             return split_revenue(event.amount, event.currency, params, columns.inputs(), reviewers)
 
 
 def _weight(rule: Weight) -> ColumnElement[int]:
     """The license item's column the formula weighs by (`equal`: 1 each)."""
-    columns: dict[Weight, ColumnElement[int]] = {Weight.BASE_PAY: LicenseItem.base_pay.expression,
-                                                 Weight.UNITS: LicenseItem.units.expression,
-                                                 Weight.MINUTES: LicenseItem.minutes.expression}
+    columns: dict[Weight, ColumnElement[int]] = {
+        Weight.BASE_PAY: LicenseItem.base_pay.expression,
+        Weight.UNITS: LicenseItem.units.expression,
+        Weight.MINUTES: LicenseItem.minutes.expression,
+    }
     return columns.get(rule, literal(1, Integer))
 
 
 def _reviewers(session: Session, license_id: str) -> list[ReviewerInput]:
-    rows = session.execute(select(LicenseReviewer.reviewer_id, LicenseReviewer.accepted_reviews)
-                           .where(LicenseReviewer.license_id == license_id).order_by(LicenseReviewer.reviewer_id))
+    rows = session.execute(
+        select(LicenseReviewer.reviewer_id, LicenseReviewer.accepted_reviews)
+        .where(LicenseReviewer.license_id == license_id)
+        .order_by(LicenseReviewer.reviewer_id)
+    )
     return [ReviewerInput(reviewer, count) for reviewer, count in rows]
 
 
@@ -167,15 +283,24 @@ def _share(session: Session, license_id: str, amount: int, currency: str, params
     through Python; `SplitPlan.finish` refuses groups that do not add up to the classes."""
     weight = _weight(params.weight)
     of_license = LicenseItem.license_id == license_id
-    counts = {int(w): int(n) for w, n in session.execute(select(weight, func.count()).where(of_license).group_by(weight))}
+    counts = {
+        int(w): int(n) for w, n in session.execute(select(weight, func.count()).where(of_license).group_by(weight))
+    }
     plan = plan_split(amount, currency, params, counts, _reviewers(session, license_id))
     cut, tie = plan.contributors, None
-    tied = weight.in_(bindparam("tied", sorted(cut.tied), expanding=True, literal_execute=True))  # integers, inlined: any number of them
+    tied = weight.in_(
+        bindparam("tied", sorted(cut.tied), expanding=True, literal_execute=True)
+    )  # integers, inlined: any number of them
     if cut.cut is not None:
-        tie = session.scalar(select(LicenseItem.entry).where(of_license, tied).order_by(LicenseItem.entry).offset(cut.rank - 1).limit(1))
+        tie = session.scalar(
+            select(LicenseItem.entry).where(of_license, tied).order_by(LicenseItem.entry).offset(cut.rank - 1).limit(1)
+        )
     at_or_below = case((and_(tied, LicenseItem.entry <= tie), 1), else_=0) if tie is not None else literal(0, Integer)
-    groups = session.execute(select(LicenseItem.author_id, weight, func.count(), func.sum(at_or_below)).where(of_license)
-                             .group_by(LicenseItem.author_id, weight))
+    groups = session.execute(
+        select(LicenseItem.author_id, weight, func.count(), func.sum(at_or_below))
+        .where(of_license)
+        .group_by(LicenseItem.author_id, weight)
+    )
     return plan.finish(tie, [(author, int(w), int(n), int(below)) for author, w, n, below in groups])
 
 
@@ -183,20 +308,27 @@ def _inputs(session: Session, license_id: str) -> tuple[ContributionColumns, lis
     """The licensed contributions one by one, as columns (for `full_split` and the benchmarks)."""
     rows = session.execute(
         select(LicenseItem.entry, LicenseItem.author_id, LicenseItem.base_pay, LicenseItem.units, LicenseItem.minutes)
-        .where(LicenseItem.license_id == license_id).order_by(LicenseItem.entry)
+        .where(LicenseItem.license_id == license_id)
+        .order_by(LicenseItem.entry)
     ).all()
-    indexes, authors, pays, units, minutes = (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [], [], [])
+    indexes, authors, pays, units, minutes = (
+        (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [], [], [])
+    )
     return ContributionColumns(indexes, authors, pays, units, minutes), _reviewers(session, license_id)
 
 
-def member_contributions(session: Session, license_ids: list[str], member: str) -> dict[str, list[ContributionWeightInput]]:
+def member_contributions(
+    session: Session, license_ids: list[str], member: str
+) -> dict[str, list[ContributionWeightInput]]:
     """The member's licensed contributions per license, with every weight the formula may use:
     what a statement recomputes their lines from (one query for all the statement's licenses)."""
     found: dict[str, list[ContributionWeightInput]] = {license_id: [] for license_id in license_ids}
     for start in range(0, len(license_ids), 5_000):
         rows = session.execute(
-            select(LicenseItem.license_id, LicenseItem.entry, LicenseItem.base_pay, LicenseItem.units, LicenseItem.minutes)
-            .where(LicenseItem.license_id.in_(license_ids[start:start + 5_000]), LicenseItem.author_id == member)
+            select(
+                LicenseItem.license_id, LicenseItem.entry, LicenseItem.base_pay, LicenseItem.units, LicenseItem.minutes
+            )
+            .where(LicenseItem.license_id.in_(license_ids[start : start + 5_000]), LicenseItem.author_id == member)
             .order_by(LicenseItem.entry)
         )
         for license_id, index, base_pay, units, minutes in rows:

@@ -45,7 +45,14 @@ def items_root(items: Sequence[dict[str, Any]]) -> str:
 
 
 class DatasetService:
-    def __init__(self, engine: Engine, log: ProvenanceLog, policies: PolicyService, revenue: RevenueService, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        engine: Engine,
+        log: ProvenanceLog,
+        policies: PolicyService,
+        revenue: RevenueService,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.engine = engine
         self.revenue = revenue
         self.log = log
@@ -54,7 +61,16 @@ class DatasetService:
 
     # -- releases --------------------------------------------------------------------------
 
-    def cut_release(self, steward: Principal, title: str, description: str, task_ids: Sequence[str], intended_uses: Sequence[str], price: int, currency: str) -> ReleaseView:
+    def cut_release(
+        self,
+        steward: Principal,
+        title: str,
+        description: str,
+        task_ids: Sequence[str],
+        intended_uses: Sequence[str],
+        price: int,
+        currency: str,
+    ) -> ReleaseView:
         if not steward.is_steward:
             raise NotAllowed("only stewards cut releases")
         try:
@@ -76,28 +92,55 @@ class DatasetService:
             items: list[tuple[Contribution, Acceptance]] = []
             excluded: Counter[str] = Counter()
             for contribution, acceptance, revoked in candidates:
-                reasons = consent.refusals(json.loads(contribution.terms), rules.body, intended_uses, None, now.date(), revoked)
+                reasons = consent.refusals(
+                    json.loads(contribution.terms), rules.body, intended_uses, None, now.date(), revoked
+                )
                 if reasons:
                     excluded.update(reasons[:1])  # counted once, by its first reason
                 else:
                     items.append((contribution, acceptance))
             if not items:
-                raise Refused(f"no accepted contribution on these tasks permits {', '.join(intended_uses)}" + (f" (excluded: {dict(excluded)})" if excluded else ""))
+                raise Refused(
+                    f"no accepted contribution on these tasks permits {', '.join(intended_uses)}"
+                    + (f" (excluded: {dict(excluded)})" if excluded else "")
+                )
             release_id = uuid.uuid4().hex
-            listed = [{"entry": a.log_index, "content_sha256": c.content_sha256} for c, a in sorted(items, key=lambda x: x[1].log_index)]
+            listed = [
+                {"entry": a.log_index, "content_sha256": c.content_sha256}
+                for c, a in sorted(items, key=lambda x: x[1].log_index)
+            ]
             root = items_root(listed)
             manifest = {
-                "release": release_id, "title": title.strip(), "intended_uses": list(intended_uses), "items_root": root,
-                "item_count": len(listed), "excluded": dict(sorted(excluded.items())), "price": {"amount": price, "currency": currency},
-                "policies": {"consent-rules": rules.version, "revenue-formula": formula.version}, "published_at": now.isoformat(),
+                "release": release_id,
+                "title": title.strip(),
+                "intended_uses": list(intended_uses),
+                "items_root": root,
+                "item_count": len(listed),
+                "excluded": dict(sorted(excluded.items())),
+                "price": {"amount": price, "currency": currency},
+                "policies": {"consent-rules": rules.version, "revenue-formula": formula.version},
+                "published_at": now.isoformat(),
             }
             index = self.log.append_coop_statement(session.connection(), "release.published", manifest)
-            release = Release(id=release_id, title=title.strip(), description=description.strip(), intended_uses=json.dumps(list(intended_uses)),
-                              price=price, currency=currency, manifest=canonical_json(manifest).decode(), items_root=root, item_count=len(listed),
-                              created_by=steward.account_id, created_at=now, log_index=index)
+            release = Release(
+                id=release_id,
+                title=title.strip(),
+                description=description.strip(),
+                intended_uses=json.dumps(list(intended_uses)),
+                price=price,
+                currency=currency,
+                manifest=canonical_json(manifest).decode(),
+                items_root=root,
+                item_count=len(listed),
+                created_by=steward.account_id,
+                created_at=now,
+                log_index=index,
+            )
             session.add(release)
             session.flush()
-            session.add_all(ReleaseItem(release_id=release_id, contribution_id=c.id, entry=a.log_index) for c, a in items)
+            session.add_all(
+                ReleaseItem(release_id=release_id, contribution_id=c.id, entry=a.log_index) for c, a in items
+            )
             session.flush()
             return release_view(release)
 
@@ -118,21 +161,46 @@ class DatasetService:
         """What a buyer could license for a declared use, right now, with counts per reason."""
         with Session(self.engine) as session:
             release, excluded, included = self._evaluate(session, release_id, uses, sector)
-            return ConsentCheck(release_id, list(uses), sector, release.item_count, len(included), dict(sorted(excluded.items())),
-                                release.price, pro_rata(release.price, len(included), release.item_count), release.currency)
+            return ConsentCheck(
+                release_id,
+                list(uses),
+                sector,
+                release.item_count,
+                len(included),
+                dict(sorted(excluded.items())),
+                release.price,
+                pro_rata(release.price, len(included), release.item_count),
+                release.currency,
+            )
 
-    def license(self, buyer: Principal, release_id: str, uses: Sequence[str], sector: str | None, accept_subset: bool, idempotency_key: str) -> LicenseView:
+    def license(
+        self,
+        buyer: Principal,
+        release_id: str,
+        uses: Sequence[str],
+        sector: str | None,
+        accept_subset: bool,
+        idempotency_key: str,
+    ) -> LicenseView:
         if not buyer.is_buyer or buyer.org_id is None:
             raise NotAllowed("only buyer accounts license releases")
-        request = idempotency.scoped(buyer, "license", idempotency_key,
-                                     {"release": release_id, "uses": list(uses), "sector": sector, "accept_subset": accept_subset})
+        request = idempotency.scoped(
+            buyer,
+            "license",
+            idempotency_key,
+            {"release": release_id, "uses": list(uses), "sector": sector, "accept_subset": accept_subset},
+        )
         with write_session(self.engine) as session, session.begin():
             first = idempotency.first_answer(session, request)
             if first is not None:
                 return license_view(session, session.get_one(License, first))
             release, excluded, included = self._evaluate(session, release_id, uses, sector)
             if not included:
-                raise Conflict(f"no item of this release may be licensed for {', '.join(uses)}" + (f" in {sector}" if sector else "") + f": {dict(excluded)}")
+                raise Conflict(
+                    f"no item of this release may be licensed for {', '.join(uses)}"
+                    + (f" in {sector}" if sector else "")
+                    + f": {dict(excluded)}"
+                )
             if excluded and not accept_subset:
                 raise Conflict(
                     f"{len(included)} of {release.item_count} items may be licensed for this use "
@@ -143,15 +211,34 @@ class DatasetService:
             price = pro_rata(release.price, len(included), release.item_count)
             now = self.clock()
             body = {
-                "license": license_id, "release": release_id, "release_entry": release.log_index, "buyer_org": buyer.org_id, "uses": list(uses),
-                "sector": sector, "price": {"amount": price, "currency": release.currency}, "included_count": len(listed),
-                "included_root": items_root(listed), "excluded": dict(sorted(excluded.items())), "granted_at": now.isoformat(),
+                "license": license_id,
+                "release": release_id,
+                "release_entry": release.log_index,
+                "buyer_org": buyer.org_id,
+                "uses": list(uses),
+                "sector": sector,
+                "price": {"amount": price, "currency": release.currency},
+                "included_count": len(listed),
+                "included_root": items_root(listed),
+                "excluded": dict(sorted(excluded.items())),
+                "granted_at": now.isoformat(),
                 "consent_rules": self.policies.in_force("consent-rules", now).ref,
             }
             index = self.log.append_coop_statement(session.connection(), "license.granted", body)
-            row = License(id=license_id, release_id=release_id, buyer_org_id=buyer.org_id, buyer_account_id=buyer.account_id, uses=json.dumps(list(uses)),
-                          sector=sector, price=price, currency=release.currency, included_count=len(listed), included_root=body["included_root"],
-                          created_at=now, log_index=index)
+            row = License(
+                id=license_id,
+                release_id=release_id,
+                buyer_org_id=buyer.org_id,
+                buyer_account_id=buyer.account_id,
+                uses=json.dumps(list(uses)),
+                sector=sector,
+                price=price,
+                currency=release.currency,
+                included_count=len(listed),
+                included_root=body["included_root"],
+                created_at=now,
+                log_index=index,
+            )
             session.add(row)
             session.flush()
             record_weights(session, license_id, included)
@@ -176,7 +263,9 @@ class DatasetService:
                 raise NotFound(f"you have no license {license_id}")
             return license_view(session, row)
 
-    def _evaluate(self, session: Session, release_id: str, uses: Sequence[str], sector: str | None) -> tuple[Release, Counter[str], list[Licensable]]:
+    def _evaluate(
+        self, session: Session, release_id: str, uses: Sequence[str], sector: str | None
+    ) -> tuple[Release, Counter[str], list[Licensable]]:
         try:
             consent.check_declaration(uses, sector)
         except Refused as error:
@@ -192,7 +281,15 @@ class DatasetService:
 
 def _accepted(session: Session, task_ids: Sequence[str]) -> list[tuple[Contribution, Acceptance, bool]]:
     rows = session.execute(
-        select(Contribution, Acceptance).join(Acceptance, Acceptance.contribution_id == Contribution.id).where(Contribution.task_id.in_(list(task_ids)))
+        select(Contribution, Acceptance)
+        .join(Acceptance, Acceptance.contribution_id == Contribution.id)
+        .where(Contribution.task_id.in_(list(task_ids)))
     ).all()
-    revoked = set(session.scalars(select(ConsentRevocation.contribution_id).where(ConsentRevocation.contribution_id.in_([c.id for c, _ in rows]))))
+    revoked = set(
+        session.scalars(
+            select(ConsentRevocation.contribution_id).where(
+                ConsentRevocation.contribution_id.in_([c.id for c, _ in rows])
+            )
+        )
+    )
     return [(c, a, c.id in revoked) for c, a in rows]

@@ -62,11 +62,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def _refuse_writes_outside_write_transactions(conn: Connection, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool) -> None:
+def _refuse_writes_outside_write_transactions(
+    conn: Connection, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+) -> None:
     """INSERT, UPDATE and DELETE statements built with SQLAlchemy (ORM flushes included) must run in a
     write transaction. Hand-written SQL text is not inspected (tests use it to probe the triggers)."""
-    if context is not None and (context.isinsert or context.isupdate or context.isdelete) and not conn.get_execution_options().get(WRITES):
-        raise ReadOnlyTransaction(f"a write in a transaction opened for reading (use coop.kernel.db.write_session): {statement[:120]}")
+    if (
+        context is not None
+        and (context.isinsert or context.isupdate or context.isdelete)
+        and not conn.get_execution_options().get(WRITES)
+    ):
+        raise ReadOnlyTransaction(
+            f"a write in a transaction opened for reading (use coop.kernel.db.write_session): {statement[:120]}"
+        )
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -118,7 +126,9 @@ def is_busy(error: OperationalError) -> bool:
     granted in time, a serialization conflict): worth retrying, unlike any other OperationalError."""
     cause = error.orig
     if isinstance(cause, sqlite3.Error):
-        return cause.sqlite_errorcode & 0xFF in _SQLITE_BUSY  # the primary code of an extended one (SQLITE_BUSY_SNAPSHOT…)
+        return (
+            cause.sqlite_errorcode & 0xFF in _SQLITE_BUSY
+        )  # the primary code of an extended one (SQLITE_BUSY_SNAPSHOT…)
     return getattr(cause, "sqlstate", None) in _POSTGRESQL_BUSY
 
 

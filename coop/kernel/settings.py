@@ -60,7 +60,13 @@ class Settings:
         if not origin or any(c.isspace() for c in origin) or "+" in origin:
             raise ValueError(f"COOP_LOG_ORIGIN {origin!r} must be non-empty, without spaces or '+'")
         numbers = {}
-        for name, default in (("COOP_PORT", "8000"), ("COOP_SESSION_IDLE", "1800"), ("COOP_SESSION_MAX", "43200"), ("COOP_MAX_CONTENT", "5242880"), ("COOP_SIGN_UPS_PER_DAY", "20")):
+        for name, default in (
+            ("COOP_PORT", "8000"),
+            ("COOP_SESSION_IDLE", "1800"),
+            ("COOP_SESSION_MAX", "43200"),
+            ("COOP_MAX_CONTENT", "5242880"),
+            ("COOP_SIGN_UPS_PER_DAY", "20"),
+        ):
             text = env.get(name, default)
             if not text.isdigit() or int(text) == 0:
                 raise ValueError(f"{name} {text!r} must be a positive whole number")

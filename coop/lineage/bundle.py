@@ -42,7 +42,10 @@ def build_bundle(runtime: LogAndDatabase, release_id: str, license_id: str | Non
     checkpoint = runtime.log.latest_checkpoint()
     assert checkpoint is not None, "a release is a log entry, so the log has a checkpoint"
     proofs = runtime.log.inclusion_proofs(lineage.entries(), checkpoint.size)
-    entries = [{"index": index, "leaf": b64(leaf), "proof": [b64(h) for h in proof]} for index, (leaf, proof) in sorted(proofs.items())]
+    entries = [
+        {"index": index, "leaf": b64(leaf), "proof": [b64(h) for h in proof]}
+        for index, (leaf, proof) in sorted(proofs.items())
+    ]
     body: dict[str, Any] = {
         "format": FORMAT,
         "subject": {

@@ -74,19 +74,49 @@ CONTEXT: dict[str, Any] = {
 
 # (column, Croissant data type, repeated?, description) — the record file's columns, in order.
 RECORD_FIELDS: list[tuple[str, str, bool, str]] = [
-    ("entry", "sc:Integer", False, "Index of the item's `contribution.accepted` entry in the co-op's provenance log (the item's identity)."),
+    (
+        "entry",
+        "sc:Integer",
+        False,
+        "Index of the item's `contribution.accepted` entry in the co-op's provenance log (the item's identity).",
+    ),
     ("content_sha256", "sc:Text", False, "SHA-256 (hex) of the contributed content, as signed by its author."),
-    ("contributor_key", "sc:Text", False, "Pseudonymous key id of the contributing member (no name or email is ever published)."),
+    (
+        "contributor_key",
+        "sc:Text",
+        False,
+        "Pseudonymous key id of the contributing member (no name or email is ever published).",
+    ),
     ("task", "sc:Text", False, "Id of the task the item was written for."),
-    ("task_entry", "sc:Integer", False, "Index of the task's `task.opened` entry in the log (rubric, pay rate, intended uses)."),
+    (
+        "task_entry",
+        "sc:Integer",
+        False,
+        "Index of the task's `task.opened` entry in the log (rubric, pay rate, intended uses).",
+    ),
     ("task_kind", "sc:Text", False, "Kind of task, e.g. expert-answer, ranking, evaluation."),
     ("unit", "sc:Text", False, "The unit of work the task pays for."),
     ("units", "sc:Integer", False, "Units of work in the item."),
     ("minutes", "sc:Integer", False, "Minutes the contributor reported spending on the item."),
-    ("rubric_version", "sc:Integer", False, "Version of the governed rubric (policy `rubric.<task_kind>`) the item was reviewed against."),
-    ("pay_floor_version", "sc:Integer", False, "Version of the governed pay-floor policy in force when the task opened."),
+    (
+        "rubric_version",
+        "sc:Integer",
+        False,
+        "Version of the governed rubric (policy `rubric.<task_kind>`) the item was reviewed against.",
+    ),
+    (
+        "pay_floor_version",
+        "sc:Integer",
+        False,
+        "Version of the governed pay-floor policy in force when the task opened.",
+    ),
     ("pay_per_unit_minor", "sc:Integer", False, "Base pay per unit, in integer minor units of `currency`."),
-    ("base_pay_minor", "sc:Integer", False, "Base pay for the item (pay per unit × units), in integer minor units of `currency`."),
+    (
+        "base_pay_minor",
+        "sc:Integer",
+        False,
+        "Base pay for the item (pay per unit × units), in integer minor units of `currency`.",
+    ),
     ("currency", "sc:Text", False, "ISO 4217 currency of the pay amounts."),
     ("permitted_uses", "sc:Text", True, "Uses the contributor consented to (signed consent terms)."),
     ("excluded_sectors", "sc:Text", True, "Sectors the contributor excluded (signed consent terms)."),
@@ -150,24 +180,28 @@ def croissant_metadata(lineage: ReleaseLineage, base_url: str, log_origin: str) 
         "publisher": _coop(base_url, log_origin),
         "license": _license(lineage, url),
         "citeAs": _cite_as(lineage, url, log_origin),
-        "keywords": sorted({i.task["kind"] for i in lineage.items} | {"human-data co-operative", "provenance", "consent"}),
+        "keywords": sorted(
+            {i.task["kind"] for i in lineage.items} | {"human-data co-operative", "provenance", "consent"}
+        ),
         "identifier": f"{log_origin}#{lineage.release_entry}",
         "offers": _offer(manifest),
-        "distribution": [{
-            "@type": "cr:FileObject",
-            "@id": FILE_ID,
-            "name": FILE_ID,
-            "description": (
-                "One JSON object per item (RFC 8785 canonical JSON, one per line, in log order): "
-                "the item's log entry, content hash, pseudonymous contributor key, task, rubric and "
-                "pay-floor versions, pay and consent terms. "
-                "Content itself is delivered under a license and identified by `content_sha256`."
-            ),
-            "contentUrl": f"{url}/items.jsonl",
-            "encodingFormat": "application/jsonlines",
-            "contentSize": f"{len(records)} B",
-            "sha256": hashlib.sha256(records).hexdigest(),
-        }],
+        "distribution": [
+            {
+                "@type": "cr:FileObject",
+                "@id": FILE_ID,
+                "name": FILE_ID,
+                "description": (
+                    "One JSON object per item (RFC 8785 canonical JSON, one per line, in log order): "
+                    "the item's log entry, content hash, pseudonymous contributor key, task, rubric and "
+                    "pay-floor versions, pay and consent terms. "
+                    "Content itself is delivered under a license and identified by `content_sha256`."
+                ),
+                "contentUrl": f"{url}/items.jsonl",
+                "encodingFormat": "application/jsonlines",
+                "contentSize": f"{len(records)} B",
+                "sha256": hashlib.sha256(records).hexdigest(),
+            }
+        ],
         "recordSet": [_record_set()],
         **rai_properties(lineage, base_url, log_origin),
     }
@@ -177,7 +211,11 @@ def croissant_metadata(lineage: ReleaseLineage, base_url: str, log_origin: str) 
 
 
 def _coop(base_url: str, log_origin: str) -> dict[str, Any]:
-    return {"@type": "sc:Organization", "name": f"Worker-owned human-data co-operative (provenance log {log_origin})", "url": base_url.rstrip("/")}
+    return {
+        "@type": "sc:Organization",
+        "name": f"Worker-owned human-data co-operative (provenance log {log_origin})",
+        "url": base_url.rstrip("/"),
+    }
 
 
 def _license(lineage: ReleaseLineage, url: str) -> dict[str, Any]:
@@ -187,9 +225,11 @@ def _license(lineage: ReleaseLineage, url: str) -> dict[str, Any]:
     return {
         "@type": "sc:CreativeWork",
         "name": "Co-op license per declared use, bound by each item's signed consent terms",
-        "description": (f"Released for: {uses}. A buyer declares uses and a sector; only items whose consent permits them "
-                        "(and not revoked before the license) are licensed, and the license is logged. "
-                        f"Check a use at {url}/check."),
+        "description": (
+            f"Released for: {uses}. A buyer declares uses and a sector; only items whose consent permits them "
+            "(and not revoked before the license) are licensed, and the license is logged. "
+            f"Check a use at {url}/check."
+        ),
         "url": url,
     }
 
@@ -217,7 +257,10 @@ def _record_set() -> dict[str, Any]:
         "name": RECORD_SET,
         "description": "One record per released item, keyed by its log entry.",
         "key": {"@id": f"{RECORD_SET}/entry"},
-        "field": [_field(column, data_type, repeated, description) for column, data_type, repeated, description in RECORD_FIELDS],
+        "field": [
+            _field(column, data_type, repeated, description)
+            for column, data_type, repeated, description in RECORD_FIELDS
+        ],
     }
 
 
@@ -236,7 +279,9 @@ def _field(column: str, data_type: str, repeated: bool, description: str) -> dic
 
 
 def _description(lineage: ReleaseLineage, log_origin: str) -> str:
-    kinds = ", ".join(f"{kind} ({count})" for kind, count in sorted(Counter(i.task["kind"] for i in lineage.items).items()))
+    kinds = ", ".join(
+        f"{kind} ({count})" for kind, count in sorted(Counter(i.task["kind"] for i in lineage.items).items())
+    )
     return (
         f"{lineage.manifest['item_count']} accepted contributions by members of a worker-owned "
         f"human-data co-operative, by task kind: {kinds}. "

@@ -57,7 +57,10 @@ def rai_properties(lineage: ReleaseLineage, base_url: str, log_origin: str) -> d
             "contributors appear as pseudonymous key ids.",
             "Content is written to task instructions; it is not screened for personal data by the lineage itself.",
         ],
-        "rai:dataUseCases": [f"Released for: {', '.join(lineage.manifest['intended_uses'])}.", *_consent_lines(lineage)],
+        "rai:dataUseCases": [
+            f"Released for: {', '.join(lineage.manifest['intended_uses'])}.",
+            *_consent_lines(lineage),
+        ],
         "rai:dataLimitations": _limitations(lineage, url),
         "rai:dataBiases": [
             (
@@ -86,8 +89,10 @@ def rai_properties(lineage: ReleaseLineage, base_url: str, log_origin: str) -> d
 def _annotation_protocol(lineage: ReleaseLineage) -> str:
     versions = sorted({(i.accepted["rubric"]["policy"], i.accepted["rubric"]["version"]) for i in lineage.items})
     rubrics = ", ".join(f"{policy} v{version}" for policy, version in versions)
-    return (f"Reviewed against governed rubrics ({rubrics}) by members other than the author; the rubric sets the reviews "
-            "required and the accept/revise thresholds, and an item may go through revision rounds before acceptance.")
+    return (
+        f"Reviewed against governed rubrics ({rubrics}) by members other than the author; the rubric sets the reviews "
+        "required and the accept/revise thresholds, and an item may go through revision rounds before acceptance."
+    )
 
 
 def _pay_lines(lineage: ReleaseLineage) -> list[str]:
@@ -100,7 +105,9 @@ def _pay_lines(lineage: ReleaseLineage) -> list[str]:
         rate = hourly_rate(task["pay_per_unit"], task["minutes_per_unit"])
         paid = sum(i.accepted["pay"]["per_unit"] * i.accepted["pay"]["units"] for i in items)
         minutes = sum(i.statement["minutes"] for i in items)
-        reported = f"{amount_text(paid * 60 // minutes, currency)} per reported hour" if minutes else "no minutes reported"
+        reported = (
+            f"{amount_text(paid * 60 // minutes, currency)} per reported hour" if minutes else "no minutes reported"
+        )
         lines.append(
             f"Pay, task {task_id} ({task['kind']}): "
             f"{amount_text(task['pay_per_unit'], currency)} per {task['unit']} of "
@@ -118,22 +125,33 @@ def _consent_lines(lineage: ReleaseLineage) -> list[str]:
     expiring = sum(1 for i in lineage.items if i.statement["terms"].get("expires"))
     excluded = lineage.manifest.get("excluded") or {}
     return [
-        "Consent (signed per item), permitted uses: " + (", ".join(f"{use} {n} of {total}" for use, n in sorted(uses.items())) or "none") + ".",
-        "Consent, excluded sectors: " + (", ".join(f"{sector} {n} of {total}" for sector, n in sorted(sectors.items())) or "none") + ".",
+        "Consent (signed per item), permitted uses: "
+        + (", ".join(f"{use} {n} of {total}" for use, n in sorted(uses.items())) or "none")
+        + ".",
+        "Consent, excluded sectors: "
+        + (", ".join(f"{sector} {n} of {total}" for sector, n in sorted(sectors.items())) or "none")
+        + ".",
         f"Consent with an expiry date: {expiring} of {total}.",
         "Left out of this release because consent did not permit its uses: "
-        + (", ".join(f"{reason} {n}" for reason, n in sorted(excluded.items())) or "none") + ".",
-        (f"Consent-rules policy v{lineage.manifest['policies']['consent-rules']} was in force at release; "
-         "each license is checked again per item for the buyer's declared uses and sector."),
+        + (", ".join(f"{reason} {n}" for reason, n in sorted(excluded.items())) or "none")
+        + ".",
+        (
+            f"Consent-rules policy v{lineage.manifest['policies']['consent-rules']} was in force at release; "
+            "each license is checked again per item for the buyer's declared uses and sector."
+        ),
     ]
 
 
 def _limitations(lineage: ReleaseLineage, url: str) -> list[str]:
     revoked = sorted(i.acceptance_entry for i in lineage.items if i.revocation_entry is not None)
-    lines = [f"Not every item may be licensed for every use: check a declared use and sector at {url}/check before use."]
+    lines = [
+        f"Not every item may be licensed for every use: check a declared use and sector at {url}/check before use."
+    ]
     if revoked:
-        lines.append(f"Consent has since been revoked for {len(revoked)} of {len(lineage.items)} items (entries "
-                     f"{', '.join(map(str, revoked))}): they may not be newly licensed.")
+        lines.append(
+            f"Consent has since been revoked for {len(revoked)} of {len(lineage.items)} items (entries "
+            f"{', '.join(map(str, revoked))}): they may not be newly licensed."
+        )
     else:
         lines.append("No consent in this release had been revoked when this metadata was generated.")
     return lines

@@ -72,27 +72,49 @@ def release_lineage(engine: Engine, release_id: str, license_id: str | None = No
         if release is None:
             raise NotFound(f"no release {release_id}")
         rows = session.execute(
-            select(ReleaseItem, Contribution, Acceptance, Task).join(Contribution, Contribution.id == ReleaseItem.contribution_id)
-            .join(Acceptance, Acceptance.contribution_id == Contribution.id).join(Task, Task.id == Contribution.task_id)
-            .where(ReleaseItem.release_id == release_id).order_by(ReleaseItem.entry)
+            select(ReleaseItem, Contribution, Acceptance, Task)
+            .join(Contribution, Contribution.id == ReleaseItem.contribution_id)
+            .join(Acceptance, Acceptance.contribution_id == Contribution.id)
+            .join(Task, Task.id == Contribution.task_id)
+            .where(ReleaseItem.release_id == release_id)
+            .order_by(ReleaseItem.entry)
         ).all()
-        revocations = {r.contribution_id: r.log_index for r in session.scalars(select(ConsentRevocation).where(ConsentRevocation.contribution_id.in_([c.id for _, c, _, _ in rows])))}
+        revocations = {
+            r.contribution_id: r.log_index
+            for r in session.scalars(
+                select(ConsentRevocation).where(ConsentRevocation.contribution_id.in_([c.id for _, c, _, _ in rows]))
+            )
+        }
         items = []
         for _item, contribution, acceptance, task in rows:
             accepted = parse_leaf(store.read_leaves(conn, acceptance.log_index, acceptance.log_index + 1)[0]).body
             opened = parse_leaf(store.read_leaves(conn, task.log_index, task.log_index + 1)[0]).body
             assert contribution.content_sha256 is not None  # accepted work always has its content
-            items.append(ItemLineage(contribution.id, acceptance.log_index, task.log_index, revocations.get(contribution.id), accepted, opened, contribution.content_sha256))
+            items.append(
+                ItemLineage(
+                    contribution.id,
+                    acceptance.log_index,
+                    task.log_index,
+                    revocations.get(contribution.id),
+                    accepted,
+                    opened,
+                    contribution.content_sha256,
+                )
+            )
         names = {"pay-floor", "consent-rules"} | {f"rubric.{task.kind}" for _, _, _, task in rows}
         policy_entries = sorted(session.scalars(select(PolicyVersion.log_index).where(PolicyVersion.name.in_(names))))
-        lineage = ReleaseLineage(release.id, release.title, release.log_index, json.loads(release.manifest), items, policy_entries)
+        lineage = ReleaseLineage(
+            release.id, release.title, release.log_index, json.loads(release.manifest), items, policy_entries
+        )
         if license_id is not None:
             license = session.get(License, license_id)
             if license is None or license.release_id != release_id:
                 raise NotFound(f"no license {license_id} of release {release_id}")
             lineage.license_entry = license.log_index
             lineage.license = parse_leaf(store.read_leaves(conn, license.log_index, license.log_index + 1)[0]).body
-            lineage.licensed_entries = set(session.scalars(select(LicenseItem.entry).where(LicenseItem.license_id == license_id)))
+            lineage.licensed_entries = set(
+                session.scalars(select(LicenseItem.entry).where(LicenseItem.license_id == license_id))
+            )
         return lineage
 
 
@@ -109,7 +131,9 @@ class ContributionChain:
     licenses: list[tuple[str, str, int, bool]]  # (license id, organisation, log entry, visible to the viewer)
 
 
-def contribution_chain(engine: Engine, acceptance_entry: int, viewer_org: str | None, steward: bool) -> ContributionChain:
+def contribution_chain(
+    engine: Engine, acceptance_entry: int, viewer_org: str | None, steward: bool
+) -> ContributionChain:
     with engine.connect() as conn, Session(bind=conn) as session:
         acceptance = session.scalar(select(Acceptance).where(Acceptance.log_index == acceptance_entry))
         if acceptance is None:
@@ -120,11 +144,38 @@ def contribution_chain(engine: Engine, acceptance_entry: int, viewer_org: str | 
         accepted = parse_leaf(store.read_leaves(conn, acceptance_entry, acceptance_entry + 1)[0]).body
         opened = parse_leaf(store.read_leaves(conn, task.log_index, task.log_index + 1)[0]).body
         revocation = session.get(ConsentRevocation, contribution.id)
-        releases = [(r.id, r.title, r.log_index) for r in session.scalars(
-            select(Release).join(ReleaseItem, ReleaseItem.release_id == Release.id).where(ReleaseItem.contribution_id == contribution.id).order_by(Release.log_index))]
+        releases = [
+            (r.id, r.title, r.log_index)
+            for r in session.scalars(
+                select(Release)
+                .join(ReleaseItem, ReleaseItem.release_id == Release.id)
+                .where(ReleaseItem.contribution_id == contribution.id)
+                .order_by(Release.log_index)
+            )
+        ]
         licenses = []
-        for lic in session.scalars(select(License).join(LicenseItem, LicenseItem.license_id == License.id).where(LicenseItem.contribution_id == contribution.id).order_by(License.log_index)):
+        for lic in session.scalars(
+            select(License)
+            .join(LicenseItem, LicenseItem.license_id == License.id)
+            .where(LicenseItem.contribution_id == contribution.id)
+            .order_by(License.log_index)
+        ):
             org = session.get(BuyerOrg, lic.buyer_org_id)
             visible = steward or lic.buyer_org_id == viewer_org
-            licenses.append((lic.id if visible else "", (org.name if org else "") if visible else "another buyer", lic.log_index, visible))
-        return ContributionChain(acceptance_entry, accepted, task.log_index, opened, revocation.log_index if revocation else None, releases, licenses)
+            licenses.append(
+                (
+                    lic.id if visible else "",
+                    (org.name if org else "") if visible else "another buyer",
+                    lic.log_index,
+                    visible,
+                )
+            )
+        return ContributionChain(
+            acceptance_entry,
+            accepted,
+            task.log_index,
+            opened,
+            revocation.log_index if revocation else None,
+            releases,
+            licenses,
+        )

@@ -56,28 +56,54 @@ def _add_item(graph: _Graph, item: ItemLineage) -> None:
     accepted_id = f"entry:{item.acceptance_entry}"
     contributing, acceptance = f"act:contribute-{item.acceptance_entry}", f"act:accept-{item.acceptance_entry}"
 
-    graph.agent(member, "prov:Person", {"coop:keyId": statement["author"], "coop:publicKey": accepted["statement"]["key"],
-                                        "prov:label": "member (pseudonymous signing key)"})
+    graph.agent(
+        member,
+        "prov:Person",
+        {
+            "coop:keyId": statement["author"],
+            "coop:publicKey": accepted["statement"]["key"],
+            "prov:label": "member (pseudonymous signing key)",
+        },
+    )
     graph.entity(task, "coop:Task", _task_attributes(item))
     graph.entity(content, "coop:Content", {"coop:sha256": statement["content_sha256"]})
     graph.entity(accepted_id, "coop:AcceptedContribution", _accepted_attributes(item))
 
-    graph.activity(contributing, "coop:Contributing", statement["time"], {"coop:reportedMinutes": statement["minutes"], "coop:units": statement["units"]})
+    graph.activity(
+        contributing,
+        "coop:Contributing",
+        statement["time"],
+        {"coop:reportedMinutes": statement["minutes"], "coop:units": statement["units"]},
+    )
     graph.relate("wasAssociatedWith", {"prov:activity": contributing, "prov:agent": member})
     graph.relate("used", {"prov:activity": contributing, "prov:entity": task})
-    graph.relate("wasGeneratedBy", {"prov:entity": content, "prov:activity": contributing, "prov:time": statement["time"]})
+    graph.relate(
+        "wasGeneratedBy", {"prov:entity": content, "prov:activity": contributing, "prov:time": statement["time"]}
+    )
     graph.relate("wasAttributedTo", {"prov:entity": content, "prov:agent": member})
 
-    graph.activity(acceptance, "coop:ReviewAndAcceptance", accepted["accepted_at"], {
-        "coop:rubricPolicy": accepted["rubric"]["policy"], "coop:rubricVersion": accepted["rubric"]["version"],
-        "coop:payFloorPolicy": accepted["pay_floor"]["policy"], "coop:payFloorVersion": accepted["pay_floor"]["version"],
-        "coop:reviewDigest": accepted["review_digest"],
-    })
+    graph.activity(
+        acceptance,
+        "coop:ReviewAndAcceptance",
+        accepted["accepted_at"],
+        {
+            "coop:rubricPolicy": accepted["rubric"]["policy"],
+            "coop:rubricVersion": accepted["rubric"]["version"],
+            "coop:payFloorPolicy": accepted["pay_floor"]["policy"],
+            "coop:payFloorVersion": accepted["pay_floor"]["version"],
+            "coop:reviewDigest": accepted["review_digest"],
+        },
+    )
     graph.relate("wasAssociatedWith", {"prov:activity": acceptance, "prov:agent": COOP})
     graph.relate("used", {"prov:activity": acceptance, "prov:entity": content})
     graph.relate("used", {"prov:activity": acceptance, "prov:entity": task})
-    graph.relate("wasGeneratedBy", {"prov:entity": accepted_id, "prov:activity": acceptance, "prov:time": accepted["accepted_at"]})
-    graph.relate("wasDerivedFrom", {"prov:generatedEntity": accepted_id, "prov:usedEntity": content, "prov:activity": acceptance})
+    graph.relate(
+        "wasGeneratedBy",
+        {"prov:entity": accepted_id, "prov:activity": acceptance, "prov:time": accepted["accepted_at"]},
+    )
+    graph.relate(
+        "wasDerivedFrom", {"prov:generatedEntity": accepted_id, "prov:usedEntity": content, "prov:activity": acceptance}
+    )
     graph.relate("wasAttributedTo", {"prov:entity": accepted_id, "prov:agent": member})
 
 
@@ -86,12 +112,20 @@ def _task_attributes(item: ItemLineage) -> dict[str, Any]:
     rate = hourly_rate(task["pay_per_unit"], task["minutes_per_unit"])
     return {
         "prov:label": f"task.opened, log entry {item.task_entry}",
-        "coop:logEntry": item.task_entry, "coop:task": task["task"], "coop:taskKind": task["kind"], "coop:unit": task["unit"],
-        "coop:minutesPerUnit": task["minutes_per_unit"], "coop:currency": task["currency"],
-        "coop:payPerUnitMinor": task["pay_per_unit"], "coop:payPerUnit": amount_text(task["pay_per_unit"], task["currency"]),
-        "coop:hourlyRateMinor": rate, "coop:hourlyRate": amount_text(rate, task["currency"]),
-        "coop:rubricPolicy": task["rubric"]["policy"], "coop:rubricVersion": task["rubric"]["version"],
-        "coop:payFloorPolicy": task["pay_floor"]["policy"], "coop:payFloorVersion": task["pay_floor"]["version"],
+        "coop:logEntry": item.task_entry,
+        "coop:task": task["task"],
+        "coop:taskKind": task["kind"],
+        "coop:unit": task["unit"],
+        "coop:minutesPerUnit": task["minutes_per_unit"],
+        "coop:currency": task["currency"],
+        "coop:payPerUnitMinor": task["pay_per_unit"],
+        "coop:payPerUnit": amount_text(task["pay_per_unit"], task["currency"]),
+        "coop:hourlyRateMinor": rate,
+        "coop:hourlyRate": amount_text(rate, task["currency"]),
+        "coop:rubricPolicy": task["rubric"]["policy"],
+        "coop:rubricVersion": task["rubric"]["version"],
+        "coop:payFloorPolicy": task["pay_floor"]["policy"],
+        "coop:payFloorVersion": task["pay_floor"]["version"],
         "coop:intendedUse": list(task["intended_uses"]),
     }
 
@@ -102,17 +136,29 @@ def _accepted_attributes(item: ItemLineage) -> dict[str, Any]:
     base = pay["per_unit"] * pay["units"]
     attributes: dict[str, Any] = {
         "prov:label": f"contribution.accepted, log entry {item.acceptance_entry}",
-        "coop:logEntry": item.acceptance_entry, "coop:contentSha256": statement["content_sha256"], "coop:task": statement["task"],
+        "coop:logEntry": item.acceptance_entry,
+        "coop:contentSha256": statement["content_sha256"],
+        "coop:task": statement["task"],
         "coop:taskKind": item.task["kind"],
-        "coop:rubricPolicy": accepted["rubric"]["policy"], "coop:rubricVersion": accepted["rubric"]["version"],
-        "coop:payFloorPolicy": accepted["pay_floor"]["policy"], "coop:payFloorVersion": accepted["pay_floor"]["version"],
-        "coop:permittedUse": list(terms["permitted_uses"]), "coop:excludedSector": list(terms["excluded_sectors"]),
-        "coop:units": pay["units"], "coop:reportedMinutes": statement["minutes"], "coop:currency": pay["currency"],
-        "coop:basePayMinor": base, "coop:basePay": amount_text(base, pay["currency"]),
-        "coop:reviewDigest": accepted["review_digest"], "coop:acceptedAt": _datetime(accepted["accepted_at"]),
+        "coop:rubricPolicy": accepted["rubric"]["policy"],
+        "coop:rubricVersion": accepted["rubric"]["version"],
+        "coop:payFloorPolicy": accepted["pay_floor"]["policy"],
+        "coop:payFloorVersion": accepted["pay_floor"]["version"],
+        "coop:permittedUse": list(terms["permitted_uses"]),
+        "coop:excludedSector": list(terms["excluded_sectors"]),
+        "coop:units": pay["units"],
+        "coop:reportedMinutes": statement["minutes"],
+        "coop:currency": pay["currency"],
+        "coop:basePayMinor": base,
+        "coop:basePay": amount_text(base, pay["currency"]),
+        "coop:reviewDigest": accepted["review_digest"],
+        "coop:acceptedAt": _datetime(accepted["accepted_at"]),
     }
-    optional = {"coop:consentExpires": terms.get("expires"), "coop:revisesStatementSha256": statement.get("revises"),
-                "coop:consentRevocationEntry": item.revocation_entry}
+    optional = {
+        "coop:consentExpires": terms.get("expires"),
+        "coop:revisesStatementSha256": statement.get("revises"),
+        "coop:consentRevocationEntry": item.revocation_entry,
+    }
     attributes.update({name: value for name, value in optional.items() if value is not None})
     return attributes
 
@@ -121,23 +167,39 @@ def _add_release(graph: _Graph, lineage: ReleaseLineage, items: list[ItemLineage
     manifest, release = lineage.manifest, f"entry:{lineage.release_entry}"
     releasing = f"act:release-{lineage.release_entry}"
     price = manifest["price"]
-    graph.entity(release, "coop:Release", {
-        "prov:label": f"release.published, log entry {lineage.release_entry}: {lineage.title}",
-        "coop:logEntry": lineage.release_entry, "coop:release": lineage.release_id, "coop:title": lineage.title,
-        "coop:itemsRoot": manifest["items_root"], "coop:itemCount": manifest["item_count"], "coop:intendedUse": list(manifest["intended_uses"]),
-        "coop:priceMinor": price["amount"], "coop:price": amount_text(price["amount"], price["currency"]), "coop:currency": price["currency"],
-        "coop:consentRulesVersion": manifest["policies"]["consent-rules"], "coop:revenueFormulaVersion": manifest["policies"]["revenue-formula"],
-        "coop:excludedByConsent": [f"{reason}: {count}" for reason, count in sorted(manifest["excluded"].items())],
-        "coop:policyEntry": list(lineage.policy_entries),
-    })
+    graph.entity(
+        release,
+        "coop:Release",
+        {
+            "prov:label": f"release.published, log entry {lineage.release_entry}: {lineage.title}",
+            "coop:logEntry": lineage.release_entry,
+            "coop:release": lineage.release_id,
+            "coop:title": lineage.title,
+            "coop:itemsRoot": manifest["items_root"],
+            "coop:itemCount": manifest["item_count"],
+            "coop:intendedUse": list(manifest["intended_uses"]),
+            "coop:priceMinor": price["amount"],
+            "coop:price": amount_text(price["amount"], price["currency"]),
+            "coop:currency": price["currency"],
+            "coop:consentRulesVersion": manifest["policies"]["consent-rules"],
+            "coop:revenueFormulaVersion": manifest["policies"]["revenue-formula"],
+            "coop:excludedByConsent": [f"{reason}: {count}" for reason, count in sorted(manifest["excluded"].items())],
+            "coop:policyEntry": list(lineage.policy_entries),
+        },
+    )
     graph.activity(releasing, "coop:Releasing", manifest["published_at"], {})
     graph.relate("wasAssociatedWith", {"prov:activity": releasing, "prov:agent": COOP})
-    graph.relate("wasGeneratedBy", {"prov:entity": release, "prov:activity": releasing, "prov:time": manifest["published_at"]})
+    graph.relate(
+        "wasGeneratedBy", {"prov:entity": release, "prov:activity": releasing, "prov:time": manifest["published_at"]}
+    )
     graph.relate("wasAttributedTo", {"prov:entity": release, "prov:agent": COOP})
     for item in items:
         accepted_id = f"entry:{item.acceptance_entry}"
         graph.relate("used", {"prov:activity": releasing, "prov:entity": accepted_id})
-        graph.relate("wasDerivedFrom", {"prov:generatedEntity": release, "prov:usedEntity": accepted_id, "prov:activity": releasing})
+        graph.relate(
+            "wasDerivedFrom",
+            {"prov:generatedEntity": release, "prov:usedEntity": accepted_id, "prov:activity": releasing},
+        )
 
 
 def _add_license(graph: _Graph, lineage: ReleaseLineage) -> None:
@@ -147,9 +209,14 @@ def _add_license(graph: _Graph, lineage: ReleaseLineage) -> None:
     graph.agent(buyer, "prov:Organization", {"prov:label": "licensee (buyer organisation)"})
     attributes = {
         "prov:label": f"license.granted, log entry {entry}",
-        "coop:logEntry": entry, "coop:license": body["license"], "coop:use": list(body["uses"]),
-        "coop:includedCount": body["included_count"], "coop:includedRoot": body["included_root"],
-        "coop:priceMinor": price["amount"], "coop:price": amount_text(price["amount"], price["currency"]), "coop:currency": price["currency"],
+        "coop:logEntry": entry,
+        "coop:license": body["license"],
+        "coop:use": list(body["uses"]),
+        "coop:includedCount": body["included_count"],
+        "coop:includedRoot": body["included_root"],
+        "coop:priceMinor": price["amount"],
+        "coop:price": amount_text(price["amount"], price["currency"]),
+        "coop:currency": price["currency"],
         "coop:consentRulesVersion": body["consent_rules"]["version"],
         "coop:excludedByConsent": [f"{reason}: {count}" for reason, count in sorted(body["excluded"].items())],
     }
@@ -162,8 +229,12 @@ def _add_license(graph: _Graph, lineage: ReleaseLineage) -> None:
     graph.relate("used", {"prov:activity": licensing, "prov:entity": release})
     for index in sorted(lineage.licensed_entries):
         graph.relate("used", {"prov:activity": licensing, "prov:entity": f"entry:{index}"})
-    graph.relate("wasGeneratedBy", {"prov:entity": license_id, "prov:activity": licensing, "prov:time": body["granted_at"]})
-    graph.relate("wasDerivedFrom", {"prov:generatedEntity": license_id, "prov:usedEntity": release, "prov:activity": licensing})
+    graph.relate(
+        "wasGeneratedBy", {"prov:entity": license_id, "prov:activity": licensing, "prov:time": body["granted_at"]}
+    )
+    graph.relate(
+        "wasDerivedFrom", {"prov:generatedEntity": license_id, "prov:usedEntity": release, "prov:activity": licensing}
+    )
     graph.relate("wasAttributedTo", {"prov:entity": license_id, "prov:agent": COOP})
 
 
@@ -187,7 +258,9 @@ class _Graph:
 
     def _put(self, kind: str, identifier: str, body: dict[str, Any]) -> None:
         """First writer wins; an empty list means "no values", so it is left out rather than written as []."""
-        self.records.setdefault(kind, {}).setdefault(identifier, {name: value for name, value in body.items() if value != []})
+        self.records.setdefault(kind, {}).setdefault(
+            identifier, {name: value for name, value in body.items() if value != []}
+        )
 
     def entity(self, identifier: str, kind: str, attributes: dict[str, Any]) -> None:
         self._put("entity", identifier, {"prov:type": _qname(kind), **attributes})

@@ -69,7 +69,11 @@ def verify_bundle(data: bytes, trusted_key: str | None = None) -> BundleReport:
         open_note_bytes(data, key)
     except NoteError as error:
         raise BundleInvalid(f"the bundle is not exactly what the co-op signed: {error}") from error
-    if not isinstance(body, dict) or body.get("format") != FORMAT or set(body) != {"format", "subject", "items", "verifier_key", "checkpoint", "entries"}:
+    if (
+        not isinstance(body, dict)
+        or body.get("format") != FORMAT
+        or set(body) != {"format", "subject", "items", "verifier_key", "checkpoint", "entries"}
+    ):
         raise BundleInvalid(f"not a {FORMAT} bundle")
     if trusted_key is not None and body["verifier_key"] != trusted_key:
         raise BundleInvalid("the bundle names a different co-op key than the one you trust")
@@ -87,11 +91,18 @@ def _items(raw: Any) -> list[dict[str, Any]]:
         raise BundleInvalid("the bundle's items are not a list")
     previous = -1
     for position, item in enumerate(raw):
-        if (not isinstance(item, dict) or set(item) != {"entry", "content_sha256"} or type(item["entry"]) is not int
-                or not isinstance(item["content_sha256"], str) or len(item["content_sha256"]) != 64):
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"entry", "content_sha256"}
+            or type(item["entry"]) is not int
+            or not isinstance(item["content_sha256"], str)
+            or len(item["content_sha256"]) != 64
+        ):
             raise BundleInvalid(f"item {position} of the bundle's list is not {{entry, content_sha256}}")
         if item["entry"] <= previous:
-            raise BundleInvalid(f"the bundle's items are not in increasing entry order at item {position} (entry {item['entry']})")
+            raise BundleInvalid(
+                f"the bundle's items are not in increasing entry order at item {position} (entry {item['entry']})"
+            )
         previous = item["entry"]
     return raw
 
@@ -104,7 +115,9 @@ def _entries(raw: list[dict[str, Any]], size: int, root_hash: bytes, coop_key: b
             raise BundleInvalid(f"entry index {index!r} is invalid or repeated")
         leaf = _b64(item["leaf"], f"entry {index}")
         try:
-            merkle.verify_inclusion(merkle.leaf_hash(leaf), index, size, [_b64(h, f"entry {index} proof") for h in item["proof"]], root_hash)
+            merkle.verify_inclusion(
+                merkle.leaf_hash(leaf), index, size, [_b64(h, f"entry {index} proof") for h in item["proof"]], root_hash
+            )
         except ProofError as error:
             raise BundleInvalid(f"entry {index} is not in the checkpointed log: {error}") from error
         try:
@@ -117,7 +130,9 @@ def _entries(raw: list[dict[str, Any]], size: int, root_hash: bytes, coop_key: b
     return found
 
 
-def _check_lineage(subject: dict[str, Any], listed: list[dict[str, Any]], entries: dict[int, ParsedEntry], key: NoteVerifier, size: int) -> BundleReport:
+def _check_lineage(
+    subject: dict[str, Any], listed: list[dict[str, Any]], entries: dict[int, ParsedEntry], key: NoteVerifier, size: int
+) -> BundleReport:
     release = _entry(entries, subject["release_entry"], "release.published", "the release manifest")
     manifest = release.body
     by_kind: dict[str, list[tuple[int, ParsedEntry]]] = {}
@@ -130,7 +145,13 @@ def _check_lineage(subject: dict[str, Any], listed: list[dict[str, Any]], entrie
     why = mismatch(listed, manifest["item_count"], manifest["items_root"], "the bundle's item list")
     if why is not None:
         raise BundleInvalid(f"{why} in the release manifest (entry {subject['release_entry']})")
-    subject_index, uses, sector, granted_at, rules_version = subject["release_entry"], manifest["intended_uses"], None, manifest["published_at"], manifest["policies"]["consent-rules"]
+    subject_index, uses, sector, granted_at, rules_version = (
+        subject["release_entry"],
+        manifest["intended_uses"],
+        None,
+        manifest["published_at"],
+        manifest["policies"]["consent-rules"],
+    )
     included = [x["entry"] for x in listed]
     if subject.get("license_entry") is not None:
         license = _entry(entries, subject["license_entry"], "license.granted", "the license").body
@@ -142,16 +163,31 @@ def _check_lineage(subject: dict[str, Any], listed: list[dict[str, Any]], entrie
         subset = [x for x in listed if x["entry"] in set(included)]
         if len(subset) != license["included_count"] or list_root(subset) != license["included_root"]:
             raise BundleInvalid("the licensed items do not have the Merkle root the license states")
-        subject_index, uses, sector, granted_at, rules_version = subject["license_entry"], license["uses"], license["sector"], license["granted_at"], license["consent_rules"]["version"]
+        subject_index, uses, sector, granted_at, rules_version = (
+            subject["license_entry"],
+            license["uses"],
+            license["sector"],
+            license["granted_at"],
+            license["consent_rules"]["version"],
+        )
     consent_rules = _policy(policies, "consent-rules", rules_version)
     on = datetime.fromisoformat(granted_at).date()
-    report = BundleReport(key.encode(), size, subject["release_entry"], subject.get("license_entry"), list(uses), sector, len(included))
+    report = BundleReport(
+        key.encode(), size, subject["release_entry"], subject.get("license_entry"), list(uses), sector, len(included)
+    )
     content = {x["entry"]: x["content_sha256"] for x in listed}
     for index in included:
         accepted = _entry(entries, index, "contribution.accepted", f"item {index}").body
         statement = accepted["statement"]
         try:
-            verify_statement(SignedStatement(statement["kind"], statement["body"], _b64(statement["key"], "author key"), _b64(statement["sig"], "author signature")))
+            verify_statement(
+                SignedStatement(
+                    statement["kind"],
+                    statement["body"],
+                    _b64(statement["key"], "author key"),
+                    _b64(statement["sig"], "author signature"),
+                )
+            )
         except InvalidStatement as error:
             raise BundleInvalid(f"item {index}: the author's signature does not verify: {error}") from error
         work = statement["body"]
@@ -160,14 +196,23 @@ def _check_lineage(subject: dict[str, Any], listed: list[dict[str, Any]], entrie
         revocation = revoked.get(index)
         if revocation is not None and entries[revocation].public_key != _b64(statement["key"], "author key"):
             raise BundleInvalid(f"item {index}: a revocation is signed by someone other than its author")
-        reasons = consent.refusals(work["terms"], consent_rules, uses, sector, on, revocation is not None and revocation < subject_index)
+        reasons = consent.refusals(
+            work["terms"], consent_rules, uses, sector, on, revocation is not None and revocation < subject_index
+        )
         if reasons:
-            raise BundleInvalid(f"item {index}: consent does not permit this use: {', '.join(consent.REASONS[r] for r in reasons)}")
+            raise BundleInvalid(
+                f"item {index}: consent does not permit this use: {', '.join(consent.REASONS[r] for r in reasons)}"
+            )
         report.attestation.append(_fair_work(index, accepted, tasks.get(work["task"]), policies))
     return report
 
 
-def _fair_work(index: int, accepted: dict[str, Any], task: dict[str, Any] | None, policies: dict[str, list[tuple[datetime, int, dict[str, Any]]]]) -> str:
+def _fair_work(
+    index: int,
+    accepted: dict[str, Any],
+    task: dict[str, Any] | None,
+    policies: dict[str, list[tuple[datetime, int, dict[str, Any]]]],
+) -> str:
     if task is None:
         raise BundleInvalid(f"item {index}: the bundle lacks the entry that opened its task")
     opened_at = datetime.fromisoformat(task["time"])
@@ -189,15 +234,19 @@ def _fair_work(index: int, accepted: dict[str, Any], task: dict[str, Any] | None
             f"item {index}: its task paid {rate} per hour, "
             f"below the floor of {floor} (pay-floor v{floor_ref['version']})"
         )
-    return (f"item {index}: task paid {rate} {task['currency']}/h ≥ floor {floor} (pay-floor v{floor_ref['version']}); "
-            f"reviewed under {rubric_ref['policy']} v{rubric_ref['version']}, in force when the task opened")
+    return (
+        f"item {index}: task paid {rate} {task['currency']}/h ≥ floor {floor} (pay-floor v{floor_ref['version']}); "
+        f"reviewed under {rubric_ref['policy']} v{rubric_ref['version']}, in force when the task opened"
+    )
 
 
 def _policies(rows: list[tuple[int, ParsedEntry]]) -> dict[str, list[tuple[datetime, int, dict[str, Any]]]]:
     found: dict[str, list[tuple[datetime, int, dict[str, Any]]]] = {}
     for _, entry in rows:
         body = entry.body
-        found.setdefault(body["policy"], []).append((datetime.fromisoformat(body["effective_at"]), int(body["version"]), body["body"]))
+        found.setdefault(body["policy"], []).append(
+            (datetime.fromisoformat(body["effective_at"]), int(body["version"]), body["body"])
+        )
     return found
 
 

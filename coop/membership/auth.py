@@ -30,7 +30,11 @@ IDLE_TIMEOUT = timedelta(minutes=30)  # defaults; COOP_SESSION_IDLE / COOP_SESSI
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 SCOPES = ("read", "write")
 TOKEN_DAYS, MAX_TOKEN_DAYS = 90, 365  # an API token's life: the default, and the longest one may choose
-_CANNOT_SIGN_IN = {"suspended": "your membership is suspended", "left": "you have left the co-op", "declined": "your application was declined"}
+_CANNOT_SIGN_IN = {
+    "suspended": "your membership is suspended",
+    "left": "you have left the co-op",
+    "declined": "your application was declined",
+}
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,11 @@ class AuthService:
         session_id = secrets.token_urlsafe(32)
         now = self.clock()
         with write_session(self.engine) as session, session.begin():
-            session.add(WebSession(id_hash=token_hash(session_id), account_id=principal.account_id, created_at=now, last_seen_at=now))
+            session.add(
+                WebSession(
+                    id_hash=token_hash(session_id), account_id=principal.account_id, created_at=now, last_seen_at=now
+                )
+            )
         return session_id
 
     def session_principal(self, session_id: str) -> Principal | None:
@@ -132,8 +140,15 @@ class AuthService:
         moves `last_seen_at` backwards nor revives a session that ended meanwhile."""
         now = self.clock()
         with write_session(self.engine) as session, session.begin():
-            session.execute(update(WebSession).where(WebSession.id_hash == token_hash(session_id), WebSession.ended_at.is_(None),
-                                                     WebSession.last_seen_at < now).values(last_seen_at=now))
+            session.execute(
+                update(WebSession)
+                .where(
+                    WebSession.id_hash == token_hash(session_id),
+                    WebSession.ended_at.is_(None),
+                    WebSession.last_seen_at < now,
+                )
+                .values(last_seen_at=now)
+            )
 
     def end_session(self, session_id: str) -> None:
         with write_session(self.engine) as session, session.begin():
@@ -154,16 +169,28 @@ class AuthService:
             raise NotAllowed("a read-only token cannot create tokens")
         token = new_token("coop")
         with write_session(self.engine) as session, session.begin():
-            session.add(ApiToken(account_id=principal.account_id, token_hash=token_hash(token), label=label,
-                                 scopes=" ".join(s for s in SCOPES if s in scopes), created_at=self.clock(),
-                                 expires_at=self.clock() + timedelta(days=days)))
+            session.add(
+                ApiToken(
+                    account_id=principal.account_id,
+                    token_hash=token_hash(token),
+                    label=label,
+                    scopes=" ".join(s for s in SCOPES if s in scopes),
+                    created_at=self.clock(),
+                    expires_at=self.clock() + timedelta(days=days),
+                )
+            )
         return token
 
     def tokens(self, principal: Principal) -> list[TokenRow]:
         now = self.clock()
         with Session(self.engine) as session:
-            rows = session.scalars(select(ApiToken).where(ApiToken.account_id == principal.account_id).order_by(ApiToken.id)).all()
-            return [TokenRow(r.id, r.label, r.scopes, r.created_at, r.expires_at, r.revoked_at, r.expires_at <= now) for r in rows]
+            rows = session.scalars(
+                select(ApiToken).where(ApiToken.account_id == principal.account_id).order_by(ApiToken.id)
+            ).all()
+            return [
+                TokenRow(r.id, r.label, r.scopes, r.created_at, r.expires_at, r.revoked_at, r.expires_at <= now)
+                for r in rows
+            ]
 
     def revoke_token(self, principal: Principal, token_id: int) -> None:
         with write_session(self.engine) as session, session.begin():

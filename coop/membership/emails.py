@@ -37,8 +37,10 @@ def normalise_email(value: str) -> str:
     for part in (local, *domain.split(".")):
         scripts = {_script(c) for c in part if c.isalpha()}
         if len(scripts) > 1:
-            raise Refused(f"email mixes letters of different scripts ({', '.join(sorted(scripts)).lower()}) in '{part}'; "
-                                  "such addresses imitate others, so they are refused")
+            raise Refused(
+                f"email mixes letters of different scripts ({', '.join(sorted(scripts)).lower()}) in '{part}'; "
+                "such addresses imitate others, so they are refused"
+            )
     return email
 
 

@@ -69,9 +69,15 @@ class Gate:
         address = _address(address)
         with _locked(self.engine) as session:
             now = self.clock()
-            earlier = session.scalars(select(AuthAttempt.at).where(
-                AuthAttempt.address == address, AuthAttempt.action == SIGN_UP_ACTION, AuthAttempt.at > now - self.sign_up_rule.window,
-            ).order_by(AuthAttempt.id)).all()
+            earlier = session.scalars(
+                select(AuthAttempt.at)
+                .where(
+                    AuthAttempt.address == address,
+                    AuthAttempt.action == SIGN_UP_ACTION,
+                    AuthAttempt.at > now - self.sign_up_rule.window,
+                )
+                .order_by(AuthAttempt.id)
+            ).all()
             _refuse(wait(list(earlier), now, self.sign_up_rule), "too many sign-ups from your network")
             session.add(AuthAttempt(action=SIGN_UP_ACTION, account="", address=address, at=now, succeeded=True))
 
@@ -94,8 +100,11 @@ class Gate:
 
     @staticmethod
     def _attempts(session: Session, where: ColumnElement[bool], since: datetime) -> list[Attempt]:
-        rows = session.execute(select(AuthAttempt.at, AuthAttempt.account, AuthAttempt.address, AuthAttempt.succeeded).where(
-            where, AuthAttempt.action == PASSWORD, AuthAttempt.at > since).order_by(AuthAttempt.id)).all()
+        rows = session.execute(
+            select(AuthAttempt.at, AuthAttempt.account, AuthAttempt.address, AuthAttempt.succeeded)
+            .where(where, AuthAttempt.action == PASSWORD, AuthAttempt.at > since)
+            .order_by(AuthAttempt.id)
+        ).all()
         return [Attempt(*row) for row in rows]
 
 
@@ -117,4 +126,3 @@ def _refuse(delay: timedelta | None, why: str) -> None:
         seconds = max(1, math.ceil(delay.total_seconds()))
         when = f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
         raise TooManyAttempts(f"{why}; try again in {when}", seconds)
-

@@ -27,7 +27,13 @@ ACKNOWLEDGEMENT = "member.key-acknowledged"
 
 
 def acknowledge(
-    session: Session, log: ProvenanceLog, member: str, public_key: bytes, entry: int, replaces: str | None, now: datetime
+    session: Session,
+    log: ProvenanceLog,
+    member: str,
+    public_key: bytes,
+    entry: int,
+    replaces: str | None,
+    now: datetime,
 ) -> int:
     """Log, in the caller's write transaction, that `public_key` is `member`'s from log entry `entry` on."""
     body: dict[str, Any] = {

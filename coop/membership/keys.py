@@ -63,7 +63,9 @@ REVOCATION = "member.key-revocation"
 
 
 class KeyService:
-    def __init__(self, engine: Engine, log: ProvenanceLog, clock: Callable[[], datetime] = utcnow, gate: Gate | None = None):
+    def __init__(
+        self, engine: Engine, log: ProvenanceLog, clock: Callable[[], datetime] = utcnow, gate: Gate | None = None
+    ):
         self.engine = engine
         self.log = log
         self.clock = clock
@@ -96,7 +98,9 @@ class KeyService:
             refuse_second_active_key(session, member.account_id)
             statement = sign_statement(signing_key, REGISTRATION, self.registration_body(member))
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
-            return self._store_key(session, member.account_id, bytes(signing_key.verify_key), "custodial", sealed, index, replaces=None)
+            return self._store_key(
+                session, member.account_id, bytes(signing_key.verify_key), "custodial", sealed, index, replaces=None
+            )
 
     # -- signing with a custodial key ------------------------------------------------------
 
@@ -164,7 +168,12 @@ class KeyService:
         if info.valid_until is not None:
             raise Conflict(f"key {key.key_id} already ended ({info.ended_by})")
         reason = reason.strip()[:200]  # kept beside the log: it may name people
-        body = {"member": key.account_id, "key": key.key_id, "by": by, "reason_sha256": store_text(session, reason, self.clock) if reason else None}
+        body = {
+            "member": key.account_id,
+            "key": key.key_id,
+            "by": by,
+            "reason_sha256": store_text(session, reason, self.clock) if reason else None,
+        }
         index = self.log.append_coop_statement(session.connection(), REVOCATION, body)
         session.add(KeyEvent(key_id=key.key_id, event="revoked", at=self.clock(), log_index=index))
         return index
@@ -202,7 +211,9 @@ class KeyService:
                 raise NotAllowed(f"key {key_id(statement.public_key)} is not a registered member key")
             info = key_info(session, key)
         if not info.valid_at(when):
-            raise NotAllowed(f"key {info.key_id} was not valid at {when.isoformat()} ({info.ended_by or 'not yet registered'})")
+            raise NotAllowed(
+                f"key {info.key_id} was not valid at {when.isoformat()} ({info.ended_by or 'not yet registered'})"
+            )
         return info
 
     @staticmethod
@@ -212,23 +223,53 @@ class KeyService:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _rotate(self, session: Session, old: MemberKey, statement: SignedStatement, new_public: bytes, custody: Custody, sealed: SealedSeed | None) -> KeyInfo:
+    def _rotate(
+        self,
+        session: Session,
+        old: MemberKey,
+        statement: SignedStatement,
+        new_public: bytes,
+        custody: Custody,
+        sealed: SealedSeed | None,
+    ) -> KeyInfo:
         index = self.log.append_in_transaction(session.connection(), [statement])[0]
         new_info = self._store_key(session, old.account_id, new_public, custody, sealed, index, replaces=old.key_id)
-        session.add(KeyEvent(key_id=old.key_id, event="rotated", at=new_info.valid_from, log_index=index, successor_key_id=new_info.key_id))
+        session.add(
+            KeyEvent(
+                key_id=old.key_id,
+                event="rotated",
+                at=new_info.valid_from,
+                log_index=index,
+                successor_key_id=new_info.key_id,
+            )
+        )
         session.flush()
         return new_info
 
-    def _store_key(self, session: Session, account_id: str, public: bytes, custody: Custody, sealed: SealedSeed | None, index: int, replaces: str | None) -> KeyInfo:
+    def _store_key(
+        self,
+        session: Session,
+        account_id: str,
+        public: bytes,
+        custody: Custody,
+        sealed: SealedSeed | None,
+        index: int,
+        replaces: str | None,
+    ) -> KeyInfo:
         """Record a key registered (or rotated in) by log entry `index`, and log the co-op's acknowledgement."""
         if session.scalar(select(MemberKey.key_id).where(MemberKey.public_key == public)) is not None:
             raise Conflict("this public key is already registered")
         now = self.clock()
         key_acknowledgements.acknowledge(session, self.log, account_id, public, index, replaces, now)
         key = MemberKey(
-            key_id=key_id(public), account_id=account_id, public_key=public, custody=custody,
-            sealed_salt=sealed.salt if sealed else None, sealed_box=sealed.box if sealed else None,
-            sealed_opslimit=sealed.opslimit if sealed else None, sealed_memlimit=sealed.memlimit if sealed else None,
+            key_id=key_id(public),
+            account_id=account_id,
+            public_key=public,
+            custody=custody,
+            sealed_salt=sealed.salt if sealed else None,
+            sealed_box=sealed.box if sealed else None,
+            sealed_opslimit=sealed.opslimit if sealed else None,
+            sealed_memlimit=sealed.memlimit if sealed else None,
         )
         session.add(key)
         session.flush()

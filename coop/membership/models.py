@@ -42,7 +42,10 @@ class Account(Base):
 class Member(Base):
     __tablename__ = "member"
     # The stewards' directory pages through members in application order, all or by status (0008).
-    __table_args__ = (Index("ix_member_applied_at", "applied_at"), Index("ix_member_status_applied_at", "status", "applied_at"))
+    __table_args__ = (
+        Index("ix_member_applied_at", "applied_at"),
+        Index("ix_member_status_applied_at", "status", "applied_at"),
+    )
 
     account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), primary_key=True)
     status: Mapped[Status] = mapped_column(String(12))
@@ -118,11 +121,16 @@ class AuthAttempt(Base):
     checked, and a success row follows when it was right: concurrent guesses all count."""
 
     __tablename__ = "auth_attempt"
-    __table_args__ = (Index("ix_auth_attempt_account_at", "account", "at"), Index("ix_auth_attempt_address_action_at", "address", "action", "at"))
+    __table_args__ = (
+        Index("ix_auth_attempt_account_at", "account", "at"),
+        Index("ix_auth_attempt_address_action_at", "address", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     action: Mapped[AttemptAction] = mapped_column(String(10))
-    account: Mapped[str] = mapped_column(String(320))  # account id, or the email typed if it names none; "" for a sign-up
+    account: Mapped[str] = mapped_column(
+        String(320)
+    )  # account id, or the email typed if it names none; "" for a sign-up
     address: Mapped[str] = mapped_column(String(64))  # the client address
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     succeeded: Mapped[bool] = mapped_column(Boolean)

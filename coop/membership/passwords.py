@@ -91,7 +91,9 @@ class PasswordService:
             try:
                 seed = open_seed(_sealed(key), current)
             except WrongPassword:
-                raise Conflict("your signing key does not open with your current password; revoke it and create a new one") from None
+                raise Conflict(
+                    "your signing key does not open with your current password; revoke it and create a new one"
+                ) from None
             resealed = seal_seed(bytes(seed), new)
         new_hash = hash_password(new)
         with write_session(self.engine) as session, session.begin():
@@ -102,13 +104,20 @@ class PasswordService:
                 row = self._custodial_key(session, principal.account_id)
                 if row is None or row.key_id != key.key_id:
                     raise Conflict("your signing key changed meanwhile; try again")
-                row.sealed_salt, row.sealed_box, row.sealed_opslimit, row.sealed_memlimit = resealed.salt, resealed.box, resealed.opslimit, resealed.memlimit
+                row.sealed_salt, row.sealed_box, row.sealed_opslimit, row.sealed_memlimit = (
+                    resealed.salt,
+                    resealed.box,
+                    resealed.opslimit,
+                    resealed.memlimit,
+                )
             account.password_hash = new_hash
             return self._end_sessions(session, principal.account_id, except_session=keep_session)
 
     # -- resets ----------------------------------------------------------------------------
 
-    def issue_reset(self, issuer: Principal | None, account_id: str | None = None, email: str | None = None) -> IssuedReset:
+    def issue_reset(
+        self, issuer: Principal | None, account_id: str | None = None, email: str | None = None
+    ) -> IssuedReset:
         """A one-time reset code for an account (by id, or by email from the command line).
         `issuer` is the steward issuing it; None for the command line of whoever runs the co-op."""
         if issuer is not None and not issuer.is_steward:
@@ -116,13 +125,24 @@ class PasswordService:
         now = self.clock()
         code = new_token("reset")
         with write_session(self.engine) as session, session.begin():
-            query = select(Account.id).where(Account.id == account_id) if account_id else select(Account.id).where(Account.email == normalise_email(email or ""))
+            query = (
+                select(Account.id).where(Account.id == account_id)
+                if account_id
+                else select(Account.id).where(Account.email == normalise_email(email or ""))
+            )
             found = session.scalar(query)
             if found is None:
                 raise NotFound("no account with this id or email")
             expires = now + timedelta(hours=RESET_HOURS)
-            session.add(PasswordReset(account_id=found, token_hash=token_hash(code), issued_by=issuer.account_id if issuer else COMMAND_LINE,
-                                      created_at=now, expires_at=expires))
+            session.add(
+                PasswordReset(
+                    account_id=found,
+                    token_hash=token_hash(code),
+                    issued_by=issuer.account_id if issuer else COMMAND_LINE,
+                    created_at=now,
+                    expires_at=expires,
+                )
+            )
         return IssuedReset(code, found, expires)
 
     def reset(self, code: str, new: str) -> ResetDone:
@@ -141,9 +161,15 @@ class PasswordService:
             index = None
             if key is not None:
                 by = reset.issued_by if reset.issued_by != COMMAND_LINE else account.id
-                index = self.keys.revoke_in_transaction(session, key, by, f"password reset (issued by {reset.issued_by}): sealed under the old password")
+                index = self.keys.revoke_in_transaction(
+                    session, key, by, f"password reset (issued by {reset.issued_by}): sealed under the old password"
+                )
             self._end_sessions(session, account.id)
-            session.execute(update(ApiToken).where(ApiToken.account_id == account.id, ApiToken.revoked_at.is_(None)).values(revoked_at=self.clock()))
+            session.execute(
+                update(ApiToken)
+                .where(ApiToken.account_id == account.id, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=self.clock())
+            )
             return ResetDone(account.id, key.key_id if key is not None else None, index)
 
     def reset_preview(self, code: str) -> str | None:
@@ -159,10 +185,14 @@ class PasswordService:
     def _valid_reset(self, session: Session, code: str) -> PasswordReset:
         reset = session.scalar(select(PasswordReset).where(PasswordReset.token_hash == token_hash(code.strip())))
         if reset is not None:
-            newest = session.scalar(select(func.max(PasswordReset.id)).where(PasswordReset.account_id == reset.account_id))
+            newest = session.scalar(
+                select(func.max(PasswordReset.id)).where(PasswordReset.account_id == reset.account_id)
+            )
             if reset.used_at is None and reset.expires_at > self.clock() and reset.id == newest:
                 return reset
-        raise NotAllowed("this reset code is unknown, used, replaced by a newer one or expired; ask a steward for a new one")
+        raise NotAllowed(
+            "this reset code is unknown, used, replaced by a newer one or expired; ask a steward for a new one"
+        )
 
     def _custodial_key(self, session: Session, account_id: str) -> MemberKey | None:
         """The account's active key if the co-op keeps it (sealed under the password), else None."""

@@ -80,12 +80,20 @@ class SealedSeed:
 
 def seal_seed(seed: bytes, password: str) -> SealedSeed:
     salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
-    key = nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, password.encode("utf-8"), salt, opslimit=_OPS, memlimit=_MEM)
+    key = nacl.pwhash.argon2id.kdf(
+        nacl.secret.SecretBox.KEY_SIZE, password.encode("utf-8"), salt, opslimit=_OPS, memlimit=_MEM
+    )
     return SealedSeed(salt, bytes(nacl.secret.SecretBox(key).encrypt(seed)), _OPS, _MEM)
 
 
 def open_seed(sealed: SealedSeed, password: str) -> nacl.signing.SigningKey:
-    key = nacl.pwhash.argon2id.kdf(nacl.secret.SecretBox.KEY_SIZE, password.encode("utf-8"), sealed.salt, opslimit=sealed.opslimit, memlimit=sealed.memlimit)
+    key = nacl.pwhash.argon2id.kdf(
+        nacl.secret.SecretBox.KEY_SIZE,
+        password.encode("utf-8"),
+        sealed.salt,
+        opslimit=sealed.opslimit,
+        memlimit=sealed.memlimit,
+    )
     try:
         return nacl.signing.SigningKey(nacl.secret.SecretBox(key).decrypt(sealed.box))
     except nacl.exceptions.CryptoError as error:

@@ -51,7 +51,9 @@ class Applicant:
 
 
 class MembershipService:
-    def __init__(self, engine: Engine, log: ProvenanceLog, clock: Callable[[], datetime] = utcnow, gate: Gate | None = None):
+    def __init__(
+        self, engine: Engine, log: ProvenanceLog, clock: Callable[[], datetime] = utcnow, gate: Gate | None = None
+    ):
         self.engine = engine
         self.log = log
         self.clock = clock
@@ -59,7 +61,9 @@ class MembershipService:
 
     # -- joining ---------------------------------------------------------------------------
 
-    def apply(self, name: str, email: str, password: str, skills: str = "", region: str = "", address: str | None = None) -> str:
+    def apply(
+        self, name: str, email: str, password: str, skills: str = "", region: str = "", address: str | None = None
+    ) -> str:
         """A newcomer asks to join; a steward decides (`admit` / `decline`). `address` is the client
         address of a sign-up over the web, which the throttle counts; None for the operator's own
         command line (a steward's bootstrap, the demo data), which is not throttled."""
@@ -70,9 +74,26 @@ class MembershipService:
         with write_session(self.engine) as session, session.begin():
             self._refuse_taken_email(session, email)
             account_id = new_id()
-            session.add(Account(id=account_id, kind="member", display_name=name, email=email, password_hash=password_hash, created_at=now))
+            session.add(
+                Account(
+                    id=account_id,
+                    kind="member",
+                    display_name=name,
+                    email=email,
+                    password_hash=password_hash,
+                    created_at=now,
+                )
+            )
             session.flush()
-            session.add(Member(account_id=account_id, status="applicant", skills=skills.strip()[:2000], region=region.strip()[:100], applied_at=now))
+            session.add(
+                Member(
+                    account_id=account_id,
+                    status="applicant",
+                    skills=skills.strip()[:2000],
+                    region=region.strip()[:100],
+                    applied_at=now,
+                )
+            )
         return account_id
 
     def register_buyer(self, org_name: str, name: str, email: str, password: str, address: str | None = None) -> str:
@@ -90,7 +111,17 @@ class MembershipService:
                 session.add(org)
                 session.flush()
             account_id = new_id()
-            session.add(Account(id=account_id, kind="buyer", display_name=name, email=email, password_hash=password_hash, org_id=org.id, created_at=now))
+            session.add(
+                Account(
+                    id=account_id,
+                    kind="buyer",
+                    display_name=name,
+                    email=email,
+                    password_hash=password_hash,
+                    org_id=org.id,
+                    created_at=now,
+                )
+            )
         return account_id
 
     def create_steward(self, name: str, email: str, password: str) -> str:
@@ -124,7 +155,11 @@ class MembershipService:
             member = self._member(session, account_id)
             if member.status != "applicant":
                 raise Conflict(f"only applicants can be admitted; this account is '{member.status}'")
-            index = self._log(session, "member.admitted", {"member": account_id, "by": admitted_by, "roles": list(roles), "time": now.isoformat()})
+            index = self._log(
+                session,
+                "member.admitted",
+                {"member": account_id, "by": admitted_by, "roles": list(roles), "time": now.isoformat()},
+            )
             member.status = "member"
             member.admitted_at = now
             session.add_all(MemberRole(account_id=account_id, role=role) for role in roles)
@@ -147,7 +182,16 @@ class MembershipService:
             member = self._member(session, account_id)
             if member.status != "member":
                 raise Conflict(f"roles can be changed only for members in good standing, not '{member.status}'")
-            index = self._log(session, "member.roles-changed", {"member": account_id, "by": steward.account_id, "roles": list(roles), "time": self.clock().isoformat()})
+            index = self._log(
+                session,
+                "member.roles-changed",
+                {
+                    "member": account_id,
+                    "by": steward.account_id,
+                    "roles": list(roles),
+                    "time": self.clock().isoformat(),
+                },
+            )
             for existing in session.scalars(select(MemberRole).where(MemberRole.account_id == account_id)):
                 session.delete(existing)
             session.flush()
@@ -167,14 +211,20 @@ class MembershipService:
     def leave(self, member: Principal) -> int:
         if member.kind != "member":
             raise NotAllowed("only members can leave the co-op")
-        return self._change_status(member.account_id, "left", by=member.account_id, allowed_from=("member", "suspended"))
+        return self._change_status(
+            member.account_id, "left", by=member.account_id, allowed_from=("member", "suspended")
+        )
 
     def _change_status(self, account_id: str, status: Status, by: str, allowed_from: tuple[Status, ...]) -> int:
         with write_session(self.engine) as session, session.begin():
             member = self._member(session, account_id)
             if member.status not in allowed_from:
                 raise Conflict(f"a '{member.status}' account cannot become '{status}'")
-            index = self._log(session, "member.status-changed", {"member": account_id, "by": by, "status": status, "time": self.clock().isoformat()})
+            index = self._log(
+                session,
+                "member.status-changed",
+                {"member": account_id, "by": by, "status": status, "time": self.clock().isoformat()},
+            )
             member.status = status
         return index
 
@@ -185,7 +235,9 @@ class MembershipService:
         with Session(self.engine) as session:
             return self._rows(session, status or None)
 
-    def directory_page(self, steward: Principal, status: str | None, offset: int, limit: int) -> tuple[list[MemberRow], int]:
+    def directory_page(
+        self, steward: Principal, status: str | None, offset: int, limit: int
+    ) -> tuple[list[MemberRow], int]:
         """One page of the directory and the number of rows in all, counted and sliced by the
         database rather than by loading every member (bench/README.md, "Portal pages")."""
         _require_steward(steward)
@@ -206,16 +258,32 @@ class MembershipService:
         """Every applicant, in application order, for the admission-proposal form: only the three
         columns it shows, so no roles lookup (200 bound ids) and no timestamps to convert per row."""
         with Session(self.engine) as session:
-            query = (select(Account.id, Account.display_name, Member.skills).join(Member, Member.account_id == Account.id)
-                     .where(Member.status == "applicant").order_by(Member.applied_at, Member.account_id))
+            query = (
+                select(Account.id, Account.display_name, Member.skills)
+                .join(Member, Member.account_id == Account.id)
+                .where(Member.status == "applicant")
+                .order_by(Member.applied_at, Member.account_id)
+            )
             return [Applicant(*row) for row in session.execute(query)]
 
     @staticmethod
     def _rows(session: Session, status: str | None, offset: int = 0, limit: int | None = None) -> list[MemberRow]:
         # Plain columns, not ORM entities: building and tracking two objects per row was most of the
         # time of the admission-proposal form (every applicant) and of the directory's pages.
-        query = (select(Account.id, Account.display_name, Account.email, Member.status, Member.skills, Member.region, Member.applied_at, Member.admitted_at)
-                 .join(Member, Member.account_id == Account.id).order_by(Member.applied_at, Member.account_id))
+        query = (
+            select(
+                Account.id,
+                Account.display_name,
+                Account.email,
+                Member.status,
+                Member.skills,
+                Member.region,
+                Member.applied_at,
+                Member.admitted_at,
+            )
+            .join(Member, Member.account_id == Account.id)
+            .order_by(Member.applied_at, Member.account_id)
+        )
         if status:
             query = query.where(Member.status == status)
         if limit is not None:
@@ -223,7 +291,17 @@ class MembershipService:
         rows = session.execute(query).all()
         roles = _roles_by_account(session, [row.id for row in rows])
         return [
-            MemberRow(r.id, r.display_name, r.email, r.status, roles.get(r.id, ()), r.skills, r.region, r.applied_at, r.admitted_at)
+            MemberRow(
+                r.id,
+                r.display_name,
+                r.email,
+                r.status,
+                roles.get(r.id, ()),
+                r.skills,
+                r.region,
+                r.applied_at,
+                r.admitted_at,
+            )
             for r in rows
         ]
 
@@ -231,14 +309,20 @@ class MembershipService:
         """One directory row (the htmx row update after a steward's action)."""
         _require_steward(steward)
         with Session(self.engine) as session:
-            found = session.execute(select(Account, Member).join(Member, Member.account_id == Account.id).where(Account.id == account_id)).first()
+            found = session.execute(
+                select(Account, Member).join(Member, Member.account_id == Account.id).where(Account.id == account_id)
+            ).first()
             if found is None:
                 raise NotFound(f"no member or applicant with id {account_id}")
             a, m = found
             roles = _roles_by_account(session, [a.id]).get(a.id, ())
-            return MemberRow(a.id, a.display_name, a.email, m.status, roles, m.skills, m.region, m.applied_at, m.admitted_at)
+            return MemberRow(
+                a.id, a.display_name, a.email, m.status, roles, m.skills, m.region, m.applied_at, m.admitted_at
+            )
 
-    def principal(self, account_id: str, via: Via = "session", scopes: frozenset[str] = frozenset({"read", "write"})) -> Principal | None:
+    def principal(
+        self, account_id: str, via: Via = "session", scopes: frozenset[str] = frozenset({"read", "write"})
+    ) -> Principal | None:
         with Session(self.engine) as session:
             account = session.get(Account, account_id)
             if account is None:
@@ -247,9 +331,16 @@ class MembershipService:
             org = session.get(BuyerOrg, account.org_id) if account.org_id else None
             roles = frozenset(_roles_by_account(session, [account_id]).get(account_id, ()))
             return Principal(
-                account.id, account.kind, account.display_name, account.email,
-                status=member.status if member else None, roles=roles,
-                org_id=org.id if org else None, org_name=org.name if org else None, via=via, scopes=scopes,
+                account.id,
+                account.kind,
+                account.display_name,
+                account.email,
+                status=member.status if member else None,
+                roles=roles,
+                org_id=org.id if org else None,
+                org_name=org.name if org else None,
+                via=via,
+                scopes=scopes,
             )
 
     # -- helpers ---------------------------------------------------------------------------
@@ -297,4 +388,3 @@ def _clean_name(value: str, what: str = "name") -> str:
     if not 1 <= len(value) <= 200:
         raise Refused(f"{what} must be 1 to 200 characters")
     return value
-

@@ -29,7 +29,9 @@ class Rule:
 
 ACCOUNT = Rule(free=5, first_delay=timedelta(seconds=30), max_delay=timedelta(minutes=15), window=timedelta(hours=24))
 ADDRESS = Rule(free=20, first_delay=timedelta(seconds=30), max_delay=timedelta(minutes=15), window=timedelta(hours=24))
-SIGN_UP = Rule(free=20, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1), window=timedelta(hours=24))  # free: COOP_SIGN_UPS_PER_DAY
+SIGN_UP = Rule(
+    free=20, first_delay=timedelta(minutes=1), max_delay=timedelta(hours=1), window=timedelta(hours=24)
+)  # free: COOP_SIGN_UPS_PER_DAY
 
 
 @dataclass(frozen=True)
@@ -75,5 +77,9 @@ def address_failures(attempts: Sequence[Attempt]) -> list[datetime]:
 
 def password_wait(on_account: Sequence[Attempt], from_address: Sequence[Attempt], now: datetime) -> timedelta | None:
     """The wait before checking a password for this account from this address, or None."""
-    waits = [w for w in (wait(account_failures(on_account), now, ACCOUNT), wait(address_failures(from_address), now, ADDRESS)) if w]
+    waits = [
+        w
+        for w in (wait(account_failures(on_account), now, ACCOUNT), wait(address_failures(from_address), now, ADDRESS))
+        if w
+    ]
     return max(waits) if waits else None

@@ -80,7 +80,9 @@ def take_backup(settings: Settings, dest: Path) -> dict[str, Any]:
         try:
             verify_checkpoint(log.note, signer.verifier, settings.log_origin)
         except NoteError as error:
-            raise BackupError(f"the checkpoint in the snapshot does not verify with {settings.key_file}: {error}") from error
+            raise BackupError(
+                f"the checkpoint in the snapshot does not verify with {settings.key_file}: {error}"
+            ) from error
     _copy_private(settings.key_file, dest / KEY_FILE)
     _copy_private(settings.secret_file, dest / SECRET_FILE)
     manifest = {

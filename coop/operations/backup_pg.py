@@ -26,8 +26,13 @@ from provenance import store
 
 TABLES_DIR = "tables"
 # Session formats under which the COPY text is written and read back: the same on both sides.
-_FORMATS = ("SET LOCAL TimeZone = 'UTC'", "SET LOCAL DateStyle = 'ISO, YMD'", "SET LOCAL IntervalStyle = 'postgres'",
-            "SET LOCAL extra_float_digits = 3", "SET LOCAL bytea_output = 'hex'")
+_FORMATS = (
+    "SET LOCAL TimeZone = 'UTC'",
+    "SET LOCAL DateStyle = 'ISO, YMD'",
+    "SET LOCAL IntervalStyle = 'postgres'",
+    "SET LOCAL extra_float_digits = 3",
+    "SET LOCAL bytea_output = 'hex'",
+)
 # Rows a migration itself inserts: restored by UPDATE (log_head's one row mirrors the checkpoint size).
 _HEAD = "log_head"
 
@@ -47,7 +52,9 @@ def dump_postgresql(engine: Engine, dest: Path) -> tuple[str, SnapshotLog, dict[
             columns = [column.name for column in table.columns]
             path = dest / TABLES_DIR / f"{table.name}.copy"
             rows = _copy_out(conn, f"COPY {_quote(conn, table.name)} ({_column_list(conn, columns)}) TO STDOUT", path)
-            tables.append({"name": table.name, "columns": columns, "rows": rows, "file": f"{TABLES_DIR}/{table.name}.copy"})
+            tables.append(
+                {"name": table.name, "columns": columns, "rows": rows, "file": f"{TABLES_DIR}/{table.name}.copy"}
+            )
     log = SnapshotLog(0, EMPTY_ROOT, "") if latest is None else SnapshotLog(latest.size, latest.root_hash, latest.note)
     return revision, log, {"tables": tables}
 
@@ -66,16 +73,22 @@ def load_postgresql(engine: Engine, src: Path, manifest: dict[str, Any]) -> None
                 if table["name"] == _HEAD:
                     continue
                 if conn.exec_driver_sql(f"SELECT EXISTS (SELECT 1 FROM {_quote(conn, table['name'])})").scalar_one():
-                    raise BackupError(f"table {table['name']} already holds rows after creating the schema; cannot restore into it")
+                    raise BackupError(
+                        f"table {table['name']} already holds rows after creating the schema; cannot restore into it"
+                    )
                 sql = f"COPY {_quote(conn, table['name'])} ({_column_list(conn, table['columns'])}) FROM STDIN"
                 restored = _copy_in(conn, sql, src / table["file"])
                 if restored != table["rows"]:
-                    raise BackupError(f"table {table['name']}: {restored} rows restored, the manifest says {table['rows']}")
+                    raise BackupError(
+                        f"table {table['name']}: {restored} rows restored, the manifest says {table['rows']}"
+                    )
             conn.exec_driver_sql(f"UPDATE {_HEAD} SET size = %(size)s WHERE id = 1", {"size": manifest["log"]["size"]})
             _advance_sequences(conn)
     except BackupError as error:
-        raise BackupError(f"{error} (the database now holds the empty schema of revision "
-                          f"{manifest['schema_revision']}: drop it before trying again)") from error
+        raise BackupError(
+            f"{error} (the database now holds the empty schema of revision "
+            f"{manifest['schema_revision']}: drop it before trying again)"
+        ) from error
 
 
 def current_schema_is_empty(engine: Engine) -> tuple[str | None, int]:

@@ -75,8 +75,10 @@ def restore(
     log = manifest["log"]
     verifier = _backup_verifier(src, manifest)
     if settings.log_origin != log["origin"]:
-        raise BackupError(f"the backup's log origin is {log['origin']!r}, this service's is {settings.log_origin!r}: "
-                          f"set COOP_LOG_ORIGIN={log['origin']} (a new origin would be a different log)")
+        raise BackupError(
+            f"the backup's log origin is {log['origin']!r}, this service's is {settings.log_origin!r}: "
+            f"set COOP_LOG_ORIGIN={log['origin']} (a new origin would be a different log)"
+        )
     kind = engine_kind(settings.database_url)
     if kind != manifest["engine"]:
         raise BackupError(f"this is a {manifest['engine']} backup; COOP_DATABASE_URL is a {kind} database")
@@ -121,7 +123,9 @@ def _verified(note: str, verifier: NoteVerifier, origin: str, source: str) -> Ch
     try:
         return verify_checkpoint(note, verifier, origin)
     except NoteError as error:
-        raise BackupError(f"{source} is not a checkpoint of this log signed by the backup's co-op key: {error}") from error
+        raise BackupError(
+            f"{source} is not a checkpoint of this log signed by the backup's co-op key: {error}"
+        ) from error
 
 
 def _read_file(path: str, verifier: NoteVerifier, origin: str) -> Published:
@@ -148,23 +152,33 @@ def _fetch(url: str, verifier: NoteVerifier, origin: str) -> Published:
     return Published(url, _verified(text, verifier, origin, f"the checkpoint at {url}"))
 
 
-def _check_no_rollback(size: int, root: bytes, published: list[Published], allow: bool, warn: Callable[[str], None]) -> int:
+def _check_no_rollback(
+    size: int, root: bytes, published: list[Published], allow: bool, warn: Callable[[str], None]
+) -> int:
     for found in published:
         if found.checkpoint.size == size and found.checkpoint.root_hash != root:
-            raise BackupError(f"{found.source} has {size} entries like the snapshot but another root: "
-                              "the backup is not of the log that checkpoint comes from")
+            raise BackupError(
+                f"{found.source} has {size} entries like the snapshot but another root: "
+                "the backup is not of the log that checkpoint comes from"
+            )
     newest = max(published, key=lambda p: p.checkpoint.size, default=None)
     if newest is None or newest.checkpoint.size <= size:
         return 0
     gap = newest.checkpoint.size - size
-    message = (f"snapshot has {size} entries, the newest published checkpoint has {newest.checkpoint.size} "
-               f"({newest.source}): restoring would roll the log back by {gap} entries")
+    message = (
+        f"snapshot has {size} entries, the newest published checkpoint has {newest.checkpoint.size} "
+        f"({newest.source}): restoring would roll the log back by {gap} entries"
+    )
     if not allow:
-        raise BackupError(f"{message}. Refusing: the next append would fork the log. Restore a newer backup, "
-                          "or pass --allow-rollback if forking the published log is really what the co-op decided")
+        raise BackupError(
+            f"{message}. Refusing: the next append would fork the log. Restore a newer backup, "
+            "or pass --allow-rollback if forking the published log is really what the co-op decided"
+        )
     banner = "!" * 78
-    warn(f"{banner}\nWARNING: {message}.\nThe restored log WILL FORK from what was published: every witness and "
-         f"auditor holding checkpoint {newest.checkpoint.size} will see two different trees. Tell them.\n{banner}")
+    warn(
+        f"{banner}\nWARNING: {message}.\nThe restored log WILL FORK from what was published: every witness and "
+        f"auditor holding checkpoint {newest.checkpoint.size} will see two different trees. Tell them.\n{banner}"
+    )
     return gap
 
 
@@ -187,7 +201,9 @@ def _check_target_is_empty(settings: Settings, kind: str) -> None:
     if schema is None:
         raise BackupError("the database has no current schema (does the schema in search_path exist?)")
     if tables:
-        raise BackupError(f"the database schema {schema!r} already holds {tables} tables; restore only into an empty one")
+        raise BackupError(
+            f"the database schema {schema!r} already holds {tables} tables; restore only into an empty one"
+        )
 
 
 def _restore_sqlite(source: Path, target: Path) -> None:
@@ -218,9 +234,12 @@ def _restore_private(source: Path, target: Path) -> None:
 def _check_restored_tree(log: ProvenanceLog, size: int, root: bytes, published: list[Published]) -> None:
     """The restored database holds the snapshot's tree, and every older published checkpoint is a prefix of it."""
     if log.size() != size or (size and log.root(size) != root):
-        raise BackupError(f"the restored log does not end at the snapshot's checkpoint of size {size}: do not start the service")
+        raise BackupError(
+            f"the restored log does not end at the snapshot's checkpoint of size {size}: do not start the service"
+        )
     for found in published:
         if found.checkpoint.size < size and log.root(found.checkpoint.size) != found.checkpoint.root_hash:
-            raise BackupError(f"restored, but {found.source} (size {found.checkpoint.size}) is not a prefix of this log: "
-                              "the backup is of another log. Do not start the service")
-
+            raise BackupError(
+                f"restored, but {found.source} (size {found.checkpoint.size}) is not a prefix of this log: "
+                "the backup is of another log. Do not start the service"
+            )

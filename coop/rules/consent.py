@@ -15,7 +15,6 @@ from typing import Any, Literal, get_args
 
 from coop.kernel.errors import Refused
 
-
 Use = Literal["model-training", "model-evaluation", "research", "commercial", "redistribution", "open-release"]
 Sector = Literal["military", "surveillance", "biometric-identification", "political-persuasion", "advertising"]
 USES: tuple[Use, ...] = get_args(Use)
@@ -37,8 +36,14 @@ def check_declaration(uses: Sequence[str], sector: str | None) -> None:
         raise Refused(f"the sector is one of {', '.join(SECTORS)} or 'other'")
 
 
-def refusals(terms: Mapping[str, Any], coop_rules: Mapping[str, Any], uses: Sequence[str], sector: str | None,
-             on: date, revoked: bool) -> list[str]:
+def refusals(
+    terms: Mapping[str, Any],
+    coop_rules: Mapping[str, Any],
+    uses: Sequence[str],
+    sector: str | None,
+    on: date,
+    revoked: bool,
+) -> list[str]:
     """Why this contribution may not be licensed for {uses, sector} on date `on` (empty: it may)."""
     reasons = []
     if revoked:
@@ -49,7 +54,9 @@ def refusals(terms: Mapping[str, Any], coop_rules: Mapping[str, Any], uses: Sequ
         reasons.append("use-not-permitted")
     if sector is not None and sector in terms["excluded_sectors"]:
         reasons.append("sector-excluded-by-contributor")
-    if (sector is not None and sector in coop_rules.get("excluded_sectors", [])) or any(u in coop_rules.get("excluded_uses", []) for u in uses):
+    if (sector is not None and sector in coop_rules.get("excluded_sectors", [])) or any(
+        u in coop_rules.get("excluded_uses", []) for u in uses
+    ):
         reasons.append("excluded-by-coop-rule")
     return reasons
 
@@ -68,7 +75,11 @@ def check_terms(terms: Mapping[str, Any]) -> dict[str, Any]:
             date.fromisoformat(str(expires))
         except ValueError as error:
             raise Refused("expires must be null or a date YYYY-MM-DD") from error
-    return {"permitted_uses": sorted(uses, key=USES.index), "excluded_sectors": sorted(sectors, key=SECTORS.index), "expires": expires}
+    return {
+        "permitted_uses": sorted(uses, key=USES.index),
+        "excluded_sectors": sorted(sectors, key=SECTORS.index),
+        "expires": expires,
+    }
 
 
 def check_coop_rules(body: Any) -> None:

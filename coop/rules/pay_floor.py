@@ -42,11 +42,15 @@ def hourly_rate(pay_per_unit: int, minutes_per_unit: int) -> int:
     return pay_per_unit * 60 // minutes_per_unit
 
 
-def check_pay_floor(pay_per_unit: int, minutes_per_unit: int, currency: str, floor_policy: Mapping[str, Any], version: int) -> int:
+def check_pay_floor(
+    pay_per_unit: int, minutes_per_unit: int, currency: str, floor_policy: Mapping[str, Any], version: int
+) -> int:
     """Refuse a rate below the floor in force; return the floor (minor units per hour)."""
     floors = floor_policy["hourly_minimum"]
     if currency not in floors:
-        raise Refused(f"no pay floor for {currency} in pay-floor v{version}; currencies with a floor: {', '.join(sorted(floors))}")
+        raise Refused(
+            f"no pay floor for {currency} in pay-floor v{version}; currencies with a floor: {', '.join(sorted(floors))}"
+        )
     floor = int(floors[currency])
     rate = hourly_rate(pay_per_unit, minutes_per_unit)
     if rate < floor:
@@ -68,7 +72,9 @@ def median(values: Sequence[int]) -> int:
     return ordered[middle] if n % 2 else -(-(ordered[middle - 1] + ordered[middle]) // 2)
 
 
-def floor_breached(pay_per_unit: int, reported_minutes_per_unit: Sequence[int], floor: int, min_samples: int) -> int | None:
+def floor_breached(
+    pay_per_unit: int, reported_minutes_per_unit: Sequence[int], floor: int, min_samples: int
+) -> int | None:
     """The implied hourly rate if the median reported time breaks the floor, else None."""
     if len(reported_minutes_per_unit) < min_samples:
         return None

@@ -14,6 +14,7 @@ from coop.kernel.errors import Refused
 TaskKind = Literal["expert-answer", "ranking", "rubric-writing", "evaluation", "correction", "demonstration"]
 TASK_KINDS: tuple[TaskKind, ...] = get_args(TaskKind)
 
+
 def check_scores(criteria: Sequence[Mapping[str, Any]], scores: Mapping[str, int]) -> dict[str, int]:
     names = [c["name"] for c in criteria]
     if set(scores) != set(names):
@@ -41,7 +42,12 @@ class Decision:
     average_pct: int | None = None
 
 
-def decide(criteria: Sequence[Mapping[str, Any]], acceptance: Mapping[str, Any], review_scores: Sequence[Mapping[str, int]], round_number: int) -> Decision:
+def decide(
+    criteria: Sequence[Mapping[str, Any]],
+    acceptance: Mapping[str, Any],
+    review_scores: Sequence[Mapping[str, int]],
+    round_number: int,
+) -> Decision:
     """The rubric's acceptance rule applied to this round's reviews."""
     required, most = int(acceptance["reviews_required"]), int(acceptance["max_reviews"])
     if len(review_scores) < required:
@@ -49,12 +55,19 @@ def decide(criteria: Sequence[Mapping[str, Any]], acceptance: Mapping[str, Any],
     percents = [review_percent(criteria, s) for s in review_scores]
     spread = max(percents) - min(percents)
     if spread > int(acceptance["max_spread_pct"]) and len(review_scores) < most:
-        return Decision("more-reviews", f"reviewers disagree by {spread} points (more than {acceptance['max_spread_pct']}): one more review")
+        return Decision(
+            "more-reviews",
+            f"reviewers disagree by {spread} points (more than {acceptance['max_spread_pct']}): one more review",
+        )
     average = sum(percents) // len(percents)
     if average >= int(acceptance["accept_min_average_pct"]):
         return Decision("accepted", f"average {average}% ≥ {acceptance['accept_min_average_pct']}%", average)
     if average >= int(acceptance["revise_min_average_pct"]):
         if round_number <= int(acceptance["max_revision_rounds"]):
-            return Decision("revision-requested", f"average {average}% is below {acceptance['accept_min_average_pct']}%: revise and resubmit", average)
+            return Decision(
+                "revision-requested",
+                f"average {average}% is below {acceptance['accept_min_average_pct']}%: revise and resubmit",
+                average,
+            )
         return Decision("rejected", f"average {average}% after the last allowed revision round", average)
     return Decision("rejected", f"average {average}% is below {acceptance['revise_min_average_pct']}%", average)

@@ -34,7 +34,9 @@ SCHEMAS: dict[str, type[Struct]] = {
     "license.granted": datasets.LicenseGranted,
 }
 # Signed by members (every other kind is signed by the co-op key).
-MEMBER_KINDS = frozenset({"member.key-registration", "member.key-rotation", "contribution", "consent.revocation", "ballot"})
+MEMBER_KINDS = frozenset(
+    {"member.key-registration", "member.key-rotation", "contribution", "consent.revocation", "ballot"}
+)
 # The first word of every kind above: nobody else's statements may use these names.
 NAMESPACES = frozenset(kind.split(".")[0] for kind in SCHEMAS)
 

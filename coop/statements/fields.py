@@ -85,4 +85,3 @@ def same_names(literal: Any, names: Any, what: str) -> None:
     """Refuse to start if a Literal type and the collection of names it mirrors ever differ."""
     if tuple(get_args(literal)) != tuple(names):
         raise RuntimeError(f"{what}: the schema's names {get_args(literal)} are not {tuple(names)}")
-

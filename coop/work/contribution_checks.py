@@ -9,7 +9,15 @@ from typing import Any
 
 from coop.kernel.errors import Refused
 
-MEDIA_TYPES = ("text/plain", "application/json", "text/markdown", "text/csv", "application/pdf", "image/png", "image/jpeg")
+MEDIA_TYPES = (
+    "text/plain",
+    "application/json",
+    "text/markdown",
+    "text/csv",
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+)
 # How far a signed statement's time may be from the co-op's clock: a statement is signed just before
 # it is submitted, and one signed long ago (or in the future) is not the draft as it stands now.
 CLOCK_SKEW = timedelta(minutes=10)

@@ -64,7 +64,11 @@ def views(session: Session, rows: Sequence[Contribution], with_feedback: bool = 
         digests = {r.content_sha256 for r in part_rows if r.content_sha256}
         titles.update(_pairs(session.execute(select(Task.id, Task.title).where(Task.id.in_(task_ids)))))
         media.update(
-            _pairs(session.execute(select(ContentBlob.sha256, ContentBlob.media_type).where(ContentBlob.sha256.in_(digests))))
+            _pairs(
+                session.execute(
+                    select(ContentBlob.sha256, ContentBlob.media_type).where(ContentBlob.sha256.in_(digests))
+                )
+            )
         )
         accepted.update(
             _pairs(
@@ -74,13 +78,19 @@ def views(session: Session, rows: Sequence[Contribution], with_feedback: bool = 
             )
         )
         revoked.update(
-            session.scalars(select(ConsentRevocation.contribution_id).where(ConsentRevocation.contribution_id.in_(part)))
+            session.scalars(
+                select(ConsentRevocation.contribution_id).where(ConsentRevocation.contribution_id.in_(part))
+            )
         )
         if with_feedback:
             reviews = session.scalars(select(Review).where(Review.contribution_id.in_(part)).order_by(Review.id))
             for review in reviews:
                 feedback.setdefault(review.contribution_id, []).append(
-                    {"scores": json.loads(review.scores), "feedback": review.feedback, "at": review.created_at.isoformat()}
+                    {
+                        "scores": json.loads(review.scores),
+                        "feedback": review.feedback,
+                        "at": review.created_at.isoformat(),
+                    }
                 )
     return [
         ContributionView(

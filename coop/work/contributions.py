@@ -52,7 +52,14 @@ REVOCATION_KIND = "consent.revocation"
 
 
 class ContributionService:
-    def __init__(self, engine: Engine, log: ProvenanceLog, keys: KeyService, max_content_bytes: int, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        engine: Engine,
+        log: ProvenanceLog,
+        keys: KeyService,
+        max_content_bytes: int,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.engine = engine
         self.log = log
         self.keys = keys
@@ -61,7 +68,16 @@ class ContributionService:
 
     # -- drafts ----------------------------------------------------------------------------
 
-    def draft(self, author: Principal, task_id: str, content: bytes, media_type: str, minutes: int, terms: Mapping[str, Any], units: int = 1) -> ContributionView:
+    def draft(
+        self,
+        author: Principal,
+        task_id: str,
+        content: bytes,
+        media_type: str,
+        minutes: int,
+        terms: Mapping[str, Any],
+        units: int = 1,
+    ) -> ContributionView:
         _require_member(author)
         clean_terms = consent.check_terms(terms)
         check_numbers(minutes, units)
@@ -69,14 +85,32 @@ class ContributionService:
             task = _open_task(session, task_id)
             digest = self._store(session, content, media_type)
             row = Contribution(
-                id=uuid.uuid4().hex, task_id=task.id, author_id=author.account_id, revises_id=None, round=1, content_sha256=digest,
-                units=units, minutes=minutes, terms=canonical_json(clean_terms).decode(), status="draft", created_at=self.clock(),
+                id=uuid.uuid4().hex,
+                task_id=task.id,
+                author_id=author.account_id,
+                revises_id=None,
+                round=1,
+                content_sha256=digest,
+                units=units,
+                minutes=minutes,
+                terms=canonical_json(clean_terms).decode(),
+                status="draft",
+                created_at=self.clock(),
             )
             session.add(row)
             session.flush()
             return view(session, row)
 
-    def edit_draft(self, author: Principal, contribution_id: str, content: bytes | None, media_type: str, minutes: int, terms: Mapping[str, Any], units: int = 1) -> ContributionView:
+    def edit_draft(
+        self,
+        author: Principal,
+        contribution_id: str,
+        content: bytes | None,
+        media_type: str,
+        minutes: int,
+        terms: Mapping[str, Any],
+        units: int = 1,
+    ) -> ContributionView:
         clean_terms = consent.check_terms(terms)
         check_numbers(minutes, units)
         with write_session(self.engine) as session, session.begin():
@@ -99,8 +133,17 @@ class ContributionService:
                 return view(session, existing)
             _open_task(session, old.task_id)
             row = Contribution(
-                id=uuid.uuid4().hex, task_id=old.task_id, author_id=old.author_id, revises_id=old.id, round=old.round + 1,
-                content_sha256=old.content_sha256, units=old.units, minutes=old.minutes, terms=old.terms, status="draft", created_at=self.clock(),
+                id=uuid.uuid4().hex,
+                task_id=old.task_id,
+                author_id=old.author_id,
+                revises_id=old.id,
+                round=old.round + 1,
+                content_sha256=old.content_sha256,
+                units=old.units,
+                minutes=old.minutes,
+                terms=old.terms,
+                status="draft",
+                created_at=self.clock(),
             )
             session.add(row)
             session.flush()
@@ -140,12 +183,18 @@ class ContributionService:
             task = _open_task(session, row.task_id)
             expected = _statement_body(session, row, key.key_id, self.clock())
             signed_at = parse_signed_time(statement.body.get("time"))
-            if {k: v for k, v in statement.body.items() if k != "time"} != {k: v for k, v in expected.items() if k != "time"}:
-                raise Refused("the signed statement does not match the draft (task, content, terms, minutes, units, author key)")
+            if {k: v for k, v in statement.body.items() if k != "time"} != {
+                k: v for k, v in expected.items() if k != "time"
+            }:
+                raise Refused(
+                    "the signed statement does not match the draft (task, content, terms, minutes, units, author key)"
+                )
             check_clock_skew(signed_at, self.clock())
             missing = consent.terms_cover(json.loads(row.terms), json.loads(task.intended_uses))
             if missing:
-                raise Refused(f"this task's work is meant for {', '.join(missing)}, which your consent terms do not permit")
+                raise Refused(
+                    f"this task's work is meant for {', '.join(missing)}, which your consent terms do not permit"
+                )
             row.statement, row.statement_sha256 = canonical.decode(), digest
             row.public_key, row.signature = statement.public_key, statement.signature
             row.submitted_at, row.status = self.clock(), "submitted"
@@ -168,7 +217,11 @@ class ContributionService:
             acceptance = session.get(Acceptance, row.id)
             if acceptance is None:
                 raise Conflict("only accepted contributions carry consent that can be revoked")
-            return {"contribution_entry": acceptance.log_index, "content_sha256": row.content_sha256, "revokes": "all future licenses"}
+            return {
+                "contribution_entry": acceptance.log_index,
+                "content_sha256": row.content_sha256,
+                "revokes": "all future licenses",
+            }
 
     def revoke_consent_with_password(self, author: Principal, contribution_id: str, password: str) -> int:
         body = self.revocation_body(author, contribution_id)
@@ -195,7 +248,9 @@ class ContributionService:
     def get(self, viewer: Principal, contribution_id: str, author_only: bool = False) -> ContributionView:
         """The author's view (stewards may read it too unless `author_only`)."""
         with Session(self.engine) as session:
-            return view(session, _own(session, viewer, contribution_id, allow_steward=not author_only), with_feedback=True)
+            return view(
+                session, _own(session, viewer, contribution_id, allow_steward=not author_only), with_feedback=True
+            )
 
     def get_for_review(self, contribution_id: str) -> ContributionView:
         """The view a reviewer works from (callers check the assignment; feedback of others hidden)."""
@@ -208,12 +263,19 @@ class ContributionService:
     def mine(self, author: Principal) -> list[ContributionView]:
         return self.mine_page(author, 0, None, with_feedback=True)[0]
 
-    def mine_page(self, author: Principal, offset: int, limit: int | None, with_feedback: bool = False) -> tuple[list[ContributionView], int]:
+    def mine_page(
+        self, author: Principal, offset: int, limit: int | None, with_feedback: bool = False
+    ) -> tuple[list[ContributionView], int]:
         """The author's work, newest first: one page of it and how many there are in all."""
         with Session(self.engine) as session:
             mine = Contribution.author_id == author.account_id
             total = int(session.scalar(select(func.count()).select_from(Contribution).where(mine)) or 0)
-            query = select(Contribution).where(mine).order_by(Contribution.created_at.desc(), Contribution.id).offset(offset)
+            query = (
+                select(Contribution)
+                .where(mine)
+                .order_by(Contribution.created_at.desc(), Contribution.id)
+                .offset(offset)
+            )
             rows = session.scalars(query if limit is None else query.limit(limit)).all()
             return views(session, rows, with_feedback), total
 
@@ -241,8 +303,13 @@ class ContributionService:
 def _statement_body(session: Session, row: Contribution, signer_key_id: str, now: datetime) -> dict[str, Any]:
     revises = session.get(Contribution, row.revises_id) if row.revises_id else None
     return {
-        "task": row.task_id, "content_sha256": row.content_sha256, "author": signer_key_id, "terms": json.loads(row.terms),
-        "minutes": row.minutes, "units": row.units, "time": now.replace(microsecond=0).isoformat(),
+        "task": row.task_id,
+        "content_sha256": row.content_sha256,
+        "author": signer_key_id,
+        "terms": json.loads(row.terms),
+        "minutes": row.minutes,
+        "units": row.units,
+        "time": now.replace(microsecond=0).isoformat(),
         "revises": revises.statement_sha256 if revises else None,
     }
 
@@ -259,7 +326,10 @@ def _open_task(session: Session, task_id: str) -> Task:
     if task is None:
         raise NotFound(f"no task {task_id}")
     if task.status != "open":
-        raise Conflict(f"task '{task.title}' is {task.status} and takes no submissions" + (f": {task.flag_reason}" if task.flag_reason else ""))
+        raise Conflict(
+            f"task '{task.title}' is {task.status} and takes no submissions"
+            + (f": {task.flag_reason}" if task.flag_reason else "")
+        )
     return task
 
 

@@ -56,7 +56,10 @@ class ContentBlob(Base):
 class Contribution(Base):
     __tablename__ = "contribution"
     # The review queue reads submitted work oldest first (0008); an author's list, newest first.
-    __table_args__ = (Index("ix_contribution_status_submitted_at", "status", "submitted_at"), Index("ix_contribution_author_created_at", "author_id", "created_at"))
+    __table_args__ = (
+        Index("ix_contribution_status_submitted_at", "status", "submitted_at"),
+        Index("ix_contribution_author_created_at", "author_id", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     task_id: Mapped[str] = mapped_column(ForeignKey("task.id"), index=True)

@@ -96,7 +96,11 @@ def queue_length(session: Session, me: str) -> int:
     reviewed = (
         select(func.count(func.distinct(Review.contribution_id)))
         .join(Contribution, Contribution.id == Review.contribution_id)
-        .where(Review.reviewer_id == me, Contribution.status == "submitted", Contribution.author_id.not_in(excluded_authors))
+        .where(
+            Review.reviewer_id == me,
+            Contribution.status == "submitted",
+            Contribution.author_id.not_in(excluded_authors),
+        )
     )
     ineligible += int(session.scalar(reviewed) or 0)
     return submitted - ineligible

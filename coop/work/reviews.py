@@ -39,7 +39,15 @@ ACCEPTED_KIND = "contribution.accepted"
 
 
 class ReviewService:
-    def __init__(self, engine: Engine, log: ProvenanceLog, policies: PolicyService, tasks: TaskService, ledger: LedgerService, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        engine: Engine,
+        log: ProvenanceLog,
+        policies: PolicyService,
+        tasks: TaskService,
+        ledger: LedgerService,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.engine = engine
         self.ledger = ledger
         self.log = log
@@ -52,7 +60,13 @@ class ReviewService:
         with write_session(self.engine) as session, session.begin():
             if session.get(Account, author_id) is None:
                 raise NotFound(f"no member {author_id[:80]!r} to declare a conflict with")
-            insert_missing(session, ConflictDeclaration, reviewer_id=reviewer.account_id, author_id=author_id, declared_at=self.clock())
+            insert_missing(
+                session,
+                ConflictDeclaration,
+                reviewer_id=reviewer.account_id,
+                author_id=author_id,
+                declared_at=self.clock(),
+            )
 
     def declare_conflict_with_author_of(self, reviewer: Principal, contribution_id: str) -> None:
         """Declare a conflict without learning who the author is."""
@@ -106,7 +120,11 @@ class ReviewService:
             reason = self._ineligible_reason(session, reviewer, row)
             if reason:
                 raise NotAllowed(reason)
-            session.add(ReviewAssignment(contribution_id=row.id, reviewer_id=reviewer.account_id, assigned_by=by, assigned_at=self.clock()))
+            session.add(
+                ReviewAssignment(
+                    contribution_id=row.id, reviewer_id=reviewer.account_id, assigned_by=by, assigned_at=self.clock()
+                )
+            )
 
     def rubric_for(self, contribution_id: str) -> dict[str, Any]:
         with Session(self.engine) as session:
@@ -117,7 +135,9 @@ class ReviewService:
             assert task is not None
         return self.policies.version(f"rubric.{task.kind}", task.rubric_version).body
 
-    def review(self, reviewer: Principal, contribution_id: str, scores: Mapping[str, int], feedback: str) -> review.Decision:
+    def review(
+        self, reviewer: Principal, contribution_id: str, scores: Mapping[str, int], feedback: str
+    ) -> review.Decision:
         """Record a review; apply the acceptance rule; accept, ask for revision or reject as it says."""
         _require_reviewer(reviewer)
         with write_session(self.engine) as session, session.begin():
@@ -127,7 +147,14 @@ class ReviewService:
                 reason = self._ineligible_reason(session, reviewer, row)
                 if reason:
                     raise NotAllowed(reason)
-                session.add(ReviewAssignment(contribution_id=row.id, reviewer_id=reviewer.account_id, assigned_by=reviewer.account_id, assigned_at=self.clock()))
+                session.add(
+                    ReviewAssignment(
+                        contribution_id=row.id,
+                        reviewer_id=reviewer.account_id,
+                        assigned_by=reviewer.account_id,
+                        assigned_at=self.clock(),
+                    )
+                )
             elif _reviewed_by(session, row.id, reviewer.account_id):
                 raise Conflict("you already reviewed this contribution")
             task = session.get(Task, row.task_id)
@@ -137,11 +164,21 @@ class ReviewService:
                 clean = review.check_scores(rubric.body["criteria"], dict(scores))
             except Refused as error:
                 raise Refused(str(error)) from error
-            session.add(Review(contribution_id=row.id, reviewer_id=reviewer.account_id, scores=canonical_json(clean).decode(), feedback=feedback.strip()[:5000], created_at=self.clock()))
+            session.add(
+                Review(
+                    contribution_id=row.id,
+                    reviewer_id=reviewer.account_id,
+                    scores=canonical_json(clean).decode(),
+                    feedback=feedback.strip()[:5000],
+                    created_at=self.clock(),
+                )
+            )
             session.flush()
             reviews = session.scalars(select(Review).where(Review.contribution_id == row.id).order_by(Review.id)).all()
             acceptance = {**rubric.body["acceptance"], "reviews_required": task.reviews_required}
-            decision = review.decide(rubric.body["criteria"], acceptance, [json.loads(r.scores) for r in reviews], row.round)
+            decision = review.decide(
+                rubric.body["criteria"], acceptance, [json.loads(r.scores) for r in reviews], row.round
+            )
             if decision.outcome == "accepted":
                 self._accept(session, row, task, rubric.version, reviews)
             elif decision.outcome in ("revision-requested", "rejected"):
@@ -150,13 +187,20 @@ class ReviewService:
             self.tasks.check_flag(task_id)
         return decision
 
-    def _accept(self, session: Session, row: Contribution, task: Task, rubric_version: int, reviews: Sequence[Review]) -> None:
+    def _accept(
+        self, session: Session, row: Contribution, task: Task, rubric_version: int, reviews: Sequence[Review]
+    ) -> None:
         """The co-op countersigns the author's own signed statement together with what judged it."""
         assert row.statement and row.public_key and row.signature
         floor = self.policies.in_force("pay-floor", self.clock())
         digest = review_digest(reviews)
         body = {
-            "statement": {"kind": "contribution", "body": json.loads(row.statement), "key": b64(row.public_key), "sig": b64(row.signature)},
+            "statement": {
+                "kind": "contribution",
+                "body": json.loads(row.statement),
+                "key": b64(row.public_key),
+                "sig": b64(row.signature),
+            },
             "review_digest": digest,
             "rubric": {"policy": f"rubric.{task.kind}", "version": rubric_version},
             "pay_floor": floor.ref,
@@ -164,13 +208,28 @@ class ReviewService:
             "accepted_at": self.clock().isoformat(),
         }
         index = self.log.append_coop_statement(session.connection(), ACCEPTED_KIND, body)
-        session.add(Acceptance(
-            contribution_id=row.id, log_index=index, review_digest=digest, rubric_version=rubric_version, pay_floor_version=floor.version,
-            pay_per_unit=task.pay_per_unit, currency=task.currency, accepted_at=self.clock(),
-        ))
+        session.add(
+            Acceptance(
+                contribution_id=row.id,
+                log_index=index,
+                review_digest=digest,
+                rubric_version=rubric_version,
+                pay_floor_version=floor.version,
+                pay_per_unit=task.pay_per_unit,
+                currency=task.currency,
+                accepted_at=self.clock(),
+            )
+        )
         row.status = "accepted"
-        self.ledger.post_base_pay(session, contribution_id=row.id, author_id=row.author_id, amount=task.pay_per_unit * row.units,
-                                  currency=task.currency, buyer_org_id=task.buyer_org_id, log_index=index)
+        self.ledger.post_base_pay(
+            session,
+            contribution_id=row.id,
+            author_id=row.author_id,
+            amount=task.pay_per_unit * row.units,
+            currency=task.currency,
+            buyer_org_id=task.buyer_org_id,
+            log_index=index,
+        )
 
     def _ineligible_reason(self, session: Session, reviewer: Principal, row: Contribution) -> str | None:
         if row.author_id == reviewer.account_id:
@@ -190,11 +249,18 @@ def review_digest(reviews: Sequence[Review]) -> str:
 
 
 def _review_count(session: Session, contribution_id: str) -> int:
-    return int(session.scalar(select(func.count()).select_from(Review).where(Review.contribution_id == contribution_id)) or 0)
+    return int(
+        session.scalar(select(func.count()).select_from(Review).where(Review.contribution_id == contribution_id)) or 0
+    )
 
 
 def _reviewed_by(session: Session, contribution_id: str, reviewer_id: str) -> bool:
-    return session.scalar(select(Review.id).where(Review.contribution_id == contribution_id, Review.reviewer_id == reviewer_id)) is not None
+    return (
+        session.scalar(
+            select(Review.id).where(Review.contribution_id == contribution_id, Review.reviewer_id == reviewer_id)
+        )
+        is not None
+    )
 
 
 def _submitted(session: Session, contribution_id: str, lock: bool = True) -> Contribution:
@@ -209,4 +275,3 @@ def _submitted(session: Session, contribution_id: str, lock: bool = True) -> Con
 def _require_reviewer(principal: Principal) -> None:
     if not principal.has_role("reviewer"):
         raise NotAllowed("only reviewers review")
-

@@ -65,7 +65,9 @@ class TaskView:
 
 
 class TaskService:
-    def __init__(self, engine: Engine, log: ProvenanceLog, policies: PolicyService, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self, engine: Engine, log: ProvenanceLog, policies: PolicyService, clock: Callable[[], datetime] = utcnow
+    ):
         self.engine = engine
         self.log = log
         self.policies = policies
@@ -79,7 +81,9 @@ class TaskService:
         floor = self.policies.in_force("pay-floor", now)
         rubric = self.policies.in_force(f"rubric.{spec.kind}", now)
         try:
-            pay_floor.check_pay_floor(spec.pay_per_unit, spec.minutes_per_unit, spec.currency, floor.body, floor.version)
+            pay_floor.check_pay_floor(
+                spec.pay_per_unit, spec.minutes_per_unit, spec.currency, floor.body, floor.version
+            )
         except Refused as error:
             raise Refused(str(error)) from error
         reviews = spec.reviews_required or int(rubric.body["acceptance"]["reviews_required"])
@@ -92,17 +96,38 @@ class TaskService:
                 org_id = org.id
             task_id = uuid.uuid4().hex
             body = {
-                "task": task_id, "kind": spec.kind, "rubric": rubric.ref, "pay_floor": floor.ref,
-                "pay_per_unit": spec.pay_per_unit, "currency": spec.currency, "minutes_per_unit": spec.minutes_per_unit,
-                "unit": spec.unit.strip(), "intended_uses": list(spec.intended_uses), "opened_by": steward.account_id, "time": now.isoformat(),
+                "task": task_id,
+                "kind": spec.kind,
+                "rubric": rubric.ref,
+                "pay_floor": floor.ref,
+                "pay_per_unit": spec.pay_per_unit,
+                "currency": spec.currency,
+                "minutes_per_unit": spec.minutes_per_unit,
+                "unit": spec.unit.strip(),
+                "intended_uses": list(spec.intended_uses),
+                "opened_by": steward.account_id,
+                "time": now.isoformat(),
             }
             index = self._log(session, "task.opened", body)
             task = Task(
-                id=task_id, project=spec.project.strip(), buyer_org_id=org_id, title=spec.title.strip(), instructions=spec.instructions.strip(),
-                kind=spec.kind, rubric_version=rubric.version, unit=spec.unit.strip(), minutes_per_unit=spec.minutes_per_unit,
-                pay_per_unit=spec.pay_per_unit, currency=spec.currency, reviews_required=reviews,
-                intended_uses=json.dumps(list(spec.intended_uses)), pay_floor_version=floor.version, status="open",
-                created_by=steward.account_id, created_at=now, log_index=index,
+                id=task_id,
+                project=spec.project.strip(),
+                buyer_org_id=org_id,
+                title=spec.title.strip(),
+                instructions=spec.instructions.strip(),
+                kind=spec.kind,
+                rubric_version=rubric.version,
+                unit=spec.unit.strip(),
+                minutes_per_unit=spec.minutes_per_unit,
+                pay_per_unit=spec.pay_per_unit,
+                currency=spec.currency,
+                reviews_required=reviews,
+                intended_uses=json.dumps(list(spec.intended_uses)),
+                pay_floor_version=floor.version,
+                status="open",
+                created_by=steward.account_id,
+                created_at=now,
+                log_index=index,
             )
             session.add(task)
             session.flush()
@@ -121,7 +146,17 @@ class TaskService:
                 pay_floor.check_pay_floor(pay_per_unit, task.minutes_per_unit, task.currency, floor.body, floor.version)
             except Refused as error:
                 raise Refused(str(error)) from error
-            self._log(session, "task.rate-raised", {"task": task_id, "pay_per_unit": pay_per_unit, "pay_floor": floor.ref, "by": steward.account_id, "time": self.clock().isoformat()})
+            self._log(
+                session,
+                "task.rate-raised",
+                {
+                    "task": task_id,
+                    "pay_per_unit": pay_per_unit,
+                    "pay_floor": floor.ref,
+                    "by": steward.account_id,
+                    "time": self.clock().isoformat(),
+                },
+            )
             task.pay_per_unit = pay_per_unit
             task.pay_floor_version = floor.version
             task.status, task.flag_reason = "open", None
@@ -138,11 +173,15 @@ class TaskService:
         per_unit = [
             max(1, -(-minutes // units))
             for minutes, units in session.execute(
-                select(Contribution.minutes, Contribution.units).join(Acceptance, Acceptance.contribution_id == Contribution.id).where(Contribution.task_id == task.id)
+                select(Contribution.minutes, Contribution.units)
+                .join(Acceptance, Acceptance.contribution_id == Contribution.id)
+                .where(Contribution.task_id == task.id)
             )
         ]
         hourly_floor = int(floor.body["hourly_minimum"].get(task.currency, 0))
-        rate = pay_floor.floor_breached(task.pay_per_unit, per_unit, hourly_floor, int(floor.body["flag_after_accepted"]))
+        rate = pay_floor.floor_breached(
+            task.pay_per_unit, per_unit, hourly_floor, int(floor.body["flag_after_accepted"])
+        )
         if rate is not None and task.status == "open":
             task.status = "flagged"
             task.flag_reason = (
@@ -150,7 +189,11 @@ class TaskService:
                 f"below the floor of {hourly_floor} {task.currency} per hour (pay-floor v{floor.version}); "
                 "raise the rate to reopen"
             )
-            self._log(session, "task.flagged", {"task": task.id, "hourly_rate": rate, "pay_floor": floor.ref, "time": self.clock().isoformat()})
+            self._log(
+                session,
+                "task.flagged",
+                {"task": task.id, "hourly_rate": rate, "pay_floor": floor.ref, "time": self.clock().isoformat()},
+            )
 
     def get(self, task_id: str) -> TaskView:
         with Session(self.engine) as session:
@@ -170,10 +213,26 @@ class TaskService:
     def _view(session: Session, task: Task) -> TaskView:
         org = session.get(BuyerOrg, task.buyer_org_id) if task.buyer_org_id else None
         return TaskView(
-            task.id, task.project, org.name if org else None, task.title, task.instructions, task.kind, f"rubric.{task.kind}",
-            task.rubric_version, task.unit, task.minutes_per_unit, task.pay_per_unit, task.currency,
-            pay_floor.hourly_rate(task.pay_per_unit, task.minutes_per_unit), task.reviews_required, json.loads(task.intended_uses),
-            task.pay_floor_version, task.status, task.flag_reason, task.created_at, task.log_index,
+            task.id,
+            task.project,
+            org.name if org else None,
+            task.title,
+            task.instructions,
+            task.kind,
+            f"rubric.{task.kind}",
+            task.rubric_version,
+            task.unit,
+            task.minutes_per_unit,
+            task.pay_per_unit,
+            task.currency,
+            pay_floor.hourly_rate(task.pay_per_unit, task.minutes_per_unit),
+            task.reviews_required,
+            json.loads(task.intended_uses),
+            task.pay_floor_version,
+            task.status,
+            task.flag_reason,
+            task.created_at,
+            task.log_index,
         )
 
 

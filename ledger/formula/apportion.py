@@ -125,5 +125,6 @@ def apportion(total: int, weights: Sequence[tuple[K, int]], tie_key: Callable[[K
         floors.append(floor)
         remainders.append(rest)
     leftover = total - sum(floors)
-    return Apportionment(total, whole, keys, values, floors, remainders, leftover, _threshold(remainders, ties, leftover))
-
+    return Apportionment(
+        total, whole, keys, values, floors, remainders, leftover, _threshold(remainders, ties, leftover)
+    )

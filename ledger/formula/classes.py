@@ -69,7 +69,9 @@ class ClassCut:
 def check_classes(counts: Mapping[int, int]) -> int:
     """W, after refusing what `apportion` refuses of weights: negative or non-integer weights (and
     a class of no keys). A million classes are checked in one pass; messages come from the first bad one."""
-    if not all(type(weight) is int and weight >= 0 for weight in counts) or not all(type(keys) is int and keys >= 1 for keys in counts.values()):
+    if not all(type(weight) is int and weight >= 0 for weight in counts) or not all(
+        type(keys) is int and keys >= 1 for keys in counts.values()
+    ):
         for weight, keys in counts.items():  # bools are refused too: type(True) is bool
             whole_number(weight, f"the weight {weight!r}")
             whole_number(keys, f"the number of keys of weight {weight}", minimum=1)

@@ -40,8 +40,17 @@ from ledger.formula.event import (
 from ledger.formula.params import FormulaParams, Weight
 from ledger.formula.refusals import FormulaError
 
-__all__ = ["CONTRIBUTOR", "REVIEWER", "CompactSplit", "MemberSummary", "SplitPlan", "contribution_lines", "plan_split", "review_line",
-           "share_line"]
+__all__ = [
+    "CONTRIBUTOR",
+    "REVIEWER",
+    "CompactSplit",
+    "MemberSummary",
+    "SplitPlan",
+    "contribution_lines",
+    "plan_split",
+    "review_line",
+    "share_line",
+]
 
 CONTRIBUTOR = "contributor"
 REVIEWER = "reviewer"
@@ -82,10 +91,17 @@ class CompactSplit:
     def to_dict(self) -> dict[str, Any]:
         """The stored JSON (journal details and revenue event): all but the per-member rows."""
         return {
-            "amount": self.amount, "currency": self.currency, "formula": self.params.to_dict(), "reserve": self.reserve,
-            "reviewer_pool": self.reviewer_pool, "reviewer_pool_redirected": self.reviewer_pool_redirected,
-            "contributor_pool": self.contributor_pool, "contributor_weight": self.contributor_weight,
-            "reviewer_weight": self.reviewer_weight, "contributions": self.contributions, "reviewers": self.reviewers,
+            "amount": self.amount,
+            "currency": self.currency,
+            "formula": self.params.to_dict(),
+            "reserve": self.reserve,
+            "reviewer_pool": self.reviewer_pool,
+            "reviewer_pool_redirected": self.reviewer_pool_redirected,
+            "contributor_pool": self.contributor_pool,
+            "contributor_weight": self.contributor_weight,
+            "reviewer_weight": self.reviewer_weight,
+            "contributions": self.contributions,
+            "reviewers": self.reviewers,
             "contributor_leftover": self.contributor_leftover,
             "contributor_threshold": list(self.contributor_threshold) if self.contributor_threshold else None,
             "reviewer_leftover": self.reviewer_leftover,
@@ -127,46 +143,101 @@ class SplitPlan:
         totals = cut.member_totals(groups)
         counted = [sum(row[i] for row in totals.values()) for i in range(3)]
         if counted != [cut.whole, cut.keys, cut.total]:
-            raise FormulaError(f"the contributions grouped by member (weight, count, cents {counted}) do not add up to the "
-                               f"release's ({cut.whole}, {cut.keys}, {cut.total}): nothing is shared")
+            raise FormulaError(
+                f"the contributions grouped by member (weight, count, cents {counted}) do not add up to the "
+                f"release's ({cut.whole}, {cut.keys}, {cut.total}): nothing is shared"
+            )
         rows = {(member, CONTRIBUTOR): row for member, row in totals.items()}
         reviewer_leftover, reviewer_threshold, reviewer_weight, reviewers = 0, None, 0, 0
         if self.reviewers is not None:
             parts = self.reviewers
             for key, weight, floor, bonus in zip(parts.keys, parts.weights, parts.floors, parts.bonuses()):
                 rows[(key, REVIEWER)] = [weight, 1, floor + bonus]
-            reviewer_leftover, reviewer_threshold, reviewer_weight, reviewers = parts.leftover, parts.threshold, parts.whole, len(parts.keys)
+            reviewer_leftover, reviewer_threshold, reviewer_weight, reviewers = (
+                parts.leftover,
+                parts.threshold,
+                parts.whole,
+                len(parts.keys),
+            )
         members = tuple(MemberSummary(member, pool, *row) for (member, pool), row in sorted(rows.items()))
         threshold = (cut.cut, tie) if cut.cut is not None and tie is not None else None
-        return CompactSplit(self.amount, self.currency, self.params, self.reserve, self.reviewer_pool, self.reviewer_pool_redirected,
-                            self.contributor_pool, cut.whole, reviewer_weight, cut.keys, reviewers,
-                            cut.leftover, threshold, reviewer_leftover, reviewer_threshold, members)
+        return CompactSplit(
+            self.amount,
+            self.currency,
+            self.params,
+            self.reserve,
+            self.reviewer_pool,
+            self.reviewer_pool_redirected,
+            self.contributor_pool,
+            cut.whole,
+            reviewer_weight,
+            cut.keys,
+            reviewers,
+            cut.leftover,
+            threshold,
+            reviewer_leftover,
+            reviewer_threshold,
+            members,
+        )
 
 
-def plan_split(amount: int, currency: str, params: FormulaParams, weight_counts: Mapping[int, int],
-               reviewers: Sequence[ReviewerInput] = ()) -> SplitPlan:
+def plan_split(
+    amount: int,
+    currency: str,
+    params: FormulaParams,
+    weight_counts: Mapping[int, int],
+    reviewers: Sequence[ReviewerInput] = (),
+) -> SplitPlan:
     """Step one of a compact split, from {weight: how many contributions weigh it}; refuses what
     the reference `split_revenue` refuses of the event and the weights, with its messages."""
     check_event(amount, currency, sum(weight_counts.values()), reviewers)
     check_weighs_something(check_classes(weight_counts), params)
     reserve, reviewer_pool, redirected, contributor_pool = pools(amount, params, reviewers)
-    review_parts = apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers]) if reviewers else None
-    return SplitPlan(amount, currency, params, reserve, reviewer_pool, redirected, contributor_pool,
-                     cut_classes(contributor_pool, weight_counts), review_parts)
+    review_parts = (
+        apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers]) if reviewers else None
+    )
+    return SplitPlan(
+        amount,
+        currency,
+        params,
+        reserve,
+        reviewer_pool,
+        redirected,
+        contributor_pool,
+        cut_classes(contributor_pool, weight_counts),
+        review_parts,
+    )
 
 
-def share_line(member: str, log_index: int | None, weight: int, total_weight: int, pool: int, floor: int, remainder: int,
-               leftover: bool) -> dict[str, Any]:
+def share_line(
+    member: str,
+    log_index: int | None,
+    weight: int,
+    total_weight: int,
+    pool: int,
+    floor: int,
+    remainder: int,
+    leftover: bool,
+) -> dict[str, Any]:
     """A share as a statement line: every number of its arithmetic, from plain values, so that a
     statement's 10,000 lines need not build an object each; the rule is left to the reader (the
     earnings page writes it out), as formatting it multiplied the cost of a line."""
     return {
-        "member": member, "log_index": log_index, "weight": weight, "total_weight": total_weight, "pool": pool, "floor": floor,
-        "remainder": remainder, "leftover": leftover, "amount": floor + 1 if leftover else floor,
+        "member": member,
+        "log_index": log_index,
+        "weight": weight,
+        "total_weight": total_weight,
+        "pool": pool,
+        "floor": floor,
+        "remainder": remainder,
+        "leftover": leftover,
+        "amount": floor + 1 if leftover else floor,
     }
 
 
-def contribution_lines(split: dict[str, Any], mine: Sequence[ContributionWeightInput], member: str) -> list[dict[str, Any]]:
+def contribution_lines(
+    split: dict[str, Any], mine: Sequence[ContributionWeightInput], member: str
+) -> list[dict[str, Any]]:
     """The member's contribution shares of a stored compact split, as the reference `Share.to_dict()` gives them,
     recomputed from their own contributions (log index order) and the stored threshold."""
     pool, whole = split["contributor_pool"], split["contributor_weight"]
@@ -177,7 +248,11 @@ def contribution_lines(split: dict[str, Any], mine: Sequence[ContributionWeightI
     for c in sorted(mine, key=_log_index):
         weight = 1 if field is None else getattr(c, field)
         floor, rest = divmod(pool * weight, whole)
-        lines.append(share_line(member, c.log_index, weight, whole, pool, floor, rest, gets_leftover(rest, c.log_index, threshold)))
+        lines.append(
+            share_line(
+                member, c.log_index, weight, whole, pool, floor, rest, gets_leftover(rest, c.log_index, threshold)
+            )
+        )
     return lines
 
 

@@ -20,8 +20,15 @@ from dataclasses import dataclass
 from ledger.formula.params import BPS, FormulaParams, Weight
 from ledger.formula.refusals import FormulaError, whole_number
 
-__all__ = ["ContributionColumns", "ContributionWeightInput", "ReviewerInput", "check_event", "check_weighs_something", "pools",
-           "refuse_repeated"]
+__all__ = [
+    "ContributionColumns",
+    "ContributionWeightInput",
+    "ReviewerInput",
+    "check_event",
+    "check_weighs_something",
+    "pools",
+    "refuse_repeated",
+]
 
 
 def _member(value: object, name: str) -> str:
@@ -75,14 +82,21 @@ class ContributionColumns:
 
     @classmethod
     def of(cls, inputs: Sequence[ContributionWeightInput]) -> ContributionColumns:
-        return cls([c.log_index for c in inputs], [c.author for c in inputs], [c.base_pay for c in inputs], [c.units for c in inputs],
-                   [c.minutes for c in inputs])
+        return cls(
+            [c.log_index for c in inputs],
+            [c.author for c in inputs],
+            [c.base_pay for c in inputs],
+            [c.units for c in inputs],
+            [c.minutes for c in inputs],
+        )
 
     def __len__(self) -> int:
         return len(self.log_indexes)
 
     def row(self, i: int) -> ContributionWeightInput:
-        return ContributionWeightInput(self.log_indexes[i], self.authors[i], self.base_pay[i], self.units[i], self.minutes[i])
+        return ContributionWeightInput(
+            self.log_indexes[i], self.authors[i], self.base_pay[i], self.units[i], self.minutes[i]
+        )
 
     def inputs(self) -> list[ContributionWeightInput]:
         return [self.row(i) for i in range(len(self))]
@@ -91,7 +105,9 @@ class ContributionColumns:
         """Whole, non-negative numbers (no bools: type(True) is bool) and non-empty author ids; on
         a failure the first offending row is built, so the error is ContributionWeightInput's own."""
         numbers = (self.log_indexes, self.base_pay, self.units, self.minutes)
-        if all(type(v) is int and v >= 0 for column in numbers for v in column) and all(type(a) is str and a for a in self.authors):
+        if all(type(v) is int and v >= 0 for column in numbers for v in column) and all(
+            type(a) is str and a for a in self.authors
+        ):
             return
         for i in range(len(self)):
             self.row(i)
@@ -111,12 +127,16 @@ def check_event(amount: int, currency: str, contributions: int, reviewers: Seque
         raise FormulaError(f"no contributions to share {amount} {currency} among: a release needs at least one")
     names = Counter(r.reviewer for r in reviewers)
     if repeated_names := sorted(name for name, count in names.items() if count > 1):
-        raise FormulaError(f"list each reviewer once, with all their accepted reviews: {', '.join(repeated_names)} repeated")
+        raise FormulaError(
+            f"list each reviewer once, with all their accepted reviews: {', '.join(repeated_names)} repeated"
+        )
 
 
 def refuse_repeated(indexes: Sequence[int]) -> None:
     """Log indexes are the contributions' ids and the tie order: each once."""
-    if len(set(indexes)) != len(indexes) and (repeated := sorted(i for i, count in Counter(indexes).items() if count > 1)):
+    if len(set(indexes)) != len(indexes) and (
+        repeated := sorted(i for i, count in Counter(indexes).items() if count > 1)
+    ):
         raise FormulaError(f"contribution log indexes must be distinct: {', '.join(map(str, repeated))} repeated")
 
 

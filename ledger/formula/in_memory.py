@@ -27,8 +27,13 @@ from ledger.formula.params import FormulaParams
 __all__ = ["compact_split"]
 
 
-def compact_split(amount: int, currency: str, params: FormulaParams, contributions: ContributionColumns | Sequence[ContributionWeightInput],
-                  reviewers: Sequence[ReviewerInput] = ()) -> CompactSplit:
+def compact_split(
+    amount: int,
+    currency: str,
+    params: FormulaParams,
+    contributions: ContributionColumns | Sequence[ContributionWeightInput],
+    reviewers: Sequence[ReviewerInput] = (),
+) -> CompactSplit:
     """The reference `split_revenue`'s figures without one object per share; same refusals, same results."""
     columns = contributions if isinstance(contributions, ContributionColumns) else ContributionColumns.of(contributions)
     columns.check()
@@ -41,5 +46,13 @@ def compact_split(amount: int, currency: str, params: FormulaParams, contributio
     tied, tie = plan.contributors.tied, None
     if plan.contributors.cut is not None:
         tie = heapq.nsmallest(plan.contributors.rank, (key for key, weight in zip(keys, weights) if weight in tied))[-1]
-    at_or_below = Counter((a, w) for a, w, key in zip(authors, weights, keys) if w in tied and tie is not None and key <= tie)
-    return plan.finish(tie, [(author, weight, count, at_or_below[(author, weight)]) for (author, weight), count in Counter(zip(authors, weights)).items()])
+    at_or_below = Counter(
+        (a, w) for a, w, key in zip(authors, weights, keys) if w in tied and tie is not None and key <= tie
+    )
+    return plan.finish(
+        tie,
+        [
+            (author, weight, count, at_or_below[(author, weight)])
+            for (author, weight), count in Counter(zip(authors, weights)).items()
+        ],
+    )

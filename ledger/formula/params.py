@@ -53,7 +53,9 @@ def check_basis_points(reserve_bps: object, reviewer_bps: object) -> tuple[int, 
         checked.append(value)
     reserve, reviewer = checked
     if reserve + reviewer > BPS:
-        raise FormulaError(f"reserve ({reserve}) and reviewer pool ({reviewer}) together cannot exceed {BPS} basis points")
+        raise FormulaError(
+            f"reserve ({reserve}) and reviewer pool ({reviewer}) together cannot exceed {BPS} basis points"
+        )
     return reserve, reviewer
 
 
@@ -85,4 +87,9 @@ class FormulaParams:
         return cls(*check_params(body), version)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"reserve_bps": self.reserve_bps, "reviewer_bps": self.reviewer_bps, "weight": self.weight.value, "version": self.version}
+        return {
+            "reserve_bps": self.reserve_bps,
+            "reviewer_bps": self.reviewer_bps,
+            "weight": self.weight.value,
+            "version": self.version,
+        }

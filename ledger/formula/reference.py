@@ -57,8 +57,19 @@ class Share:
 
     def to_dict(self) -> dict[str, Any]:
         """The line with its rule written out (what full splits store and `RevenueService.full_split` shows)."""
-        return {**share_line(self.member, self.log_index, self.weight, self.total_weight, self.pool, self.floor, self.remainder, self.leftover),
-                "rule": self.rule}
+        return {
+            **share_line(
+                self.member,
+                self.log_index,
+                self.weight,
+                self.total_weight,
+                self.pool,
+                self.floor,
+                self.remainder,
+                self.leftover,
+            ),
+            "rule": self.rule,
+        }
 
 
 @dataclass(frozen=True)
@@ -79,20 +90,29 @@ class RevenueSplit:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "amount": self.amount, "currency": self.currency, "formula": self.params.to_dict(), "reserve": self.reserve,
-            "reviewer_pool": self.reviewer_pool, "reviewer_pool_redirected": self.reviewer_pool_redirected,
-            "contributor_pool": self.contributor_pool, "contributor_weight": self.contributor_weight,
+            "amount": self.amount,
+            "currency": self.currency,
+            "formula": self.params.to_dict(),
+            "reserve": self.reserve,
+            "reviewer_pool": self.reviewer_pool,
+            "reviewer_pool_redirected": self.reviewer_pool_redirected,
+            "contributor_pool": self.contributor_pool,
+            "contributor_weight": self.contributor_weight,
             "reviewer_weight": self.reviewer_weight,
             "contributor_shares": [share.to_dict() for share in self.contributor_shares],
             "reviewer_shares": [share.to_dict() for share in self.reviewer_shares],
         }
 
 
-def _shares(parts: Apportionment[K], member: Callable[[K], str], log_index: Callable[[K], int | None]) -> tuple[Share, ...]:
+def _shares(
+    parts: Apportionment[K], member: Callable[[K], str], log_index: Callable[[K], int | None]
+) -> tuple[Share, ...]:
     whole, pool = parts.whole, parts.total
     return tuple(
         Share(member(key), log_index(key), weight, whole, pool, floor, rest, bonus)
-        for key, weight, floor, rest, bonus in zip(parts.keys, parts.weights, parts.floors, parts.remainders, parts.bonuses())
+        for key, weight, floor, rest, bonus in zip(
+            parts.keys, parts.weights, parts.floors, parts.remainders, parts.bonuses()
+        )
     )
 
 
@@ -122,10 +142,21 @@ def split_revenue(
     contributor_shares = _shares(apportion(contributor_pool, weights), authors.__getitem__, _itself)
     reviewer_shares: tuple[Share, ...] = ()
     if reviewers:
-        reviewer_shares = _shares(apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers]), str, _no_index)
+        reviewer_shares = _shares(
+            apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers]), str, _no_index
+        )
     return RevenueSplit(
-        amount, currency, params, reserve, reviewer_pool, redirected, contributor_pool,
-        sum(weight for _, weight in weights), sum(r.accepted_reviews for r in reviewers), contributor_shares, reviewer_shares,
+        amount,
+        currency,
+        params,
+        reserve,
+        reviewer_pool,
+        redirected,
+        contributor_pool,
+        sum(weight for _, weight in weights),
+        sum(r.accepted_reviews for r in reviewers),
+        contributor_shares,
+        reviewer_shares,
     )
 
 
@@ -156,10 +187,14 @@ class Apportioned(Generic[K]):
         return self.floor + int(self.leftover)
 
 
-def largest_remainder(total: int, weights: Sequence[tuple[K, int]], tie_key: Callable[[K], Any] = _itself) -> tuple[Apportioned[K], ...]:
+def largest_remainder(
+    total: int, weights: Sequence[tuple[K, int]], tie_key: Callable[[K], Any] = _itself
+) -> tuple[Apportioned[K], ...]:
     """`apportion` (same checks, same order, same units) with one Apportioned per key."""
     parts = apportion(total, weights, tie_key)
     return tuple(
         Apportioned(key, weight, floor, rest, bonus)
-        for key, weight, floor, rest, bonus in zip(parts.keys, parts.weights, parts.floors, parts.remainders, parts.bonuses(tie_key))
+        for key, weight, floor, rest, bonus in zip(
+            parts.keys, parts.weights, parts.floors, parts.remainders, parts.bonuses(tie_key)
+        )
     )

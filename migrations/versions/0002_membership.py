@@ -4,11 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25 09:46:31.306417
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from migrations.triggers import refuse_changes
-
 
 revision = '0002'
 down_revision = '0001'

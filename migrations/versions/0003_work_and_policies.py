@@ -4,11 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-25 10:01:46.750890
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from migrations.triggers import refuse_changes
-
 
 revision = '0003'
 down_revision = '0002'

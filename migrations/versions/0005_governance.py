@@ -4,11 +4,10 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-25 10:24:36.269453
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from migrations.triggers import refuse_changes
-
 
 revision = '0005'
 down_revision = '0004'

@@ -4,11 +4,10 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-25 10:30:40.776890
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from migrations.triggers import refuse_changes
-
 
 revision = '0006'
 down_revision = '0005'

@@ -4,11 +4,10 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-25 10:32:28.458657
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from migrations.triggers import refuse_changes
-
 
 revision = '0007'
 down_revision = '0006'

@@ -10,7 +10,6 @@ Create Date: 2026-12-02 10:00:00
 """
 from alembic import op
 
-
 revision = '0008'
 down_revision = '0007'
 branch_labels = None

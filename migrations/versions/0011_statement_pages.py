@@ -14,7 +14,6 @@ Create Date: 2026-12-05 10:00:00
 """
 from alembic import op
 
-
 revision = '0011'
 down_revision = '0010'
 branch_labels = None

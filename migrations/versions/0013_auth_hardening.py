@@ -14,13 +14,12 @@ Revises: 0012
 Create Date: 2026-11-30 06:30:00
 """
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from migrations.triggers import refuse_changes
-
 
 revision = '0013'
 down_revision = '0012'
@@ -63,7 +62,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.add_column(sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
-    op.get_bind().execute(sa.text("UPDATE api_token SET expires_at = :at"), {"at": datetime.now(timezone.utc) + timedelta(days=90)})
+    op.get_bind().execute(sa.text("UPDATE api_token SET expires_at = :at"), {"at": datetime.now(UTC) + timedelta(days=90)})
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.alter_column('expires_at', existing_type=sa.DateTime(timezone=True), nullable=False)
 

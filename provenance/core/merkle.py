@@ -246,7 +246,11 @@ class CompactRange:
         """The right edge of an existing tree: one complete subtree per set bit of its size."""
         edge = cls()
         edge.size = size
-        edge._stack = [(level, node(level, (size >> level) - 1)) for level in range(size.bit_length() - 1, -1, -1) if size >> level & 1]
+        edge._stack = [
+            (level, node(level, (size >> level) - 1))
+            for level in range(size.bit_length() - 1, -1, -1)
+            if size >> level & 1
+        ]
         return edge
 
     def copy(self) -> CompactRange:

@@ -135,7 +135,9 @@ def open_note_bytes(note: bytes, verifier: NoteVerifier) -> bytes:
         found_known = True
         if verifier.verify(text, blob[4:]):
             return text
-    raise NoteError("signature by the co-op key does not verify" if found_known else "note is not signed by the co-op key")
+    raise NoteError(
+        "signature by the co-op key does not verify" if found_known else "note is not signed by the co-op key"
+    )
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,9 @@ def cmd_member_reset_password(settings: Settings, args: argparse.Namespace) -> i
 
 
 def add_steward(commands: Commands) -> None:
-    steward = commands.add_parser("steward", help="bootstrap stewards").add_subparsers(dest="steward_command", required=True)
+    steward = commands.add_parser("steward", help="bootstrap stewards").add_subparsers(
+        dest="steward_command", required=True
+    )
     create = steward.add_parser("create", help="create an admitted member with the steward role")
     create.add_argument("--name", required=True)
     create.add_argument("--email", required=True)
@@ -43,7 +45,9 @@ def add_steward(commands: Commands) -> None:
 
 
 def add_member(commands: Commands) -> None:
-    member = commands.add_parser("member", help="members' accounts").add_subparsers(dest="member_command", required=True)
+    member = commands.add_parser("member", help="members' accounts").add_subparsers(
+        dest="member_command", required=True
+    )
     reset = member.add_parser("reset-password", help="issue a one-time password reset code for an account")
     reset.add_argument("--email", required=True)
     reset.set_defaults(run=cmd_member_reset_password)

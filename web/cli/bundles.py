@@ -27,10 +27,19 @@ def cmd_verify(_settings: Settings, args: argparse.Namespace) -> int:
     except BundleInvalid as failure:
         print(f"BUNDLE DOES NOT VERIFY: {failure}", file=sys.stderr)
         return 1
-    subject = f"license entry {report.license_entry} of release entry {report.release_entry}" if report.license_entry is not None else f"release entry {report.release_entry}"
+    subject = (
+        f"license entry {report.license_entry} of release entry {report.release_entry}"
+        if report.license_entry is not None
+        else f"release entry {report.release_entry}"
+    )
     print(f"bundle verified: {subject}; {report.items} items; log of {report.checkpoint_size} entries")
-    print(f"declared use: {', '.join(report.declared_uses)}{' in ' + report.sector if report.sector else ''} — consent holds for every item")
-    print(f"co-op key: {report.key}" + ("" if args.key else "  (taken from the bundle: compare it with the co-op's published /log/key)"))
+    print(
+        f"declared use: {', '.join(report.declared_uses)}{' in ' + report.sector if report.sector else ''} — consent holds for every item"
+    )
+    print(
+        f"co-op key: {report.key}"
+        + ("" if args.key else "  (taken from the bundle: compare it with the co-op's published /log/key)")
+    )
     print("fair-work attestation:")
     for line in report.attestation:
         print(f"  {line}")

@@ -25,4 +25,3 @@ def opened(settings: Settings) -> Iterator[Runtime]:
         yield runtime
     finally:
         runtime.close()
-

@@ -65,9 +65,16 @@ def cmd_governance_close_due(settings: Settings, _args: argparse.Namespace) -> i
 
 
 def add_governance(commands: Commands) -> None:
-    governance = commands.add_parser("governance", help="votes").add_subparsers(dest="governance_command", required=True)
+    governance = commands.add_parser("governance", help="votes").add_subparsers(
+        dest="governance_command", required=True
+    )
     recount = governance.add_parser("recount", help="recount a vote from the provenance log alone")
     recount.add_argument("proposal")
-    recount.add_argument("--eligible", help="a JSON file of the eligible member ids (checked against the logged root); default: the database's")
+    recount.add_argument(
+        "--eligible",
+        help="a JSON file of the eligible member ids (checked against the logged root); default: the database's",
+    )
     recount.set_defaults(run=cmd_governance_recount)
-    governance.add_parser("close-due", help="close every proposal whose voting period is over").set_defaults(run=cmd_governance_close_due)
+    governance.add_parser("close-due", help="close every proposal whose voting period is over").set_defaults(
+        run=cmd_governance_close_due
+    )

@@ -44,5 +44,7 @@ def cmd_log_checkpoint(settings: Settings, _args: argparse.Namespace) -> int:
 
 def add_log(commands: Commands) -> None:
     log = commands.add_parser("log", help="the provenance log").add_subparsers(dest="log_command", required=True)
-    log.add_parser("verify", help="audit the whole log: every signature, hash and checkpoint").set_defaults(run=cmd_log_verify)
+    log.add_parser("verify", help="audit the whole log: every signature, hash and checkpoint").set_defaults(
+        run=cmd_log_verify
+    )
     log.add_parser("checkpoint", help="print the latest signed checkpoint").set_defaults(run=cmd_log_checkpoint)

@@ -24,8 +24,10 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     except BackupError as error:
         print(f"coop: {error}", file=sys.stderr)
         return 1
-    print(f"backup written to {args.dest}: {manifest['engine']} database at schema {manifest['schema_revision']}, "
-          f"log of {manifest['log']['size']:,} entries (root {manifest['log']['root_hash']})")
+    print(
+        f"backup written to {args.dest}: {manifest['engine']} database at schema {manifest['schema_revision']}, "
+        f"log of {manifest['log']['size']:,} entries (root {manifest['log']['root_hash']})"
+    )
     return 0
 
 
@@ -35,8 +37,14 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     from coop.operations.restore import restore
 
     try:
-        report = restore(settings, Path(args.src), args.checkpoint, args.checkpoint_url, args.allow_rollback,
-                         warn=lambda text: print(text, file=sys.stderr))
+        report = restore(
+            settings,
+            Path(args.src),
+            args.checkpoint,
+            args.checkpoint_url,
+            args.allow_rollback,
+            warn=lambda text: print(text, file=sys.stderr),
+        )
     except BackupError as error:
         print(f"coop: restore refused: {error}", file=sys.stderr)
         return 1
@@ -47,7 +55,9 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def add_backup(commands: Commands) -> None:
-    backup = commands.add_parser("backup", help="consistent online snapshot of the database and key files, with a manifest")
+    backup = commands.add_parser(
+        "backup", help="consistent online snapshot of the database and key files, with a manifest"
+    )
     backup.add_argument("dest", help="a new (or empty) directory")
     backup.set_defaults(run=cmd_backup)
 
@@ -55,10 +65,23 @@ def add_backup(commands: Commands) -> None:
 def add_restore(commands: Commands) -> None:
     restore = commands.add_parser("restore", help="restore a backup into an empty data directory and database")
     restore.add_argument("src", help="a directory written by `coop backup`")
-    restore.add_argument("--checkpoint", action="append", default=[], metavar="FILE",
-                         help="a checkpoint kept elsewhere (witness, auditor): refuse if it is newer than the snapshot")
-    restore.add_argument("--checkpoint-url", action="append", default=[], metavar="URL",
-                         help="fetch a published checkpoint (the live or a mirrored /log/checkpoint) and compare likewise")
-    restore.add_argument("--allow-rollback", action="store_true",
-                         help="restore even if published checkpoints are newer: the log WILL fork")
+    restore.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a checkpoint kept elsewhere (witness, auditor): refuse if it is newer than the snapshot",
+    )
+    restore.add_argument(
+        "--checkpoint-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="fetch a published checkpoint (the live or a mirrored /log/checkpoint) and compare likewise",
+    )
+    restore.add_argument(
+        "--allow-rollback",
+        action="store_true",
+        help="restore even if published checkpoints are newer: the log WILL fork",
+    )
     restore.set_defaults(run=cmd_restore)

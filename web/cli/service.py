@@ -48,7 +48,9 @@ def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def add_init(commands: Commands) -> None:
-    commands.add_parser("init", help="create or upgrade the database; create the co-op log key if none").set_defaults(run=cmd_init)
+    commands.add_parser("init", help="create or upgrade the database; create the co-op log key if none").set_defaults(
+        run=cmd_init
+    )
 
 
 def add_serve(commands: Commands) -> None:

@@ -43,12 +43,18 @@ def cmd_sign(_settings: Settings, args: argparse.Namespace) -> int:
     except (InvalidStatement, NotCanonicalizable) as error:
         print(f"coop: {error}", file=sys.stderr)
         return 2
-    print(json.dumps({"kind": statement.kind, "body": body, "key": b64(statement.public_key), "sig": b64(statement.signature)}))
+    print(
+        json.dumps(
+            {"kind": statement.kind, "body": body, "key": b64(statement.public_key), "sig": b64(statement.signature)}
+        )
+    )
     return 0
 
 
 def add_key(commands: Commands) -> None:
-    key = commands.add_parser("key", help="member keys held on your own machine").add_subparsers(dest="key_command", required=True)
+    key = commands.add_parser("key", help="member keys held on your own machine").add_subparsers(
+        dest="key_command", required=True
+    )
     new = key.add_parser("new", help="create an Ed25519 key file (mode 0600)")
     new.add_argument("--out", required=True)
     new.set_defaults(run=cmd_key_new)

@@ -39,10 +39,17 @@ def policy_diff(policies: PolicyService, proposal: ProposalView) -> list[dict[st
         return []
     try:
         current = policies.in_force(proposal.policy, proposal.opens_at)
-        old_text, old_label = json.dumps(current.body, indent=2, ensure_ascii=False).splitlines(), f"{proposal.policy} v{current.version}"
+        old_text, old_label = (
+            json.dumps(current.body, indent=2, ensure_ascii=False).splitlines(),
+            f"{proposal.policy} v{current.version}",
+        )
     except NoPolicy:
         old_text, old_label = [], "(none)"
-    bodies = [(d["label"], d["body"]) for d in proposal.options["drafts"]] if proposal.kind == "rubric" else [("proposed", proposal.options["body"])]
+    bodies = (
+        [(d["label"], d["body"]) for d in proposal.options["drafts"]]
+        if proposal.kind == "rubric"
+        else [("proposed", proposal.options["body"])]
+    )
     diffs = []
     for label, body in bodies:
         new_text = json.dumps(body, indent=2, ensure_ascii=False).splitlines()
@@ -51,9 +58,15 @@ def policy_diff(policies: PolicyService, proposal: ProposalView) -> list[dict[st
     return diffs
 
 
-def proposal_context(principal: Principal, governance: GovernanceService, policies: PolicyService, proposal_id: str) -> dict[str, Any]:
+def proposal_context(
+    principal: Principal, governance: GovernanceService, policies: PolicyService, proposal_id: str
+) -> dict[str, Any]:
     proposal = governance.get(proposal_id)
-    return {"p": proposal, "my_vote": governance.my_vote(principal, proposal_id), "diffs": policy_diff(policies, proposal)}
+    return {
+        "p": proposal,
+        "my_vote": governance.my_vote(principal, proposal_id),
+        "diffs": policy_diff(policies, proposal),
+    }
 
 
 def pay_floor_options(data: dict[str, Any], currencies: list[str]) -> dict[str, Any]:
@@ -63,7 +76,12 @@ def pay_floor_options(data: dict[str, Any], currencies: list[str]) -> dict[str, 
         if text:
             floors[currency] = whole_number(text, f"the {currency} floor (minor units per hour)", 0, AMOUNT_MAX)
     flag = text_value(data, "flag_after_accepted").strip()
-    return {"body": {"hourly_minimum": floors, "flag_after_accepted": whole_number(flag, "flag after accepted", 0) if flag else 0}}
+    return {
+        "body": {
+            "hourly_minimum": floors,
+            "flag_after_accepted": whole_number(flag, "flag after accepted", 0) if flag else 0,
+        }
+    }
 
 
 def proposal_options(kind: str, data: dict[str, Any], policies: PolicyService) -> dict[str, Any]:
@@ -80,17 +98,38 @@ def proposal_options(kind: str, data: dict[str, Any], policies: PolicyService) -
     return parsed if kind == "rubric" else {"body": parsed}
 
 
-def new_proposal_form(request: Req, policies: PolicyService, members: MembershipService, kind: str, status: int = 200,
-                      errors: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> Template:
+def new_proposal_form(
+    request: Req,
+    policies: PolicyService,
+    members: MembershipService,
+    kind: str,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> Template:
     floor = policies.in_force("pay-floor").body
     prefill = {}
     for name in ("consent-rules", "revenue-formula", "governance-rules"):
         prefill[name] = json.dumps(policies.in_force(name).body, indent=2)
     rubric_kind = "expert-answer"
-    prefill["rubric"] = json.dumps({"task_kind": rubric_kind, "drafts": [{"label": "A", "body": policies.in_force(f"rubric.{rubric_kind}").body}]}, indent=2)
+    prefill["rubric"] = json.dumps(
+        {"task_kind": rubric_kind, "drafts": [{"label": "A", "body": policies.in_force(f"rubric.{rubric_kind}").body}]},
+        indent=2,
+    )
     applicants = members.applicants() if kind == "admit-member" else []  # only that form lists them
-    return page(request, "proposal_new.html", status_code=status, kind=kind, kinds=KINDS, floor=floor, currencies=floor_currencies(floor),
-                prefill=prefill, applicants=applicants, errors=errors or {}, values=values or {})
+    return page(
+        request,
+        "proposal_new.html",
+        status_code=status,
+        kind=kind,
+        kinds=KINDS,
+        floor=floor,
+        currencies=floor_currencies(floor),
+        prefill=prefill,
+        applicants=applicants,
+        errors=errors or {},
+        values=values or {},
+    )
 
 
 class GovernancePages(Controller):
@@ -99,16 +138,35 @@ class GovernancePages(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def list_proposals(self, request: Req, governance: NamedDependency[GovernanceService], status: FromQuery[str] = "open", done: FromQuery[str | None] = None) -> Template:
+    def list_proposals(
+        self,
+        request: Req,
+        governance: NamedDependency[GovernanceService],
+        status: FromQuery[str] = "open",
+        done: FromQuery[str | None] = None,
+    ) -> Template:
         return page(request, "proposals.html", proposals=governance.list(status), status=status, done=done)
 
     @get("/new", sync_to_thread=True)
-    def new_form(self, request: Req, policies: NamedDependency[PolicyService], members: NamedDependency[MembershipService], kind: FromQuery[str] = "pay-floor") -> Template:
+    def new_form(
+        self,
+        request: Req,
+        policies: NamedDependency[PolicyService],
+        members: NamedDependency[MembershipService],
+        kind: FromQuery[str] = "pay-floor",
+    ) -> Template:
         return new_proposal_form(request, policies, members, kind if kind in KINDS else "pay-floor")
 
     @post("/new", sync_to_thread=True)
-    def propose(self, request: Req, principal: SignedIn, governance: NamedDependency[GovernanceService], policies: NamedDependency[PolicyService],
-                members: NamedDependency[MembershipService], data: Form) -> Template | Redirect:
+    def propose(
+        self,
+        request: Req,
+        principal: SignedIn,
+        governance: NamedDependency[GovernanceService],
+        policies: NamedDependency[PolicyService],
+        members: NamedDependency[MembershipService],
+        data: Form,
+    ) -> Template | Redirect:
         kind = text_value(data, "kind")
         values = {k: text_value(data, k) for k in data}
         try:
@@ -117,24 +175,60 @@ class GovernancePages(Controller):
             minutes = whole_number(minutes_text, "voting minutes") if minutes_text else None
             effective_text = text_value(data, "effective_at").strip()
             effective = aware_time(effective_text, "the effective time") if effective_text else None
-            proposal = governance.propose(principal, kind, text_value(data, "title"), text_value(data, "description"), options, minutes, effective)
+            proposal = governance.propose(
+                principal, kind, text_value(data, "title"), text_value(data, "description"), options, minutes, effective
+            )
         except USER_ERRORS as error:
-            return new_proposal_form(request, policies, members, kind if kind in KINDS else "pay-floor", status_for(error), {"_form": str(error)}, values)
+            return new_proposal_form(
+                request,
+                policies,
+                members,
+                kind if kind in KINDS else "pay-floor",
+                status_for(error),
+                {"_form": str(error)},
+                values,
+            )
         return redirect_done(f"/proposals/{proposal.id}", "Your proposal is open for voting.")
 
     @get("/{proposal_id:str}", sync_to_thread=True)
-    def detail(self, request: Req, principal: SignedIn, governance: NamedDependency[GovernanceService], policies: NamedDependency[PolicyService],
-               proposal_id: FromPath[str], done: FromQuery[str | None] = None) -> Template:
-        return page(request, "proposal.html", done=done, errors={}, **proposal_context(principal, governance, policies, proposal_id))
+    def detail(
+        self,
+        request: Req,
+        principal: SignedIn,
+        governance: NamedDependency[GovernanceService],
+        policies: NamedDependency[PolicyService],
+        proposal_id: FromPath[str],
+        done: FromQuery[str | None] = None,
+    ) -> Template:
+        return page(
+            request,
+            "proposal.html",
+            done=done,
+            errors={},
+            **proposal_context(principal, governance, policies, proposal_id),
+        )
 
     @get("/{proposal_id:str}/turnout", sync_to_thread=True)
-    def turnout(self, request: Req, principal: SignedIn, governance: NamedDependency[GovernanceService], policies: NamedDependency[PolicyService],
-                proposal_id: FromPath[str]) -> Template:
+    def turnout(
+        self,
+        request: Req,
+        principal: SignedIn,
+        governance: NamedDependency[GovernanceService],
+        policies: NamedDependency[PolicyService],
+        proposal_id: FromPath[str],
+    ) -> Template:
         return page(request, "partials/turnout.html", **proposal_context(principal, governance, policies, proposal_id))
 
     @post("/{proposal_id:str}/vote", sync_to_thread=True)
-    def vote(self, request: Req, principal: SignedIn, governance: NamedDependency[GovernanceService], policies: NamedDependency[PolicyService],
-             proposal_id: FromPath[str], data: Form) -> Template | Redirect:
+    def vote(
+        self,
+        request: Req,
+        principal: SignedIn,
+        governance: NamedDependency[GovernanceService],
+        policies: NamedDependency[PolicyService],
+        proposal_id: FromPath[str],
+        data: Form,
+    ) -> Template | Redirect:
         proposal = governance.get(proposal_id)
         error_text = None
         try:
@@ -158,11 +252,20 @@ class GovernancePages(Controller):
         return redirect_done(f"/proposals/{proposal_id}", "Your signed ballot is cast and logged.")
 
     @post("/{proposal_id:str}/comments", sync_to_thread=True)
-    def comment(self, request: Req, principal: SignedIn, governance: NamedDependency[GovernanceService], policies: NamedDependency[PolicyService],
-                proposal_id: FromPath[str], data: Form) -> Template | Redirect:
+    def comment(
+        self,
+        request: Req,
+        principal: SignedIn,
+        governance: NamedDependency[GovernanceService],
+        policies: NamedDependency[PolicyService],
+        proposal_id: FromPath[str],
+        data: Form,
+    ) -> Template | Redirect:
         governance.comment(principal, proposal_id, text_value(data, "text"))
         if is_htmx(request):
-            return page(request, "partials/comments.html", **proposal_context(principal, governance, policies, proposal_id))
+            return page(
+                request, "partials/comments.html", **proposal_context(principal, governance, policies, proposal_id)
+            )
         return redirect_done(f"/proposals/{proposal_id}#discussion", "Comment posted.")
 
 
@@ -175,4 +278,9 @@ class PolicyPages(Controller):
         grouped: dict[str, list[Any]] = {}
         for policy in policies.history():
             grouped.setdefault(policy.name, []).append(policy)
-        return page(request, "policies.html", grouped=grouped, pretty=lambda body: json.dumps(body, indent=2, ensure_ascii=False))
+        return page(
+            request,
+            "policies.html",
+            grouped=grouped,
+            pretty=lambda body: json.dumps(body, indent=2, ensure_ascii=False),
+        )

@@ -23,7 +23,11 @@ from web.portal.common import Req, page
 
 
 def bundle_response(text: str, name: str) -> Response[bytes]:
-    return Response(text.encode("utf-8"), media_type="application/octet-stream", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        text.encode("utf-8"),
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 class LineagePages(Controller):
@@ -34,14 +38,25 @@ class LineagePages(Controller):
     def release(self, request: Req, lineage: NamedDependency[LogAndDatabase], release_id: FromPath[str]) -> Template:
         found = release_lineage(lineage.engine, release_id)
         try:
-            report: Any = verify_bundle(build_bundle(lineage, release_id).encode("utf-8"), trusted_key=lineage.log.verifier_key)
+            report: Any = verify_bundle(
+                build_bundle(lineage, release_id).encode("utf-8"), trusted_key=lineage.log.verifier_key
+            )
             problem = None
         except BundleInvalid as error:
             report, problem = None, str(error)
-        return page(request, "lineage.html", lineage=found, report=report, problem=problem, checkpoint=lineage.log.latest_checkpoint())
+        return page(
+            request,
+            "lineage.html",
+            lineage=found,
+            report=report,
+            problem=problem,
+            checkpoint=lineage.log.latest_checkpoint(),
+        )
 
     @get("/lineage/entries/{entry:int}", sync_to_thread=True)
-    def chain(self, request: Req, principal: SignedIn, lineage: NamedDependency[LogAndDatabase], entry: LogIndex) -> Template:
+    def chain(
+        self, request: Req, principal: SignedIn, lineage: NamedDependency[LogAndDatabase], entry: LogIndex
+    ) -> Template:
         chain = contribution_chain(lineage.engine, entry, principal.org_id, principal.is_steward)
         return page(request, "chain.html", chain=chain)
 
@@ -51,8 +66,12 @@ class LineagePages(Controller):
         return Response(items_jsonl(release_lineage(lineage.engine, release_id)), media_type="application/jsonl")
 
     @get("/releases/{release_id:str}/croissant.json", sync_to_thread=True)
-    def croissant(self, lineage: NamedDependency[LogAndDatabase], settings: NamedDependency[Settings], release_id: FromPath[str]) -> Response[dict[str, Any]]:
-        metadata = croissant_metadata(release_lineage(lineage.engine, release_id), settings.public_url, lineage.log.origin)
+    def croissant(
+        self, lineage: NamedDependency[LogAndDatabase], settings: NamedDependency[Settings], release_id: FromPath[str]
+    ) -> Response[dict[str, Any]]:
+        metadata = croissant_metadata(
+            release_lineage(lineage.engine, release_id), settings.public_url, lineage.log.origin
+        )
         return Response(metadata, media_type="application/ld+json")
 
     @get("/releases/{release_id:str}/prov.json", sync_to_thread=True)
@@ -64,7 +83,12 @@ class LineagePages(Controller):
         return bundle_response(build_bundle(lineage, release_id), f"release-{release_id}.bundle")
 
     @get("/licenses/{license_id:str}/bundle", guards=[auth.buyer_or_steward], sync_to_thread=True)
-    def license_bundle(self, principal: SignedIn, datasets: NamedDependency[DatasetService], lineage: NamedDependency[LogAndDatabase],
-                       license_id: FromPath[str]) -> Response[bytes]:
+    def license_bundle(
+        self,
+        principal: SignedIn,
+        datasets: NamedDependency[DatasetService],
+        lineage: NamedDependency[LogAndDatabase],
+        license_id: FromPath[str],
+    ) -> Response[bytes]:
         license = datasets.license_of(principal, license_id)
         return bundle_response(build_bundle(lineage, license.release_id, license.id), f"license-{license_id}.bundle")

@@ -39,8 +39,18 @@ def earnings_chart(months: list[tuple[str, str, int]], height: int = 120, bar: i
     currency = max({c for _, c, _ in months}, key=lambda c: sum(a for _, cur, a in months if cur == c))
     rows = [(m, a) for m, c, a in months if c == currency]
     top = max(max(a for _, a in rows), 1)
-    bars = [{"x": 10 + i * (bar + 10), "w": bar, "h": max(1, a * height // top), "y": height - max(1, a * height // top), "label": m, "amount": a, "currency": currency}
-            for i, (m, a) in enumerate(rows)]
+    bars = [
+        {
+            "x": 10 + i * (bar + 10),
+            "w": bar,
+            "h": max(1, a * height // top),
+            "y": height - max(1, a * height // top),
+            "label": m,
+            "amount": a,
+            "currency": currency,
+        }
+        for i, (m, a) in enumerate(rows)
+    ]
     return {"bars": bars, "width": 20 + len(bars) * (bar + 10), "height": height, "currency": currency}
 
 
@@ -48,8 +58,15 @@ class MoneyPages(Controller):
     include_in_schema = False
 
     @get("/earnings", guards=[auth.member], sync_to_thread=True)
-    def earnings(self, request: Req, principal: SignedIn, ledger: NamedDependency[LedgerService], since: FromQuery[str | None] = None,
-                 until: FromQuery[str | None] = None, before: OptionalRowId = None) -> Template:
+    def earnings(
+        self,
+        request: Req,
+        principal: SignedIn,
+        ledger: NamedDependency[LedgerService],
+        since: FromQuery[str | None] = None,
+        until: FromQuery[str | None] = None,
+        before: OptionalRowId = None,
+    ) -> Template:
         """Newest first, EARNINGS_PAGE transactions a page (`before`: the last one of the previous
         page); the chart covers the whole period, summed by the database."""
         member = principal.account_id
@@ -57,41 +74,101 @@ class MoneyPages(Controller):
         try:
             start, end = statement_period(since, until)
         except Refused as error:
-            return page(request, "earnings.html", status_code=400, lines=[], balance=ledger.member_balance(member), chart=None,
-                        period=period, errors={"period": str(error)}, older=None, newest=None)
+            return page(
+                request,
+                "earnings.html",
+                status_code=400,
+                lines=[],
+                balance=ledger.member_balance(member),
+                chart=None,
+                period=period,
+                errors={"period": str(error)},
+                older=None,
+                newest=None,
+            )
         statement = statement_page(ledger, member, start, end, cursor=before, limit=EARNINGS_PAGE, newest_first=True)
         chosen = {k: v for k, v in period.items() if v}
         older = f"/earnings?{urlencode({**chosen, 'before': statement.next_cursor})}" if statement.next_cursor else None
         newest = f"/earnings{'?' if chosen else ''}{urlencode(chosen)}" if before is not None else None
-        return page(request, "earnings.html", lines=statement.lines, balance=ledger.member_balance(member),
-                    chart=earnings_chart(earnings_by_month(ledger, member, start, end)), period=period, errors={},
-                    older=older, newest=newest)
+        return page(
+            request,
+            "earnings.html",
+            lines=statement.lines,
+            balance=ledger.member_balance(member),
+            chart=earnings_chart(earnings_by_month(ledger, member, start, end)),
+            period=period,
+            errors={},
+            older=older,
+            newest=newest,
+        )
 
     @staticmethod
-    def _releases_page(request: Req, datasets: DatasetService, tasks: TaskService, status: int = 200, **extra: Any) -> Template:
-        return page(request, "releases.html", status_code=status, releases=datasets.releases(), tasks=tasks.list(None), uses=USES, **extra)
+    def _releases_page(
+        request: Req, datasets: DatasetService, tasks: TaskService, status: int = 200, **extra: Any
+    ) -> Template:
+        return page(
+            request,
+            "releases.html",
+            status_code=status,
+            releases=datasets.releases(),
+            tasks=tasks.list(None),
+            uses=USES,
+            **extra,
+        )
 
     @get("/releases", guards=[auth.signed_in], sync_to_thread=True)
-    def releases(self, request: Req, datasets: NamedDependency[DatasetService], tasks: NamedDependency[TaskService], done: FromQuery[str | None] = None) -> Template:
+    def releases(
+        self,
+        request: Req,
+        datasets: NamedDependency[DatasetService],
+        tasks: NamedDependency[TaskService],
+        done: FromQuery[str | None] = None,
+    ) -> Template:
         return self._releases_page(request, datasets, tasks, errors={}, done=done)
 
     @post("/releases", guards=[auth.steward], sync_to_thread=True)
-    def cut(self, request: Req, principal: SignedIn, datasets: NamedDependency[DatasetService], tasks: NamedDependency[TaskService], data: Form) -> Template | Redirect:
+    def cut(
+        self,
+        request: Req,
+        principal: SignedIn,
+        datasets: NamedDependency[DatasetService],
+        tasks: NamedDependency[TaskService],
+        data: Form,
+    ) -> Template | Redirect:
         try:
             price = whole_number(text_value(data, "price"), "price (minor units)", 0, AMOUNT_MAX)
-            release = datasets.cut_release(principal, text_value(data, "title"), text_value(data, "description"), list_value(data, "task_ids"),
-                                           list_value(data, "intended_uses"), price, text_value(data, "currency").strip().upper())
+            release = datasets.cut_release(
+                principal,
+                text_value(data, "title"),
+                text_value(data, "description"),
+                list_value(data, "task_ids"),
+                list_value(data, "intended_uses"),
+                price,
+                text_value(data, "currency").strip().upper(),
+            )
         except USER_ERRORS as error:
             return self._releases_page(request, datasets, tasks, status_for(error), errors={"_form": str(error)})
         return redirect_done(f"/releases/{release.id}", "The release is signed and published.")
 
     @get("/releases/{release_id:str}", guards=[auth.signed_in], sync_to_thread=True)
-    def release(self, request: Req, datasets: NamedDependency[DatasetService], release_id: FromPath[str], done: FromQuery[str | None] = None) -> Template:
+    def release(
+        self,
+        request: Req,
+        datasets: NamedDependency[DatasetService],
+        release_id: FromPath[str],
+        done: FromQuery[str | None] = None,
+    ) -> Template:
         return page(request, "release.html", r=datasets.release(release_id), uses=USES, sectors=SECTORS, done=done)
 
     @get("/releases/{release_id:str}/check", guards=[auth.signed_in], sync_to_thread=True)
-    def check(self, request: Req, datasets: NamedDependency[DatasetService], release_id: FromPath[str], uses: FromQuery[list[str] | None] = None,
-              sector: FromQuery[str] = "other") -> Template:
+    def check(
+        self,
+        request: Req,
+        datasets: NamedDependency[DatasetService],
+        release_id: FromPath[str],
+        uses: FromQuery[list[str] | None] = None,
+        sector: FromQuery[str] = "other",
+    ) -> Template:
         context: dict[str, Any] = {"reasons": consent.REASONS, "idempotency_key": uuid.uuid4().hex}
         try:
             context["check"] = datasets.check(release_id, uses or [], sector or None)
@@ -100,20 +177,49 @@ class MoneyPages(Controller):
             context["check_error"], status = str(error), status_for(error)
         if is_htmx(request):
             return page(request, "partials/consent_check.html", status_code=status, **context)
-        return page(request, "release.html", status_code=status, r=datasets.release(release_id), uses=USES, sectors=SECTORS, **context)
+        return page(
+            request,
+            "release.html",
+            status_code=status,
+            r=datasets.release(release_id),
+            uses=USES,
+            sectors=SECTORS,
+            **context,
+        )
 
     @post("/releases/{release_id:str}/license", guards=[auth.buyer], sync_to_thread=True)
-    def license(self, request: Req, principal: SignedIn, datasets: NamedDependency[DatasetService], release_id: FromPath[str], data: Form) -> Template | Redirect:
+    def license(
+        self,
+        request: Req,
+        principal: SignedIn,
+        datasets: NamedDependency[DatasetService],
+        release_id: FromPath[str],
+        data: Form,
+    ) -> Template | Redirect:
         try:
-            datasets.license(principal, release_id, list_value(data, "uses"), text_value(data, "sector") or None,
-                             text_value(data, "accept_subset") == "yes", text_value(data, "idempotency_key"))
+            datasets.license(
+                principal,
+                release_id,
+                list_value(data, "uses"),
+                text_value(data, "sector") or None,
+                text_value(data, "accept_subset") == "yes",
+                text_value(data, "idempotency_key"),
+            )
         except USER_ERRORS as error:
-            return page(request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error))
+            return page(
+                request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error)
+            )
         return redirect_done("/licenses", "Licensed: the sale is shared with the people who made the data.")
 
     @get("/licenses", guards=[auth.buyer_or_steward], sync_to_thread=True)
-    def licenses(self, request: Req, principal: SignedIn, datasets: NamedDependency[DatasetService], revenue: NamedDependency[RevenueService],
-                 done: FromQuery[str | None] = None) -> Template:
+    def licenses(
+        self,
+        request: Req,
+        principal: SignedIn,
+        datasets: NamedDependency[DatasetService],
+        revenue: NamedDependency[RevenueService],
+        done: FromQuery[str | None] = None,
+    ) -> Template:
         licenses = datasets.licenses(principal)
         events: dict[str, list[Any]] = {}
         for license in licenses:
@@ -121,35 +227,65 @@ class MoneyPages(Controller):
         return page(request, "licenses.html", licenses=licenses, events=events, done=done)
 
     @post("/licenses/{license_id:str}/revenue", guards=[auth.buyer_or_steward], sync_to_thread=True)
-    def report(self, request: Req, principal: SignedIn, datasets: NamedDependency[DatasetService], revenue: NamedDependency[RevenueService],
-               license_id: FromPath[str], data: Form) -> Template | Redirect:
+    def report(
+        self,
+        request: Req,
+        principal: SignedIn,
+        datasets: NamedDependency[DatasetService],
+        revenue: NamedDependency[RevenueService],
+        license_id: FromPath[str],
+        data: Form,
+    ) -> Template | Redirect:
         try:
             amount = whole_number(text_value(data, "amount"), "revenue (minor units)", 0, AMOUNT_MAX)
             license = datasets.license_of(principal, license_id)
-            revenue.report_downstream(principal, license_id, amount, license.currency, text_value(data, "description"), text_value(data, "idempotency_key"))
+            revenue.report_downstream(
+                principal,
+                license_id,
+                amount,
+                license.currency,
+                text_value(data, "description"),
+                text_value(data, "idempotency_key"),
+            )
         except USER_ERRORS as error:
-            return page(request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error))
+            return page(
+                request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error)
+            )
         return redirect_done("/licenses", "Revenue reported and shared.")
 
     @get("/payouts", guards=[auth.steward], sync_to_thread=True)
-    def payouts(self, request: Req, payouts: NamedDependency[PayoutService], done: FromQuery[str | None] = None) -> Template:
+    def payouts(
+        self, request: Req, payouts: NamedDependency[PayoutService], done: FromQuery[str | None] = None
+    ) -> Template:
         runs = [(run, payouts.lines(run.id)) for run in payouts.runs()]
         return page(request, "payouts.html", runs=runs, done=done)
 
     @post("/payouts", guards=[auth.steward], sync_to_thread=True)
-    def run_payouts(self, request: Req, principal: SignedIn, payouts: NamedDependency[PayoutService], data: Form) -> Template | Redirect:
+    def run_payouts(
+        self, request: Req, principal: SignedIn, payouts: NamedDependency[PayoutService], data: Form
+    ) -> Template | Redirect:
         try:
             minimum = whole_number(text_value(data, "minimum"), "the minimum (minor units)", 0, AMOUNT_MAX)
-            payouts.run(principal, text_value(data, "currency").strip().upper(), minimum, text_value(data, "idempotency_key"))
+            payouts.run(
+                principal, text_value(data, "currency").strip().upper(), minimum, text_value(data, "idempotency_key")
+            )
         except USER_ERRORS as error:
-            return page(request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error))
+            return page(
+                request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error)
+            )
         return redirect_done("/payouts", "Payout run posted.")
 
     @get("/payouts/{run_id:str}/csv", guards=[auth.steward], sync_to_thread=True)
     def payout_csv(self, payouts: NamedDependency[PayoutService], run_id: FromPath[str]) -> Response[str]:
-        return Response(payouts.export_csv(run_id), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="payouts-{run_id}.csv"'})
+        return Response(
+            payouts.export_csv(run_id),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="payouts-{run_id}.csv"'},
+        )
 
     @post("/payouts/outcome/{payout_id:int}", guards=[auth.steward], sync_to_thread=True)
-    def outcome(self, principal: SignedIn, payouts: NamedDependency[PayoutService], payout_id: RowId, data: Form) -> Redirect:
+    def outcome(
+        self, principal: SignedIn, payouts: NamedDependency[PayoutService], payout_id: RowId, data: Form
+    ) -> Redirect:
         payouts.record_outcome(principal, payout_id, text_value(data, "outcome"))
         return redirect_done("/payouts", "Outcome recorded.")

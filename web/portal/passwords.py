@@ -29,7 +29,9 @@ class PasswordPages(Controller):
         return page(request, "password.html", errors={})
 
     @post("/me/password", guards=[auth.signed_in], sync_to_thread=True)
-    def change(self, request: Req, principal: SignedIn, passwords: NamedDependency[PasswordService], data: Form) -> Template | Redirect:
+    def change(
+        self, request: Req, principal: SignedIn, passwords: NamedDependency[PasswordService], data: Form
+    ) -> Template | Redirect:
         current, new = text_value(data, "current_password"), text_value(data, "new_password")
         try:
             if new != text_value(data, "confirm_password"):
@@ -37,7 +39,13 @@ class PasswordPages(Controller):
             ended = passwords.change(principal, current, new, keep_session=request.cookies.get(SESSION_COOKIE))
         except USER_ERRORS as error:
             message = str(error)
-            errors = {"current_password" if "current password" in message else "new_password" if message.startswith("password") else "_form": message}
+            errors = {
+                "current_password"
+                if "current password" in message
+                else "new_password"
+                if message.startswith("password")
+                else "_form": message
+            }
             return page(request, "password.html", status_code=status_for(error), errors=errors)
         return redirect_done("/me", f"Your password is changed. {ended} other session(s) signed out.")
 
@@ -54,12 +62,20 @@ class PasswordPages(Controller):
             done = passwords.reset(code, new)
         except USER_ERRORS as error:
             errors = {"new_password": str(error)} if str(error).startswith("password") else {"_form": str(error)}
-            return page(request, "reset_password.html", status_code=status_for(error), errors=errors, values={"code": code})
+            return page(
+                request, "reset_password.html", status_code=status_for(error), errors=errors, values={"code": code}
+            )
         return page(request, "reset_password.html", done=done, errors={}, values={})
 
     @post("/members/{account_id:str}/password-reset", guards=[auth.steward], sync_to_thread=True)
-    def issue(self, request: Req, principal: SignedIn, passwords: NamedDependency[PasswordService], settings: NamedDependency[Settings],
-              account_id: FromPath[str]) -> Template:
+    def issue(
+        self,
+        request: Req,
+        principal: SignedIn,
+        passwords: NamedDependency[PasswordService],
+        settings: NamedDependency[Settings],
+        account_id: FromPath[str],
+    ) -> Template:
         issued = passwords.issue_reset(principal, account_id=account_id)
         url = f"{settings.public_url.rstrip('/')}/reset-password"
         return page(request, "reset_issued.html", status_code=201, issued=issued, url=url)

@@ -24,8 +24,14 @@ class PublicLogPages(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def overview(self, request: Req, log: NamedDependency[ProvenanceLog], index: FromQuery[str | None] = None) -> Template:
-        context: dict[str, Any] = {"checkpoint": log.latest_checkpoint(), "verifier_key": log.verifier_key, "index": index}
+    def overview(
+        self, request: Req, log: NamedDependency[ProvenanceLog], index: FromQuery[str | None] = None
+    ) -> Template:
+        context: dict[str, Any] = {
+            "checkpoint": log.latest_checkpoint(),
+            "verifier_key": log.verifier_key,
+            "index": index,
+        }
         if index is not None:
             context.update(self._entry(log, index))
         return page(request, "public_log.html", **context)
@@ -34,8 +40,17 @@ class PublicLogPages(Controller):
     def entry(self, request: Req, log: NamedDependency[ProvenanceLog], index: FromQuery[str] = "") -> Template:
         context = self._entry(log, index)
         if is_htmx(request):
-            return page(request, "partials/log_entry.html", status_code=400 if context.get("entry_error") else 200, **context)
-        return page(request, "public_log.html", checkpoint=log.latest_checkpoint(), verifier_key=log.verifier_key, index=index, **context)
+            return page(
+                request, "partials/log_entry.html", status_code=400 if context.get("entry_error") else 200, **context
+            )
+        return page(
+            request,
+            "public_log.html",
+            checkpoint=log.latest_checkpoint(),
+            verifier_key=log.verifier_key,
+            index=index,
+            **context,
+        )
 
     @staticmethod
     def _entry(log: ProvenanceLog, index_text: str) -> dict[str, Any]:
@@ -59,8 +74,13 @@ class PublicLogPages(Controller):
         parsed = json.loads(leaf)
         return {
             "entry": {
-                "index": index, "kind": parsed.get("kind"), "pretty": json.dumps(parsed, indent=2, ensure_ascii=False),
-                "leaf_hash": b64(leaf_hash), "tree_size": checkpoint.size, "root": b64(checkpoint.root_hash),
-                "proof": [b64(h) for h in proof], "verdict": verdict,
+                "index": index,
+                "kind": parsed.get("kind"),
+                "pretty": json.dumps(parsed, indent=2, ensure_ascii=False),
+                "leaf_hash": b64(leaf_hash),
+                "tree_size": checkpoint.size,
+                "root": b64(checkpoint.root_hash),
+                "proof": [b64(h) for h in proof],
+                "verdict": verdict,
             }
         }

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from alembic import context
+from sqlalchemy import Connection
 
 from coop.kernel.db import make_engine
 from coop.kernel.settings import Settings
@@ -23,7 +24,7 @@ def run() -> None:
     engine.dispose()
 
 
-def _run_on(connection) -> None:  # type: ignore[no-untyped-def]
+def _run_on(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=metadata, compare_type=True, render_as_batch=True)
     with _sqlite_foreign_keys_checked_at_the_end(connection):
         with context.begin_transaction():
@@ -38,7 +39,7 @@ def _run_on(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def _sqlite_foreign_keys_checked_at_the_end(connection) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def _sqlite_foreign_keys_checked_at_the_end(connection: Connection) -> Iterator[None]:
     """SQLite alters a table by copying it, dropping it and renaming the copy (Alembic's batch
     mode); with foreign keys enforced, dropping a table that others refer to fails. As Alembic's
     batch docs say, enforcement is off while migrating (the pragma must be set outside the
@@ -48,6 +49,7 @@ def _sqlite_foreign_keys_checked_at_the_end(connection) -> Iterator[None]:  # ty
         yield
         return
     raw = connection.connection.driver_connection
+    assert raw is not None, "a connection in use has its DBAPI connection"
     raw.execute("PRAGMA foreign_keys=OFF")
     try:
         yield
@@ -59,7 +61,7 @@ def _sqlite_foreign_keys_checked_at_the_end(connection) -> Iterator[None]:  # ty
             connection.invalidate()
 
 
-def _check_foreign_keys(connection) -> None:  # type: ignore[no-untyped-def]
+def _check_foreign_keys(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
         if broken:

@@ -14,6 +14,8 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-04 10:00:00
 """
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,7 +26,7 @@ down_revision = '0009'
 branch_labels = None
 depends_on = None
 
-COLUMNS = [("author_id", sa.String(length=32)), ("base_pay", sa.BigInteger()), ("units", sa.Integer()), ("minutes", sa.Integer())]
+COLUMNS: list[tuple[str, sa.types.TypeEngine[Any]]] = [("author_id", sa.String(length=32)), ("base_pay", sa.BigInteger()), ("units", sa.Integer()), ("minutes", sa.Integer())]
 
 BACKFILL = """
 UPDATE dataset_license_item SET

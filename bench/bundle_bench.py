@@ -569,7 +569,8 @@ def run(n: int, members: int, do_profile: bool) -> None:
     rest = built.cpu - built.proofs_cpu
     print(
         f"  build_bundle: {built.wall:.2f} s wall, {built.cpu:.2f} s CPU → {n / built.cpu:,.0f} items/s per CPU-second "
-        f"({n / built.wall:,.0f}/s wall); {built.cpu / n * 1e6:.1f} µs/item; items/s ÷ raw verify/s = {n / built.cpu / raw_cpu:.2f}",
+        f"({n / built.wall:,.0f}/s wall); {built.cpu / n * 1e6:.1f} µs/item; "
+        f"items/s ÷ raw verify/s = {n / built.cpu / raw_cpu:.2f}",
         flush=True,
     )
     print(
@@ -578,7 +579,8 @@ def run(n: int, members: int, do_profile: bool) -> None:
         f"garbage collector {built.gc_seconds:.2f} s wall ({built.gc_collections:,} collections, {built.gc_full} full)"
     )
     print(
-        f"  bundle size: {len(data):,} bytes ({len(data) / MIB:,.1f} MiB; {len(data) / n:,.0f} bytes/item; {len(bench.lineage.entries()):,} log entries in it)"
+        f"  bundle size: {len(data):,} bytes ({len(data) / MIB:,.1f} MiB; {len(data) / n:,.0f} bytes/item; "
+        f"{len(bench.lineage.entries()):,} log entries in it)"
     )
     del built
     peak = traced_peak(lambda: build(bench))
@@ -597,16 +599,19 @@ def run(n: int, members: int, do_profile: bool) -> None:
     two_raw = 2 / raw_cpu2
     per_item = verified.cpu / n
     print(
-        f"  verify_bundle (fresh child process, passed: {verified.items:,} items): {verified.wall:.2f} s wall, {verified.cpu:.2f} s CPU → "
+        f"  verify_bundle (fresh child process, passed: {verified.items:,} items): "
+        f"{verified.wall:.2f} s wall, {verified.cpu:.2f} s CPU → "
         f"{n / verified.cpu:,.0f} items/s per CPU-second ({n / verified.wall:,.0f}/s wall)"
     )
     print(
-        f"    per item {per_item * 1e6:.1f} µs CPU vs 2 raw verifies {two_raw * 1e6:.1f} µs = {per_item / two_raw:.2f}× "
+        f"    per item {per_item * 1e6:.1f} µs CPU vs 2 raw verifies {two_raw * 1e6:.1f} µs "
+        f"= {per_item / two_raw:.2f}× "
         f"(items/s ÷ raw verify/s = {n / verified.cpu / raw_cpu2:.3f}; 0.5 would be signatures only; "
         f"raw verify re-measured after it: {raw_cpu2:,.0f}/s per CPU-second, wall {raw_wall2:,.0f}/s)"
     )
     print(
-        f"    of which garbage collector {verified.gc_seconds:.2f} s wall ({verified.gc_seconds / verified.wall:.0%} of the wall time; "
+        f"    of which garbage collector {verified.gc_seconds:.2f} s wall "
+        f"({verified.gc_seconds / verified.wall:.0%} of the wall time; "
         f"{verified.gc_collections:,} collections, {verified.gc_full} full)"
     )
     grown = verified.hwm_kib - verified.rss_before_kib

@@ -226,7 +226,8 @@ def main() -> None:
     tally = bench_tally(args.ballots)
     for name, seconds in tally.items():
         print(
-            f"tally {name} of {args.ballots:,} ballots: {seconds * 1000:.1f} ms  ({seconds:.3f} / 1 s target = {seconds:.3f}×)"
+            f"tally {name} of {args.ballots:,} ballots: {seconds * 1000:.1f} ms  "
+            f"({seconds:.3f} / 1 s target = {seconds:.3f}×)"
         )
     page = bench_page(args.voters, args.requests, [*args.rate, None])
     print(f"proposal page, idle:   p50 {page['idle_p50']:.1f} ms, p99 {page['idle_p99']:.1f} ms")

@@ -102,9 +102,11 @@ def run(report: Report, baseline: Baseline, kinds: list[str], workdir: Path, pg_
         refresh(report, baseline, f"{kind} HTTP appends")
         result = report.least_disturbed(
             f"{kind} HTTP appends",
-            lambda: measure(kind, workdir / f"http-{kind}-{next(attempts)}", pg_url, warmup_bodies, bodies, loads),
+            lambda kind=kind: measure(
+                kind, workdir / f"http-{kind}-{next(attempts)}", pg_url, warmup_bodies, bodies, loads
+            ),
         )
-        for load, outcome in zip(loads, result.outcomes):
+        for load, outcome in zip(loads, result.outcomes, strict=True):
             _report_load(report, baseline, kind, load, outcome)
 
 
@@ -120,7 +122,7 @@ def measure(
             return Attempt(
                 [
                     drive(site, server.pid, payloads, load.concurrency, db.backends)
-                    for load, payloads in zip(loads, bodies)
+                    for load, payloads in zip(loads, bodies, strict=True)
                 ]
             )
 
@@ -151,6 +153,7 @@ def _report_load(report: Report, baseline: Baseline, kind: str, load: Load, outc
     )
     report.note(
         f"{kind} {load.name}: request p50 {percentile(outcome.latencies, 50) * 1e3:.1f} ms, "
-        f"p99 {percentile(outcome.latencies, 99) * 1e3:.1f} ms; server used {outcome.server_cpu / outcome.seconds:.2f} cores, "
+        f"p99 {percentile(outcome.latencies, 99) * 1e3:.1f} ms; "
+        f"server used {outcome.server_cpu / outcome.seconds:.2f} cores, "
         f"client {max(0.0, outcome.client_cpu) / outcome.seconds:.2f} cores"
     )

@@ -108,7 +108,7 @@ def run(report: Report, baseline: Baseline, kinds: list[str], workdir: Path, pg_
         refresh(report, baseline, f"{kind} in-process appends")
         result = report.least_disturbed(
             f"{kind} in-process appends",
-            lambda: measure(
+            lambda kind=kind: measure(
                 kind, workdir / f"inprocess-{kind}-{next(attempts)}", pg_url, batched, writer_leaves, concurrent, sizes
             ),
         )
@@ -183,7 +183,8 @@ def _report(report: Report, baseline: Baseline, kind: str, result: Attempt, size
         )
     )
     report.note(
-        f"{kind}: {sizes.concurrent:,} concurrent appends committed in {result.transactions:,} transactions (mean group {group:.1f})"
+        f"{kind}: {sizes.concurrent:,} concurrent appends committed in {result.transactions:,} transactions "
+        f"(mean group {group:.1f})"
     )
 
 

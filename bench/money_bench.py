@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import gc
 import io
 import logging
@@ -128,9 +129,11 @@ def bench_share(
                 inputs = _inputs(session, license_id)
             amount = 123_456_789_00
             objects = inputs[0].inputs()  # split_revenue takes ContributionWeightInput objects
-            compute, _, _ = _timed(lambda: split_revenue(amount, "EUR", params, objects, inputs[1]))
+            # Partials, not lambdas: a lambda would close over names deleted below (to free the inputs
+            # before the measured share), which pyflakes reads as undefined (F821).
+            compute, _, _ = _timed(functools.partial(split_revenue, amount, "EUR", params, objects, inputs[1]))
             del objects
-            compact, _, _ = _timed(lambda: compact_split(amount, "EUR", params, *inputs))
+            compact, _, _ = _timed(functools.partial(compact_split, amount, "EUR", params, *inputs))
             del inputs
             raw = _raw_executemany(runtime.engine, contributions)
             load = os.getloadavg()[0]
@@ -174,7 +177,8 @@ def bench_share(
             with runtime.engine.connect() as conn:
                 summed = conn.execute(
                     text(
-                        "SELECT pool, sum(cents), sum(count) FROM revenue_share_summary s JOIN revenue_event e ON s.share_tx_id = e.share_tx_id "
+                        "SELECT pool, sum(cents), sum(count) FROM revenue_share_summary s "
+                        "JOIN revenue_event e ON s.share_tx_id = e.share_tx_id "
                         "GROUP BY pool ORDER BY pool"
                     )
                 ).all()
@@ -235,7 +239,8 @@ def bench_statement(
             lines = member_statement(runtime.ledger, member)
             assert len(lines) == events, f"{len(lines)} statement lines for {events} events"
             sql = text(
-                "SELECT t.id, t.occurred_at, t.kind, t.description, t.ref, p.amount, p.currency, t.details FROM posting p "
+                "SELECT t.id, t.occurred_at, t.kind, t.description, t.ref, p.amount, p.currency, t.details "
+                "FROM posting p "
                 "JOIN journal_tx t ON t.id = p.tx_id WHERE p.account_code = :account ORDER BY t.id"
             )
             raw_times = []
@@ -265,22 +270,31 @@ def bench_statement(
                 gc.freeze()  # as `coop serve` does once the app is built (coop/serve.py)
 
                 def get(path: str, check: Callable[[Any], bool], **headers: str) -> float:
-                    """Seconds for the request; the response is checked afterwards (parsing 5 MB of JSON is the client's time)."""
+                    """Seconds for the request; the response is checked afterwards (parsing 5 MB of JSON is
+                    the client's time)."""
                     start = time.perf_counter()
                     response = client.get(path, headers=headers)
                     elapsed = time.perf_counter() - start
                     assert response.status_code == 200 and check(response), f"{path}: {response.status_code}"
                     return elapsed
 
-                portal = lambda: get("/earnings", lambda r: r.text.count('data-testid="line-amount"') == EARNINGS_PAGE)  # noqa: E731
-                api_page = lambda: get(
-                    "/api/me/earnings?limit=50", lambda r: len(r.json()["lines"]) == 50, Authorization=f"Bearer {token}"
-                )  # noqa: E731
-                api_all = lambda: get(
-                    f"/api/me/earnings?limit={events}",
-                    lambda r: len(r.json()["lines"]) == events,
-                    Authorization=f"Bearer {token}",
-                )  # noqa: E731
+                def portal() -> float:
+                    return get("/earnings", lambda r: r.text.count('data-testid="line-amount"') == EARNINGS_PAGE)
+
+                def api_page() -> float:
+                    return get(
+                        "/api/me/earnings?limit=50",
+                        lambda r: len(r.json()["lines"]) == 50,
+                        Authorization=f"Bearer {token}",
+                    )
+
+                def api_all() -> float:
+                    return get(
+                        f"/api/me/earnings?limit={events}",
+                        lambda r: len(r.json()["lines"]) == events,
+                        Authorization=f"Bearer {token}",
+                    )
+
                 for warm_up in (portal, api_page, api_all):
                     warm_up()
                 portal_times = [portal() for _ in range(repeat)]
@@ -317,17 +331,22 @@ def report_share(r: dict[str, Any]) -> None:
     n = r["contributions"]
     weights = "every contribution weighing differently (worst case)" if r["distinct_weights"] else "20 distinct weights"
     print(
-        f"[{r['kind']}] share one revenue event across {n:,} contributions ({r['members']:,} members, {r['reviewers']} reviewers, {weights}): "
-        f"{r['share_s']:.2f} s ({r['share_s'] / SHARE_TARGET_S:.2f}× the {SHARE_TARGET_S:g} s target; CPU of this process {r['share_cpu_s']:.2f} s; "
+        f"[{r['kind']}] share one revenue event across {n:,} contributions "
+        f"({r['members']:,} members, {r['reviewers']} reviewers, {weights}): "
+        f"{r['share_s']:.2f} s ({r['share_s'] / SHARE_TARGET_S:.2f}× the {SHARE_TARGET_S:g} s target; "
+        f"CPU of this process {r['share_cpu_s']:.2f} s; "
         f"load avg {r['load']:.2f} on {os.cpu_count()} cores)"
     )
     print(
-        f"    baseline, split_revenue alone (every share's arithmetic): {r['compute_s']:.2f} s; compact_split alone (what the share computes): "
+        f"    baseline, split_revenue alone (every share's arithmetic): {r['compute_s']:.2f} s; "
+        f"compact_split alone (what the share computes): "
         f"{r['compact_s']:.2f} s (share / compact = {r['share_s'] / r['compact_s']:.2f}×); "
-        f"raw executemany of {n:,} rows: {r['raw_executemany_s']:.2f} s (share / executemany = {r['share_s'] / r['raw_executemany_s']:.2f}×)"
+        f"raw executemany of {n:,} rows: {r['raw_executemany_s']:.2f} s "
+        f"(share / executemany = {r['share_s'] / r['raw_executemany_s']:.2f}×)"
     )
     print(
-        f"    retry with the same key: {r['retry_s'] * 1000:.1f} ms; arithmetic stored in the share transaction: {r['details_mb'] * 1000:.1f} kB; "
+        f"    retry with the same key: {r['retry_s'] * 1000:.1f} ms; "
+        f"arithmetic stored in the share transaction: {r['details_mb'] * 1000:.1f} kB; "
         f"seeding took {r['seed_s']:.0f} s (not measured)"
     )
     if "profile" in r:
@@ -337,24 +356,31 @@ def report_share(r: dict[str, Any]) -> None:
 def report_statement(r: dict[str, Any]) -> None:
     target = STATEMENT_TARGET_MS
     print(
-        f"[{r['kind']}] member with {r['events']:,} events {r['counts']}; {r['repeat']} calls each, load avg {r['load']:.2f}:"
+        f"[{r['kind']}] member with {r['events']:,} events {r['counts']}; "
+        f"{r['repeat']} calls each, load avg {r['load']:.2f}:"
     )
     print(
-        f"    statement as opened (newest {r['page']} lines with their arithmetic + month totals for the chart + balance): "
-        f"p50 {r['page_p50']:.1f} ms, p99 {r['page_p99']:.1f} ms ({r['page_p99'] / target:.2f}× the {target:g} ms target at p99); "
+        f"    statement as opened "
+        f"(newest {r['page']} lines with their arithmetic + month totals for the chart + balance): "
+        f"p50 {r['page_p50']:.1f} ms, p99 {r['page_p99']:.1f} ms "
+        f"({r['page_p99'] / target:.2f}× the {target:g} ms target at p99); "
         f"a page from the middle: p50 {r['middle_p50']:.1f} ms, p99 {r['middle_p99']:.1f} ms"
     )
     print(
-        f"    GET /earnings (the portal page) in process: p50 {r['portal_p50']:.1f} ms, p99 {r['portal_p99']:.1f} ms ({r['portal_p99'] / target:.2f}×); "
+        f"    GET /earnings (the portal page) in process: p50 {r['portal_p50']:.1f} ms, "
+        f"p99 {r['portal_p99']:.1f} ms ({r['portal_p99'] / target:.2f}×); "
         f"GET /api/me/earnings?limit=50: p50 {r['api_page_p50']:.1f} ms, p99 {r['api_page_p99']:.1f} ms"
     )
     print(
-        f"    the whole statement in one call, all {r['events']:,} lines with their arithmetic: member_statement p50 {r['p50']:.1f} ms, "
-        f"p99 {r['p99']:.1f} ms ({r['p99'] / target:.2f}× the target at p99); GET /api/me/earnings?limit={r['events']}: "
+        f"    the whole statement in one call, all {r['events']:,} lines with their arithmetic: "
+        f"member_statement p50 {r['p50']:.1f} ms, "
+        f"p99 {r['p99']:.1f} ms ({r['p99'] / target:.2f}× the target at p99); "
+        f"GET /api/me/earnings?limit={r['events']}: "
         f"p50 {r['api_p50']:.1f} ms, p99 {r['api_p99']:.1f} ms ({r['api_repeat']} requests)"
     )
     print(
-        f"    baseline, raw SQL of the same {r['events']:,} postings with their transactions: p50 {r['raw_p50']:.1f} ms "
+        f"    baseline, raw SQL of the same {r['events']:,} postings with their transactions: "
+        f"p50 {r['raw_p50']:.1f} ms "
         f"(whole statement / raw = {r['p50'] / max(r['raw_p50'], 1e-9):.2f}×)"
     )
 
@@ -375,8 +401,8 @@ def main() -> None:
         "--background",
         type=int,
         default=500_000,
-        help="other members' ledger events in the statement database (a co-op where one member has 10,000 events has far "
-        "more than that in all; with a small journal, PostgreSQL's planner hashes the whole journal instead of "
+        help="other members' ledger events in the statement database (a co-op where one member has 10,000 events "
+        "has far more than that in all; with a small journal, PostgreSQL's planner hashes the whole journal instead of "
         "looking the member's transactions up)",
     )
     parser.add_argument("--repeat", type=int, default=30, help="statement calls measured")

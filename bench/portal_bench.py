@@ -150,7 +150,8 @@ def bench_portal(args: argparse.Namespace, out: list[str]) -> dict[str, Any]:
 
         phase(
             "empty",
-            f"Portal, near-empty co-op ({len(people) + len(helpers)} accounts, {len(mine)} contributions): the baseline",
+            f"Portal, near-empty co-op ({len(people) + len(helpers)} accounts, {len(mine)} contributions): "
+            "the baseline",
         )
         ids = bulk_members(runtime, args.members, steward_id)
         phase("members", f"Portal with {args.members:,} bulk members (+{len(people) + len(helpers)} service accounts)")
@@ -160,8 +161,9 @@ def bench_portal(args: argparse.Namespace, out: list[str]) -> dict[str, Any]:
         ]
         counts = bulk_contributions(runtime, tasks, authors, ids[::20], args.contributions)
         out.append(
-            f"Seeded {args.contributions:,} contributions over {len(authors)} authors and {len(tasks)} tasks: {counts}; "
-            f"the measured member wrote ~{args.contributions // len(authors):,}, the reviewer's queue holds ~{counts['submitted']:,}"
+            f"Seeded {args.contributions:,} contributions over {len(authors)} authors and {len(tasks)} tasks: "
+            f"{counts}; the measured member wrote ~{args.contributions // len(authors):,}, "
+            f"the reviewer's queue holds ~{counts['submitted']:,}"
         )
         phase("contributions", f"Portal with {args.members:,} members and {args.contributions:,} contributions")
         runtime.close()
@@ -181,8 +183,10 @@ def bench_flow(args: argparse.Namespace, out: list[str]) -> dict[str, Any]:
         result = flow_rate(kind, args.flow, args.pg_url)
         stages = ", ".join(f"{k} {v:.1f} ms" for k, v in result["stages_ms"].items())
         out.append(
-            f"End to end on {kind}: {result['per_s']:.1f} accepted contributions/s ({result['count']} in {result['seconds']:.1f} s; "
-            f"= {result['per_s'] / verify_rate:.5f}× raw verify; {1000 / result['per_s']:.1f} ms each: {stages}) [{before}]"
+            f"End to end on {kind}: {result['per_s']:.1f} accepted contributions/s "
+            f"({result['count']} in {result['seconds']:.1f} s; "
+            f"= {result['per_s'] / verify_rate:.5f}× raw verify; "
+            f"{1000 / result['per_s']:.1f} ms each: {stages}) [{before}]"
         )
         print(out[-1], flush=True)
         results[kind] = result

@@ -78,7 +78,7 @@ def flow_rate(kind: str, count: int, pg_url: str) -> dict[str, Any]:
                 decision = runtime.reviews.review(reviewers[1], draft.id, scores, "Good.")
                 t4 = time.perf_counter()
                 assert decision.outcome == "accepted", decision
-                for name, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+                for name, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
                     stages[name] += seconds
             elapsed = time.perf_counter() - start
             with Session(runtime.engine) as session:

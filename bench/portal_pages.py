@@ -61,7 +61,7 @@ def measure_pages(
     results = [PageResult(p.label, p.path) for p in pages]
     try:
         for round_number in range(warmup + rounds):
-            for spec, result in zip(pages, results):
+            for spec, result in zip(pages, results, strict=True):
                 client = clients[spec.user] if spec.user else anonymous
                 start = time.perf_counter()
                 response = client.get(spec.path)
@@ -91,10 +91,12 @@ def report(title: str, results: list[PageResult], baseline_label: str, load_befo
     ]
     for r in results:
         lines.append(
-            f"  {r.label:<46} {r.pct(50):8.1f} {r.pct(99):8.1f} {r.pct(99) / TARGET_MS:8.2f}× {r.pct(99) / max(base.pct(99), 1e-9):8.1f}× {r.bytes / 1024:6.1f}"
+            f"  {r.label:<46} {r.pct(50):8.1f} {r.pct(99):8.1f} {r.pct(99) / TARGET_MS:8.2f}× "
+            f"{r.pct(99) / max(base.pct(99), 1e-9):8.1f}× {r.bytes / 1024:6.1f}"
         )
     lines.append(
-        f"  ({len(base.samples)} requests per page, round-robin; base = {baseline_label}; target p99 < {TARGET_MS:.0f} ms)"
+        f"  ({len(base.samples)} requests per page, round-robin; base = {baseline_label}; "
+        f"target p99 < {TARGET_MS:.0f} ms)"
     )
     return lines
 

@@ -300,7 +300,7 @@ def bulk_contributions(
             if reviews:
                 session.execute(insert(Review.__table__), reviews)
             indexes = runtime.log.append_in_transaction(session.connection(), statements)
-            for acceptance, index in zip(acceptances, indexes):
+            for acceptance, index in zip(acceptances, indexes, strict=True):
                 acceptance["log_index"] = index
             if acceptances:
                 session.execute(insert(Acceptance.__table__), acceptances)

@@ -7,6 +7,7 @@ figure carries that ratio (and, where it applies, a second one against a competi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -178,7 +179,8 @@ class Report:
         for f in targets:
             others = f"; others busy {f.others_cores:.2f} cores" if f.others_cores is not None else ""
             print(
-                f"  {'MET   ' if f.met else 'MISSED'} {f.section} · {f.label}: {_format_value(f.value, f.unit)} (target {f.target}{others})"
+                f"  {'MET   ' if f.met else 'MISSED'} {f.section} · {f.label}: "
+                f"{_format_value(f.value, f.unit)} (target {f.target}{others})"
             )
 
 
@@ -282,10 +284,8 @@ class Watch:
     def _database_cpu(self) -> dict[int, float]:
         found = {}
         for pid in self.database() if self.database else []:
-            try:
+            with contextlib.suppress(OSError):  # the backend ended meanwhile
                 found[pid] = process_cpu_seconds(pid)
-            except OSError:  # the backend ended meanwhile
-                pass
         return found
 
     def __enter__(self) -> Watch:
@@ -301,9 +301,8 @@ class Watch:
     def __exit__(self, *_: object) -> None:
         wall, busy, own, others_start = self._start
         self.seconds = time.perf_counter() - wall
-        self.own_cpu = (
-            own_cpu_seconds() - own + sum(process_cpu_seconds(p) - c for p, c in zip(self.pids, others_start))
-        )
+        mine = own_cpu_seconds() - own
+        self.own_cpu = mine + sum(process_cpu_seconds(p) - c for p, c in zip(self.pids, others_start, strict=True))
         busy = machine_busy_seconds() - busy
         end = self._database_cpu()
         self.database_cpu = sum(cpu - self._database_start.get(pid, 0.0) for pid, cpu in end.items())

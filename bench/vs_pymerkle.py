@@ -223,11 +223,11 @@ def _time_proofs(
     ours: dict[str, list[float]] = {"inclusion": [], "consistency": []}
     theirs: dict[str, list[float]] = {"inclusion": [], "consistency": []}
     with Watch() as watch:
-        for i, m in zip(indices, froms):
-            ours["inclusion"] += time_calls([lambda: ours_log.inclusion_proof(i, size)])
-            theirs["inclusion"] += time_calls([lambda: tree.prove_inclusion(i + 1, size)])
-            ours["consistency"] += time_calls([lambda: ours_log.consistency_proof(m, size)])
-            theirs["consistency"] += time_calls([lambda: tree.prove_consistency(m, size)])
+        for i, m in zip(indices, froms, strict=True):
+            ours["inclusion"] += time_calls([lambda i=i: ours_log.inclusion_proof(i, size)])
+            theirs["inclusion"] += time_calls([lambda i=i: tree.prove_inclusion(i + 1, size)])
+            ours["consistency"] += time_calls([lambda m=m: ours_log.consistency_proof(m, size)])
+            theirs["consistency"] += time_calls([lambda m=m: tree.prove_consistency(m, size)])
     return ProofTimings(ours, theirs, watch.others_cores)
 
 

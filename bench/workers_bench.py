@@ -20,6 +20,7 @@ database backends serving them) are printed beside the figures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import tempfile
 import threading
@@ -44,10 +45,8 @@ def server_pids(parent: int) -> list[int]:
     while queue:
         pid = queue.pop()
         pids.append(pid)
-        try:
+        with contextlib.suppress(OSError):
             queue += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-        except OSError:
-            pass
     return pids
 
 
@@ -120,24 +119,26 @@ def measure(workers: int, args: argparse.Namespace, workdir: Path, bodies: list[
     return result
 
 
+def _ratio(r: dict[str, Any], first: dict[str, Any], section: str, field: str) -> str:
+    """r's figure as a multiple of the first run's (nothing for the first run itself)."""
+    if r is first:
+        return ""
+    workers = first["workers"]
+    return f"  ({r[section][field] / first[section][field]:.2f}× {workers} worker{'s' if workers > 1 else ''})"
+
+
 def lines(results: list[dict[str, Any]], rate: float) -> list[str]:
     first = results[0]
     out = []
     for r in results:
-
-        def ratio(section: str, field: str) -> str:
-            return (
-                ""
-                if r is first
-                else f"  ({r[section][field] / first[section][field]:.2f}× {first['workers']} worker{'s' if first['workers'] > 1 else ''})"
-            )
-
         a = r["appends"]
         out.append(
-            f"--workers {r['workers']} ({r['processes']} server processes; {r['load_before']} before, {r['load_after']} after)"
+            f"--workers {r['workers']} ({r['processes']} server processes; "
+            f"{r['load_before']} before, {r['load_after']} after)"
         )
         out.append(
-            f"  HTTP appends: {a['per_s']:,.0f}/s{ratio('appends', 'per_s')}; request p50 {a['p50_ms']:.1f} ms, p99 {a['p99_ms']:.1f} ms; "
+            f"  HTTP appends: {a['per_s']:,.0f}/s{_ratio(r, first, 'appends', 'per_s')}; "
+            f"request p50 {a['p50_ms']:.1f} ms, p99 {a['p99_ms']:.1f} ms; "
             f"others {a['others_cores']:.2f} cores, PostgreSQL {a['database_cores']:.2f} cores"
         )
         for key, what in (
@@ -146,9 +147,15 @@ def lines(results: list[dict[str, Any]], rate: float) -> list[str]:
             ("page_saturated", "voters as fast as taken"),
         ):
             p = r[key]
-            cast = "" if key == "page_idle" else f", {p['ballots_per_s']:.1f} ballots/s{ratio(key, 'ballots_per_s')}"
+            cast = (
+                ""
+                if key == "page_idle"
+                else f", {p['ballots_per_s']:.1f} ballots/s{_ratio(r, first, key, 'ballots_per_s')}"
+            )
             out.append(
-                f"  proposal page, {what}: p50 {p['p50_ms']:.1f} ms, p99 {p['p99_ms']:.1f} ms{ratio(key, 'p99_ms')}{cast}; others {p['others_cores']:.2f} cores"
+                f"  proposal page, {what}: p50 {p['p50_ms']:.1f} ms, "
+                f"p99 {p['p99_ms']:.1f} ms{_ratio(r, first, key, 'p99_ms')}{cast}; "
+                f"others {p['others_cores']:.2f} cores"
             )
     return out
 

@@ -41,7 +41,8 @@ def _keys() -> list[nacl.signing.SigningKey]:
 
 
 def contribution_body(n: int, signer_key_id: str, run: str) -> dict[str, Any]:
-    """A contribution-like record (task, content hash, author key id, consent terms, minutes, time): 304 canonical bytes."""
+    """A contribution-like record (task, content hash, author key id, consent terms, minutes, time):
+    304 canonical bytes."""
     return {
         "id": f"c{n:07d}",
         "task": f"task-{n % 997:06d}",

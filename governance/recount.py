@@ -152,7 +152,8 @@ def recount(
             ignored.append(
                 {
                     "entry": index,
-                    "reason": "ballot not signed by a key the co-op acknowledged for its member, valid at that point of the log",
+                    "reason": "ballot not signed by a key the co-op acknowledged for its member, "
+                    "valid at that point of the log",
                 }
             )
         else:

@@ -87,7 +87,8 @@ class GovernanceService:
         minutes = voting_minutes or int(rules.body["voting_period_hours"]) * 60
         if not int(rules.body["min_voting_minutes"]) <= minutes <= int(rules.body["max_voting_hours"]) * 60:
             raise Refused(
-                f"the voting period must be {rules.body['min_voting_minutes']} minutes to {rules.body['max_voting_hours']} hours (governance-rules v{rules.version})"
+                f"the voting period must be {rules.body['min_voting_minutes']} minutes "
+                f"to {rules.body['max_voting_hours']} hours (governance-rules v{rules.version})"
             )
         closes_at = now + timedelta(minutes=minutes)
         if effective_at is not None and effective_at < closes_at:
@@ -211,21 +212,21 @@ class GovernanceService:
                 .select_from(BallotRecord)
                 .where(BallotRecord.proposal_id == proposal_id, BallotRecord.voter_id == voter.account_id)
             )
-            if (
-                int(cast or 0) >= MAX_BALLOTS_PER_VOTER
-            ):  # a member's ballots are bounded, so one member cannot flood the log
+            # A member's ballots are bounded, so one member cannot flood the log.
+            if int(cast or 0) >= MAX_BALLOTS_PER_VOTER:
                 raise Conflict(
-                    f"you have cast {MAX_BALLOTS_PER_VOTER} ballots on this proposal, the most one member may; the last one counts"
+                    f"you have cast {MAX_BALLOTS_PER_VOTER} ballots on this proposal, the most one member may; "
+                    "the last one counts"
                 )
             choices = proposal_rules.choices(proposal.method, json.loads(proposal.options))
             if vote_check(proposal.method, choices)(_as_vote(body["vote"])):
                 raise Refused(how_to_vote(proposal.method, choices))
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
-            if self.keys.ended(
-                session, key.key_id
-            ):  # read after the log's head lock: no revocation can slip in before this entry
+            # Read after the log's head lock: no revocation can slip in before this entry.
+            if self.keys.ended(session, key.key_id):
                 raise Conflict(
-                    f"key {key.key_id} was revoked or rotated as this ballot was cast; sign it again with your current key"
+                    f"key {key.key_id} was revoked or rotated as this ballot was cast; "
+                    "sign it again with your current key"
                 )
             session.add(
                 BallotRecord(

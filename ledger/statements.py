@@ -207,7 +207,8 @@ def _licensed_contributions(
     if ledger.licensed_contributions is None:
         raise RuntimeError(
             "these books were built without licensed_contributions (ledger.ports): a statement with revenue shares "
-            "needs the member's licensed contributions (web/runtime.py wires coop.datasets.revenue.member_contributions)"
+            "needs the member's licensed contributions "
+            "(web/runtime.py wires coop.datasets.revenue.member_contributions)"
         )
     return ledger.licensed_contributions(session, license_ids, member_id)
 

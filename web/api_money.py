@@ -141,7 +141,8 @@ class MoneyApi(Controller):
         "/me/earnings",
         guards=[auth.member],
         summary="My statement: every payment with its arithmetic, a page at a time, optionally for a period",
-        description="Oldest first. `since` and `until` are dates (YYYY-MM-DD, UTC), both included; without them, everything. "
+        description="Oldest first. `since` and `until` are dates (YYYY-MM-DD, UTC), both included; "
+        "without them, everything. "
         f"A page holds the lines of up to `limit` transactions (default {API_PAGE}, at most {API_PAGE_MAX}); "
         "`next_after` is null on the last page, else pass it as `after` for the next.",
         sync_to_thread=True,
@@ -167,7 +168,8 @@ class MoneyApi(Controller):
         "/me/earnings/months",
         guards=[auth.member],
         summary="My earnings per month and currency, optionally for a period",
-        description="Base pay and revenue shares, less reversals of them; payouts are not earnings. Dates as for /api/me/earnings.",
+        description="Base pay and revenue shares, less reversals of them; payouts are not earnings. "
+        "Dates as for /api/me/earnings.",
         sync_to_thread=True,
     )
     def earnings_months(

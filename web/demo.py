@@ -41,8 +41,10 @@ def seed_demo(runtime: Runtime) -> str:
     contributions = _seed_work(runtime, steward)
     _seed_money(runtime, steward, _principal(runtime, buyer_id))
     return (
-        f"demo: seeded a steward ({DEMO_STEWARD[1]}), {len(DEMO_MEMBERS)} members, {len(DEMO_APPLICANTS)} applicant(s), "
-        f"a buyer ({DEMO_BUYER[2]}), {len(DEMO_TASKS)} tasks and {contributions} contributions; every demo password is '{DEMO_PASSWORD}'. Log size {runtime.log.size()}."
+        f"demo: seeded a steward ({DEMO_STEWARD[1]}), {len(DEMO_MEMBERS)} members, "
+        f"{len(DEMO_APPLICANTS)} applicant(s), a buyer ({DEMO_BUYER[2]}), {len(DEMO_TASKS)} tasks "
+        f"and {contributions} contributions; every demo password is '{DEMO_PASSWORD}'. "
+        f"Log size {runtime.log.size()}."
     )
 
 

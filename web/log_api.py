@@ -165,7 +165,8 @@ class LogController(Controller):
         for s in data.statements:
             if is_coop_kind(s.kind):
                 raise PermissionDeniedException(
-                    detail=f"'{s.kind}' statements enter the log only through the co-op's own services, not POST /log/entries"
+                    detail=f"'{s.kind}' statements enter the log only through the co-op's own services, "
+                    "not POST /log/entries"
                 )
         try:
             statements = [

@@ -64,7 +64,7 @@ class Apportionment(Generic[K]):
             return [False] * len(self.keys)
         cut, last = self.threshold  # gets_leftover, inlined: a million calls cost more than the comparisons
         ties: Iterable[Any] = self.keys if tie_key is _itself else map(tie_key, self.keys)
-        return [rest > cut or (rest == cut and tie <= last) for tie, rest in zip(ties, self.remainders)]
+        return [rest > cut or (rest == cut and tie <= last) for tie, rest in zip(ties, self.remainders, strict=True)]
 
 
 def gets_leftover(remainder: int, tie: Any, threshold: tuple[int, Any] | None) -> bool:
@@ -87,7 +87,7 @@ def _threshold(remainders: list[int], ties: list[Any], leftover: int) -> tuple[i
     else:
         cut = sorted(remainders, reverse=True)[leftover - 1]
     above = sum(1 for rest in remainders if rest > cut)
-    tied = heapq.nsmallest(leftover - above, (tie for rest, tie in zip(remainders, ties) if rest == cut))
+    tied = heapq.nsmallest(leftover - above, (tie for rest, tie in zip(remainders, ties, strict=True) if rest == cut))
     return cut, tied[-1]
 
 

@@ -89,20 +89,20 @@ def cut_classes(total: int, counts: Mapping[int, int]) -> ClassCut:
         raise FormulaError(f"the weights sum to 0: no basis to apportion {total}")
     weights = list(counts)
     parts = [divmod(total * weight, whole) for weight in weights]
-    floors = dict(zip(weights, (floor for floor, _ in parts)))
-    remainders = dict(zip(weights, (rest for _, rest in parts)))
-    leftover = total - sum(floor * keys for (floor, _), keys in zip(parts, counts.values()))
+    floors = dict(zip(weights, (floor for floor, _ in parts), strict=True))
+    remainders = dict(zip(weights, (rest for _, rest in parts), strict=True))
+    leftover = total - sum(floor * keys for (floor, _), keys in zip(parts, counts.values(), strict=True))
     keys = sum(counts.values())
     if leftover == 0:
         return ClassCut(total, whole, keys, floors, remainders, 0, None, frozenset(), 0)
     keys_by_remainder: dict[int, int] = defaultdict(int)
-    for (_, rest), count in zip(parts, counts.values()):
+    for (_, rest), count in zip(parts, counts.values(), strict=True):
         keys_by_remainder[rest] += count
     given = 0
     for rest in sorted(keys_by_remainder, reverse=True):
         here = keys_by_remainder[rest]
         if given + here >= leftover:
-            tied = frozenset(weight for weight, (_, other) in zip(weights, parts) if other == rest)
+            tied = frozenset(weight for weight, (_, other) in zip(weights, parts, strict=True) if other == rest)
             return ClassCut(total, whole, keys, floors, remainders, leftover, rest, tied, leftover - given)
         given += here
     # Unreachable: k leftover units mean the remainders sum to k·W, each below W, so more than k are positive.

@@ -151,7 +151,7 @@ class SplitPlan:
         reviewer_leftover, reviewer_threshold, reviewer_weight, reviewers = 0, None, 0, 0
         if self.reviewers is not None:
             parts = self.reviewers
-            for key, weight, floor, bonus in zip(parts.keys, parts.weights, parts.floors, parts.bonuses()):
+            for key, weight, floor, bonus in zip(parts.keys, parts.weights, parts.floors, parts.bonuses(), strict=True):
                 rows[(key, REVIEWER)] = [weight, 1, floor + bonus]
             reviewer_leftover, reviewer_threshold, reviewer_weight, reviewers = (
                 parts.leftover,

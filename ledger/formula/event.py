@@ -143,7 +143,8 @@ def refuse_repeated(indexes: Sequence[int]) -> None:
 def check_weighs_something(whole: int, params: FormulaParams) -> None:
     if whole == 0:
         raise FormulaError(
-            f"every contribution weighs 0 by {params.weight.value}: no basis for a split (the `equal` weight always has one)"
+            f"every contribution weighs 0 by {params.weight.value}: no basis for a split "
+            "(the `equal` weight always has one)"
         )
 
 

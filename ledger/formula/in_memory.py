@@ -45,14 +45,16 @@ def compact_split(
     plan = plan_split(amount, currency, params, Counter(weights), reviewers)
     tied, tie = plan.contributors.tied, None
     if plan.contributors.cut is not None:
-        tie = heapq.nsmallest(plan.contributors.rank, (key for key, weight in zip(keys, weights) if weight in tied))[-1]
+        tie = heapq.nsmallest(
+            plan.contributors.rank, (key for key, weight in zip(keys, weights, strict=True) if weight in tied)
+        )[-1]
     at_or_below = Counter(
-        (a, w) for a, w, key in zip(authors, weights, keys) if w in tied and tie is not None and key <= tie
+        (a, w) for a, w, key in zip(authors, weights, keys, strict=True) if w in tied and tie is not None and key <= tie
     )
     return plan.finish(
         tie,
         [
             (author, weight, count, at_or_below[(author, weight)])
-            for (author, weight), count in Counter(zip(authors, weights)).items()
+            for (author, weight), count in Counter(zip(authors, weights, strict=True)).items()
         ],
     )

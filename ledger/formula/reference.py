@@ -53,7 +53,10 @@ class Share:
     @property
     def rule(self) -> str:
         bonus = " + 1 leftover unit" if self.leftover else ""
-        return f"⌊{self.pool}·{self.weight}/{self.total_weight}⌋ = {self.floor} (remainder {self.remainder}){bonus} = {self.amount}"
+        return (
+            f"⌊{self.pool}·{self.weight}/{self.total_weight}⌋ = {self.floor} "
+            f"(remainder {self.remainder}){bonus} = {self.amount}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The line with its rule written out (what full splits store and `RevenueService.full_split` shows)."""
@@ -111,7 +114,7 @@ def _shares(
     return tuple(
         Share(member(key), log_index(key), weight, whole, pool, floor, rest, bonus)
         for key, weight, floor, rest, bonus in zip(
-            parts.keys, parts.weights, parts.floors, parts.remainders, parts.bonuses()
+            parts.keys, parts.weights, parts.floors, parts.remainders, parts.bonuses(), strict=True
         )
     )
 
@@ -195,6 +198,6 @@ def largest_remainder(
     return tuple(
         Apportioned(key, weight, floor, rest, bonus)
         for key, weight, floor, rest, bonus in zip(
-            parts.keys, parts.weights, parts.floors, parts.remainders, parts.bonuses(tie_key)
+            parts.keys, parts.weights, parts.floors, parts.remainders, parts.bonuses(tie_key), strict=True
         )
     )

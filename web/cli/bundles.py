@@ -34,7 +34,8 @@ def cmd_verify(_settings: Settings, args: argparse.Namespace) -> int:
     )
     print(f"bundle verified: {subject}; {report.items} items; log of {report.checkpoint_size} entries")
     print(
-        f"declared use: {', '.join(report.declared_uses)}{' in ' + report.sector if report.sector else ''} — consent holds for every item"
+        f"declared use: {', '.join(report.declared_uses)}{' in ' + report.sector if report.sector else ''} "
+        "— consent holds for every item"
     )
     print(
         f"co-op key: {report.key}"

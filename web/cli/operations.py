@@ -32,7 +32,8 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
-    """A backup into an empty data directory and database, refusing to roll the log back (coop/operations/restore.py)."""
+    """A backup into an empty data directory and database, refusing to roll the log back
+    (coop/operations/restore.py)."""
     from coop.operations.backup import BackupError  # start-up speed: see web.cli
     from coop.operations.restore import restore
 

@@ -292,7 +292,10 @@ class ContributionPages(Controller):
         receipt = contributions.receipt(principal, contribution_id)
         try:
             size = verify_receipt(log, receipt)
-            verdict = f"✔ Verified: entry #{receipt.index} is in the log of {size} entries signed by the co-op key, consistent with your receipt's checkpoint."
+            verdict = (
+                f"✔ Verified: entry #{receipt.index} is in the log of {size} entries signed by the co-op key, "
+                "consistent with your receipt's checkpoint."
+            )
         except ReceiptDoesNotVerify as error:
             verdict = f"✘ Verification failed: {error}"
         return Response(verdict, media_type="text/plain; charset=utf-8")

@@ -18,20 +18,26 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bench.databases import ORIGIN, bench_coop_key, fresh_database, migrated_engine, open_log
+from bench.databases import ORIGIN, bench_coop_key, fresh_database, migrated_engine
 from bench.portal_seed import PASSWORD, open_tasks, service_member
 from coop.kernel.settings import Settings
 from coop.membership.secrets import set_argon2_cost
+from coop.statements import check_statement
 from coop.work.contributions import STATEMENT_KIND
 from coop.work.models import Acceptance
+from provenance.core.note import NoteSigner
 from provenance.core.signing import sign_statement
+from provenance.service import ProvenanceLog
 from web.runtime import Runtime
 
 
 def runtime_for(url: str, data_dir: Path) -> Runtime:
     settings = Settings.from_env({"COOP_DATA_DIR": str(data_dir), "COOP_DATABASE_URL": url, "COOP_LOG_ORIGIN": ORIGIN})
     engine = migrated_engine(url)
-    runtime = Runtime(settings, engine, open_log(engine, bench_coop_key()))
+    # With the statement schemas, as build_runtime builds it: the services append only checked statements.
+    runtime = Runtime(
+        settings, engine, ProvenanceLog(engine, NoteSigner(ORIGIN, bench_coop_key()), ORIGIN, check_statement)
+    )
     runtime.policies.seed_defaults()
     return runtime
 

@@ -13,16 +13,15 @@ import gc
 import os
 import socket
 import tempfile
-from typing import TYPE_CHECKING, TypedDict
+from typing import TypedDict
 
 import uvicorn
+from litestar import Litestar
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
-
-if TYPE_CHECKING:  # the return type only: `coop serve` imports the app after its checks (web.cli)
-    from litestar import Litestar
+from web.app import create_app
 
 
 class NoDelayH11Protocol(H11Protocol):
@@ -44,8 +43,6 @@ class NoDelayH11Protocol(H11Protocol):
 
 def app_from_env() -> Litestar:
     """The app of one worker process, from the environment (uvicorn's `factory=True`)."""
-    from web.app import create_app
-
     app = create_app(Settings.from_env())
     freeze_startup_objects()
     return app
@@ -66,8 +63,6 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> int:
     load_or_create_app_secret(settings.secret_file)
     proxy = proxy_options(settings)
     if workers == 1:
-        from web.app import create_app
-
         app = create_app(settings)
         freeze_startup_objects()
         uvicorn.run(app, host=host, port=port, log_level="info", http=NoDelayH11Protocol, **proxy)

@@ -30,6 +30,22 @@ ORIGIN = "test.coop/log"
 COOP_KEY_SEED = b"\x01" * 32
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001 - pytest-xdist's Producer
+    """With `-n` (scripts/test), tests go to the workers one by one as they free up (pytest-xdist's
+    `load`), except that each module of tests/browser goes whole to one worker: its service and its
+    people are set up once per module, and its tests follow one another there. (`--dist loadgroup`
+    would say so with marks, but cannot see them under pytest 9.2: pytest-xdist issue #1386.)"""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserModulesWhole(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid.split("::", 1)[0] if nodeid.startswith("tests/browser/") else nodeid
+
+    return BrowserModulesWhole(config, log)
+
+
 @pytest.fixture(scope="session")
 def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
     """This session's migrated databases (one per kind, built when first needed), copied per test."""

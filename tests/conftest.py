@@ -8,8 +8,8 @@ migrated in the test. Without a PostgreSQL server the PostgreSQL half is skipped
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import nacl.signing
 import pytest
@@ -30,7 +30,7 @@ ORIGIN = "test.coop/log"
 COOP_KEY_SEED = b"\x01" * 32
 
 
-def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001 - pytest-xdist's Producer
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """With `-n` (scripts/test), tests go to the workers one by one as they free up (pytest-xdist's
     `load`), except that each module of tests/browser goes whole to one worker: its service and its
     people are set up once per module, and its tests follow one another there. (`--dist loadgroup`

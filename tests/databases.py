@@ -21,11 +21,11 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -34,6 +34,10 @@ from coop.kernel.db import make_engine
 from migrations.schema import upgrade
 
 PG_URL = os.environ.get("COOP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# The tests' sessions do not wait for the disk at each commit. What the tests check (isolation, locks,
+# what a commit makes visible to others, a killed client losing nothing acknowledged) is the same;
+# only a crash of the server itself, which no test causes, could lose a commit.
+SESSION_SETTINGS = ("synchronous_commit=off",)
 SQLITE_FILE = "coop.db"
 
 
@@ -65,8 +69,19 @@ def _admin() -> Engine:
     return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
 
 
-def _pg_url(database: str) -> str:
-    return make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
+def _pg_url(database: str | None = None, schema: str | None = None, like: str = PG_URL) -> str:
+    """A URL like `like` (PG_URL by default), to another database or with another schema first in
+    its search_path, whose sessions have SESSION_SETTINGS."""
+    url = make_url(like)
+    given = url.query.get("options", "")
+    ours = [f"-c{setting}" for setting in SESSION_SETTINGS]
+    options = [o for o in " ".join([given] if isinstance(given, str) else given).split() if not o.startswith("-csearch_path=") and o not in ours]
+    options += ours
+    if schema is not None:
+        options.append(f"-csearch_path={schema}")
+    if database is not None:
+        url = url.set(database=database)
+    return url.update_query_dict({"options": " ".join(options)}).render_as_string(hide_password=False)
 
 
 def _unique_name(prefix: str) -> str:
@@ -91,9 +106,7 @@ def new_database_url(kind: str, tmp_path: Path, beside: str | None = None) -> tu
         if beside is not None:
             admin.dispose()
 
-    base = make_url(beside or PG_URL).difference_update_query(["options"]).render_as_string(hide_password=False)
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options=-csearch_path%3D{schema}", drop
+    return _pg_url(schema=schema, like=beside or PG_URL), drop
 
 
 @dataclass
@@ -104,7 +117,7 @@ class Database:
     url: str
     name: str  # the file's path, or the database's name
 
-    def copy(self, directory: Path) -> "Database":
+    def copy(self, directory: Path) -> Database:
         """A copy of this database as it is now. Nothing may be connected to it meanwhile (dispose
         engines first): PostgreSQL refuses to copy a database in use, and a SQLite file with open
         connections may hold writes in its WAL file that a copy of the main file would miss."""

@@ -167,7 +167,7 @@ def finish_drops() -> None:
 
 def new_database(kind: str, directory: Path) -> Database:
     """An empty database of its own (a PostgreSQL database, not a schema: only a database can be a
-    template)."""
+    template), made from PostgreSQL's pristine template0 (template1 may hold a machine's additions)."""
     if kind == "sqlite":
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / SQLITE_FILE
@@ -175,7 +175,7 @@ def new_database(kind: str, directory: Path) -> Database:
     require_postgres()
     name = _unique_name("coop_template")
     with _admin().connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
     return Database("postgresql", _pg_url(name), name)
 
 

@@ -28,8 +28,7 @@ class OffsetClock:
         self.path = path
 
     def __call__(self) -> datetime:
-        offset = self.path.read_text().strip() if self.path.exists() else ""
-        return utcnow() + timedelta(seconds=float(offset or 0))
+        return utcnow() + timedelta(seconds=float(self.path.read_text()))
 
 
 def main() -> int:

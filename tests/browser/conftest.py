@@ -4,9 +4,9 @@ headless Chromium through Playwright.
 Each server runs `coop init`, `coop steward create` and `coop serve` in subprocesses on a fresh data
 directory and a free port, on SQLite and on PostgreSQL (a fresh schema, dropped afterwards). A test
 that needs time to pass on the server starts it with a clock it moves (`movable_clock=True`,
-tests/browser/clocked_serve.py) rather than sleeping. The
-browser is Debian's Chromium (/usr/bin/chromium, or COOP_TEST_CHROMIUM); Playwright never downloads
-one. Without Chromium, Playwright or PostgreSQL these tests skip locally and FAIL in CI (CI=true).
+tests/browser/clocked_serve.py) rather than sleeping. The browser is Debian's Chromium
+(/usr/bin/chromium, or COOP_TEST_CHROMIUM); Playwright never downloads one. Without Chromium,
+Playwright or PostgreSQL these tests skip locally and FAIL in CI (CI=true).
 
 Every page a test opens is watched: a Content-Security-Policy violation or an uncaught script
 error on any of them fails the test.
@@ -101,10 +101,11 @@ class CoopServer:
     def move_clock_past(self, moment: datetime) -> None:
         """The server's clock jumps to a second after `moment` (never back), as if the test had waited."""
         assert self.clock_file is not None, "this server runs on the real clock: start it with movable_clock=True"
-        offset = float(self.clock_file.read_text() or 0)
         needed = (moment - datetime.now(UTC)).total_seconds() + 1.0
-        if needed > offset:
-            self.clock_file.write_text(f"{needed:.3f}")
+        if needed > float(self.clock_file.read_text()):
+            written = self.clock_file.with_suffix(".new")
+            written.write_text(f"{needed:.3f}")
+            written.replace(self.clock_file)  # at once: the server never reads a half-written offset
 
     def coop(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(

@@ -1,68 +1,57 @@
 """Test fixtures: every database test runs on SQLite and on PostgreSQL.
 
-PostgreSQL is the server on 127.0.0.1:5432, database `test` (override with COOP_TEST_PG_URL).
-Each test gets a fresh schema there (a fresh file on SQLite), migrated by Alembic as `coop init`
-does. Without a server the PostgreSQL half is skipped — except in CI (CI=true), where it fails.
+Each test gets a database of its own: a copy of one migrated by Alembic (as `coop init` does) once
+per session (tests/databases.py). Tests of the migrations themselves are marked `migrates`: theirs is
+migrated in the test. Without a PostgreSQL server the PostgreSQL half is skipped — except in CI
+(CI=true), where it fails.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import nacl.signing
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from coop.kernel.db import make_engine
 from coop.membership.secrets import set_argon2_cost
-from migrations.schema import upgrade
 from provenance.core.note import NoteSigner
 from provenance.service import ProvenanceLog
+from tests.databases import PG_URL, Templates, migrate, new_database_url
+
+__all__ = ["PG_URL", "new_database_url"]  # imported from here by the tests that need an empty database
 
 # Hundreds of test accounts: argon2id at libsodium's minimum cost (production uses "interactive").
 set_argon2_cost("test-only-minimum")
 
-PG_URL = os.environ.get("COOP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ORIGIN = "test.coop/log"
+COOP_KEY_SEED = b"\x01" * 32
 
 
-def _postgres_available() -> str | None:
-    try:
-        engine = create_engine(PG_URL)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """With `-n` (scripts/test), tests go to the workers one by one as they free up (pytest-xdist's
+    `load`), except that each module of tests/browser goes whole to one worker: its service and its
+    people are set up once per module, and its tests follow one another there. (`--dist loadgroup`
+    would say so with marks, but cannot see them under pytest 9.2: pytest-xdist issue #1386.)"""
+    if config.getvalue("dist") != "load":
         return None
-    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
-        return str(error).splitlines()[0]
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserModulesWhole(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid.split("::", 1)[0] if nodeid.startswith("tests/browser/") else nodeid
+
+    return BrowserModulesWhole(config, log)
 
 
-_PG_PROBLEM = _postgres_available()
-
-
-def new_database_url(kind: str, tmp_path: Path) -> tuple[str, callable]:
-    """A URL to an empty database of `kind`, and a function that drops it."""
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'coop.db'}", lambda: None
-    if _PG_PROBLEM is not None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI but unreachable at {PG_URL}: {_PG_PROBLEM}")
-        pytest.skip(f"PostgreSQL unreachable: {_PG_PROBLEM}")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-    separator = "&" if "?" in PG_URL else "?"
-    return f"{PG_URL}{separator}options=-csearch_path%3D{schema}", drop
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    """This session's migrated databases (one per kind, built when first needed), copied per test."""
+    templates = Templates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.drop_all()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -71,13 +60,16 @@ def db_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(db_kind: str, tmp_path: Path) -> Iterator[str]:
-    url, drop = new_database_url(db_kind, tmp_path)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    drop()
+def database_url(request: pytest.FixtureRequest, db_kind: str, tmp_path: Path, database_templates: Templates) -> Iterator[str]:
+    if request.node.get_closest_marker("migrates"):
+        url, drop = new_database_url(db_kind, tmp_path)
+        migrate(url)
+        yield url
+        drop()
+        return
+    database = database_templates.migrated(db_kind).copy(tmp_path)
+    yield database.url
+    database.drop()
 
 
 @pytest.fixture
@@ -89,7 +81,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def coop_key() -> nacl.signing.SigningKey:
-    return nacl.signing.SigningKey(b"\x01" * 32)
+    return nacl.signing.SigningKey(COOP_KEY_SEED)
 
 
 @pytest.fixture
@@ -109,18 +101,22 @@ def member_key() -> nacl.signing.SigningKey:
     return nacl.signing.SigningKey(b"\x02" * 32)
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str):
+def make_settings(data_dir: Path, database_url: str):
     from coop.kernel.settings import Settings
 
     return Settings.from_env(
         {
-            "COOP_DATA_DIR": str(tmp_path),
+            "COOP_DATA_DIR": str(data_dir),
             "COOP_DATABASE_URL": database_url,
             "COOP_LOG_ORIGIN": ORIGIN,
             "COOP_APPEND_TOKEN": "test-append-token",
         }
     )
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str):
+    return make_settings(tmp_path, database_url)
 
 
 class FakeClock:
@@ -152,10 +148,21 @@ def runtime(settings, engine, log, clock):
     return Runtime(settings, engine, log, clock)
 
 
-@pytest.fixture
-def steward(runtime):
+def create_steward(runtime):
     account_id = runtime.members.create_steward("Sam Steward", "steward@coop.test", "steward-password")
     return runtime.members.principal(account_id)
+
+
+def admit_member(runtime, steward, name, roles=("member",)):
+    """The Principal of a newly admitted member (password: '<name>-password')."""
+    account_id = runtime.members.apply(name.title(), f"{name}@coop.test", f"{name}-password", skills="ranking", region="EU")
+    runtime.members.admit(steward, account_id, roles)
+    return runtime.members.principal(account_id)
+
+
+@pytest.fixture
+def steward(runtime):
+    return create_steward(runtime)
 
 
 @pytest.fixture
@@ -163,9 +170,7 @@ def admit(runtime, steward):
     """admit(name) → the Principal of a newly admitted member (password: '<name>-password')."""
 
     def make(name, roles=("member",)):
-        account_id = runtime.members.apply(name.title(), f"{name}@coop.test", f"{name}-password", skills="ranking", region="EU")
-        runtime.members.admit(steward, account_id, roles)
-        return runtime.members.principal(account_id)
+        return admit_member(runtime, steward, name, roles)
 
     return make
 

@@ -228,10 +228,66 @@ def test_every_route_is_in_the_access_table(runtime):
     assert missing == [], "routes without an access decision"
 
 
+@pytest.fixture(scope="module")
+def built_coops(database_templates, tmp_path_factory):
+    """built_coops(kind) → (the co-op, its actors): built once per database kind for the whole table.
+
+    Every test gets a copy of it (`database_url` below) with a runtime of its own, so a row whose
+    allowed call changes the co-op (admits the applicant, revokes the key…) changes only its copy:
+    each row sees the co-op exactly as built, whatever ran before it."""
+    built = {}
+
+    def get(kind):
+        if kind not in built:
+            built[kind] = _build_coop(database_templates.migrated(kind), tmp_path_factory.mktemp(f"access-table-{kind}"))
+        return built[kind]
+
+    yield get
+    for database, _ in built.values():
+        database.drop()
+
+
 @pytest.fixture
-def actors(runtime, steward, admit):
+def database_url(db_kind, built_coops, tmp_path):
+    database = built_coops(db_kind)[0].copy(tmp_path)
+    yield database.url
+    database.drop()
+
+
+@pytest.fixture
+def actors(db_kind, built_coops):
+    return built_coops(db_kind)[1]
+
+
+def _build_coop(template, directory):
+    """A copy of the migrated database, filled by a runtime like the tests' own (same key, origin and clock)."""
+    import nacl.signing
+
+    from coop.kernel.db import make_engine
+    from coop.statements import check_statement
+    from provenance.core.note import NoteSigner
+    from provenance.service import ProvenanceLog
+    from tests.conftest import COOP_KEY_SEED, ORIGIN, FakeClock, make_settings
+    from web.runtime import Runtime
+
+    database = template.copy(directory)
+    engine = make_engine(database.url)
+    log = ProvenanceLog(engine, NoteSigner(ORIGIN, nacl.signing.SigningKey(COOP_KEY_SEED)), ORIGIN, check_statement)
+    try:
+        actors = _seed(Runtime(make_settings(directory, database.url), engine, log, FakeClock()))
+    finally:
+        engine.dispose()  # nothing may be connected to a database that is copied
+    return database, actors
+
+
+def _seed(runtime):
     from coop.work.tasks import TaskSpec
-    from tests.conftest import TERMS
+    from tests.conftest import TERMS, admit_member, create_steward
+
+    steward = create_steward(runtime)
+
+    def admit(name, roles=("member",)):
+        return admit_member(runtime, steward, name, roles)
 
     runtime.policies.seed_defaults()
     bo = admit("bo")

@@ -125,7 +125,7 @@ def test_another_process_takes_over_when_the_leader_process_dies(database_url):
 def test_co_ops_in_other_schemas_or_files_do_not_share_a_lead(database_url, tmp_path, db_kind):
     from tests.conftest import new_database_url
 
-    other_url, drop = new_database_url(db_kind, tmp_path / "other")
+    other_url, drop = new_database_url(db_kind, tmp_path / "other", beside=database_url)  # PostgreSQL: another schema of the same database
     (tmp_path / "other").mkdir(exist_ok=True)
     ours, theirs = make_engine(database_url), make_engine(other_url)
     mine, other = lead_for(ours, "close-due"), lead_for(theirs, "close-due")

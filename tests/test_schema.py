@@ -3,9 +3,12 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+import pytest
+
 from migrations.models import metadata
 
 
+@pytest.mark.migrates  # a database migrated here by Alembic, not a copy of the session's template
 def test_migrations_match_the_models(engine):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)

@@ -2,9 +2,11 @@
 headless Chromium through Playwright.
 
 Each server runs `coop init`, `coop steward create` and `coop serve` in subprocesses on a fresh data
-directory and a free port, on SQLite and on PostgreSQL (a fresh schema, dropped afterwards). The
-browser is Debian's Chromium (/usr/bin/chromium, or COOP_TEST_CHROMIUM); Playwright never downloads
-one. Without Chromium, Playwright or PostgreSQL these tests skip locally and FAIL in CI (CI=true).
+directory and a free port, on SQLite and on PostgreSQL (a fresh schema, dropped afterwards). A test
+that needs time to pass on the server starts it with a clock it moves (`movable_clock=True`,
+tests/browser/clocked_serve.py) rather than sleeping. The browser is Debian's Chromium
+(/usr/bin/chromium, or COOP_TEST_CHROMIUM); Playwright never downloads one. Without Chromium,
+Playwright or PostgreSQL these tests skip locally and FAIL in CI (CI=true).
 
 Every page a test opens is watched: a Content-Security-Policy violation or an uncaught script
 error on any of them fails the test.
@@ -22,6 +24,7 @@ import urllib.error
 import urllib.request
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -74,6 +77,9 @@ def _coop_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from web.cli import main; sys.exit(main())"]
 
 
+ROOT = Path(__file__).resolve().parents[2]  # where `python -m tests.browser.clocked_serve` finds `tests`
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -90,6 +96,16 @@ class CoopServer:
     process: subprocess.Popen[bytes] | None = None
     steward_email: str = STEWARD_EMAIL
     steward_password: str = STEWARD_PASSWORD
+    clock_file: Path | None = None  # set when the server runs on a clock the test moves
+
+    def move_clock_past(self, moment: datetime) -> None:
+        """The server's clock jumps to a second after `moment` (never back), as if the test had waited."""
+        assert self.clock_file is not None, "this server runs on the real clock: start it with movable_clock=True"
+        needed = (moment - datetime.now(UTC)).total_seconds() + 1.0
+        if needed > float(self.clock_file.read_text()):
+            written = self.clock_file.with_suffix(".new")
+            written.write_text(f"{needed:.3f}")
+            written.replace(self.clock_file)  # at once: the server never reads a half-written offset
 
     def coop(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -130,14 +146,21 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_coop(db_kind: str, data_dir: Path, **settings: str) -> Iterator[CoopServer]:
-    """`coop init`, a steward, and `coop serve` on a free port; stopped (and its schema dropped) after."""
+def running_coop(db_kind: str, data_dir: Path, movable_clock: bool = False, **settings: str) -> Iterator[CoopServer]:
+    """`coop init`, a steward, and `coop serve` on a free port; stopped (and its schema dropped) after.
+    With `movable_clock`, the service runs on a clock the test moves (`CoopServer.move_clock_past`)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     database_url, drop = new_database_url(db_kind, data_dir)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}
     # Every browser signs up from 127.0.0.1: lift the per-address sign-up allowance for the suite's many people.
     env.update({"COOP_DATA_DIR": str(data_dir), "COOP_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "COOP_SIGN_UPS_PER_DAY": "1000", **settings})
     server = CoopServer(url="", env=env, log_file=data_dir / "serve.log")
+    serve_command = _coop_command()
+    if movable_clock:
+        server.clock_file = data_dir / "clock-offset-seconds"
+        server.clock_file.write_text("0")
+        env["COOP_TEST_CLOCK_FILE"] = str(server.clock_file)
+        serve_command = [sys.executable, "-m", "tests.browser.clocked_serve"]
     try:
         server.coop("init")
         server.coop("steward", "create", "--name", STEWARD_NAME, "--email", STEWARD_EMAIL, "--password-env", "STEWARD_PW", STEWARD_PW=STEWARD_PASSWORD)
@@ -146,8 +169,8 @@ def running_coop(db_kind: str, data_dir: Path, **settings: str) -> Iterator[Coop
             server.url = f"http://127.0.0.1:{port}"
             with server.log_file.open("ab") as log:
                 server.process = subprocess.Popen(
-                    [*_coop_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                    env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    [*serve_command, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                    env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,
                 )
             if _wait_until_healthy(server):
                 break
@@ -175,12 +198,13 @@ def coop_server(browser_db: str, tmp_path_factory: pytest.TempPathFactory) -> It
 
 @pytest.fixture
 def start_coop_server(browser_db: str, tmp_path: Path) -> Iterator[Callable[..., CoopServer]]:
-    """start_coop_server(COOP_SESSION_IDLE="3", …) → a service of this test's own, with those settings."""
+    """start_coop_server(COOP_SESSION_IDLE="3", …) → a service of this test's own, with those settings
+    (movable_clock=True: on a clock the test moves)."""
     with ExitStack() as servers:
         started = iter(range(1_000))
 
-        def start(**settings: str) -> CoopServer:
-            return servers.enter_context(running_coop(browser_db, tmp_path / f"coop-{next(started)}", **settings))
+        def start(movable_clock: bool = False, **settings: str) -> CoopServer:
+            return servers.enter_context(running_coop(browser_db, tmp_path / f"coop-{next(started)}", movable_clock, **settings))
 
         yield start
 

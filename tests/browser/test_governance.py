@@ -7,9 +7,11 @@ looking: the floor is enacted as pay-floor v2 and the draft that wins the instan
 the rubric. New tasks must then meet the new floor, while a task opened before the vote keeps the
 versions it was opened under. A ballot sent after the close is refused as late, next to the form.
 
-A vote needs a real voting period (one minute, the least the seeded governance rules allow), so the
-whole story is one test with one wait. It raises the co-op's pay floor, which the other browser
-tests rely on, so this module runs a service of its own.
+A vote needs a voting period (one minute, the least the seeded governance rules allow): the service
+of this module runs on a clock the test moves past the close instead of waiting for it
+(tests/browser/clocked_serve.py); its ticker still closes the votes by itself. The whole story is one
+test. It raises the co-op's pay floor, which the other browser tests rely on, so this module runs a
+service of its own.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ QUORUM = 2  # ⌈30% of 5⌉
 
 @pytest.fixture(scope="module")
 def own_server(browser_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoopServer]:
-    with running_coop(browser_db, tmp_path_factory.mktemp(f"coop-governance-{browser_db}")) as server:
+    with running_coop(browser_db, tmp_path_factory.mktemp(f"coop-governance-{browser_db}"), movable_clock=True) as server:
         yield server
 
 
@@ -111,9 +113,9 @@ def closes_at(page: Page) -> datetime:
     return datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
 
 
-def wait_until(moment: datetime) -> None:
-    """The one real wait: the server's clock must pass the close of the vote."""
-    time.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
+def wait_until(server: CoopServer, moment: datetime) -> None:
+    """The server's clock passes the close of the vote (moved there: nobody waits a minute)."""
+    server.move_clock_past(moment)
 
 
 def reload_until_visible(page: Page, target: Locator, seconds: float) -> None:
@@ -237,7 +239,7 @@ def test_members_raise_the_pay_floor_and_pick_a_rubric_by_signed_votes_that_clos
     for page in (steward, ada_page, bea_page, dan_page):
         page.goto("/tasks")
 
-    wait_until(closing)
+    wait_until(server, closing)
 
     # Nobody looked at the proposals: the ticker closed them and enacted the results.
     steward.goto("/policies")
@@ -319,9 +321,9 @@ def test_members_raise_the_pay_floor_and_pick_a_rubric_by_signed_votes_that_clos
 # -- without JavaScript ------------------------------------------------------------------------------------
 
 
-def test_a_late_ballot_sent_without_javascript_is_refused_with_the_reason(resolution_page_without_javascript):
+def test_a_late_ballot_sent_without_javascript_is_refused_with_the_reason(own_server, resolution_page_without_javascript):
     late = resolution_page_without_javascript
-    wait_until(late.closes_at)  # already past once the story above has run
+    wait_until(own_server, late.closes_at)  # already past once the story above has run
     late.page.get_by_role("radio", name="yes", exact=True).check()
     late.page.get_by_label("Your password (signs your ballot)").fill(late.voter.password)
     with late.page.expect_response(lambda r: r.url.endswith("/vote")) as answer:

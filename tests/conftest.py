@@ -9,6 +9,7 @@ migrated in the test. Without a PostgreSQL server the PostgreSQL half is skipped
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import nacl.signing
@@ -60,7 +61,9 @@ def db_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, db_kind: str, tmp_path: Path, database_templates: Templates) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, db_kind: str, tmp_path: Path, database_templates: Templates
+) -> Iterator[str]:
     if request.node.get_closest_marker("migrates"):
         url, drop = new_database_url(db_kind, tmp_path)
         migrate(url)
@@ -123,9 +126,9 @@ class FakeClock:
     """A settable clock, so expiry rules are tested without sleeping."""
 
     def __init__(self):
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        self.now = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
     def __call__(self):
         return self.now
@@ -155,7 +158,9 @@ def create_steward(runtime):
 
 def admit_member(runtime, steward, name, roles=("member",)):
     """The Principal of a newly admitted member (password: '<name>-password')."""
-    account_id = runtime.members.apply(name.title(), f"{name}@coop.test", f"{name}-password", skills="ranking", region="EU")
+    account_id = runtime.members.apply(
+        name.title(), f"{name}@coop.test", f"{name}-password", skills="ranking", region="EU"
+    )
     runtime.members.admit(steward, account_id, roles)
     return runtime.members.principal(account_id)
 
@@ -193,11 +198,20 @@ def work(runtime, steward, admit):
     from coop.work.tasks import TaskSpec
 
     runtime.policies.seed_defaults()
-    task = runtime.tasks.open(steward, TaskSpec(
-        project="Clinical QA", title="Answer a clinical question", instructions="Answer as a clinician would.",
-        kind="expert-answer", unit="answer", minutes_per_unit=20, pay_per_unit=900, currency="EUR",
-        intended_uses=["model-training"],
-    ))
+    task = runtime.tasks.open(
+        steward,
+        TaskSpec(
+            project="Clinical QA",
+            title="Answer a clinical question",
+            instructions="Answer as a clinician would.",
+            kind="expert-answer",
+            unit="answer",
+            minutes_per_unit=20,
+            pay_per_unit=900,
+            currency="EUR",
+            intended_uses=["model-training"],
+        ),
+    )
     author = admit("amara")
     runtime.keys.create_custodial_key(author, "amara-password")
     reviewers = [admit(name, roles=("member", "reviewer")) for name in ("rev1", "rev2", "rev3")]

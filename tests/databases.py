@@ -75,7 +75,11 @@ def _pg_url(database: str | None = None, schema: str | None = None, like: str = 
     url = make_url(like)
     given = url.query.get("options", "")
     ours = [f"-c{setting}" for setting in SESSION_SETTINGS]
-    options = [o for o in " ".join([given] if isinstance(given, str) else given).split() if not o.startswith("-csearch_path=") and o not in ours]
+    options = [
+        o
+        for o in " ".join([given] if isinstance(given, str) else given).split()
+        if not o.startswith("-csearch_path=") and o not in ours
+    ]
     options += ours
     if schema is not None:
         options.append(f"-csearch_path={schema}")
@@ -124,7 +128,9 @@ class Database:
         if self.kind == "sqlite":
             wal = Path(f"{self.name}-wal")
             if wal.exists() and wal.stat().st_size:
-                raise RuntimeError(f"{self.name} is still open (its WAL holds writes): dispose its engines before copying it")
+                raise RuntimeError(
+                    f"{self.name} is still open (its WAL holds writes): dispose its engines before copying it"
+                )
             directory.mkdir(parents=True, exist_ok=True)
             path = directory / SQLITE_FILE
             shutil.copyfile(self.name, path)

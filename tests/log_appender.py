@@ -31,7 +31,9 @@ def main() -> None:
     def run(thread: int) -> None:
         n = 0
         while count == 0 or n < count:
-            statement = sign_statement(key, "test.entry", {"worker": worker, "thread": thread, "n": n, "pad": "x" * 200})
+            statement = sign_statement(
+                key, "test.entry", {"worker": worker, "thread": thread, "n": n, "pad": "x" * 200}
+            )
             index = log.append(statement)
             digest = hashlib.sha256(statement_leaf(statement)).hexdigest()
             with out_lock:

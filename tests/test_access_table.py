@@ -183,7 +183,12 @@ TABLE = [
 ]
 # Where an object check follows body validation, the request carries a well-formed body.
 BODIES = {
-    ("PUT", "/api/contributions/{contribution}"): {"task_id": "{task}", "minutes": 5, "terms": {"permitted_uses": ["model-training"], "excluded_sectors": [], "expires": None}, "text": "x"},
+    ("PUT", "/api/contributions/{contribution}"): {
+        "task_id": "{task}",
+        "minutes": 5,
+        "terms": {"permitted_uses": ["model-training"], "excluded_sectors": [], "expires": None},
+        "text": "x",
+    },
     ("POST", "/api/contributions/{contribution}/submit"): {"password": "not-the-password"},
     ("POST", "/api/contributions/{contribution}/revoke-consent"): {"password": "not-the-password"},
     ("POST", "/api/reviews/conflicts"): {"author_id": "someone"},
@@ -206,8 +211,19 @@ def _template(path: str) -> str:
 def test_every_route_is_in_the_access_table(runtime):
     app = create_app(runtime=runtime)
     listed = {(method, _template(path)) for method, path, _ in TABLE}
-    placeholders = {"{key}": "{key_id:str}", "{token}": "{token_id:int}", "{applicant}": "{account_id:str}", "{task}": "{task_id:str}", "{contribution}": "{contribution_id:str}", "{proposal}": "{proposal_id:str}",
-                    "{release}": "{release_id:str}", "{license}": "{license_id:str}", "{run}": "{run_id:str}", "{payout}": "{payout_id:int}", "{entry}": "{entry:int}"}
+    placeholders = {
+        "{key}": "{key_id:str}",
+        "{token}": "{token_id:int}",
+        "{applicant}": "{account_id:str}",
+        "{task}": "{task_id:str}",
+        "{contribution}": "{contribution_id:str}",
+        "{proposal}": "{proposal_id:str}",
+        "{release}": "{release_id:str}",
+        "{license}": "{license_id:str}",
+        "{run}": "{run_id:str}",
+        "{payout}": "{payout_id:int}",
+        "{entry}": "{entry:int}",
+    }
     normalised = set()
     for method, path in listed:
         for short, full in placeholders.items():
@@ -239,7 +255,9 @@ def built_coops(database_templates, tmp_path_factory):
 
     def get(kind):
         if kind not in built:
-            built[kind] = _build_coop(database_templates.migrated(kind), tmp_path_factory.mktemp(f"access-table-{kind}"))
+            built[kind] = _build_coop(
+                database_templates.migrated(kind), tmp_path_factory.mktemp(f"access-table-{kind}")
+            )
         return built[kind]
 
     yield get
@@ -297,8 +315,11 @@ def _seed(runtime):
     buyer_id = runtime.members.register_buyer("Acme", "Buyer", "buyer@acme.test", "buyer-password")
     key = runtime.keys.create_custodial_key(bo, "bo-password")
     principals = {
-        MEMBER: bo, REVIEWER: reviewer, STEWARD: steward,
-        APPLICANT: runtime.members.principal(applicant_id), BUYER: runtime.members.principal(buyer_id),
+        MEMBER: bo,
+        REVIEWER: reviewer,
+        STEWARD: steward,
+        APPLICANT: runtime.members.principal(applicant_id),
+        BUYER: runtime.members.principal(buyer_id),
     }
     sessions = {role: runtime.auth.start_session(p) for role, p in principals.items()}
     tokens = {role: runtime.auth.create_token(p, "table", ["read", "write"]) for role, p in principals.items()}
@@ -306,7 +327,9 @@ def _seed(runtime):
     task = runtime.tasks.open(steward, TaskSpec("P", "T", "I", "ranking", "pair", 6, 300, "EUR", ["model-training"]))
     draft = runtime.contributions.draft(bo, task.id, b"B is better", "text/plain", 5, TERMS)
     contribution = runtime.contributions.submit_with_password(bo, draft.id, "bo-password")
-    proposal = runtime.governance.propose(bo, "resolution", "Tea in the break room", "", {"text": "Yes, tea."}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        bo, "resolution", "Tea in the break room", "", {"text": "Yes, tea."}, voting_minutes=60
+    )
     rv2 = admit("rv2", roles=("member", "reviewer"))
     for r in (reviewer, rv2):
         scores = {c["name"]: 5 for c in runtime.reviews.rubric_for(contribution.id)["criteria"]}
@@ -316,16 +339,38 @@ def _seed(runtime):
     license = runtime.datasets.license(buyer, release.id, ["model-training"], None, True, "table-license")
     run = runtime.payouts.run(steward, "EUR", 1, "table-run")
     payout = runtime.payouts.lines(run)[0].payout_id
-    ids = {"{key}": key.key_id, "{token}": str(member_token_id), "{applicant}": other_applicant, "{task}": task.id,
-           "{contribution}": contribution.id, "{proposal}": proposal.id, "{release}": release.id, "{license}": license.id,
-           "{run}": run, "{payout}": str(payout), "{entry}": str(runtime.contributions.get(bo, contribution.id).acceptance_index)}
+    ids = {
+        "{key}": key.key_id,
+        "{token}": str(member_token_id),
+        "{applicant}": other_applicant,
+        "{task}": task.id,
+        "{contribution}": contribution.id,
+        "{proposal}": proposal.id,
+        "{release}": release.id,
+        "{license}": license.id,
+        "{run}": run,
+        "{payout}": str(payout),
+        "{entry}": str(runtime.contributions.get(bo, contribution.id).acceptance_index),
+    }
     return sessions, tokens, ids
 
 
 # What a refusal by a guard or an object check says (as opposed to, say, wrong credentials on /login).
 DENIALS = (
-    "sign in first", "session has expired", "only members", "only buyer accounts and stewards", "only stewards", "only reviewers", "only buyer", "read-only",
-    "you have no token", "only the key", "valid bearer token", "appending over HTTP is disabled", "you have no contribution", "you have no license",
+    "sign in first",
+    "session has expired",
+    "only members",
+    "only buyer accounts and stewards",
+    "only stewards",
+    "only reviewers",
+    "only buyer",
+    "read-only",
+    "you have no token",
+    "only the key",
+    "valid bearer token",
+    "appending over HTTP is disabled",
+    "you have no contribution",
+    "you have no license",
 )
 
 
@@ -356,6 +401,8 @@ def test_access_follows_the_table(runtime, actors, method, path, allowed):
                     headers["Authorization"] = f"Bearer {tokens[role]}"
                 else:
                     client.cookies.set("coop_session", sessions[role])
-            response = client.request(method, path, headers=headers, follow_redirects=False, json=body if is_api and method != "GET" else None)
+            response = client.request(
+                method, path, headers=headers, follow_redirects=False, json=body if is_api and method != "GET" else None
+            )
             outcomes[role] = not _denied(response, role, is_api)
     assert {role for role, ok in outcomes.items() if ok} == allowed, outcomes

@@ -36,8 +36,14 @@ def _send(client: Any, case: Any, headers: dict[str, str]) -> Any:
         body["data"] = kwargs["data"]
     if kwargs.get("files"):
         body["files"] = kwargs["files"]
-    return client.request(kwargs["method"], kwargs["url"], params=kwargs.get("params"), headers=kwargs.get("headers"),
-                          cookies=kwargs.get("cookies") or None, **body)
+    return client.request(
+        kwargs["method"],
+        kwargs["url"],
+        params=kwargs.get("params"),
+        headers=kwargs.get("headers"),
+        cookies=kwargs.get("cookies") or None,
+        **body,
+    )
 
 
 def _any_string(schema: dict[str, Any]) -> bool:
@@ -45,7 +51,14 @@ def _any_string(schema: dict[str, Any]) -> bool:
     alternatives = schema.get("oneOf") or schema.get("anyOf")
     if alternatives:
         return all(_any_string(s) or s.get("type") == "null" for s in alternatives)
-    return schema.get("type") == "string" and not set(schema) & {"enum", "const", "format", "pattern", "minLength", "maxLength"}
+    return schema.get("type") == "string" and not set(schema) & {
+        "enum",
+        "const",
+        "format",
+        "pattern",
+        "minLength",
+        "maxLength",
+    }
 
 
 def _can_be_invalid(document: dict[str, Any], path: str, method: str) -> bool:
@@ -53,7 +66,8 @@ def _can_be_invalid(document: dict[str, Any], path: str, method: str) -> bool:
     string. (Without this, Hypothesis spends hundreds of draws per operation proving it cannot.)"""
     spec = document["paths"][path][method.lower()]
     return "requestBody" in spec or any(
-        not _any_string(p.get("schema", {})) or (p["in"] != "path" and p.get("required")) for p in spec.get("parameters", [])
+        not _any_string(p.get("schema", {})) or (p["in"] != "path" and p.get("required"))
+        for p in spec.get("parameters", [])
     )
 
 
@@ -70,8 +84,14 @@ def _failures(client: Any, headers: dict[str, str], skip: set[str]) -> list[str]
             modes.append(GenerationMode.NEGATIVE)
         for mode in modes:
 
-            @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, phases=[Phase.explicit, Phase.generate],
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=operation.as_strategy(generation_mode=mode))
             def check(case: Any) -> None:
                 response = _send(client, case, headers)

@@ -45,7 +45,9 @@ def live(settings):
 def target(db_kind, tmp_path):
     """Settings of a fresh, empty place to restore into (a new SQLite file or PostgreSQL schema)."""
     url, drop = new_database_url(db_kind, tmp_path / "restored")
-    yield Settings.from_env({"COOP_DATA_DIR": str(tmp_path / "restored"), "COOP_DATABASE_URL": url, "COOP_LOG_ORIGIN": ORIGIN})
+    yield Settings.from_env(
+        {"COOP_DATA_DIR": str(tmp_path / "restored"), "COOP_DATABASE_URL": url, "COOP_LOG_ORIGIN": ORIGIN}
+    )
     drop()
 
 
@@ -57,7 +59,9 @@ def use(monkeypatch, settings: Settings) -> None:
 
 
 def post_sale(runtime, n: int) -> None:
-    runtime.ledger.post("sale", f"sale {n}", [Leg(COOP_CASH, 100 + n, "EUR"), Leg(SALES, -(100 + n), "EUR")], f"sale-{n}")
+    runtime.ledger.post(
+        "sale", f"sale {n}", [Leg(COOP_CASH, 100 + n, "EUR"), Leg(SALES, -(100 + n), "EUR")], f"sale-{n}"
+    )
 
 
 def books_balance(runtime) -> bool:
@@ -105,7 +109,9 @@ def backup_while_appending(live, dest: Path) -> dict:
     return manifest
 
 
-def test_a_backup_under_concurrent_appends_restores_a_log_that_verifies_and_continues(live, target, tmp_path, monkeypatch, capsys):
+def test_a_backup_under_concurrent_appends_restores_a_log_that_verifies_and_continues(
+    live, target, tmp_path, monkeypatch, capsys
+):
     for n in range(3):
         post_sale(live, n)
     manifest = backup_while_appending(live, tmp_path / "backup")
@@ -179,7 +185,9 @@ def test_allow_rollback_restores_the_older_snapshot_and_says_so_loudly(live, tar
     kept.write_text(live.log.latest_checkpoint().note)
     warnings: list[str] = []
 
-    report = restore(target, tmp_path / "backup", checkpoint_files=[str(kept)], allow_rollback=True, warn=warnings.append)
+    report = restore(
+        target, tmp_path / "backup", checkpoint_files=[str(kept)], allow_rollback=True, warn=warnings.append
+    )
     assert report.size == 3 and report.rolled_back_by == 2
     assert "WILL FORK" in warnings[0]
 
@@ -206,8 +214,13 @@ def test_restore_refuses_a_target_that_is_not_empty(live, target, tmp_path):
 
 def test_restore_refuses_a_database_that_already_holds_a_co_op(live, tmp_path):
     take_backup(live.settings, tmp_path / "backup")
-    elsewhere = Settings.from_env({"COOP_DATA_DIR": str(tmp_path / "fresh"), "COOP_DATABASE_URL": live.settings.database_url,
-                                   "COOP_LOG_ORIGIN": ORIGIN})
+    elsewhere = Settings.from_env(
+        {
+            "COOP_DATA_DIR": str(tmp_path / "fresh"),
+            "COOP_DATABASE_URL": live.settings.database_url,
+            "COOP_LOG_ORIGIN": ORIGIN,
+        }
+    )
     with pytest.raises(BackupError, match="already"):
         restore(elsewhere, tmp_path / "backup")
 

@@ -77,18 +77,27 @@ def test_a_payout_minimum_past_64_bits_is_refused_and_no_run_is_made(api, runtim
 
 
 def test_a_period_ending_on_the_last_day_of_the_calendar_is_refused(api):
-    assert refused(api.get("/api/me/earnings", params={"until": "9999-12-31"}), naming="between 1970-01-01 and 2999-12-31")
+    assert refused(
+        api.get("/api/me/earnings", params={"until": "9999-12-31"}), naming="between 1970-01-01 and 2999-12-31"
+    )
     assert refused(api.get("/api/me/earnings/months", params={"until": "9999-12-31"}), naming="until")
 
 
 def test_an_effective_time_without_a_timezone_is_refused(api, runtime):
-    proposal = {"kind": "resolution", "title": "Paint the office", "options": {"text": "Green."}, "effective_at": "2027-01-01T00:00:00"}
+    proposal = {
+        "kind": "resolution",
+        "title": "Paint the office",
+        "options": {"text": "Green."},
+        "effective_at": "2027-01-01T00:00:00",
+    }
     assert refused(api.post("/api/proposals", json=proposal), naming="timezone")
     assert runtime.governance.list(None) == []
 
 
 def test_a_conflict_with_an_unknown_author_is_refused_with_404(api):
-    assert refused(api.post("/api/reviews/conflicts", json={"author_id": "no-such-member"}), 404, naming="no-such-member")
+    assert refused(
+        api.post("/api/reviews/conflicts", json={"author_id": "no-such-member"}), 404, naming="no-such-member"
+    )
 
 
 def test_nul_in_a_json_body_is_refused_and_nothing_is_stored(client):
@@ -114,7 +123,9 @@ def test_an_escaped_backslash_before_u0000_is_text_not_nul(client):
 
 
 def test_a_currency_longer_than_three_letters_is_refused_naming_it(api, runtime):
-    assert refused(api.post("/api/payouts", json={"currency": "EURO", "minimum": 100, "idempotency_key": "k2"}), naming="'EURO'")
+    assert refused(
+        api.post("/api/payouts", json={"currency": "EURO", "minimum": 100, "idempotency_key": "k2"}), naming="'EURO'"
+    )
     assert runtime.payouts.runs() == []
 
 
@@ -141,7 +152,9 @@ def test_a_bare_value_error_is_a_logged_500_not_a_400(client, caplog):
         response = client.get("/api/test-only/bug")
     assert response.status_code == 500
     assert "a bug" not in response.text  # the client is not told the internals
-    assert any(record.exc_info and "a bug, not the client's fault" in str(record.exc_info[1]) for record in caplog.records)
+    assert any(
+        record.exc_info and "a bug, not the client's fault" in str(record.exc_info[1]) for record in caplog.records
+    )
 
 
 def test_domain_refusals_that_are_value_errors_still_map_to_400_by_their_class(client):
@@ -152,7 +165,9 @@ def test_domain_refusals_that_are_value_errors_still_map_to_400_by_their_class(c
 
 def test_a_log_index_past_64_bits_is_refused(client):
     assert refused(client.get("/log/entries/9999999999999999999"), naming="9223372036854775807")
-    assert refused(client.get("/log/proof/inclusion", params={"index": "0", "size": "9999999999999999999"}), naming="size")
+    assert refused(
+        client.get("/log/proof/inclusion", params={"index": "0", "size": "9999999999999999999"}), naming="size"
+    )
 
 
 def test_a_tile_path_with_non_ascii_digits_or_an_index_past_64_bits_is_refused(client):
@@ -161,8 +176,17 @@ def test_a_tile_path_with_non_ascii_digits_or_an_index_past_64_bits_is_refused(c
     assert refused(client.get("/log/tile/0/" + "x999/" * 7 + "999"), naming="past 64 bits")
 
 
-TASK = {"project": "P", "title": "T", "instructions": "I", "kind": "expert-answer", "unit": "answer", "minutes_per_unit": 20,
-        "pay_per_unit": 900, "currency": "EUR", "intended_uses": ["model-training"]}
+TASK = {
+    "project": "P",
+    "title": "T",
+    "instructions": "I",
+    "kind": "expert-answer",
+    "unit": "answer",
+    "minutes_per_unit": 20,
+    "pay_per_unit": 900,
+    "currency": "EUR",
+    "intended_uses": ["model-training"],
+}
 
 
 @pytest.mark.parametrize("field", ["project", "title", "unit"])
@@ -171,12 +195,21 @@ def test_a_task_text_longer_than_its_column_is_refused(api, field):
 
 
 def test_a_release_title_longer_than_its_column_is_refused(api):
-    release = {"title": "x" * 201, "task_ids": ["t"], "intended_uses": ["model-training"], "price": 1, "currency": "EUR"}
+    release = {
+        "title": "x" * 201,
+        "task_ids": ["t"],
+        "intended_uses": ["model-training"],
+        "price": 1,
+        "currency": "EUR",
+    }
     assert refused(api.post("/api/releases", json=release), naming="at most 200")
 
 
 def test_a_payout_idempotency_key_longer_than_its_column_is_refused(api, runtime):
-    assert refused(api.post("/api/payouts", json={"currency": "EUR", "minimum": 1, "idempotency_key": "k" * 201}), naming="1 to 200")
+    assert refused(
+        api.post("/api/payouts", json={"currency": "EUR", "minimum": 1, "idempotency_key": "k" * 201}),
+        naming="1 to 200",
+    )
     assert runtime.payouts.runs() == []
 
 
@@ -187,23 +220,52 @@ def test_signing_in_with_an_email_longer_than_any_account_s_is_refused_as_wrong(
 
 def test_an_uploaded_file_may_hold_nul_bytes_but_a_text_field_of_the_same_form_may_not(work, browse):
     author = browse(work.author)
-    form = {"content": "", "media_type": "image/png", "minutes": "15", "permitted_uses": ["model-training"], "excluded_sectors": [],
-            "password": "amara-password", "action": "draft"}
+    form = {
+        "content": "",
+        "media_type": "image/png",
+        "minutes": "15",
+        "permitted_uses": ["model-training"],
+        "excluded_sectors": [],
+        "password": "amara-password",
+        "action": "draft",
+    }
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
-    assert author.post(f"/tasks/{work.task.id}/submit", form, files={"file": ("scan.png", png)}).status_code in (200, 303)
-    refused_form = author.post(f"/tasks/{work.task.id}/submit", {**form, "minutes": "1\x005"}, files={"file": ("scan.png", png)})
+    assert author.post(f"/tasks/{work.task.id}/submit", form, files={"file": ("scan.png", png)}).status_code in (
+        200,
+        303,
+    )
+    refused_form = author.post(
+        f"/tasks/{work.task.id}/submit", {**form, "minutes": "1\x005"}, files={"file": ("scan.png", png)}
+    )
     assert refused_form.status_code == 400 and "NUL" in refused_form.text
 
 
 def test_a_browser_s_mixed_case_multipart_boundary_still_tells_files_from_fields(work, browse):
     author = browse(work.author)
     boundary = "----WebKitFormBoundaryAbCdEfGh"
-    fields = {"content": "", "media_type": "image/png", "minutes": "15", "permitted_uses": "model-training", "password": "amara-password",
-              "action": "draft", "_csrf_token": author.csrf}
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode() for name, value in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="scan.png"\r\nContent-Type: image/png\r\n\r\n'.encode()
-                 + b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\r\n")
+    fields = {
+        "content": "",
+        "media_type": "image/png",
+        "minutes": "15",
+        "permitted_uses": "model-training",
+        "password": "amara-password",
+        "action": "draft",
+        "_csrf_token": author.csrf,
+    }
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="scan.png"\r\n'.encode()
+        + b"Content-Type: image/png\r\n\r\n"
+        + b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\r\n"
+    )
     body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-    response = author.client.post(f"/tasks/{work.task.id}/submit", content=body, follow_redirects=False,
-                                  headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    response = author.client.post(
+        f"/tasks/{work.task.id}/submit",
+        content=body,
+        follow_redirects=False,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
     assert response.status_code in (200, 303), response.text

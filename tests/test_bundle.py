@@ -21,11 +21,15 @@ def release_bundle(runtime, market):
 def test_a_release_bundle_verifies_with_a_fair_work_attestation(release_bundle, market):
     report = verify_bundle(release_bundle)
     assert report.items == 3 and report.declared_uses == ["model-training"]
-    assert all("≥ floor 1800 (pay-floor v1)" in line and "rubric.expert-answer v1" in line for line in report.attestation)
+    assert all(
+        "≥ floor 1800 (pay-floor v1)" in line and "rubric.expert-answer v1" in line for line in report.attestation
+    )
 
 
 def test_a_license_bundle_verifies_for_the_licensed_subset(runtime, market):
-    license = runtime.datasets.license(market.buyer, market.release.id, ["model-training", "commercial"], "other", True, "lic")
+    license = runtime.datasets.license(
+        market.buyer, market.release.id, ["model-training", "commercial"], "other", True, "lic"
+    )
     report = verify_bundle(build_bundle(runtime, market.release.id, license.id).encode())
     assert report.items == 2 and report.sector == "other" and report.license_entry == license.log_index
 
@@ -35,7 +39,14 @@ def test_coop_verify_needs_no_database(tmp_path, release_bundle):
     path.write_bytes(release_bundle)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}
     env["COOP_DATABASE_URL"] = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # unreachable: must not be used
-    result = subprocess.run([sys.executable, "-m", "web.cli", "verify", str(path)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "web.cli", "verify", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "bundle verified" in result.stdout and "fair-work attestation" in result.stdout
 

@@ -24,16 +24,23 @@ def test_portal_pages_for_a_signed_in_member_are_never_stored(runtime, client, m
 
 def test_the_page_that_shows_a_new_api_token_is_never_stored(runtime, client, member):
     browser = signed_in(runtime, client, member)
-    response = browser.post("/me/tokens", data={"label": "laptop", "scopes": ["read"], "_csrf_token": browser.cookies["csrftoken"]})
+    response = browser.post(
+        "/me/tokens", data={"label": "laptop", "scopes": ["read"], "_csrf_token": browser.cookies["csrftoken"]}
+    )
     assert response.status_code in (200, 201) and "coop_" in response.text
     assert response.headers.get("cache-control") == "no-store"
 
 
 def test_api_answers_to_a_token_holder_are_never_stored(runtime, client, member):
-    response = client.post("/api/tokens", json={"email": "ana@coop.test", "password": "ana-password", "scopes": ["read", "write"]})
+    response = client.post(
+        "/api/tokens", json={"email": "ana@coop.test", "password": "ana-password", "scopes": ["read", "write"]}
+    )
     headers = {"Authorization": f"Bearer {response.json()['token']}"}
-    for answer in (client.get("/api/me", headers=headers), client.post("/api/me/tokens", json={"label": "ci", "scopes": ["read"]}, headers=headers),
-                   client.get("/api/contributions/nonexistent", headers=headers)):
+    for answer in (
+        client.get("/api/me", headers=headers),
+        client.post("/api/me/tokens", json={"label": "ci", "scopes": ["read"]}, headers=headers),
+        client.get("/api/contributions/nonexistent", headers=headers),
+    ):
         assert answer.headers.get("cache-control") == "no-store", (answer.request.url, answer.status_code)
 
 

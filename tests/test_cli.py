@@ -4,13 +4,16 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import UTC
 
 
 def coop(tmp_path, *args, env_extra=None):
     env = {**os.environ, "COOP_DATA_DIR": str(tmp_path / "var"), **(env_extra or {})}
     env.pop("COOP_DATABASE_URL", None)
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "web.cli", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "web.cli", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_init_creates_the_database_and_a_private_key_once(tmp_path):
@@ -60,26 +63,32 @@ def test_commands_before_init_say_what_to_do(tmp_path):
 def test_governance_recount_matches_and_names_a_forged_ballot_it_left_out(tmp_path):
     """The command trusts only the co-op's key (from its key file): a ballot by a key that registered
     itself for a member is listed as left out, and the count still matches the logged result."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import nacl.signing
 
-    from web.runtime import Runtime, build_runtime
     from coop.kernel.settings import Settings
     from provenance.core.signing import sign_statement
     from tests.conftest import FakeClock
+    from web.runtime import Runtime, build_runtime
 
     assert coop(tmp_path, "init").returncode == 0
     built, clock = build_runtime(Settings.from_env({"COOP_DATA_DIR": str(tmp_path / "var")})), FakeClock()
-    clock.now = datetime.now(timezone.utc)  # after `coop init` seeded the policies
+    clock.now = datetime.now(UTC)  # after `coop init` seeded the policies
     runtime = Runtime(built.settings, built.engine, built.log, clock)
-    steward = runtime.members.principal(runtime.members.create_steward("Sam Steward", "steward@coop.test", "steward-password"))
+    steward = runtime.members.principal(
+        runtime.members.create_steward("Sam Steward", "steward@coop.test", "steward-password")
+    )
     runtime.keys.create_custodial_key(steward, "steward-password")
     proposal = runtime.governance.propose(steward, "resolution", "Thanks", "", {"text": "Thank you."}, voting_minutes=1)
     runtime.governance.vote_with_password(steward, proposal.id, "yes", "steward-password")
     attacker = nacl.signing.SigningKey.generate()
-    forged = runtime.log.append_many([sign_statement(attacker, "member.key-registration", runtime.keys.registration_body(steward)),
-                                      sign_statement(attacker, "ballot", runtime.governance.ballot_body(steward, proposal.id, "no"))])
+    forged = runtime.log.append_many(
+        [
+            sign_statement(attacker, "member.key-registration", runtime.keys.registration_body(steward)),
+            sign_statement(attacker, "ballot", runtime.governance.ballot_body(steward, proposal.id, "no")),
+        ]
+    )
     clock.advance(minutes=2)
     runtime.governance.close_due()
     runtime.close()
@@ -94,12 +103,14 @@ def test_governance_recount_checks_a_given_eligible_list_against_the_logged_root
     list with one member added is refused loudly, exit 2, and nothing is counted."""
     import json
 
-    from web.runtime import build_runtime
     from coop.kernel.settings import Settings
+    from web.runtime import build_runtime
 
     assert coop(tmp_path, "init").returncode == 0
     runtime = build_runtime(Settings.from_env({"COOP_DATA_DIR": str(tmp_path / "var")}))
-    steward = runtime.members.principal(runtime.members.create_steward("Sam Steward", "steward@coop.test", "steward-password"))
+    steward = runtime.members.principal(
+        runtime.members.create_steward("Sam Steward", "steward@coop.test", "steward-password")
+    )
     proposal = runtime.governance.propose(steward, "resolution", "Thanks", "", {"text": "Thank you."}, voting_minutes=1)
     served = {"eligible": runtime.governance.eligible(proposal.id)}
     runtime.close()
@@ -108,4 +119,8 @@ def test_governance_recount_checks_a_given_eligible_list_against_the_logged_root
     bad.write_text(json.dumps([*served["eligible"], "f" * 32]))
     assert coop(tmp_path, "governance", "recount", proposal.id, "--eligible", str(good)).returncode == 0
     refused = coop(tmp_path, "governance", "recount", proposal.id, "--eligible", str(bad))
-    assert refused.returncode == 2 and "refused: the eligible list of proposal" in refused.stderr and "log commits to 1" in refused.stderr
+    assert (
+        refused.returncode == 2
+        and "refused: the eligible list of proposal" in refused.stderr
+        and "log commits to 1" in refused.stderr
+    )

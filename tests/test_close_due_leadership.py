@@ -79,7 +79,9 @@ def test_another_server_takes_over_when_the_leader_stops(settings, database_url,
 def test_the_leader_closes_a_due_vote(runtime, steward, admit, clock):
     runtime.policies.seed_defaults()
     member = admit("ana")
-    proposal = runtime.governance.propose(member, "resolution", "Adopt a logo", "", {"text": "The green square."}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        member, "resolution", "Adopt a logo", "", {"text": "The green square."}, voting_minutes=60
+    )
     clock.advance(minutes=61)
     ticker = CloseDueTicker(runtime, TICK)
     try:
@@ -101,8 +103,13 @@ time.sleep(60)
 
 
 def test_another_process_takes_over_when_the_leader_process_dies(database_url):
-    child = subprocess.Popen([sys.executable, "-c", LEADER, database_url], cwd=ROOT, stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    child = subprocess.Popen(
+        [sys.executable, "-c", LEADER, database_url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     engine = make_engine(database_url)
     lead = lead_for(engine, "close-due")
     try:
@@ -125,7 +132,9 @@ def test_another_process_takes_over_when_the_leader_process_dies(database_url):
 def test_co_ops_in_other_schemas_or_files_do_not_share_a_lead(database_url, tmp_path, db_kind):
     from tests.conftest import new_database_url
 
-    other_url, drop = new_database_url(db_kind, tmp_path / "other", beside=database_url)  # PostgreSQL: another schema of the same database
+    other_url, drop = new_database_url(
+        db_kind, tmp_path / "other", beside=database_url
+    )  # PostgreSQL: another schema of the same database
     (tmp_path / "other").mkdir(exist_ok=True)
     ours, theirs = make_engine(database_url), make_engine(other_url)
     mine, other = lead_for(ours, "close-due"), lead_for(theirs, "close-due")

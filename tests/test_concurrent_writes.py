@@ -48,8 +48,12 @@ def server(runtime) -> Iterator[str]:
     sock.close()
 
 
-def burst(url: str, count: int, send: Callable[[httpx.Client, int], httpx.Response],
-          prepare: Callable[[httpx.Client, int], None] | None = None) -> list[httpx.Response]:
+def burst(
+    url: str,
+    count: int,
+    send: Callable[[httpx.Client, int], httpx.Response],
+    prepare: Callable[[httpx.Client, int], None] | None = None,
+) -> list[httpx.Response]:
     """send(client, i) from `count` threads released at once (each with its own connection)."""
     ready = threading.Barrier(count)
 
@@ -87,7 +91,9 @@ def test_simultaneous_token_requests_of_one_member_are_all_granted(runtime, serv
     body = {"email": "ana@coop.test", "password": "ana-password", "label": "burst", "scopes": ["read"]}
     assert_all(burst(server, BURST, lambda client, i: client.post("/api/tokens", json=body)), 201)
     assert count(runtime, select(ApiToken.id)) == BURST
-    assert count(runtime, select(AuthAttempt.id).where(AuthAttempt.action == "password", AuthAttempt.succeeded)) == BURST
+    assert (
+        count(runtime, select(AuthAttempt.id).where(AuthAttempt.action == "password", AuthAttempt.succeeded)) == BURST
+    )
 
 
 def test_simultaneous_sign_ins_of_one_member_each_start_a_session(runtime, server, admit):
@@ -97,7 +103,12 @@ def test_simultaneous_sign_ins_of_one_member_each_start_a_session(runtime, serve
         client.get("/login")
 
     def sign_in(client: httpx.Client, _: int) -> httpx.Response:
-        form = {"email": "ana@coop.test", "password": "ana-password", "next": "/", "_csrf_token": client.cookies["csrftoken"]}
+        form = {
+            "email": "ana@coop.test",
+            "password": "ana-password",
+            "next": "/",
+            "_csrf_token": client.cookies["csrftoken"],
+        }
         return client.post("/login", data=form)
 
     assert_all(burst(server, BURST, sign_in, prepare=open_form), 303)
@@ -120,7 +131,11 @@ def test_simultaneous_sign_outs_each_end_their_session(runtime, server, admit):
 def test_simultaneous_token_creations_and_revocations_by_a_signed_in_member_all_take_effect(runtime, server, admit):
     ana = admit("ana")
     headers = bearer(runtime, ana)
-    created = burst(server, BURST, lambda client, i: client.post("/api/me/tokens", json={"label": f"t{i}", "scopes": ["read"]}, headers=headers))
+    created = burst(
+        server,
+        BURST,
+        lambda client, i: client.post("/api/me/tokens", json={"label": f"t{i}", "scopes": ["read"]}, headers=headers),
+    )
     assert_all(created, 201)
     ids = [t.id for t in runtime.auth.tokens(ana) if t.label != "burst"]
     assert len(ids) == BURST
@@ -132,11 +147,15 @@ def test_simultaneous_comments_on_a_proposal_are_all_kept(runtime, server, stewa
     runtime.policies.seed_defaults()
     members = [admit(name) for name in ("ana", "ben", "cat", "dev")]
     headers = [bearer(runtime, m) for m in members]
-    proposal = runtime.governance.propose(members[0], "resolution", "Adopt a logo", "", {"text": "The green square."}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        members[0], "resolution", "Adopt a logo", "", {"text": "The green square."}, voting_minutes=60
+    )
     comments = 20
 
     def comment(client: httpx.Client, i: int) -> httpx.Response:
-        return client.post(f"/api/proposals/{proposal.id}/comments", json={"text": f"comment {i}"}, headers=headers[i % len(headers)])
+        return client.post(
+            f"/api/proposals/{proposal.id}/comments", json={"text": f"comment {i}"}, headers=headers[i % len(headers)]
+        )
 
     assert_all(burst(server, comments, comment), 201)
     assert count(runtime, select(ProposalComment.id).where(ProposalComment.proposal_id == proposal.id)) == comments
@@ -149,10 +168,16 @@ def test_simultaneous_ballots_are_all_recorded_and_logged(runtime, server, stewa
     for voter, name in zip(voters, names, strict=True):
         runtime.keys.create_custodial_key(voter, f"{name}-password")
     headers = [bearer(runtime, v) for v in voters]
-    proposal = runtime.governance.propose(voters[0], "resolution", "Adopt a logo", "", {"text": "The green square."}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        voters[0], "resolution", "Adopt a logo", "", {"text": "The green square."}, voting_minutes=60
+    )
 
     def vote(client: httpx.Client, i: int) -> httpx.Response:
-        return client.post(f"/api/proposals/{proposal.id}/ballots", json={"vote": "yes", "password": f"{names[i]}-password"}, headers=headers[i])
+        return client.post(
+            f"/api/proposals/{proposal.id}/ballots",
+            json={"vote": "yes", "password": f"{names[i]}-password"},
+            headers=headers[i],
+        )
 
     assert_all(burst(server, BURST, vote), 201)
     assert count(runtime, select(BallotRecord.id).where(BallotRecord.proposal_id == proposal.id)) == BURST
@@ -160,11 +185,16 @@ def test_simultaneous_ballots_are_all_recorded_and_logged(runtime, server, stewa
 
 
 def test_simultaneous_submissions_are_all_signed_and_kept(runtime, server, work):
-    drafts = [runtime.contributions.draft(work.author, work.task.id, f"answer {i}".encode(), "text/plain", 15, TERMS) for i in range(BURST)]
+    drafts = [
+        runtime.contributions.draft(work.author, work.task.id, f"answer {i}".encode(), "text/plain", 15, TERMS)
+        for i in range(BURST)
+    ]
     headers = bearer(runtime, work.author)
 
     def submit(client: httpx.Client, i: int) -> httpx.Response:
-        return client.post(f"/api/contributions/{drafts[i].id}/submit", json={"password": "amara-password"}, headers=headers)
+        return client.post(
+            f"/api/contributions/{drafts[i].id}/submit", json={"password": "amara-password"}, headers=headers
+        )
 
     assert_all(burst(server, BURST, submit), 200)
     submitted = select(Contribution.id).where(Contribution.status == "submitted", Contribution.signature.is_not(None))
@@ -179,7 +209,12 @@ def test_simultaneous_declarations_of_one_conflict_record_it_once(runtime, serve
         return client.post("/api/reviews/conflicts", json={"author_id": work.author.account_id}, headers=headers)
 
     assert_all(burst(server, BURST, declare), 200)
-    assert count(runtime, select(ConflictDeclaration.author_id).where(ConflictDeclaration.reviewer_id == reviewer.account_id)) == 1
+    assert (
+        count(
+            runtime, select(ConflictDeclaration.author_id).where(ConflictDeclaration.reviewer_id == reviewer.account_id)
+        )
+        == 1
+    )
 
 
 # -- a database too busy to answer in time --------------------------------------------------------
@@ -187,6 +222,7 @@ def test_simultaneous_declarations_of_one_conflict_record_it_once(runtime, serve
 
 def wait_for_locks_at_most_200ms(engine, db_kind) -> None:
     """New connections give up on a lock after 200 ms instead of 30 s (then the pool is emptied)."""
+
     @event.listens_for(engine, "connect")
     def _short_wait(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
@@ -202,10 +238,14 @@ def wait_for_locks_at_most_200ms(engine, db_kind) -> None:
 def proposal(runtime, steward, admit):
     runtime.policies.seed_defaults()
     ana = admit("ana")
-    return runtime.governance.propose(ana, "resolution", "Adopt a logo", "", {"text": "The green square."}, voting_minutes=60), bearer(runtime, ana)
+    return runtime.governance.propose(
+        ana, "resolution", "Adopt a logo", "", {"text": "The green square."}, voting_minutes=60
+    ), bearer(runtime, ana)
 
 
-def test_a_write_that_cannot_get_its_lock_in_time_answers_503_with_retry_after_and_changes_nothing(runtime, client, proposal, db_kind):
+def test_a_write_that_cannot_get_its_lock_in_time_answers_503_with_retry_after_and_changes_nothing(
+    runtime, client, proposal, db_kind
+):
     (opened, headers), path = proposal, f"/api/proposals/{proposal[0].id}/comments"
     wait_for_locks_at_most_200ms(runtime.engine, db_kind)
     with write_connection(runtime.engine) as holder, holder.begin():  # another writer, holding what the comment needs
@@ -232,9 +272,27 @@ def test_any_other_database_failure_is_a_logged_500(runtime, client, proposal, d
 def test_a_write_in_a_transaction_opened_for_reading_is_refused_before_it_reaches_the_database(runtime, admit):
     ana = admit("ana")
     with Session(runtime.engine) as session, session.begin():
-        session.add(ApiToken(account_id=ana.account_id, token_hash=b"h" * 32, label="x", scopes="read", created_at=utcnow(), expires_at=utcnow()))
+        session.add(
+            ApiToken(
+                account_id=ana.account_id,
+                token_hash=b"h" * 32,
+                label="x",
+                scopes="read",
+                created_at=utcnow(),
+                expires_at=utcnow(),
+            )
+        )
         with pytest.raises(ReadOnlyTransaction, match="write_session"):
             session.flush()
     with write_session(runtime.engine) as session, session.begin():
-        session.add(ApiToken(account_id=ana.account_id, token_hash=b"h" * 32, label="x", scopes="read", created_at=utcnow(), expires_at=utcnow()))
+        session.add(
+            ApiToken(
+                account_id=ana.account_id,
+                token_hash=b"h" * 32,
+                label="x",
+                scopes="read",
+                created_at=utcnow(),
+                expires_at=utcnow(),
+            )
+        )
     assert count(runtime, select(ApiToken.id)) == 1

@@ -23,7 +23,9 @@ def test_every_declared_use_must_be_permitted():
 
 
 def test_the_contributors_excluded_sector_is_refused():
-    assert refusals(TERMS, RULES, ["research"], "advertising", TODAY, revoked=False) == ["sector-excluded-by-contributor"]
+    assert refusals(TERMS, RULES, ["research"], "advertising", TODAY, revoked=False) == [
+        "sector-excluded-by-contributor"
+    ]
 
 
 def test_the_coop_rule_excludes_a_sector_for_everyone():
@@ -31,7 +33,9 @@ def test_the_coop_rule_excludes_a_sector_for_everyone():
 
 
 def test_the_coop_rule_can_exclude_a_use_for_everyone():
-    assert refusals(TERMS, {**RULES, "excluded_uses": ["research"]}, ["research"], None, TODAY, revoked=False) == ["excluded-by-coop-rule"]
+    assert refusals(TERMS, {**RULES, "excluded_uses": ["research"]}, ["research"], None, TODAY, revoked=False) == [
+        "excluded-by-coop-rule"
+    ]
 
 
 def test_expired_terms_are_refused():
@@ -42,7 +46,9 @@ def test_a_revocation_is_refused():
     assert refusals(TERMS, RULES, ["research"], None, TODAY, revoked=True) == ["revoked"]
 
 
-@pytest.mark.parametrize("uses,sector", [([], None), (["spying"], None), (["research", "research"], None), (["research"], "casinos")])
+@pytest.mark.parametrize(
+    "uses,sector", [([], None), (["spying"], None), (["research", "research"], None), (["research"], "casinos")]
+)
 def test_bad_declarations_are_refused(uses, sector):
     with pytest.raises(Refused):
         check_declaration(uses, sector)
@@ -52,12 +58,18 @@ def test_the_seeded_coop_rules_are_valid():
     check_coop_rules(CONSENT_RULES)
 
 
-@pytest.mark.parametrize(("change", "reason"), [
-    ({"excluded_sectors": ["gambling"]}, "sectors are military"),
-    ({"excluded_uses": ["mining"]}, "uses are model-training"),
-    ({"default_terms": {"permitted_uses": ["research"]}}, "terms must be {permitted_uses, excluded_sectors, expires}"),
-    ({"extra": True}, "consent rules are {excluded_sectors, excluded_uses, default_terms}"),
-])
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"excluded_sectors": ["gambling"]}, "sectors are military"),
+        ({"excluded_uses": ["mining"]}, "uses are model-training"),
+        (
+            {"default_terms": {"permitted_uses": ["research"]}},
+            "terms must be {permitted_uses, excluded_sectors, expires}",
+        ),
+        ({"extra": True}, "consent rules are {excluded_sectors, excluded_uses, default_terms}"),
+    ],
+)
 def test_coop_rules_the_contract_could_not_apply_are_refused_with_the_reason(change, reason):
     with pytest.raises(Refused, match=re.escape(reason)):
         check_coop_rules(CONSENT_RULES | change)

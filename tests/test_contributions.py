@@ -27,7 +27,17 @@ def submit(runtime, work, text="Metformin is first-line for type 2 diabetes.", m
 
 
 def test_opening_a_task_below_the_floor_is_refused_with_the_numbers(runtime, work):
-    spec = TaskSpec(project="P", title="Cheap", instructions="-", kind="ranking", unit="pair", minutes_per_unit=10, pay_per_unit=200, currency="EUR", intended_uses=["research"])
+    spec = TaskSpec(
+        project="P",
+        title="Cheap",
+        instructions="-",
+        kind="ranking",
+        unit="pair",
+        minutes_per_unit=10,
+        pay_per_unit=200,
+        currency="EUR",
+        intended_uses=["research"],
+    )
     with pytest.raises(Refused, match="1200 per hour, below the floor of 1800"):
         runtime.tasks.open(work.steward, spec)
 
@@ -75,10 +85,14 @@ def test_a_member_with_their_own_key_submits_a_client_signed_statement(runtime, 
 
 def test_a_statement_that_does_not_match_the_draft_is_refused(runtime, work):
     draft = runtime.contributions.draft(work.author, work.task.id, b"answer", "text/plain", 10, TERMS)
-    body = runtime.contributions.statement_body(work.author, draft.id, runtime.keys.active_key(work.author.account_id).public_key)
+    body = runtime.contributions.statement_body(
+        work.author, draft.id, runtime.keys.active_key(work.author.account_id).public_key
+    )
     body["minutes"] = 1
     with pytest.raises(Refused, match="does not match the draft"):
-        runtime.contributions.submit_signed(work.author, draft.id, runtime.keys.sign_as(work.author, "amara-password", "contribution", body))
+        runtime.contributions.submit_signed(
+            work.author, draft.id, runtime.keys.sign_as(work.author, "amara-password", "contribution", body)
+        )
 
 
 def test_terms_that_exclude_the_tasks_intended_use_are_refused(runtime, work):
@@ -90,7 +104,9 @@ def test_terms_that_exclude_the_tasks_intended_use_are_refused(runtime, work):
 
 def test_content_over_the_limit_or_bad_json_is_refused(runtime, work):
     with pytest.raises(Refused, match="limit"):
-        runtime.contributions.draft(work.author, work.task.id, b"x" * (runtime.settings.max_content_bytes + 1), "text/plain", 10, TERMS)
+        runtime.contributions.draft(
+            work.author, work.task.id, b"x" * (runtime.settings.max_content_bytes + 1), "text/plain", 10, TERMS
+        )
     with pytest.raises(Refused, match="not valid JSON"):
         runtime.contributions.draft(work.author, work.task.id, b"{nope", "application/json", 10, TERMS)
 
@@ -132,7 +148,9 @@ def test_a_revision_is_a_new_contribution_linked_to_the_old(runtime, work):
     assert [r["feedback"] for r in feedback] == ["add dosing", "cite guidance"]
     revision = runtime.contributions.revise(work.author, first.id)
     assert revision.revises_id == first.id and revision.round == 2
-    edited = runtime.contributions.edit_draft(work.author, revision.id, b"better answer with dosing", "text/plain", 25, TERMS)
+    edited = runtime.contributions.edit_draft(
+        work.author, revision.id, b"better answer with dosing", "text/plain", 25, TERMS
+    )
     submitted = runtime.contributions.submit_with_password(work.author, edited.id, "amara-password")
     assert submitted.statement["revises"] == hashlib.sha256(canonical_json(first.statement)).hexdigest()
 
@@ -175,7 +193,10 @@ def test_acceptance_posts_the_base_pay_to_the_author(runtime, work):
     runtime.reviews.review(work.reviewers[1], contribution.id, GOOD, "ok")
     assert runtime.ledger.member_balance(work.author.account_id) == {"EUR": 900}
     [tx] = runtime.ledger.transactions(ref_prefix=f"contribution:{contribution.id}")
-    assert tx.kind == "base-pay" and tx.log_index == runtime.contributions.get(work.author, contribution.id).acceptance_index
+    assert (
+        tx.kind == "base-pay"
+        and tx.log_index == runtime.contributions.get(work.author, contribution.id).acceptance_index
+    )
 
 
 def test_rejected_work_earns_no_base_pay(runtime, work):
@@ -206,7 +227,9 @@ def test_the_queue_length_leaves_out_own_conflicted_and_already_reviewed_work_on
     for who, count in ((reviewer, 1), (other, 2)):
         runtime.keys.create_custodial_key(who, f"{who.email.split('@')[0]}-password")
         for i in range(count):
-            draft = runtime.contributions.draft(who, work.task.id, f"work {i} of {who.display_name}".encode(), "text/plain", 10, TERMS)
+            draft = runtime.contributions.draft(
+                who, work.task.id, f"work {i} of {who.display_name}".encode(), "text/plain", 10, TERMS
+            )
             done = runtime.contributions.submit_with_password(who, draft.id, f"{who.email.split('@')[0]}-password")
             if who is other:
                 by_other.append(done)

@@ -26,8 +26,17 @@ def test_active_iso_4217_codes_are_accepted(code):
 
 def test_a_task_priced_in_an_unknown_currency_is_refused(runtime, steward):
     runtime.policies.seed_defaults()
-    spec = TaskSpec(project="P", title="T", instructions="I", kind="expert-answer", unit="answer", minutes_per_unit=20,
-                    pay_per_unit=900, currency="eur", intended_uses=["model-training"])
+    spec = TaskSpec(
+        project="P",
+        title="T",
+        instructions="I",
+        kind="expert-answer",
+        unit="answer",
+        minutes_per_unit=20,
+        pay_per_unit=900,
+        currency="eur",
+        intended_uses=["model-training"],
+    )
     with pytest.raises(Refused, match="'eur' is not an ISO 4217 code"):
         runtime.tasks.open(steward, spec)
 
@@ -42,7 +51,9 @@ def test_a_pay_floor_proposal_in_an_unknown_currency_is_refused(runtime, steward
 def test_a_release_priced_in_an_unknown_currency_is_refused_and_nothing_is_logged(runtime, work):
     size = runtime.log.size()
     with pytest.raises(UnknownCurrency, match="'E1R'"):
-        runtime.datasets.cut_release(work.steward, "Clinical QA v1", "Answers", [work.task.id], ["model-training"], 300_000, "E1R")
+        runtime.datasets.cut_release(
+            work.steward, "Clinical QA v1", "Answers", [work.task.id], ["model-training"], 300_000, "E1R"
+        )
     assert runtime.datasets.releases() == [] and runtime.log.size() == size
 
 

@@ -20,7 +20,9 @@ from ledger.formula.reference import per_member_totals, split_revenue
 DEFAULT = FormulaParams(1000, 1000, "base_pay")
 
 
-def contribution(log_index: int, author: str, base_pay: int = 900, units: int = 1, minutes: int = 30) -> ContributionWeightInput:
+def contribution(
+    log_index: int, author: str, base_pay: int = 900, units: int = 1, minutes: int = 30
+) -> ContributionWeightInput:
     return ContributionWeightInput(log_index, author, base_pay, units, minutes)
 
 
@@ -45,7 +47,9 @@ def test_hand_worked_example_gives_the_exact_cents():
     split = split_revenue(100_000, "EUR", DEFAULT, HAND_CONTRIBUTIONS, HAND_REVIEWERS)
     assert (split.reserve, split.reviewer_pool, split.contributor_pool) == (10_000, 10_000, 80_000)
     assert split.contributor_weight == 3000
-    assert [(s.log_index, s.member, s.weight, s.floor, s.remainder, s.leftover, s.amount) for s in split.contributor_shares] == [
+    assert [
+        (s.log_index, s.member, s.weight, s.floor, s.remainder, s.leftover, s.amount) for s in split.contributor_shares
+    ] == [
         (7, "alice", 900, 24_000, 0, False, 24_000),
         (12, "bob", 900, 24_000, 0, False, 24_000),
         (31, "carol", 1200, 32_000, 0, False, 32_000),
@@ -64,7 +68,11 @@ def test_leftover_units_go_to_the_largest_remainders():
     # Floors sum to 80001; the 2 leftover units go to the remainders 2700, 2700 (not 600).
     split = split_revenue(100_003, "EUR", DEFAULT, HAND_CONTRIBUTIONS, HAND_REVIEWERS)
     assert split.contributor_pool == 80_003
-    assert [(s.remainder, s.amount) for s in split.contributor_shares] == [(2700, 24_001), (2700, 24_001), (600, 32_001)]
+    assert [(s.remainder, s.amount) for s in split.contributor_shares] == [
+        (2700, 24_001),
+        (2700, 24_001),
+        (600, 32_001),
+    ]
 
 
 def test_equal_remainders_go_to_the_lower_log_index_whatever_the_input_order():
@@ -83,7 +91,12 @@ def test_equal_reviewer_remainders_go_to_the_lower_member_id():
 
 def test_no_reviewers_sends_the_reviewer_pool_to_contributors():
     split = split_revenue(100_000, "EUR", DEFAULT, HAND_CONTRIBUTIONS)
-    assert (split.reserve, split.reviewer_pool, split.reviewer_pool_redirected, split.contributor_pool) == (10_000, 0, 10_000, 90_000)
+    assert (split.reserve, split.reviewer_pool, split.reviewer_pool_redirected, split.contributor_pool) == (
+        10_000,
+        0,
+        10_000,
+        90_000,
+    )
     assert split.reviewer_shares == ()
     assert [s.amount for s in split.contributor_shares] == [27_000, 27_000, 36_000]
 
@@ -96,13 +109,21 @@ def test_zero_revenue_is_all_zeros():
 
 def test_very_large_amounts_stay_exact():
     amount = 10**15 + 7
-    split = split_revenue(amount, "EUR", FormulaParams(333, 777, "minutes"), [contribution(1, "a", minutes=7), contribution(2, "b", minutes=11)])
+    split = split_revenue(
+        amount,
+        "EUR",
+        FormulaParams(333, 777, "minutes"),
+        [contribution(1, "a", minutes=7), contribution(2, "b", minutes=11)],
+    )
     assert split.reserve == amount * 333 // 10_000 == 33_300_000_000_000
     assert split.reserve + split.reviewer_pool + split.contributor_pool == amount
     assert sum(s.amount for s in split.contributor_shares) == split.contributor_pool
 
 
-@pytest.mark.parametrize(("weight", "expected"), [("base_pay", [100, 300]), ("units", [300, 100]), ("minutes", [200, 200]), ("equal", [200, 200])])
+@pytest.mark.parametrize(
+    ("weight", "expected"),
+    [("base_pay", [100, 300]), ("units", [300, 100]), ("minutes", [200, 200]), ("equal", [200, 200])],
+)
 def test_each_weight_rule_reads_its_own_field(weight, expected):
     rows = [contribution(1, "a", base_pay=1, units=3, minutes=5), contribution(2, "b", base_pay=3, units=1, minutes=5)]
     split = split_revenue(400, "EUR", FormulaParams(0, 0, weight), rows)
@@ -112,7 +133,11 @@ def test_each_weight_rule_reads_its_own_field(weight, expected):
 def test_a_zero_weight_contribution_is_listed_with_nothing():
     rows = [contribution(1, "a", base_pay=0), contribution(2, "b", base_pay=1), contribution(3, "c", base_pay=1)]
     split = split_revenue(5, "EUR", FormulaParams(0, 0, "base_pay"), rows)
-    assert [(s.member, s.amount, s.leftover) for s in split.contributor_shares] == [("a", 0, False), ("b", 3, True), ("c", 2, False)]
+    assert [(s.member, s.amount, s.leftover) for s in split.contributor_shares] == [
+        ("a", 0, False),
+        ("b", 3, True),
+        ("c", 2, False),
+    ]
 
 
 def test_per_member_totals_add_contributor_and_reviewer_shares():
@@ -122,12 +147,22 @@ def test_per_member_totals_add_contributor_and_reviewer_shares():
 
 
 def test_the_split_is_json_for_statements_and_logs():
-    split = split_revenue(100_003, "EUR", FormulaParams(1000, 1000, "base_pay", version=2), HAND_CONTRIBUTIONS, HAND_REVIEWERS)
+    split = split_revenue(
+        100_003, "EUR", FormulaParams(1000, 1000, "base_pay", version=2), HAND_CONTRIBUTIONS, HAND_REVIEWERS
+    )
     data = json.loads(json.dumps(split.to_dict()))
     assert data["formula"] == {"reserve_bps": 1000, "reviewer_bps": 1000, "weight": "base_pay", "version": 2}
     assert data["contributor_shares"][0] == {
-        "member": "alice", "log_index": 7, "weight": 900, "total_weight": 3000, "pool": 80_003, "floor": 24_000,
-        "remainder": 2700, "leftover": True, "amount": 24_001, "rule": "⌊80003·900/3000⌋ = 24000 (remainder 2700) + 1 leftover unit = 24001",
+        "member": "alice",
+        "log_index": 7,
+        "weight": 900,
+        "total_weight": 3000,
+        "pool": 80_003,
+        "floor": 24_000,
+        "remainder": 2700,
+        "leftover": True,
+        "amount": 24_001,
+        "rule": "⌊80003·900/3000⌋ = 24000 (remainder 2700) + 1 leftover unit = 24001",
     }
     assert data["reviewer_shares"][0]["log_index"] is None
     assert data["reserve"] + data["reviewer_pool"] + data["contributor_pool"] == data["amount"]
@@ -188,7 +223,9 @@ def test_basis_points_out_of_range_are_refused(reserve, reviewer):
 
 
 def test_reserve_and_reviewers_may_take_everything_exactly():
-    split = split_revenue(10_001, "EUR", FormulaParams(5000, 5000, "equal"), [contribution(1, "a")], [ReviewerInput("r", 1)])
+    split = split_revenue(
+        10_001, "EUR", FormulaParams(5000, 5000, "equal"), [contribution(1, "a")], [ReviewerInput("r", 1)]
+    )
     assert (split.reserve, split.reviewer_pool, split.contributor_pool) == (5000, 5000, 1)
 
 
@@ -223,12 +260,20 @@ def test_a_policy_body_with_other_keys_is_refused():
         FormulaParams.from_policy({"reserve_bps": 0, "reviewer_bps": 0})
 
 
-@pytest.mark.parametrize("body", [
-    {"reserve_bps": 0, "reviewer_bps": 0}, ["reserve_bps", "reviewer_bps", "weight"], {"reserve_bps": -1, "reviewer_bps": 0, "weight": "equal"},
-    {"reserve_bps": 0, "reviewer_bps": 10_001, "weight": "equal"}, {"reserve_bps": 1.5, "reviewer_bps": 0, "weight": "equal"},
-    {"reserve_bps": True, "reviewer_bps": 0, "weight": "equal"}, {"reserve_bps": 6000, "reviewer_bps": 6000, "weight": "equal"},
-    {"reserve_bps": 0, "reviewer_bps": 0, "weight": "hours"}, {"reserve_bps": 0, "reviewer_bps": 0, "weight": ["equal"]},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"reserve_bps": 0, "reviewer_bps": 0},
+        ["reserve_bps", "reviewer_bps", "weight"],
+        {"reserve_bps": -1, "reviewer_bps": 0, "weight": "equal"},
+        {"reserve_bps": 0, "reviewer_bps": 10_001, "weight": "equal"},
+        {"reserve_bps": 1.5, "reviewer_bps": 0, "weight": "equal"},
+        {"reserve_bps": True, "reviewer_bps": 0, "weight": "equal"},
+        {"reserve_bps": 6000, "reviewer_bps": 6000, "weight": "equal"},
+        {"reserve_bps": 0, "reviewer_bps": 0, "weight": "hours"},
+        {"reserve_bps": 0, "reviewer_bps": 0, "weight": ["equal"]},
+    ],
+)
 def test_a_proposed_formula_is_refused_as_the_formula_in_force_would_refuse_it(body):
     with pytest.raises(FormulaError) as at_the_vote:
         check_formula(body)

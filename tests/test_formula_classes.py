@@ -27,9 +27,15 @@ def test_each_key_gets_what_apportion_gives_it(total, weights, data):
     keys = data.draw(st.permutations([3 * i + 1 for i in range(len(weights))]))
     parts = apportion(total, list(zip(keys, weights)))
     cut = cut_classes(total, Counter(weights))
-    tie = heapq.nsmallest(cut.rank, (k for k, w in zip(keys, weights) if w in cut.tied))[-1] if cut.cut is not None else None
+    tie = (
+        heapq.nsmallest(cut.rank, (k for k, w in zip(keys, weights) if w in cut.tied))[-1]
+        if cut.cut is not None
+        else None
+    )
     expected = {key: floor + bonus for key, floor, bonus in zip(parts.keys, parts.floors, parts.bonuses())}
-    groups = [(str(key), w, 1, 1 if tie is not None and w in cut.tied and key <= tie else 0) for key, w in zip(keys, weights)]
+    groups = [
+        (str(key), w, 1, 1 if tie is not None and w in cut.tied and key <= tie else 0) for key, w in zip(keys, weights)
+    ]
     got = {int(key): units for key, (_, _, units) in cut.member_totals(groups).items()}
     assert got == expected
     assert (cut.whole, cut.leftover) == (parts.whole, parts.leftover)
@@ -37,7 +43,13 @@ def test_each_key_gets_what_apportion_gives_it(total, weights, data):
 
 
 def test_classes_are_refused_like_keys():
-    for counts, message in (({}, "nothing to apportion"), ({-1: 2}, "at least 0"), ({2: 0}, "at least 1"), ({0: 5}, "sum to 0"), ({1.5: 1}, "whole number")):
+    for counts, message in (
+        ({}, "nothing to apportion"),
+        ({-1: 2}, "at least 0"),
+        ({2: 0}, "at least 1"),
+        ({0: 5}, "sum to 0"),
+        ({1.5: 1}, "whole number"),
+    ):
         with pytest.raises(FormulaError, match=message):
             cut_classes(10, counts)
 

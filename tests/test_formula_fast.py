@@ -19,9 +19,9 @@ def reference(total, weights, tie_key=lambda key: key):
     return [(key, weight, floor, rest, tie_key(key) in bonus) for key, weight, floor, rest in ordered]
 
 
-weights_lists = st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 50)), min_size=1, max_size=60, unique_by=lambda kw: kw[0]).filter(
-    lambda ws: sum(w for _, w in ws) > 0
-)
+weights_lists = st.lists(
+    st.tuples(st.integers(0, 10_000), st.integers(0, 50)), min_size=1, max_size=60, unique_by=lambda kw: kw[0]
+).filter(lambda ws: sum(w for _, w in ws) > 0)
 
 
 @given(st.integers(0, 10**12), weights_lists)
@@ -32,7 +32,10 @@ def test_same_results_as_the_full_sort(total, weights):
 
 @given(st.integers(0, 10**6), weights_lists)
 def test_same_results_with_a_reversed_tie_key(total, weights):
-    got = [(a.key, a.weight, a.floor, a.remainder, a.leftover) for a in largest_remainder(total, weights, tie_key=lambda k: -k)]
+    got = [
+        (a.key, a.weight, a.floor, a.remainder, a.leftover)
+        for a in largest_remainder(total, weights, tie_key=lambda k: -k)
+    ]
     assert got == reference(total, weights, tie_key=lambda k: -k)
 
 
@@ -44,7 +47,15 @@ def test_the_threshold_alone_decides_each_leftover_unit(total, weights):
     assert bonus == [r[4] for r in reference(total, weights)]
 
 
-@given(st.integers(0, 10**6), st.lists(st.tuples(st.text(min_size=1, max_size=3), st.integers(1, 9)), min_size=1, max_size=20, unique_by=lambda kw: kw[0]))
+@given(
+    st.integers(0, 10**6),
+    st.lists(
+        st.tuples(st.text(min_size=1, max_size=3), st.integers(1, 9)),
+        min_size=1,
+        max_size=20,
+        unique_by=lambda kw: kw[0],
+    ),
+)
 def test_string_keys_break_ties_in_code_point_order(total, weights):
     got = [(a.key, a.weight, a.floor, a.remainder, a.leftover) for a in largest_remainder(total, weights)]
     assert got == reference(total, weights)

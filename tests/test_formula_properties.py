@@ -32,9 +32,11 @@ def contributions(draw) -> list[ContributionWeightInput]:
     return [ContributionWeightInput(i, draw(MEMBERS), draw(weights), draw(small), draw(weights)) for i in indexes]
 
 
-REVIEWERS = st.lists(st.tuples(st.sampled_from(["ana", "Ben", "cai", "dora", "émile"]), st.integers(1, 6)), max_size=5, unique_by=lambda r: r[0]).map(
-    lambda rows: [ReviewerInput(name, count) for name, count in rows]
-)
+REVIEWERS = st.lists(
+    st.tuples(st.sampled_from(["ana", "Ben", "cai", "dora", "émile"]), st.integers(1, 6)),
+    max_size=5,
+    unique_by=lambda r: r[0],
+).map(lambda rows: [ReviewerInput(name, count) for name, count in rows])
 
 
 def weight_of(c: ContributionWeightInput, rule: str) -> int:
@@ -91,7 +93,9 @@ def test_matches_an_independent_fraction_reference(amount, p, rows, reviewers):
     authors = {c.log_index: c.author for c in rows}
     assert all(s.member == authors[s.log_index] for s in split.contributor_shares)
     if reviewers:
-        by_reviewer = hamilton_reference(reviewer_pool, {r.reviewer: r.accepted_reviews for r in reviewers}, tie=lambda name: name)
+        by_reviewer = hamilton_reference(
+            reviewer_pool, {r.reviewer: r.accepted_reviews for r in reviewers}, tie=lambda name: name
+        )
         assert {s.member: s.amount for s in split.reviewer_shares} == by_reviewer
 
 
@@ -101,7 +105,9 @@ def test_permuting_the_inputs_never_changes_a_share(amount, p, rows, reviewers, 
     shuffled_rows, shuffled_reviewers = rows[:], reviewers[:]
     rng.shuffle(shuffled_rows)
     rng.shuffle(shuffled_reviewers)
-    assert split_revenue(amount, "EUR", p, shuffled_rows, shuffled_reviewers) == split_revenue(amount, "EUR", p, rows, reviewers)
+    assert split_revenue(amount, "EUR", p, shuffled_rows, shuffled_reviewers) == split_revenue(
+        amount, "EUR", p, rows, reviewers
+    )
 
 
 @given(AMOUNTS, contributions(), st.data())
@@ -113,7 +119,9 @@ def test_raising_one_weight_never_lowers_its_share_and_raises_no_other_by_more_t
     position = data.draw(st.integers(0, len(rows) - 1))
     raised = rows[:]
     c = rows[position]
-    raised[position] = ContributionWeightInput(c.log_index, c.author, c.base_pay + data.draw(st.integers(1, 10**6)), c.units, c.minutes)
+    raised[position] = ContributionWeightInput(
+        c.log_index, c.author, c.base_pay + data.draw(st.integers(1, 10**6)), c.units, c.minutes
+    )
     before = {s.log_index: s.amount for s in split_revenue(amount, "EUR", p, rows).contributor_shares}
     after = {s.log_index: s.amount for s in split_revenue(amount, "EUR", p, raised).contributor_shares}
     assert after[c.log_index] >= before[c.log_index]

@@ -32,7 +32,9 @@ def cheap_task():
 
 def test_a_higher_pay_floor_passes_at_close_and_binds_new_tasks_only(runtime, voters, steward, clock):
     existing = runtime.tasks.open(steward, cheap_task())
-    proposal = runtime.governance.propose(voters[0], "pay-floor", "Raise the floor", "Rent went up.", {"body": NEW_FLOOR}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        voters[0], "pay-floor", "Raise the floor", "Rent went up.", {"body": NEW_FLOOR}, voting_minutes=60
+    )
     for member, vote in zip(voters, ("yes", "yes", "no", "yes")):
         runtime.governance.vote_with_password(member, proposal.id, vote, password(member))
     clock.advance(minutes=61)
@@ -48,7 +50,9 @@ def test_a_higher_pay_floor_passes_at_close_and_binds_new_tasks_only(runtime, vo
 
 
 def test_a_changed_vote_counts_once(runtime, voters, clock):
-    proposal = runtime.governance.propose(voters[0], "resolution", "Adopt a logo", "", {"text": "The green square."}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        voters[0], "resolution", "Adopt a logo", "", {"text": "The green square."}, voting_minutes=60
+    )
     runtime.governance.vote_with_password(voters[1], proposal.id, "no", password(voters[1]))
     clock.advance(minutes=1)
     runtime.governance.vote_with_password(voters[1], proposal.id, "yes", password(voters[1]))
@@ -59,7 +63,9 @@ def test_a_changed_vote_counts_once(runtime, voters, clock):
 
 
 def test_without_quorum_nothing_is_adopted(runtime, voters, clock):
-    proposal = runtime.governance.propose(voters[0], "pay-floor", "Raise the floor", "", {"body": NEW_FLOOR}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        voters[0], "pay-floor", "Raise the floor", "", {"body": NEW_FLOOR}, voting_minutes=60
+    )
     clock.advance(minutes=61)
     runtime.governance.close_due()
     assert runtime.governance.get(proposal.id).result["outcome"] == "no_quorum"
@@ -68,7 +74,9 @@ def test_without_quorum_nothing_is_adopted(runtime, voters, clock):
 
 def test_formula_changes_need_two_thirds(runtime, voters, clock):
     body = {"reserve_bps": 500, "reviewer_bps": 1500, "weight": "minutes"}
-    proposal = runtime.governance.propose(voters[0], "revenue-formula", "Pay reviewers more", "", {"body": body}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        voters[0], "revenue-formula", "Pay reviewers more", "", {"body": body}, voting_minutes=60
+    )
     assert proposal.threshold == "two-thirds"
     for member, vote in zip(voters, ("yes", "yes", "no", "no")):
         runtime.governance.vote_with_password(member, proposal.id, vote, password(member))
@@ -85,7 +93,9 @@ def test_late_ineligible_replayed_and_malformed_ballots_are_refused(runtime, vot
         runtime.governance.vote_with_password(newcomer, proposal.id, "yes", "eve-password")
     with pytest.raises(Refused, match="vote one of yes, no, abstain"):
         runtime.governance.vote_with_password(voters[1], proposal.id, "maybe", password(voters[1]))
-    statement = runtime.keys.sign_as(voters[1], password(voters[1]), "ballot", runtime.governance.ballot_body(voters[1], proposal.id, "yes"))
+    statement = runtime.keys.sign_as(
+        voters[1], password(voters[1]), "ballot", runtime.governance.ballot_body(voters[1], proposal.id, "yes")
+    )
     runtime.governance.cast(voters[1], proposal.id, statement)
     with pytest.raises(Conflict, match="replay"):
         runtime.governance.cast(voters[1], proposal.id, statement)
@@ -96,7 +106,9 @@ def test_late_ineligible_replayed_and_malformed_ballots_are_refused(runtime, vot
 
 def test_a_ballot_signed_by_someone_else_is_refused(runtime, voters):
     proposal = runtime.governance.propose(voters[0], "resolution", "R", "", {"text": "t"}, voting_minutes=60)
-    forged = runtime.keys.sign_as(voters[1], password(voters[1]), "ballot", runtime.governance.ballot_body(voters[2], proposal.id, "yes"))
+    forged = runtime.keys.sign_as(
+        voters[1], password(voters[1]), "ballot", runtime.governance.ballot_body(voters[2], proposal.id, "yes")
+    )
     with pytest.raises(NotAllowed):
         runtime.governance.cast(voters[2], proposal.id, forged)
 
@@ -111,7 +123,9 @@ def test_a_ranked_choice_rubric_vote_enacts_the_winning_draft(runtime, voters, a
         body["acceptance"]["reviews_required"] = required
         drafts.append({"label": label, "body": body})
     # The proposal opened before fay was admitted? No: fay is admitted above, so all five are eligible.
-    proposal = runtime.governance.propose(more[0], "rubric", "Ranking rubric v2", "", {"task_kind": "ranking", "drafts": drafts}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        more[0], "rubric", "Ranking rubric v2", "", {"task_kind": "ranking", "drafts": drafts}, voting_minutes=60
+    )
     assert proposal.method == "ranked"
     rankings = [["A", "B"], ["B", "A"], ["B"], ["C", "A"], ["A", "C"]]
     for member, ranking in zip(more, rankings):
@@ -125,7 +139,9 @@ def test_a_ranked_choice_rubric_vote_enacts_the_winning_draft(runtime, voters, a
 
 def test_an_applicant_can_be_admitted_by_vote(runtime, voters, clock):
     applicant = runtime.members.apply("Gil", "gil@coop.test", "gil-password")
-    proposal = runtime.governance.propose(voters[0], "admit-member", "Admit Gil", "", {"member": applicant}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        voters[0], "admit-member", "Admit Gil", "", {"member": applicant}, voting_minutes=60
+    )
     for member in voters[:3]:
         runtime.governance.vote_with_password(member, proposal.id, "yes", password(member))
     clock.advance(minutes=61)
@@ -134,19 +150,30 @@ def test_an_applicant_can_be_admitted_by_vote(runtime, voters, clock):
 
 
 def test_anyone_recounts_the_vote_from_the_log_alone(runtime, voters, engine, clock):
-    proposal = runtime.governance.propose(voters[0], "pay-floor", "Raise the floor", "", {"body": NEW_FLOOR}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        voters[0], "pay-floor", "Raise the floor", "", {"body": NEW_FLOOR}, voting_minutes=60
+    )
     for member, vote in zip(voters, ("yes", "no", "yes", "abstain")):
         runtime.governance.vote_with_password(member, proposal.id, vote, password(member))
     clock.advance(minutes=61)
     runtime.governance.close_due()
     with engine.connect() as conn:
-        result = recount(((i, leaf) for i, _, leaf in store.iter_entries(conn)), proposal.id, runtime.log.public_key, runtime.governance.eligible(proposal.id))
+        result = recount(
+            ((i, leaf) for i, _, leaf in store.iter_entries(conn)),
+            proposal.id,
+            runtime.log.public_key,
+            runtime.governance.eligible(proposal.id),
+        )
     assert result.matches and result.computed["outcome"] == "adopted"
-    assert recount_log(runtime.log, proposal.id, runtime.governance.eligible(proposal.id)) == result  # the API's and the CLI's reading
+    assert (
+        recount_log(runtime.log, proposal.id, runtime.governance.eligible(proposal.id)) == result
+    )  # the API's and the CLI's reading
 
 
 def test_reading_a_due_proposal_does_not_close_it(runtime, voters, clock):
-    proposal = runtime.governance.propose(voters[0], "pay-floor", "Raise the floor", "", {"body": NEW_FLOOR}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        voters[0], "pay-floor", "Raise the floor", "", {"body": NEW_FLOOR}, voting_minutes=60
+    )
     for member in voters:
         runtime.governance.vote_with_password(member, proposal.id, "yes", password(member))
     clock.advance(minutes=61)
@@ -171,7 +198,9 @@ def test_the_open_list_leaves_out_a_vote_whose_time_is_up(runtime, voters, clock
 
 def test_a_malformed_ranking_is_refused_with_the_drafts_to_rank(runtime, voters):
     drafts = [{"label": label, "body": RUBRICS["ranking"]} for label in ("A", "B", "C")]
-    proposal = runtime.governance.propose(voters[0], "rubric", "Ranking rubric", "", {"task_kind": "ranking", "drafts": drafts}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        voters[0], "rubric", "Ranking rubric", "", {"task_kind": "ranking", "drafts": drafts}, voting_minutes=60
+    )
     for ranking in (["A", "A"], ["A", "D"], "A"):
         with pytest.raises(Refused, match="rank one or more of A, B, C, each at most once"):
             runtime.governance.vote_with_password(voters[1], proposal.id, ranking, password(voters[1]))
@@ -180,8 +209,16 @@ def test_a_malformed_ranking_is_refused_with_the_drafts_to_rank(runtime, voters)
 
 def test_bad_proposals_are_refused_with_the_reason(runtime, voters):
     with pytest.raises(Refused, match="positive whole number"):
-        runtime.governance.propose(voters[0], "pay-floor", "x", "", {"body": {"hourly_minimum": {"EUR": -5}, "flag_after_accepted": 5}})
+        runtime.governance.propose(
+            voters[0], "pay-floor", "x", "", {"body": {"hourly_minimum": {"EUR": -5}, "flag_after_accepted": 5}}
+        )
     with pytest.raises(Refused, match="cannot exceed"):
-        runtime.governance.propose(voters[0], "revenue-formula", "x", "", {"body": {"reserve_bps": 6000, "reviewer_bps": 6000, "weight": "equal"}})
+        runtime.governance.propose(
+            voters[0],
+            "revenue-formula",
+            "x",
+            "",
+            {"body": {"reserve_bps": 6000, "reviewer_bps": 6000, "weight": "equal"}},
+        )
     with pytest.raises(Refused, match="voting period"):
         runtime.governance.propose(voters[0], "resolution", "x", "", {"text": "t"}, voting_minutes=100_000)

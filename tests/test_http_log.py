@@ -21,7 +21,11 @@ def statement_json(key, n):
 @pytest.fixture
 def filled(client, member_key):
     for start in range(0, 300, 100):
-        response = client.post("/log/entries", json={"statements": [statement_json(member_key, i) for i in range(start, start + 100)]}, headers=AUTH)
+        response = client.post(
+            "/log/entries",
+            json={"statements": [statement_json(member_key, i) for i in range(start, start + 100)]},
+            headers=AUTH,
+        )
         assert response.status_code == 201, response.text
     return client
 
@@ -35,13 +39,17 @@ def test_checkpoint_verifies_with_the_published_key_by_an_independent_verifier(f
 
 
 def test_inclusion_proof_verifies_against_the_checkpoint(filled):
-    checkpoint = verify_checkpoint(filled.get("/log/checkpoint").text, NoteVerifier.parse(filled.get("/log/key").text), ORIGIN)
+    checkpoint = verify_checkpoint(
+        filled.get("/log/checkpoint").text, NoteVerifier.parse(filled.get("/log/key").text), ORIGIN
+    )
     leaf = filled.get("/log/entries/123")
     assert leaf.headers["content-type"] == "application/octet-stream"
     proof = filled.get("/log/proof/inclusion", params={"index": 123, "size": checkpoint.size}).json()
     assert proof["index"] == 123 and proof["tree_size"] == 300
     assert base64.b64decode(proof["leaf_hash"]) == merkle.leaf_hash(leaf.content)
-    merkle.verify_inclusion(merkle.leaf_hash(leaf.content), 123, 300, [base64.b64decode(h) for h in proof["hashes"]], checkpoint.root_hash)
+    merkle.verify_inclusion(
+        merkle.leaf_hash(leaf.content), 123, 300, [base64.b64decode(h) for h in proof["hashes"]], checkpoint.root_hash
+    )
 
 
 def test_consistency_proof_links_every_earlier_checkpoint(filled, log):
@@ -49,7 +57,9 @@ def test_consistency_proof_links_every_earlier_checkpoint(filled, log):
     for earlier in (100, 200):
         proof = filled.get("/log/proof/consistency", params={"from": earlier, "to": 300}).json()
         assert (proof["from"], proof["to"]) == (earlier, 300)
-        merkle.verify_consistency(earlier, 300, log.root(earlier), latest.root_hash, [base64.b64decode(h) for h in proof["hashes"]])
+        merkle.verify_consistency(
+            earlier, 300, log.root(earlier), latest.root_hash, [base64.b64decode(h) for h in proof["hashes"]]
+        )
 
 
 def test_tiles_are_served_in_c2sp_layout(filled, log):

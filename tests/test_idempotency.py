@@ -25,7 +25,9 @@ market = test_money.market  # the fixture: a release of three contributions and 
 @pytest.fixture
 def rival(runtime):
     """A buyer of another organisation."""
-    return runtime.members.principal(runtime.members.register_buyer("Rival Labs", "Rae", "rae@rival.test", "rae-password-1"))
+    return runtime.members.principal(
+        runtime.members.register_buyer("Rival Labs", "Rae", "rae@rival.test", "rae-password-1")
+    )
 
 
 def _scalar(engine, sql):
@@ -35,7 +37,10 @@ def _scalar(engine, sql):
 
 def counts(engine):
     with Session(engine) as session:
-        return tuple(session.scalar(select(func.count()).select_from(table)) for table in (License, RevenueEvent, JournalTx, PayoutRun, IdempotencyKey))
+        return tuple(
+            session.scalar(select(func.count()).select_from(table))
+            for table in (License, RevenueEvent, JournalTx, PayoutRun, IdempotencyKey)
+        )
 
 
 def test_two_organisations_using_the_same_key_each_get_their_own_license(runtime, market, rival):
@@ -57,11 +62,15 @@ def test_the_same_license_key_with_a_different_request_is_refused_and_changes_no
     runtime.datasets.license(market.buyer, market.release.id, USES, None, True, "order-1")
     before, log_size = counts(runtime.engine), runtime.log.size()
     with pytest.raises(Conflict, match="already used for a different request"):
-        runtime.datasets.license(market.buyer, market.release.id, ["model-training", "commercial"], "other", True, "order-1")
+        runtime.datasets.license(
+            market.buyer, market.release.id, ["model-training", "commercial"], "other", True, "order-1"
+        )
     assert counts(runtime.engine) == before and runtime.log.size() == log_size
 
 
-def test_a_downstream_report_with_another_organisations_key_is_recorded_for_its_own_license(runtime, market, rival, work):
+def test_a_downstream_report_with_another_organisations_key_is_recorded_for_its_own_license(
+    runtime, market, rival, work
+):
     ours = runtime.datasets.license(market.buyer, market.release.id, USES, None, True, "order-1")
     theirs = runtime.datasets.license(rival, market.release.id, USES, None, True, "order-2")
     runtime.revenue.report_downstream(market.buyer, ours.id, 10_000, "EUR", "Q1 royalty", "royalty-q1")
@@ -119,15 +128,26 @@ def test_a_request_racing_another_with_its_key_makes_no_second_record(runtime, e
     commits; on SQLite it waits for the other's write lock and then gets its answer."""
     other = write_connection(engine)
     other.begin()
-    other.execute(insert(IdempotencyKey).values(owner=f"member:{work.steward.account_id}", scope="payout-run", key="monthly",
-                                                request_digest=request_digest({"currency": "EUR", "minimum": 100}), record_id="the-other-run",
-                                                created_at=runtime.clock()))
+    other.execute(
+        insert(IdempotencyKey).values(
+            owner=f"member:{work.steward.account_id}",
+            scope="payout-run",
+            key="monthly",
+            request_digest=request_digest({"currency": "EUR", "minimum": 100}),
+            record_id="the-other-run",
+            created_at=runtime.clock(),
+        )
+    )
     with ThreadPoolExecutor(1) as pool:
         racing = pool.submit(runtime.payouts.run, work.steward, "EUR", 100, "monthly")
         deadline = time.monotonic() + 30
         if db_kind == "postgresql":
-            waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-            while not _scalar(engine, waiting) and time.monotonic() < deadline:  # a fresh connection: the view is a snapshot per transaction
+            waiting = (
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            while (
+                not _scalar(engine, waiting) and time.monotonic() < deadline
+            ):  # a fresh connection: the view is a snapshot per transaction
                 time.sleep(0.05)
         else:
             time.sleep(0.5)
@@ -141,8 +161,13 @@ def test_a_request_racing_another_with_its_key_makes_no_second_record(runtime, e
     assert runtime.payouts.runs() == []
 
 
-def test_over_the_api_two_buyers_same_key_get_their_own_licenses_and_a_changed_request_is_a_409(client, runtime, market, rival):
-    ours, theirs = api_token(client, "dana@acme.test", "dana-password"), api_token(client, "rae@rival.test", "rae-password-1")
+def test_over_the_api_two_buyers_same_key_get_their_own_licenses_and_a_changed_request_is_a_409(
+    client, runtime, market, rival
+):
+    ours, theirs = (
+        api_token(client, "dana@acme.test", "dana-password"),
+        api_token(client, "rae@rival.test", "rae-password-1"),
+    )
     body = {"release_id": market.release.id, "uses": USES, "accept_subset": True, "idempotency_key": "order-1"}
     first = client.post("/api/licenses", json=body, headers=ours)
     other = client.post("/api/licenses", json=body, headers=theirs)
@@ -152,7 +177,9 @@ def test_over_the_api_two_buyers_same_key_get_their_own_licenses_and_a_changed_r
     assert changed.status_code == 409 and "already used for a different request" in changed.json()["detail"]
 
 
-def test_migration_0012_gives_existing_keys_their_owners_and_keeps_the_tables_append_only(runtime, engine, market, work):
+def test_migration_0012_gives_existing_keys_their_owners_and_keeps_the_tables_append_only(
+    runtime, engine, market, work
+):
     license = runtime.datasets.license(market.buyer, market.release.id, USES, None, True, "order-1")
     event = runtime.revenue.report_downstream(market.buyer, license.id, 10_000, "EUR", "royalty", "royalty-q1")
     run = runtime.payouts.run(work.steward, "EUR", 100, "monthly")
@@ -161,10 +188,14 @@ def test_migration_0012_gives_existing_keys_their_owners_and_keeps_the_tables_ap
         assert conn.scalar(text("SELECT idempotency_key FROM dataset_license")) == "order-1"
     upgrade(engine)
     with Session(engine) as session:
-        rows = {(k.owner, k.scope, k.key, k.record_id, k.request_digest) for k in session.scalars(select(IdempotencyKey))}
-    assert rows == {(f"org:{market.buyer.org_id}", "license", "order-1", license.id, None),
-                    (f"org:{market.buyer.org_id}", f"revenue:{license.id}", "royalty-q1", str(event), None),
-                    (f"member:{work.steward.account_id}", "payout-run", "monthly", run, None)}
+        rows = {
+            (k.owner, k.scope, k.key, k.record_id, k.request_digest) for k in session.scalars(select(IdempotencyKey))
+        }
+    assert rows == {
+        (f"org:{market.buyer.org_id}", "license", "order-1", license.id, None),
+        (f"org:{market.buyer.org_id}", f"revenue:{license.id}", "royalty-q1", str(event), None),
+        (f"member:{work.steward.account_id}", "payout-run", "monthly", run, None),
+    }
     assert runtime.datasets.license(market.buyer, market.release.id, USES, None, True, "order-1").id == license.id
     assert runtime.payouts.run(work.steward, "EUR", 100, "monthly") == run
     if engine.dialect.name == "sqlite":

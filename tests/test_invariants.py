@@ -42,7 +42,12 @@ def test_every_entry_the_demo_logs_matches_its_kinds_schema_and_fits_an_entry_bu
 
 
 def test_the_log_holds_no_names_or_emails(demo, engine):
-    people = [DEMO_STEWARD, *[(n, e) for n, e, *_ in DEMO_MEMBERS], *[(n, e) for n, e, *_ in DEMO_APPLICANTS], (DEMO_BUYER[1], DEMO_BUYER[2])]
+    people = [
+        DEMO_STEWARD,
+        *[(n, e) for n, e, *_ in DEMO_MEMBERS],
+        *[(n, e) for n, e, *_ in DEMO_APPLICANTS],
+        (DEMO_BUYER[1], DEMO_BUYER[2]),
+    ]
     text = b"\n".join(all_leaves(engine)).decode("utf-8")
     for name, email in people:
         assert email not in text and name not in text
@@ -79,5 +84,9 @@ def test_every_revenue_event_is_shared_exactly(demo):
         assert sum(s.amount for s in full.contributor_shares) == split["contributor_pool"]
         assert sum(s.amount for s in full.reviewer_shares) == split["reviewer_pool"]
         assert {(r.member, r.pool): r.cents for r in rows} == {
-            **{(m, "contributor"): sum(s.amount for s in full.contributor_shares if s.member == m) for m in {s.member for s in full.contributor_shares}},
-            **{(s.member, "reviewer"): s.amount for s in full.reviewer_shares}}
+            **{
+                (m, "contributor"): sum(s.amount for s in full.contributor_shares if s.member == m)
+                for m in {s.member for s in full.contributor_shares}
+            },
+            **{(s.member, "reviewer"): s.amount for s in full.reviewer_shares},
+        }

@@ -20,9 +20,13 @@ def books(engine, clock):
 
 
 legs_strategy = st.lists(
-    st.tuples(st.sampled_from(["Assets:Coop:Cash", "Income:Sales", "Expenses:BasePay", "Liabilities:Members:Mabc"]),
-              st.integers(-10**12, 10**12).filter(bool), st.sampled_from(["EUR", "USD"])),
-    min_size=1, max_size=6,
+    st.tuples(
+        st.sampled_from(["Assets:Coop:Cash", "Income:Sales", "Expenses:BasePay", "Liabilities:Members:Mabc"]),
+        st.integers(-(10**12), 10**12).filter(bool),
+        st.sampled_from(["EUR", "USD"]),
+    ),
+    min_size=1,
+    max_size=6,
 )
 
 
@@ -57,12 +61,20 @@ def test_a_currency_that_is_not_iso_4217_is_refused(books):
     assert books.trial_balance() == {}
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=8),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 
 
-@given(details=st.dictionaries(st.text(max_size=8), JSON, max_size=6), kind=st.text(max_size=12), legs=legs_strategy,
-       ref=st.none() | st.text(max_size=12), reverses=st.none() | st.integers(1, 10**9))
+@given(
+    details=st.dictionaries(st.text(max_size=8), JSON, max_size=6),
+    kind=st.text(max_size=12),
+    legs=legs_strategy,
+    ref=st.none() | st.text(max_size=12),
+    reverses=st.none() | st.integers(1, 10**9),
+)
 def test_the_digest_of_already_encoded_details_is_the_request_digest(details, kind, legs, ref, reverses):
     legs = [list(leg) for leg in legs]
     expected = request_digest({"kind": kind, "legs": legs, "ref": ref, "details": details, "reverses": reverses})
@@ -102,14 +114,26 @@ def test_a_correction_is_a_reversal_that_references_the_original(books):
     assert [t.reverses_tx_id for t in books.transactions()] == [None, tx]
 
 
-@pytest.mark.parametrize("sql", ["UPDATE posting SET amount = amount + 1", "DELETE FROM posting", "UPDATE journal_tx SET description = 'x'", "DELETE FROM journal_tx"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE posting SET amount = amount + 1",
+        "DELETE FROM posting",
+        "UPDATE journal_tx SET description = 'x'",
+        "DELETE FROM journal_tx",
+    ],
+)
 def test_the_database_refuses_to_change_the_books(books, engine, sql):
     books.post("sale", "sale", [Leg(COOP_CASH, 500, "EUR"), Leg(SALES, -500, "EUR")], "s")
-    with pytest.raises(DBAPIError, match="append-only"):
-        with engine.begin() as conn:
-            conn.execute(text(sql))
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text(sql))
 
 
 def test_healthy_books_have_no_unbalanced_transaction(books):
-    books.post("sale", "sale", [Leg(COOP_CASH, 500, "EUR"), Leg(SALES, -500, "EUR"), Leg(COOP_CASH, 7, "USD"), Leg(SALES, -7, "USD")], "s")
+    books.post(
+        "sale",
+        "sale",
+        [Leg(COOP_CASH, 500, "EUR"), Leg(SALES, -500, "EUR"), Leg(COOP_CASH, 7, "USD"), Leg(SALES, -7, "USD")],
+        "s",
+    )
     assert books.unbalanced_transactions() == []

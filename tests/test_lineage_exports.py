@@ -17,6 +17,7 @@ from tests.test_money import market  # noqa: F401
 
 BASE_URL = "https://coop.test"
 
+
 def croissant_of(runtime, release_id):
     return croissant_metadata(release_lineage(runtime.engine, release_id), BASE_URL, ORIGIN)
 
@@ -29,7 +30,10 @@ def load_prov(doc):
 
 
 def counts(document):
-    return tuple(len(list(document.get_records(kind))) for kind in (prov_model.ProvEntity, prov_model.ProvActivity, prov_model.ProvAgent))
+    return tuple(
+        len(list(document.get_records(kind)))
+        for kind in (prov_model.ProvEntity, prov_model.ProvActivity, prov_model.ProvAgent)
+    )
 
 
 def test_croissant_metadata_passes_the_mlcroissant_validator(runtime, market):
@@ -59,7 +63,11 @@ def test_croissant_rai_fields_state_pay_consent_and_provenance(runtime, market):
     use_cases = " ".join(metadata["rai:dataUseCases"])
     assert "commercial 2 of 3" in use_cases and "model-training 3 of 3" in use_cases and "military 3 of 3" in use_cases
     maintenance = metadata["rai:dataReleaseMaintenancePlan"]
-    assert ORIGIN in maintenance and f"log entry {market.release.log_index} " in maintenance and market.release.items_root in maintenance
+    assert (
+        ORIGIN in maintenance
+        and f"log entry {market.release.log_index} " in maintenance
+        and market.release.items_root in maintenance
+    )
 
 
 def test_a_later_revocation_shows_in_croissant_text_but_leaves_the_record_file_unchanged(runtime, market, work):
@@ -67,7 +75,9 @@ def test_a_later_revocation_shows_in_croissant_text_but_leaves_the_record_file_u
     runtime.contributions.revoke_consent_with_password(work.author, market.items[0].id, "amara-password")
     after = croissant_of(runtime, market.release.id)
     assert after["distribution"] == before["distribution"]
-    assert f"revoked for 1 of 3 items (entries {market.items[0].acceptance_index})" in " ".join(after["rai:dataLimitations"])
+    assert f"revoked for 1 of 3 items (entries {market.items[0].acceptance_index})" in " ".join(
+        after["rai:dataLimitations"]
+    )
 
 
 def test_the_prov_document_loads_with_prov_with_one_record_per_step(runtime, market):
@@ -86,14 +96,20 @@ def test_a_license_adds_its_entity_activity_and_buyer_to_the_prov_document(runti
 def test_in_prov_the_release_derives_from_each_accepted_contribution(runtime, market):
     document = load_prov(prov_document(release_lineage(runtime.engine, market.release.id)))
     release = f"entry:{market.release.log_index}"
-    derived = {str(d.get_attribute("prov:usedEntity").pop()) for d in document.get_records(prov_model.ProvDerivation)
-               if str(d.get_attribute("prov:generatedEntity").pop()) == release}
+    derived = {
+        str(d.get_attribute("prov:usedEntity").pop())
+        for d in document.get_records(prov_model.ProvDerivation)
+        if str(d.get_attribute("prov:generatedEntity").pop()) == release
+    }
     assert derived == {f"entry:{c.acceptance_index}" for c in market.items}
 
 
 def test_neither_export_names_a_member_or_their_email(runtime, market, work):
     lineage = release_lineage(runtime.engine, market.release.id)
-    text = json.dumps([croissant_metadata(lineage, BASE_URL, ORIGIN), prov_document(lineage)]) + items_jsonl(lineage).decode()
+    text = (
+        json.dumps([croissant_metadata(lineage, BASE_URL, ORIGIN), prov_document(lineage)])
+        + items_jsonl(lineage).decode()
+    )
     people = [work.steward, work.author, *work.reviewers, market.bo, market.buyer]
     assert all(p.email and p.email.lower() not in text.lower() for p in people)
     # A name counts only as a whole token: "Bo" may occur inside a base64 key or hex hash by chance.

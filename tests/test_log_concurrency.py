@@ -66,7 +66,9 @@ def test_concurrent_appender_processes_leave_a_gap_free_fork_free_log(log, engin
     assert_acks_present(log, acks)
     checkpoints = all_checkpoints(engine, signer)
     assert len(checkpoints) < 640, "appends were not batched"
-    pairs = list(zip(checkpoints, checkpoints[1:], strict=False)) + [tuple(random.sample(checkpoints, 2)) for _ in range(20)]
+    pairs = list(zip(checkpoints, checkpoints[1:], strict=False)) + [
+        tuple(random.sample(checkpoints, 2)) for _ in range(20)
+    ]
     for a, b in pairs:
         a, b = sorted((a, b), key=lambda c: c.size)
         merkle.verify_consistency(a.size, b.size, a.root_hash, b.root_hash, log.consistency_proof(a.size, b.size))

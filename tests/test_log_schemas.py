@@ -22,12 +22,26 @@ SIG = b64(b"\x08" * 64)
 T = "2026-11-25T09:00:00+00:00"
 REF = {"policy": "pay-floor", "version": 1}
 TERMS = {"permitted_uses": ["model-training"], "excluded_sectors": ["military"], "expires": None}
-CONTRIBUTION = {"task": ID, "content_sha256": SHA, "author": key_id(b"\x07" * 32), "terms": TERMS, "minutes": 20, "units": 1, "time": T, "revises": None}
+CONTRIBUTION = {
+    "task": ID,
+    "content_sha256": SHA,
+    "author": key_id(b"\x07" * 32),
+    "terms": TERMS,
+    "minutes": 20,
+    "units": 1,
+    "time": T,
+    "revises": None,
+}
 QUORUM = {"eligible": 4, "turnout": 3, "quorum_bps": 3000, "required": 2, "met": True}
 RESULT = {
-    "method": "yes-no", "outcome": "adopted", "counts": {"yes": 2, "no": 1, "abstain": 0}, "quorum": QUORUM,
+    "method": "yes-no",
+    "outcome": "adopted",
+    "counts": {"yes": 2, "no": 1, "abstain": 0},
+    "quorum": QUORUM,
     "threshold": {"numerator": 1, "denominator": 2, "strict": True, "rule": "yes·2 > 1·(yes+no)", "met": True},
-    "counted": {"count": 3, "root": SHA}, "superseded": {"count": 0, "root": SHA}, "rejected": {"count": 0, "root": SHA},
+    "counted": {"count": 3, "root": SHA},
+    "superseded": {"count": 0, "root": SHA},
+    "rejected": {"count": 0, "root": SHA},
 }
 
 # One valid body per kind, shaped as the services build them.
@@ -37,29 +51,91 @@ VALID = {
     "member.status-changed": {"member": ID, "by": ID2, "status": "suspended", "time": T},
     "member.key-registration": {"member": ID, "purpose": "register this key as my co-op signing key"},
     "member.key-rotation": {"member": ID, "old_key": key_id(b"\x07" * 32), "new_key": KEY},
-    "member.key-acknowledged": {"member": ID, "key": KEY, "key_id": key_id(b"\x07" * 32), "entry": 3, "replaces": None, "time": T},
+    "member.key-acknowledged": {
+        "member": ID,
+        "key": KEY,
+        "key_id": key_id(b"\x07" * 32),
+        "entry": 3,
+        "replaces": None,
+        "time": T,
+    },
     "member.key-revocation": {"member": ID, "key": key_id(b"\x07" * 32), "by": ID, "reason_sha256": SHA},
-    "task.opened": {"task": ID, "kind": "evaluation", "rubric": {"policy": "rubric.evaluation", "version": 1}, "pay_floor": REF, "pay_per_unit": 350,
-                    "currency": "EUR", "minutes_per_unit": 10, "unit": "item", "intended_uses": ["model-training"], "opened_by": ID2, "time": T},
+    "task.opened": {
+        "task": ID,
+        "kind": "evaluation",
+        "rubric": {"policy": "rubric.evaluation", "version": 1},
+        "pay_floor": REF,
+        "pay_per_unit": 350,
+        "currency": "EUR",
+        "minutes_per_unit": 10,
+        "unit": "item",
+        "intended_uses": ["model-training"],
+        "opened_by": ID2,
+        "time": T,
+    },
     "task.rate-raised": {"task": ID, "pay_per_unit": 400, "pay_floor": REF, "by": ID2, "time": T},
     "task.flagged": {"task": ID, "hourly_rate": 1500, "pay_floor": REF, "time": T},
     "contribution": CONTRIBUTION,
-    "contribution.accepted": {"statement": {"kind": "contribution", "body": CONTRIBUTION, "key": KEY, "sig": SIG}, "review_digest": SHA,
-                              "rubric": {"policy": "rubric.evaluation", "version": 1}, "pay_floor": REF,
-                              "pay": {"per_unit": 350, "units": 1, "currency": "EUR"}, "accepted_at": T},
+    "contribution.accepted": {
+        "statement": {"kind": "contribution", "body": CONTRIBUTION, "key": KEY, "sig": SIG},
+        "review_digest": SHA,
+        "rubric": {"policy": "rubric.evaluation", "version": 1},
+        "pay_floor": REF,
+        "pay": {"per_unit": 350, "units": 1, "currency": "EUR"},
+        "accepted_at": T,
+    },
     "consent.revocation": {"contribution_entry": 12, "content_sha256": SHA, "revokes": "all future licenses"},
     "ballot": {"proposal": ID, "member": ID2, "vote": "yes", "cast_at": T},
-    "proposal.opened": {"proposal": ID, "kind": "pay-floor", "method": "yes-no", "options": {"body": PAY_FLOOR}, "policy": "pay-floor",
-                        "quorum_bps": 3000, "threshold": "simple-majority", "opens_at": T, "closes_at": T, "effective_at": None,
-                        "eligible_count": 2, "eligible_root": SHA, "rules": {"policy": "governance-rules", "version": 1}, "proposer": ID},
+    "proposal.opened": {
+        "proposal": ID,
+        "kind": "pay-floor",
+        "method": "yes-no",
+        "options": {"body": PAY_FLOOR},
+        "policy": "pay-floor",
+        "quorum_bps": 3000,
+        "threshold": "simple-majority",
+        "opens_at": T,
+        "closes_at": T,
+        "effective_at": None,
+        "eligible_count": 2,
+        "eligible_root": SHA,
+        "rules": {"policy": "governance-rules", "version": 1},
+        "proposer": ID,
+    },
     "proposal.result": {"proposal": ID, "result": RESULT, "closed_at": T},
-    "policy.adopted": {"policy": "pay-floor", "version": 2, "body_sha256": SHA, "body": PAY_FLOOR, "effective_at": T, "adopted_via": f"proposal:{ID}"},
-    "release.published": {"release": ID, "title": "Clinical answers", "intended_uses": ["research"],
-                          "items_root": SHA, "item_count": 1, "excluded": {"consent": 2}, "price": {"amount": 100, "currency": "EUR"},
-                          "policies": {"consent-rules": 1, "revenue-formula": 1}, "published_at": T},
-    "license.granted": {"license": ID, "release": ID2, "release_entry": 9, "buyer_org": ID, "uses": ["research"], "sector": None,
-                        "price": {"amount": 100, "currency": "EUR"}, "included_count": 1, "included_root": SHA, "excluded": {},
-                        "granted_at": T, "consent_rules": {"policy": "consent-rules", "version": 1}},
+    "policy.adopted": {
+        "policy": "pay-floor",
+        "version": 2,
+        "body_sha256": SHA,
+        "body": PAY_FLOOR,
+        "effective_at": T,
+        "adopted_via": f"proposal:{ID}",
+    },
+    "release.published": {
+        "release": ID,
+        "title": "Clinical answers",
+        "intended_uses": ["research"],
+        "items_root": SHA,
+        "item_count": 1,
+        "excluded": {"consent": 2},
+        "price": {"amount": 100, "currency": "EUR"},
+        "policies": {"consent-rules": 1, "revenue-formula": 1},
+        "published_at": T,
+    },
+    "license.granted": {
+        "license": ID,
+        "release": ID2,
+        "release_entry": 9,
+        "buyer_org": ID,
+        "uses": ["research"],
+        "sector": None,
+        "price": {"amount": 100, "currency": "EUR"},
+        "included_count": 1,
+        "included_root": SHA,
+        "excluded": {},
+        "granted_at": T,
+        "consent_rules": {"policy": "consent-rules", "version": 1},
+    },
 }
 
 
@@ -81,25 +157,36 @@ def test_each_kind_refuses_an_unknown_key_and_the_log_stays_as_it_was(kind, log,
     assert log.size() == 0
 
 
-@pytest.mark.parametrize("kind, field, value", [
-    ("member.admitted", "roles", ["member", "owner"]),
-    ("task.opened", "unit", "u" * 41),
-    ("task.opened", "pay_per_unit", 3.5),
-    ("task.opened", "pay_per_unit", True),
-    ("ballot", "vote", "v" * 81),
-    ("ballot", "cast_at", "yesterday"),
-    ("release.published", "title", "t" * 201),
-    ("member.key-revocation", "reason_sha256", "my neighbour John stole my laptop"),
-    ("proposal.opened", "options", {"body": {**PAY_FLOOR, "note": "x"}}),
-    ("policy.adopted", "body", {**PAY_FLOOR, "hourly_minimum": {"EUR": -1}}),
-])
+@pytest.mark.parametrize(
+    "kind, field, value",
+    [
+        ("member.admitted", "roles", ["member", "owner"]),
+        ("task.opened", "unit", "u" * 41),
+        ("task.opened", "pay_per_unit", 3.5),
+        ("task.opened", "pay_per_unit", True),
+        ("ballot", "vote", "v" * 81),
+        ("ballot", "cast_at", "yesterday"),
+        ("release.published", "title", "t" * 201),
+        ("member.key-revocation", "reason_sha256", "my neighbour John stole my laptop"),
+        ("proposal.opened", "options", {"body": {**PAY_FLOOR, "note": "x"}}),
+        ("policy.adopted", "body", {**PAY_FLOOR, "hourly_minimum": {"EUR": -1}}),
+    ],
+)
 def test_bounded_text_and_exact_types_are_enforced(kind, field, value):
     with pytest.raises(StatementRefused, match=field if field not in ("options", "body") else "note|hourly_minimum"):
         check_statement(kind, {**VALID[kind], field: value})
 
 
-@pytest.mark.parametrize("name, body", [("pay-floor", PAY_FLOOR), ("consent-rules", CONSENT_RULES), ("revenue-formula", REVENUE_FORMULA),
-                                        ("governance-rules", GOVERNANCE_RULES), *((f"rubric.{k}", v) for k, v in RUBRICS.items())])
+@pytest.mark.parametrize(
+    "name, body",
+    [
+        ("pay-floor", PAY_FLOOR),
+        ("consent-rules", CONSENT_RULES),
+        ("revenue-formula", REVENUE_FORMULA),
+        ("governance-rules", GOVERNANCE_RULES),
+        *((f"rubric.{k}", v) for k, v in RUBRICS.items()),
+    ],
+)
 def test_every_default_policy_fits_its_schema(name, body):
     check_statement("policy.adopted", {**VALID["policy.adopted"], "policy": name, "body": body})
 
@@ -127,8 +214,13 @@ def test_the_largest_leaf_the_writer_takes_is_served_in_its_entry_bundle(log):
 def test_an_oversized_statement_over_http_is_refused_and_nothing_is_logged(client, log):
     key = nacl.signing.SigningKey(b"\x05" * 32)
     s = sign_statement(key, "test.entry", {"pad": "x" * 70_000})
-    response = client.post("/log/entries", json={"statements": [{"kind": s.kind, "body": dict(s.body), "key": b64(s.public_key), "sig": b64(s.signature)}]},
-                           headers={"Authorization": "Bearer test-append-token"})
+    response = client.post(
+        "/log/entries",
+        json={
+            "statements": [{"kind": s.kind, "body": dict(s.body), "key": b64(s.public_key), "sig": b64(s.signature)}]
+        },
+        headers={"Authorization": "Bearer test-append-token"},
+    )
     assert response.status_code == 400 and "at most 65535 bytes" in response.json()["detail"]
     assert log.size() == 0
 
@@ -137,7 +229,9 @@ def test_an_oversized_statement_over_http_is_refused_and_nothing_is_logged(clien
 
 
 def api_token(client, email, password):
-    response = client.post("/api/tokens", json={"email": email, "password": password, "label": "test", "scopes": ["read", "write"]})
+    response = client.post(
+        "/api/tokens", json={"email": email, "password": password, "label": "test", "scopes": ["read", "write"]}
+    )
     assert response.status_code == 201, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
@@ -149,16 +243,31 @@ def ana(runtime, admit, client):
     return SimpleNamespace(principal=principal, headers=api_token(client, "ana@coop.test", "ana-password"))
 
 
-@pytest.mark.parametrize("kind, options, field", [
-    ("admit-member", {"member": ID, "name": "Elena Example", "email": "elena@example.org"}, "unknown field `name`"),
-    ("resolution", {"text": "We adopt this.", "signatories": ["Elena Example <elena@example.org>"]}, "unknown field `signatories`"),
-    ("resolution", {"text": "x" * 70_000}, r"length <= 20000 - at `\$.text`"),
-    ("pay-floor", {"body": PAY_FLOOR, "comment": "c" * 60_000}, "unknown field `comment`"),
-    ("rubric", {"task_kind": "ranking", "drafts": [{"label": "A", "body": RUBRICS["ranking"], "author": "Elena"}]}, "unknown field `author`"),
-])
-def test_proposal_options_with_unknown_keys_or_oversized_text_are_refused_and_nothing_is_logged(client, ana, log, kind, options, field):
+@pytest.mark.parametrize(
+    "kind, options, field",
+    [
+        ("admit-member", {"member": ID, "name": "Elena Example", "email": "elena@example.org"}, "unknown field `name`"),
+        (
+            "resolution",
+            {"text": "We adopt this.", "signatories": ["Elena Example <elena@example.org>"]},
+            "unknown field `signatories`",
+        ),
+        ("resolution", {"text": "x" * 70_000}, r"length <= 20000 - at `\$.text`"),
+        ("pay-floor", {"body": PAY_FLOOR, "comment": "c" * 60_000}, "unknown field `comment`"),
+        (
+            "rubric",
+            {"task_kind": "ranking", "drafts": [{"label": "A", "body": RUBRICS["ranking"], "author": "Elena"}]},
+            "unknown field `author`",
+        ),
+    ],
+)
+def test_proposal_options_with_unknown_keys_or_oversized_text_are_refused_and_nothing_is_logged(
+    client, ana, log, kind, options, field
+):
     before = log.size()
-    response = client.post("/api/proposals", json={"kind": kind, "title": "Test", "options": options}, headers=ana.headers)
+    response = client.post(
+        "/api/proposals", json={"kind": kind, "title": "Test", "options": options}, headers=ana.headers
+    )
     assert response.status_code == 400 and re.search(field, response.json()["detail"]), response.text
     assert log.size() == before
 
@@ -169,11 +278,17 @@ def test_a_resolution_is_logged_as_the_hash_of_its_text_kept_beside_the_log(clie
     from provenance.core.entry import parse_leaf
 
     wording = "The co-op thanks Elena Example for her years of service."
-    response = client.post("/api/proposals", json={"kind": "resolution", "title": "Thanks", "options": {"text": wording}}, headers=ana.headers)
+    response = client.post(
+        "/api/proposals",
+        json={"kind": "resolution", "title": "Thanks", "options": {"text": wording}},
+        headers=ana.headers,
+    )
     assert response.status_code == 201, response.text
     body = parse_leaf(log.entry(response.json()["log_index"])).body
     digest = hashlib.sha256(wording.encode()).hexdigest()
-    assert body["options"] == {"text_sha256": digest} and "Elena" not in log.entry(response.json()["log_index"]).decode()
+    assert (
+        body["options"] == {"text_sha256": digest} and "Elena" not in log.entry(response.json()["log_index"]).decode()
+    )
     with runtime.engine.connect() as conn:
         assert conn.execute(text("SELECT text FROM log_text WHERE sha256 = :d"), {"d": digest}).scalar() == wording
     assert response.json()["options"] == {"text": wording}  # members still read the wording itself
@@ -181,13 +296,20 @@ def test_a_resolution_is_logged_as_the_hash_of_its_text_kept_beside_the_log(clie
 
 def test_a_ballot_with_an_unknown_key_is_refused_with_a_400_naming_it(client, ana, runtime, log):
     key = nacl.signing.SigningKey.generate()
-    runtime.keys.register_own_key(ana.principal, sign_statement(key, "member.key-registration", runtime.keys.registration_body(ana.principal)))
-    proposal = client.post("/api/proposals", json={"kind": "resolution", "title": "T", "options": {"text": "t"}}, headers=ana.headers).json()
+    runtime.keys.register_own_key(
+        ana.principal, sign_statement(key, "member.key-registration", runtime.keys.registration_body(ana.principal))
+    )
+    proposal = client.post(
+        "/api/proposals", json={"kind": "resolution", "title": "T", "options": {"text": "t"}}, headers=ana.headers
+    ).json()
     body = {**runtime.governance.ballot_body(ana.principal, proposal["id"], "yes"), "note": "Elena Example"}
     s = sign_statement(key, "ballot", body)
     before = log.size()
-    response = client.post(f"/api/proposals/{proposal['id']}/ballots", headers=ana.headers,
-                           json={"statement": {"kind": "ballot", "body": body, "key": b64(s.public_key), "sig": b64(s.signature)}})
+    response = client.post(
+        f"/api/proposals/{proposal['id']}/ballots",
+        headers=ana.headers,
+        json={"statement": {"kind": "ballot", "body": body, "key": b64(s.public_key), "sig": b64(s.signature)}},
+    )
     assert response.status_code == 400 and "unknown field `note`" in response.json()["detail"], response.text
     assert log.size() == before
 

@@ -56,7 +56,6 @@ def test_proofs_across_tile_boundaries_match_the_reference(log, member_key):
         assert log.consistency_proof(first, second) == (ref.proof(first, leaves[:second]) if first < second else [])
 
 
-
 def test_batches_that_fill_tiles_on_two_levels_store_every_tile_hash(log):
     """65,536 leaves complete a level-2 tile; uneven batches cross tile edges on every level."""
     leaves = [i.to_bytes(4, "big") for i in range(65536 + 300)]
@@ -68,6 +67,7 @@ def test_batches_that_fill_tiles_on_two_levels_store_every_tile_hash(log):
     assert log.hash_tile(1, 1, 1) == merkle.perfect_root(hashes[65536:65792])
     for size in (65535, 65536, 65537, len(leaves)):
         assert log.root(size) == merkle.root(size, merkle.memory_reader(hashes[:size]))
+
 
 def test_a_bad_signature_appends_nothing(log, member_key):
     good = statement(member_key, 1)
@@ -130,7 +130,12 @@ def test_audit_passes_on_an_honest_log(log, member_key, engine, signer):
 
 def test_audit_names_the_entry_whose_bytes_were_tampered_with(log, member_key, engine, signer, db_kind):
     log.append_many([statement(member_key, i) for i in range(20)])
-    _bypass_triggers(engine, db_kind, "UPDATE log_entry SET leaf = :leaf WHERE idx = 7", leaf=statement_leaf(statement(member_key, 99)))
+    _bypass_triggers(
+        engine,
+        db_kind,
+        "UPDATE log_entry SET leaf = :leaf WHERE idx = 7",
+        leaf=statement_leaf(statement(member_key, 99)),
+    )
     with pytest.raises(AuditFailure, match="entry 7"):
         audit_log(engine, signer.verifier, ORIGIN)
 

@@ -11,7 +11,9 @@ CONTRIBUTION = {"task": "t1", "content_sha256": "ab" * 32, "minutes": 12}
 
 
 def register_own(runtime, member, key):
-    return runtime.keys.register_own_key(member, sign_statement(key, REGISTRATION, runtime.keys.registration_body(member)))
+    return runtime.keys.register_own_key(
+        member, sign_statement(key, REGISTRATION, runtime.keys.registration_body(member))
+    )
 
 
 def test_client_side_and_custodial_signatures_both_verify_against_the_registered_keys(runtime, admit):
@@ -70,7 +72,10 @@ def test_rotation_is_announced_by_the_old_key_and_old_signatures_still_verify_at
     assert runtime.keys.verify_member_statement(signed_before, at=signed_at).key_id == old_info.key_id
     with pytest.raises(NotAllowed, match="rotated"):
         runtime.keys.verify_member_statement(sign_statement(old, "contribution", CONTRIBUTION))
-    assert runtime.keys.verify_member_statement(sign_statement(new, "contribution", CONTRIBUTION)).account_id == bo.account_id
+    assert (
+        runtime.keys.verify_member_statement(sign_statement(new, "contribution", CONTRIBUTION)).account_id
+        == bo.account_id
+    )
 
 
 def test_a_rotation_not_signed_by_the_current_key_is_refused(runtime, admit):
@@ -88,7 +93,12 @@ def test_custodial_rotation_keeps_the_member_signing(runtime, admit, clock):
     clock.advance(minutes=5)
     second = runtime.keys.rotate_custodial(bo, "bo-password")
     assert second.key_id != first.key_id
-    assert runtime.keys.verify_member_statement(runtime.keys.sign_as(bo, "bo-password", "contribution", CONTRIBUTION)).key_id == second.key_id
+    assert (
+        runtime.keys.verify_member_statement(
+            runtime.keys.sign_as(bo, "bo-password", "contribution", CONTRIBUTION)
+        ).key_id
+        == second.key_id
+    )
 
 
 def test_revocation_ends_a_key_but_earlier_signatures_still_verify(runtime, admit, steward, clock):

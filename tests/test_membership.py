@@ -10,7 +10,9 @@ from tests.conftest import ORIGIN
 
 
 def test_an_applicant_is_admitted_by_a_steward_and_the_log_records_it_pseudonymously(runtime, steward):
-    account_id = runtime.members.apply("Amara Okafor", "amara@coop.test", "a-long-password", skills="medicine", region="West Africa")
+    account_id = runtime.members.apply(
+        "Amara Okafor", "amara@coop.test", "a-long-password", skills="medicine", region="West Africa"
+    )
     assert runtime.members.principal(account_id).status == "applicant"
     index = runtime.members.admit(steward, account_id, ["reviewer"])
     member = runtime.members.principal(account_id)
@@ -33,11 +35,14 @@ def test_an_email_can_hold_only_one_account(runtime):
         runtime.members.register_buyer("Org", "B", "SAME@coop.test", "password-two")
 
 
-@pytest.mark.parametrize("name,email,password,reason", [
-    ("", "x@coop.test", "long-enough-pw", "name"),
-    ("X", "not-an-email", "long-enough-pw", "email"),
-    ("X", "x@coop.test", "short", "password"),
-])
+@pytest.mark.parametrize(
+    "name,email,password,reason",
+    [
+        ("", "x@coop.test", "long-enough-pw", "name"),
+        ("X", "not-an-email", "long-enough-pw", "email"),
+        ("X", "x@coop.test", "short", "password"),
+    ],
+)
 def test_bad_applications_say_what_is_wrong(runtime, name, email, password, reason):
     with pytest.raises(ValueError, match=reason):
         runtime.members.apply(name, email, password)

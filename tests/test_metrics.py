@@ -16,11 +16,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from coop.kernel.db import make_engine
-from web.runtime import Runtime
 from provenance.core.signing import sign_statement
 from provenance.service import ProvenanceLog
 from tests.conftest import ORIGIN
 from web.app import create_app
+from web.runtime import Runtime
 
 TOKEN = "scrape-token-for-tests"
 AUTHOR = nacl.signing.SigningKey(b"\x05" * 32)
@@ -62,8 +62,16 @@ def test_requests_are_counted_by_route_template_and_status_not_by_raw_path(scrap
     assert client.get("/log/entries/1").status_code == 200
     assert client.get("/log/entries/999").status_code == 404
     after = scrape()
-    assert value(after, "coop_http_requests_total", method="GET", route=route, status="200") - value(before, "coop_http_requests_total", method="GET", route=route, status="200") == 2
-    assert value(after, "coop_http_requests_total", method="GET", route=route, status="404") - value(before, "coop_http_requests_total", method="GET", route=route, status="404") == 1
+    assert (
+        value(after, "coop_http_requests_total", method="GET", route=route, status="200")
+        - value(before, "coop_http_requests_total", method="GET", route=route, status="200")
+        == 2
+    )
+    assert (
+        value(after, "coop_http_requests_total", method="GET", route=route, status="404")
+        - value(before, "coop_http_requests_total", method="GET", route=route, status="404")
+        == 1
+    )
     assert not [key for key in after if dict(key[1]).get("route", "").startswith("/log/entries/0")]
     assert value(after, "coop_http_request_duration_seconds_count", method="GET", route=route) >= 3
 
@@ -101,7 +109,8 @@ from provenance.core.note import NoteSigner
 from provenance.core.signing import sign_statement
 from provenance.service import ProvenanceLog
 url, worker, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-log = ProvenanceLog(make_engine(url), NoteSigner("test.coop/log", nacl.signing.SigningKey(b"\\x01" * 32)), "test.coop/log")
+signer = NoteSigner("test.coop/log", nacl.signing.SigningKey(b"\\x01" * 32))
+log = ProvenanceLog(make_engine(url), signer, "test.coop/log")
 key = nacl.signing.SigningKey(b"\\x06" * 32)
 for n in range(count):
     log.append(sign_statement(key, "test.entry", {"worker": worker, "n": n}))
@@ -152,7 +161,11 @@ def test_healthz_answers_200_with_the_log_head_when_the_database_answers(client,
 
 
 def test_healthz_answers_503_when_the_database_does_not_answer(settings, signer, clock, db_kind, tmp_path):
-    url = f"sqlite:///{tmp_path}/no-such-dir/coop.db" if db_kind == "sqlite" else "postgresql+psycopg://postgres@127.0.0.1:1/test"
+    url = (
+        f"sqlite:///{tmp_path}/no-such-dir/coop.db"
+        if db_kind == "sqlite"
+        else "postgresql+psycopg://postgres@127.0.0.1:1/test"
+    )
     broken = make_engine(url)
     runtime = Runtime(settings, broken, ProvenanceLog(broken, signer, ORIGIN), clock)
     with TestClient(app=create_app(runtime=runtime)) as client:

@@ -26,10 +26,17 @@ def market(runtime, work, admit):
             runtime.reviews.review(reviewer, c.id, GOOD, "good")
         return runtime.contributions.get(author, c.id)
 
-    items = [accepted(work.author, "amara-password", "a1", COMMERCIAL), accepted(work.author, "amara-password", "a2", COMMERCIAL),
-             accepted(bo, "bo-password", "b1", TERMS)]
-    release = runtime.datasets.cut_release(work.steward, "Clinical QA v1", "Answers", [work.task.id], ["model-training"], 300_000, "EUR")
-    buyer = runtime.members.principal(runtime.members.register_buyer("Acme AI", "Dana", "dana@acme.test", "dana-password"))
+    items = [
+        accepted(work.author, "amara-password", "a1", COMMERCIAL),
+        accepted(work.author, "amara-password", "a2", COMMERCIAL),
+        accepted(bo, "bo-password", "b1", TERMS),
+    ]
+    release = runtime.datasets.cut_release(
+        work.steward, "Clinical QA v1", "Answers", [work.task.id], ["model-training"], 300_000, "EUR"
+    )
+    buyer = runtime.members.principal(
+        runtime.members.register_buyer("Acme AI", "Dana", "dana@acme.test", "dana-password")
+    )
     from types import SimpleNamespace
 
     return SimpleNamespace(items=items, release=release, buyer=buyer, bo=bo)
@@ -39,8 +46,13 @@ def test_a_release_manifest_is_logged_with_its_items_root(runtime, market):
     entry = json.loads(runtime.log.entry(market.release.log_index))
     assert entry["kind"] == "release.published"
     assert entry["body"]["items_root"] == market.release.items_root and entry["body"]["item_count"] == 3
-    listed = [{"entry": c.acceptance_index, "content_sha256": c.content_sha256} for c in sorted(market.items, key=lambda c: c.acceptance_index)]
-    assert "items" not in entry["body"] and list_root(listed) == market.release.items_root  # the list is beside the log, in the bundle
+    listed = [
+        {"entry": c.acceptance_index, "content_sha256": c.content_sha256}
+        for c in sorted(market.items, key=lambda c: c.acceptance_index)
+    ]
+    assert (
+        "items" not in entry["body"] and list_root(listed) == market.release.items_root
+    )  # the list is beside the log, in the bundle
 
 
 def test_the_consent_check_counts_what_a_declared_use_may_license(runtime, market):
@@ -51,11 +63,15 @@ def test_the_consent_check_counts_what_a_declared_use_may_license(runtime, marke
 
 def test_licensing_a_partial_release_needs_confirmation(runtime, market):
     with pytest.raises(Conflict, match="2 of 3 items"):
-        runtime.datasets.license(market.buyer, market.release.id, ["model-training", "commercial"], "other", False, "lic-1")
+        runtime.datasets.license(
+            market.buyer, market.release.id, ["model-training", "commercial"], "other", False, "lic-1"
+        )
 
 
 def test_a_license_is_logged_and_its_sale_shared_exactly(runtime, market, work):
-    license = runtime.datasets.license(market.buyer, market.release.id, ["model-training", "commercial"], "other", True, "lic-1")
+    license = runtime.datasets.license(
+        market.buyer, market.release.id, ["model-training", "commercial"], "other", True, "lic-1"
+    )
     assert license.included_count == 2 and license.price == 200_000
     assert json.loads(runtime.log.entry(license.log_index))["kind"] == "license.granted"
     [event] = runtime.revenue.events(license.id)
@@ -98,7 +114,9 @@ def test_downstream_revenue_is_shared_and_a_retry_changes_nothing(runtime, marke
 
 def test_only_the_licensee_or_a_steward_reports_revenue(runtime, market):
     license = runtime.datasets.license(market.buyer, market.release.id, ["model-training"], None, True, "lic")
-    other = runtime.members.principal(runtime.members.register_buyer("Other Co", "Oz", "oz@other.test", "oz-password-1"))
+    other = runtime.members.principal(
+        runtime.members.register_buyer("Other Co", "Oz", "oz@other.test", "oz-password-1")
+    )
     from coop.kernel.errors import NotFound
 
     with pytest.raises(NotFound):

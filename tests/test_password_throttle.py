@@ -34,17 +34,25 @@ def test_guessing_over_many_accounts_from_one_address_is_slowed_though_its_own_a
             with contextlib.suppress(TooManyAttempts):
                 runtime.auth.check_credentials("mallory@coop.test", "mallory-password", "6.6.6.6")
     assert refused == 72 - ADDRESS.free
-    assert runtime.auth.check_credentials("victim0@coop.test", "victim0-password", "10.0.0.9")  # the owners, elsewhere, are not locked out
+    assert runtime.auth.check_credentials(
+        "victim0@coop.test", "victim0-password", "10.0.0.9"
+    )  # the owners, elsewhere, are not locked out
 
 
 def test_a_stolen_token_cannot_brute_force_the_custodial_key_password(client, runtime, admit):
     bo = admit("bo")
     runtime.keys.create_custodial_key(bo, "bo-password")
     headers = token_for(client, "bo@coop.test", "bo-password")
-    statuses = [client.post("/api/me/sign", json={"password": f"guess-{n}-guess", "kind": "contribution", "body": {}}, headers=headers).status_code
-                for n in range(ACCOUNT.free + 1)]
+    statuses = [
+        client.post(
+            "/api/me/sign", json={"password": f"guess-{n}-guess", "kind": "contribution", "body": {}}, headers=headers
+        ).status_code
+        for n in range(ACCOUNT.free + 1)
+    ]
     assert statuses == [403] * ACCOUNT.free + [429]
-    refused = client.post("/api/me/sign", json={"password": "bo-password", "kind": "contribution", "body": {}}, headers=headers)
+    refused = client.post(
+        "/api/me/sign", json={"password": "bo-password", "kind": "contribution", "body": {}}, headers=headers
+    )
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
 
 
@@ -52,14 +60,19 @@ def test_key_openings_and_sign_in_share_the_account_count(client, admit):
     admit("bo")
     headers = token_for(client, "bo@coop.test", "bo-password")
     for n in range(ACCOUNT.free):
-        assert client.post("/api/me/keys/custodial", json={"password": f"guess-{n}-guess"}, headers=headers).status_code == 403
+        assert (
+            client.post("/api/me/keys/custodial", json={"password": f"guess-{n}-guess"}, headers=headers).status_code
+            == 403
+        )
     response = client.post("/api/tokens", json={"email": "bo@coop.test", "password": "bo-password"})
     assert response.status_code == 429 and "try again" in response.json()["detail"]
 
 
 def test_vote_and_submission_passwords_count_too(runtime, work):
     # the work fixture: amara has a custodial key and a task to submit to
-    proposal = runtime.governance.propose(work.author, "resolution", "Tea", "", {"text": "Yes, tea."}, voting_minutes=60)
+    proposal = runtime.governance.propose(
+        work.author, "resolution", "Tea", "", {"text": "Yes, tea."}, voting_minutes=60
+    )
     draft = runtime.contributions.draft(work.author, work.task.id, b"an answer", "text/plain", 5, TERMS)
     for _ in range(3):
         with pytest.raises(NotAllowed):
@@ -128,10 +141,17 @@ def test_the_wait_grows_with_each_failure_and_ends(runtime, admit, clock):
 
 
 def test_sign_ups_from_one_address_are_limited(client):
-    statuses = [client.post("/api/applications", json={"name": f"N{n}", "email": f"n{n}@coop.test", "password": "long-enough-pw"}).status_code
-                for n in range(SIGN_UP.free + 1)]
+    statuses = [
+        client.post(
+            "/api/applications", json={"name": f"N{n}", "email": f"n{n}@coop.test", "password": "long-enough-pw"}
+        ).status_code
+        for n in range(SIGN_UP.free + 1)
+    ]
     assert statuses == [201] * SIGN_UP.free + [429]
     client.get("/buyers/register")
-    refused = client.post("/buyers/register", data={"organisation": "O", "name": "B", "email": "b@o.test", "password": "long-enough-pw"},
-                          headers={"x-csrftoken": client.cookies.get("csrftoken")})
+    refused = client.post(
+        "/buyers/register",
+        data={"organisation": "O", "name": "B", "email": "b@o.test", "password": "long-enough-pw"},
+        headers={"x-csrftoken": client.cookies.get("csrftoken")},
+    )
     assert refused.status_code == 429 and "retry-after" in refused.headers

@@ -27,7 +27,12 @@ def test_other_cells_and_numbers_are_written_as_they_are(cell):
 def test_a_member_named_like_a_formula_is_written_as_text_in_the_payout_file(runtime, steward):
     member = runtime.members.apply(HOSTILE, "mallory@coop.test", "mallory-password")
     runtime.members.admit(steward, member, ("member",))
-    runtime.ledger.post("base-pay", "pay", [Leg(books.BASE_PAY, 900, "EUR"), Leg(books.member_payable(member), -900, "EUR")], "pay-mallory")
+    runtime.ledger.post(
+        "base-pay",
+        "pay",
+        [Leg(books.BASE_PAY, 900, "EUR"), Leg(books.member_payable(member), -900, "EUR")],
+        "pay-mallory",
+    )
     run = runtime.payouts.run(steward, "EUR", 100, "run-1")
     rows = list(csv.reader(io.StringIO(runtime.payouts.export_csv(run))))
     assert rows[1][2] == "'" + HOSTILE

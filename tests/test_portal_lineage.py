@@ -29,7 +29,9 @@ def test_a_downloaded_license_bundle_verifies(runtime, market, buyer_browser):
 
 
 def test_a_contribution_chain_hides_other_buyers_licenses(runtime, market, buyer_browser):
-    other = runtime.members.principal(runtime.members.register_buyer("Other Lab", "Oz", "oz@other.test", "oz-password-1"))
+    other = runtime.members.principal(
+        runtime.members.register_buyer("Other Lab", "Oz", "oz@other.test", "oz-password-1")
+    )
     runtime.datasets.license(other, market.release.id, ["model-training"], None, True, "other-lic")
     page = buyer_browser.get(f"/lineage/entries/{market.items[0].acceptance_index}").text
     assert "Licensed by another buyer" in page and "Other Lab" not in page

@@ -2,28 +2,38 @@
 
 import re
 
-import pytest
-
 from tests.test_money import market  # noqa: F401  (fixture)
 
 
 def test_a_buyer_licenses_for_commercial_training_and_members_see_their_shares(runtime, market, browse, work):
     buyer = browse(market.buyer)
-    check = buyer.client.get(f"/releases/{market.release.id}/check", params={"uses": ["model-training", "commercial"], "sector": "other"}, headers={"hx-request": "true"})
+    check = buyer.client.get(
+        f"/releases/{market.release.id}/check",
+        params={"uses": ["model-training", "commercial"], "sector": "other"},
+        headers={"hx-request": "true"},
+    )
     assert 'data-testid="licensable"><strong>2</strong> of 3' in check.text
     assert "1 because a declared use is not permitted by the contributor" in check.text
     key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', check.text).group(1)
     form = {"uses": ["model-training", "commercial"], "sector": "other", "idempotency_key": key, "accept_subset": "yes"}
     licensed = buyer.post(f"/releases/{market.release.id}/license", form)
     assert licensed.status_code == 303, licensed.text
-    assert buyer.post(f"/releases/{market.release.id}/license", form).status_code == 303  # a double submit changes nothing
+    assert (
+        buyer.post(f"/releases/{market.release.id}/license", form).status_code == 303
+    )  # a double submit changes nothing
     assert len(runtime.revenue.events()) == 1
 
     amara = browse(work.author).get("/earnings").text
-    shares = re.findall(r'data-testid="share">contribution #(\d+): ⌊(\d+) × (\d+) / (\d+)⌋ = (\d+), remainder (\d+)( \+ 1 leftover unit)? → <strong>(\d+)</strong>', amara)
+    shares = re.findall(
+        r'data-testid="share">contribution #(\d+): ⌊(\d+) × (\d+) / (\d+)⌋ = (\d+), '
+        r"remainder (\d+)( \+ 1 leftover unit)? → <strong>(\d+)</strong>",
+        amara,
+    )
     assert len(shares) == 2
     for _, pool, weight, total, floor, remainder, leftover, amount in shares:
-        assert int(floor) == int(pool) * int(weight) // int(total) and int(remainder) == int(pool) * int(weight) % int(total)
+        assert int(floor) == int(pool) * int(weight) // int(total) and int(remainder) == int(pool) * int(weight) % int(
+            total
+        )
         assert int(amount) == int(floor) + (1 if leftover else 0)
     bo = browse(market.bo).get("/earnings").text
     assert 'data-testid="share"' not in bo  # Bo excluded commercial use: nothing from this license
@@ -32,13 +42,18 @@ def test_a_buyer_licenses_for_commercial_training_and_members_see_their_shares(r
 
 def test_a_buyer_without_confirmation_of_the_subset_is_refused(runtime, market, browse):
     buyer = browse(market.buyer)
-    response = buyer.post(f"/releases/{market.release.id}/license", {"uses": ["model-training", "commercial"], "sector": "other", "idempotency_key": "k1"})
+    response = buyer.post(
+        f"/releases/{market.release.id}/license",
+        {"uses": ["model-training", "commercial"], "sector": "other", "idempotency_key": "k1"},
+    )
     assert response.status_code == 409 and "confirm to license the consenting subset" in response.text
 
 
 def test_stewards_run_payouts_and_download_the_payment_file(runtime, market, browse, work):
     steward = browse(work.steward)
-    assert steward.post("/payouts", {"currency": "EUR", "minimum": "100", "idempotency_key": "run-a"}).status_code == 303
+    assert (
+        steward.post("/payouts", {"currency": "EUR", "minimum": "100", "idempotency_key": "run-a"}).status_code == 303
+    )
     page = steward.get("/payouts").text
     run_id = re.search(r'href="/payouts/([0-9a-f]+)/csv"', page).group(1)
     csv_text = steward.get(f"/payouts/{run_id}/csv").text

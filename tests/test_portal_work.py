@@ -22,7 +22,9 @@ class Browser:
         return self.client.get(path, follow_redirects=False)
 
     def post(self, path, data=None, files=None):
-        return self.client.post(path, data={**(data or {}), "_csrf_token": self.csrf}, files=files, follow_redirects=False)
+        return self.client.post(
+            path, data={**(data or {}), "_csrf_token": self.csrf}, files=files, follow_redirects=False
+        )
 
 
 @pytest.fixture
@@ -31,8 +33,15 @@ def browsers(browse, work):
 
 
 def submit_through_the_form(author, task_id, text, minutes="15"):
-    form = {"content": text, "media_type": "text/plain", "minutes": minutes, "permitted_uses": ["model-training", "research"],
-            "excluded_sectors": ["military"], "password": "amara-password", "action": "submit"}
+    form = {
+        "content": text,
+        "media_type": "text/plain",
+        "minutes": minutes,
+        "permitted_uses": ["model-training", "research"],
+        "excluded_sectors": ["military"],
+        "password": "amara-password",
+        "action": "submit",
+    }
     response = author.post(f"/tasks/{task_id}/submit", form, files={"file": ("", b"")})
     assert response.status_code == 303, response.text
     return response.headers["location"].split("?")[0].rsplit("/", 1)[-1]
@@ -44,7 +53,9 @@ def review_through_the_form(reviewer, contribution_id, level, feedback):
     page = reviewer.get(f"/reviews/{contribution_id}")
     assert page.status_code == 200
     criteria = re.findall(r'name="score-([a-z-]+)" value="1"', page.text)
-    response = reviewer.post(f"/reviews/{contribution_id}", {**{f"score-{c}": str(level) for c in criteria}, "feedback": feedback})
+    response = reviewer.post(
+        f"/reviews/{contribution_id}", {**{f"score-{c}": str(level) for c in criteria}, "feedback": feedback}
+    )
     assert response.status_code == 303, response.text
     return response.headers["location"]
 
@@ -70,7 +81,10 @@ def test_a_revision_request_shows_the_feedback_and_a_revised_draft_can_be_submit
     assert "revision-requested" in page.text and "Mention kidney function." in page.text
     revised = author.post(f"/contributions/{contribution_id}/revise")
     edit_path = revised.headers["location"].split("?")[0]
-    saved = author.post(edit_path, {"content": "Give metformin if eGFR ≥ 30 (NICE NG28).", "minutes": "25", "password": "amara-password"})
+    saved = author.post(
+        edit_path,
+        {"content": "Give metformin if eGFR ≥ 30 (NICE NG28).", "minutes": "25", "password": "amara-password"},
+    )
     assert saved.status_code == 303
     new_page = author.get(saved.headers["location"].split("?")[0])
     assert 'data-testid="contribution-status">submitted' in new_page.text and "round 2" in new_page.text
@@ -86,8 +100,15 @@ def test_poor_work_is_rejected(runtime, work, browsers):
 
 def test_a_wrong_password_at_submission_is_refused_next_to_the_form_and_keeps_the_text(work, browsers):
     author = browsers(work.author)
-    form = {"content": "My careful answer", "media_type": "text/plain", "minutes": "15", "permitted_uses": ["model-training"],
-            "excluded_sectors": [], "password": "wrong-password", "action": "submit"}
+    form = {
+        "content": "My careful answer",
+        "media_type": "text/plain",
+        "minutes": "15",
+        "permitted_uses": ["model-training"],
+        "excluded_sectors": [],
+        "password": "wrong-password",
+        "action": "submit",
+    }
     response = author.post(f"/tasks/{work.task.id}/submit", form, files={"file": ("", b"")})
     assert response.status_code == 403
     assert "wrong password" in response.text and "My careful answer" in response.text
@@ -95,9 +116,20 @@ def test_a_wrong_password_at_submission_is_refused_next_to_the_form_and_keeps_th
 
 def test_a_file_can_be_submitted(runtime, work, browsers):
     author = browsers(work.author)
-    form = {"content": "", "media_type": "application/json", "minutes": "15", "permitted_uses": ["model-training"], "excluded_sectors": [],
-            "password": "amara-password", "action": "submit"}
-    response = author.post(f"/tasks/{work.task.id}/submit", form, files={"file": ("answer.json", b'{"answer": "metformin"}', "application/json")})
+    form = {
+        "content": "",
+        "media_type": "application/json",
+        "minutes": "15",
+        "permitted_uses": ["model-training"],
+        "excluded_sectors": [],
+        "password": "amara-password",
+        "action": "submit",
+    }
+    response = author.post(
+        f"/tasks/{work.task.id}/submit",
+        form,
+        files={"file": ("answer.json", b'{"answer": "metformin"}', "application/json")},
+    )
     assert response.status_code == 303, response.text
     contribution_id = response.headers["location"].split("?")[0].rsplit("/", 1)[-1]
     assert author.get(f"/contributions/{contribution_id}/content").content == b'{"answer": "metformin"}'
@@ -105,8 +137,18 @@ def test_a_file_can_be_submitted(runtime, work, browsers):
 
 def test_a_steward_opening_a_task_below_the_floor_sees_the_numbers(work, browsers):
     steward = browsers(work.steward)
-    form = {"project": "P", "title": "Cheap", "instructions": "-", "kind": "ranking", "unit": "pair", "minutes_per_unit": "10",
-            "pay_per_unit": "200", "currency": "EUR", "intended_uses": ["research"], "buyer_org": ""}
+    form = {
+        "project": "P",
+        "title": "Cheap",
+        "instructions": "-",
+        "kind": "ranking",
+        "unit": "pair",
+        "minutes_per_unit": "10",
+        "pay_per_unit": "200",
+        "currency": "EUR",
+        "intended_uses": ["research"],
+        "buyer_org": "",
+    }
     response = steward.post("/tasks/new", form)
     assert response.status_code == 400
     assert "1200 per hour, below the floor of 1800" in response.text
@@ -126,7 +168,11 @@ def _claimed_by(runtime, contribution_id):
     from coop.work.models import ReviewAssignment
 
     with Session(runtime.engine) as session:
-        return list(session.scalars(select(ReviewAssignment.reviewer_id).where(ReviewAssignment.contribution_id == contribution_id)))
+        return list(
+            session.scalars(
+                select(ReviewAssignment.reviewer_id).where(ReviewAssignment.contribution_id == contribution_id)
+            )
+        )
 
 
 def test_opening_a_review_page_claims_nothing_and_shows_only_a_claim_button(runtime, work, browsers):

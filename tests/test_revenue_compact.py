@@ -21,25 +21,41 @@ MEMBERS = ["a", "b", "c", "Zed"]
 
 
 @settings(max_examples=200, deadline=None)
-@given(amount=st.integers(0, 10**9), rule=st.sampled_from(list(Weight)), reserve=st.integers(0, 5000), reviewer=st.integers(0, 5000),
-       rows=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 40), st.integers(0, 5), st.integers(0, 90)), min_size=1, max_size=40),
-       reviews=st.lists(st.integers(1, 6), max_size=4))
+@given(
+    amount=st.integers(0, 10**9),
+    rule=st.sampled_from(list(Weight)),
+    reserve=st.integers(0, 5000),
+    reviewer=st.integers(0, 5000),
+    rows=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 40), st.integers(0, 5), st.integers(0, 90)), min_size=1, max_size=40
+    ),
+    reviews=st.lists(st.integers(1, 6), max_size=4),
+)
 def test_each_member_sees_the_full_splits_lines_and_cents(amount, rule, reserve, reviewer, rows, reviews):
-    cs = [ContributionWeightInput(3 * i + 1, MEMBERS[m], pay, units, minutes) for i, (m, pay, units, minutes) in enumerate(rows)]
+    cs = [
+        ContributionWeightInput(3 * i + 1, MEMBERS[m], pay, units, minutes)
+        for i, (m, pay, units, minutes) in enumerate(rows)
+    ]
     if rule is not Weight.EQUAL and sum(c.weight(rule) for c in cs) == 0:
         cs[0] = ContributionWeightInput(1, cs[0].author, 1, 1, 1)
     rs = [ReviewerInput(MEMBERS[i], n) for i, n in enumerate(reviews)]
     params = FormulaParams(reserve, reviewer, rule, 2)
     full, compact = split_revenue(amount, "EUR", params, cs, rs), compact_split(amount, "EUR", params, cs, rs)
     stored = compact.to_dict()
-    assert {k: v for k, v in full.to_dict().items() if not k.endswith("_shares")} == {k: stored[k] for k in stored if k in full.to_dict()}
+    assert {k: v for k, v in full.to_dict().items() if not k.endswith("_shares")} == {
+        k: stored[k] for k in stored if k in full.to_dict()
+    }
     assert compact.totals() == per_member_totals(full)
     for member in MEMBERS:
         mine = [c for c in cs if c.author == member]
-        assert contribution_lines(stored, mine, member) == [_line(s) for s in full.contributor_shares if s.member == member]
+        assert contribution_lines(stored, mine, member) == [
+            _line(s) for s in full.contributor_shares if s.member == member
+        ]
         summary = {row.pool: row for row in compact.members if row.member == member}
         if mine:
-            assert summary[CONTRIBUTOR].weight == sum(c.weight(rule) for c in mine) and summary[CONTRIBUTOR].count == len(mine)
+            assert summary[CONTRIBUTOR].weight == sum(c.weight(rule) for c in mine) and summary[
+                CONTRIBUTOR
+            ].count == len(mine)
         reviewed = [_line(s) for s in full.reviewer_shares if s.member == member]
         assert ([review_line(stored, member, summary[REVIEWER].weight)] if REVIEWER in summary else []) == reviewed
     assert sum(row.cents for row in compact.members if row.pool == CONTRIBUTOR) == compact.contributor_pool
@@ -62,7 +78,9 @@ def test_columns_are_checked_like_contribution_inputs():
     with pytest.raises(FormulaError, match="no contributions"):
         compact_split(100, "EUR", params, ContributionColumns([], [], [], [], []))
     with pytest.raises(FormulaError, match="weighs 0"):
-        compact_split(100, "EUR", FormulaParams(1000, 500, Weight.UNITS, 1), ContributionColumns([1], ["a"], [0], [0], [0]))
+        compact_split(
+            100, "EUR", FormulaParams(1000, 500, Weight.UNITS, 1), ContributionColumns([1], ["a"], [0], [0], [0])
+        )
     with pytest.raises(FormulaError, match="negative"):
         compact_split(-1, "EUR", params, ContributionColumns([1], ["a"], [0], [0], [0]))
 

@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from coop.datasets.models import LicenseItem, LicenseReviewer
 from coop.datasets.revenue import _inputs, _share
-from migrations.schema import downgrade, upgrade
 from coop.work.models import Acceptance, Contribution, Review
 from ledger.formula import FormulaParams, Weight
 from ledger.formula.in_memory import compact_split
 from ledger.formula.reference import per_member_totals
+from migrations.schema import downgrade, upgrade
 
 TERMS = {"permitted_uses": ["model-training"], "excluded_sectors": [], "expires": None}
 GOOD = {"correctness": 5, "completeness": 4, "clarity": 4}
@@ -27,28 +27,45 @@ def licensed(runtime, work, admit):
     runtime.keys.create_custodial_key(second, "bo-password")
     for i in range(9):
         author, password = (work.author, "amara-password") if i % 3 else (second, "bo-password")
-        draft = runtime.contributions.draft(author, work.task.id, f"answer {i}".encode(), "text/plain", 5 + (i * 7) % 4, TERMS, units=1 + i % 3)
+        draft = runtime.contributions.draft(
+            author, work.task.id, f"answer {i}".encode(), "text/plain", 5 + (i * 7) % 4, TERMS, units=1 + i % 3
+        )
         submitted = runtime.contributions.submit_with_password(author, draft.id, password)
         for k in range(2):
             runtime.reviews.review(work.reviewers[(i + k) % 3], submitted.id, GOOD, "good")
     release = runtime.datasets.cut_release(work.steward, "R", "", [work.task.id], ["model-training"], 0, "EUR")
-    buyer = runtime.members.principal(runtime.members.register_buyer("Acme AI", "Dana", "dana@acme.test", "dana-password"))
+    buyer = runtime.members.principal(
+        runtime.members.register_buyer("Acme AI", "Dana", "dana@acme.test", "dana-password")
+    )
     return runtime.datasets.license(buyer, release.id, ["model-training"], None, True, "lic").id
 
 
 def test_a_license_keeps_each_contributions_weights_as_they_stood(runtime, licensed):
     with Session(runtime.engine) as session:
-        kept = {(r.contribution_id, r.entry, r.author_id, r.base_pay, r.units, r.minutes) for r in session.scalars(select(LicenseItem))}
-        source = {(c.id, a.log_index, c.author_id, a.pay_per_unit * c.units, c.units, c.minutes)
-                  for c, a in session.execute(select(Contribution, Acceptance).join(Acceptance, Acceptance.contribution_id == Contribution.id))}
+        kept = {
+            (r.contribution_id, r.entry, r.author_id, r.base_pay, r.units, r.minutes)
+            for r in session.scalars(select(LicenseItem))
+        }
+        source = {
+            (c.id, a.log_index, c.author_id, a.pay_per_unit * c.units, c.units, c.minutes)
+            for c, a in session.execute(
+                select(Contribution, Acceptance).join(Acceptance, Acceptance.contribution_id == Contribution.id)
+            )
+        }
     assert kept == source and len(kept) == 9
 
 
 def test_a_license_counts_each_reviewers_reviews_of_its_contributions(runtime, licensed, work):
     with Session(runtime.engine) as session:
-        kept = {r.reviewer_id: r.accepted_reviews for r in session.scalars(select(LicenseReviewer).where(LicenseReviewer.license_id == licensed))}
+        kept = {
+            r.reviewer_id: r.accepted_reviews
+            for r in session.scalars(select(LicenseReviewer).where(LicenseReviewer.license_id == licensed))
+        }
         reviews = [r.reviewer_id for r in session.scalars(select(Review))]
-    assert kept == {reviewer.account_id: reviews.count(reviewer.account_id) for reviewer in work.reviewers} and sum(kept.values()) == 18
+    assert (
+        kept == {reviewer.account_id: reviews.count(reviewer.account_id) for reviewer in work.reviewers}
+        and sum(kept.values()) == 18
+    )
 
 
 @pytest.mark.parametrize("rule", list(Weight))
@@ -57,7 +74,9 @@ def test_the_database_shares_exactly_as_the_in_memory_split(runtime, licensed, r
     with Session(runtime.engine) as session:
         columns, reviewers = _inputs(session, licensed)
         for amount in AMOUNTS:
-            assert _share(session, licensed, amount, "EUR", params) == compact_split(amount, "EUR", params, columns, reviewers), amount
+            assert _share(session, licensed, amount, "EUR", params) == compact_split(
+                amount, "EUR", params, columns, reviewers
+            ), amount
 
 
 def test_a_reported_revenue_is_shared_member_by_member_as_the_full_split(runtime, licensed, work):
@@ -71,13 +90,38 @@ def test_a_reported_revenue_is_shared_member_by_member_as_the_full_split(runtime
 def test_migrating_down_and_up_keeps_what_licenses_weigh(runtime, engine, licensed):
     """Migration 0010 backfills existing licenses from their contributions, acceptances and reviews."""
     with Session(engine) as session:
-        before = sorted(session.execute(select(LicenseItem.entry, LicenseItem.author_id, LicenseItem.base_pay, LicenseItem.units, LicenseItem.minutes)).all())
+        before = sorted(
+            session.execute(
+                select(
+                    LicenseItem.entry,
+                    LicenseItem.author_id,
+                    LicenseItem.base_pay,
+                    LicenseItem.units,
+                    LicenseItem.minutes,
+                )
+            ).all()
+        )
         reviewers = sorted(session.execute(select(LicenseReviewer.reviewer_id, LicenseReviewer.accepted_reviews)).all())
     downgrade(engine, "0009")
     upgrade(engine)
     with Session(engine) as session:
-        assert sorted(session.execute(select(LicenseItem.entry, LicenseItem.author_id, LicenseItem.base_pay, LicenseItem.units, LicenseItem.minutes)).all()) == before
-        assert sorted(session.execute(select(LicenseReviewer.reviewer_id, LicenseReviewer.accepted_reviews)).all()) == reviewers
-    with pytest.raises(Exception, match="append-only|refused"):
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE dataset_license_item SET units = 99"))
+        assert (
+            sorted(
+                session.execute(
+                    select(
+                        LicenseItem.entry,
+                        LicenseItem.author_id,
+                        LicenseItem.base_pay,
+                        LicenseItem.units,
+                        LicenseItem.minutes,
+                    )
+                ).all()
+            )
+            == before
+        )
+        assert (
+            sorted(session.execute(select(LicenseReviewer.reviewer_id, LicenseReviewer.accepted_reviews)).all())
+            == reviewers
+        )
+    with pytest.raises(Exception, match="append-only|refused"), engine.begin() as conn:
+        conn.execute(text("UPDATE dataset_license_item SET units = 99"))

@@ -1,9 +1,8 @@
 """The migrations are the schema: Alembic autogenerate finds nothing the models add."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-
-import pytest
 
 from migrations.models import metadata
 

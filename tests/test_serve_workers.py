@@ -13,9 +13,9 @@ import pytest
 import uvicorn
 
 from coop.kernel.db import make_engine
+from tests.conftest import ORIGIN
 from web.leadership import lead_for
 from web.serve import NoDelayH11Protocol
-from tests.conftest import ORIGIN
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,12 +73,20 @@ def children(pid):
 @pytest.mark.slow
 def test_two_worker_processes_serve_one_port_and_one_of_them_leads_vote_closing(tmp_path, database_url):
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COOP_DATA_DIR": str(tmp_path), "COOP_DATABASE_URL": database_url,
-           "COOP_LOG_ORIGIN": ORIGIN, "COOP_PORT": str(port)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "COOP_DATA_DIR": str(tmp_path),
+        "COOP_DATABASE_URL": database_url,
+        "COOP_LOG_ORIGIN": ORIGIN,
+        "COOP_PORT": str(port),
+    }
     coop = [sys.executable, "-m", "web.cli"]
     subprocess.run([*coop, "init"], env=env, cwd=ROOT, check=True, capture_output=True)
-    server = subprocess.Popen([*coop, "serve", "--workers", "2"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=open(tmp_path / "serve.log", "wb"))
+    with open(tmp_path / "serve.log", "wb") as serve_log:  # the child keeps its own copy of the file
+        server = subprocess.Popen(
+            [*coop, "serve", "--workers", "2"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=serve_log
+        )
     engine = make_engine(database_url)
     lead = lead_for(engine, "close-due")
     try:
@@ -111,6 +119,11 @@ def _checkpoint_requests_counted(exposition: str) -> float:
     """The 200s of GET /log/checkpoint in a /metrics answer, summed over every worker's counts."""
     from prometheus_client.parser import text_string_to_metric_families
 
-    return sum(sample.value for family in text_string_to_metric_families(exposition) for sample in family.samples
-               if sample.name == "coop_http_requests_total" and sample.labels.get("route") == "/log/checkpoint"
-               and sample.labels.get("status") == "200")
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+        if sample.name == "coop_http_requests_total"
+        and sample.labels.get("route") == "/log/checkpoint"
+        and sample.labels.get("status") == "200"
+    )

@@ -25,6 +25,7 @@ def argon2_outside_transactions(monkeypatch, engine):
         def run(*args, **kwargs):
             calls.append((name, engine.pool.checkedout()))
             return real(*args, **kwargs)
+
         return run
 
     for module in (auth_module, keys_module, passwords_module, service_module):
@@ -79,13 +80,17 @@ LOOK_ALIKES = {
 
 @pytest.mark.parametrize("kind", ["zero-width space", "Cyrillic o", "combining overlay", "soft hyphen"])
 def test_look_alike_emails_are_refused_with_a_reason(client, kind):
-    response = client.post("/api/applications", json={"name": "X", "email": LOOK_ALIKES[kind], "password": "long-enough-pw"})
+    response = client.post(
+        "/api/applications", json={"name": "X", "email": LOOK_ALIKES[kind], "password": "long-enough-pw"}
+    )
     assert response.status_code == 400 and "email" in response.json()["detail"]
 
 
 def test_a_fullwidth_email_is_the_same_account_as_the_plain_one(client, runtime, admit):
     admit("bo")
-    taken = client.post("/api/applications", json={"name": "X", "email": LOOK_ALIKES["fullwidth"], "password": "long-enough-pw"})
+    taken = client.post(
+        "/api/applications", json={"name": "X", "email": LOOK_ALIKES["fullwidth"], "password": "long-enough-pw"}
+    )
     assert taken.status_code == 409
     assert runtime.auth.check_credentials("\uff22\uff2f@COOP.test", "bo-password", "10.0.0.1").email == "bo@coop.test"
 
@@ -95,14 +100,21 @@ def test_buyers_and_stewards_get_the_same_email_rules(runtime):
         runtime.members.register_buyer("Org", "B", LOOK_ALIKES["zero-width space"], "long-enough-pw")
     with pytest.raises(Refused, match="scripts"):
         runtime.members.create_steward("S", LOOK_ALIKES["Cyrillic o"], "long-enough-pw")
-    assert runtime.members.principal(runtime.members.create_steward("S", "Ste\u0301ph@Coop.Test", "long-enough-pw")).email == "st\u00e9ph@coop.test"
+    assert (
+        runtime.members.principal(runtime.members.create_steward("S", "Ste\u0301ph@Coop.Test", "long-enough-pw")).email
+        == "st\u00e9ph@coop.test"
+    )
 
 
 def test_sign_in_with_a_look_alike_email_is_a_400_on_the_page(client, admit):
     admit("bo")
     client.get("/login")
-    response = client.post("/login", data={"email": LOOK_ALIKES["Cyrillic o"], "password": "bo-password"},
-                           headers={"x-csrftoken": client.cookies.get("csrftoken")}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={"email": LOOK_ALIKES["Cyrillic o"], "password": "bo-password"},
+        headers={"x-csrftoken": client.cookies.get("csrftoken")},
+        follow_redirects=False,
+    )
     assert response.status_code == 400 and "scripts" in response.text
 
 
@@ -120,7 +132,11 @@ async def _sign_in_through_uvicorn(settings, runtime, forwarded_for):
     config.load()
     transport = httpx.ASGITransport(app=config.loaded_app, client=("127.0.0.1", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://coop.test") as http:
-        response = await http.post("/api/tokens", json={"email": "bo@coop.test", "password": "wrong-password"}, headers={"X-Forwarded-For": forwarded_for})
+        response = await http.post(
+            "/api/tokens",
+            json={"email": "bo@coop.test", "password": "wrong-password"},
+            headers={"X-Forwarded-For": forwarded_for},
+        )
     assert response.status_code == 403
 
 
@@ -138,5 +154,7 @@ def test_forwarded_for_is_believed_from_a_trusted_proxy(settings, runtime, engin
     import anyio
 
     admit("bo")
-    anyio.run(_sign_in_through_uvicorn, dataclasses.replace(settings, forwarded_allow_ips="127.0.0.1"), runtime, "203.0.113.9")
+    anyio.run(
+        _sign_in_through_uvicorn, dataclasses.replace(settings, forwarded_allow_ips="127.0.0.1"), runtime, "203.0.113.9"
+    )
     assert _attempt_addresses(engine) == ["203.0.113.9"]

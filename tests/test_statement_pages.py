@@ -22,13 +22,23 @@ def books(engine, clock):
 
 
 def _base_pay(books, n, amount=1000, currency="EUR"):
-    return books.post("base-pay", f"base pay {n}", [Leg(BASE_PAY, amount, currency), Leg(member_payable(MEMBER), -amount, currency)],
-                      f"base-pay:{n}", ref=f"contribution:{n}")
+    return books.post(
+        "base-pay",
+        f"base pay {n}",
+        [Leg(BASE_PAY, amount, currency), Leg(member_payable(MEMBER), -amount, currency)],
+        f"base-pay:{n}",
+        ref=f"contribution:{n}",
+    )
 
 
 def _payout(books, n, amount):
-    return books.post("payout", f"payout {n}", [Leg(member_payable(MEMBER), amount, "EUR"), Leg(PAYOUTS_IN_TRANSIT, -amount, "EUR")],
-                      f"payout:{n}", ref=f"payout-run:{n}")
+    return books.post(
+        "payout",
+        f"payout {n}",
+        [Leg(member_payable(MEMBER), amount, "EUR"), Leg(PAYOUTS_IN_TRANSIT, -amount, "EUR")],
+        f"payout:{n}",
+        ref=f"payout-run:{n}",
+    )
 
 
 def _all_pages(books, limit, newest_first):
@@ -62,8 +72,17 @@ def test_a_full_last_page_says_there_is_nothing_after_it(books):
 
 def test_a_page_never_splits_a_transaction_with_two_postings_to_the_member(books):
     _base_pay(books, 0)
-    both = books.post("base-pay", "paid in two currencies", [Leg(BASE_PAY, 700, "EUR"), Leg(member_payable(MEMBER), -700, "EUR"),
-                                                             Leg(BASE_PAY, 900, "USD"), Leg(member_payable(MEMBER), -900, "USD")], "base-pay:both")
+    both = books.post(
+        "base-pay",
+        "paid in two currencies",
+        [
+            Leg(BASE_PAY, 700, "EUR"),
+            Leg(member_payable(MEMBER), -700, "EUR"),
+            Leg(BASE_PAY, 900, "USD"),
+            Leg(member_payable(MEMBER), -900, "USD"),
+        ],
+        "base-pay:both",
+    )
     _base_pay(books, 2)
     first = statement_page(books, MEMBER, limit=2)
     assert [line.tx_id for line in first.lines] == [both - 1, both, both] and first.next_cursor == both
@@ -101,7 +120,10 @@ def test_earnings_per_month_count_pay_less_its_reversals_and_not_payouts(books, 
     payout = _payout(books, 3, 600)
     books.reverse(payout, "the bank bounced it", "reverse:3")
     assert earnings_by_month(books, MEMBER) == [("2026-11", "EUR", 1000), ("2026-12", "EUR", 0), ("2026-12", "USD", 50)]
-    assert earnings_by_month(books, MEMBER, since=clock.now.replace(day=1, hour=0, minute=0)) == [("2026-12", "EUR", 0), ("2026-12", "USD", 50)]
+    assert earnings_by_month(books, MEMBER, since=clock.now.replace(day=1, hour=0, minute=0)) == [
+        ("2026-12", "EUR", 0),
+        ("2026-12", "USD", 50),
+    ]
 
 
 def test_earnings_per_month_of_a_member_without_postings_are_empty(books):
@@ -117,8 +139,14 @@ def _revenue_share(books, amount=10_007):
     """A revenue share of license L1 posted as the revenue service posts it: its compact split as the details."""
     split = compact_split(amount, "EUR", SHARED, MINE + OTHERS)
     cents = split.totals()[MEMBER]
-    books.post("revenue-share", "shares of L1", [Leg(REVENUE_SHARES, cents, "EUR"), Leg(member_payable(MEMBER), -cents, "EUR")],
-               "license:L1:shares", ref="license:L1", details=split.to_dict())
+    books.post(
+        "revenue-share",
+        "shares of L1",
+        [Leg(REVENUE_SHARES, cents, "EUR"), Leg(member_payable(MEMBER), -cents, "EUR")],
+        "license:L1:shares",
+        ref="license:L1",
+        details=split.to_dict(),
+    )
     return amount
 
 
@@ -133,7 +161,11 @@ def test_a_revenue_share_line_is_recomputed_from_the_contributions_the_books_por
     amount = _revenue_share(books)
     [line] = member_statement(books, MEMBER)
     reference = split_revenue(amount, "EUR", SHARED, MINE + OTHERS)
-    expected = [{k: v for k, v in share.to_dict().items() if k != "rule"} for share in reference.contributor_shares if share.member == MEMBER]
+    expected = [
+        {k: v for k, v in share.to_dict().items() if k != "rule"}
+        for share in reference.contributor_shares
+        if share.member == MEMBER
+    ]
     assert line.arithmetic["contributions"] == expected and asked == [(["L1"], MEMBER)]
 
 
@@ -150,8 +182,13 @@ def five_paydays(runtime, work, clock):
 
     member = work.author.account_id
     for n in range(5):
-        runtime.ledger.post("base-pay", f"base pay {n}", [Leg(funding, 100 + n, "EUR"), Leg(member_payable(member), -(100 + n), "EUR")],
-                            f"pay-{n}", ref=f"contribution:{n}")
+        runtime.ledger.post(
+            "base-pay",
+            f"base pay {n}",
+            [Leg(funding, 100 + n, "EUR"), Leg(member_payable(member), -(100 + n), "EUR")],
+            f"pay-{n}",
+            ref=f"contribution:{n}",
+        )
         clock.advance(days=1)
 
 
@@ -159,7 +196,9 @@ def test_the_api_statement_comes_a_page_at_a_time_oldest_first(client, five_payd
     amara = api_token(client, "amara@coop.test", "amara-password")
     amounts, after = [], None
     for _ in range(3):
-        body = client.get("/api/me/earnings", params={"limit": 2, **({"after": after} if after else {})}, headers=amara).json()
+        body = client.get(
+            "/api/me/earnings", params={"limit": 2, **({"after": after} if after else {})}, headers=amara
+        ).json()
         amounts += [line["amount"] for line in body["lines"]]
         after = body["next_after"]
     assert amounts == [100, 101, 102, 103, 104] and after is None
@@ -167,9 +206,14 @@ def test_the_api_statement_comes_a_page_at_a_time_oldest_first(client, five_payd
     assert [line["amount"] for line in everything["lines"]] == amounts and everything["next_after"] is None
 
 
-@pytest.mark.parametrize("params, reason", [({"limit": 0}, "limit is a number of transactions from 1 to 10000"),
-                                            ({"limit": 10_001}, "limit is a number of transactions from 1 to 10000"),
-                                            ({"after": "yesterday"}, "after")])
+@pytest.mark.parametrize(
+    "params, reason",
+    [
+        ({"limit": 0}, "limit is a number of transactions from 1 to 10000"),
+        ({"limit": 10_001}, "limit is a number of transactions from 1 to 10000"),
+        ({"after": "yesterday"}, "after"),
+    ],
+)
 def test_the_api_refuses_a_page_it_cannot_serve_with_the_reason(client, five_paydays, params, reason):
     amara = api_token(client, "amara@coop.test", "amara-password")
     response = client.get("/api/me/earnings", params=params, headers=amara)
@@ -189,8 +233,13 @@ def test_the_earnings_page_shows_the_newest_payments_and_links_to_older_ones(bro
 
     monkeypatch.setattr(web.portal.money, "EARNINGS_PAGE", 2)
     for n in range(5):
-        runtime.ledger.post("base-pay", f"base pay {n}", [Leg(BASE_PAY, 100 + n, "EUR"), Leg(member_payable(work.author.account_id), -(100 + n), "EUR")],
-                            f"pay-{n}", ref=f"contribution:{n}")
+        runtime.ledger.post(
+            "base-pay",
+            f"base pay {n}",
+            [Leg(BASE_PAY, 100 + n, "EUR"), Leg(member_payable(work.author.account_id), -(100 + n), "EUR")],
+            f"pay-{n}",
+            ref=f"contribution:{n}",
+        )
     amara = browse(work.author)
     shown, url, pages = [], "/earnings", 0
     while url:

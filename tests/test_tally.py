@@ -46,7 +46,10 @@ def reasons_by_index(result) -> dict[int, tuple[Reason, ...]]:
 
 
 def test_a_changed_vote_counts_once_and_only_the_last():
-    ballots = votes("yes", "no", "yes", "yes", "no") + [Ballot(5, "m1", at(10), "no"), Ballot(6, "m1", at(11), "abstain")]
+    ballots = votes("yes", "no", "yes", "yes", "no") + [
+        Ballot(5, "m1", at(10), "no"),
+        Ballot(6, "m1", at(11), "abstain"),
+    ]
     result = yes_no(ballots)
     assert (result.yes, result.no, result.abstain) == (2, 2, 1)
     assert result.quorum.turnout == 5
@@ -61,7 +64,11 @@ def test_log_index_not_cast_time_decides_which_ballot_is_last():
 
 
 def test_a_rejected_ballot_never_replaces_an_earlier_valid_one():
-    ballots = [Ballot(1, "m1", at(1), "yes"), Ballot(2, "m1", CLOSES + timedelta(seconds=1), "no"), Ballot(3, "m1", at(2), "Yes")]
+    ballots = [
+        Ballot(1, "m1", at(1), "yes"),
+        Ballot(2, "m1", CLOSES + timedelta(seconds=1), "no"),
+        Ballot(3, "m1", at(2), "Yes"),
+    ]
     result = yes_no(ballots, quorum_bps=0)
     assert (result.yes, result.no) == (1, 0)
     assert reasons_by_index(result) == {2: (Reason.LATE,), 3: (Reason.UNKNOWN_CHOICE,)}
@@ -218,12 +225,20 @@ def test_abstentions_do_not_count_toward_the_threshold():
 
 
 def test_all_abstaining_adopts_nothing():
-    result = yes_no(votes("abstain", "abstain", "abstain", "abstain", "abstain"), threshold=Threshold(0, 1, strict=False))
+    result = yes_no(
+        votes("abstain", "abstain", "abstain", "abstain", "abstain"), threshold=Threshold(0, 1, strict=False)
+    )
     assert result.quorum.met
     assert result.outcome is Outcome.REJECTED
 
 
-@given(yes=st.integers(0, 10_000), no=st.integers(0, 10_000), numerator=st.integers(0, 1000), denominator=st.integers(1, 1000), strict=st.booleans())
+@given(
+    yes=st.integers(0, 10_000),
+    no=st.integers(0, 10_000),
+    numerator=st.integers(0, 1000),
+    denominator=st.integers(1, 1000),
+    strict=st.booleans(),
+)
 def test_threshold_agrees_with_exact_fractions(yes, no, numerator, denominator, strict):
     if numerator > denominator or (strict and numerator == denominator):
         return
@@ -235,7 +250,9 @@ def test_threshold_agrees_with_exact_fractions(yes, no, numerator, denominator, 
     assert threshold.met(yes, no) == (share > bar if strict else share >= bar)
 
 
-@pytest.mark.parametrize(("numerator", "denominator", "strict"), [(3, 2, False), (-1, 2, False), (1, 0, False), (1, 1, True)])
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "strict"), [(3, 2, False), (-1, 2, False), (1, 0, False), (1, 1, True)]
+)
 def test_a_threshold_outside_0_to_1_is_refused(numerator, denominator, strict):
     with pytest.raises(ValueError):
         Threshold(numerator, denominator, strict)
@@ -256,11 +273,19 @@ def test_a_yes_no_result_becomes_plain_json():
         "threshold": {"numerator": 1, "denominator": 2, "strict": True, "rule": "yes·2 > 1·(yes+no)", "met": False},
         "counted": [1, 2, 3],
         "superseded": [0],
-        "rejected": [{"log_index": 4, "voter": "x", "faults": [{"reason": "ineligible", "detail": "'x' is not one of the 10 eligible members"}]}],
+        "rejected": [
+            {
+                "log_index": 4,
+                "voter": "x",
+                "faults": [{"reason": "ineligible", "detail": "'x' is not one of the 10 eligible members"}],
+            }
+        ],
     }
 
 
 def test_a_ranked_ballot_on_a_yes_no_proposal_and_the_reverse_are_malformed():
     assert yes_no([Ballot(1, "m1", at(1), ("yes",))], quorum_bps=0).rejected[0].reasons == (Reason.UNKNOWN_CHOICE,)
-    ranked = tally_ranked([Ballot(1, "m1", at(1), "yes")], options=("a", "b"), eligible=MEMBERS, closes_at=CLOSES, quorum_bps=0)
+    ranked = tally_ranked(
+        [Ballot(1, "m1", at(1), "yes")], options=("a", "b"), eligible=MEMBERS, closes_at=CLOSES, quorum_bps=0
+    )
     assert ranked.rejected[0].reasons == (Reason.NOT_A_RANKING,)

@@ -27,7 +27,9 @@ RANKINGS = st.one_of(
     st.lists(st.sampled_from(OPTIONS), min_size=1, max_size=3, unique=True).map(tuple),
     st.sampled_from([(), ("draft-a", "draft-a"), ("draft-z",), "draft-a"]),
 )
-THRESHOLDS = st.one_of(st.just(SIMPLE_MAJORITY), st.just(TWO_THIRDS), st.integers(0, 10_000).map(Threshold.at_least_bps))
+THRESHOLDS = st.one_of(
+    st.just(SIMPLE_MAJORITY), st.just(TWO_THIRDS), st.integers(0, 10_000).map(Threshold.at_least_bps)
+)
 
 
 @st.composite
@@ -78,7 +80,14 @@ def valid_ranking(vote) -> bool:
 def summary(result):
     """What must not depend on where each ballot happened to land in the log."""
     rejected = Counter((r.voter, r.reasons) for r in result.rejected)
-    return result.outcome, result.quorum, getattr(result, "rounds", None), getattr(result, "yes", None), getattr(result, "no", None), rejected
+    return (
+        result.outcome,
+        result.quorum,
+        getattr(result, "rounds", None),
+        getattr(result, "yes", None),
+        getattr(result, "no", None),
+        rejected,
+    )
 
 
 def yes_no(ballots, eligible, quorum_bps, threshold):
@@ -112,7 +121,9 @@ def test_shuffling_the_ballots_handed_in_never_changes_a_ranked_result(data, vot
 def test_interleaving_voters_differently_in_the_log_never_changes_a_yes_no_result(data, voters, quorum_bps, threshold):
     eligible, histories = voters
     one, other = interleave(data.draw, histories), interleave(data.draw, histories)
-    assert summary(yes_no(one, eligible, quorum_bps, threshold)) == summary(yes_no(other, eligible, quorum_bps, threshold))
+    assert summary(yes_no(one, eligible, quorum_bps, threshold)) == summary(
+        yes_no(other, eligible, quorum_bps, threshold)
+    )
 
 
 @settings(max_examples=200)

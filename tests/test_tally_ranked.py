@@ -85,11 +85,19 @@ def test_a_ranked_result_becomes_plain_json():
     logged = result.to_dict()
     assert json.loads(json.dumps(logged)) == logged
     assert logged["outcome"] == "elected" and logged["winner"] == "a"
-    assert logged["rounds"] == [{
-        "round": 1, "counts": [{"option": "a", "votes": 2}, {"option": "b", "votes": 1}], "active": 3, "exhausted": 0,
-        "elected": "a", "eliminated": None, "tied": [], "decided_by_round": None,
-        "explanation": "a has 2 of 3 active ballots, more than half",
-    }]
+    assert logged["rounds"] == [
+        {
+            "round": 1,
+            "counts": [{"option": "a", "votes": 2}, {"option": "b", "votes": 1}],
+            "active": 3,
+            "exhausted": 0,
+            "elected": "a",
+            "eliminated": None,
+            "tied": [],
+            "decided_by_round": None,
+            "explanation": "a has 2 of 3 active ballots, more than half",
+        }
+    ]
 
 
 # --- the tie rules --------------------------------------------------------------------------------
@@ -193,7 +201,8 @@ def pyrankvote_count(options, rankings):
     """pyrankvote's rounds as (counts of continuing options, exhausted, options it eliminated), and its winner."""
     candidates = {name: pyrankvote.Candidate(name) for name in options}
     election = pyrankvote.instant_runoff_voting(
-        [candidates[name] for name in options], [pyrankvote.Ballot(ranked_candidates=[candidates[n] for n in r]) for r in rankings]
+        [candidates[name] for name in options],
+        [pyrankvote.Ballot(ranked_candidates=[candidates[n] for n in r]) for r in rankings],
     )
     rounds, gone = [], set()
     for found in election.rounds:

@@ -16,7 +16,9 @@ from provenance.core.tiles import (
 )
 
 
-@pytest.mark.parametrize("index,encoded", [(0, "000"), (7, "007"), (999, "999"), (1000, "x001/000"), (1234067, "x001/x234/067")])
+@pytest.mark.parametrize(
+    "index,encoded", [(0, "000"), (7, "007"), (999, "999"), (1000, "x001/000"), (1234067, "x001/x234/067")]
+)
 def test_index_encoding_follows_the_spec(index, encoded):
     assert encode_index(index) == encoded
 
@@ -27,7 +29,19 @@ def test_tile_paths_round_trip(index, level, width):
     assert (ref.level if ref.level is not None else "entries", ref.index, ref.width) == (level, index, width)
 
 
-@pytest.mark.parametrize("path", ["tile/0", "tile/0/1", "tile/0/x1/000", "tile/0/001.p/0", "tile/0/001.p/256", "tile/01/000", "tile/0/x000/001", "tile/abc/000"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "tile/0",
+        "tile/0/1",
+        "tile/0/x1/000",
+        "tile/0/001.p/0",
+        "tile/0/001.p/256",
+        "tile/01/000",
+        "tile/0/x000/001",
+        "tile/abc/000",
+    ],
+)
 def test_malformed_tile_paths_are_refused(path):
     with pytest.raises(TilePathError):
         parse_tile_path(path)
@@ -48,7 +62,10 @@ def test_tile_reader_gives_the_same_roots_and_proofs_as_memory(n):
     levels = {0: leaf_hashes}
     for level in (1, 2):
         below = levels[level - 1]
-        levels[level] = [merkle.root(TILE_WIDTH, merkle.memory_reader(below[i : i + TILE_WIDTH])) for i in range(0, len(below) - TILE_WIDTH + 1, TILE_WIDTH)]
+        levels[level] = [
+            merkle.root(TILE_WIDTH, merkle.memory_reader(below[i : i + TILE_WIDTH]))
+            for i in range(0, len(below) - TILE_WIDTH + 1, TILE_WIDTH)
+        ]
     fetches = []
 
     def fetch(level, index, width):

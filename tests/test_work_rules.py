@@ -19,7 +19,9 @@ def scores(value):
 
 
 def test_a_rate_below_the_floor_is_refused_with_the_numbers():
-    with pytest.raises(Refused, match=r"is 1500 per hour, below the floor of 1800 per hour \(pay-floor v1\); pay at least 600 per unit"):
+    with pytest.raises(
+        Refused, match=r"is 1500 per hour, below the floor of 1800 per hour \(pay-floor v1\); pay at least 600 per unit"
+    ):
         pay_floor.check_pay_floor(500, 20, "EUR", PAY_FLOOR, 1)
 
 
@@ -49,12 +51,16 @@ def test_the_floor_check_waits_for_enough_accepted_work():
 
 
 def test_terms_follow_the_design_contract():
-    clean = consent.check_terms({"permitted_uses": ["research", "model-training"], "excluded_sectors": [], "expires": "2030-01-01"})
+    clean = consent.check_terms(
+        {"permitted_uses": ["research", "model-training"], "excluded_sectors": [], "expires": "2030-01-01"}
+    )
     assert clean["permitted_uses"] == ["model-training", "research"]
-    for bad in ({"permitted_uses": ["spying"], "excluded_sectors": [], "expires": None},
-                {"permitted_uses": [], "excluded_sectors": ["casinos"], "expires": None},
-                {"permitted_uses": [], "excluded_sectors": [], "expires": "soon"},
-                {"permitted_uses": []}):
+    for bad in (
+        {"permitted_uses": ["spying"], "excluded_sectors": [], "expires": None},
+        {"permitted_uses": [], "excluded_sectors": ["casinos"], "expires": None},
+        {"permitted_uses": [], "excluded_sectors": [], "expires": "soon"},
+        {"permitted_uses": []},
+    ):
         with pytest.raises(Refused):
             consent.check_terms(bad)
 
@@ -85,21 +91,31 @@ def test_poor_reviews_reject():
 
 def test_disagreement_calls_for_one_more_review_then_decides():
     assert review.decide(CRITERIA, ACCEPTANCE, [scores(1), scores(5)], 1).outcome == "more-reviews"
-    assert review.decide(CRITERIA, ACCEPTANCE, [scores(1), scores(5), scores(5)], 1).outcome == "accepted"  # (20+100+100)//3 = 73%
-    assert review.decide(CRITERIA, ACCEPTANCE, [scores(1), scores(5), scores(3)], 1).outcome == "revision-requested"  # 53%
+    assert (
+        review.decide(CRITERIA, ACCEPTANCE, [scores(1), scores(5), scores(5)], 1).outcome == "accepted"
+    )  # (20+100+100)//3 = 73%
+    assert (
+        review.decide(CRITERIA, ACCEPTANCE, [scores(1), scores(5), scores(3)], 1).outcome == "revision-requested"
+    )  # 53%
 
 
 def test_the_seeded_floor_policy_is_a_valid_floor():
     pay_floor.check_floor_policy(PAY_FLOOR)
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    ({"hourly_minimum": {"EUR": 1800}}, "a pay floor is {hourly_minimum"),
-    ({"hourly_minimum": {}, "flag_after_accepted": 5}, "at least one currency"),
-    ({"hourly_minimum": {"eur": 1800}, "flag_after_accepted": 5}, "currency 'eur' is not an ISO 4217 code"),
-    ({"hourly_minimum": {"EUR": True}, "flag_after_accepted": 5}, "the EUR floor must be a positive whole number"),
-    ({"hourly_minimum": {"EUR": 1800}, "flag_after_accepted": 0}, "flag_after_accepted must be a positive whole number"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"hourly_minimum": {"EUR": 1800}}, "a pay floor is {hourly_minimum"),
+        ({"hourly_minimum": {}, "flag_after_accepted": 5}, "at least one currency"),
+        ({"hourly_minimum": {"eur": 1800}, "flag_after_accepted": 5}, "currency 'eur' is not an ISO 4217 code"),
+        ({"hourly_minimum": {"EUR": True}, "flag_after_accepted": 5}, "the EUR floor must be a positive whole number"),
+        (
+            {"hourly_minimum": {"EUR": 1800}, "flag_after_accepted": 0},
+            "flag_after_accepted must be a positive whole number",
+        ),
+    ],
+)
 def test_a_floor_policy_that_could_not_be_enacted_is_refused_with_the_reason(body, reason):
     with pytest.raises(Refused, match=re.escape(reason)):
         pay_floor.check_floor_policy(body)

@@ -35,7 +35,9 @@ def main() -> int:
     import web.app
     from web.cli import main as coop_main
 
-    assert callable(getattr(web.app, "build_runtime", None)), "web.app no longer assembles the service with build_runtime"
+    assert callable(getattr(web.app, "build_runtime", None)), (
+        "web.app no longer assembles the service with build_runtime"
+    )
     clock = OffsetClock(Path(os.environ["COOP_TEST_CLOCK_FILE"]))
     build_runtime = web.app.build_runtime  # what create_app calls to assemble the service
 

@@ -22,18 +22,29 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
 from tests.conftest import new_database_url
 
 try:
-    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error as PlaywrightError, Page, expect, sync_playwright
+    from playwright.sync_api import (
+        Browser,
+        BrowserContext,
+        ConsoleMessage,
+        Page,
+        expect,
+        sync_playwright,
+    )
+    from playwright.sync_api import (
+        Error as PlaywrightError,
+    )
 except ImportError as error:  # pragma: no cover - depends on the machine
     sync_playwright = None  # type: ignore[assignment]
     _PLAYWRIGHT_PROBLEM: str | None = f"the playwright package is not installed ({error}); pip install -e '.[test]'"
@@ -43,7 +54,14 @@ else:
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("COOP_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 STEWARD_NAME = "Sam Steward"
 STEWARD_EMAIL = "steward@x.test"
@@ -109,7 +127,11 @@ class CoopServer:
 
     def coop(self, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [*_coop_command(), *args], env={**self.env, **extra_env}, capture_output=True, text=True, timeout=120,
+            [*_coop_command(), *args],
+            env={**self.env, **extra_env},
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if result.returncode != 0:
             raise AssertionError(f"coop {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
@@ -153,7 +175,15 @@ def running_coop(db_kind: str, data_dir: Path, movable_clock: bool = False, **se
     database_url, drop = new_database_url(db_kind, data_dir)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}
     # Every browser signs up from 127.0.0.1: lift the per-address sign-up allowance for the suite's many people.
-    env.update({"COOP_DATA_DIR": str(data_dir), "COOP_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1", "COOP_SIGN_UPS_PER_DAY": "1000", **settings})
+    env.update(
+        {
+            "COOP_DATA_DIR": str(data_dir),
+            "COOP_DATABASE_URL": database_url,
+            "PYTHONUNBUFFERED": "1",
+            "COOP_SIGN_UPS_PER_DAY": "1000",
+            **settings,
+        }
+    )
     server = CoopServer(url="", env=env, log_file=data_dir / "serve.log")
     serve_command = _coop_command()
     if movable_clock:
@@ -163,14 +193,28 @@ def running_coop(db_kind: str, data_dir: Path, movable_clock: bool = False, **se
         serve_command = [sys.executable, "-m", "tests.browser.clocked_serve"]
     try:
         server.coop("init")
-        server.coop("steward", "create", "--name", STEWARD_NAME, "--email", STEWARD_EMAIL, "--password-env", "STEWARD_PW", STEWARD_PW=STEWARD_PASSWORD)
+        server.coop(
+            "steward",
+            "create",
+            "--name",
+            STEWARD_NAME,
+            "--email",
+            STEWARD_EMAIL,
+            "--password-env",
+            "STEWARD_PW",
+            STEWARD_PW=STEWARD_PASSWORD,
+        )
         for _attempt in range(3):  # a free port can be taken between probing and binding: try another
             port = _free_port()
             server.url = f"http://127.0.0.1:{port}"
             with server.log_file.open("ab") as log:
                 server.process = subprocess.Popen(
                     [*serve_command, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                    env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    cwd=ROOT,
                 )
             if _wait_until_healthy(server):
                 break
@@ -204,7 +248,9 @@ def start_coop_server(browser_db: str, tmp_path: Path) -> Iterator[Callable[...,
         started = iter(range(1_000))
 
         def start(movable_clock: bool = False, **settings: str) -> CoopServer:
-            return servers.enter_context(running_coop(browser_db, tmp_path / f"coop-{next(started)}", movable_clock, **settings))
+            return servers.enter_context(
+                running_coop(browser_db, tmp_path / f"coop-{next(started)}", movable_clock, **settings)
+            )
 
         yield start
 
@@ -222,7 +268,7 @@ def browser_prerequisites() -> None:
 
 
 @pytest.fixture(scope="package")
-def chromium(browser_prerequisites: None) -> Iterator["Browser"]:
+def chromium(browser_prerequisites: None) -> Iterator[Browser]:
     """One Chromium for the browser tests, closed when they are done: Playwright's sync API keeps an
     event loop running in the main thread while it is open, and tests after these that run their
     own (asyncio.run) would otherwise fail."""
@@ -243,8 +289,8 @@ class PageProblems:
     script_errors: list[str] = field(default_factory=list)
     other_errors: list[str] = field(default_factory=list)
 
-    def watch(self, page: "Page") -> None:
-        def on_console(message: "ConsoleMessage") -> None:
+    def watch(self, page: Page) -> None:
+        def on_console(message: ConsoleMessage) -> None:
             if message.type not in ("error", "warning"):
                 return
             line = f"{page.url}: [{message.type}] {message.text}"
@@ -263,11 +309,11 @@ def page_problems() -> PageProblems:
 
 
 @pytest.fixture
-def new_page(chromium: "Browser", page_problems: PageProblems) -> Iterator[Callable[..., "Page"]]:
+def new_page(chromium: Browser, page_problems: PageProblems) -> Iterator[Callable[..., Page]]:
     """new_page(server, **context options) → a page in a fresh browser context (own cookies)."""
-    contexts: list["BrowserContext"] = []
+    contexts: list[BrowserContext] = []
 
-    def make(server: CoopServer, **options: Any) -> "Page":
+    def make(server: CoopServer, **options: Any) -> Page:
         context = chromium.new_context(base_url=server.url, **options)
         context.set_default_timeout(15_000)
         context.set_default_navigation_timeout(20_000)

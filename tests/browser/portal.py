@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -142,7 +143,14 @@ def open_task(steward: Page, task: TaskForm) -> str:
     return urlparse(steward.url).path
 
 
-def submit_work(page: Page, task_title: str, work: str, minutes: int, password: str, consented: tuple[str, ...] = ("model-training",)) -> str:
+def submit_work(
+    page: Page,
+    task_title: str,
+    work: str,
+    minutes: int,
+    password: str,
+    consented: tuple[str, ...] = ("model-training",),
+) -> str:
     """A member with a key finds the task on /tasks, keeps the default consent (which must include
     `consented`), signs and submits (htmx, no navigation); returns the contribution's path."""
     page.goto("/tasks")
@@ -169,10 +177,14 @@ def review_work(page: Page, task_title: str, scores: dict[str, int], feedback: s
     submits; returns the outcome message shown back on the queue."""
     page.goto("/reviews")
     expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
-    page.get_by_role("row").filter(has_text=task_title).get_by_role("button", name="Review").click()  # claims it, opens the form
+    page.get_by_role("row").filter(has_text=task_title).get_by_role(
+        "button", name="Review"
+    ).click()  # claims it, opens the form
     expect(page.get_by_role("heading", name=f"Review: {task_title}")).to_be_visible()
     for criterion, score in scores.items():
-        page.get_by_role("group", name=re.compile(rf"^{re.escape(criterion)}:")).get_by_role("radio", name=str(score), exact=True).check()
+        page.get_by_role("group", name=re.compile(rf"^{re.escape(criterion)}:")).get_by_role(
+            "radio", name=str(score), exact=True
+        ).check()
     page.get_by_label("Feedback for the author").fill(feedback)
     page.get_by_role("button", name="Submit review").click()
     expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
@@ -185,10 +197,16 @@ def my_contribution_row(page: Page, task_title: str, round_number: int = 1) -> L
     """A signed-in member opens My contributions; the row of this task's work in that round."""
     main_nav(page).get_by_role("link", name="My contributions").click()
     expect(page.get_by_role("heading", name="My contributions")).to_be_visible()
-    return page.get_by_role("row").filter(has_text=task_title).filter(has=page.locator("td:nth-child(2)", has_text=re.compile(rf"^{round_number}$")))
+    return (
+        page.get_by_role("row")
+        .filter(has_text=task_title)
+        .filter(has=page.locator("td:nth-child(2)", has_text=re.compile(rf"^{round_number}$")))
+    )
 
 
-def submit_work_consenting(page: Page, task_title: str, work: str, minutes: int, password: str, uses: tuple[str, ...]) -> str:
+def submit_work_consenting(
+    page: Page, task_title: str, work: str, minutes: int, password: str, uses: tuple[str, ...]
+) -> str:
     """Like submit_work, but the member ticks exactly `uses` under "I consent to these uses" (and
     unticks the rest) before signing; returns the contribution's path."""
     page.goto("/tasks")
@@ -215,10 +233,14 @@ def review_contribution(page: Page, contribution: str, scores: dict[str, int], f
     item at this contribution's path; returns the outcome message shown back on the queue."""
     page.goto("/reviews")
     expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
-    page.locator(f"form[action='{contribution.replace('/contributions/', '/reviews/')}/claim']").get_by_role("button", name="Review").click()
+    page.locator(f"form[action='{contribution.replace('/contributions/', '/reviews/')}/claim']").get_by_role(
+        "button", name="Review"
+    ).click()
     expect(page.get_by_role("heading", name=re.compile(r"^Review: "))).to_be_visible()
     for criterion, score in scores.items():
-        page.get_by_role("group", name=re.compile(rf"^{re.escape(criterion)}:")).get_by_role("radio", name=str(score), exact=True).check()
+        page.get_by_role("group", name=re.compile(rf"^{re.escape(criterion)}:")).get_by_role(
+            "radio", name=str(score), exact=True
+        ).check()
     page.get_by_label("Feedback for the author").fill(feedback)
     page.get_by_role("button", name="Submit review").click()
     expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
@@ -230,7 +252,14 @@ def review_contribution(page: Page, contribution: str, scores: dict[str, int], f
 # -- releases, buyers and licenses ---------------------------------------------------------------------
 
 
-def cut_release(steward: Page, title: str, task_titles: tuple[str, ...], intended_uses: tuple[str, ...], price: int, currency: str = "EUR") -> str:
+def cut_release(
+    steward: Page,
+    title: str,
+    task_titles: tuple[str, ...],
+    intended_uses: tuple[str, ...],
+    price: int,
+    currency: str = "EUR",
+) -> str:
     """A signed-in steward cuts a release on /releases from these tasks' accepted work; returns its
     path (/releases/<id>)."""
     steward.goto("/releases")
@@ -284,7 +313,9 @@ def license_checked(page: Page, result: Locator, accept_subset: bool = True) -> 
     if accept_subset:
         result.get_by_role("checkbox", name=re.compile(r"^License only the \d+ consenting items")).check()
     result.get_by_role("button", name="License").click()
-    expect(page.get_by_role("status")).to_contain_text("Licensed: the sale is shared with the people who made the data.")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Licensed: the sale is shared with the people who made the data."
+    )
     expect(page).to_have_url(re.compile(r"/licenses\?done="))
     bundle = page.get_by_role("link", name="Download the verification bundle").first
     href = bundle.get_attribute("href") or ""
@@ -317,7 +348,9 @@ def open_the_vote(page: Page, title: str) -> str:
     return urlparse(page.url).path
 
 
-def cast_ballot(page: Page, proposal: str, password: str, choice: str | None = None, ranks: dict[str, int] | None = None) -> None:
+def cast_ballot(
+    page: Page, proposal: str, password: str, choice: str | None = None, ranks: dict[str, int] | None = None
+) -> None:
     """A signed-in member votes on the proposal's page (htmx: the #vote section is swapped in place):
     one choice for a yes/no vote, or a rank per draft for ranked choice."""
     if urlparse(page.url).path != proposal:
@@ -333,7 +366,9 @@ def cast_ballot(page: Page, proposal: str, password: str, choice: str | None = N
         counted = " > ".join(sorted(ranks, key=ranks.__getitem__))
     vote.get_by_label("Your password (signs your ballot)").fill(password)
     vote.get_by_role("button", name="Cast my signed ballot").click()
-    expect(vote.get_by_test_id("my-vote")).to_have_text(f"Your ballot counts as: {counted}. You may change it until the vote closes.")
+    expect(vote.get_by_test_id("my-vote")).to_have_text(
+        f"Your ballot counts as: {counted}. You may change it until the vote closes."
+    )
     expect(vote.get_by_label("Your password (signs your ballot)")).to_have_value("")  # a fresh form came back
 
 
@@ -364,4 +399,8 @@ def watched_pages(chromium: Browser, server: Any) -> Iterator[Callable[[], Page]
         for context in contexts:
             context.close()
     if problems.csp_violations or problems.script_errors:
-        pytest.fail("the browser reported CSP violations or script errors during setup:\n" + "\n".join(problems.csp_violations + problems.script_errors), pytrace=False)
+        pytest.fail(
+            "the browser reported CSP violations or script errors during setup:\n"
+            + "\n".join(problems.csp_violations + problems.script_errors),
+            pytrace=False,
+        )

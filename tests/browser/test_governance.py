@@ -19,9 +19,10 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,17 @@ require_playwright()
 from playwright.sync_api import Locator, Page, expect  # noqa: E402
 
 from tests.browser.portal import (  # noqa: E402
-    Person, cast_ballot, fill_task_form, join_with_a_key, new_task, newcomer, open_task, open_the_vote, propose, sign_in, watched_pages,
+    Person,
+    cast_ballot,
+    fill_task_form,
+    join_with_a_key,
+    new_task,
+    newcomer,
+    open_task,
+    open_the_vote,
+    propose,
+    sign_in,
+    watched_pages,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -47,7 +58,9 @@ QUORUM = 2  # ⌈30% of 5⌉
 
 @pytest.fixture(scope="module")
 def own_server(browser_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoopServer]:
-    with running_coop(browser_db, tmp_path_factory.mktemp(f"coop-governance-{browser_db}"), movable_clock=True) as server:
+    with running_coop(
+        browser_db, tmp_path_factory.mktemp(f"coop-governance-{browser_db}"), movable_clock=True
+    ) as server:
         yield server
 
 
@@ -132,7 +145,11 @@ def reload_until_visible(page: Page, target: Locator, seconds: float) -> None:
 
 
 def policy_row(page: Page, policy: str, version: int) -> Locator:
-    return page.get_by_role("region", name=policy, exact=True).get_by_role("row").filter(has=page.locator("td:first-child", has_text=re.compile(rf"^v{version}$")))
+    return (
+        page.get_by_role("region", name=policy, exact=True)
+        .get_by_role("row")
+        .filter(has=page.locator("td:first-child", has_text=re.compile(rf"^v{version}$")))
+    )
 
 
 def rubric_drafts(page: Page) -> dict[str, Any]:
@@ -144,13 +161,22 @@ def rubric_drafts(page: Page) -> dict[str, Any]:
     body = current["drafts"][0]["body"]
     three_reviews = {**body, "acceptance": {**body["acceptance"], "reviews_required": 3}}
     higher_bar = {**body, "acceptance": {**body["acceptance"], "accept_min_average_pct": 80}}
-    return {"task_kind": "expert-answer", "drafts": [{"label": "A", "body": body}, {"label": "B", "body": three_reviews}, {"label": "C", "body": higher_bar}]}
+    return {
+        "task_kind": "expert-answer",
+        "drafts": [
+            {"label": "A", "body": body},
+            {"label": "B", "body": three_reviews},
+            {"label": "C", "body": higher_bar},
+        ],
+    }
 
 
 # -- the story -------------------------------------------------------------------------------------------
 
 
-def test_members_raise_the_pay_floor_and_pick_a_rubric_by_signed_votes_that_close_on_time(own_server, new_page, electorate, resolution_page_without_javascript):
+def test_members_raise_the_pay_floor_and_pick_a_rubric_by_signed_votes_that_close_on_time(
+    own_server, new_page, electorate, resolution_page_without_javascript
+):
     # (resolution_page_without_javascript is only opened first, so that its vote closes during this test's wait.)
     server = own_server
     steward = new_page(server, storage_state=electorate.steward_session)
@@ -166,14 +192,22 @@ def test_members_raise_the_pay_floor_and_pick_a_rubric_by_signed_votes_that_clos
 
     # Ada proposes a floor of 24.00 EUR/h, with a one-minute vote.
     floor_title = "Raise the floor to 24 EUR an hour"
-    propose(ada_page, "pay-floor", floor_title, VOTING_MINUTES, why="18 EUR/h is below a living wage in most of our regions.")
+    propose(
+        ada_page,
+        "pay-floor",
+        floor_title,
+        VOTING_MINUTES,
+        why="18 EUR/h is below a living wage in most of our regions.",
+    )
     floors = ada_page.get_by_role("group", name="New hourly minimum, in minor units (cents) per hour")
     expect(floors.get_by_label("EUR (now 1800)", exact=True)).to_have_value("1800")
     expect(floors.get_by_label("USD (now 2000)", exact=True)).to_have_value("2000")
     floors.get_by_label("EUR (now 1800)", exact=True).fill("2400")
     pay_floor = open_the_vote(ada_page, floor_title)
     expect(dd_after(ada_page, "Kind")).to_have_text("pay-floor (changes pay-floor)")
-    expect(dd_after(ada_page, "Voting")).to_have_text(f"yes / no / abstain; simple-majority; quorum 30.0% of {ELIGIBLE} eligible members")
+    expect(dd_after(ada_page, "Voting")).to_have_text(
+        f"yes / no / abstain; simple-majority; quorum 30.0% of {ELIGIBLE} eligible members"
+    )
     diff = ada_page.get_by_test_id("diff")
     expect(diff).to_contain_text('-    "EUR": 1800,')
     expect(diff).to_contain_text('+    "EUR": 2400,')
@@ -279,7 +313,9 @@ def test_members_raise_the_pay_floor_and_pick_a_rubric_by_signed_votes_that_clos
     expect(rounds.nth(0).locator("td").nth(3)).to_have_text("1")  # C
     expect(rounds.nth(1).locator("td").nth(2)).to_have_text("3")  # B, with C's ballot
     expect(rounds.nth(1).locator("td").nth(3)).to_have_text("—")  # C is out
-    expect(ada_page.get_by_role("region", name=re.compile(r"^Result: "))).to_contain_text("Enacted: rubric.expert-answer v2")
+    expect(ada_page.get_by_role("region", name=re.compile(r"^Result: "))).to_contain_text(
+        "Enacted: rubric.expert-answer v2"
+    )
 
     ada_page.goto("/proposals?status=adopted")
     row = ada_page.get_by_role("row").filter(has=ada_page.get_by_role("link", name=floor_title, exact=True))
@@ -321,7 +357,9 @@ def test_members_raise_the_pay_floor_and_pick_a_rubric_by_signed_votes_that_clos
 # -- without JavaScript ------------------------------------------------------------------------------------
 
 
-def test_a_late_ballot_sent_without_javascript_is_refused_with_the_reason(own_server, resolution_page_without_javascript):
+def test_a_late_ballot_sent_without_javascript_is_refused_with_the_reason(
+    own_server, resolution_page_without_javascript
+):
     late = resolution_page_without_javascript
     wait_until(own_server, late.closes_at)  # already past once the story above has run
     late.page.get_by_role("radio", name="yes", exact=True).check()

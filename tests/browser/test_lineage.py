@@ -23,8 +23,21 @@ require_playwright()
 from playwright.sync_api import Page, expect  # noqa: E402
 
 from tests.browser.portal import (  # noqa: E402
-    Person, check_consent, cut_release, join_with_a_key, license_checked, main_nav, my_contribution_row, new_task, newcomer, open_task,
-    register_buyer, review_work, sign_in, submit_work, watched_pages,
+    Person,
+    check_consent,
+    cut_release,
+    join_with_a_key,
+    license_checked,
+    main_nav,
+    my_contribution_row,
+    new_task,
+    newcomer,
+    open_task,
+    register_buyer,
+    review_work,
+    sign_in,
+    submit_work,
+    watched_pages,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -67,7 +80,13 @@ def licensed(coop_server, chromium) -> Licensed:
         tasks = (new_task("Antibiotic choice"), new_task("Imaging referral", minutes_per_unit=30, pay_per_unit=1_500))
         for task in tasks:
             open_task(steward, task)
-            submit_work(author, task.title, f"Eva's answer to {task.title}.", minutes=task.minutes_per_unit - 2, password=eva.password)
+            submit_work(
+                author,
+                task.title,
+                f"Eva's answer to {task.title}.",
+                minutes=task.minutes_per_unit - 2,
+                password=eva.password,
+            )
             for page in reviewers:
                 review_work(page, task.title, {c: 5 for c in EXPERT_ANSWER_CRITERIA}, "Exemplary.")
         entries = []
@@ -84,7 +103,16 @@ def licensed(coop_server, chromium) -> Licensed:
         expect(check.get_by_test_id("licensable")).to_have_text("2 of 2 items may be licensed.")
         license_id = license_checked(page, check, accept_subset=False)
         rates = tuple(t.pay_per_unit * 60 // t.minutes_per_unit for t in tasks)
-        return Licensed(title, path, license_id, organisation, (entries[0], entries[1]), (rates[0], rates[1]), eva, page.context.storage_state())
+        return Licensed(
+            title,
+            path,
+            license_id,
+            organisation,
+            (entries[0], entries[1]),
+            (rates[0], rates[1]),
+            eva,
+            page.context.storage_state(),
+        )
 
 
 # -- steps ------------------------------------------------------------------------------------------------
@@ -114,7 +142,14 @@ def coop_verify(bundle: Path, data_dir: Path, *options: str) -> subprocess.Compl
     data_dir.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}
     env.update({"COOP_DATABASE_URL": NO_DATABASE, "COOP_DATA_DIR": str(data_dir)})
-    result = subprocess.run([*_coop_command(), "verify", str(bundle), *options], env=env, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [*_coop_command(), "verify", str(bundle), *options],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert list(data_dir.iterdir()) == [], "coop verify wrote to its data directory"
     return result
 
@@ -131,17 +166,22 @@ def test_a_buyer_sees_where_every_item_came_from_and_the_fair_work_attestation(c
     expect(page.get_by_role("heading", name=f"Lineage of “{licensed.title}”")).to_be_visible()
 
     attestation = page.get_by_test_id("attestation")
-    expect(attestation).to_have_text(re.compile(
-        r"^✔ The bundle verifies against checkpoint \d+: every item was paid at or above the pay floor in force "
-        r"and reviewed under the rubric in force, and consents to model-training\.$"
-    ))
+    expect(attestation).to_have_text(
+        re.compile(
+            r"^✔ The bundle verifies against checkpoint \d+: every item was paid at or above the pay floor in force "
+            r"and reviewed under the rubric in force, and consents to model-training\.$"
+        )
+    )
     page.get_by_text("Per item", exact=True).click()
     per_item = page.get_by_role("region", name="Fair-work attestation").get_by_role("listitem")
     expect(per_item).to_have_count(2)
     for entry, rate in zip(licensed.entries, licensed.rates):
-        expect(per_item.filter(has_text=f"item {entry}:")).to_have_text(re.compile(
-            rf"^item {entry}: task paid {rate} EUR/h ≥ floor \d+ \(pay-floor v\d+\); reviewed under rubric\.expert-answer v\d+, in force when the task opened$"
-        ))
+        expect(per_item.filter(has_text=f"item {entry}:")).to_have_text(
+            re.compile(
+                rf"^item {entry}: task paid {rate} EUR/h ≥ floor \d+ \(pay-floor v\d+\); "
+                r"reviewed under rubric\.expert-answer v\d+, in force when the task opened$"
+            )
+        )
 
     items = page.get_by_role("table", name="2 contributions (pseudonymous author keys)")
     for entry, paid in zip(licensed.entries, ("9.00 EUR per answer (~20 min)", "15.00 EUR per answer (~30 min)")):
@@ -158,21 +198,32 @@ def test_a_buyer_sees_where_every_item_came_from_and_the_fair_work_attestation(c
     chain = page.get_by_role("list").filter(has_text="Task opened at")
     expect(chain.get_by_role("listitem").filter(has_text="In release")).to_contain_text(licensed.title)
     licensed_by = chain.get_by_role("listitem").filter(has_text=f"Licensed by {licensed.organisation}")
-    expect(licensed_by.get_by_role("link", name="bundle")).to_have_attribute("href", f"/licenses/{licensed.license_id}/bundle")
+    expect(licensed_by.get_by_role("link", name="bundle")).to_have_attribute(
+        "href", f"/licenses/{licensed.license_id}/bundle"
+    )
 
 
-def test_the_license_bundle_from_the_portal_verifies_offline_with_no_database(coop_server, new_page, licensed, tmp_path):
+def test_the_license_bundle_from_the_portal_verifies_offline_with_no_database(
+    coop_server, new_page, licensed, tmp_path
+):
     page = buyer_page(new_page, coop_server, licensed)
     bundle = download_license_bundle(page, licensed, tmp_path)
 
     result = coop_verify(bundle, tmp_path / "empty-data-dir")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert re.search(r"^bundle verified: license entry \d+ of release entry \d+; 2 items; log of \d+ entries$", out, re.MULTILINE), out
+    assert re.search(
+        r"^bundle verified: license entry \d+ of release entry \d+; 2 items; log of \d+ entries$", out, re.MULTILINE
+    ), out
     assert "declared use: model-training in other — consent holds for every item" in out, out
     assert "fair-work attestation:" in out, out
     for entry, rate in zip(licensed.entries, licensed.rates):
-        assert re.search(rf"^  item {entry}: task paid {rate} EUR/h ≥ floor \d+ \(pay-floor v\d+\); reviewed under rubric\.expert-answer v\d+", out, re.MULTILINE), out
+        assert re.search(
+            rf"^  item {entry}: task paid {rate} EUR/h ≥ floor \d+ \(pay-floor v\d+\); "
+            r"reviewed under rubric\.expert-answer v\d+",
+            out,
+            re.MULTILINE,
+        ), out
 
     # The key it used came with the bundle; it is the co-op's published one, and trusting that
     # key explicitly verifies too.
@@ -192,10 +243,14 @@ def still_well_formed(data: bytes, start: int) -> int:
 def test_a_bundle_with_one_byte_flipped_does_not_verify(coop_server, new_page, licensed, tmp_path):
     page = buyer_page(new_page, coop_server, licensed)
     original = download_license_bundle(page, licensed, tmp_path).read_bytes()
-    checkpoint = original.index(b'"checkpoint":"') + len(b'"checkpoint":"')  # origin, size, root hash: lines escaped in JSON
+    checkpoint = original.index(b'"checkpoint":"') + len(
+        b'"checkpoint":"'
+    )  # origin, size, root hash: lines escaped in JSON
     root_hash = original.index(b"\\n", original.index(b"\\n", checkpoint) + 2) + 2
     positions = {
-        "the license entry it is about": still_well_formed(original, original.index(b'"license_entry":') + len(b'"license_entry":')),
+        "the license entry it is about": still_well_formed(
+            original, original.index(b'"license_entry":') + len(b'"license_entry":')
+        ),
         "the checkpoint's root hash": still_well_formed(original, root_hash + 4),
         "a log entry's leaf": still_well_formed(original, original.index(b'"leaf":"') + 100),
         "the co-op's signature": still_well_formed(original, original.rindex(b" ") + 20),
@@ -207,7 +262,11 @@ def test_a_bundle_with_one_byte_flipped_does_not_verify(coop_server, new_page, l
         tampered = tmp_path / f"flipped-at-{position}.bundle"
         tampered.write_bytes(bytes(flipped))
         result = coop_verify(tampered, tmp_path / "empty-data-dir")
-        assert result.returncode == 1, f"a byte flipped in {where} (offset {position}): exit {result.returncode}\n{result.stdout}{result.stderr}"
+        assert result.returncode == 1, (
+            f"a byte flipped in {where} (offset {position}): exit {result.returncode}\n{result.stdout}{result.stderr}"
+        )
         assert result.stderr.startswith("BUNDLE DOES NOT VERIFY: "), f"{where}: {result.stderr}"
         assert "bundle verified" not in result.stdout
-    assert coop_verify(tmp_path / f"license-{licensed.license_id}.bundle", tmp_path / "empty-data-dir").returncode == 0  # the original still does
+    assert (
+        coop_verify(tmp_path / f"license-{licensed.license_id}.bundle", tmp_path / "empty-data-dir").returncode == 0
+    )  # the original still does

@@ -22,8 +22,21 @@ require_playwright()
 from playwright.sync_api import Locator, Page, expect  # noqa: E402
 
 from tests.browser.portal import (  # noqa: E402
-    Person, check_consent, cut_release, join_with_a_key, license_checked, main_nav, my_contribution_row, new_task, newcomer, open_task,
-    register_buyer, review_contribution, sign_in, submit_work_consenting, watched_pages,
+    Person,
+    check_consent,
+    cut_release,
+    join_with_a_key,
+    license_checked,
+    main_nav,
+    my_contribution_row,
+    new_task,
+    newcomer,
+    open_task,
+    register_buyer,
+    review_contribution,
+    sign_in,
+    submit_work_consenting,
+    watched_pages,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -67,22 +80,56 @@ def release(coop_server, chromium) -> Release:
         open_task(steward, interactions)
         open_task(steward, dosing)
         work = [
-            submit_work_consenting(pages[ada], interactions.title, "Warfarin with clarithromycin: raise INR checks.", 18, ada.password, WITH_COMMERCIAL),
-            submit_work_consenting(pages[ada], dosing.title, "Start low, go slow; halve renally cleared drugs.", 25, ada.password, WITH_COMMERCIAL),
-            submit_work_consenting(pages[ben], interactions.title, "SSRIs with triptans: watch for serotonin syndrome.", 15, ben.password, DEFAULT_CONSENT),
+            submit_work_consenting(
+                pages[ada],
+                interactions.title,
+                "Warfarin with clarithromycin: raise INR checks.",
+                18,
+                ada.password,
+                WITH_COMMERCIAL,
+            ),
+            submit_work_consenting(
+                pages[ada],
+                dosing.title,
+                "Start low, go slow; halve renally cleared drugs.",
+                25,
+                ada.password,
+                WITH_COMMERCIAL,
+            ),
+            submit_work_consenting(
+                pages[ben],
+                interactions.title,
+                "SSRIs with triptans: watch for serotonin syndrome.",
+                15,
+                ben.password,
+                DEFAULT_CONSENT,
+            ),
         ]
         for reviewer in (rita, rui):
             for contribution in work:
-                review_contribution(pages[reviewer], contribution, {c: 4 for c in EXPERT_ANSWER_CRITERIA}, "Accurate and clear.")
+                review_contribution(
+                    pages[reviewer], contribution, {c: 4 for c in EXPERT_ANSWER_CRITERIA}, "Accurate and clear."
+                )
         for person, task_title in ((ada, interactions.title), (ada, dosing.title), (ben, interactions.title)):
-            expect(my_contribution_row(pages[person], task_title).get_by_test_id("contribution-status")).to_have_text("accepted")
+            expect(my_contribution_row(pages[person], task_title).get_by_test_id("contribution-status")).to_have_text(
+                "accepted"
+            )
 
         title = f"Clinical pharmacology answers {interactions.title.rsplit(' ', 1)[1]}"
         path = cut_release(steward, title, (interactions.title, dosing.title), ("model-training",), PRICE)
         expect(dd_after(steward, "Items")).to_have_text("3 accepted contributions")
         sessions = {p.name.split()[0]: pages[p].context.storage_state() for p in pages}
         sessions["steward"] = steward.context.storage_state()
-        return Release(title, path, (interactions.title, dosing.title), (interactions.pay_per_unit, dosing.pay_per_unit), ada, ben, (rita, rui), sessions)
+        return Release(
+            title,
+            path,
+            (interactions.title, dosing.title),
+            (interactions.pay_per_unit, dosing.pay_per_unit),
+            ada,
+            ben,
+            (rita, rui),
+            sessions,
+        )
 
 
 # -- steps and arithmetic ---------------------------------------------------------------------------------
@@ -125,7 +172,9 @@ class Share:
     amount: int
 
 
-SHARE = re.compile(r"contribution #(\d+): ⌊(\d+) × (\d+) / (\d+)⌋ = (\d+), remainder (\d+)( \+ 1 leftover unit)? → (\d+)")
+SHARE = re.compile(
+    r"contribution #(\d+): ⌊(\d+) × (\d+) / (\d+)⌋ = (\d+), remainder (\d+)( \+ 1 leftover unit)? → (\d+)"
+)
 EVENT = re.compile(
     r"Event (\S+ EUR): reserve (\S+ EUR) \((\d+) bps\), reviewer pool (\S+ EUR) \((\d+) bps\), "
     r"contributor pool P = (\S+ EUR); weight = (\w+) \(formula v(\d+)\)\."
@@ -194,7 +243,9 @@ def balance_is_the_sum_of_the_lines(page: Page) -> None:
 # -- the flows ----------------------------------------------------------------------------------------------
 
 
-def test_a_buyer_licenses_the_consenting_subset_and_only_consenting_contributors_share_in_the_sale(coop_server, new_page, release):
+def test_a_buyer_licenses_the_consenting_subset_and_only_consenting_contributors_share_in_the_sale(
+    coop_server, new_page, release
+):
     buyer = new_buyer(new_page, coop_server)
     everything = check_consent(buyer, release.title, ("model-training",))
     expect(everything.get_by_test_id("licensable")).to_have_text("3 of 3 items may be licensed.")
@@ -204,12 +255,16 @@ def test_a_buyer_licenses_the_consenting_subset_and_only_consenting_contributors
     expect(check.get_by_test_id("licensable")).to_have_text("2 of 3 items may be licensed.")
     expect(check).to_contain_text("Left out: 1 because a declared use is not permitted by the contributor.")
     subset_price = PRICE * 2 // 3  # pro rata, rounded down in the buyer's favour
-    confirm = check.get_by_role("checkbox", name=f"License only the 2 consenting items, for {subset_price // 100}.{subset_price % 100:02d} EUR")
+    confirm = check.get_by_role(
+        "checkbox", name=f"License only the 2 consenting items, for {subset_price // 100}.{subset_price % 100:02d} EUR"
+    )
     expect(confirm).not_to_be_checked()
     license_id = license_checked(buyer, check)
 
     sold = buyer.get_by_role("region", name=release.title)
-    expect(sold).to_contain_text(f"2 items for model-training, commercial in other; {subset_price // 100}.{subset_price % 100:02d} EUR")
+    expect(sold).to_contain_text(
+        f"2 items for model-training, commercial in other; {subset_price // 100}.{subset_price % 100:02d} EUR"
+    )
     expect(sold.get_by_role("listitem")).to_have_count(1)
     expect(sold.get_by_role("listitem")).to_contain_text(f"sale: {subset_price // 100}.{subset_price % 100:02d} EUR")
 
@@ -255,7 +310,9 @@ def test_downstream_revenue_reported_by_the_buyer_is_shared_like_the_sale(coop_s
     expect(buyer.get_by_role("status")).to_contain_text("Revenue reported and shared.")
     sold = buyer.get_by_role("region", name=release.title)
     expect(sold.get_by_role("listitem")).to_have_count(2)
-    expect(sold.get_by_role("listitem").nth(1)).to_have_text("downstream: 25.00 EUR — reserve 250, reviewers 250, contributors 2000 (formula v1)")
+    expect(sold.get_by_role("listitem").nth(1)).to_have_text(
+        "downstream: 25.00 EUR — reserve 250, reviewers 250, contributors 2000 (formula v1)"
+    )
 
     # Ada has two lines from this license: her share of the sale, then of the royalty.
     ada = back_in_session(new_page, coop_server, release.sessions["Ada"])

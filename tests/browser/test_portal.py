@@ -89,7 +89,9 @@ def test_an_idle_session_expires_and_sends_the_user_to_sign_in_again(start_coop_
     sign_in(page, STEWARD_EMAIL, STEWARD_PASSWORD)
     expect(page.get_by_role("heading", name=STEWARD_NAME)).to_be_visible()
 
-    server.move_clock_past(datetime.now(UTC) + timedelta(seconds=idle_seconds))  # the server's clock passes the idle limit
+    server.move_clock_past(
+        datetime.now(UTC) + timedelta(seconds=idle_seconds)
+    )  # the server's clock passes the idle limit
     page.goto("/me")
 
     expect(page).to_have_url(re.compile(r"/login\?next=/me"))
@@ -144,7 +146,9 @@ def test_a_form_stripped_of_its_csrf_token_is_refused_and_changes_nothing(coop_s
 # -- buyers -----------------------------------------------------------------------------------------
 
 
-def test_a_buyer_registers_signs_in_sees_their_organisation_and_is_kept_out_of_the_member_directory(coop_server, new_page):
+def test_a_buyer_registers_signs_in_sees_their_organisation_and_is_kept_out_of_the_member_directory(
+    coop_server, new_page
+):
     buyer = newcomer("Bo")
     organisation = f"Acme Labs {buyer.email.split('@')[0]}"
     page = new_page(coop_server)
@@ -215,7 +219,9 @@ PUBLIC_PAGES = ("/", "/apply", "/buyers/register", "/login", "/public-log", "/pu
 STEWARD_PAGES = ("/", "/me", "/members", "/public-log")
 
 
-def test_every_page_runs_htmx_from_its_own_origin_under_the_content_security_policy(coop_server, new_page, page_problems):
+def test_every_page_runs_htmx_from_its_own_origin_under_the_content_security_policy(
+    coop_server, new_page, page_problems
+):
     page = new_page(coop_server)
 
     def visit(path: str) -> None:

@@ -12,9 +12,10 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  
 from playwright.sync_api import Page, expect  # noqa: E402
 
 from tests.browser.portal import (  # noqa: E402
-    Person, TaskForm, fill_task_form, join_with_a_key, my_contribution_row, new_task, newcomer, open_task, review_work, sign_in, submit_work,
+    Person,
+    TaskForm,
+    fill_task_form,
+    join_with_a_key,
+    my_contribution_row,
+    new_task,
+    newcomer,
+    open_task,
+    review_work,
+    sign_in,
+    submit_work,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -73,7 +84,11 @@ def watched_pages(chromium, server) -> Iterator[Callable[[], Page]]:
         for context in contexts:
             context.close()
     if problems.csp_violations or problems.script_errors:
-        pytest.fail("the browser reported CSP violations or script errors during setup:\n" + "\n".join(problems.csp_violations + problems.script_errors), pytrace=False)
+        pytest.fail(
+            "the browser reported CSP violations or script errors during setup:\n"
+            + "\n".join(problems.csp_violations + problems.script_errors),
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +132,9 @@ def new_member_with_key(new_page, server, steward: Page, first_name: str) -> tup
     return person, page
 
 
-def both_review(new_page, server, crew: Crew, task_title: str, score: int, feedback: tuple[str, str]) -> tuple[str, str]:
+def both_review(
+    new_page, server, crew: Crew, task_title: str, score: int, feedback: tuple[str, str]
+) -> tuple[str, str]:
     outcomes = []
     for session, text in zip(crew.reviewer_sessions, feedback):
         page = back_in_session(new_page, server, session)
@@ -173,7 +190,7 @@ class NoteKey:
     public_key: Ed25519PublicKey
 
     @classmethod
-    def parse(cls, vkey: str) -> "NoteKey":
+    def parse(cls, vkey: str) -> NoteKey:
         name, hex_id, encoded = vkey.strip().split("+", 2)
         raw = base64.b64decode(encoded, validate=True)
         assert raw[:1] == b"\x01" and len(raw) == 33, "an Ed25519 note key is 0x01 ‖ 32 bytes"
@@ -191,7 +208,7 @@ def open_checkpoint(note: str, key: NoteKey) -> tuple[str, int, bytes]:
     for line in signatures.splitlines():
         prefix = f"— {key.name} "
         if line.startswith(prefix):
-            blob = base64.b64decode(line[len(prefix):], validate=True)
+            blob = base64.b64decode(line[len(prefix) :], validate=True)
             if blob[:4] == key.key_id:
                 key.public_key.verify(blob[4:], text.encode())  # raises InvalidSignature
                 verified = True
@@ -203,7 +220,9 @@ def open_checkpoint(note: str, key: NoteKey) -> tuple[str, int, bytes]:
 # -- the flows ------------------------------------------------------------------------------------------
 
 
-def test_work_reviewed_well_is_accepted_and_its_receipt_verifies_in_the_page_and_independently(coop_server, new_page, crew):
+def test_work_reviewed_well_is_accepted_and_its_receipt_verifies_in_the_page_and_independently(
+    coop_server, new_page, crew
+):
     steward, task = steward_with_task(new_page, coop_server, crew, "Dosing in renal impairment")
     ada, author = new_member_with_key(new_page, coop_server, steward, "Ada")
     work = "Halve the dose below an eGFR of 30 mL/min; monitor levels weekly."
@@ -212,7 +231,9 @@ def test_work_reviewed_well_is_accepted_and_its_receipt_verifies_in_the_page_and
         contribution = submit_work(author, task.title, work, minutes=18, password=ada.password)
     assert answer.value.status == 201 and answer.value.request.headers.get("hx-request") == "true"
 
-    first, second = both_review(new_page, coop_server, crew, task.title, 4, ("Correct and complete.", "Clear; cite the guideline next time."))
+    first, second = both_review(
+        new_page, coop_server, crew, task.title, 4, ("Correct and complete.", "Clear; cite the guideline next time.")
+    )
     assert "pending" in first, first
     assert "accepted" in second, second
 
@@ -231,7 +252,9 @@ def test_work_reviewed_well_is_accepted_and_its_receipt_verifies_in_the_page_and
     expect(author.get_by_text("Clear; cite the guideline next time.")).to_be_visible()
 
     receipt = author.get_by_role("region", name="Provenance receipt")
-    expect(receipt.get_by_role("link", name=f"#{index}", exact=True)).to_have_attribute("href", f"/public-log?index={index}")
+    expect(receipt.get_by_role("link", name=f"#{index}", exact=True)).to_have_attribute(
+        "href", f"/public-log?index={index}"
+    )
     expect(receipt.get_by_test_id("receipt-checkpoint")).to_contain_text(f"{LOG_ORIGIN}\n")
     with author.expect_response(lambda r: r.url.endswith(f"{contribution}/verify")) as verdict_answer:
         receipt.get_by_role("link", name="Verify against the published key and the latest checkpoint").click()
@@ -277,7 +300,9 @@ def test_work_reviewed_well_is_accepted_and_its_receipt_verifies_in_the_page_and
         open_checkpoint(forged, key)
 
 
-def test_middling_reviews_ask_for_a_revision_which_the_author_signs_and_resubmits_as_round_two(coop_server, new_page, crew):
+def test_middling_reviews_ask_for_a_revision_which_the_author_signs_and_resubmits_as_round_two(
+    coop_server, new_page, crew
+):
     steward, task = steward_with_task(new_page, coop_server, crew, "Anticoagulation bridging")
     bea, author = new_member_with_key(new_page, coop_server, steward, "Bea")
     submit_work(author, task.title, "Bridge with heparin.", minutes=12, password=bea.password)
@@ -308,10 +333,16 @@ def test_middling_reviews_ask_for_a_revision_which_the_author_signs_and_resubmit
     expect(author.get_by_role("heading", name=f"{task.title} round 2")).to_be_visible()
     expect(author.locator("#flash")).to_contain_text("Signed and submitted for review.")
     expect(author.get_by_test_id("contribution-status")).to_have_text("submitted")
-    expect(dd_after(author, "Content SHA-256").locator("code")).to_have_text(hashlib.sha256(revised.encode()).hexdigest())
+    expect(dd_after(author, "Content SHA-256").locator("code")).to_have_text(
+        hashlib.sha256(revised.encode()).hexdigest()
+    )
 
-    expect(my_contribution_row(author, task.title, round_number=2).get_by_test_id("contribution-status")).to_have_text("submitted")
-    expect(my_contribution_row(author, task.title, round_number=1).get_by_test_id("contribution-status")).to_have_text("revision-requested")
+    expect(my_contribution_row(author, task.title, round_number=2).get_by_test_id("contribution-status")).to_have_text(
+        "submitted"
+    )
+    expect(my_contribution_row(author, task.title, round_number=1).get_by_test_id("contribution-status")).to_have_text(
+        "revision-requested"
+    )
 
 
 def test_poor_reviews_reject_the_work(coop_server, new_page, crew):
@@ -319,7 +350,9 @@ def test_poor_reviews_reject_the_work(coop_server, new_page, crew):
     cy, author = new_member_with_key(new_page, coop_server, steward, "Cy")
     submit_work(author, task.title, "Give fluids.", minutes=5, password=cy.password)
 
-    first, second = both_review(new_page, coop_server, crew, task.title, 1, ("Incomplete.", "Not an answer to the question."))
+    first, second = both_review(
+        new_page, coop_server, crew, task.title, 1, ("Incomplete.", "Not an answer to the question.")
+    )
     assert "pending" in first, first
     assert "rejected" in second, second
 
@@ -381,7 +414,6 @@ def test_a_reviewer_who_also_submitted_is_offered_the_others_work_but_never_thei
     expect(reviewer.get_by_test_id("review-content")).to_have_count(0)
 
 
-
 def test_a_wrong_password_on_sign_and_submit_is_said_next_to_the_form(coop_server, new_page, crew):
     steward, task = steward_with_task(new_page, coop_server, crew, "Wrong password")
     page = back_in_session(new_page, coop_server, crew.reviewer_sessions[0])
@@ -395,6 +427,8 @@ def test_a_wrong_password_on_sign_and_submit_is_said_next_to_the_form(coop_serve
     assert answer.value.status == 403
     assert "wrong password" in answer.value.text()  # the server says it; the page must show it
 
-    expect(page.locator("form[hx-post$='/submit']")).not_to_have_class(re.compile(r"\bhtmx-request\b"))  # htmx has handled the answer
+    expect(page.locator("form[hx-post$='/submit']")).not_to_have_class(
+        re.compile(r"\bhtmx-request\b")
+    )  # htmx has handled the answer
     expect(page.locator("#submit-result").get_by_role("alert")).to_contain_text("wrong password", timeout=5_000)
     expect(page.locator("#submit-result").get_by_role("alert")).to_contain_text("saved as a draft")

@@ -50,8 +50,9 @@ def app_from_env() -> Litestar:
 
 def freeze_startup_objects() -> None:
     """Everything imported and built so far lives as long as the server: freezing it keeps Python's
-    full cyclic collections from rescanning ~160,000 objects (~100 ms each on the dev machine, the
-    p99 of a page; bench/money_bench.py), while newer objects are collected as usual."""
+    full cyclic collections from rescanning every startup object on each pass (a full pass set the
+    p99 of a page: figures in bench/README.md, from bench/money_bench.py), while newer objects are
+    collected as usual."""
     gc.freeze()
 
 

@@ -35,13 +35,15 @@ from web.leadership import lead_for
 from web.log_api import LogController
 from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
+from web.portal.contributions import ContributionPages
 from web.portal.governance import GovernancePages, PolicyPages
 from web.portal.lineage import LineagePages
 from web.portal.money import MoneyPages
 from web.portal.passwords import PasswordPages
 from web.portal.public_log import PublicLogPages
+from web.portal.reviews import ReviewPages
 from web.portal.stewards import StewardPages
-from web.portal.work import ContributionPages, ReviewPages, TaskPages
+from web.portal.tasks import TaskPages
 from web.runtime import Runtime, build_runtime
 
 HERE = Path(__file__).parent

@@ -37,6 +37,7 @@ from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
 from web.portal.contributions import ContributionPages
 from web.portal.governance import GovernancePages, PolicyPages
+from web.portal.keys import KeyPages
 from web.portal.lineage import LineagePages
 from web.portal.money import MoneyPages
 from web.portal.passwords import PasswordPages
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             *API_CONTROLLERS,
             *WORK_API,
             AccountPages,
+            KeyPages,
             PasswordPages,
             StewardPages,
             PublicLogPages,

@@ -22,8 +22,9 @@ from litestar.template.config import TemplateConfig
 from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
 from web.api_governance import GOVERNANCE_API
+from web.api_keys import KEYS_API
 from web.api_lineage import LINEAGE_API
-from web.api_members import API_CONTROLLERS
+from web.api_members import MEMBERS_API
 from web.api_money import MONEY_API
 from web.api_work import WORK_API
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use, signed_in_principal
@@ -155,7 +156,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app = Litestar(
         route_handlers=[
             LogController,
-            *API_CONTROLLERS,
+            *MEMBERS_API,
+            *KEYS_API,
             *WORK_API,
             AccountPages,
             KeyPages,

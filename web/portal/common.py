@@ -6,14 +6,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Request
 from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
-from coop.kernel.principal import Principal
+from web.auth import Req as Req  # the portal's modules take it from here, with the rest of what pages share
 from web.inputs import SMALL_MAX, whole_number
 
-Req = Request[Principal | None, Any, Any]
 Form = URLEncodedBody[dict[str, Any]]
 PAGE_SIZE = 50  # rows per page of a member's contributions and of the review queue
 

@@ -21,12 +21,14 @@ from litestar.template.config import TemplateConfig
 
 from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
+from web.api_contributions import ContributionsApi
 from web.api_governance import GOVERNANCE_API
 from web.api_keys import KEYS_API
 from web.api_lineage import LINEAGE_API
 from web.api_members import MEMBERS_API
 from web.api_money import MONEY_API
-from web.api_work import WORK_API
+from web.api_reviews import ReviewsApi
+from web.api_tasks import PoliciesApi, TasksApi
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use, signed_in_principal
 from web.errors import HANDLERS
 from web.formatting import register as register_template_helpers
@@ -158,7 +160,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             LogController,
             *MEMBERS_API,
             *KEYS_API,
-            *WORK_API,
+            TasksApi,
+            ContributionsApi,
+            ReviewsApi,
+            PoliciesApi,
             AccountPages,
             KeyPages,
             PasswordPages,

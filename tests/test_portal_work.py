@@ -218,7 +218,7 @@ def test_reviewers_never_see_their_own_work_in_the_queue(runtime, work, browsers
 
 
 def test_a_members_contributions_are_paged_with_previous_and_next_links(work, browsers, monkeypatch):
-    monkeypatch.setattr("web.portal.work.PAGE_SIZE", 1)
+    monkeypatch.setattr("web.portal.common.PAGE_SIZE", 1)
     author = browsers(work.author)
     for text in ("First answer.", "Second answer."):
         submit_through_the_form(author, work.task.id, text)

@@ -21,11 +21,14 @@ from litestar.template.config import TemplateConfig
 
 from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
+from web.api_contributions import ContributionsApi
 from web.api_governance import GOVERNANCE_API
+from web.api_keys import KEYS_API
 from web.api_lineage import LINEAGE_API
-from web.api_members import API_CONTROLLERS
+from web.api_members import MEMBERS_API
 from web.api_money import MONEY_API
-from web.api_work import WORK_API
+from web.api_reviews import ReviewsApi
+from web.api_tasks import PoliciesApi, TasksApi
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use, signed_in_principal
 from web.errors import HANDLERS
 from web.formatting import register as register_template_helpers
@@ -35,13 +38,16 @@ from web.leadership import lead_for
 from web.log_api import LogController
 from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
+from web.portal.contributions import ContributionPages
 from web.portal.governance import GovernancePages, PolicyPages
+from web.portal.keys import KeyPages
 from web.portal.lineage import LineagePages
 from web.portal.money import MoneyPages
 from web.portal.passwords import PasswordPages
 from web.portal.public_log import PublicLogPages
+from web.portal.reviews import ReviewPages
 from web.portal.stewards import StewardPages
-from web.portal.work import ContributionPages, ReviewPages, TaskPages
+from web.portal.tasks import TaskPages
 from web.runtime import Runtime, build_runtime
 
 HERE = Path(__file__).parent
@@ -152,9 +158,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app = Litestar(
         route_handlers=[
             LogController,
-            *API_CONTROLLERS,
-            *WORK_API,
+            *MEMBERS_API,
+            *KEYS_API,
+            TasksApi,
+            ContributionsApi,
+            ReviewsApi,
+            PoliciesApi,
             AccountPages,
+            KeyPages,
             PasswordPages,
             StewardPages,
             PublicLogPages,

@@ -88,6 +88,9 @@ def _require(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
+Req = Request[Principal | None, Any, Any]
+"""A request as a handler sees it: its user is the principal, or None on an open route."""
+
 SignedIn = NamedDependency[Principal]
 """How a guarded handler asks for who is asking: a `principal: SignedIn` parameter, never None."""
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Request
+from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
-from coop.kernel.principal import Principal
+from web.auth import Req as Req  # the portal's modules take it from here, with the rest of what pages share
+from web.inputs import SMALL_MAX, whole_number
 
-Req = Request[Principal | None, Any, Any]
+Form = URLEncodedBody[dict[str, Any]]
+PAGE_SIZE = 50  # rows per page of a member's contributions and of the review queue
 
 
 def page(request: Req, template: str, status_code: int = 200, **context: Any) -> Template:
@@ -29,9 +31,24 @@ def text_value(data: dict[str, Any], name: str) -> str:
     return str(value)
 
 
+def int_value(data: dict[str, Any], name: str, label: str, high: int = SMALL_MAX) -> int:
+    """A whole number from a form field, or a 400 that names the field (`label`) and the range."""
+    return whole_number(text_value(data, name), label, 0, high)
+
+
 def list_value(data: dict[str, Any], name: str) -> list[str]:
     value = data.get(name, [])
     return [str(v) for v in value] if isinstance(value, list) else [str(value)] if value else []
+
+
+def page_window(number: int) -> tuple[int, int]:
+    """(offset, limit) of page `number` (from 1); PAGE_SIZE is read at each call, so a test may shrink it."""
+    return (number - 1) * PAGE_SIZE, PAGE_SIZE
+
+
+def pager(number: int, total: int) -> dict[str, int]:
+    """What a paged list's template needs for its "page n of m" line and its previous/next links."""
+    return {"page": number, "pages": max(1, -(-total // PAGE_SIZE)), "total": total}
 
 
 def safe_next(target: str | None) -> str:

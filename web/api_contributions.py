@@ -1,4 +1,5 @@
-"""JSON API for tasks, contributions, reviews and policies: the same services the portal calls."""
+"""JSON API for a member's contributions: drafts, signing (custodial or own key), receipts and
+revoking consent: the same services the portal calls."""
 
 from __future__ import annotations
 
@@ -12,36 +13,14 @@ from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from coop.kernel.errors import NotFound, Refused
-from coop.membership.service import MembershipService
+from coop.kernel.errors import Refused
 from coop.work.contributions import ContributionService, ContributionView
-from coop.work.reviews import ReviewService
-from coop.work.tasks import TaskService, TaskSpec, TaskView
-from governance.policies import PolicyService
 from provenance.core.signing import b64, unb64
 from provenance.service import ProvenanceLog
 from web import auth
 from web.api_members import StatementIn
 from web.auth import SignedIn
-from web.inputs import Amount, Small
-
-
-class TaskIn(msgspec.Struct):
-    project: str
-    title: str
-    instructions: str
-    kind: str
-    unit: str
-    minutes_per_unit: Small
-    pay_per_unit: Amount
-    currency: str
-    intended_uses: list[str]
-    reviews_required: Small | None = None
-    buyer_org: str | None = None
-
-
-class RateIn(msgspec.Struct):
-    pay_per_unit: Amount
+from web.inputs import Small
 
 
 class ContributionIn(msgspec.Struct):
@@ -73,63 +52,11 @@ class SubmitIn(msgspec.Struct):
     statement: StatementIn | None = None
 
 
-class ReviewIn(msgspec.Struct):
-    scores: dict[str, Small]
-    feedback: str = ""
-
-
-class AssignIn(msgspec.Struct):
-    reviewer_id: str
-
-
-class ConflictIn(msgspec.Struct):
-    author_id: str
-
-
-def task_json(task: TaskView) -> dict[str, Any]:
-    data = asdict(task)
-    data["created_at"] = task.created_at.isoformat()
-    return data
-
-
 def contribution_json(c: ContributionView) -> dict[str, Any]:
     data = asdict(c)
     data["created_at"] = c.created_at.isoformat()
     data["submitted_at"] = c.submitted_at.isoformat() if c.submitted_at else None
     return data
-
-
-class TasksApi(Controller):
-    path = "/api/tasks"
-    tags = ["tasks"]
-
-    @get("/", guards=[auth.member], summary="Tasks (open ones, or by status)", sync_to_thread=True)
-    def list_tasks(
-        self, tasks: NamedDependency[TaskService], status: FromQuery[str | None] = None
-    ) -> list[dict[str, Any]]:
-        return [task_json(t) for t in tasks.list(status or None)]
-
-    @post("/", guards=[auth.steward], summary="Open a task (refused below the pay floor)", sync_to_thread=True)
-    def open_task(
-        self, principal: SignedIn, tasks: NamedDependency[TaskService], data: JSONBody[TaskIn]
-    ) -> dict[str, Any]:
-        return task_json(tasks.open(principal, TaskSpec(**msgspec.structs.asdict(data))))
-
-    @get("/{task_id:str}", guards=[auth.member], sync_to_thread=True)
-    def get_task(self, tasks: NamedDependency[TaskService], task_id: FromPath[str]) -> dict[str, Any]:
-        return task_json(tasks.get(task_id))
-
-    @post(
-        "/{task_id:str}/rate",
-        guards=[auth.steward],
-        summary="Raise a task's rate",
-        sync_to_thread=True,
-        status_code=200,
-    )
-    def raise_rate(
-        self, principal: SignedIn, tasks: NamedDependency[TaskService], task_id: FromPath[str], data: JSONBody[RateIn]
-    ) -> dict[str, Any]:
-        return task_json(tasks.raise_rate(principal, task_id, data.pay_per_unit))
 
 
 class ContributionsApi(Controller):
@@ -262,77 +189,3 @@ class ContributionsApi(Controller):
         else:
             raise Refused("send {password} (custodial key) or {statement} (your own key)")
         return {"log_index": index}
-
-
-class ReviewsApi(Controller):
-    path = "/api/reviews"
-    tags = ["reviews"]
-    guards = [auth.reviewer]
-
-    @get("/queue", summary="Work I may review", sync_to_thread=True)
-    def queue(self, principal: SignedIn, reviews: NamedDependency[ReviewService]) -> list[dict[str, Any]]:
-        return [{**asdict(i), "submitted_at": i.submitted_at.isoformat()} for i in reviews.queue(principal)]
-
-    @get("/{contribution_id:str}/rubric", sync_to_thread=True)
-    def rubric(self, reviews: NamedDependency[ReviewService], contribution_id: FromPath[str]) -> dict[str, Any]:
-        return reviews.rubric_for(contribution_id)
-
-    @post("/{contribution_id:str}/claim", sync_to_thread=True, status_code=200)
-    def claim(
-        self, principal: SignedIn, reviews: NamedDependency[ReviewService], contribution_id: FromPath[str]
-    ) -> dict[str, Any]:
-        reviews.claim(principal, contribution_id)
-        return {"claimed": contribution_id}
-
-    @post("/{contribution_id:str}", summary="Review against the rubric", sync_to_thread=True, status_code=200)
-    def review(
-        self,
-        principal: SignedIn,
-        reviews: NamedDependency[ReviewService],
-        contribution_id: FromPath[str],
-        data: JSONBody[ReviewIn],
-    ) -> dict[str, Any]:
-        decision = reviews.review(principal, contribution_id, data.scores, data.feedback)
-        return asdict(decision)
-
-    @post(
-        "/{contribution_id:str}/assign",
-        guards=[auth.steward],
-        summary="Assign a reviewer (stewards)",
-        sync_to_thread=True,
-        status_code=200,
-    )
-    def assign(
-        self,
-        principal: SignedIn,
-        reviews: NamedDependency[ReviewService],
-        members: NamedDependency[MembershipService],
-        contribution_id: FromPath[str],
-        data: JSONBody[AssignIn],
-    ) -> dict[str, Any]:
-        reviewer = members.principal(data.reviewer_id)
-        if reviewer is None:
-            raise NotFound(f"no member {data.reviewer_id}")
-        reviews.assign(principal, contribution_id, reviewer)
-        return {"assigned": data.reviewer_id}
-
-    @post("/conflicts", summary="Declare a conflict of interest with an author", sync_to_thread=True, status_code=200)
-    def conflict(
-        self, principal: SignedIn, reviews: NamedDependency[ReviewService], data: JSONBody[ConflictIn]
-    ) -> dict[str, Any]:
-        reviews.declare_conflict(principal, data.author_id)
-        return {"declared": data.author_id}
-
-
-class PoliciesApi(Controller):
-    path = "/api/policies"
-    tags = ["policies"]
-
-    @get("/", summary="Every version of every policy, and how it was adopted (public)", sync_to_thread=True)
-    def policies(
-        self, policies: NamedDependency[PolicyService], name: FromQuery[str | None] = None
-    ) -> list[dict[str, Any]]:
-        return [{**asdict(p), "effective_at": p.effective_at.isoformat()} for p in policies.history(name)]
-
-
-WORK_API = [TasksApi, ContributionsApi, ReviewsApi, PoliciesApi]

@@ -9,7 +9,7 @@ from typing import Any
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from coop.kernel.errors import Refused
@@ -23,9 +23,7 @@ from web.auth import SignedIn
 from web.errors import USER_ERRORS, status_for
 from web.guard import parse_json
 from web.inputs import AMOUNT_MAX, aware_time, whole_number
-from web.portal.common import Req, is_htmx, page, redirect_done, text_value
-
-Form = URLEncodedBody[dict[str, Any]]
+from web.portal.common import Form, Req, is_htmx, page, redirect_done, text_value
 
 
 def floor_currencies(floor: Mapping[str, Any]) -> list[str]:

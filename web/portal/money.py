@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from coop.datasets.revenue import RevenueService
@@ -26,9 +26,8 @@ from web.auth import SignedIn
 from web.errors import USER_ERRORS, status_for
 from web.inputs import AMOUNT_MAX, OptionalRowId, RowId, whole_number
 from web.periods import statement_period
-from web.portal.common import Req, is_htmx, list_value, page, redirect_done, text_value
+from web.portal.common import Form, Req, is_htmx, list_value, page, redirect_done, text_value
 
-Form = URLEncodedBody[dict[str, Any]]
 EARNINGS_PAGE = 50  # transactions per page of My earnings, each with its arithmetic
 
 

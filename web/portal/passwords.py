@@ -3,11 +3,9 @@ password with that code (coop.membership.passwords)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, URLEncodedBody
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from coop.kernel.errors import Refused
@@ -16,9 +14,7 @@ from coop.membership.passwords import PasswordService
 from web import auth
 from web.auth import SESSION_COOKIE, SignedIn
 from web.errors import USER_ERRORS, status_for
-from web.portal.common import Req, page, redirect_done, text_value
-
-Form = URLEncodedBody[dict[str, Any]]
+from web.portal.common import Form, Req, page, redirect_done, text_value
 
 
 class PasswordPages(Controller):

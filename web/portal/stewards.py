@@ -7,17 +7,16 @@ from typing import Annotated, Any
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from coop.kernel.principal import Principal
 from coop.membership.service import MembershipService
 from web import auth
 from web.auth import SignedIn
-from web.portal.common import Req, is_htmx, list_value, page, redirect_done
+from web.portal.common import Form, Req, is_htmx, list_value, page, redirect_done
 
 PAGE_SIZE = 25
-Form = URLEncodedBody[dict[str, Any]]
 
 
 class StewardPages(Controller):

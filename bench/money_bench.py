@@ -106,7 +106,7 @@ def bench_share(
     profile: bool,
     distinct_weights: bool = False,
 ) -> dict[str, Any]:
-    from coop.datasets.revenue import _inputs
+    from coop.datasets.share_inputs import contribution_columns
     from governance.policies import PolicyService  # noqa: F401  (the formula in force comes from it, via the runtime)
     from ledger.formula import FormulaParams
     from ledger.formula.in_memory import compact_split
@@ -126,7 +126,7 @@ def bench_share(
             formula = runtime.policies.in_force("revenue-formula", runtime.clock())
             params = FormulaParams.from_policy(formula.body, formula.version)
             with Session(runtime.engine) as session:
-                inputs = _inputs(session, license_id)
+                inputs = contribution_columns(session, license_id)
             amount = 123_456_789_00
             objects = inputs[0].inputs()  # split_revenue takes ContributionWeightInput objects
             # Partials, not lambdas: a lambda would close over names deleted below (to free the inputs

@@ -406,7 +406,8 @@ def seed_statement_events(
     pays of the peers. Returns the count per kind for the member."""
     from sqlalchemy.orm import Session
 
-    from coop.datasets.revenue import RESERVE_ALLOCATION, _inputs
+    from coop.datasets.revenue import RESERVE_ALLOCATION
+    from coop.datasets.share_inputs import contribution_columns
     from ledger import books
     from ledger.books import Leg
     from ledger.formula import FormulaParams, Weight
@@ -416,7 +417,7 @@ def seed_statement_events(
 
     params = FormulaParams(1000, 500, Weight.BASE_PAY, 1)
     with Session(engine) as session:
-        inputs = _inputs(session, license_id)
+        inputs = contribution_columns(session, license_id)
     splits = [compact_split(48_000 + 137 * variant, "EUR", params, *inputs) for variant in range(20)]
     summaries: list[dict[str, Any]] = []
     txs: list[dict[str, Any]] = []

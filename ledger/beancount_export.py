@@ -12,7 +12,7 @@ from datetime import datetime
 
 from ledger.books import format_minor as amount_text
 from ledger.models import LedgerAccount
-from ledger.service import TxView
+from ledger.reading import TxView
 
 
 def _quote(text: str) -> str:

@@ -2,7 +2,7 @@
 
 The ledger sits below the datasets (.importlinter), yet a member's statement shows how each of
 their revenue shares was computed, and that needs their contributions as licensed — which the
-datasets keep (coop.datasets.revenue.member_contributions). So the ledger names what it needs here
+datasets keep (coop.datasets.share_inputs.member_contributions). So the ledger names what it needs here
 and web/runtime.py hands it the datasets' function when it builds the LedgerService.
 """
 

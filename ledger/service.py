@@ -13,10 +13,7 @@
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,27 +36,15 @@ from ledger.books import (
 from ledger.fastpath_digest import digest_with_encoded_details
 from ledger.models import JournalTx, LedgerAccount, Posting
 from ledger.ports import LicensedContributions
+from ledger.reading import LedgerReading, balances_in
 from provenance.core.canonical import canonical_json
-
-
-@dataclass(frozen=True)
-class TxView:
-    id: int
-    kind: str
-    description: str
-    occurred_at: datetime
-    ref: str | None
-    log_index: int | None
-    reverses_tx_id: int | None
-    legs: list[Leg]
-    details: dict[str, Any]
 
 
 class BooksRefused(Refused):
     """A posting that would break a rule of the books (unbalanced, overdrawn payable, …)."""
 
 
-class LedgerService:
+class LedgerService(LedgerReading):
     """The books. `licensed_contributions` is what a member's statement asks for to show the
     arithmetic of their revenue shares (ledger.ports; web/runtime.py wires the datasets' in): books
     without it post and read everything else, and refuse to build a statement that needs it."""
@@ -186,7 +171,7 @@ class LedgerService:
         funding: list[Leg] = []
         remaining = amount
         if buyer_org_id is not None:
-            available = -_balances(session, buyer_prepayment(buyer_org_id)).get(currency, 0)
+            available = -balances_in(session, buyer_prepayment(buyer_org_id)).get(currency, 0)
             from_buyer = max(0, min(available, remaining))
             if from_buyer:
                 funding.append(Leg(buyer_prepayment(buyer_org_id), from_buyer, currency))
@@ -230,71 +215,6 @@ class LedgerService:
             reverses=tx_id,
         )
 
-    # -- reading ---------------------------------------------------------------------------
-
-    def balances(self, account: str) -> dict[str, int]:
-        with Session(self.engine) as session:
-            return _balances(session, account)
-
-    def member_balance(self, member_id: str) -> dict[str, int]:
-        """What the co-op owes the member, per currency (positive)."""
-        return {currency: -amount for currency, amount in self.balances(member_payable(member_id)).items()}
-
-    def transactions(self, account: str | None = None, ref_prefix: str | None = None) -> list[TxView]:
-        """The transactions (with all their legs) touching `account` and/or with a ref starting with
-        `ref_prefix`, by id. Legs come in one query for all of them, not one per transaction: a
-        member's statement may list 10,000 (bench/money_bench.py)."""
-        with Session(self.engine) as session:
-            ids = select(JournalTx.id)
-            if account is not None:
-                ids = ids.where(JournalTx.id.in_(select(Posting.tx_id).where(Posting.account_code == account)))
-            if ref_prefix is not None:
-                ids = ids.where(JournalTx.ref.like(f"{ref_prefix}%"))
-            legs: dict[int, list[Leg]] = defaultdict(list)
-            postings = select(Posting.tx_id, Posting.account_code, Posting.amount, Posting.currency).where(
-                Posting.tx_id.in_(ids)
-            )
-            for tx_id, code, amount, currency in session.execute(postings.order_by(Posting.tx_id, Posting.id)):
-                legs[tx_id].append(Leg(code, amount, currency))
-            columns = (
-                JournalTx.id,
-                JournalTx.kind,
-                JournalTx.description,
-                JournalTx.occurred_at,
-                JournalTx.ref,
-                JournalTx.log_index,
-                JournalTx.reverses_tx_id,
-                JournalTx.details,
-            )  # columns, not ORM objects (bench/README.md)
-            txs = session.execute(select(*columns).where(JournalTx.id.in_(ids)).order_by(JournalTx.id))
-            return [
-                TxView(tx_id, kind, description, at, ref, log_index, reverses, legs[tx_id], json.loads(details))
-                for tx_id, kind, description, at, ref, log_index, reverses, details in txs
-            ]
-
-    def unbalanced_transactions(self) -> list[tuple[int, str, int]]:
-        """Every (tx, currency, sum) that does not sum to zero: empty in healthy books."""
-        with Session(self.engine) as session:
-            rows = session.execute(
-                select(Posting.tx_id, Posting.currency, func.sum(Posting.amount))
-                .group_by(Posting.tx_id, Posting.currency)
-                .having(func.sum(Posting.amount) != 0)
-            ).all()
-            return [(int(t), c, int(s)) for t, c, s in rows]
-
-    def trial_balance(self) -> dict[tuple[str, str], int]:
-        with Session(self.engine) as session:
-            rows = session.execute(
-                select(Posting.account_code, Posting.currency, func.sum(Posting.amount)).group_by(
-                    Posting.account_code, Posting.currency
-                )
-            ).all()
-            return {(a, c): int(s) for a, c, s in rows if int(s) != 0}
-
-    def accounts(self) -> list[LedgerAccount]:
-        with Session(self.engine) as session:
-            return list(session.scalars(select(LedgerAccount).order_by(LedgerAccount.code)))
-
     def _ensure_accounts(self, session: Session, codes: Sequence[str]) -> None:
         """Open the accounts not yet open (one query per few thousand codes, not one per leg)."""
         wanted = sorted(set(codes))
@@ -334,15 +254,6 @@ def _digest(
             {"kind": kind, "legs": legs_list, "ref": ref, "details": details or {}, "reverses": reverses}
         )
     return digest_with_encoded_details(kind, legs_list, ref, reverses, details_json)
-
-
-def _balances(session: Session, account: str) -> dict[str, int]:
-    rows = session.execute(
-        select(Posting.currency, func.sum(Posting.amount))
-        .where(Posting.account_code == account)
-        .group_by(Posting.currency)
-    ).all()
-    return {c: int(s) for c, s in rows if int(s) != 0}
 
 
 def _legs(session: Session, tx_id: int) -> list[Leg]:

@@ -208,7 +208,7 @@ def _licensed_contributions(
         raise RuntimeError(
             "these books were built without licensed_contributions (ledger.ports): a statement with revenue shares "
             "needs the member's licensed contributions "
-            "(web/runtime.py wires coop.datasets.revenue.member_contributions)"
+            "(web/runtime.py wires coop.datasets.share_inputs.member_contributions)"
         )
     return ledger.licensed_contributions(session, license_ids, member_id)
 

@@ -1,5 +1,5 @@
 """Sharing in the database: a license keeps what the formula weighs, and the grouped queries of
-coop.datasets.revenue._share give exactly the in-memory compact split of the same contributions
+coop.datasets.share_inputs.share_split give exactly the in-memory compact split of the same contributions
 (which tests/test_revenue_compact.py pins to split_revenue, share by share)."""
 
 import pytest
@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from coop.datasets.models import LicenseItem, LicenseReviewer
-from coop.datasets.revenue import _inputs, _share
+from coop.datasets.share_inputs import contribution_columns, share_split
 from coop.work.models import Acceptance, Contribution, Review
 from ledger.formula import FormulaParams, Weight
 from ledger.formula.in_memory import compact_split
@@ -72,9 +72,9 @@ def test_a_license_counts_each_reviewers_reviews_of_its_contributions(runtime, l
 def test_the_database_shares_exactly_as_the_in_memory_split(runtime, licensed, rule):
     params = FormulaParams(1000, 500, rule, 1)
     with Session(runtime.engine) as session:
-        columns, reviewers = _inputs(session, licensed)
+        columns, reviewers = contribution_columns(session, licensed)
         for amount in AMOUNTS:
-            assert _share(session, licensed, amount, "EUR", params) == compact_split(
+            assert share_split(session, licensed, amount, "EUR", params) == compact_split(
                 amount, "EUR", params, columns, reviewers
             ), amount
 

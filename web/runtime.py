@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from coop.datasets.revenue import RevenueService, member_contributions
+from coop.datasets.revenue import RevenueService
 from coop.datasets.service import DatasetService
+from coop.datasets.share_inputs import member_contributions
 from coop.kernel.db import make_engine, utcnow
 from coop.kernel.keys import load_signing_key
 from coop.kernel.settings import Settings

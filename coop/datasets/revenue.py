@@ -3,7 +3,7 @@ in force, exactly, and posted to the books with the arithmetic attached for memb
 
 The arithmetic is stored compactly (ledger.formula.compact): the split's pools, W's and leftover
 thresholds in the transaction and the event, one summary row per member and pool; a member's own
-lines are recomputed from their contributions in the license (`member_contributions`)."""
+lines are recomputed from their contributions in the license (`share_inputs.member_contributions`)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Integer, and_, bindparam, case, func, insert, literal, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
-from coop.datasets.models import License, LicenseItem, LicenseReviewer
+from coop.datasets.models import License
+from coop.datasets.share_inputs import contribution_columns, share_split
 from coop.kernel.db import utcnow, write_session
 from coop.kernel.errors import NotAllowed, NotFound, Refused
 from coop.kernel.money import check_currency
@@ -26,15 +27,9 @@ from governance.policies import PolicyService
 from ledger import books
 from ledger.books import Leg
 from ledger.formula import (
-    CompactSplit,
-    ContributionColumns,
-    ContributionWeightInput,
     FormulaError,
     FormulaParams,
     MemberSummary,
-    ReviewerInput,
-    Weight,
-    plan_split,
 )
 from ledger.formula.reference import RevenueSplit, split_revenue
 from ledger.models import RevenueEvent, RevenueShareSummary
@@ -136,7 +131,9 @@ class RevenueService:
         """Share and post one revenue event; `key` prefixes its journal keys (unique per event)."""
         formula = self.policies.in_force("revenue-formula", self.clock())
         try:
-            split = _share(session, row.id, amount, currency, FormulaParams.from_policy(formula.body, formula.version))
+            split = share_split(
+                session, row.id, amount, currency, FormulaParams.from_policy(formula.body, formula.version)
+            )
         except FormulaError as error:
             raise Refused(str(error)) from error
         income = books.SALES if kind == "sale" else books.DOWNSTREAM
@@ -252,88 +249,8 @@ class RevenueService:
             params = FormulaParams.from_policy(
                 {k: stored["formula"][k] for k in ("reserve_bps", "reviewer_bps", "weight")}, event.formula_version
             )
-            columns, reviewers = _inputs(session, event.license_id)
+            columns, reviewers = contribution_columns(session, event.license_id)
             return split_revenue(event.amount, event.currency, params, columns.inputs(), reviewers)
-
-
-def _weight(rule: Weight) -> ColumnElement[int]:
-    """The license item's column the formula weighs by (`equal`: 1 each)."""
-    columns: dict[Weight, ColumnElement[int]] = {
-        Weight.BASE_PAY: LicenseItem.base_pay.expression,
-        Weight.UNITS: LicenseItem.units.expression,
-        Weight.MINUTES: LicenseItem.minutes.expression,
-    }
-    return columns.get(rule, literal(1, Integer))
-
-
-def _reviewers(session: Session, license_id: str) -> list[ReviewerInput]:
-    rows = session.execute(
-        select(LicenseReviewer.reviewer_id, LicenseReviewer.accepted_reviews)
-        .where(LicenseReviewer.license_id == license_id)
-        .order_by(LicenseReviewer.reviewer_id)
-    )
-    return [ReviewerInput(reviewer, count) for reviewer, count in rows]
-
-
-def _share(session: Session, license_id: str, amount: int, currency: str, params: FormulaParams) -> CompactSplit:
-    """The compact split of an event of the license, with the database doing the counting
-    (ledger.formula.classes): contributions per weight, then the one log index that takes the
-    last leftover unit, then per member and weight how many contributions and how many of them are
-    at or below it. Three grouped queries over the license's items instead of a million rows
-    through Python; `SplitPlan.finish` refuses groups that do not add up to the classes."""
-    weight = _weight(params.weight)
-    of_license = LicenseItem.license_id == license_id
-    counts = {
-        int(w): int(n) for w, n in session.execute(select(weight, func.count()).where(of_license).group_by(weight))
-    }
-    plan = plan_split(amount, currency, params, counts, _reviewers(session, license_id))
-    cut, tie = plan.contributors, None
-    tied = weight.in_(
-        bindparam("tied", sorted(cut.tied), expanding=True, literal_execute=True)
-    )  # integers, inlined: any number of them
-    if cut.cut is not None:
-        tie = session.scalar(
-            select(LicenseItem.entry).where(of_license, tied).order_by(LicenseItem.entry).offset(cut.rank - 1).limit(1)
-        )
-    at_or_below = case((and_(tied, LicenseItem.entry <= tie), 1), else_=0) if tie is not None else literal(0, Integer)
-    groups = session.execute(
-        select(LicenseItem.author_id, weight, func.count(), func.sum(at_or_below))
-        .where(of_license)
-        .group_by(LicenseItem.author_id, weight)
-    )
-    return plan.finish(tie, [(author, int(w), int(n), int(below)) for author, w, n, below in groups])
-
-
-def _inputs(session: Session, license_id: str) -> tuple[ContributionColumns, list[ReviewerInput]]:
-    """The licensed contributions one by one, as columns (for `full_split` and the benchmarks)."""
-    rows = session.execute(
-        select(LicenseItem.entry, LicenseItem.author_id, LicenseItem.base_pay, LicenseItem.units, LicenseItem.minutes)
-        .where(LicenseItem.license_id == license_id)
-        .order_by(LicenseItem.entry)
-    ).all()
-    indexes, authors, pays, units, minutes = (
-        (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [], [], [])
-    )
-    return ContributionColumns(indexes, authors, pays, units, minutes), _reviewers(session, license_id)
-
-
-def member_contributions(
-    session: Session, license_ids: list[str], member: str
-) -> dict[str, list[ContributionWeightInput]]:
-    """The member's licensed contributions per license, with every weight the formula may use:
-    what a statement recomputes their lines from (one query for all the statement's licenses)."""
-    found: dict[str, list[ContributionWeightInput]] = {license_id: [] for license_id in license_ids}
-    for start in range(0, len(license_ids), 5_000):
-        rows = session.execute(
-            select(
-                LicenseItem.license_id, LicenseItem.entry, LicenseItem.base_pay, LicenseItem.units, LicenseItem.minutes
-            )
-            .where(LicenseItem.license_id.in_(license_ids[start : start + 5_000]), LicenseItem.author_id == member)
-            .order_by(LicenseItem.entry)
-        )
-        for license_id, index, base_pay, units, minutes in rows:
-            found[license_id].append(ContributionWeightInput(index, member, base_pay, units, minutes))
-    return found
 
 
 def require_buyer_or_steward(principal: Principal) -> None:

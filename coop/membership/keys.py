@@ -14,7 +14,8 @@ its rotation or revocation, so a signature made before then still verifies after
 
 Right after a registration or rotation the co-op logs its acknowledgement of the new key
 (`key_acknowledgements`: whoever reads the log alone trusts a member key only from it). A key's
-standing is read from its insert-only history (`key_records`).
+standing is read from its insert-only history (`key_records`); reading keys and verifying
+statements against them is `key_reading`'s.
 """
 
 from __future__ import annotations
@@ -33,11 +34,10 @@ from coop.kernel.principal import Principal
 from coop.membership import key_acknowledgements
 from coop.membership.gate import Gate
 from coop.membership.key_acknowledgements import ACKNOWLEDGEMENT
+from coop.membership.key_reading import KeyReading, verify_signature
 from coop.membership.key_records import (
     KeyInfo,
     active_key,
-    active_key_or_none,
-    has_ended,
     key_info,
     refuse_second_active_key,
 )
@@ -45,13 +45,11 @@ from coop.membership.models import Account, Custody, KeyEvent, MemberKey
 from coop.membership.secrets import SealedSeed, WrongPassword, open_seed, password_matches, seal_seed
 from coop.statements import REGISTRATION_PURPOSE, check_input, store_text
 from provenance.core.signing import (
-    InvalidStatement,
     SignedStatement,
     b64,
     key_id,
     sign_statement,
     unb64,
-    verify_statement,
 )
 from provenance.service import ProvenanceLog
 
@@ -62,7 +60,9 @@ ROTATION = "member.key-rotation"
 REVOCATION = "member.key-revocation"
 
 
-class KeyService:
+class KeyService(KeyReading):
+    """Registering, custody, rotation and revocation; reading and verifying are `KeyReading`'s."""
+
     def __init__(
         self, engine: Engine, log: ProvenanceLog, clock: Callable[[], datetime] = utcnow, gate: Gate | None = None
     ):
@@ -82,7 +82,7 @@ class KeyService:
         check_input(REGISTRATION, statement.body)
         if statement.kind != REGISTRATION or dict(statement.body) != self.registration_body(member):
             raise Refused(f"sign the statement kind '{REGISTRATION}' with body {self.registration_body(member)}")
-        _verify(statement)
+        verify_signature(statement)
         with write_session(self.engine) as session, session.begin():
             refuse_second_active_key(session, member.account_id)
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
@@ -122,7 +122,7 @@ class KeyService:
         """Replace the active key by a key of the member's own; `statement` is signed by the old key."""
         _require_member(member)
         check_input(ROTATION, statement.body)
-        _verify(statement)
+        verify_signature(statement)
         with write_session(self.engine) as session, session.begin():
             old = active_key(session, member.account_id)
             new_public = unb64(str(statement.body.get("new_key", "")), "new_key")
@@ -182,45 +182,6 @@ class KeyService:
         """Acknowledge every key registered before the co-op logged acknowledgements (`coop init`)."""
         return key_acknowledgements.acknowledge_earlier_keys(self.engine, self.log, self.clock)
 
-    # -- reading and verifying -------------------------------------------------------------
-
-    def keys_of(self, account_id: str) -> list[KeyInfo]:
-        with Session(self.engine) as session:
-            keys = session.scalars(select(MemberKey).where(MemberKey.account_id == account_id)).all()
-            return sorted((key_info(session, k) for k in keys), key=lambda k: k.valid_from)
-
-    def active_key(self, account_id: str) -> KeyInfo:
-        with Session(self.engine) as session:
-            return key_info(session, active_key(session, account_id))
-
-    def key(self, key_id_: str) -> KeyInfo:
-        with Session(self.engine) as session:
-            key = session.get(MemberKey, key_id_)
-            if key is None:
-                raise NotFound(f"no key {key_id_}")
-            return key_info(session, key)
-
-    def verify_member_statement(self, statement: SignedStatement, at: datetime | None = None) -> KeyInfo:
-        """Verify the signature and that its key was the signer's valid key at time `at`
-        (default: now). Returns the key, which names the member."""
-        _verify(statement)
-        when = at or self.clock()
-        with Session(self.engine) as session:
-            key = session.scalar(select(MemberKey).where(MemberKey.public_key == statement.public_key))
-            if key is None:
-                raise NotAllowed(f"key {key_id(statement.public_key)} is not a registered member key")
-            info = key_info(session, key)
-        if not info.valid_at(when):
-            raise NotAllowed(
-                f"key {info.key_id} was not valid at {when.isoformat()} ({info.ended_by or 'not yet registered'})"
-            )
-        return info
-
-    @staticmethod
-    def ended(session: Session, key_id_: str) -> bool:
-        """Whether the key has been rotated or revoked, as `session` sees it now."""
-        return has_ended(session, key_id_)
-
     # -- helpers ---------------------------------------------------------------------------
 
     def _rotate(
@@ -277,11 +238,6 @@ class KeyService:
         session.flush()
         return KeyInfo(key.key_id, account_id, public, custody, now, None, None, index)
 
-    @staticmethod
-    def active_key_in(session: Session, account_id: str) -> MemberKey | None:
-        """The account's active key row, read in the caller's session; None if it has none."""
-        return active_key_or_none(session, account_id)
-
     def _check_password(self, member: Principal, password: str) -> None:
         """The member's account password, checked through the throttle, outside any transaction."""
         with Session(self.engine) as session:
@@ -304,13 +260,6 @@ class KeyService:
             return self.gate.check_password(member.account_id, member.address, lambda: open_seed(sealed, password))
         except WrongPassword as error:
             raise NotAllowed("wrong password: the key was not opened") from error
-
-
-def _verify(statement: SignedStatement) -> None:
-    try:
-        verify_statement(statement)
-    except InvalidStatement as error:
-        raise Refused(str(error)) from error
 
 
 def _require_member(principal: Principal) -> None:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import utcnow, write_session
 from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
-from coop.kernel.principal import ROLES, Principal, Role, Status, Via
+from coop.kernel.principal import ROLES, Principal, Role, Status
+from coop.membership.directory import MemberDirectory, require_steward
 from coop.membership.emails import normalise_email
 from coop.membership.gate import Gate
 from coop.membership.models import Account, BuyerOrg, Member, MemberRole
@@ -28,29 +28,9 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-@dataclass(frozen=True)
-class MemberRow:
-    account_id: str
-    display_name: str
-    email: str
-    status: Status
-    roles: tuple[Role, ...]
-    skills: str
-    region: str
-    applied_at: datetime
-    admitted_at: datetime | None
+class MembershipService(MemberDirectory):
+    """Applying, admission, roles and standing; the reads are `MemberDirectory`'s."""
 
-
-@dataclass(frozen=True)
-class Applicant:
-    """What the admission-proposal form shows of an applicant: name and skills, never the email."""
-
-    account_id: str
-    display_name: str
-    skills: str
-
-
-class MembershipService:
     def __init__(
         self, engine: Engine, log: ProvenanceLog, clock: Callable[[], datetime] = utcnow, gate: Gate | None = None
     ):
@@ -140,7 +120,7 @@ class MembershipService:
     # -- stewards' decisions ---------------------------------------------------------------
 
     def admit(self, steward: Principal, account_id: str, roles: Iterable[str] = ("member",)) -> int:
-        _require_steward(steward)
+        require_steward(steward)
         return self._admit(account_id, admitted_by=steward.account_id, roles=tuple(roles))
 
     def admit_by_vote(self, account_id: str, proposal_id: str) -> int:
@@ -166,7 +146,7 @@ class MembershipService:
         return index
 
     def decline(self, steward: Principal, account_id: str) -> None:
-        _require_steward(steward)
+        require_steward(steward)
         with write_session(self.engine) as session, session.begin():
             member = self._member(session, account_id)
             if member.status != "applicant":
@@ -174,7 +154,7 @@ class MembershipService:
             member.status = "declined"
 
     def set_roles(self, steward: Principal, account_id: str, roles: Iterable[str]) -> int:
-        _require_steward(steward)
+        require_steward(steward)
         roles = _clean_roles(tuple(roles))
         if account_id == steward.account_id and "steward" not in roles:
             raise Refused("stewards cannot remove their own steward role; ask another steward")
@@ -199,13 +179,13 @@ class MembershipService:
         return index
 
     def suspend(self, steward: Principal, account_id: str) -> int:
-        _require_steward(steward)
+        require_steward(steward)
         if account_id == steward.account_id:
             raise Refused("stewards cannot suspend themselves")
         return self._change_status(account_id, "suspended", by=steward.account_id, allowed_from=("member",))
 
     def reinstate(self, steward: Principal, account_id: str) -> int:
-        _require_steward(steward)
+        require_steward(steward)
         return self._change_status(account_id, "member", by=steward.account_id, allowed_from=("suspended",))
 
     def leave(self, member: Principal) -> int:
@@ -228,121 +208,6 @@ class MembershipService:
             member.status = status
         return index
 
-    # -- reading ---------------------------------------------------------------------------
-
-    def directory(self, steward: Principal, status: str | None = None) -> list[MemberRow]:
-        _require_steward(steward)
-        with Session(self.engine) as session:
-            return self._rows(session, status or None)
-
-    def directory_page(
-        self, steward: Principal, status: str | None, offset: int, limit: int
-    ) -> tuple[list[MemberRow], int]:
-        """One page of the directory and the number of rows in all, counted and sliced by the
-        database rather than by loading every member (bench/README.md, "Portal pages")."""
-        _require_steward(steward)
-        with Session(self.engine) as session:
-            count = select(func.count()).select_from(Member)
-            if status:
-                count = count.where(Member.status == status)
-            total = int(session.scalar(count) or 0)
-            return self._rows(session, status, offset, limit), total
-
-    def directory_for_members(self) -> list[MemberRow]:
-        """Every account with its member row. Callers decide what to show: stewards see it all; the
-        admission-proposal form shows applicants' names and skills only, never their email."""
-        with Session(self.engine) as session:
-            return self._rows(session, None)
-
-    def applicants(self) -> list[Applicant]:
-        """Every applicant, in application order, for the admission-proposal form: only the three
-        columns it shows, so no roles lookup (200 bound ids) and no timestamps to convert per row."""
-        with Session(self.engine) as session:
-            query = (
-                select(Account.id, Account.display_name, Member.skills)
-                .join(Member, Member.account_id == Account.id)
-                .where(Member.status == "applicant")
-                .order_by(Member.applied_at, Member.account_id)
-            )
-            return [Applicant(*row) for row in session.execute(query)]
-
-    @staticmethod
-    def _rows(session: Session, status: str | None, offset: int = 0, limit: int | None = None) -> list[MemberRow]:
-        # Plain columns, not ORM entities: building and tracking two objects per row was most of the
-        # time of the admission-proposal form (every applicant) and of the directory's pages.
-        query = (
-            select(
-                Account.id,
-                Account.display_name,
-                Account.email,
-                Member.status,
-                Member.skills,
-                Member.region,
-                Member.applied_at,
-                Member.admitted_at,
-            )
-            .join(Member, Member.account_id == Account.id)
-            .order_by(Member.applied_at, Member.account_id)
-        )
-        if status:
-            query = query.where(Member.status == status)
-        if limit is not None:
-            query = query.offset(offset).limit(limit)
-        rows = session.execute(query).all()
-        roles = _roles_by_account(session, [row.id for row in rows])
-        return [
-            MemberRow(
-                r.id,
-                r.display_name,
-                r.email,
-                r.status,
-                roles.get(r.id, ()),
-                r.skills,
-                r.region,
-                r.applied_at,
-                r.admitted_at,
-            )
-            for r in rows
-        ]
-
-    def row(self, steward: Principal, account_id: str) -> MemberRow:
-        """One directory row (the htmx row update after a steward's action)."""
-        _require_steward(steward)
-        with Session(self.engine) as session:
-            found = session.execute(
-                select(Account, Member).join(Member, Member.account_id == Account.id).where(Account.id == account_id)
-            ).first()
-            if found is None:
-                raise NotFound(f"no member or applicant with id {account_id}")
-            a, m = found
-            roles = _roles_by_account(session, [a.id]).get(a.id, ())
-            return MemberRow(
-                a.id, a.display_name, a.email, m.status, roles, m.skills, m.region, m.applied_at, m.admitted_at
-            )
-
-    def principal(
-        self, account_id: str, via: Via = "session", scopes: frozenset[str] = frozenset({"read", "write"})
-    ) -> Principal | None:
-        with Session(self.engine) as session:
-            account = session.get(Account, account_id)
-            if account is None:
-                return None
-            member = session.get(Member, account_id)
-            org = session.get(BuyerOrg, account.org_id) if account.org_id else None
-            roles = frozenset(_roles_by_account(session, [account_id]).get(account_id, ()))
-            return Principal(
-                account.id,
-                account.kind,
-                account.display_name,
-                account.email,
-                status=member.status if member else None,
-                roles=roles,
-                org_id=org.id if org else None,
-                org_name=org.name if org else None,
-                via=via,
-                scopes=scopes,
-            )
-
     # -- helpers ---------------------------------------------------------------------------
 
     def _log(self, session: Session, kind: str, body: dict[str, object]) -> int:
@@ -360,19 +225,6 @@ class MembershipService:
     def _refuse_taken_email(session: Session, email: str) -> None:
         if session.scalar(select(Account.id).where(Account.email == email)) is not None:
             raise Conflict("an account with this email already exists; sign in instead")
-
-
-def _roles_by_account(session: Session, account_ids: list[str]) -> dict[str, tuple[Role, ...]]:
-    found: dict[str, list[Role]] = {}
-    if account_ids:
-        for row in session.scalars(select(MemberRole).where(MemberRole.account_id.in_(account_ids))):
-            found.setdefault(row.account_id, []).append(row.role)
-    return {k: tuple(sorted(v, key=ROLES.index)) for k, v in found.items()}
-
-
-def _require_steward(principal: Principal) -> None:
-    if not principal.is_steward:
-        raise NotAllowed("only stewards may do this")
 
 
 def _clean_roles(roles: tuple[str, ...]) -> tuple[Role, ...]:

@@ -4,7 +4,8 @@ The author's statement {task, content_sha256, author key id, terms, minutes, uni
 is canonical JSON signed with their key: opened from custody with their password, or signed on their
 own machine. Content is stored by its SHA-256 and never enters the log. The same signed statement
 submitted twice yields the same contribution (retries are harmless). What the input must be is in
-`contribution_checks`; what members see of their work, in `contribution_views`.
+`contribution_checks`; reading one's work, in `contribution_reading`; what members see of it, in
+`contribution_views`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import insert_missing, utcnow, write_session
@@ -32,13 +33,13 @@ from coop.work.contribution_checks import (
     check_numbers,
     parse_signed_time,
 )
-from coop.work.contribution_views import ContributionView, view, views
+from coop.work.contribution_reading import ContributionReading, own
+from coop.work.contribution_views import ContributionView, view
 from coop.work.models import (
     Acceptance,
     ConsentRevocation,
     ContentBlob,
     Contribution,
-    ReviewAssignment,
     Task,
 )
 from provenance.core.canonical import canonical_json
@@ -51,7 +52,9 @@ STATEMENT_KIND = "contribution"
 REVOCATION_KIND = "consent.revocation"
 
 
-class ContributionService:
+class ContributionService(ContributionReading):
+    """Drafting, signing and submitting, consent revocation; the reads are `ContributionReading`'s."""
+
     def __init__(
         self,
         engine: Engine,
@@ -114,7 +117,7 @@ class ContributionService:
         clean_terms = consent.check_terms(terms)
         check_numbers(minutes, units)
         with write_session(self.engine) as session, session.begin():
-            row = _own(session, author, contribution_id)
+            row = own(session, author, contribution_id)
             if row.status != "draft":
                 raise Conflict("a submitted contribution is never edited; revise it instead")
             if content is not None:
@@ -125,7 +128,7 @@ class ContributionService:
     def revise(self, author: Principal, contribution_id: str) -> ContributionView:
         """A new draft that revises a contribution whose review asked for a revision."""
         with write_session(self.engine) as session, session.begin():
-            old = _own(session, author, contribution_id)
+            old = own(session, author, contribution_id)
             if old.status != "revision-requested":
                 raise Conflict(f"only work with a requested revision can be revised (this one is {old.status})")
             existing = session.scalar(select(Contribution).where(Contribution.revises_id == old.id))
@@ -154,7 +157,7 @@ class ContributionService:
     def statement_body(self, author: Principal, contribution_id: str, signer_public_key: bytes) -> dict[str, Any]:
         """The exact body the author signs for this draft (time: now)."""
         with Session(self.engine) as session:
-            row = _own(session, author, contribution_id)
+            row = own(session, author, contribution_id)
             return _statement_body(session, row, key_id(signer_public_key), self.clock())
 
     def submit_with_password(self, author: Principal, contribution_id: str, password: str) -> ContributionView:
@@ -177,7 +180,7 @@ class ContributionService:
             already = session.scalar(select(Contribution).where(Contribution.statement_sha256 == digest))
             if already is not None:
                 return view(session, already)  # the same signed statement again: idempotent
-            row = _own(session, author, contribution_id)
+            row = own(session, author, contribution_id)
             if row.status != "draft":
                 raise Conflict(f"this contribution was already submitted ({row.status}); nothing changed")
             task = _open_task(session, row.task_id)
@@ -204,7 +207,7 @@ class ContributionService:
 
     def receipt(self, viewer: Principal, contribution_id: str) -> InclusionReceipt:
         with Session(self.engine) as session:
-            row = _own(session, viewer, contribution_id, allow_steward=True)
+            row = own(session, viewer, contribution_id, allow_steward=True)
             acceptance = session.get(Acceptance, row.id)
             if acceptance is None:
                 raise Conflict(f"contribution is {row.status}: a receipt exists once it is accepted")
@@ -213,7 +216,7 @@ class ContributionService:
 
     def revocation_body(self, author: Principal, contribution_id: str) -> dict[str, Any]:
         with Session(self.engine) as session:
-            row = _own(session, author, contribution_id)
+            row = own(session, author, contribution_id)
             acceptance = session.get(Acceptance, row.id)
             if acceptance is None:
                 raise Conflict("only accepted contributions carry consent that can be revoked")
@@ -243,55 +246,6 @@ class ContributionService:
             session.add(ConsentRevocation(contribution_id=contribution_id, log_index=index, revoked_at=self.clock()))
             return index
 
-    # -- reading ---------------------------------------------------------------------------
-
-    def get(self, viewer: Principal, contribution_id: str, author_only: bool = False) -> ContributionView:
-        """The author's view (stewards may read it too unless `author_only`)."""
-        with Session(self.engine) as session:
-            return view(
-                session, _own(session, viewer, contribution_id, allow_steward=not author_only), with_feedback=True
-            )
-
-    def get_for_review(self, contribution_id: str) -> ContributionView:
-        """The view a reviewer works from (callers check the assignment; feedback of others hidden)."""
-        with Session(self.engine) as session:
-            row = session.get(Contribution, contribution_id)
-            if row is None:
-                raise NotFound(f"no contribution {contribution_id}")
-            return view(session, row)
-
-    def mine(self, author: Principal) -> list[ContributionView]:
-        return self.mine_page(author, 0, None, with_feedback=True)[0]
-
-    def mine_page(
-        self, author: Principal, offset: int, limit: int | None, with_feedback: bool = False
-    ) -> tuple[list[ContributionView], int]:
-        """The author's work, newest first: one page of it and how many there are in all."""
-        with Session(self.engine) as session:
-            mine = Contribution.author_id == author.account_id
-            total = int(session.scalar(select(func.count()).select_from(Contribution).where(mine)) or 0)
-            query = (
-                select(Contribution)
-                .where(mine)
-                .order_by(Contribution.created_at.desc(), Contribution.id)
-                .offset(offset)
-            )
-            rows = session.scalars(query if limit is None else query.limit(limit)).all()
-            return views(session, rows, with_feedback), total
-
-    def content(self, viewer: Principal, contribution_id: str) -> tuple[bytes, str]:
-        """Content is for its author, stewards and assigned reviewers only."""
-        with Session(self.engine) as session:
-            row = session.get(Contribution, contribution_id)
-            if row is None or row.content_sha256 is None:
-                raise NotFound(f"no contribution {contribution_id}")
-            assigned = session.get(ReviewAssignment, (contribution_id, viewer.account_id)) is not None
-            if row.author_id != viewer.account_id and not viewer.is_steward and not assigned:
-                raise NotFound(f"you have no contribution {contribution_id}")
-            blob = session.get(ContentBlob, row.content_sha256)
-            assert blob is not None
-            return blob.data, blob.media_type
-
     def _store(self, session: Session, content: bytes, media_type: str) -> str:
         check_content(content, media_type, self.max_content_bytes)
         digest = hashlib.sha256(content).hexdigest()
@@ -312,13 +266,6 @@ def _statement_body(session: Session, row: Contribution, signer_key_id: str, now
         "time": now.replace(microsecond=0).isoformat(),
         "revises": revises.statement_sha256 if revises else None,
     }
-
-
-def _own(session: Session, viewer: Principal, contribution_id: str, allow_steward: bool = False) -> Contribution:
-    row = session.get(Contribution, contribution_id)
-    if row is None or (row.author_id != viewer.account_id and not (allow_steward and viewer.is_steward)):
-        raise NotFound(f"you have no contribution {contribution_id}")
-    return row
 
 
 def _open_task(session: Session, task_id: str) -> Task:

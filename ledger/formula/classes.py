@@ -6,7 +6,7 @@ release's weights are a few task rates times a few unit counts, or minutes, so t
 the last leftover unit needs individual keys: when it falls inside a group of equal remainders, it
 goes to the `rank`-th lowest tie key of that group (ledger.formula.apportion's threshold). So a
 split is computed in two pure steps around one lookup, and the lookup and the per-member grouping
-can be done by a database (coop.datasets.revenue, in production) or in memory (ledger.formula.in_memory) alike:
+can be done by a database (coop.datasets.share_inputs, in production) or in memory (ledger.formula.in_memory) alike:
 
 1. `cut_classes(P, {weight: keys})`: W, each weight's floor and remainder, how many units are left
    over, and where the last one falls: the cut remainder, the weights that have it (`tied`) and the

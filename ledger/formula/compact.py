@@ -18,7 +18,7 @@ the same numbers the reference full split gives (ledger.formula.reference; tests
 It is computed over weight classes (ledger.formula.classes) in two steps, `plan_split` and
 `SplitPlan.finish`, around the two things that need individual contributions — the log index that
 takes the last leftover unit, and per member and weight how many contributions are at or below it —
-which coop.datasets.revenue has the database count (ledger.formula.in_memory counts them in Python,
+which coop.datasets.share_inputs has the database count (ledger.formula.in_memory counts them in Python,
 for tests and benchmarks).
 """
 
@@ -121,7 +121,7 @@ class SplitPlan:
     """A compact split up to the one figure that needs individual contributions: the pools, the
     contributor pool's cut over weight classes (ledger.formula.classes) and the reviewers' shares.
     `finish` takes the threshold's tie key and the per-member groups, found by the database
-    (coop.datasets.revenue) or in memory (ledger.formula.in_memory.compact_split)."""
+    (coop.datasets.share_inputs) or in memory (ledger.formula.in_memory.compact_split)."""
 
     amount: int
     currency: str

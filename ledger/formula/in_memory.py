@@ -1,4 +1,4 @@
-"""The compact split with the counting done in Python: what coop.datasets.revenue has the database
+"""The compact split with the counting done in Python: what coop.datasets.share_inputs has the database
 do in production (its `_share`), here over the contributions in memory.
 
 Not on the production path: the tests compare it with the reference full split

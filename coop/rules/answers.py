@@ -235,10 +235,18 @@ def _written(fields: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, 
 def _source(value: Any) -> str:
     """A URL (http or https, with a host, no spaces) or a citation (any other short text)."""
     source = _text(value, "sources", MAX_SOURCE_CHARS)
-    if source.lower().startswith(("http://", "https://")):
-        if "\n" in source or " " in source or not urlsplit(source).hostname:
-            raise Refused(f"sources: {source[:80]!r} is not a valid URL")
+    if source.lower().startswith(("http://", "https://")) and not _valid_url(source):
+        raise Refused(f"sources: {source[:80]!r} is not a valid URL")
     return source
+
+
+def _valid_url(source: str) -> bool:
+    if any(c.isspace() for c in source):
+        return False
+    try:
+        return bool(urlsplit(source).hostname)
+    except ValueError:  # e.g. an unclosed [IPv6] host
+        return False
 
 
 def _exact(value: Any, keys: Sequence[str], what: str, optional: Sequence[str] = ()) -> dict[str, Any]:

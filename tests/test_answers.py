@@ -63,6 +63,11 @@ def test_an_answer_kind_the_task_kind_does_not_take_is_refused():
         check_answer_kind("correction", "ranking")
 
 
+def test_an_unknown_answer_kind_is_refused():
+    with pytest.raises(Refused, match="answer kind must be one of pairwise, ranking, rubric, classification, written"):
+        check_config("essay", {})
+
+
 def test_an_answer_that_is_not_an_object_is_refused():
     refused("answer must be an object with choice, reason", "pairwise", PAIRWISE, ["A"])
 
@@ -126,11 +131,15 @@ def test_a_ranking_missing_a_response_is_refused_naming_it():
 
 
 def test_a_ranking_naming_an_unknown_response_is_refused_naming_it():
-    refused("unknown r9", "ranking", {}, {"order": ["r1", "r2", "r3", "r9"]}, IDS)
+    refused("missing r3; unknown r9", "ranking", {}, {"order": ["r1", "r2", "r9"]}, IDS)
 
 
 def test_a_ranking_naming_a_response_twice_is_refused():
-    refused("order names a response more than once", "ranking", {}, {"order": ["r1", "r1", "r2", "r3"]}, IDS)
+    refused("order names a response more than once", "ranking", {}, {"order": ["r1", "r1", "r2"]}, IDS)
+
+
+def test_a_ranking_longer_than_the_item_is_refused():
+    refused("order ranks the item's 3 responses, not 4", "ranking", {}, {"order": ["r1", "r2", "r3", "r4"]}, IDS)
 
 
 def test_a_ranking_that_is_not_a_list_of_ids_is_refused():
@@ -215,13 +224,24 @@ def test_a_scale_of_more_than_eleven_points_is_refused():
         check_config("rubric", {"criteria": [wide]})
 
 
+def test_a_criterion_name_over_the_limit_is_refused():
+    with pytest.raises(Refused, match="criterion name is at most 40 characters"):
+        check_config("rubric", {"criteria": [{**CRITERION, "name": "n" * 41}]})
+
+
+def test_anchors_keyed_by_numbers_instead_of_text_are_refused():
+    numeric = {**CRITERION, "anchors": {s: "x" for s in range(1, 6)}}
+    with pytest.raises(Refused, match="accuracy: anchors must describe every score from 1 to 5"):
+        check_config("rubric", {"criteria": [numeric]})
+
+
 def test_criteria_with_the_same_name_are_refused():
     with pytest.raises(Refused, match="criterion names must be distinct"):
         check_config("rubric", {"criteria": [CRITERION, CRITERION]})
 
 
 def test_a_rubric_without_criteria_is_refused():
-    with pytest.raises(Refused, match="criteria must be a list of 1 to 20"):
+    with pytest.raises(Refused, match="criteria must be a list of 1 to 8"):
         check_config("rubric", {"criteria": []})
 
 

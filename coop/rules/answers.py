@@ -49,9 +49,10 @@ MAX_RESPONSES = 20  # responses an item offers for ranking
 MAX_ID_CHARS = 64  # a response id
 MAX_LABELS = 50
 MAX_LABEL_CHARS = 80
-MAX_CRITERIA = 20
-MAX_NAME_CHARS = 60  # a criterion's name
-MAX_DESCRIPTION_CHARS = 500  # a criterion's description, and each anchor
+# A rubric's bounds are those of a rubric policy's criteria (coop/statements/policies.py `Criterion`).
+MAX_CRITERIA = 8
+MAX_NAME_CHARS = 40  # a criterion's name
+MAX_DESCRIPTION_CHARS = 300  # a criterion's description, and each anchor
 MAX_SCALE_POINTS = 11  # scores a criterion's scale may have (e.g. 0–10)
 
 # The exact keys of each kind's answer and configuration: the schema at a glance.
@@ -82,6 +83,7 @@ def check_answer_kind(task_kind: TaskKind, answer_kind: str) -> AnswerKind:
 
 def check_config(kind: AnswerKind, config: Any) -> dict[str, Any]:
     """The normalised configuration of a task whose items take answers of `kind`."""
+    _known(kind)
     fields = _exact(config, CONFIG_FIELDS[kind], "config", optional=("min", "max"))
     if kind == "pairwise":
         return {"allow_tie": _flag(fields["allow_tie"], "allow_tie")}
@@ -102,6 +104,7 @@ def check_answer(
 ) -> dict[str, Any]:
     """The normalised answer, given the task's (normalised) configuration and, for a ranking, the
     ids of the responses the item offers."""
+    _known(kind)
     fields = _exact(answer, ANSWER_FIELDS[kind], "answer")
     if kind == "pairwise":
         return _pairwise(fields, config)
@@ -121,12 +124,14 @@ def check_ranking(order: Any, response_ids: Sequence[str]) -> list[str]:
     ids = _response_ids(response_ids)
     if not isinstance(order, list) or not all(isinstance(i, str) for i in order):
         raise Refused("order must be a list of response ids")
+    if len(order) > len(ids):
+        raise Refused(f"order ranks the item's {len(ids)} responses, not {len(order)}")
     if len(order) != len(set(order)):
         raise Refused("order names a response more than once")
     if set(order) != set(ids):
         missing, unknown = sorted(set(ids) - set(order)), sorted(set(order) - set(ids))
         problems = ([f"missing {', '.join(missing)}"] if missing else []) + (
-            [f"unknown {', '.join(unknown[:5])}"] if unknown else []
+            [f"unknown {', '.join(u[:MAX_ID_CHARS] for u in unknown[:5])}"] if unknown else []
         )
         raise Refused(f"order must rank every response once ({'; '.join(problems)})")
     return list(order)
@@ -247,6 +252,12 @@ def _valid_url(source: str) -> bool:
         return bool(urlsplit(source).hostname)
     except ValueError:  # e.g. an unclosed [IPv6] host
         return False
+
+
+def _known(kind: str) -> None:
+    """Callers pass a kind read back from storage, so an unknown one is refused, not a KeyError."""
+    if kind not in ANSWER_KINDS:
+        raise Refused(f"answer kind must be one of {', '.join(ANSWER_KINDS)}")
 
 
 def _exact(value: Any, keys: Sequence[str], what: str, optional: Sequence[str] = ()) -> dict[str, Any]:

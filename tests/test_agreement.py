@@ -208,3 +208,26 @@ def test_without_a_minimum_nothing_goes_to_adjudication():
 def test_a_minimum_outside_minus_one_to_one_is_refused():
     with pytest.raises(Refused):
         adjudication({}, 1.5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(reliability_data, st.sampled_from(["nominal", "ordinal", "interval"]))
+def test_every_answer_on_an_item_answered_twice_is_compared_or_undecided_once(items, level):
+    answers = [(i, c, v) for i, row in enumerate(items) for c, v in enumerate(row) if v is not None]
+    answered = {i: sum(v is not None for v in row) for i, row in enumerate(items)}
+    result = agreement_with_consensus(answers, level)
+    for coder, agreement in result.items():
+        expected = sum(1 for i, c, _ in answers if c == coder and answered[i] >= 2)
+        assert agreement.compared + agreement.undecided == expected
+        assert 0 <= agreement.matched <= agreement.compared
+    assert set(result) == {c for i, c, _ in answers if answered[i] >= 2}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 3), st.integers(1, 3)), min_size=1, max_size=20))
+def test_on_items_answered_twice_both_coders_match_exactly_when_they_gave_the_same_answer(pairs):
+    answers = [a for i, (x, y) in enumerate(pairs) for a in ((i, "p", x), (i, "q", y))]
+    result = agreement_with_consensus(answers, "ordinal")
+    same = sum(x == y for x, y in pairs)
+    assert (result["p"].matched, result["q"].matched) == (same, same)
+    assert result["p"].compared == len(pairs) and result["p"].undecided == 0

@@ -16,8 +16,8 @@ When no item is answered twice, or every counted answer has the same value (alph
 no variation to agree about), alpha is None with the reason, never 0 (0 would say "agreement no better
 than chance", which nothing measured says).
 
-Memory: the package forms an items × values × values array, so one call holds about
-8 · items · values² bytes (33,000 items on a 5-point scale: 6.6 MB; 100 distinct labels: 2.6 GB);
+Memory: the package forms a few items × values × values arrays of
+8 · items · values² bytes each (33,000 items on a 5-point scale: 6.6 MB; 100 distinct labels: 2.6 GB);
 labels and rubric scales are small, free-valued interval data is not what this is for.
 """
 

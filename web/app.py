@@ -23,6 +23,7 @@ from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
 from web.api_contributions import ContributionsApi
 from web.api_governance import GOVERNANCE_API
+from web.api_items import ITEMS_API
 from web.api_keys import KEYS_API
 from web.api_lineage import LINEAGE_API
 from web.api_members import MEMBERS_API
@@ -138,6 +139,7 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "passwords": _given(runtime.passwords),
         "policies": _given(runtime.policies),
         "tasks": _given(runtime.tasks),
+        "items": _given(runtime.items),
         "contributions": _given(runtime.contributions),
         "reviews": _given(runtime.reviews),
         "governance": _given(runtime.governance),
@@ -161,6 +163,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             *MEMBERS_API,
             *KEYS_API,
             TasksApi,
+            *ITEMS_API,
             ContributionsApi,
             ReviewsApi,
             PoliciesApi,

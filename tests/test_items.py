@@ -89,7 +89,7 @@ def test_the_report_is_capped_and_counts_the_rest():
 
 
 def test_a_csv_row_with_the_wrong_number_of_cells_is_reported_by_line():
-    with pytest.raises(Refused, match="line 3: 2 cells where the header names 3"):
+    with pytest.raises(Refused, match="line 4: 2 cells where the header names 3"):
         read_items("csv", CSV + "only,two\n")
 
 

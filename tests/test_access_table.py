@@ -62,6 +62,8 @@ TABLE = [
     ("GET", "/tasks/{task}", MEMBERS),
     ("POST", "/tasks/{task}/rate", {STEWARD}),
     ("POST", "/tasks/{task}/submit", MEMBERS),
+    ("GET", "/tasks/{task}/items", MEMBERS),
+    ("POST", "/tasks/{task}/items", {STEWARD}),
     ("GET", "/contributions", MEMBERS),
     ("GET", "/contributions/{contribution}", {MEMBER, STEWARD}),
     ("GET", "/contributions/{contribution}/content", {MEMBER, STEWARD, REVIEWER}),  # the reviewer reviewed it

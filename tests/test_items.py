@@ -216,3 +216,28 @@ def test_the_api_refuses_bad_bodies_with_the_reason_and_logs_nothing(client, tas
 
 def test_an_unknown_item_is_404(client, headers):
     assert client.get(f"/api/items/{'0' * 32}", headers=headers["member"]).status_code == 404
+
+
+# -- the portal -------------------------------------------------------------------------------------
+
+
+def test_a_steward_uploads_a_file_in_the_portal_and_members_see_the_items(browse, steward, admit, task):
+    response = browse(steward).post(
+        f"/tasks/{task.id}/items", {"format": "jsonl"}, files={"file": ("items.jsonl", JSONL.encode())}
+    )
+    assert response.status_code == 303 and "3%20items%20imported" in response.headers["location"], response.text
+    shown = browse(admit("bo")).get(f"/tasks/{task.id}/items")
+    assert shown.status_code == 200 and "Summarise clause 6." in shown.text and "Import a batch" not in shown.text
+
+
+def test_a_bad_file_in_the_portal_is_shown_back_with_its_report(browse, steward, task, log):
+    before = log.size()
+    response = browse(steward).post(
+        f"/tasks/{task.id}/items", {"format": "csv", "content": "prompt\nfine\n"}, files={"file": ("", b"")}
+    )
+    assert response.status_code == 303
+    bad = browse(steward).post(
+        f"/tasks/{task.id}/items", {"format": "csv", "content": "Prompt,x\na,b\n"}, files={"file": ("", b"")}
+    )
+    assert bad.status_code == 400 and "line 1: the header must name each field once" in bad.text
+    assert log.size() == before + 1

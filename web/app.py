@@ -41,6 +41,7 @@ from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
 from web.portal.contributions import ContributionPages
 from web.portal.governance import GovernancePages, PolicyPages
+from web.portal.items import ItemPages
 from web.portal.keys import KeyPages
 from web.portal.lineage import LineagePages
 from web.portal.money import MoneyPages
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             StewardPages,
             PublicLogPages,
             TaskPages,
+            ItemPages,
             ContributionPages,
             ReviewPages,
             GovernancePages,

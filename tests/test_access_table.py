@@ -62,6 +62,8 @@ TABLE = [
     ("GET", "/tasks/{task}", MEMBERS),
     ("POST", "/tasks/{task}/rate", {STEWARD}),
     ("POST", "/tasks/{task}/submit", MEMBERS),
+    ("GET", "/tasks/{task}/items", MEMBERS),
+    ("POST", "/tasks/{task}/items", {STEWARD}),
     ("GET", "/contributions", MEMBERS),
     ("GET", "/contributions/{contribution}", {MEMBER, STEWARD}),
     ("GET", "/contributions/{contribution}/content", {MEMBER, STEWARD, REVIEWER}),  # the reviewer reviewed it
@@ -133,6 +135,10 @@ TABLE = [
     ("POST", "/api/tasks", {STEWARD}),
     ("GET", "/api/tasks/{task}", MEMBERS),
     ("POST", "/api/tasks/{task}/rate", {STEWARD}),
+    ("GET", "/api/tasks/{task}/items", MEMBERS),
+    ("POST", "/api/tasks/{task}/items", {STEWARD}),
+    ("GET", "/api/items/{item}", MEMBERS),
+    ("POST", "/api/items/{item}/retire", {STEWARD}),
     ("GET", "/api/contributions", MEMBERS),
     ("POST", "/api/contributions", MEMBERS),
     ("PUT", "/api/contributions/{contribution}", {MEMBER}),
@@ -194,6 +200,8 @@ BODIES = {
     ("POST", "/api/reviews/conflicts"): {"author_id": "someone"},
     ("POST", "/api/licenses/{license}/revenue"): {"amount": 100, "idempotency_key": "k"},
     ("POST", "/api/reviews/{contribution}/assign"): {"reviewer_id": "nobody"},
+    ("POST", "/api/tasks/{task}/items"): {"format": "jsonl", "content": '{"prompt": "another"}'},
+    ("POST", "/api/items/{item}/retire"): {"reason": "a typo"},
 }
 UNLISTED_PREFIXES = ("/schema",)  # OpenAPI documents, public by design
 
@@ -216,6 +224,7 @@ def test_every_route_is_in_the_access_table(runtime):
         "{token}": "{token_id:int}",
         "{applicant}": "{account_id:str}",
         "{task}": "{task_id:str}",
+        "{item}": "{item_id:str}",
         "{contribution}": "{contribution_id:str}",
         "{proposal}": "{proposal_id:str}",
         "{release}": "{release_id:str}",
@@ -325,6 +334,8 @@ def _seed(runtime):
     tokens = {role: runtime.auth.create_token(p, "table", ["read", "write"]) for role, p in principals.items()}
     member_token_id = runtime.auth.tokens(bo)[0].id
     task = runtime.tasks.open(steward, TaskSpec("P", "T", "I", "ranking", "pair", 6, 300, "EUR", ["model-training"]))
+    runtime.items.import_batch(steward, task.id, "jsonl", '{"prompt": "one"}')
+    item = runtime.items.page(task.id).items[0]
     draft = runtime.contributions.draft(bo, task.id, b"B is better", "text/plain", 5, TERMS)
     contribution = runtime.contributions.submit_with_password(bo, draft.id, "bo-password")
     proposal = runtime.governance.propose(
@@ -344,6 +355,7 @@ def _seed(runtime):
         "{token}": str(member_token_id),
         "{applicant}": other_applicant,
         "{task}": task.id,
+        "{item}": item.id,
         "{contribution}": contribution.id,
         "{proposal}": proposal.id,
         "{release}": release.id,

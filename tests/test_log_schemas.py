@@ -75,6 +75,8 @@ VALID = {
     },
     "task.rate-raised": {"task": ID, "pay_per_unit": 400, "pay_floor": REF, "by": ID2, "time": T},
     "task.flagged": {"task": ID, "hourly_rate": 1500, "pay_floor": REF, "time": T},
+    "task.items-imported": {"task": ID, "batch": ID2, "item_count": 3, "items_root": SHA, "by": ID2, "time": T},
+    "task.item-retired": {"task": ID, "item": ID2, "item_sha256": SHA, "reason_sha256": SHA, "by": ID2, "time": T},
     "contribution": CONTRIBUTION,
     "contribution.accepted": {
         "statement": {"kind": "contribution", "body": CONTRIBUTION, "key": KEY, "sig": SIG},

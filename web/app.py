@@ -23,6 +23,7 @@ from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
 from web.api_contributions import ContributionsApi
 from web.api_governance import GOVERNANCE_API
+from web.api_items import ITEMS_API
 from web.api_keys import KEYS_API
 from web.api_lineage import LINEAGE_API
 from web.api_members import MEMBERS_API
@@ -40,6 +41,7 @@ from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
 from web.portal.contributions import ContributionPages
 from web.portal.governance import GovernancePages, PolicyPages
+from web.portal.items import ItemPages
 from web.portal.keys import KeyPages
 from web.portal.lineage import LineagePages
 from web.portal.money import MoneyPages
@@ -138,6 +140,7 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "passwords": _given(runtime.passwords),
         "policies": _given(runtime.policies),
         "tasks": _given(runtime.tasks),
+        "items": _given(runtime.items),
         "contributions": _given(runtime.contributions),
         "reviews": _given(runtime.reviews),
         "governance": _given(runtime.governance),
@@ -161,6 +164,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             *MEMBERS_API,
             *KEYS_API,
             TasksApi,
+            *ITEMS_API,
             ContributionsApi,
             ReviewsApi,
             PoliciesApi,
@@ -170,6 +174,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             StewardPages,
             PublicLogPages,
             TaskPages,
+            ItemPages,
             ContributionPages,
             ReviewPages,
             GovernancePages,

@@ -21,6 +21,7 @@ from coop.membership.passwords import PasswordService
 from coop.membership.service import MembershipService
 from coop.statements import check_statement
 from coop.work.contributions import ContributionService
+from coop.work.items import ItemService
 from coop.work.reviews import ReviewService
 from coop.work.tasks import TaskService
 from governance.policies import PolicyService
@@ -44,6 +45,7 @@ class Runtime:
     passwords: PasswordService = field(init=False)
     policies: PolicyService = field(init=False)
     tasks: TaskService = field(init=False)
+    items: ItemService = field(init=False)
     contributions: ContributionService = field(init=False)
     reviews: ReviewService = field(init=False)
     governance: GovernanceService = field(init=False)
@@ -69,6 +71,7 @@ class Runtime:
         self.passwords = PasswordService(self.engine, self.keys, self.gate, self.clock)
         self.policies = PolicyService(self.engine, self.log, self.clock)
         self.tasks = TaskService(self.engine, self.log, self.policies, self.clock)
+        self.items = ItemService(self.engine, self.log, self.clock)
         self.contributions = ContributionService(
             self.engine, self.log, self.keys, self.settings.max_content_bytes, self.clock
         )

@@ -23,6 +23,8 @@ SCHEMAS: dict[str, type[Struct]] = {
     "task.opened": work.TaskOpened,
     "task.rate-raised": work.TaskRateRaised,
     "task.flagged": work.TaskFlagged,
+    "task.items-imported": work.ItemsImported,
+    "task.item-retired": work.ItemRetired,
     "contribution": work.ContributionBody,
     "contribution.accepted": work.ContributionAccepted,
     "consent.revocation": work.ConsentRevocation,

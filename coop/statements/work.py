@@ -1,5 +1,5 @@
-"""Work's statement kinds: tasks opened, re-rated and flagged; contributions, their acceptance, and
-the revocation of their consent."""
+"""Work's statement kinds: tasks opened, re-rated and flagged; their items imported and retired;
+contributions, their acceptance, and the revocation of their consent."""
 
 from __future__ import annotations
 
@@ -51,6 +51,30 @@ class TaskFlagged(Exact):
     task: Id
     hourly_rate: Count
     pay_floor: PolicyRef
+    time: Time
+
+
+class ItemsImported(Exact):
+    """A batch's manifest: its items' SHA-256s, in position order, committed to as a count and a
+    Merkle root (provenance.core.commitment.list_root), so a release can prove which items its
+    judgments answer."""
+
+    task: Id
+    batch: Id
+    item_count: Positive
+    items_root: Sha256
+    by: Id
+    time: Time
+
+
+class ItemRetired(Exact):
+    """An item taken out of the work; the reason is kept beside the log as its SHA-256."""
+
+    task: Id
+    item: Id
+    item_sha256: Sha256
+    reason_sha256: Sha256
+    by: Id
     time: Time
 
 

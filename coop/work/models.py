@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coop.kernel.db import Base, UtcDateTime
@@ -129,3 +129,48 @@ class ConsentRevocation(Base):
     contribution_id: Mapped[str] = mapped_column(ForeignKey("contribution.id"), primary_key=True)
     log_index: Mapped[int] = mapped_column(BigInteger, unique=True)
     revoked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ItemBatch(Base):
+    """Items a steward imported into a task at once; its manifest (count, Merkle root of the item
+    hashes in position order) is signed and logged at `log_index`. Insert-only."""
+
+    __tablename__ = "item_batch"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("task.id"), index=True)
+    imported_by: Mapped[str] = mapped_column(ForeignKey("account.id"))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    item_count: Mapped[int] = mapped_column(Integer)
+    items_root: Mapped[str] = mapped_column(String(64))
+    log_index: Mapped[int] = mapped_column(BigInteger, unique=True)
+
+
+class TaskItem(Base):
+    """One item to judge, stored by the SHA-256 of its canonical JSON. Never edited (insert-only);
+    an item is unique within its task."""
+
+    __tablename__ = "task_item"
+    __table_args__ = (
+        UniqueConstraint("task_id", "content_sha256"),
+        UniqueConstraint("batch_id", "position"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("task.id"), index=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("item_batch.id"))
+    position: Mapped[int] = mapped_column(Integer)  # 0-based, within the batch
+    content_sha256: Mapped[str] = mapped_column(ForeignKey("content_blob.sha256"))
+
+
+class ItemRetirement(Base):
+    """An item taken out of the work: a record of its own (the item row stays as it was). The
+    reason is kept beside the log (log_text) and named here by its SHA-256. Insert-only."""
+
+    __tablename__ = "item_retirement"
+
+    item_id: Mapped[str] = mapped_column(ForeignKey("task_item.id"), primary_key=True)
+    retired_by: Mapped[str] = mapped_column(ForeignKey("account.id"))
+    reason_sha256: Mapped[str] = mapped_column(String(64))
+    retired_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    log_index: Mapped[int] = mapped_column(BigInteger, unique=True)

@@ -77,6 +77,14 @@ VALID = {
     "task.flagged": {"task": ID, "hourly_rate": 1500, "pay_floor": REF, "time": T},
     "task.items-imported": {"task": ID, "batch": ID2, "item_count": 3, "items_root": SHA, "by": ID2, "time": T},
     "task.item-retired": {"task": ID, "item": ID2, "item_sha256": SHA, "reason_sha256": SHA, "by": ID2, "time": T},
+    "task.answer-spec": {
+        "task": ID,
+        "answer_kind": "pairwise",
+        "config": {"allow_tie": True},
+        "answers_per_item": 3,
+        "by": ID2,
+        "time": T,
+    },
     "contribution": CONTRIBUTION,
     "contribution.accepted": {
         "statement": {"kind": "contribution", "body": CONTRIBUTION, "key": KEY, "sig": SIG},

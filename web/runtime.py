@@ -20,7 +20,10 @@ from coop.membership.keys import KeyService
 from coop.membership.passwords import PasswordService
 from coop.membership.service import MembershipService
 from coop.statements import check_statement
+from coop.work.answer_specs import AnswerSpecService
+from coop.work.claims import ClaimService
 from coop.work.contributions import ContributionService
+from coop.work.item_answers import ItemAnswerService
 from coop.work.items import ItemService
 from coop.work.reviews import ReviewService
 from coop.work.tasks import TaskService
@@ -47,6 +50,9 @@ class Runtime:
     tasks: TaskService = field(init=False)
     items: ItemService = field(init=False)
     contributions: ContributionService = field(init=False)
+    answer_specs: AnswerSpecService = field(init=False)
+    claims: ClaimService = field(init=False)
+    item_answers: ItemAnswerService = field(init=False)
     reviews: ReviewService = field(init=False)
     governance: GovernanceService = field(init=False)
     ledger: LedgerService = field(init=False)
@@ -74,6 +80,11 @@ class Runtime:
         self.items = ItemService(self.engine, self.log, self.clock)
         self.contributions = ContributionService(
             self.engine, self.log, self.keys, self.settings.max_content_bytes, self.clock
+        )
+        self.answer_specs = AnswerSpecService(self.engine, self.log, self.clock)
+        self.claims = ClaimService(self.engine, self.clock)
+        self.item_answers = ItemAnswerService(
+            self.engine, self.contributions, self.settings.max_content_bytes, self.clock
         )
         self.ledger = LedgerService(
             self.engine, self.clock, licensed_contributions=member_contributions

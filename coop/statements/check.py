@@ -25,6 +25,7 @@ SCHEMAS: dict[str, type[Struct]] = {
     "task.flagged": work.TaskFlagged,
     "task.items-imported": work.ItemsImported,
     "task.item-retired": work.ItemRetired,
+    "task.answer-spec": work.AnswerSpecSet,
     "contribution": work.ContributionBody,
     "contribution.accepted": work.ContributionAccepted,
     "consent.revocation": work.ConsentRevocation,

@@ -1,12 +1,13 @@
 """Work's statement kinds: tasks opened, re-rated and flagged; their items imported and retired;
-contributions, their acceptance, and the revocation of their consent."""
+a task's answer spec; contributions, their acceptance, and the revocation of their consent."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from msgspec import Meta
 
+from coop.rules.answers import AnswerKind
 from coop.rules.review import TaskKind
 from coop.statements.fields import (
     Count,
@@ -23,6 +24,8 @@ from coop.statements.fields import (
     Time,
     Uses,
 )
+
+MAX_ANSWERS_PER_ITEM = 20  # k: how many people answer each item
 
 
 class TaskOpened(Exact):
@@ -78,7 +81,21 @@ class ItemRetired(Exact):
     time: Time
 
 
+class AnswerSpecSet(Exact):
+    """What an answer to the task's items is (coop.rules.answers, checked there), set once."""
+
+    task: Id
+    answer_kind: AnswerKind
+    config: dict[str, Any]
+    answers_per_item: Annotated[int, Meta(ge=1, le=MAX_ANSWERS_PER_ITEM)]
+    by: Id
+    time: Time
+
+
 class ContributionBody(Exact):
+    """A contribution; one that answers an item also commits to the item (id and SHA-256) and
+    its typed answer. Statements without them (free-form work, and every older one) stay valid."""
+
     task: Id
     content_sha256: Sha256
     author: KeyId
@@ -87,6 +104,9 @@ class ContributionBody(Exact):
     units: Positive
     time: Time
     revises: Sha256 | None
+    item: Id | None = None
+    item_sha256: Sha256 | None = None
+    answer: dict[str, Any] | None = None
 
 
 class AuthorStatement(Exact):

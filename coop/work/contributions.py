@@ -26,6 +26,7 @@ from coop.kernel.principal import Principal
 from coop.membership.keys import KeyService
 from coop.rules import consent
 from coop.statements import check_input
+from coop.work.claim_models import answer_statement_fields
 from coop.work.contribution_checks import (
     MEDIA_TYPES,
     check_clock_skew,
@@ -265,6 +266,7 @@ def _statement_body(session: Session, row: Contribution, signer_key_id: str, now
         "units": row.units,
         "time": now.replace(microsecond=0).isoformat(),
         "revises": revises.statement_sha256 if revises else None,
+        **answer_statement_fields(session, row.id),  # an answer to an item commits to the item and the answer
     }
 
 

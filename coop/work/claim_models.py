@@ -1,0 +1,83 @@
+"""Tables of doing the work on items (issue 14, part 3): a task's answer spec, claims on items,
+skips, and the answer a contribution gives to the item it claimed.
+
+The answer spec is set **once** per task and never changed (the task id is its primary key; the
+table is insert-only): answers already given were checked against it, and agreement compares
+answers of one shape. A task whose spec is wrong is closed and opened again. Claims and skips are
+insert-only too — a claim expires by the clock (`expires_at`), never by an UPDATE. The answer row
+of a contribution is edited only while its contribution is a draft (a failed signing is retried).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from coop.kernel.db import Base, UtcDateTime
+
+
+class AnswerSpec(Base):
+    """What an answer to the task's items is: its kind, its (normalised) configuration, and how
+    many people answer each item (k). Logged as `task.answer-spec` at `log_index`."""
+
+    __tablename__ = "answer_spec"
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("task.id"), primary_key=True)
+    answer_kind: Mapped[str] = mapped_column(String(20))
+    config: Mapped[str] = mapped_column(Text)  # canonical JSON
+    answers_per_item: Mapped[int] = mapped_column(Integer)
+    set_by: Mapped[str] = mapped_column(ForeignKey("account.id"))
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    log_index: Mapped[int] = mapped_column(BigInteger, unique=True)
+
+
+class ItemClaim(Base):
+    """A contributor holding an item to answer, until `expires_at`."""
+
+    __tablename__ = "item_claim"
+    __table_args__ = (Index("ix_item_claim_item_account", "item_id", "account_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("task.id"), index=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("task_item.id"))
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id"))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ClaimSkip(Base):
+    """A claim given back with a reason: the item goes to someone else, not to this person again."""
+
+    __tablename__ = "claim_skip"
+
+    claim_id: Mapped[str] = mapped_column(ForeignKey("item_claim.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    skipped_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ContributionAnswer(Base):
+    """The item a contribution answers (id and SHA-256), its typed answer, and the seconds the
+    server measured from the claim to the submission (kept beside the self-reported minutes).
+    One per claim: a retried submission finds it."""
+
+    __tablename__ = "contribution_answer"
+
+    contribution_id: Mapped[str] = mapped_column(ForeignKey("contribution.id"), primary_key=True)
+    claim_id: Mapped[str] = mapped_column(ForeignKey("item_claim.id"), unique=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("task_item.id"), index=True)
+    item_sha256: Mapped[str] = mapped_column(String(64))
+    answer: Mapped[str] = mapped_column(Text)  # canonical JSON of the normalised answer
+    measured_seconds: Mapped[int] = mapped_column(Integer)
+
+
+def answer_statement_fields(session: Session, contribution_id: str) -> dict[str, Any]:
+    """The fields a contribution's signed statement adds when it answers an item (none otherwise,
+    so the statements of free-form contributions are what they always were)."""
+    row = session.get(ContributionAnswer, contribution_id)
+    if row is None:
+        return {}
+    return {"item": row.item_id, "item_sha256": row.item_sha256, "answer": json.loads(row.answer)}

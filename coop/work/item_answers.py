@@ -1,0 +1,197 @@
+"""Submitting a typed answer to a claimed item, through the contribution path.
+
+The answer is checked against the task's answer spec (`coop.rules.answers.check_answer`; for a
+ranking, against the item's response ids) and becomes a contribution whose content is the answer's
+canonical JSON. Beside it (`ContributionAnswer`) are kept the item (id and SHA-256), the answer and
+the seconds the server measured from the claim to this submission; the author's signed statement
+commits to the item and the answer (`claim_models.answer_statement_fields`). Signing and submitting
+are the contribution service's own (custodial password, or a statement the member signed).
+
+One contribution per claim: the draft is made under the claim's row lock, and a claim whose answer
+was submitted returns that contribution (a double click or retried request creates nothing). A
+submission that fails (a wrong password, a statement that does not match) leaves the draft; the
+next attempt under the same claim re-checks and rewrites it, and re-measures the time.
+
+Response ids of an item: its `response_ids` field if it has one, else "A", "B", … for the entries
+of its `responses` list (as pairwise choices name them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import string
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from coop.kernel.db import insert_missing, utcnow, write_session
+from coop.kernel.errors import Conflict, NotFound
+from coop.kernel.principal import Principal
+from coop.rules import consent
+from coop.rules.answers import check_answer
+from coop.work.answer_specs import check_answer_kind_stored, spec_of
+from coop.work.claim_models import ClaimSkip, ContributionAnswer
+from coop.work.claims import own_claim, require_member
+from coop.work.contribution_checks import check_content, check_numbers
+from coop.work.contribution_views import ContributionView
+from coop.work.contributions import ContributionService
+from coop.work.models import ContentBlob, Contribution, Task, TaskItem
+from provenance.core.canonical import canonical_json
+from provenance.core.signing import SignedStatement
+
+
+@dataclass(frozen=True)
+class AnswerReceipt:
+    contribution: ContributionView
+    claim_id: str
+    item_id: str
+    item_sha256: str
+    answer: dict[str, Any]
+    measured_seconds: int
+
+
+class ItemAnswerService:
+    def __init__(
+        self,
+        engine: Engine,
+        contributions: ContributionService,
+        max_content_bytes: int,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.engine = engine
+        self.contributions = contributions
+        self.max_content_bytes = max_content_bytes
+        self.clock = clock
+
+    def answer_with_password(
+        self, author: Principal, claim_id: str, answer: Any, minutes: int, terms: Mapping[str, Any], password: str
+    ) -> AnswerReceipt:
+        contribution_id, submitted = self.prepare(author, claim_id, answer, minutes, terms)
+        if not submitted:
+            self.contributions.submit_with_password(author, contribution_id, password)
+        return self.receipt(author, claim_id)
+
+    def answer_signed(
+        self,
+        author: Principal,
+        claim_id: str,
+        answer: Any,
+        minutes: int,
+        terms: Mapping[str, Any],
+        statement: SignedStatement,
+    ) -> AnswerReceipt:
+        contribution_id, submitted = self.prepare(author, claim_id, answer, minutes, terms)
+        if not submitted:
+            self.contributions.submit_signed(author, contribution_id, statement)
+        return self.receipt(author, claim_id)
+
+    def statement_body(
+        self, author: Principal, claim_id: str, answer: Any, minutes: int, terms: Mapping[str, Any], public_key: bytes
+    ) -> dict[str, Any]:
+        """The body a member signs on their own machine to submit this answer (time: now)."""
+        contribution_id, submitted = self.prepare(author, claim_id, answer, minutes, terms)
+        if submitted:
+            raise Conflict("this claim's answer is already submitted")
+        return self.contributions.statement_body(author, contribution_id, public_key)
+
+    def prepare(
+        self, author: Principal, claim_id: str, answer: Any, minutes: int, terms: Mapping[str, Any]
+    ) -> tuple[str, bool]:
+        """The claim's contribution (drafted or rewritten now, unless already submitted) and whether
+        it is submitted. Refused, changing nothing, when the answer or the numbers do not fit."""
+        require_member(author)
+        clean_terms = consent.check_terms(terms)
+        check_numbers(minutes, 1)
+        with write_session(self.engine) as session, session.begin():
+            claim = own_claim(session, author, claim_id, lock=True)  # one submission per claim at a time
+            existing = session.scalar(select(ContributionAnswer).where(ContributionAnswer.claim_id == claim_id))
+            contribution = session.get(Contribution, existing.contribution_id) if existing else None
+            if contribution is not None and contribution.status != "draft":
+                return contribution.id, True
+            if session.get(ClaimSkip, claim_id) is not None:
+                raise Conflict("this item was skipped under this claim; claim the next item")
+            now = self.clock()
+            if claim.expires_at <= now:
+                raise Conflict("this claim has expired and the item may be someone else's; claim the next item")
+            task = session.get(Task, claim.task_id)
+            item = session.get(TaskItem, claim.item_id)
+            assert task is not None and item is not None  # foreign keys
+            if task.status != "open":
+                raise Conflict(f"task '{task.title}' is {task.status} and takes no submissions")
+            normalised = _checked_answer(session, claim.task_id, item, answer)
+            content = canonical_json(normalised)
+            check_content(content, "application/json", self.max_content_bytes)
+            digest = hashlib.sha256(content).hexdigest()
+            if session.get(ContentBlob, digest) is None:
+                insert_missing(
+                    session, ContentBlob, sha256=digest, media_type="application/json", size=len(content), data=content
+                )
+            seconds = int((now - claim.claimed_at).total_seconds())
+            terms_json = canonical_json(clean_terms).decode()
+            if contribution is not None and existing is not None:
+                contribution.content_sha256, contribution.minutes, contribution.terms = digest, minutes, terms_json
+                existing.answer, existing.measured_seconds = content.decode(), seconds
+                return contribution.id, False
+            contribution = Contribution(
+                id=uuid.uuid4().hex,
+                task_id=task.id,
+                author_id=author.account_id,
+                revises_id=None,
+                round=1,
+                content_sha256=digest,
+                units=1,
+                minutes=minutes,
+                terms=terms_json,
+                status="draft",
+                created_at=now,
+            )
+            session.add(contribution)
+            session.flush()
+            session.add(
+                ContributionAnswer(
+                    contribution_id=contribution.id,
+                    claim_id=claim_id,
+                    item_id=item.id,
+                    item_sha256=item.content_sha256,
+                    answer=content.decode(),
+                    measured_seconds=seconds,
+                )
+            )
+            return contribution.id, False
+
+    def receipt(self, author: Principal, claim_id: str) -> AnswerReceipt:
+        with Session(self.engine) as session:
+            own_claim(session, author, claim_id)
+            row = session.scalar(select(ContributionAnswer).where(ContributionAnswer.claim_id == claim_id))
+            if row is None:
+                raise NotFound(f"no answer under claim {claim_id}")
+            contribution_id = row.contribution_id
+            fields = (row.item_id, row.item_sha256, json.loads(row.answer), row.measured_seconds)
+        view = self.contributions.get(author, contribution_id, author_only=True)
+        return AnswerReceipt(view, claim_id, *fields)
+
+
+def response_ids(content: Mapping[str, Any]) -> list[str]:
+    """The ids of an item's responses (see the module docstring); none if it offers no list."""
+    given = content.get("response_ids")
+    if isinstance(given, list):
+        return [str(i) for i in given]
+    responses = content.get("responses")
+    if isinstance(responses, list):
+        return list(string.ascii_uppercase[: len(responses)])
+    return []
+
+
+def _checked_answer(session: Session, task_id: str, item: TaskItem, answer: Any) -> dict[str, Any]:
+    spec = spec_of(session, task_id)
+    blob = session.get(ContentBlob, item.content_sha256)
+    assert blob is not None  # a foreign key
+    kind = check_answer_kind_stored(spec.answer_kind)
+    ids = response_ids(json.loads(blob.data)) if kind == "ranking" else []
+    return check_answer(kind, json.loads(spec.config), answer, ids)

@@ -1,0 +1,176 @@
+"""Doing the work on items (issue 14, part 3): a task's answer spec, claiming the next item (k per
+item, claims that expire, skips), and submitting a typed answer through the contribution path."""
+
+import hashlib
+import json
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
+from coop.work.claims import CLAIM_TTL
+from provenance.core.canonical import canonical_json
+from tests.conftest import TERMS
+
+GOOD = {"correctness": 5, "completeness": 4, "clarity": 4}
+WRITTEN = {"edit": "none", "min_sources": 0}
+ITEMS = "\n".join(json.dumps({"prompt": f"Question {n}?"}) for n in range(1, 5))
+
+
+def answer(words="Metformin first."):
+    return {"text": words, "edited": None, "sources": []}
+
+
+@pytest.fixture
+def items(runtime, work):
+    """The work task's four items (oldest first), with a written-answer spec and k = 2."""
+    runtime.items.import_batch(work.steward, work.task.id, "jsonl", ITEMS)
+    runtime.answer_specs.set(work.steward, work.task.id, "written", WRITTEN, 2)
+    return runtime.items.page(work.task.id).items
+
+
+def member(runtime, admit, name):
+    person = admit(name)
+    runtime.keys.create_custodial_key(person, f"{name}-password")
+    return person
+
+
+def submit(runtime, person, claim, password, words="Metformin first.", minutes=5):
+    return runtime.item_answers.answer_with_password(person, claim.id, answer(words), minutes, TERMS, password)
+
+
+def count(engine, table):
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+
+
+def test_the_spec_is_logged_and_set_once(runtime, work, items, log):
+    spec = runtime.answer_specs.get(work.task.id)
+    entry = json.loads(log.entry(spec.log_index))
+    assert entry["kind"] == "task.answer-spec" and entry["body"]["answers_per_item"] == 2
+    assert runtime.answer_specs.set(work.steward, work.task.id, "written", WRITTEN, 2) == spec  # the same: kept
+    with pytest.raises(Conflict):
+        runtime.answer_specs.set(work.steward, work.task.id, "written", WRITTEN, 3)
+
+
+def test_an_answer_kind_the_task_kind_does_not_take_is_refused(runtime, work):
+    with pytest.raises(Refused):
+        runtime.answer_specs.set(work.steward, work.task.id, "pairwise", {"allow_tie": True}, 2)
+
+
+def test_claims_hand_out_the_oldest_item_not_yet_answered_by_the_member(runtime, work, items):
+    first = runtime.claims.claim_next(work.author, work.task.id)
+    assert first.item.id == items[0].id
+    submit(runtime, work.author, first, "amara-password")
+    assert runtime.claims.claim_next(work.author, work.task.id).item.id == items[1].id
+
+
+def test_claiming_twice_returns_the_same_live_claim(runtime, work, items):
+    first = runtime.claims.claim_next(work.author, work.task.id)
+    assert runtime.claims.claim_next(work.author, work.task.id).id == first.id
+
+
+def test_an_item_is_held_by_at_most_k_people(runtime, work, items, admit):
+    claims = [runtime.claims.claim_next(admit(name), work.task.id) for name in ("bo", "cy", "di")]
+    assert [c.item.id for c in claims] == [items[0].id, items[0].id, items[1].id]
+
+
+def test_k_holds_when_contributors_race_for_the_last_slot(runtime, work, admit):
+    runtime.items.import_batch(work.steward, work.task.id, "jsonl", '{"prompt": "Only one?"}')
+    runtime.answer_specs.set(work.steward, work.task.id, "written", WRITTEN, 2)
+    people = [admit(f"racer{n}") for n in range(6)]
+    outcomes: list[str] = []
+    start = threading.Barrier(len(people))
+
+    def race(person):
+        start.wait()
+        try:
+            runtime.claims.claim_next(person, work.task.id)
+            outcomes.append("claimed")
+        except NotFound:
+            outcomes.append("none left")
+
+    threads = [threading.Thread(target=race, args=(p,)) for p in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["claimed"] * 2 + ["none left"] * 4
+
+
+def test_an_expired_claim_frees_its_slot(runtime, work, items, admit, clock):
+    runtime.claims.claim_next(admit("bo"), work.task.id)
+    runtime.claims.claim_next(admit("cy"), work.task.id)
+    assert runtime.claims.claim_next(admit("di"), work.task.id).item.id == items[1].id
+    clock.advance(seconds=CLAIM_TTL.total_seconds() + 1)
+    assert runtime.claims.claim_next(admit("ed"), work.task.id).item.id == items[0].id
+
+
+def test_an_expired_claim_takes_no_answer(runtime, work, items, clock):
+    claim = runtime.claims.claim_next(work.author, work.task.id)
+    clock.advance(seconds=CLAIM_TTL.total_seconds())
+    with pytest.raises(Conflict):
+        submit(runtime, work.author, claim, "amara-password")
+
+
+def test_a_skipped_item_goes_to_others_and_not_back_to_the_skipper(runtime, work, items, admit, engine):
+    bo = admit("bo")
+    claim = runtime.claims.claim_next(bo, work.task.id)
+    with pytest.raises(Refused):
+        runtime.claims.skip(bo, claim.id, "  ")
+    runtime.claims.skip(bo, claim.id, "I do not know this field")
+    assert count(engine, "claim_skip") == 1
+    assert runtime.claims.claim_next(bo, work.task.id).item.id == items[1].id
+    assert runtime.claims.claim_next(admit("cy"), work.task.id).item.id == items[0].id
+
+
+def test_a_malformed_answer_is_refused_naming_the_field_and_changes_nothing(runtime, work, items, engine):
+    claim = runtime.claims.claim_next(work.author, work.task.id)
+    with pytest.raises(Refused, match="sources"):
+        runtime.item_answers.answer_with_password(
+            work.author, claim.id, {"text": "x", "edited": None, "sources": "nope"}, 5, TERMS, "amara-password"
+        )
+    assert count(engine, "contribution") == 0 and count(engine, "contribution_answer") == 0
+
+
+def test_the_measured_seconds_are_the_time_from_claim_to_submit(runtime, work, items, clock):
+    claim = runtime.claims.claim_next(work.author, work.task.id)
+    clock.advance(minutes=7, seconds=13)
+    receipt = submit(runtime, work.author, claim, "amara-password", minutes=30)
+    assert receipt.measured_seconds == 7 * 60 + 13 and receipt.contribution.minutes == 30
+
+
+def test_a_double_submit_creates_one_contribution(runtime, work, items, engine):
+    claim = runtime.claims.claim_next(work.author, work.task.id)
+    first = submit(runtime, work.author, claim, "amara-password")
+    again = submit(runtime, work.author, claim, "amara-password", words="Something else.")
+    assert again.contribution.id == first.contribution.id and again.answer == answer()
+    assert count(engine, "contribution") == 1
+
+
+def test_a_failed_signing_leaves_a_draft_that_the_retry_rewrites(runtime, work, items, engine):
+    claim = runtime.claims.claim_next(work.author, work.task.id)
+    with pytest.raises(NotAllowed):
+        submit(runtime, work.author, claim, "wrong-password", words="First try.")
+    receipt = submit(runtime, work.author, claim, "amara-password", words="Second try.")
+    assert receipt.answer["text"] == "Second try." and receipt.contribution.status == "submitted"
+    assert count(engine, "contribution") == 1
+
+
+def test_the_signed_and_logged_statement_commits_to_the_item_hash_and_the_answer(runtime, work, items):
+    claim = runtime.claims.claim_next(work.author, work.task.id)
+    receipt = submit(runtime, work.author, claim, "amara-password")
+    for reviewer in work.reviewers[:2]:
+        runtime.reviews.review(reviewer, receipt.contribution.id, GOOD, "clear")
+    index = runtime.contributions.get(work.author, receipt.contribution.id).acceptance_index
+    logged = json.loads(runtime.log.entry(index))["body"]["statement"]["body"]
+    assert logged["item"] == items[0].id and logged["item_sha256"] == items[0].sha256
+    assert logged["answer"] == answer()
+    assert receipt.contribution.content_sha256 == hashlib.sha256(canonical_json(answer())).hexdigest()
+
+
+def test_a_task_without_a_spec_hands_out_no_items(runtime, work):
+    runtime.items.import_batch(work.steward, work.task.id, "jsonl", ITEMS)
+    with pytest.raises(Conflict, match="answer spec"):
+        runtime.claims.claim_next(work.author, work.task.id)

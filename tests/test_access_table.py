@@ -139,6 +139,11 @@ TABLE = [
     ("POST", "/api/tasks/{task}/items", {STEWARD}),
     ("GET", "/api/items/{item}", MEMBERS),
     ("POST", "/api/items/{item}/retire", {STEWARD}),
+    ("PUT", "/api/tasks/{task}/answer-spec", {STEWARD}),
+    ("POST", "/api/tasks/{task}/claim", MEMBERS),
+    ("POST", "/api/claims/{claim}/skip", {MEMBER}),
+    ("POST", "/api/claims/{claim}/statement", {MEMBER}),
+    ("POST", "/api/claims/{claim}/answer", {MEMBER}),
     ("GET", "/api/contributions", MEMBERS),
     ("POST", "/api/contributions", MEMBERS),
     ("PUT", "/api/contributions/{contribution}", {MEMBER}),
@@ -187,6 +192,12 @@ TABLE = [
     ("POST", "/api/members/{applicant}/reinstate", {STEWARD}),
     ("POST", "/api/members/{applicant}/password-reset", {STEWARD}),
 ]
+SPEC = {"answer_kind": "pairwise", "config": {"allow_tie": True}, "answers_per_item": 3}
+ANSWER = {
+    "answer": {"choice": "A", "reason": "clearer"},
+    "minutes": 5,
+    "terms": {"permitted_uses": ["model-training"], "excluded_sectors": [], "expires": None},
+}
 # Where an object check follows body validation, the request carries a well-formed body.
 BODIES = {
     ("PUT", "/api/contributions/{contribution}"): {
@@ -202,6 +213,10 @@ BODIES = {
     ("POST", "/api/reviews/{contribution}/assign"): {"reviewer_id": "nobody"},
     ("POST", "/api/tasks/{task}/items"): {"format": "jsonl", "content": '{"prompt": "another"}'},
     ("POST", "/api/items/{item}/retire"): {"reason": "a typo"},
+    ("PUT", "/api/tasks/{task}/answer-spec"): SPEC,
+    ("POST", "/api/claims/{claim}/skip"): {"reason": "not my field"},
+    ("POST", "/api/claims/{claim}/statement"): {**ANSWER, "key": "B" * 43 + "="},
+    ("POST", "/api/claims/{claim}/answer"): {**ANSWER, "password": "not-the-password"},
 }
 UNLISTED_PREFIXES = ("/schema",)  # OpenAPI documents, public by design
 
@@ -225,6 +240,7 @@ def test_every_route_is_in_the_access_table(runtime):
         "{applicant}": "{account_id:str}",
         "{task}": "{task_id:str}",
         "{item}": "{item_id:str}",
+        "{claim}": "{claim_id:str}",
         "{contribution}": "{contribution_id:str}",
         "{proposal}": "{proposal_id:str}",
         "{release}": "{release_id:str}",
@@ -336,6 +352,8 @@ def _seed(runtime):
     task = runtime.tasks.open(steward, TaskSpec("P", "T", "I", "ranking", "pair", 6, 300, "EUR", ["model-training"]))
     runtime.items.import_batch(steward, task.id, "jsonl", '{"prompt": "one"}')
     item = runtime.items.page(task.id).items[0]
+    runtime.answer_specs.set(steward, task.id, SPEC["answer_kind"], SPEC["config"], SPEC["answers_per_item"])
+    claim = runtime.claims.claim_next(bo, task.id)
     draft = runtime.contributions.draft(bo, task.id, b"B is better", "text/plain", 5, TERMS)
     contribution = runtime.contributions.submit_with_password(bo, draft.id, "bo-password")
     proposal = runtime.governance.propose(
@@ -356,6 +374,7 @@ def _seed(runtime):
         "{applicant}": other_applicant,
         "{task}": task.id,
         "{item}": item.id,
+        "{claim}": claim.id,
         "{contribution}": contribution.id,
         "{proposal}": proposal.id,
         "{release}": release.id,
@@ -383,6 +402,7 @@ DENIALS = (
     "appending over HTTP is disabled",
     "you have no contribution",
     "you have no license",
+    "you have no claim",
 )
 
 

@@ -23,6 +23,7 @@ from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
 from web.api_contributions import ContributionsApi
 from web.api_governance import GOVERNANCE_API
+from web.api_claims import CLAIMS_API
 from web.api_items import ITEMS_API
 from web.api_keys import KEYS_API
 from web.api_lineage import LINEAGE_API
@@ -142,6 +143,9 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "tasks": _given(runtime.tasks),
         "items": _given(runtime.items),
         "contributions": _given(runtime.contributions),
+        "answer_specs": _given(runtime.answer_specs),
+        "claims": _given(runtime.claims),
+        "item_answers": _given(runtime.item_answers),
         "reviews": _given(runtime.reviews),
         "governance": _given(runtime.governance),
         "ledger": _given(runtime.ledger),
@@ -165,6 +169,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             *KEYS_API,
             TasksApi,
             *ITEMS_API,
+            *CLAIMS_API,
             ContributionsApi,
             ReviewsApi,
             PoliciesApi,

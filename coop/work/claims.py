@@ -116,7 +116,7 @@ def own_claim(session: Session, member: Principal, claim_id: str, lock: bool = F
     """The member's own claim (someone else's is "no such claim", as it is nobody else's business)."""
     claim = session.get(ItemClaim, claim_id, with_for_update=lock)
     if claim is None or claim.account_id != member.account_id:
-        raise NotFound(f"no claim {claim_id}")
+        raise NotFound(f"you have no claim {claim_id}")
     return claim
 
 

@@ -21,9 +21,9 @@ from litestar.template.config import TemplateConfig
 
 from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
+from web.api_claims import CLAIMS_API
 from web.api_contributions import ContributionsApi
 from web.api_governance import GOVERNANCE_API
-from web.api_claims import CLAIMS_API
 from web.api_items import ITEMS_API
 from web.api_keys import KEYS_API
 from web.api_lineage import LINEAGE_API

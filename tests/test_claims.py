@@ -174,3 +174,60 @@ def test_a_task_without_a_spec_hands_out_no_items(runtime, work):
     runtime.items.import_batch(work.steward, work.task.id, "jsonl", ITEMS)
     with pytest.raises(Conflict, match="answer spec"):
         runtime.claims.claim_next(work.author, work.task.id)
+
+
+def test_an_item_to_rank_is_answered_with_its_response_ids(runtime, steward, admit):
+    from coop.work.tasks import TaskSpec
+
+    runtime.policies.seed_defaults()
+    spec = TaskSpec("Contracts", "Rank summaries", "Rank them.", "ranking", "item", 6, 300, "EUR", ["research"])
+    task = runtime.tasks.open(steward, spec)
+    runtime.items.import_batch(steward, task.id, "jsonl", '{"prompt": "Clause 4", "responses": ["x", "y", "z"]}')
+    runtime.answer_specs.set(steward, task.id, "ranking", {}, 1)
+    bo = member(runtime, admit, "bo")
+    claim = runtime.claims.claim_next(bo, task.id)
+    with pytest.raises(Refused, match="order"):
+        runtime.item_answers.answer_with_password(bo, claim.id, {"order": ["A", "B"]}, 5, TERMS, "bo-password")
+    receipt = runtime.item_answers.answer_with_password(
+        bo, claim.id, {"order": ["C", "A", "B"]}, 5, TERMS, "bo-password"
+    )
+    assert receipt.answer == {"order": ["C", "A", "B"]}
+
+
+def test_a_member_with_their_own_key_signs_the_answer_statement(runtime, work, items, admit):
+    import nacl.signing
+
+    from coop.membership.keys import REGISTRATION
+    from provenance.core.signing import sign_statement
+
+    bo = admit("bo")
+    own = nacl.signing.SigningKey.generate()
+    runtime.keys.register_own_key(bo, sign_statement(own, REGISTRATION, runtime.keys.registration_body(bo)))
+    claim = runtime.claims.claim_next(bo, work.task.id)
+    body = runtime.item_answers.statement_body(bo, claim.id, answer(), 5, TERMS, bytes(own.verify_key))
+    assert body["item_sha256"] == items[0].sha256 and body["answer"] == answer()
+    statement = sign_statement(own, "contribution", body)
+    receipt = runtime.item_answers.answer_signed(bo, claim.id, answer(), 5, TERMS, statement)
+    assert receipt.contribution.status == "submitted"
+
+
+def test_over_http_a_malformed_answer_is_a_400_naming_the_field_and_changes_nothing(
+    client, runtime, work, items, engine
+):
+    from tests.test_log_schemas import api_token
+
+    headers = api_token(client, "amara@coop.test", "amara-password")
+    claim = client.post(f"/api/tasks/{work.task.id}/claim", headers=headers)
+    assert claim.status_code == 200, claim.text
+    assert claim.json()["item"]["id"] == items[0].id
+    url = f"/api/claims/{claim.json()['claim_id']}/answer"
+    bad = {"answer": {"text": "x", "edited": "y", "sources": []}, "minutes": 5, "terms": TERMS}
+    refused = client.post(url, headers=headers, json={**bad, "password": "amara-password"})
+    assert refused.status_code == 400 and "edited" in refused.text
+    assert count(engine, "contribution") == 0
+    good = {"answer": answer(), "minutes": 5, "terms": TERMS, "password": "amara-password"}
+    first = client.post(url, headers=headers, json=good)
+    again = client.post(url, headers=headers, json=good)
+    assert first.status_code == again.status_code == 200, first.text
+    assert first.json()["contribution"]["id"] == again.json()["contribution"]["id"]
+    assert count(engine, "contribution") == 1

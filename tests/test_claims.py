@@ -231,3 +231,12 @@ def test_over_http_a_malformed_answer_is_a_400_naming_the_field_and_changes_noth
     assert first.status_code == again.status_code == 200, first.text
     assert first.json()["contribution"]["id"] == again.json()["contribution"]["id"]
     assert count(engine, "contribution") == 1
+
+
+def test_an_answer_draft_is_not_edited_as_free_form_content(runtime, work, items):
+    claim = runtime.claims.claim_next(work.author, work.task.id)
+    with pytest.raises(NotAllowed):
+        submit(runtime, work.author, claim, "wrong-password")
+    draft_id = runtime.contributions.mine(work.author)[0].id
+    with pytest.raises(Conflict, match="under its claim"):
+        runtime.contributions.edit_draft(work.author, draft_id, b"other", "text/plain", 5, TERMS)

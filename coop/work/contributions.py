@@ -26,7 +26,7 @@ from coop.kernel.principal import Principal
 from coop.membership.keys import KeyService
 from coop.rules import consent
 from coop.statements import check_input
-from coop.work.claim_models import answer_statement_fields
+from coop.work.claim_models import ContributionAnswer, answer_statement_fields
 from coop.work.contribution_checks import (
     MEDIA_TYPES,
     check_clock_skew,
@@ -121,6 +121,8 @@ class ContributionService(ContributionReading):
             row = own(session, author, contribution_id)
             if row.status != "draft":
                 raise Conflict("a submitted contribution is never edited; revise it instead")
+            if session.get(ContributionAnswer, row.id) is not None:
+                raise Conflict("an answer to an item is changed by answering it again under its claim")
             if content is not None:
                 row.content_sha256 = self._store(session, content, media_type)
             row.minutes, row.units, row.terms = minutes, units, canonical_json(clean_terms).decode()

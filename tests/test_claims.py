@@ -6,10 +6,12 @@ import json
 import threading
 
 import pytest
-from sqlalchemy import text
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, text
 
 from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
-from coop.work.claims import CLAIM_TTL
+from coop.work.claims import CLAIM_TTL, ClaimView
 from provenance.core.canonical import canonical_json
 from tests.conftest import TERMS
 
@@ -240,3 +242,67 @@ def test_an_answer_draft_is_not_edited_as_free_form_content(runtime, work, items
     draft_id = runtime.contributions.mine(work.author)[0].id
     with pytest.raises(Conflict, match="under its claim"):
         runtime.contributions.edit_draft(work.author, draft_id, b"other", "text/plain", 5, TERMS)
+
+
+ACTIONS = st.lists(
+    st.tuples(st.integers(0, 3), st.sampled_from(["claim", "skip", "answer", "wait"])), min_size=1, max_size=12
+)
+NAMES = ("pa", "pb", "pc", "pd")
+
+
+@pytest.fixture
+def four(runtime, admit):
+    """Four members with custodial keys (made once: hypothesis runs every example in one test)."""
+    runtime.policies.seed_defaults()
+    return [member(runtime, admit, name) for name in NAMES]
+
+
+def holders_per_item(engine, task_id, now):
+    """Claims holding one of their item's places (answered, or live), counted here without the
+    service's own queries."""
+    from sqlalchemy.orm import Session
+
+    from coop.work.claim_models import ClaimSkip, ContributionAnswer, ItemClaim
+    from coop.work.models import Contribution
+
+    counts: dict[str, int] = {}
+    with Session(engine) as session:
+        skipped = set(session.scalars(select(ClaimSkip.claim_id)))
+        submitted = set(
+            session.scalars(
+                select(ContributionAnswer.claim_id)
+                .join(Contribution, Contribution.id == ContributionAnswer.contribution_id)
+                .where(Contribution.status != "draft")
+            )
+        )
+        for claim in session.scalars(select(ItemClaim).where(ItemClaim.task_id == task_id)):
+            if claim.id in submitted or (claim.expires_at > now and claim.id not in skipped):
+                counts[claim.item_id] = counts.get(claim.item_id, 0) + 1
+    return counts
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(k=st.integers(1, 3), actions=ACTIONS)
+def test_no_item_is_ever_held_by_more_than_k_people(runtime, steward, four, clock, engine, k, actions):
+    from coop.work.tasks import TaskSpec
+
+    spec = TaskSpec("P", "Answer", "Answer it.", "expert-answer", "answer", 20, 900, "EUR", ["model-training"])
+    task = runtime.tasks.open(steward, spec)
+    runtime.items.import_batch(steward, task.id, "jsonl", '{"prompt": "one"}\n{"prompt": "two"}')
+    runtime.answer_specs.set(steward, task.id, "written", WRITTEN, k)
+    held: dict[int, ClaimView] = {}
+    for who, action in actions:
+        person = four[who]
+        try:
+            if action == "claim":
+                held[who] = runtime.claims.claim_next(person, task.id)
+            elif action == "skip" and who in held:
+                runtime.claims.skip(person, held.pop(who).id, "not for me")
+            elif action == "answer" and who in held:
+                submit(runtime, person, held.pop(who), f"{NAMES[who]}-password")
+            elif action == "wait":
+                clock.advance(minutes=20)
+        except (NotFound, Conflict):
+            held.pop(who, None)
+        counts = holders_per_item(engine, task.id, clock())
+        assert all(n <= k for n in counts.values()), counts

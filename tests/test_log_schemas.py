@@ -78,6 +78,15 @@ VALID = {
     "task.items-imported": {"task": ID, "batch": ID2, "item_count": 3, "items_root": SHA, "by": ID2, "time": T},
     "task.item-retired": {"task": ID, "item": ID2, "item_sha256": SHA, "reason_sha256": SHA, "by": ID2, "time": T},
     "contribution": CONTRIBUTION,
+    "contribution.appealed": {"appeal": ID2, "contribution": ID, "author": ID2, "reason_sha256": SHA, "time": T},
+    "contribution.appeal-decided": {
+        "appeal": ID2,
+        "contribution": ID,
+        "outcome": "overturned",
+        "reason_sha256": SHA,
+        "by": ID2,
+        "time": T,
+    },
     "contribution.accepted": {
         "statement": {"kind": "contribution", "body": CONTRIBUTION, "key": KEY, "sig": SIG},
         "review_digest": SHA,

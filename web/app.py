@@ -143,6 +143,7 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "items": _given(runtime.items),
         "contributions": _given(runtime.contributions),
         "reviews": _given(runtime.reviews),
+        "appeals": _given(runtime.appeals),
         "governance": _given(runtime.governance),
         "ledger": _given(runtime.ledger),
         "revenue": _given(runtime.revenue),

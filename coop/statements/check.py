@@ -27,6 +27,8 @@ SCHEMAS: dict[str, type[Struct]] = {
     "task.item-retired": work.ItemRetired,
     "contribution": work.ContributionBody,
     "contribution.accepted": work.ContributionAccepted,
+    "contribution.appealed": work.AppealFiled,
+    "contribution.appeal-decided": work.AppealDecided,
     "consent.revocation": work.ConsentRevocation,
     "ballot": proposals.BallotBody,
     "proposal.opened": proposals.ProposalOpened,

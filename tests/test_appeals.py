@@ -152,3 +152,53 @@ def test_the_database_refuses_to_change_appeals(runtime, work, engine, statement
     runtime.appeals.decide(work.reviewers[2], appeal.id, "upheld", "right")
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text(statement))
+
+
+# -- the API ----------------------------------------------------------------------------------------
+
+
+def test_the_api_appeals_decides_and_shows_the_overturn_rates(runtime, work, client):
+    from tests.test_log_schemas import api_token
+
+    contribution = rejected(runtime, work)
+    author = api_token(client, "amara@coop.test", "amara-password")
+    judge = api_token(client, "rev3@coop.test", "rev3-password")
+    appealed = client.post(f"/api/contributions/{contribution.id}/appeal", json={"reason": "misread"}, headers=author)
+    assert appealed.status_code == 201, appealed.text
+    appeal_id = appealed.json()["id"]
+    assert [a["id"] for a in client.get("/api/appeals?status=open", headers=judge).json()] == [appeal_id]
+    decided = client.post(
+        f"/api/appeals/{appeal_id}/decide", json={"outcome": "overturned", "reason": "fine"}, headers=judge
+    )
+    assert decided.status_code == 200 and decided.json()["outcome"] == "overturned"
+    rates = client.get("/api/reviewers/overturn-rates", headers=author).json()
+    assert {(r["decided"], r["overturned"], r["percent"]) for r in rates} == {(1, 1, 100)}
+
+
+def test_an_unknown_outcome_over_the_api_is_refused_400(runtime, work, client):
+    from tests.test_log_schemas import api_token
+
+    _, appeal = appealed(runtime, work)
+    judge = api_token(client, "rev3@coop.test", "rev3-password")
+    response = client.post(f"/api/appeals/{appeal.id}/decide", json={"outcome": "maybe", "reason": "x"}, headers=judge)
+    assert response.status_code == 400
+
+
+def test_the_api_keeps_other_reviews_blind_until_mine_is_in(runtime, work, client):
+    from tests.test_log_schemas import api_token
+
+    contribution = submit(runtime, work)
+    runtime.reviews.review(work.reviewers[0], contribution.id, GOOD, "solid")
+    second = api_token(client, "rev2@coop.test", "rev2-password")
+    assert client.get(f"/api/reviews/{contribution.id}/reviews", headers=second).json() == []
+    client.post(f"/api/reviews/{contribution.id}", json={"scores": GOOD, "feedback": "agree"}, headers=second)
+    seen = client.get(f"/api/reviews/{contribution.id}/reviews", headers=second).json()
+    assert [r["feedback"] for r in seen] == ["solid", "agree"]
+
+
+def test_the_acceptance_rule_in_words_carries_the_tasks_numbers(runtime, work):
+    contribution = submit(runtime, work)
+    words = " ".join(runtime.reviews.acceptance_rule(contribution.id))
+    acceptance = runtime.reviews.rubric_for(contribution.id)["acceptance"]
+    assert f"{work.task.reviews_required} reviews are required" in words
+    assert f"{acceptance['accept_min_average_pct']}% or more accepts" in words

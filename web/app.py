@@ -28,6 +28,7 @@ from web.api_keys import KEYS_API
 from web.api_lineage import LINEAGE_API
 from web.api_members import MEMBERS_API
 from web.api_money import MONEY_API
+from web.api_appeals import AppealsApi, ContributionAppealApi, ReviewerRatesApi
 from web.api_reviews import ReviewsApi
 from web.api_tasks import PoliciesApi, TasksApi
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use, signed_in_principal
@@ -168,6 +169,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             *ITEMS_API,
             ContributionsApi,
             ReviewsApi,
+            ContributionAppealApi,
+            AppealsApi,
+            ReviewerRatesApi,
             PoliciesApi,
             AccountPages,
             KeyPages,

@@ -76,7 +76,7 @@ class AppealService:
         with write_session(self.engine) as session, session.begin():
             row = session.get(Contribution, contribution_id, with_for_update=True)
             if row is None or row.author_id != author.account_id:
-                raise NotFound(f"no contribution {contribution_id} of yours")
+                raise NotFound(f"you have no contribution {contribution_id} to appeal")
             if row.status != "rejected":
                 raise Conflict(f"only rejected work may be appealed; this contribution is {row.status}")
             if session.scalar(select(Appeal.id).where(Appeal.contribution_id == row.id)) is not None:

@@ -135,6 +135,18 @@ class ReviewService:
             assert task is not None
         return self.policies.version(f"rubric.{task.kind}", task.rubric_version).body
 
+    def acceptance_rule(self, contribution_id: str) -> list[str]:
+        """The acceptance rule of the contribution's task in words, with the task's own review count."""
+        with Session(self.engine) as session:
+            row = session.get(Contribution, contribution_id)
+            if row is None:
+                raise NotFound(f"no contribution {contribution_id}")
+            task = session.get(Task, row.task_id)
+            assert task is not None
+            required = task.reviews_required
+        rubric = self.rubric_for(contribution_id)
+        return review.acceptance_in_words({**rubric["acceptance"], "reviews_required": required})
+
     def review(
         self, reviewer: Principal, contribution_id: str, scores: Mapping[str, int], feedback: str
     ) -> review.Decision:

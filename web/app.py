@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 
 from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
+from web.api_appeals import AppealsApi, ContributionAppealApi, ReviewerRatesApi
 from web.api_contributions import ContributionsApi
 from web.api_governance import GOVERNANCE_API
 from web.api_items import ITEMS_API
@@ -28,7 +29,6 @@ from web.api_keys import KEYS_API
 from web.api_lineage import LINEAGE_API
 from web.api_members import MEMBERS_API
 from web.api_money import MONEY_API
-from web.api_appeals import AppealsApi, ContributionAppealApi, ReviewerRatesApi
 from web.api_reviews import ReviewsApi
 from web.api_tasks import PoliciesApi, TasksApi
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use, signed_in_principal

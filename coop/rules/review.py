@@ -80,5 +80,6 @@ def acceptance_in_words(acceptance: Mapping[str, Any]) -> list[str]:
         f"If the reviews differ by more than {acceptance['max_spread_pct']} points, one more review is asked for.",
         f"An average of {acceptance['accept_min_average_pct']}% or more accepts the work.",
         f"An average from {acceptance['revise_min_average_pct']}% up to that asks for a revision "
-        f"(at most {acceptance['max_revision_rounds']} rounds); below {acceptance['revise_min_average_pct']}% rejects it.",
+        f"(at most {acceptance['max_revision_rounds']} rounds).",
+        f"Below {acceptance['revise_min_average_pct']}% rejects it.",
     ]

@@ -202,3 +202,47 @@ def test_the_acceptance_rule_in_words_carries_the_tasks_numbers(runtime, work):
     acceptance = runtime.reviews.rubric_for(contribution.id)["acceptance"]
     assert f"{work.task.reviews_required} reviews are required" in words
     assert f"{acceptance['accept_min_average_pct']}% or more accepts" in words
+
+
+# -- the portal -------------------------------------------------------------------------------------
+
+
+def test_the_author_appeals_from_the_rejected_contributions_page(runtime, work, browse):
+    contribution = rejected(runtime, work)
+    author = browse(work.author)
+    assert 'data-testid="appeal-form"' in author.get(f"/contributions/{contribution.id}").text
+    response = author.post(f"/contributions/{contribution.id}/appeal", {"reason": "They misread the question."})
+    assert response.status_code == 303
+    page = author.get(f"/contributions/{contribution.id}").text
+    assert "appeal-form" not in page and "Awaiting a decision" in page
+
+
+def test_a_reviewer_decides_an_appeal_from_the_appeals_page(runtime, work, browse):
+    contribution, appeal = appealed(runtime, work)
+    judge = browse(work.reviewers[2])
+    assert appeal.id in judge.get("/appeals").text
+    response = judge.post(f"/appeals/{appeal.id}/decide", {"outcome": "overturned", "reason": "defensible"})
+    assert response.status_code == 303 and "overturned" in response.headers["location"]
+    assert runtime.contributions.get(work.author, contribution.id).status == "accepted"
+    assert "No appeal of work you reviewed has been decided yet" in judge.get("/reviews").text
+    assert "1 of 1 decided were overturned (100%)" in browse(work.reviewers[0]).get("/reviews").text
+
+
+def test_the_review_page_shows_the_scales_and_the_acceptance_rule_before_scoring(runtime, work, browse):
+    contribution = submit(runtime, work)
+    reviewer = browse(work.reviewers[0])
+    reviewer.post(f"/reviews/{contribution.id}/claim")
+    page = reviewer.get(f"/reviews/{contribution.id}").text
+    assert "correctness</strong> (1–5)" in page
+    assert f"{work.task.reviews_required} reviews are required" in page
+    assert "other-reviews" not in page and "Submit &amp; next" in page
+
+
+def test_submit_and_next_goes_to_the_next_contribution_in_the_queue(runtime, work, browse):
+    first = submit(runtime, work, text="first answer")
+    second = submit(runtime, work, text="second answer")
+    reviewer = browse(work.reviewers[0])
+    reviewer.post(f"/reviews/{first.id}/claim")
+    form = {f"score-{name}": str(value) for name, value in GOOD.items()}
+    response = reviewer.post(f"/reviews/{first.id}", {**form, "feedback": "ok", "then": "next"})
+    assert response.status_code == 303 and response.headers["location"].startswith(f"/reviews/{second.id}?done=")

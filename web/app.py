@@ -42,6 +42,7 @@ from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
 from web.portal.contributions import ContributionPages
 from web.portal.governance import GovernancePages, PolicyPages
+from web.portal.appeals import AppealFormPages, AppealPages
 from web.portal.items import ItemPages
 from web.portal.keys import KeyPages
 from web.portal.lineage import LineagePages
@@ -182,6 +183,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             ItemPages,
             ContributionPages,
             ReviewPages,
+            AppealPages,
+            AppealFormPages,
             GovernancePages,
             PolicyPages,
             *GOVERNANCE_API,

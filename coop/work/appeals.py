@@ -72,7 +72,6 @@ class AppealService:
 
     def appeal(self, author: Principal, contribution_id: str, reason: str) -> AppealView:
         """The author appeals a rejection, once per contribution."""
-        reason = _bounded(reason, "appealing")
         with write_session(self.engine) as session, session.begin():
             row = session.get(Contribution, contribution_id, with_for_update=True)
             if row is None or row.author_id != author.account_id:
@@ -81,6 +80,7 @@ class AppealService:
                 raise Conflict(f"only rejected work may be appealed; this contribution is {row.status}")
             if session.scalar(select(Appeal.id).where(Appeal.contribution_id == row.id)) is not None:
                 raise Conflict("this contribution has already been appealed")
+            reason = _bounded(reason, "appealing")
             now, appeal_id = self.clock(), uuid.uuid4().hex
             reason_sha256 = store_text(session, reason, self.clock)
             index = self.log.append_coop_statement(

@@ -69,6 +69,14 @@ def test_the_author_cannot_decide_their_own_appeal(runtime, work):
         runtime.appeals.decide(as_reviewer, appeal.id, "overturned", "I was right")
 
 
+def test_a_reviewer_in_conflict_with_the_author_neither_sees_nor_decides_the_appeal(runtime, work):
+    _, appeal = appealed(runtime, work)
+    runtime.reviews.declare_conflict(work.reviewers[2], work.author.account_id)
+    assert runtime.appeals.open_appeals(work.reviewers[2]) == []
+    with pytest.raises(NotAllowed, match="conflict of interest"):
+        runtime.appeals.decide(work.reviewers[2], appeal.id, "overturned", "fine")
+
+
 def test_a_member_who_is_not_a_reviewer_cannot_decide(runtime, work, admit):
     _, appeal = appealed(runtime, work)
     with pytest.raises(NotAllowed, match="only reviewers"):

@@ -23,7 +23,7 @@ from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
 from coop.kernel.principal import Principal
 from coop.statements import store_text, text_of
 from coop.work.appeal_models import Appeal, AppealDecision, AppealOutcome
-from coop.work.models import Contribution, Review
+from coop.work.models import ConflictDeclaration, Contribution, Review
 from coop.work.reviews import ReviewService
 from provenance.service import ProvenanceLog
 
@@ -125,6 +125,8 @@ class AppealService:
                 raise NotAllowed("you cannot decide the appeal of your own work")
             if _reviewers_of(session, row.id) & {reviewer.account_id}:
                 raise NotAllowed("you reviewed this contribution: another reviewer decides its appeal")
+            if session.get(ConflictDeclaration, (reviewer.account_id, row.author_id)) is not None:
+                raise NotAllowed("you declared a conflict of interest with this author")
             now = self.clock()
             reason_sha256 = store_text(session, reason, self.clock)
             index = self.log.append_coop_statement(
@@ -184,6 +186,9 @@ class AppealService:
                 .where(
                     ~select(AppealDecision.appeal_id).where(AppealDecision.appeal_id == Appeal.id).exists(),
                     Appeal.author_id != me,
+                    ~select(ConflictDeclaration.author_id)
+                    .where(ConflictDeclaration.reviewer_id == me, ConflictDeclaration.author_id == Appeal.author_id)
+                    .exists(),
                     ~select(Review.id)
                     .where(Review.contribution_id == Appeal.contribution_id, Review.reviewer_id == me)
                     .exists(),

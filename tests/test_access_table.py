@@ -21,7 +21,8 @@ NOBODY: set[str] = set()
 
 # (method, path, allowed roles). {key} is the member's key, {token} the member's API token id,
 # {applicant} the applicant's account id, {task} an open task, {contribution} the member's submitted
-# contribution. The "member" role owns {key}, {token} and {contribution}.
+# contribution, {appeal} the appeal of another of the member's contributions, rejected by the
+# reviewer. The "member" role owns {key}, {token} and {contribution}.
 TABLE = [
     ("GET", "/", EVERYONE),
     ("GET", "/healthz", EVERYONE),
@@ -63,6 +64,9 @@ TABLE = [
     ("POST", "/tasks/{task}/rate", {STEWARD}),
     ("POST", "/tasks/{task}/submit", MEMBERS),
     ("GET", "/tasks/{task}/items", MEMBERS),
+    ("POST", "/contributions/{contribution}/appeal", {MEMBER}),
+    ("GET", "/appeals", {REVIEWER, STEWARD}),
+    ("POST", "/appeals/{appeal}/decide", {REVIEWER, STEWARD}),
     ("POST", "/tasks/{task}/items", {STEWARD}),
     ("GET", "/contributions", MEMBERS),
     ("GET", "/contributions/{contribution}", {MEMBER, STEWARD}),
@@ -160,6 +164,12 @@ TABLE = [
     ("POST", "/api/reviews/{contribution}", {REVIEWER, STEWARD}),
     ("POST", "/api/reviews/conflicts", {REVIEWER, STEWARD}),
     ("POST", "/api/reviews/{contribution}/assign", {STEWARD}),
+    ("GET", "/api/reviews/{contribution}/acceptance-rule", {REVIEWER, STEWARD}),
+    ("GET", "/api/reviews/{contribution}/reviews", {REVIEWER, STEWARD}),
+    ("POST", "/api/contributions/{contribution}/appeal", {MEMBER}),
+    ("GET", "/api/appeals?status=open", {REVIEWER, STEWARD}),
+    ("POST", "/api/appeals/{appeal}/decide", {REVIEWER, STEWARD}),
+    ("GET", "/api/reviewers/overturn-rates", MEMBERS),
     ("GET", "/api/policies", EVERYONE),
     ("GET", "/api/proposals", MEMBERS),
     ("POST", "/api/proposals", MEMBERS),
@@ -217,6 +227,8 @@ BODIES = {
     ("POST", "/api/claims/{claim}/skip"): {"reason": "not my field"},
     ("POST", "/api/claims/{claim}/statement"): {**ANSWER, "key": "B" * 43 + "="},
     ("POST", "/api/claims/{claim}/answer"): {**ANSWER, "password": "not-the-password"},
+    ("POST", "/api/contributions/{contribution}/appeal"): {"reason": "unfair"},
+    ("POST", "/api/appeals/{appeal}/decide"): {"outcome": "upheld", "reason": "fair"},
 }
 UNLISTED_PREFIXES = ("/schema",)  # OpenAPI documents, public by design
 
@@ -242,6 +254,7 @@ def test_every_route_is_in_the_access_table(runtime):
         "{item}": "{item_id:str}",
         "{claim}": "{claim_id:str}",
         "{contribution}": "{contribution_id:str}",
+        "{appeal}": "{appeal_id:str}",
         "{proposal}": "{proposal_id:str}",
         "{release}": "{release_id:str}",
         "{license}": "{license_id:str}",
@@ -368,6 +381,14 @@ def _seed(runtime):
     license = runtime.datasets.license(buyer, release.id, ["model-training"], None, True, "table-license")
     run = runtime.payouts.run(steward, "EUR", 1, "table-run")
     payout = runtime.payouts.lines(run)[0].payout_id
+    poor = runtime.contributions.submit_with_password(
+        bo, runtime.contributions.draft(bo, task.id, b"A is better", "text/plain", 5, TERMS).id, "bo-password"
+    )
+    for r in (reviewer, rv2):
+        runtime.reviews.review(
+            r, poor.id, {c["name"]: 1 for c in runtime.reviews.rubric_for(poor.id)["criteria"]}, "no"
+        )
+    appeal = runtime.appeals.appeal(bo, poor.id, "the reviewers misread it")
     ids = {
         "{key}": key.key_id,
         "{token}": str(member_token_id),
@@ -376,6 +397,7 @@ def _seed(runtime):
         "{item}": item.id,
         "{claim}": claim.id,
         "{contribution}": contribution.id,
+        "{appeal}": appeal.id,
         "{proposal}": proposal.id,
         "{release}": release.id,
         "{license}": license.id,

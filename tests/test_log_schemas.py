@@ -86,6 +86,15 @@ VALID = {
         "time": T,
     },
     "contribution": CONTRIBUTION,
+    "contribution.appealed": {"appeal": ID2, "contribution": ID, "author": ID2, "reason_sha256": SHA, "time": T},
+    "contribution.appeal-decided": {
+        "appeal": ID2,
+        "contribution": ID,
+        "outcome": "overturned",
+        "reason_sha256": SHA,
+        "by": ID2,
+        "time": T,
+    },
     "contribution.accepted": {
         "statement": {"kind": "contribution", "body": CONTRIBUTION, "key": KEY, "sig": SIG},
         "review_digest": SHA,

@@ -45,6 +45,16 @@ class ReviewsApi(Controller):
     def rubric(self, reviews: NamedDependency[ReviewService], contribution_id: FromPath[str]) -> dict[str, Any]:
         return reviews.rubric_for(contribution_id)
 
+    @get("/{contribution_id:str}/acceptance-rule", summary="The acceptance rule in words", sync_to_thread=True)
+    def acceptance_rule(self, reviews: NamedDependency[ReviewService], contribution_id: FromPath[str]) -> list[str]:
+        return reviews.acceptance_rule(contribution_id)
+
+    @get("/{contribution_id:str}/reviews", summary="Others' reviews, once mine is in (blind)", sync_to_thread=True)
+    def reviews_seen(
+        self, principal: SignedIn, reviews: NamedDependency[ReviewService], contribution_id: FromPath[str]
+    ) -> list[dict[str, Any]]:
+        return reviews.reviews_seen_by(principal, contribution_id)
+
     @post("/{contribution_id:str}/claim", sync_to_thread=True, status_code=200)
     def claim(
         self, principal: SignedIn, reviews: NamedDependency[ReviewService], contribution_id: FromPath[str]

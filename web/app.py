@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 
 from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
+from web.api_appeals import AppealsApi, ContributionAppealApi, ReviewerRatesApi
 from web.api_claims import CLAIMS_API
 from web.api_contributions import ContributionsApi
 from web.api_governance import GOVERNANCE_API
@@ -40,6 +41,7 @@ from web.leadership import lead_for
 from web.log_api import LogController
 from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
+from web.portal.appeals import AppealFormPages, AppealPages
 from web.portal.contributions import ContributionPages
 from web.portal.governance import GovernancePages, PolicyPages
 from web.portal.items import ItemPages
@@ -147,6 +149,7 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "claims": _given(runtime.claims),
         "item_answers": _given(runtime.item_answers),
         "reviews": _given(runtime.reviews),
+        "appeals": _given(runtime.appeals),
         "governance": _given(runtime.governance),
         "ledger": _given(runtime.ledger),
         "revenue": _given(runtime.revenue),
@@ -172,6 +175,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             *CLAIMS_API,
             ContributionsApi,
             ReviewsApi,
+            ContributionAppealApi,
+            AppealsApi,
+            ReviewerRatesApi,
             PoliciesApi,
             AccountPages,
             KeyPages,
@@ -182,6 +188,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             ItemPages,
             ContributionPages,
             ReviewPages,
+            AppealPages,
+            AppealFormPages,
             GovernancePages,
             PolicyPages,
             *GOVERNANCE_API,

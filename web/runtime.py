@@ -21,6 +21,7 @@ from coop.membership.passwords import PasswordService
 from coop.membership.service import MembershipService
 from coop.statements import check_statement
 from coop.work.answer_specs import AnswerSpecService
+from coop.work.appeals import AppealService
 from coop.work.claims import ClaimService
 from coop.work.contributions import ContributionService
 from coop.work.item_answers import ItemAnswerService
@@ -54,6 +55,7 @@ class Runtime:
     claims: ClaimService = field(init=False)
     item_answers: ItemAnswerService = field(init=False)
     reviews: ReviewService = field(init=False)
+    appeals: AppealService = field(init=False)
     governance: GovernanceService = field(init=False)
     ledger: LedgerService = field(init=False)
     revenue: RevenueService = field(init=False)
@@ -90,6 +92,7 @@ class Runtime:
             self.engine, self.clock, licensed_contributions=member_contributions
         )  # the statement's port (ledger.ports)
         self.reviews = ReviewService(self.engine, self.log, self.policies, self.tasks, self.ledger, self.clock)
+        self.appeals = AppealService(self.engine, self.log, self.reviews, self.clock)
         self.payouts = PayoutService(self.engine, self.ledger, self.clock)
         self.revenue = RevenueService(self.engine, self.ledger, self.policies, self.clock)
         self.datasets = DatasetService(self.engine, self.log, self.policies, self.revenue, self.clock)

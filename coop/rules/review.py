@@ -71,3 +71,15 @@ def decide(
             )
         return Decision("rejected", f"average {average}% after the last allowed revision round", average)
     return Decision("rejected", f"average {average}% is below {acceptance['revise_min_average_pct']}%", average)
+
+
+def acceptance_in_words(acceptance: Mapping[str, Any]) -> list[str]:
+    """The acceptance rule as a reviewer reads it before scoring: the same numbers `decide` uses."""
+    return [
+        f"{acceptance['reviews_required']} reviews are required (at most {acceptance['max_reviews']}).",
+        f"If the reviews differ by more than {acceptance['max_spread_pct']} points, one more review is asked for.",
+        f"An average of {acceptance['accept_min_average_pct']}% or more accepts the work.",
+        f"An average from {acceptance['revise_min_average_pct']}% up to that asks for a revision "
+        f"(at most {acceptance['max_revision_rounds']} rounds).",
+        f"Below {acceptance['revise_min_average_pct']}% rejects it.",
+    ]

@@ -28,6 +28,8 @@ SCHEMAS: dict[str, type[Struct]] = {
     "task.answer-spec": work.AnswerSpecSet,
     "contribution": work.ContributionBody,
     "contribution.accepted": work.ContributionAccepted,
+    "contribution.appealed": work.AppealFiled,
+    "contribution.appeal-decided": work.AppealDecided,
     "consent.revocation": work.ConsentRevocation,
     "ballot": proposals.BallotBody,
     "proposal.opened": proposals.ProposalOpened,

@@ -1,5 +1,6 @@
 """Work's statement kinds: tasks opened, re-rated and flagged; their items imported and retired;
-a task's answer spec; contributions, their acceptance, and the revocation of their consent."""
+a task's answer spec; contributions, their acceptance, appeals of their rejection, and the revocation of
+their consent."""
 
 from __future__ import annotations
 
@@ -135,3 +136,24 @@ class ConsentRevocation(Exact):
     contribution_entry: Count
     content_sha256: Sha256
     revokes: Literal["all future licenses"]
+
+
+class AppealFiled(Exact):
+    """An author appeals the rejection of their contribution; the reason is kept beside the log."""
+
+    appeal: Id
+    contribution: Id
+    author: Id
+    reason_sha256: Sha256
+    time: Time
+
+
+class AppealDecided(Exact):
+    """A reviewer who took no part in the reviews decides an appeal; the reason is kept beside the log."""
+
+    appeal: Id
+    contribution: Id
+    outcome: Literal["upheld", "overturned"]
+    reason_sha256: Sha256
+    by: Id
+    time: Time

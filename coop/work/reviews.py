@@ -135,6 +135,18 @@ class ReviewService:
             assert task is not None
         return self.policies.version(f"rubric.{task.kind}", task.rubric_version).body
 
+    def acceptance_rule(self, contribution_id: str) -> list[str]:
+        """The acceptance rule of the contribution's task in words, with the task's own review count."""
+        with Session(self.engine) as session:
+            row = session.get(Contribution, contribution_id)
+            if row is None:
+                raise NotFound(f"no contribution {contribution_id}")
+            task = session.get(Task, row.task_id)
+            assert task is not None
+            required = task.reviews_required
+        rubric = self.rubric_for(contribution_id)
+        return review.acceptance_in_words({**rubric["acceptance"], "reviews_required": required})
+
     def review(
         self, reviewer: Principal, contribution_id: str, scores: Mapping[str, int], feedback: str
     ) -> review.Decision:
@@ -186,6 +198,37 @@ class ReviewService:
         if decision.outcome == "accepted":
             self.tasks.check_flag(task_id)
         return decision
+
+    def accept_in(self, session: Session, row: Contribution) -> None:
+        """Accept `row` inside the caller's transaction exactly as the acceptance rule would (the same
+        log entry, receipt and base pay): an appeal that overturns a rejection comes through here. The
+        caller re-checks the task's flag (`tasks.check_flag`) once its transaction has committed."""
+        task = session.get(Task, row.task_id)
+        assert task is not None
+        reviews = session.scalars(select(Review).where(Review.contribution_id == row.id).order_by(Review.id)).all()
+        self._accept(session, row, task, task.rubric_version, reviews)
+
+    def reviews_seen_by(self, reviewer: Principal, contribution_id: str) -> list[dict[str, Any]]:
+        """The reviews of a contribution as one reviewer may see them: blind until their own is in
+        (so no one anchors on another's scores), then every review's scores and feedback."""
+        _require_reviewer(reviewer)
+        with Session(self.engine) as session:
+            if session.get(Contribution, contribution_id) is None:
+                raise NotFound(f"no contribution {contribution_id}")
+            if not _reviewed_by(session, contribution_id, reviewer.account_id):
+                return []
+            rows = session.scalars(
+                select(Review).where(Review.contribution_id == contribution_id).order_by(Review.id)
+            ).all()
+            return [
+                {
+                    "mine": r.reviewer_id == reviewer.account_id,
+                    "scores": json.loads(r.scores),
+                    "feedback": r.feedback,
+                    "at": r.created_at.isoformat(),
+                }
+                for r in rows
+            ]
 
     def _accept(
         self, session: Session, row: Contribution, task: Task, rubric_version: int, reviews: Sequence[Review]

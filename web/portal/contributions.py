@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
+from coop.work.appeals import AppealService
 from coop.work.contributions import ContributionService
 from provenance.receipts import ReceiptDoesNotVerify, verify_receipt
 from provenance.service import ProvenanceLog
@@ -43,12 +44,14 @@ class ContributionPages(Controller):
         request: Req,
         principal: SignedIn,
         contributions: NamedDependency[ContributionService],
+        appeals: NamedDependency[AppealService],
         contribution_id: FromPath[str],
         done: FromQuery[str | None] = None,
     ) -> Template:
         c = contributions.get(principal, contribution_id)
         receipt = contributions.receipt(principal, contribution_id) if c.acceptance_index is not None else None
-        return page(request, "contribution.html", c=c, receipt=receipt, done=done)
+        appeal = appeals.for_contribution(principal, contribution_id)
+        return page(request, "contribution.html", c=c, receipt=receipt, appeal=appeal, done=done)
 
     @get("/{contribution_id:str}/content", sync_to_thread=True)
     def content(

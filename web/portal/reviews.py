@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from coop.kernel.principal import Principal
+from coop.work.appeals import AppealService
 from coop.work.contributions import ContributionService
 from coop.work.reviews import ReviewService
 from web import auth
@@ -30,12 +31,21 @@ class ReviewPages(Controller):
         request: Req,
         principal: SignedIn,
         reviews: NamedDependency[ReviewService],
+        appeals: NamedDependency[AppealService],
         done: FromQuery[str | None] = None,
         page_number: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
     ) -> Template:
         number = max(1, page_number)
         items, total = reviews.queue_page(principal, *page_window(number))
-        return page(request, "reviews.html", items=items, done=done, **pager(number, total))
+        rates = {r.reviewer_id: r for r in appeals.overturn_rates()}
+        return page(
+            request,
+            "reviews.html",
+            items=items,
+            my_rate=rates.get(principal.account_id),
+            done=done,
+            **pager(number, total),
+        )
 
     @staticmethod
     def _form(
@@ -48,7 +58,9 @@ class ReviewPages(Controller):
         errors: dict[str, str] | None = None,
     ) -> Template:
         """The review form once the reviewer has claimed the work; before, only a button to claim it
-        (the content is for assigned reviewers, and a GET never claims: another site could link it)."""
+        (the content is for assigned reviewers, and a GET never claims: another site could link it).
+        Before scoring it shows the rubric's scales and the acceptance rule in words; the other
+        reviews only once this reviewer's own is in (the service keeps them blind until then)."""
         claimed = reviews.claimed(principal, contribution_id)
         c = contributions.get_for_review(contribution_id)
         if not claimed:
@@ -62,6 +74,8 @@ class ReviewPages(Controller):
             claimed=True,
             content=content.decode("utf-8", "replace"),
             rubric=reviews.rubric_for(contribution_id),
+            acceptance_rule=reviews.acceptance_rule(contribution_id),
+            others=reviews.reviews_seen_by(principal, contribution_id),
             errors=errors or {},
         )
 
@@ -101,7 +115,12 @@ class ReviewPages(Controller):
             return self._form(
                 request, principal, reviews, contributions, contribution_id, status_for(error), {"_form": str(error)}
             )
-        return redirect_done("/reviews", f"Review recorded: {decision.outcome} ({decision.reason}).")
+        message = f"Review recorded: {decision.outcome} ({decision.reason})."
+        if text_value(data, "then") == "next":
+            upcoming, _ = reviews.queue_page(principal, 0, 1)
+            if upcoming:
+                return redirect_done(f"/reviews/{upcoming[0].contribution_id}", message)
+        return redirect_done("/reviews", message)
 
     @post("/conflicts", sync_to_thread=True)
     def conflict(self, principal: SignedIn, reviews: NamedDependency[ReviewService], data: Form) -> Redirect:

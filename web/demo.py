@@ -9,6 +9,7 @@ from __future__ import annotations
 from coop.kernel.errors import Conflict, NotFound
 from coop.kernel.principal import Principal
 from coop.work.tasks import TaskSpec
+from web.demo_work import seed_item_work
 from web.runtime import Runtime
 
 DEMO_PASSWORD = "demo-password-123"
@@ -38,12 +39,12 @@ def seed_demo(runtime: Runtime) -> str:
     for name, email, skills, region in DEMO_APPLICANTS:
         members.apply(name, email, DEMO_PASSWORD, skills, region)
     buyer_id = members.register_buyer(DEMO_BUYER[0], DEMO_BUYER[1], DEMO_BUYER[2], DEMO_PASSWORD)
-    contributions = _seed_work(runtime, steward)
+    contributions, answers = _seed_work(runtime, steward)
     _seed_money(runtime, steward, _principal(runtime, buyer_id))
     return (
         f"demo: seeded a steward ({DEMO_STEWARD[1]}), {len(DEMO_MEMBERS)} members, "
         f"{len(DEMO_APPLICANTS)} applicant(s), a buyer ({DEMO_BUYER[2]}), {len(DEMO_TASKS)} tasks "
-        f"and {contributions} contributions; every demo password is '{DEMO_PASSWORD}'. "
+        f"with {contributions} contributions, {answers} answers to items of {len(ITEM_KINDS)} item tasks; every demo password is '{DEMO_PASSWORD}'. "
         f"Log size {runtime.log.size()}."
     )
 
@@ -105,6 +106,11 @@ DEMO_WORK = [
     (3, "dilnoza@demo.coop", "Comment 1 right (off-by-one); comment 2 wrong (the lock is held) …", 14, ()),
 ]
 
+# Who answers the item tasks, in order (the first answer to the written task, whose rejection is
+# appealed, is the first answerer's, so the two demo reviewers can review it).
+DEMO_ANSWERERS = ("chidi@demo.coop", "dilnoza@demo.coop", "amara@demo.coop")
+ITEM_KINDS = ("pairwise", "ranking", "rubric", "classification", "written")
+
 
 def _principal(runtime: Runtime, account_id: str) -> Principal:
     """An account the demo has just created (its absence would be a bug, said as such)."""
@@ -114,7 +120,8 @@ def _principal(runtime: Runtime, account_id: str) -> Principal:
     return principal
 
 
-def _seed_work(runtime: Runtime, steward: Principal) -> int:
+def _seed_work(runtime: Runtime, steward: Principal) -> tuple[int, int]:
+    """The free-form contributions, then the item tasks (web/demo_work.py); both counts."""
     runtime.policies.seed_defaults()
     tasks = [runtime.tasks.open(steward, spec) for spec in DEMO_TASKS]
     terms = {
@@ -138,7 +145,9 @@ def _seed_work(runtime: Runtime, steward: Principal) -> int:
                 scores,
                 "Clear and well argued." if level >= 4 else "Please justify your choice more specifically.",
             )
-    return len(DEMO_WORK)
+    answerers = [_principal(runtime, by_email[email]) for email in DEMO_ANSWERERS]
+    answers = seed_item_work(runtime, steward, answerers, reviewers, terms, DEMO_PASSWORD)
+    return len(DEMO_WORK), answers
 
 
 def _seed_money(runtime: Runtime, steward: Principal, buyer: Principal) -> None:

@@ -44,7 +44,8 @@ def seed_demo(runtime: Runtime) -> str:
     return (
         f"demo: seeded a steward ({DEMO_STEWARD[1]}), {len(DEMO_MEMBERS)} members, "
         f"{len(DEMO_APPLICANTS)} applicant(s), a buyer ({DEMO_BUYER[2]}), {len(DEMO_TASKS)} tasks "
-        f"with {contributions} contributions, {answers} answers to items of {len(ITEM_KINDS)} item tasks; every demo password is '{DEMO_PASSWORD}'. "
+        f"with {contributions} contributions, {len(ITEM_KINDS)} item tasks with {answers} answers; "
+        f"every demo password is '{DEMO_PASSWORD}'. "
         f"Log size {runtime.log.size()}."
     )
 

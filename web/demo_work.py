@@ -18,7 +18,7 @@ from coop.kernel.principal import Principal
 from web.demo_items import ItemTask, item_tasks
 from web.runtime import Runtime
 
-ANSWERED_ITEMS = 4  # per task: enough items answered several times for alpha to mean something
+ANSWERED_ITEMS = 3  # per task: enough items answered several times for alpha to be defined
 ANSWERS_PER_ITEM = 3
 
 

@@ -8,12 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coop.kernel.errors import Conflict
-from coop.rules import agreement
+from coop.rules import agreement, answers
 from coop.rules.answers import ANSWER_KINDS
 from coop.work.appeal_models import Appeal, AppealDecision
 from coop.work.claim_models import ContributionAnswer
+from coop.work.item_answers import response_ids
 from coop.work.models import Contribution, Review
 from web.demo import seed_demo
+from web.demo_items import item_tasks
 
 
 @pytest.fixture
@@ -81,3 +83,14 @@ def test_seeding_twice_adds_nothing(demo):
     size = demo.log.size()
     assert "nothing added" in seed_demo(demo)
     assert demo.log.size() == size
+
+
+def test_every_demo_item_is_distinct_and_every_demo_answer_fits_its_kinds_schema():
+    for item_task in item_tasks():
+        config = answers.check_config(item_task.answer_kind, item_task.config)
+        assert len({json.dumps(item, sort_keys=True) for item in item_task.items}) == len(item_task.items) >= 20
+        for index, item in enumerate(item_task.items):
+            ids = response_ids(item) if item_task.answer_kind == "ranking" else []
+            for member in range(3):
+                given = item_task.answer(index, member)
+                assert answers.check_answer(item_task.answer_kind, config, given, ids) == given

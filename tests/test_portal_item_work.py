@@ -51,7 +51,7 @@ def contributions(runtime):
 
 def test_the_task_page_offers_start_working_when_the_task_has_an_answer_spec(browse, work, pairwise):
     author = browse(work.author)
-    assert 'action="/tasks/{}/work"'.format(pairwise.id) in author.get(f"/tasks/{pairwise.id}").text
+    assert f'action="/tasks/{pairwise.id}/work"' in author.get(f"/tasks/{pairwise.id}").text
     assert "Start working" not in author.get(f"/tasks/{work.task.id}").text
 
 

@@ -17,7 +17,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from coop.kernel.errors import NotFound, Refused
+from coop.kernel.errors import Conflict, NotFound, Refused
 from coop.kernel.principal import Principal
 from coop.work.answer_specs import AnswerSpecService, AnswerSpecView
 from coop.work.claims import ClaimService, ClaimView
@@ -159,10 +159,11 @@ class ItemWorkPages(Controller):
 
 
 def spec_or_none(answer_specs: AnswerSpecService, task_id: str) -> AnswerSpecView | None:
-    """The task's answer spec, or None when it has none (its work is not on items)."""
+    """The task's answer spec, or None when it has none (its work is not on items): the service
+    refuses a task without one with a Conflict, which is all it raises here."""
     try:
         return answer_specs.get(task_id)
-    except NotFound:
+    except Conflict:
         return None
 
 

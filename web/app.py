@@ -44,6 +44,7 @@ from web.portal.accounts import AccountPages
 from web.portal.appeals import AppealFormPages, AppealPages
 from web.portal.contributions import ContributionPages
 from web.portal.governance import GovernancePages, PolicyPages
+from web.portal.item_work import ItemWorkPages
 from web.portal.items import ItemPages
 from web.portal.keys import KeyPages
 from web.portal.lineage import LineagePages
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             PublicLogPages,
             TaskPages,
             ItemPages,
+            ItemWorkPages,
             ContributionPages,
             ReviewPages,
             AppealPages,

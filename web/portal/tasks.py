@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from coop.kernel.settings import Settings
 from coop.rules import consent
 from coop.rules.review import TASK_KINDS
+from coop.work.answer_specs import AnswerSpecService
 from coop.work.contributions import MEDIA_TYPES, ContributionService
 from coop.work.tasks import TaskService, TaskSpec
 from governance.policies import PolicyService
@@ -22,6 +23,7 @@ from web.auth import SignedIn
 from web.errors import USER_ERRORS, status_for
 from web.inputs import AMOUNT_MAX
 from web.portal.common import Form, Req, int_value, is_htmx, list_value, page, redirect_done, text_value
+from web.portal.item_work import spec_or_none
 
 
 class TaskPages(Controller):
@@ -141,10 +143,12 @@ class TaskPages(Controller):
         tasks: NamedDependency[TaskService],
         policies: NamedDependency[PolicyService],
         settings: NamedDependency[Settings],
+        answer_specs: NamedDependency[AnswerSpecService],
         task_id: FromPath[str],
         done: FromQuery[str | None] = None,
     ) -> Template:
-        return self._task_page(request, tasks, policies, settings, task_id, done=done)
+        spec = spec_or_none(answer_specs, task_id)
+        return self._task_page(request, tasks, policies, settings, task_id, done=done, answer_spec=spec)
 
     @post("/{task_id:str}/rate", guards=[auth.steward], sync_to_thread=True)
     def raise_rate(

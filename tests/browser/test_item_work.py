@@ -69,6 +69,8 @@ def test_a_contributor_answers_five_items_with_the_keyboard_and_sees_each_receip
     page.keyboard.press("Enter")
     for n, key in zip(range(1, 6), "abtab", strict=True):
         expect(page.get_by_test_id("item")).to_contain_text(f"Question {n}?")
+        # The shortcuts are a deferred script: the item's text is on screen before it has run.
+        page.wait_for_load_state("load")
         page.keyboard.press(key)
         expect(page.locator('input[name="choice"]:checked')).to_have_value({"a": "A", "b": "B", "t": "tie"}[key])
         page.keyboard.press("Tab")  # from the choice to the reason

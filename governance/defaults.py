@@ -75,6 +75,12 @@ CONSENT_RULES: dict[str, Any] = {
     },
 }
 
+# The minimum Krippendorff's alpha below which a task's answers go to adjudication instead of acceptance
+# (coop.work.agreement). In basis points, because the log holds no floats: 6670 is an alpha of 0.667.
+# Off (null) until the members vote a minimum in; it applies once `minimum_items` items are answered
+# more than once, so a task's first few answers do not decide its fate.
+ADJUDICATION: dict[str, Any] = {"minimum_alpha_bps": None, "minimum_items": 10}
+
 REVENUE_FORMULA: dict[str, Any] = {"reserve_bps": 1000, "reviewer_bps": 1000, "weight": "base_pay"}
 
 GOVERNANCE_RULES: dict[str, Any] = {
@@ -99,6 +105,7 @@ def all_defaults() -> dict[str, dict[str, Any]]:
         "consent-rules": CONSENT_RULES,
         "revenue-formula": REVENUE_FORMULA,
         "governance-rules": GOVERNANCE_RULES,
+        "adjudication": ADJUDICATION,
     }
     policies.update({f"rubric.{kind}": body for kind, body in RUBRICS.items()})
     return policies

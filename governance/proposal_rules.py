@@ -24,7 +24,7 @@ from ledger.formula.params import check_params
 
 KINDS = tuple(
     PROPOSAL_OPTIONS
-)  # pay-floor, rubric, consent-rules, revenue-formula, governance-rules, admit-member, resolution
+)  # pay-floor, rubric, consent-rules, revenue-formula, governance-rules, adjudication, admit-member, resolution
 THRESHOLDS: dict[str, Threshold] = {"simple-majority": SIMPLE_MAJORITY, "two-thirds": TWO_THIRDS}
 
 
@@ -32,7 +32,9 @@ def policy_name(kind: str, options: Mapping[str, Any]) -> str | None:
     """The policy an adopted proposal creates a new version of (None for admissions, resolutions)."""
     if kind == "rubric":
         return f"rubric.{options['task_kind']}"
-    return kind if kind in ("pay-floor", "consent-rules", "revenue-formula", "governance-rules") else None
+    return (
+        kind if kind in ("pay-floor", "consent-rules", "revenue-formula", "governance-rules", "adjudication") else None
+    )
 
 
 def threshold_for(kind: str, rules: Mapping[str, Any]) -> str:
@@ -49,6 +51,8 @@ def check_options(kind: str, options: Mapping[str, Any]) -> str:
         raise Refused(f"proposal kind must be one of {', '.join(KINDS)}")
     if kind == "pay-floor":  # the floor's own rules first: they name an unknown currency as such
         pay_floor.check_floor_policy(options.get("body"))
+    if kind == "adjudication":  # its own reasons first, as for the pay floor
+        check_adjudication(options.get("body"))
     try:
         check_proposal_options(kind, options)
     except StatementRefused as error:
@@ -79,6 +83,7 @@ def check_options(kind: str, options: Mapping[str, Any]) -> str:
         "consent-rules": consent.check_coop_rules,
         "revenue-formula": check_formula,
         "governance-rules": check_governance_rules,
+        "adjudication": check_adjudication,
     }[kind](body)
     return "yes-no"
 
@@ -161,3 +166,19 @@ def check_governance_rules(body: Any) -> None:
         or not set(body["threshold"].values()) <= set(THRESHOLDS)
     ):
         raise Refused(f"thresholds map proposal kinds (and 'default') to {', '.join(THRESHOLDS)}")
+
+
+def check_adjudication(body: Any) -> None:
+    """The adjudication policy (coop.work.agreement): a minimum alpha in basis points of 1, or null for
+    no minimum, and how many items answered more than once it needs before it applies."""
+    keys = {"minimum_alpha_bps", "minimum_items"}
+    if not isinstance(body, dict) or set(body) != keys:
+        raise Refused(f"an adjudication policy is {{{', '.join(sorted(keys))}}}")
+    bps = body["minimum_alpha_bps"]
+    if bps is not None and (not isinstance(bps, int) or isinstance(bps, bool) or not 0 <= bps <= 10_000):
+        raise Refused(
+            "minimum_alpha_bps is a whole number from 0 to 10000 (an alpha of 0.667 is 6670), or null for no minimum"
+        )
+    items = body["minimum_items"]
+    if not isinstance(items, int) or isinstance(items, bool) or not 1 <= items <= 100_000:
+        raise Refused("minimum_items is a whole number from 1 to 100000: the items answered more than once it needs")

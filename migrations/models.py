@@ -3,6 +3,7 @@
 import coop.datasets.models  # noqa: F401
 import coop.idempotency  # noqa: F401
 import coop.membership.models  # noqa: F401
+import coop.work.adjudication_models  # noqa: F401
 import coop.work.appeal_models  # noqa: F401
 import coop.work.claim_models  # noqa: F401
 import coop.work.models  # noqa: F401

@@ -22,7 +22,7 @@ NOBODY: set[str] = set()
 # (method, path, allowed roles). {key} is the member's key, {token} the member's API token id,
 # {applicant} the applicant's account id, {task} an open task, {contribution} the member's submitted
 # contribution, {appeal} the appeal of another of the member's contributions, rejected by the
-# reviewer. The "member" role owns {key}, {token} and {contribution}.
+# reviewer; {adjudication} an id no adjudication has. The "member" role owns {key}, {token} and {contribution}.
 TABLE = [
     ("GET", "/", EVERYONE),
     ("GET", "/healthz", EVERYONE),
@@ -72,6 +72,9 @@ TABLE = [
     ("POST", "/contributions/{contribution}/appeal", {MEMBER}),
     ("GET", "/appeals", {REVIEWER, STEWARD}),
     ("POST", "/appeals/{appeal}/decide", {REVIEWER, STEWARD}),
+    ("GET", "/tasks/{task}/agreement", MEMBERS),
+    ("GET", "/adjudications", {REVIEWER, STEWARD}),
+    ("POST", "/adjudications/{adjudication}/decide", {REVIEWER, STEWARD}),
     ("POST", "/tasks/{task}/items", {STEWARD}),
     ("GET", "/contributions", MEMBERS),
     ("GET", "/contributions/{contribution}", {MEMBER, STEWARD}),
@@ -175,6 +178,9 @@ TABLE = [
     ("GET", "/api/appeals?status=open", {REVIEWER, STEWARD}),
     ("POST", "/api/appeals/{appeal}/decide", {REVIEWER, STEWARD}),
     ("GET", "/api/reviewers/overturn-rates", MEMBERS),
+    ("GET", "/api/tasks/{task}/agreement", MEMBERS),
+    ("GET", "/api/adjudications?status=open", {REVIEWER, STEWARD}),
+    ("POST", "/api/adjudications/{adjudication}/decide", {REVIEWER, STEWARD}),
     ("GET", "/api/policies", EVERYONE),
     ("GET", "/api/proposals", MEMBERS),
     ("POST", "/api/proposals", MEMBERS),
@@ -234,6 +240,7 @@ BODIES = {
     ("POST", "/api/claims/{claim}/answer"): {**ANSWER, "password": "not-the-password"},
     ("POST", "/api/contributions/{contribution}/appeal"): {"reason": "unfair"},
     ("POST", "/api/appeals/{appeal}/decide"): {"outcome": "upheld", "reason": "fair"},
+    ("POST", "/api/adjudications/{adjudication}/decide"): {"outcome": "rejected", "reason": "fair"},
 }
 UNLISTED_PREFIXES = ("/schema",)  # OpenAPI documents, public by design
 
@@ -260,6 +267,7 @@ def test_every_route_is_in_the_access_table(runtime):
         "{claim}": "{claim_id:str}",
         "{contribution}": "{contribution_id:str}",
         "{appeal}": "{appeal_id:str}",
+        "{adjudication}": "{adjudication_id:str}",
         "{proposal}": "{proposal_id:str}",
         "{release}": "{release_id:str}",
         "{license}": "{license_id:str}",
@@ -403,6 +411,7 @@ def _seed(runtime):
         "{claim}": claim.id,
         "{contribution}": contribution.id,
         "{appeal}": appeal.id,
+        "{adjudication}": "0" * 32,  # none is held (no minimum alpha is in force): the guards decide alone
         "{proposal}": proposal.id,
         "{release}": release.id,
         "{license}": license.id,

@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 
 from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
+from web.api_agreement import AGREEMENT_API
 from web.api_appeals import AppealsApi, ContributionAppealApi, ReviewerRatesApi
 from web.api_claims import CLAIMS_API
 from web.api_contributions import ContributionsApi
@@ -41,6 +42,7 @@ from web.leadership import lead_for
 from web.log_api import LogController
 from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
+from web.portal.agreement import AGREEMENT_PAGES
 from web.portal.appeals import AppealFormPages, AppealPages
 from web.portal.contributions import ContributionPages
 from web.portal.governance import GovernancePages, PolicyPages
@@ -151,6 +153,8 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "item_answers": _given(runtime.item_answers),
         "reviews": _given(runtime.reviews),
         "appeals": _given(runtime.appeals),
+        "agreement": _given(runtime.agreement),
+        "adjudications": _given(runtime.adjudications),
         "governance": _given(runtime.governance),
         "ledger": _given(runtime.ledger),
         "revenue": _given(runtime.revenue),
@@ -179,6 +183,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             ContributionAppealApi,
             AppealsApi,
             ReviewerRatesApi,
+            *AGREEMENT_API,
             PoliciesApi,
             AccountPages,
             KeyPages,
@@ -192,6 +197,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             ReviewPages,
             AppealPages,
             AppealFormPages,
+            *AGREEMENT_PAGES,
             GovernancePages,
             PolicyPages,
             *GOVERNANCE_API,

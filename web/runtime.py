@@ -20,6 +20,8 @@ from coop.membership.keys import KeyService
 from coop.membership.passwords import PasswordService
 from coop.membership.service import MembershipService
 from coop.statements import check_statement
+from coop.work.adjudication import AdjudicationService
+from coop.work.agreement import AgreementService
 from coop.work.answer_specs import AnswerSpecService
 from coop.work.appeals import AppealService
 from coop.work.claims import ClaimService
@@ -56,6 +58,8 @@ class Runtime:
     item_answers: ItemAnswerService = field(init=False)
     reviews: ReviewService = field(init=False)
     appeals: AppealService = field(init=False)
+    agreement: AgreementService = field(init=False)
+    adjudications: AdjudicationService = field(init=False)
     governance: GovernanceService = field(init=False)
     ledger: LedgerService = field(init=False)
     revenue: RevenueService = field(init=False)
@@ -93,6 +97,8 @@ class Runtime:
         )  # the statement's port (ledger.ports)
         self.reviews = ReviewService(self.engine, self.log, self.policies, self.tasks, self.ledger, self.clock)
         self.appeals = AppealService(self.engine, self.log, self.reviews, self.clock)
+        self.agreement = AgreementService(self.engine, self.policies)
+        self.adjudications = AdjudicationService(self.engine, self.log, self.reviews, self.clock)
         self.payouts = PayoutService(self.engine, self.ledger, self.clock)
         self.revenue = RevenueService(self.engine, self.ledger, self.policies, self.clock)
         self.datasets = DatasetService(self.engine, self.log, self.policies, self.revenue, self.clock)

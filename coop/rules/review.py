@@ -32,7 +32,9 @@ def review_percent(criteria: Sequence[Mapping[str, Any]], scores: Mapping[str, i
     return sum(int(scores[c["name"]]) for c in criteria) * 100 // top
 
 
-Outcome = Literal["pending", "more-reviews", "accepted", "revision-requested", "rejected"]
+# "adjudication" is never decide's: the review service says it when the minimum-alpha rule holds back
+# work the rubric would accept (coop.work.adjudication_gate).
+Outcome = Literal["pending", "more-reviews", "accepted", "revision-requested", "rejected", "adjudication"]
 
 
 @dataclass(frozen=True)

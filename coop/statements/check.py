@@ -30,6 +30,8 @@ SCHEMAS: dict[str, type[Struct]] = {
     "contribution.accepted": work.ContributionAccepted,
     "contribution.appealed": work.AppealFiled,
     "contribution.appeal-decided": work.AppealDecided,
+    "contribution.adjudication-opened": work.AdjudicationOpened,
+    "contribution.adjudication-decided": work.AdjudicationDecided,
     "consent.revocation": work.ConsentRevocation,
     "ballot": proposals.BallotBody,
     "proposal.opened": proposals.ProposalOpened,

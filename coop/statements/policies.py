@@ -52,6 +52,13 @@ class Rubric(Exact):
     acceptance: AcceptanceRule
 
 
+class Adjudication(Exact):
+    """The minimum alpha (basis points of 1; None: no minimum) and the items it needs to apply."""
+
+    minimum_alpha_bps: Bps | None
+    minimum_items: Annotated[int, Meta(ge=1, le=100_000)]
+
+
 class ConsentRules(Exact):
     excluded_sectors: Annotated[list[Sector], Meta(max_length=len(SECTORS))]
     excluded_uses: Annotated[list[Use], Meta(max_length=len(USES))]
@@ -77,6 +84,7 @@ POLICY_BODIES: dict[str, type[Struct]] = {
     "consent-rules": ConsentRules,
     "revenue-formula": RevenueFormula,
     "governance-rules": GovernanceRules,
+    "adjudication": Adjudication,
 }
 
 

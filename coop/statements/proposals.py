@@ -28,12 +28,19 @@ from coop.statements.fields import (
     Time,
     convert,
 )
-from coop.statements.policies import ConsentRules, GovernanceRules, PayFloor, RevenueFormula, Rubric
+from coop.statements.policies import Adjudication, ConsentRules, GovernanceRules, PayFloor, RevenueFormula, Rubric
 
 MAX_BALLOTS_PER_VOTER = 5  # ballots one member may cast on one proposal (the last counts): bounds ballot spam
 
 ProposalKind = Literal[
-    "pay-floor", "rubric", "consent-rules", "revenue-formula", "governance-rules", "admit-member", "resolution"
+    "pay-floor",
+    "rubric",
+    "consent-rules",
+    "revenue-formula",
+    "governance-rules",
+    "adjudication",
+    "admit-member",
+    "resolution",
 ]
 PROPOSAL_KINDS: tuple[ProposalKind, ...] = get_args(ProposalKind)
 
@@ -55,6 +62,10 @@ class RevenueFormulaOptions(Exact):
 
 class GovernanceRulesOptions(Exact):
     body: GovernanceRules
+
+
+class AdjudicationOptions(Exact):
+    body: Adjudication
 
 
 class Draft(Exact):
@@ -89,6 +100,7 @@ PROPOSAL_OPTIONS: dict[str, type[Struct]] = {
     "consent-rules": ConsentRulesOptions,
     "revenue-formula": RevenueFormulaOptions,
     "governance-rules": GovernanceRulesOptions,
+    "adjudication": AdjudicationOptions,
     "admit-member": AdmitOptions,
     "resolution": ResolutionOptions,
 }

@@ -1,6 +1,6 @@
 """Work's statement kinds: tasks opened, re-rated and flagged; their items imported and retired;
-a task's answer spec; contributions, their acceptance, appeals of their rejection, and the revocation of
-their consent."""
+a task's answer spec; contributions, their acceptance, appeals of their rejection, adjudication when
+agreement is below the minimum, and the revocation of their consent."""
 
 from __future__ import annotations
 
@@ -154,6 +154,37 @@ class AppealDecided(Exact):
     appeal: Id
     contribution: Id
     outcome: Literal["upheld", "overturned"]
+    reason_sha256: Sha256
+    by: Id
+    time: Time
+
+
+class BelowMinimum(Exact):
+    """One figure the adjudication rule found below the minimum, in basis points of 1 (no floats in the log)."""
+
+    figure: Annotated[str, Meta(min_length=1, max_length=100)]  # "task", or "criterion <name>"
+    alpha_bps: Annotated[int, Meta(ge=-(2**31), le=10_000)]
+
+
+class AdjudicationOpened(Exact):
+    """A contribution its reviews would accept is held for adjudication: the task's agreement is
+    below the minimum alpha of the `adjudication` policy cited."""
+
+    adjudication: Id
+    contribution: Id
+    task: Id
+    policy: PolicyRef
+    items: Count  # items answered more than once when it was measured
+    below: Annotated[list[BelowMinimum], Meta(min_length=1, max_length=64)]
+    time: Time
+
+
+class AdjudicationDecided(Exact):
+    """A reviewer who took no part in the reviews decides; the reason is kept beside the log."""
+
+    adjudication: Id
+    contribution: Id
+    outcome: Literal["accepted", "rejected"]
     reason_sha256: Sha256
     by: Id
     time: Time

@@ -22,8 +22,9 @@ from coop.kernel.db import utcnow, write_session
 from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
 from coop.kernel.principal import Principal
 from coop.statements import store_text, text_of
+from coop.work import deciders
 from coop.work.appeal_models import Appeal, AppealDecision, AppealOutcome
-from coop.work.models import ConflictDeclaration, Contribution, Review
+from coop.work.models import Contribution, Review
 from coop.work.reviews import ReviewService
 from provenance.service import ProvenanceLog
 
@@ -121,12 +122,9 @@ class AppealService:
             assert row is not None
             if session.get(AppealDecision, appeal_id) is not None:
                 raise Conflict("this appeal has already been decided")
-            if row.author_id == reviewer.account_id:
-                raise NotAllowed("you cannot decide the appeal of your own work")
-            if _reviewers_of(session, row.id) & {reviewer.account_id}:
-                raise NotAllowed("you reviewed this contribution: another reviewer decides its appeal")
-            if session.get(ConflictDeclaration, (reviewer.account_id, row.author_id)) is not None:
-                raise NotAllowed("you declared a conflict of interest with this author")
+            refused = deciders.refusal(session, reviewer.account_id, row, "appeal")
+            if refused:
+                raise NotAllowed(refused)
             now = self.clock()
             reason_sha256 = store_text(session, reason, self.clock)
             index = self.log.append_coop_statement(
@@ -185,13 +183,7 @@ class AppealService:
                 select(Appeal)
                 .where(
                     ~select(AppealDecision.appeal_id).where(AppealDecision.appeal_id == Appeal.id).exists(),
-                    Appeal.author_id != me,
-                    ~select(ConflictDeclaration.author_id)
-                    .where(ConflictDeclaration.reviewer_id == me, ConflictDeclaration.author_id == Appeal.author_id)
-                    .exists(),
-                    ~select(Review.id)
-                    .where(Review.contribution_id == Appeal.contribution_id, Review.reviewer_id == me)
-                    .exists(),
+                    deciders.took_no_part(me, Appeal.contribution_id, Appeal.author_id),
                 )
                 .order_by(Appeal.log_index)
             )
@@ -216,10 +208,6 @@ def _bounded(reason: str, doing: str) -> str:
     if not reason or len(reason) > MAX_REASON:
         raise Refused(f"a reason for {doing} is required (at most {MAX_REASON} characters)")
     return reason
-
-
-def _reviewers_of(session: Session, contribution_id: str) -> set[str]:
-    return set(session.scalars(select(Review.reviewer_id).where(Review.contribution_id == contribution_id)))
 
 
 def _view(session: Session, appeal: Appeal, decision: AppealDecision | None) -> AppealView:

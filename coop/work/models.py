@@ -15,7 +15,7 @@ from coop.rules.review import TaskKind
 TaskStatus = Literal["open", "flagged", "closed"]  # flagged: its reported time breaks the pay floor
 # A draft is edited; a submitted contribution is reviewed until accepted or rejected, or sent back
 # for a revision (which is a new contribution revising it).
-ContributionStatus = Literal["draft", "submitted", "revision-requested", "accepted", "rejected"]
+ContributionStatus = Literal["draft", "submitted", "revision-requested", "accepted", "rejected", "in-adjudication"]
 
 
 class Task(Base):

@@ -2,16 +2,14 @@
 
 Reviewers claim (or stewards assign) submitted work they did not write and have declared no
 conflict with (their queue: `review_queue`). After each review the rubric's acceptance rule
-(coop.rules.review.decide) says what happens; on acceptance the co-op countersigns {author
-statement, review digest, rubric version, pay-floor version} into the provenance log, and the author
-gets a receipt.
+(coop.rules.review.decide) says what happens; acceptance itself (the co-op's countersignature, the
+receipt, the base pay — or a hold for adjudication under the minimum-alpha rule) is coop.work.acceptance.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -24,21 +22,19 @@ from coop.kernel.principal import Principal
 from coop.membership.models import Account
 from coop.rules import review
 from coop.work import review_queue
-from coop.work.models import Acceptance, ConflictDeclaration, Contribution, Review, ReviewAssignment, Task
+from coop.work.acceptance import ACCEPTED_KIND, AcceptanceSteps, review_digest
+from coop.work.models import ConflictDeclaration, Contribution, Review, ReviewAssignment, Task
 from coop.work.review_queue import QueueItem
 from coop.work.tasks import TaskService
 from governance.policies import PolicyService
 from ledger.service import LedgerService
 from provenance.core.canonical import canonical_json
-from provenance.core.signing import b64
 from provenance.service import ProvenanceLog
 
 __all__ = ["ACCEPTED_KIND", "QueueItem", "ReviewService", "review_digest"]
 
-ACCEPTED_KIND = "contribution.accepted"
 
-
-class ReviewService:
+class ReviewService(AcceptanceSteps):
     def __init__(
         self,
         engine: Engine,
@@ -192,21 +188,12 @@ class ReviewService:
                 rubric.body["criteria"], acceptance, [json.loads(r.scores) for r in reviews], row.round
             )
             if decision.outcome == "accepted":
-                self._accept(session, row, task, rubric.version, reviews)
+                decision = self._accept_or_hold(session, row, task, rubric.version, reviews, decision)
             elif decision.outcome in ("revision-requested", "rejected"):
                 row.status = decision.outcome
         if decision.outcome == "accepted":
             self.tasks.check_flag(task_id)
         return decision
-
-    def accept_in(self, session: Session, row: Contribution) -> None:
-        """Accept `row` inside the caller's transaction exactly as the acceptance rule would (the same
-        log entry, receipt and base pay): an appeal that overturns a rejection comes through here. The
-        caller re-checks the task's flag (`tasks.check_flag`) once its transaction has committed."""
-        task = session.get(Task, row.task_id)
-        assert task is not None
-        reviews = session.scalars(select(Review).where(Review.contribution_id == row.id).order_by(Review.id)).all()
-        self._accept(session, row, task, task.rubric_version, reviews)
 
     def reviews_seen_by(self, reviewer: Principal, contribution_id: str) -> list[dict[str, Any]]:
         """The reviews of a contribution as one reviewer may see them: blind until their own is in
@@ -230,50 +217,6 @@ class ReviewService:
                 for r in rows
             ]
 
-    def _accept(
-        self, session: Session, row: Contribution, task: Task, rubric_version: int, reviews: Sequence[Review]
-    ) -> None:
-        """The co-op countersigns the author's own signed statement together with what judged it."""
-        assert row.statement and row.public_key and row.signature
-        floor = self.policies.in_force("pay-floor", self.clock())
-        digest = review_digest(reviews)
-        body = {
-            "statement": {
-                "kind": "contribution",
-                "body": json.loads(row.statement),
-                "key": b64(row.public_key),
-                "sig": b64(row.signature),
-            },
-            "review_digest": digest,
-            "rubric": {"policy": f"rubric.{task.kind}", "version": rubric_version},
-            "pay_floor": floor.ref,
-            "pay": {"per_unit": task.pay_per_unit, "units": row.units, "currency": task.currency},
-            "accepted_at": self.clock().isoformat(),
-        }
-        index = self.log.append_coop_statement(session.connection(), ACCEPTED_KIND, body)
-        session.add(
-            Acceptance(
-                contribution_id=row.id,
-                log_index=index,
-                review_digest=digest,
-                rubric_version=rubric_version,
-                pay_floor_version=floor.version,
-                pay_per_unit=task.pay_per_unit,
-                currency=task.currency,
-                accepted_at=self.clock(),
-            )
-        )
-        row.status = "accepted"
-        self.ledger.post_base_pay(
-            session,
-            contribution_id=row.id,
-            author_id=row.author_id,
-            amount=task.pay_per_unit * row.units,
-            currency=task.currency,
-            buyer_org_id=task.buyer_org_id,
-            log_index=index,
-        )
-
     def _ineligible_reason(self, session: Session, reviewer: Principal, row: Contribution) -> str | None:
         if row.author_id == reviewer.account_id:
             return "you cannot review your own work"
@@ -282,13 +225,6 @@ class ReviewService:
         if _reviewed_by(session, row.id, reviewer.account_id):
             return "you already reviewed this contribution"
         return None
-
-
-def review_digest(reviews: Sequence[Review]) -> str:
-    """SHA-256 of the canonical list of (pseudonymous reviewer, scores): what the log commits to.
-    Feedback text stays private: it may name people or quote the content."""
-    items = [{"reviewer": r.reviewer_id, "scores": json.loads(r.scores)} for r in reviews]
-    return hashlib.sha256(canonical_json(items)).hexdigest()
 
 
 def _review_count(session: Session, contribution_id: str) -> int:

@@ -94,3 +94,23 @@ def test_every_demo_item_is_distinct_and_every_demo_answer_fits_its_kinds_schema
             for member in range(3):
                 given = item_task.answer(index, member)
                 assert answers.check_answer(item_task.answer_kind, config, given, ids) == given
+
+
+def test_every_demo_item_task_has_an_agreement_page_with_its_figures(demo, browse):
+    from coop.membership.models import MemberRole
+
+    with Session(demo.engine) as session:
+        steward_id = session.scalar(select(MemberRole.account_id).where(MemberRole.role == "steward").limit(1))
+    steward = demo.members.principal(steward_id)
+    browser = browse(steward)
+    for kind, spec in specs_by_kind(demo).items():
+        page = browser.get(f"/tasks/{spec.task_id}/agreement").text
+        assert 'data-testid="task-alpha"' in page, kind
+        if kind == "written":
+            assert "None — written answers are free text" in page
+        else:
+            view = demo.agreement.for_task(steward, spec.task_id)
+            assert view.measured.items >= 2 and len(view.contributors) >= 2, kind
+            figure = view.measured.task
+            shown = f"{figure.value:.3f}" if figure.value is not None else f"None — {figure.reason}"
+            assert shown in page, kind

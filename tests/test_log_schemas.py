@@ -10,7 +10,7 @@ import nacl.signing
 import pytest
 
 from coop.statements import SCHEMAS, StatementRefused, check_statement
-from governance.defaults import CONSENT_RULES, GOVERNANCE_RULES, PAY_FLOOR, REVENUE_FORMULA, RUBRICS
+from governance.defaults import ADJUDICATION, CONSENT_RULES, GOVERNANCE_RULES, PAY_FLOOR, REVENUE_FORMULA, RUBRICS
 from provenance.core.signing import b64, key_id, sign_statement
 from provenance.writer import LeafTooLarge
 
@@ -91,6 +91,23 @@ VALID = {
         "appeal": ID2,
         "contribution": ID,
         "outcome": "overturned",
+        "reason_sha256": SHA,
+        "by": ID2,
+        "time": T,
+    },
+    "contribution.adjudication-opened": {
+        "adjudication": ID2,
+        "contribution": ID,
+        "task": ID,
+        "policy": {"policy": "adjudication", "version": 2},
+        "items": 12,
+        "below": [{"figure": "task", "alpha_bps": 4210}, {"figure": "criterion accuracy", "alpha_bps": -350}],
+        "time": T,
+    },
+    "contribution.adjudication-decided": {
+        "adjudication": ID2,
+        "contribution": ID,
+        "outcome": "accepted",
         "reason_sha256": SHA,
         "by": ID2,
         "time": T,
@@ -203,6 +220,7 @@ def test_bounded_text_and_exact_types_are_enforced(kind, field, value):
         ("consent-rules", CONSENT_RULES),
         ("revenue-formula", REVENUE_FORMULA),
         ("governance-rules", GOVERNANCE_RULES),
+        ("adjudication", ADJUDICATION),
         *((f"rubric.{k}", v) for k, v in RUBRICS.items()),
     ],
 )

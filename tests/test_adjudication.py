@@ -155,6 +155,15 @@ def test_the_adjudication_policy_is_seeded_off(runtime):
     assert policy.version == 1 and policy.body == {"minimum_alpha_bps": None, "minimum_items": 10}
 
 
+def test_a_database_seeded_before_the_policy_existed_gets_it_from_coop_init(runtime):
+    from governance.defaults import all_defaults
+
+    for name, body in all_defaults().items():
+        if name != "adjudication":  # a co-op initialised before this policy existed
+            runtime.policies.adopt(name, body, runtime.clock(), "seed")
+    assert [p.name for p in runtime.policies.seed_defaults()] == ["adjudication"]  # what `coop init` runs
+
+
 @pytest.mark.parametrize(
     "body, reason",
     [

@@ -157,12 +157,11 @@ def measure(session: Session, task_id: str) -> Measured:
     level, pooled, per_criterion, same_scale = _units(kind, config, given)
     levels = dict.fromkeys(per_criterion, level)
     criteria = agreement.alpha_per_criterion(per_criterion, levels) if per_criterion else {}
+    how = f"{level} alpha of {_MEASURED_AS[kind, bool(config.get('multi'))]}"
     if same_scale:
         task = agreement.alpha(pooled, level)
-        how = f"{level} alpha of {kind} answers"
     else:
         task = Alpha(None, "the criteria are scored on different scales: alpha is given per criterion", 0, 0)
-        how = f"{level} alpha of each criterion"
     contributors = {str(coder): figure for coder, figure in agreement.agreement_with_consensus(pooled, level).items()}
     return Measured(task_id, kind, level, how, items, answers, task, criteria, contributors)
 
@@ -192,6 +191,15 @@ def adjudication_verdict(measured: Measured, body: dict[str, Any] | None) -> Adj
             False, f"{measured.items} items answered more than once; the minimum alpha applies from {enough}"
         )
     return agreement.adjudication(measured.alphas, minimum)
+
+
+_MEASURED_AS = {
+    ("pairwise", False): "the choices (A / B / tie), one per item",
+    ("classification", False): "the label chosen, one per item",
+    ("classification", True): "each label chosen or not, per label and pooled over the labels",
+    ("ranking", False): "each response's position in the ranking (1 = best)",
+    ("rubric", False): "each criterion's scores, per criterion and pooled when the scales are the same",
+}
 
 
 def _answers(session: Session, task_id: str) -> list[tuple[str, str, dict[str, Any]]]:

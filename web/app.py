@@ -30,6 +30,7 @@ from web.api_keys import KEYS_API
 from web.api_lineage import LINEAGE_API
 from web.api_members import MEMBERS_API
 from web.api_money import MONEY_API
+from web.api_pay import MyPayApi
 from web.api_reviews import ReviewsApi
 from web.api_tasks import PoliciesApi, TasksApi
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use, signed_in_principal
@@ -49,6 +50,7 @@ from web.portal.items import ItemPages
 from web.portal.keys import KeyPages
 from web.portal.lineage import LineagePages
 from web.portal.money import MoneyPages
+from web.portal.my_work import ReviewerPages
 from web.portal.passwords import PasswordPages
 from web.portal.public_log import PublicLogPages
 from web.portal.reviews import ReviewPages
@@ -151,6 +153,7 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "item_answers": _given(runtime.item_answers),
         "reviews": _given(runtime.reviews),
         "appeals": _given(runtime.appeals),
+        "member_pay": _given(runtime.member_pay),
         "governance": _given(runtime.governance),
         "ledger": _given(runtime.ledger),
         "revenue": _given(runtime.revenue),
@@ -179,6 +182,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             ContributionAppealApi,
             AppealsApi,
             ReviewerRatesApi,
+            MyPayApi,
             PoliciesApi,
             AccountPages,
             KeyPages,
@@ -192,6 +196,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             ReviewPages,
             AppealPages,
             AppealFormPages,
+            ReviewerPages,
             GovernancePages,
             PolicyPages,
             *GOVERNANCE_API,

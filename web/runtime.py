@@ -26,6 +26,7 @@ from coop.work.claims import ClaimService
 from coop.work.contributions import ContributionService
 from coop.work.item_answers import ItemAnswerService
 from coop.work.items import ItemService
+from coop.work.member_pay import MemberPayService
 from coop.work.reviews import ReviewService
 from coop.work.tasks import TaskService
 from governance.policies import PolicyService
@@ -56,6 +57,7 @@ class Runtime:
     item_answers: ItemAnswerService = field(init=False)
     reviews: ReviewService = field(init=False)
     appeals: AppealService = field(init=False)
+    member_pay: MemberPayService = field(init=False)
     governance: GovernanceService = field(init=False)
     ledger: LedgerService = field(init=False)
     revenue: RevenueService = field(init=False)
@@ -93,6 +95,7 @@ class Runtime:
         )  # the statement's port (ledger.ports)
         self.reviews = ReviewService(self.engine, self.log, self.policies, self.tasks, self.ledger, self.clock)
         self.appeals = AppealService(self.engine, self.log, self.reviews, self.clock)
+        self.member_pay = MemberPayService(self.engine, self.policies)
         self.payouts = PayoutService(self.engine, self.ledger, self.clock)
         self.revenue = RevenueService(self.engine, self.ledger, self.policies, self.clock)
         self.datasets = DatasetService(self.engine, self.log, self.policies, self.revenue, self.clock)

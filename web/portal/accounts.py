@@ -15,12 +15,15 @@ from coop.kernel.settings import Settings
 from coop.membership.auth import AuthService
 from coop.membership.keys import KeyService
 from coop.membership.service import MembershipService
+from coop.work.appeals import AppealService
+from coop.work.member_pay import MemberPayService
 from provenance.service import ProvenanceLog
 from web import auth
 from web.auth import SESSION_COOKIE, SignedIn
 from web.errors import USER_ERRORS, retry_headers, sign_in_status, status_for
 from web.portal.common import Form, Req, field_errors, page, redirect_done, safe_next, text_value
 from web.portal.keys import keys_context, tokens_context
+from web.portal.my_work import overturn_context, pay_context
 
 
 class AccountPages(Controller):
@@ -136,10 +139,18 @@ class AccountPages(Controller):
         principal: SignedIn,
         keys: NamedDependency[KeyService],
         auth_service: NamedDependency[AuthService],
+        member_pay: NamedDependency[MemberPayService],
+        appeals: NamedDependency[AppealService],
         done: FromQuery[str | None] = None,
     ) -> Template:
         return page(
-            request, "me.html", done=done, **keys_context(principal, keys), **tokens_context(principal, auth_service)
+            request,
+            "me.html",
+            done=done,
+            **keys_context(principal, keys),
+            **tokens_context(principal, auth_service),
+            **pay_context(principal, member_pay),
+            **overturn_context(principal, appeals),
         )
 
     @post("/me/leave", guards=[auth.member], sync_to_thread=True)

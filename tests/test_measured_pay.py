@@ -156,3 +156,19 @@ def test_reviewers_find_appeals_and_every_member_the_reviewers_in_the_menu(work,
     member_menu = browse(work.author).get("/me").text
     assert '<a href="/appeals">Appeals</a>' in reviewer_menu and '<a href="/appeals">' not in member_menu
     assert '<a href="/reviewers">Reviewers</a>' in member_menu
+
+
+def test_the_contribution_page_shows_the_measured_time_and_the_reported_minutes_as_a_note(
+    runtime, work, clock, browse
+):
+    item_task(runtime, work, 1)
+    receipt = answer_item(runtime, work, clock, seconds=754, minutes=30, accept=False)
+    page = browse(work.author).get(f"/contributions/{receipt.contribution.id}").text
+    assert '<dd data-testid="measured-time">754 s</dd>' in page
+    assert '<dd data-testid="reported-minutes">30 <small>(a note' in page
+
+
+def test_free_text_work_shows_its_minutes_as_self_reported(runtime, work, browse):
+    c = submit(runtime, work, minutes=18)
+    page = browse(work.author).get(f"/contributions/{c.id}").text
+    assert "Minutes (self-reported)" in page and 'data-testid="measured-time"' not in page

@@ -143,6 +143,14 @@ class MemberPayService:
             order = {t.id: (t.created_at, t.id) for t in tasks}
         return sorted(lines, key=lambda line: order[line.task_id], reverse=True)
 
+    def measured_seconds(self, contribution_id: str) -> int | None:
+        """The seconds the server measured on the item a contribution answers; None when it answers
+        none. Callers show it only after the contribution service let the reader see the contribution."""
+        with Session(self.engine) as session:
+            return session.scalar(
+                select(ContributionAnswer.measured_seconds).where(ContributionAnswer.contribution_id == contribution_id)
+            )
+
     def _floors(self) -> tuple[dict[str, int], int | None]:
         try:
             policy = self.policies.in_force("pay-floor")

@@ -158,9 +158,7 @@ def test_reviewers_find_appeals_and_every_member_the_reviewers_in_the_menu(work,
     assert '<a href="/reviewers">Reviewers</a>' in member_menu
 
 
-def test_the_contribution_page_shows_the_measured_time_and_the_reported_minutes_as_a_note(
-    runtime, work, clock, browse
-):
+def test_the_contribution_page_shows_the_measured_time_and_the_reported_minutes_as_a_note(runtime, work, clock, browse):
     item_task(runtime, work, 1)
     receipt = answer_item(runtime, work, clock, seconds=754, minutes=30, accept=False)
     page = browse(work.author).get(f"/contributions/{receipt.contribution.id}").text

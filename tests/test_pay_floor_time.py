@@ -101,9 +101,7 @@ def test_the_reading_never_flatters_the_task(pay, work):
     reading = read_time(pay, work)
     exact_times = sorted(s.seconds / s.units for s in work)
     middle = len(exact_times) // 2
-    exact_median = (
-        exact_times[middle] if len(exact_times) % 2 else (exact_times[middle - 1] + exact_times[middle]) / 2
-    )
+    exact_median = exact_times[middle] if len(exact_times) % 2 else (exact_times[middle - 1] + exact_times[middle]) / 2
     assert reading.median_seconds >= exact_median
     assert reading.hourly_rate * reading.median_seconds <= pay * 3600
     assert reading.hourly_rate <= pay * 3600 / max(exact_median, 1)

@@ -45,9 +45,12 @@ def test_median_of_an_even_count_rounds_toward_the_slower_worker():
 
 
 def test_the_floor_check_waits_for_enough_accepted_work():
-    assert pay_floor.floor_breached(600, [40, 40, 40, 40], 1800, 5) is None
-    assert pay_floor.floor_breached(600, [40, 40, 40, 40, 40], 1800, 5) == 900
-    assert pay_floor.floor_breached(600, [20, 20, 20, 40, 40], 1800, 5) is None
+    def reported(*minutes):
+        return [pay_floor.TimeSample(1, m) for m in minutes]
+
+    assert pay_floor.time_floor_breached(600, reported(40, 40, 40, 40), 1800, 5) is None
+    assert pay_floor.time_floor_breached(600, reported(40, 40, 40, 40, 40), 1800, 5).hourly_rate == 900
+    assert pay_floor.time_floor_breached(600, reported(20, 20, 20, 40, 40), 1800, 5) is None
 
 
 def test_terms_follow_the_design_contract():

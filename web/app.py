@@ -31,6 +31,7 @@ from web.api_keys import KEYS_API
 from web.api_lineage import LINEAGE_API
 from web.api_members import MEMBERS_API
 from web.api_money import MONEY_API
+from web.api_pay import MyPayApi
 from web.api_reviews import ReviewsApi
 from web.api_tasks import PoliciesApi, TasksApi
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use, signed_in_principal
@@ -51,6 +52,7 @@ from web.portal.items import ItemPages
 from web.portal.keys import KeyPages
 from web.portal.lineage import LineagePages
 from web.portal.money import MoneyPages
+from web.portal.my_work import ReviewerPages
 from web.portal.passwords import PasswordPages
 from web.portal.public_log import PublicLogPages
 from web.portal.reviews import ReviewPages
@@ -155,6 +157,7 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "appeals": _given(runtime.appeals),
         "agreement": _given(runtime.agreement),
         "adjudications": _given(runtime.adjudications),
+        "member_pay": _given(runtime.member_pay),
         "governance": _given(runtime.governance),
         "ledger": _given(runtime.ledger),
         "revenue": _given(runtime.revenue),
@@ -184,6 +187,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             AppealsApi,
             ReviewerRatesApi,
             *AGREEMENT_API,
+            MyPayApi,
             PoliciesApi,
             AccountPages,
             KeyPages,
@@ -198,6 +202,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             AppealPages,
             AppealFormPages,
             *AGREEMENT_PAGES,
+            ReviewerPages,
             GovernancePages,
             PolicyPages,
             *GOVERNANCE_API,

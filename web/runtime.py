@@ -28,6 +28,7 @@ from coop.work.claims import ClaimService
 from coop.work.contributions import ContributionService
 from coop.work.item_answers import ItemAnswerService
 from coop.work.items import ItemService
+from coop.work.member_pay import MemberPayService
 from coop.work.reviews import ReviewService
 from coop.work.tasks import TaskService
 from governance.policies import PolicyService
@@ -60,6 +61,7 @@ class Runtime:
     appeals: AppealService = field(init=False)
     agreement: AgreementService = field(init=False)
     adjudications: AdjudicationService = field(init=False)
+    member_pay: MemberPayService = field(init=False)
     governance: GovernanceService = field(init=False)
     ledger: LedgerService = field(init=False)
     revenue: RevenueService = field(init=False)
@@ -99,6 +101,7 @@ class Runtime:
         self.appeals = AppealService(self.engine, self.log, self.reviews, self.clock)
         self.agreement = AgreementService(self.engine, self.policies)
         self.adjudications = AdjudicationService(self.engine, self.log, self.reviews, self.clock)
+        self.member_pay = MemberPayService(self.engine, self.policies)
         self.payouts = PayoutService(self.engine, self.ledger, self.clock)
         self.revenue = RevenueService(self.engine, self.ledger, self.policies, self.clock)
         self.datasets = DatasetService(self.engine, self.log, self.policies, self.revenue, self.clock)

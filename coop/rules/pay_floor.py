@@ -2,12 +2,16 @@
 
 Integer arithmetic only (money in minor units, rates per hour), so a member can redo every decision
 by hand and get the same answer. `check_floor_policy` judges a proposed floor (the policy body a
-pay-floor proposal would enact); `check_pay_floor` judges a task's rate against the floor in force.
+pay-floor proposal would enact); `check_pay_floor` judges a task's *estimated* rate when it opens;
+`time_floor_breached` judges the rate its accepted work actually earns, from the time the server
+measured on each item (claim → submission), falling back to the member's own report only for work
+without a measurement (free-text tasks). The report is otherwise kept as a note, never the figure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from coop.kernel.errors import Refused
@@ -72,11 +76,94 @@ def median(values: Sequence[int]) -> int:
     return ordered[middle] if n % 2 else -(-(ordered[middle - 1] + ordered[middle]) // 2)
 
 
-def floor_breached(
-    pay_per_unit: int, reported_minutes_per_unit: Sequence[int], floor: int, min_samples: int
-) -> int | None:
-    """The implied hourly rate if the median reported time breaks the floor, else None."""
-    if len(reported_minutes_per_unit) < min_samples:
+# --- Time per unit, measured by the server or reported by the member ---------------------------
+#
+# Time is kept in whole seconds. Every rounding leans against the task, so the figure never says a
+# task pays better than it does: time per unit rounds *up* (a slower worker), the median of an even
+# count rounds *up* (`median`), and the hourly rate rounds *down* (`rate_per_hour`). Integer
+# arithmetic throughout: a member redoes every figure by hand and gets the same answer.
+
+MEASURED = "measured"  # seconds from the claim of an item to the submission of its answer (server clock)
+REPORTED = "self-reported"  # minutes the member typed in: used only where no measured time exists
+SECONDS_PER_HOUR = 3600
+
+
+@dataclass(frozen=True)
+class TimeSample:
+    """One accepted contribution's time: its units, the minutes its author reported, and the seconds
+    the server measured (None for contributions that answer no item, such as free-text tasks)."""
+
+    units: int
+    reported_minutes: int
+    measured_seconds: int | None = None
+
+    @property
+    def source(self) -> str:
+        return MEASURED if self.measured_seconds is not None else REPORTED
+
+    @property
+    def seconds(self) -> int:
+        """The time this sample counts: measured if there is a measurement, else the report."""
+        return self.measured_seconds if self.measured_seconds is not None else self.reported_minutes * 60
+
+
+def seconds_per_unit(sample: TimeSample) -> int:
+    """The sample's seconds per unit, rounded up, and at least one second (a zero-second measurement
+    would make the rate infinite)."""
+    if sample.units <= 0:
+        raise ValueError("a contribution has at least one unit")
+    return max(1, -(-max(0, sample.seconds) // sample.units))
+
+
+def rate_per_hour(amount: int, seconds: int) -> int:
+    """Minor units per hour of `amount` earned in `seconds`, rounded down: ⌊amount × 3600 / seconds⌋."""
+    if seconds <= 0:
+        raise ValueError("the time must be positive")
+    return amount * SECONDS_PER_HOUR // seconds
+
+
+@dataclass(frozen=True)
+class TimeReading:
+    """What a task's accepted work says about its pay: the median seconds per unit, the hourly
+    rate it implies, and where the times came from (`measured`, `self-reported`, or both)."""
+
+    median_seconds: int
+    hourly_rate: int
+    samples: int
+    measured: int  # how many of the samples are server-measured
+
+    @property
+    def source(self) -> str:
+        if self.measured == self.samples:
+            return MEASURED
+        if self.measured == 0:
+            return REPORTED
+        return f"{MEASURED} ({self.measured}) and {REPORTED} ({self.samples - self.measured})"
+
+
+def read_time(pay_per_unit: int, samples: Sequence[TimeSample]) -> TimeReading:
+    """The median time per unit of the samples and the hourly rate it implies."""
+    if not samples:
+        raise ValueError("no accepted work to read")
+    typical = median([seconds_per_unit(s) for s in samples])
+    measured = sum(1 for s in samples if s.measured_seconds is not None)
+    return TimeReading(typical, rate_per_hour(pay_per_unit, typical), len(samples), measured)
+
+
+def time_floor_breached(
+    pay_per_unit: int, samples: Sequence[TimeSample], floor: int, min_samples: int
+) -> TimeReading | None:
+    """The reading if the median time of enough accepted work puts the rate below the floor, else None."""
+    if len(samples) < min_samples or not samples:
         return None
-    rate = hourly_rate(pay_per_unit, max(1, median(reported_minutes_per_unit)))
-    return rate if rate < floor else None
+    reading = read_time(pay_per_unit, samples)
+    return reading if reading.hourly_rate < floor else None
+
+
+def describe_seconds(seconds: int) -> str:
+    """A duration as a member reads it: '1 h 2 min 5 s', '4 min 0 s', '9 s'."""
+    hours, rest = divmod(max(0, seconds), SECONDS_PER_HOUR)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min {secs} s"
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"

@@ -189,8 +189,9 @@ class AppealService:
             )
             return [_view(session, appeal, None) for appeal in session.scalars(query)]
 
-    def overturn_rates(self) -> list[OverturnRate]:
-        """Per reviewer: decided appeals of contributions they reviewed, and how many were overturned."""
+    def overturn_rates(self, reviewer_id: str | None = None) -> list[OverturnRate]:
+        """Per reviewer (or only `reviewer_id`): decided appeals of contributions they reviewed, and
+        how many were overturned. Every member may read them: a reviewer's record is the co-op's."""
         overturned = func.sum(case((AppealDecision.outcome == "overturned", 1), else_=0))
         query = (  # one review per reviewer per contribution, so one row per (reviewer, appeal)
             select(Review.reviewer_id, func.count(), overturned)
@@ -199,6 +200,8 @@ class AppealService:
             .group_by(Review.reviewer_id)
             .order_by(Review.reviewer_id)
         )
+        if reviewer_id is not None:
+            query = query.where(Review.reviewer_id == reviewer_id)
         with Session(self.engine) as session:
             return [OverturnRate(rid, int(n), int(o or 0)) for rid, n, o in session.execute(query)]
 

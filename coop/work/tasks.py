@@ -1,5 +1,6 @@
-"""Tasks: opened by stewards at a rate the pay floor in force allows, flagged when the reported
-time says the rate is really below it, reopened when the rate is raised."""
+"""Tasks: opened by stewards at a rate the pay floor in force allows, flagged when the time the
+accepted work took (measured by the server from claim to submission; the member's report only for
+work without a measurement) says the rate is really below it, reopened when the rate is raised."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from coop.kernel.principal import Principal
 from coop.membership.models import BuyerOrg
 from coop.rules import consent, pay_floor
 from coop.rules.review import TASK_KINDS
+from coop.work.claim_models import ContributionAnswer
 from coop.work.models import Acceptance, Contribution, Task
 from governance.policies import PolicyService
 from provenance.service import ProvenanceLog
@@ -134,7 +136,7 @@ class TaskService:
             return self._view(session, task)
 
     def raise_rate(self, steward: Principal, task_id: str, pay_per_unit: int) -> TaskView:
-        """A higher rate (logged); a flagged task reopens if the reported time now clears the floor."""
+        """A higher rate (logged); a flagged task reopens if the accepted work's time now clears the floor."""
         if not steward.is_steward:
             raise NotAllowed("only stewards change task rates")
         with write_session(self.engine) as session, session.begin():
@@ -164,35 +166,45 @@ class TaskService:
             return self._view(session, task)
 
     def check_flag(self, task_id: str) -> None:
-        """Re-run the median-minutes check (after each acceptance)."""
+        """Re-run the median-time check (after each acceptance)."""
         with write_session(self.engine) as session, session.begin():
             self._check_flag(session, _task(session, task_id))
 
     def _check_flag(self, session: Session, task: Task) -> None:
+        """Flag an open task whose accepted work, timed by the server where it answers an item (the
+        member's own report only where there is no measurement), earns below the floor in force."""
         floor = self.policies.in_force("pay-floor", self.clock())
-        per_unit = [
-            max(1, -(-minutes // units))
-            for minutes, units in session.execute(
-                select(Contribution.minutes, Contribution.units)
+        samples = [
+            pay_floor.TimeSample(units, minutes, measured)
+            for units, minutes, measured in session.execute(
+                select(Contribution.units, Contribution.minutes, ContributionAnswer.measured_seconds)
                 .join(Acceptance, Acceptance.contribution_id == Contribution.id)
+                .outerjoin(ContributionAnswer, ContributionAnswer.contribution_id == Contribution.id)
                 .where(Contribution.task_id == task.id)
             )
         ]
         hourly_floor = int(floor.body["hourly_minimum"].get(task.currency, 0))
-        rate = pay_floor.floor_breached(
-            task.pay_per_unit, per_unit, hourly_floor, int(floor.body["flag_after_accepted"])
+        reading = pay_floor.time_floor_breached(
+            task.pay_per_unit, samples, hourly_floor, int(floor.body["flag_after_accepted"])
         )
-        if rate is not None and task.status == "open":
+        if reading is not None and task.status == "open":
             task.status = "flagged"
             task.flag_reason = (
-                f"median reported time {pay_floor.median(per_unit)} min per {task.unit} means {rate} per hour, "
+                f"median {reading.source} time {pay_floor.describe_seconds(reading.median_seconds)} "
+                f"({reading.median_seconds} s) per {task.unit} over {reading.samples} accepted means "
+                f"⌊{task.pay_per_unit} × 3600 / {reading.median_seconds}⌋ = {reading.hourly_rate} per hour, "
                 f"below the floor of {hourly_floor} {task.currency} per hour (pay-floor v{floor.version}); "
                 "raise the rate to reopen"
             )
             self._log(
                 session,
                 "task.flagged",
-                {"task": task.id, "hourly_rate": rate, "pay_floor": floor.ref, "time": self.clock().isoformat()},
+                {
+                    "task": task.id,
+                    "hourly_rate": reading.hourly_rate,
+                    "pay_floor": floor.ref,
+                    "time": self.clock().isoformat(),
+                },
             )
 
     def get(self, task_id: str) -> TaskView:

@@ -16,6 +16,8 @@ from coop.membership.auth import AuthService
 from coop.membership.keys import KeyService
 from coop.membership.service import MembershipService
 from coop.work.agreement import AgreementService
+from coop.work.appeals import AppealService
+from coop.work.member_pay import MemberPayService
 from provenance.service import ProvenanceLog
 from web import auth
 from web.auth import SESSION_COOKIE, SignedIn
@@ -23,6 +25,7 @@ from web.errors import USER_ERRORS, retry_headers, sign_in_status, status_for
 from web.portal.agreement import my_agreement_context
 from web.portal.common import Form, Req, field_errors, page, redirect_done, safe_next, text_value
 from web.portal.keys import keys_context, tokens_context
+from web.portal.my_work import overturn_context, pay_context
 
 
 class AccountPages(Controller):
@@ -139,6 +142,8 @@ class AccountPages(Controller):
         keys: NamedDependency[KeyService],
         auth_service: NamedDependency[AuthService],
         agreement: NamedDependency[AgreementService],
+        member_pay: NamedDependency[MemberPayService],
+        appeals: NamedDependency[AppealService],
         done: FromQuery[str | None] = None,
     ) -> Template:
         return page(
@@ -148,6 +153,8 @@ class AccountPages(Controller):
             **keys_context(principal, keys),
             **tokens_context(principal, auth_service),
             **my_agreement_context(principal, agreement),
+            **pay_context(principal, member_pay),
+            **overturn_context(principal, appeals),
         )
 
     @post("/me/leave", guards=[auth.member], sync_to_thread=True)

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from coop.work.appeals import AppealService
 from coop.work.contributions import ContributionService
+from coop.work.member_pay import MemberPayService
 from provenance.receipts import ReceiptDoesNotVerify, verify_receipt
 from provenance.service import ProvenanceLog
 from web import auth
@@ -45,13 +46,17 @@ class ContributionPages(Controller):
         principal: SignedIn,
         contributions: NamedDependency[ContributionService],
         appeals: NamedDependency[AppealService],
+        member_pay: NamedDependency[MemberPayService],
         contribution_id: FromPath[str],
         done: FromQuery[str | None] = None,
     ) -> Template:
         c = contributions.get(principal, contribution_id)
         receipt = contributions.receipt(principal, contribution_id) if c.acceptance_index is not None else None
         appeal = appeals.for_contribution(principal, contribution_id)
-        return page(request, "contribution.html", c=c, receipt=receipt, appeal=appeal, done=done)
+        measured = member_pay.measured_seconds(c.id)  # after `get`: only for those who may see it
+        return page(
+            request, "contribution.html", c=c, receipt=receipt, appeal=appeal, measured_seconds=measured, done=done
+        )
 
     @get("/{contribution_id:str}/content", sync_to_thread=True)
     def content(

@@ -35,9 +35,7 @@ def test_a_steward_who_reviews_reads_no_reviews_of_work_under_review(runtime, wo
     assert runtime.contributions.get(work.steward, under_review.id).reviews == []
 
 
-def test_a_steward_who_reviews_sees_no_reviews_on_the_contribution_page_while_under_review(
-    work, under_review, browse
-):
+def test_a_steward_who_reviews_sees_no_reviews_on_the_contribution_page_while_under_review(work, under_review, browse):
     page = browse(work.steward).get(f"/contributions/{under_review.id}")
     assert page.status_code == 200
     assert FEEDBACK not in page.text and "Review feedback" not in page.text
@@ -69,9 +67,7 @@ def test_a_steward_who_then_reviews_sees_the_others_on_the_review_page_once_thei
     assert [r["feedback"] for r in seen] == [FEEDBACK, "Agreed."]
 
 
-def test_once_review_is_closed_the_author_and_stewards_see_every_review(
-    runtime, work, client, steward_not_reviewing
-):
+def test_once_review_is_closed_the_author_and_stewards_see_every_review(runtime, work, client, steward_not_reviewing):
     contribution = submit(runtime, work)
     runtime.reviews.review(work.reviewers[0], contribution.id, POOR, FEEDBACK)
     runtime.reviews.review(work.reviewers[1], contribution.id, POOR, "Unsafe.")

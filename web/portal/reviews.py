@@ -67,9 +67,7 @@ class ReviewPages(Controller):
         claimed = reviews.claimed(principal, contribution_id)
         c = contributions.get_for_review(contribution_id)
         if not claimed:
-            return page(
-                request, "review.html", status_code=status, c=c, claimed=False, errors=errors or {}, done=done
-            )
+            return page(request, "review.html", status_code=status, c=c, claimed=False, errors=errors or {}, done=done)
         content, _ = contributions.content(principal, contribution_id)
         return page(
             request,

@@ -143,3 +143,51 @@ def test_free_form_work_has_no_answered_item(runtime, work):
     assert runtime.contributions.answered_item(work.author, contribution.id) is None
     with Session(runtime.engine) as session:
         assert session.scalars(select(ReviewAssignment)).all() == []
+
+
+KINDS = {
+    "pairwise": (
+        "ranking",
+        {"allow_tie": True},
+        {"prompt": "Which is kinder?", "responses": ["Go away.", "Happy to help."]},
+        {"choice": "B", "reason": "It offers help."},
+        ["Prefers B", "It offers help.", "or call it a tie"],
+    ),
+    "ranking": (
+        "ranking",
+        {},
+        {"prompt": "Rank the summaries", "responses": ["short", "long", "wrong"]},
+        {"order": ["B", "A", "C"]},
+        ["<li>B: long</li><li>A: short</li><li>C: wrong</li>", "Rank all of the item"],
+    ),
+    "classification": (
+        "evaluation",
+        {"labels": ["safe", "unsafe"], "multi": False},
+        {"prompt": "Is this advice safe?", "output": "Double the dose."},
+        {"labels": ["unsafe"]},
+        ["<li>unsafe</li>", "One label from: safe, unsafe"],
+    ),
+    "written": (
+        "correction",
+        {"edit": "required", "min_sources": 1},
+        {"prompt": "Correct the dose", "response": "500 g"},
+        {"text": "The unit is wrong.", "edited": "500 mg", "sources": ["BNF"]},
+        ["A written answer", "The unit is wrong.", "500 mg", "<li>BNF</li>", "citing at least 1 source"],
+    ),
+}
+
+
+@pytest.mark.parametrize("answer_kind", sorted(KINDS))
+def test_each_kind_of_answer_is_shown_in_words_beside_its_item(runtime, work, browse, answer_kind):
+    task_kind, config, item, answer, expected = KINDS[answer_kind]
+    spec = TaskSpec("P", f"A {answer_kind} task", GUIDELINES, task_kind, "item", 20, 900, "EUR", ["model-training"])
+    task = runtime.tasks.open(work.steward, spec)
+    runtime.items.import_batch(work.steward, task.id, "jsonl", json.dumps(item))
+    runtime.answer_specs.set(work.steward, task.id, answer_kind, config, 1)
+    claim = runtime.claims.claim_next(work.author, task.id)
+    receipt = runtime.item_answers.answer_with_password(work.author, claim.id, answer, 5, TERMS, "amara-password")
+    _, text = claimed_page(browse, work.reviewers[0], receipt.contribution.id)
+    form_at = text.index('name="score-')
+    for shown in [item["prompt"], *expected]:
+        assert shown in text, shown
+        assert text.index(shown) < form_at, f"{shown!r} comes after the scoring form"

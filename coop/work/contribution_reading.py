@@ -1,5 +1,5 @@
 """Reading contributions: an author's own work, the view a reviewer works from, and the content
-itself for those who may see it.
+itself (with the item it answers, in words) for those who may see it.
 
 Apart from `contributions` (drafting, signing, submitting, revoking consent), which
 `ContributionService` adds on top of these reads; the views themselves are built in
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from coop.kernel.errors import NotFound
 from coop.kernel.principal import Principal
+from coop.work.answer_views import AnsweredItem, answered_item
 from coop.work.contribution_views import ContributionView, view, views
 from coop.work.models import ContentBlob, Contribution, ReviewAssignment
 
@@ -59,15 +60,19 @@ class ContributionReading:
     def content(self, viewer: Principal, contribution_id: str) -> tuple[bytes, str]:
         """Content is for its author, stewards and assigned reviewers only."""
         with Session(self.engine) as session:
-            row = session.get(Contribution, contribution_id)
-            if row is None or row.content_sha256 is None:
+            row = _may_see_content(session, viewer, contribution_id)
+            if row.content_sha256 is None:
                 raise NotFound(f"no contribution {contribution_id}")
-            assigned = session.get(ReviewAssignment, (contribution_id, viewer.account_id)) is not None
-            if row.author_id != viewer.account_id and not viewer.is_steward and not assigned:
-                raise NotFound(f"you have no contribution {contribution_id}")
             blob = session.get(ContentBlob, row.content_sha256)
             assert blob is not None
             return blob.data, blob.media_type
+
+    def answered_item(self, viewer: Principal, contribution_id: str) -> AnsweredItem | None:
+        """The item the contribution answers, the answer in words and the task's spec and
+        guidelines (None for free-form work): for those who may see its content."""
+        with Session(self.engine) as session:
+            _may_see_content(session, viewer, contribution_id)
+            return answered_item(session, contribution_id)
 
 
 def own(session: Session, viewer: Principal, contribution_id: str, allow_steward: bool = False) -> Contribution:
@@ -75,5 +80,16 @@ def own(session: Session, viewer: Principal, contribution_id: str, allow_steward
     otherwise, so that someone else's work reads as no such contribution."""
     row = session.get(Contribution, contribution_id)
     if row is None or (row.author_id != viewer.account_id and not (allow_steward and viewer.is_steward)):
+        raise NotFound(f"you have no contribution {contribution_id}")
+    return row
+
+
+def _may_see_content(session: Session, viewer: Principal, contribution_id: str) -> Contribution:
+    """The contribution, if the viewer is its author, a steward or an assigned reviewer; NotFound otherwise."""
+    row = session.get(Contribution, contribution_id)
+    if row is None:
+        raise NotFound(f"no contribution {contribution_id}")
+    assigned = session.get(ReviewAssignment, (contribution_id, viewer.account_id)) is not None
+    if row.author_id != viewer.account_id and not viewer.is_steward and not assigned:
         raise NotFound(f"you have no contribution {contribution_id}")
     return row

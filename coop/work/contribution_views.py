@@ -50,8 +50,22 @@ def view(session: Session, row: Contribution, with_feedback: bool = False) -> Co
     return views(session, [row], with_feedback)[0]
 
 
+def reviews_shown(status: ContributionStatus) -> bool:
+    """Whether a contribution's page shows its reviews: only once its review is closed.
+
+    Reviews are blind: while work is under review ("submitted"), no one reads its reviews on the
+    contribution's page or through the API, whoever they are — its author, a steward, a steward
+    who also reviews, a reviewer who has not yet reviewed it — so no one can anchor on scores
+    already given, nor pass them to someone who will. A reviewer reads the others' reviews on the
+    review page once their own is in (`ReviewService.reviews_seen_by`). Once the work is
+    accepted, sent back for revision or rejected, its author and stewards see every review.
+    """
+    return status != "submitted"
+
+
 def views(session: Session, rows: Sequence[Contribution], with_feedback: bool = False) -> list[ContributionView]:
-    """Views of `rows`, in order; reviews' scores and feedback only `with_feedback` (the author's view)."""
+    """Views of `rows`, in order; reviews' scores and feedback only `with_feedback` (the author's or
+    a steward's view) and only once review is closed (`reviews_shown`)."""
     titles: dict[str, str] = {}
     media: dict[str, str] = {}
     accepted: dict[str, int] = {}
@@ -82,8 +96,9 @@ def views(session: Session, rows: Sequence[Contribution], with_feedback: bool = 
                 select(ConsentRevocation.contribution_id).where(ConsentRevocation.contribution_id.in_(part))
             )
         )
-        if with_feedback:
-            reviews = session.scalars(select(Review).where(Review.contribution_id.in_(part)).order_by(Review.id))
+        closed = [row.id for row in part_rows if reviews_shown(row.status)]
+        if with_feedback and closed:
+            reviews = session.scalars(select(Review).where(Review.contribution_id.in_(closed)).order_by(Review.id))
             for review in reviews:
                 feedback.setdefault(review.contribution_id, []).append(
                     {

@@ -12,15 +12,13 @@ was submitted returns that contribution (a double click or retried request creat
 submission that fails (a wrong password, a statement that does not match) leaves the draft; the
 next attempt under the same claim re-checks and rewrites it, and re-measures the time.
 
-Response ids of an item: its `response_ids` field if it has one, else "A", "B", … for the entries
-of its `responses` list (as pairwise choices name them).
+Response ids of an item are `coop.rules.answer_words.response_ids` (imported here for the pages).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import string
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ from coop.kernel.db import insert_missing, utcnow, write_session
 from coop.kernel.errors import Conflict, NotFound
 from coop.kernel.principal import Principal
 from coop.rules import consent
+from coop.rules.answer_words import response_ids
 from coop.rules.answers import check_answer
 from coop.work.answer_specs import check_answer_kind_stored, spec_of
 from coop.work.claim_models import ClaimSkip, ContributionAnswer
@@ -175,17 +174,6 @@ class ItemAnswerService:
             fields = (row.item_id, row.item_sha256, json.loads(row.answer), row.measured_seconds)
         view = self.contributions.get(author, contribution_id, author_only=True)
         return AnswerReceipt(view, claim_id, *fields)
-
-
-def response_ids(content: Mapping[str, Any]) -> list[str]:
-    """The ids of an item's responses (see the module docstring); none if it offers no list."""
-    given = content.get("response_ids")
-    if isinstance(given, list):
-        return [str(i) for i in given]
-    responses = content.get("responses")
-    if isinstance(responses, list):
-        return list(string.ascii_uppercase[: len(responses)])
-    return []
 
 
 def _checked_answer(session: Session, task_id: str, item: TaskItem, answer: Any) -> dict[str, Any]:

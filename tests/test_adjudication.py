@@ -221,3 +221,11 @@ def test_the_agreement_page_says_adjudication_is_required_below_the_minimum(runt
     set_minimum(runtime, 8000)
     page = browse(pairwise.reviewers[0]).get(f"/tasks/{pairwise.task.id}/agreement").text
     assert "required: alpha below the minimum 0.8" in page and "adjudication policy v2" in page
+
+
+def test_work_held_for_adjudication_keeps_its_reviews_hidden_until_decided(runtime, pairwise):
+    contribution, adjudication = held(runtime, pairwise)
+    author = pairwise.people["P"]
+    assert runtime.contributions.get(author, contribution.id).reviews == []
+    runtime.adjudications.decide(pairwise.reviewers[2], adjudication.id, "accepted", "A is defensible.")
+    assert [r["feedback"] for r in runtime.contributions.get(author, contribution.id).reviews] == ["fine", "fine"]

@@ -58,9 +58,11 @@ def reviews_shown(status: ContributionStatus) -> bool:
     who also reviews, a reviewer who has not yet reviewed it — so no one can anchor on scores
     already given, nor pass them to someone who will. A reviewer reads the others' reviews on the
     review page once their own is in (`ReviewService.reviews_seen_by`). Once the work is
-    accepted, sent back for revision or rejected, its author and stewards see every review.
+    accepted, sent back for revision or rejected, its author and stewards see every review. Work held
+    for adjudication ("in-adjudication") is still under judgment: its adjudicator decides without
+    reading the reviews that would have accepted it.
     """
-    return status != "submitted"
+    return status not in ("submitted", "in-adjudication")
 
 
 def views(session: Session, rows: Sequence[Contribution], with_feedback: bool = False) -> list[ContributionView]:

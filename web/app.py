@@ -41,6 +41,7 @@ from web.leadership import lead_for
 from web.log_api import LogController
 from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
+from web.portal.answer_drafts import AnswerDraftPages
 from web.portal.appeals import AppealFormPages, AppealPages
 from web.portal.contributions import ContributionPages
 from web.portal.governance import GovernancePages, PolicyPages
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             TaskPages,
             ItemPages,
             ItemWorkPages,
+            AnswerDraftPages,
             ContributionPages,
             ReviewPages,
             AppealPages,

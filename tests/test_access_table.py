@@ -73,6 +73,8 @@ TABLE = [
     ("GET", "/appeals", {REVIEWER, STEWARD}),
     ("POST", "/appeals/{appeal}/decide", {REVIEWER, STEWARD}),
     ("POST", "/tasks/{task}/items", {STEWARD}),
+    ("POST", "/tasks/{task}/items/answer-spec", {STEWARD}),
+    ("POST", "/tasks/{task}/items/{item}/retire", {STEWARD}),
     ("GET", "/contributions", MEMBERS),
     ("GET", "/contributions/{contribution}", {MEMBER, STEWARD}),
     ("GET", "/contributions/{contribution}/content", {MEMBER, STEWARD, REVIEWER}),  # the reviewer reviewed it
@@ -81,6 +83,9 @@ TABLE = [
     ("POST", "/contributions/{contribution}/revise", {MEMBER}),
     ("GET", "/contributions/{contribution}/edit", {MEMBER}),
     ("POST", "/contributions/{contribution}/edit", {MEMBER}),
+    ("GET", "/contributions/{contribution}/answer", {MEMBER}),
+    ("POST", "/contributions/{contribution}/answer", {MEMBER}),
+    ("POST", "/contributions/{contribution}/delete", {MEMBER}),
     ("POST", "/contributions/{contribution}/revoke-consent", {MEMBER}),
     ("GET", "/reviews", {REVIEWER, STEWARD}),
     ("GET", "/reviews/{contribution}", {REVIEWER, STEWARD}),

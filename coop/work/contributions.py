@@ -123,7 +123,7 @@ class ContributionService(ContributionReading):
             if row.status != "draft":
                 raise Conflict("a submitted contribution is never edited; revise it instead")
             if session.get(ContributionAnswer, row.id) is not None:
-                raise Conflict("an answer to an item is changed by answering it again under its claim")
+                raise Conflict("an answer to an item is edited as an answer (its typed fields), not as content")
             if content is not None:
                 row.content_sha256 = self._store(session, content, media_type)
             row.minutes, row.units, row.terms = minutes, units, canonical_json(clean_terms).decode()

@@ -140,3 +140,26 @@ def test_pasted_text_that_is_neither_a_statement_nor_a_signature_is_refused(runt
 def test_a_custodial_member_signs_with_the_password_by_default(browse, work, pairwise):
     page = browse(work.author).get(start(browse(work.author), pairwise.id)).text
     assert 'name="password"' in page and 'name="signed"' not in page and "coop sign" not in page
+
+
+def test_a_revision_of_an_answer_is_signed_with_the_members_own_key_on_its_page(runtime, browse, work, kim, pairwise):
+    browser, claim_path, response = prepared(browse, kim, pairwise)
+    body_text = statement_shown(response)
+    pasted = coop_sign_output(kim[1], json.loads(body_text))
+    browser.post(f"{claim_path}/answer", {**ANSWER, "signed": pasted, "statement_body": body_text})
+    first = runtime.item_answers.receipt(kim[0], claim_path.rsplit("/", 1)[-1]).contribution
+    criteria = runtime.reviews.rubric_for(first.id)["criteria"]
+    for reviewer in work.reviewers[:2]:
+        runtime.reviews.review(reviewer, first.id, {c["name"]: 3 for c in criteria}, "say more")
+    draft = runtime.contributions.revise(kim[0], first.id)
+    form = {"choice": "A", "reason": "on reflection, A is safer", "minutes": "5"}
+    shown = browser.post(f"/contributions/{draft.id}/answer", {**form, "action": "sign"})
+    assert shown.status_code == 200 and 'data-testid="sign-command"' in shown.text
+    revised_body = statement_shown(shown)
+    assert json.loads(revised_body)["revises"] is not None
+    signed = coop_sign_output(kim[1], json.loads(revised_body))
+    done = browser.post(f"/contributions/{draft.id}/answer", {**form, "signed": signed, "statement_body": revised_body})
+    assert done.status_code == 303, done.text
+    revision = runtime.contributions.get(kim[0], draft.id)
+    assert revision.status == "submitted" and revision.signer_key_id == key_id(bytes(kim[1].verify_key))
+    assert revision.statement["answer"] == {"choice": "A", "reason": "on reflection, A is safer"}

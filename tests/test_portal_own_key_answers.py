@@ -64,6 +64,8 @@ def test_the_page_shows_the_statement_to_sign_and_the_coop_sign_command(runtime,
     assert body["answer"] == {"choice": "B", "reason": "it cites the guideline"} and body["minutes"] == 4
     assert body["author"] == key_id(bytes(kim[1].verify_key))
     assert "coop sign --key my.key --kind contribution --body &#39;{" in response.text
+    signed_bytes = re.search(r'data-testid="signed-bytes">([^<]*)<', response.text).group(1)
+    assert html.unescape(signed_bytes) == "coop-ledger statement v1\ncontribution\n" + body_text
     assert 'name="signed"' in response.text and 'name="password"' not in response.text
     assert 'value="it cites the guideline"' in response.text or ">it cites the guideline</textarea>" in response.text
 

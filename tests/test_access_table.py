@@ -77,6 +77,8 @@ TABLE = [
     ("GET", "/adjudications", {REVIEWER, STEWARD}),
     ("POST", "/adjudications/{adjudication}/decide", {REVIEWER, STEWARD}),
     ("POST", "/tasks/{task}/items", {STEWARD}),
+    ("POST", "/tasks/{task}/items/answer-spec", {STEWARD}),
+    ("POST", "/tasks/{task}/items/{item}/retire", {STEWARD}),
     ("GET", "/contributions", MEMBERS),
     ("GET", "/contributions/{contribution}", {MEMBER, STEWARD}),
     ("GET", "/contributions/{contribution}/content", {MEMBER, STEWARD, REVIEWER}),  # the reviewer reviewed it
@@ -85,6 +87,9 @@ TABLE = [
     ("POST", "/contributions/{contribution}/revise", {MEMBER}),
     ("GET", "/contributions/{contribution}/edit", {MEMBER}),
     ("POST", "/contributions/{contribution}/edit", {MEMBER}),
+    ("GET", "/contributions/{contribution}/answer", {MEMBER}),
+    ("POST", "/contributions/{contribution}/answer", {MEMBER}),
+    ("POST", "/contributions/{contribution}/delete", {MEMBER}),
     ("POST", "/contributions/{contribution}/revoke-consent", {MEMBER}),
     ("GET", "/reviews", {REVIEWER, STEWARD}),
     ("GET", "/reviews/{contribution}", {REVIEWER, STEWARD}),

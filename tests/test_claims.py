@@ -240,7 +240,7 @@ def test_an_answer_draft_is_not_edited_as_free_form_content(runtime, work, items
     with pytest.raises(NotAllowed):
         submit(runtime, work.author, claim, "wrong-password")
     draft_id = runtime.contributions.mine(work.author)[0].id
-    with pytest.raises(Conflict, match="under its claim"):
+    with pytest.raises(Conflict, match="edited as an answer"):
         runtime.contributions.edit_draft(work.author, draft_id, b"other", "text/plain", 5, TERMS)
 
 

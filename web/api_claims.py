@@ -13,13 +13,12 @@ from litestar import Controller, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from coop.kernel.errors import Refused
 from coop.work.answer_specs import AnswerSpecService, AnswerSpecView
 from coop.work.claims import ClaimService, ClaimView
 from coop.work.item_answers import AnswerReceipt, ItemAnswerService
 from provenance.core.signing import unb64
 from web import auth
-from web.api_contributions import contribution_json
+from web.api_contributions import contribution_json, signed_either_way
 from web.api_items import item_json
 from web.api_members import StatementIn
 from web.auth import SignedIn
@@ -154,16 +153,15 @@ class ClaimsApi(Controller):
         claim_id: FromPath[str],
         data: JSONBody[AnswerIn],
     ) -> dict[str, Any]:
-        if data.statement is not None:
-            receipt = item_answers.answer_signed(
-                principal, claim_id, data.answer, data.minutes, data.terms, data.statement.signed()
-            )
-        elif data.password is not None:
-            receipt = item_answers.answer_with_password(
-                principal, claim_id, data.answer, data.minutes, data.terms, data.password
-            )
-        else:
-            raise Refused("send {password} (custodial key) or {statement} (your own key)")
+        receipt = signed_either_way(
+            data,
+            lambda statement: item_answers.answer_signed(
+                principal, claim_id, data.answer, data.minutes, data.terms, statement
+            ),
+            lambda password: item_answers.answer_with_password(
+                principal, claim_id, data.answer, data.minutes, data.terms, password
+            ),
+        )
         return receipt_json(receipt)
 
 

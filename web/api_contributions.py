@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 from litestar import Controller, Response, get, post, put
@@ -15,7 +16,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from coop.kernel.errors import Refused
 from coop.work.contributions import ContributionService, ContributionView
-from provenance.core.signing import b64, unb64
+from provenance.core.signing import SignedStatement, b64, unb64
 from provenance.service import ProvenanceLog
 from web import auth
 from web.api_members import StatementIn
@@ -50,6 +51,27 @@ class ContributionIn(msgspec.Struct):
 class SubmitIn(msgspec.Struct):
     password: str | None = None
     statement: StatementIn | None = None
+
+
+T = TypeVar("T")
+
+
+class Signing(Protocol):
+    """A request body that is signed one of two ways: a custodial key's password, or a statement."""
+
+    @property
+    def password(self) -> str | None: ...
+    @property
+    def statement(self) -> StatementIn | None: ...
+
+
+def signed_either_way(data: Signing, own_key: Callable[[SignedStatement], T], custodial: Callable[[str], T]) -> T:
+    """Run `own_key` with the statement the member signed, or `custodial` with their password."""
+    if data.statement is not None:
+        return own_key(data.statement.signed())
+    if data.password is not None:
+        return custodial(data.password)
+    raise Refused("send {password} (custodial key) or {statement} (your own key)")
 
 
 def contribution_json(c: ContributionView) -> dict[str, Any]:
@@ -129,12 +151,11 @@ class ContributionsApi(Controller):
         contribution_id: FromPath[str],
         data: JSONBody[SubmitIn],
     ) -> dict[str, Any]:
-        if data.statement is not None:
-            view = contributions.submit_signed(principal, contribution_id, data.statement.signed())
-        elif data.password is not None:
-            view = contributions.submit_with_password(principal, contribution_id, data.password)
-        else:
-            raise Refused("send {password} (custodial key) or {statement} (your own key)")
+        view = signed_either_way(
+            data,
+            lambda statement: contributions.submit_signed(principal, contribution_id, statement),
+            lambda password: contributions.submit_with_password(principal, contribution_id, password),
+        )
         return contribution_json(view)
 
     @post(
@@ -182,10 +203,9 @@ class ContributionsApi(Controller):
         contribution_id: FromPath[str],
         data: JSONBody[SubmitIn],
     ) -> dict[str, Any]:
-        if data.statement is not None:
-            index = contributions.revoke_consent(principal, contribution_id, data.statement.signed())
-        elif data.password is not None:
-            index = contributions.revoke_consent_with_password(principal, contribution_id, data.password)
-        else:
-            raise Refused("send {password} (custodial key) or {statement} (your own key)")
+        index = signed_either_way(
+            data,
+            lambda statement: contributions.revoke_consent(principal, contribution_id, statement),
+            lambda password: contributions.revoke_consent_with_password(principal, contribution_id, password),
+        )
         return {"log_index": index}

@@ -44,6 +44,7 @@ from web.log_api import LogController
 from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
 from web.portal.agreement import AGREEMENT_PAGES
+from web.portal.answer_drafts import AnswerDraftPages
 from web.portal.appeals import AppealFormPages, AppealPages
 from web.portal.contributions import ContributionPages
 from web.portal.governance import GovernancePages, PolicyPages
@@ -197,6 +198,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             TaskPages,
             ItemPages,
             ItemWorkPages,
+            AnswerDraftPages,
             ContributionPages,
             ReviewPages,
             AppealPages,

@@ -72,7 +72,7 @@ class AnswerSpecService:
                     clean,
                     answers_per_item,
                 ):
-                    return _view(existing)
+                    return spec_view(existing)
                 raise Conflict("a task's answer spec is set once and never changed; close the task and open a new one")
             now = self.clock()
             index = self.log.append_coop_statement(
@@ -98,11 +98,11 @@ class AnswerSpecService:
             )
             session.add(row)
             session.flush()
-            return _view(row)
+            return spec_view(row)
 
     def get(self, task_id: str) -> AnswerSpecView:
         with Session(self.engine) as session:
-            return _view(spec_of(session, task_id))
+            return spec_view(spec_of(session, task_id))
 
 
 def spec_of(session: Session, task_id: str) -> AnswerSpec:
@@ -112,7 +112,7 @@ def spec_of(session: Session, task_id: str) -> AnswerSpec:
     return spec
 
 
-def _view(row: AnswerSpec) -> AnswerSpecView:
+def spec_view(row: AnswerSpec) -> AnswerSpecView:
     return AnswerSpecView(
         row.task_id,
         check_answer_kind_stored(row.answer_kind),

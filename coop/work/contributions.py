@@ -26,6 +26,7 @@ from coop.kernel.principal import Principal
 from coop.membership.keys import KeyService
 from coop.rules import consent
 from coop.statements import check_input
+from coop.work.answer_revisions import carry_answer
 from coop.work.claim_models import ContributionAnswer, answer_statement_fields
 from coop.work.contribution_checks import (
     MEDIA_TYPES,
@@ -122,14 +123,15 @@ class ContributionService(ContributionReading):
             if row.status != "draft":
                 raise Conflict("a submitted contribution is never edited; revise it instead")
             if session.get(ContributionAnswer, row.id) is not None:
-                raise Conflict("an answer to an item is changed by answering it again under its claim")
+                raise Conflict("an answer to an item is edited as an answer (its typed fields), not as content")
             if content is not None:
                 row.content_sha256 = self._store(session, content, media_type)
             row.minutes, row.units, row.terms = minutes, units, canonical_json(clean_terms).decode()
             return view(session, row)
 
     def revise(self, author: Principal, contribution_id: str) -> ContributionView:
-        """A new draft that revises a contribution whose review asked for a revision."""
+        """A new draft that revises a contribution whose review asked for a revision (an answer to
+        an item: the same item, the earlier answer as its starting draft)."""
         with write_session(self.engine) as session, session.begin():
             old = own(session, author, contribution_id)
             if old.status != "revision-requested":
@@ -153,7 +155,21 @@ class ContributionService(ContributionReading):
             )
             session.add(row)
             session.flush()
+            carry_answer(session, old, row, row.created_at)
             return view(session, row)
+
+    def delete_draft(self, author: Principal, contribution_id: str) -> None:
+        """Throw away an unsigned draft (and its answer to an item, if any): nothing was signed or
+        logged, so nothing of the record is lost; submitted work is never deleted."""
+        with write_session(self.engine) as session, session.begin():
+            row = own(session, author, contribution_id)
+            if row.status != "draft":
+                raise Conflict(f"only a draft can be deleted; this contribution is {row.status} and is kept")
+            answered = session.get(ContributionAnswer, row.id)
+            if answered is not None:
+                session.delete(answered)
+                session.flush()
+            session.delete(row)
 
     # -- submission ------------------------------------------------------------------------
 

@@ -10,7 +10,9 @@ are the contribution service's own (custodial password, or a statement the membe
 One contribution per claim: the draft is made under the claim's row lock, and a claim whose answer
 was submitted returns that contribution (a double click or retried request creates nothing). A
 submission that fails (a wrong password, a statement that does not match) leaves the draft; the
-next attempt under the same claim re-checks and rewrites it, and re-measures the time.
+next attempt under the same claim re-checks and rewrites it, and re-measures the time. A draft is
+also edited by its contribution's id (`edit_draft`): a first answer as if answered again under its
+claim, a revision (coop.work.answer_revisions) with no claim to expire, timed from its start.
 
 Response ids of an item are `coop.rules.answer_words.response_ids` (imported here for the pages).
 """
@@ -34,12 +36,14 @@ from coop.kernel.principal import Principal
 from coop.rules import consent
 from coop.rules.answer_words import response_ids
 from coop.rules.answers import check_answer
-from coop.work.answer_specs import check_answer_kind_stored, spec_of
-from coop.work.claim_models import ClaimSkip, ContributionAnswer
+from coop.work.answer_specs import AnswerSpecView, check_answer_kind_stored, spec_of, spec_view
+from coop.work.claim_models import ClaimSkip, ContributionAnswer, ItemClaim
 from coop.work.claims import own_claim, require_member
 from coop.work.contribution_checks import check_content, check_numbers
+from coop.work.contribution_reading import own
 from coop.work.contribution_views import ContributionView
 from coop.work.contributions import ContributionService
+from coop.work.items import ItemView, _item_view
 from coop.work.models import ContentBlob, Contribution, Task, TaskItem
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import SignedStatement
@@ -53,6 +57,16 @@ class AnswerReceipt:
     item_sha256: str
     answer: dict[str, Any]
     measured_seconds: int
+
+
+@dataclass(frozen=True)
+class DraftAnswer:
+    """A draft that answers an item: what its edit page shows (the item, the spec, the answer)."""
+
+    contribution: ContributionView
+    item: ItemView
+    spec: AnswerSpecView
+    answer: dict[str, Any]
 
 
 class ItemAnswerService:
@@ -123,14 +137,7 @@ class ItemAnswerService:
             assert task is not None and item is not None  # foreign keys
             if task.status != "open":
                 raise Conflict(f"task '{task.title}' is {task.status} and takes no submissions")
-            normalised = _checked_answer(session, claim.task_id, item, answer)
-            content = canonical_json(normalised)
-            check_content(content, "application/json", self.max_content_bytes)
-            digest = hashlib.sha256(content).hexdigest()
-            if session.get(ContentBlob, digest) is None:
-                insert_missing(
-                    session, ContentBlob, sha256=digest, media_type="application/json", size=len(content), data=content
-                )
+            content, digest = self._store(session, _checked_answer(session, claim.task_id, item, answer))
             seconds = int((now - claim.claimed_at).total_seconds())
             terms_json = canonical_json(clean_terms).decode()
             if contribution is not None and existing is not None:
@@ -163,6 +170,62 @@ class ItemAnswerService:
                 )
             )
             return contribution.id, False
+
+    def draft_answer(self, author: Principal, contribution_id: str) -> DraftAnswer | None:
+        """The item and answer of the author's contribution, if it answers an item (else None)."""
+        with Session(self.engine) as session:
+            row = session.get(ContributionAnswer, own(session, author, contribution_id).id)
+            if row is None:
+                return None
+            item = session.get(TaskItem, row.item_id)
+            assert item is not None  # a foreign key
+            spec = spec_view(spec_of(session, item.task_id))
+            item_view, answer = _item_view(session, item), json.loads(row.answer)
+        return DraftAnswer(self.contributions.get(author, contribution_id, author_only=True), item_view, spec, answer)
+
+    def edit_draft(self, author: Principal, contribution_id: str, answer: Any, minutes: int) -> ContributionView:
+        """Rewrite a draft's answer (checked as when it was first given) and minutes; a submitted
+        answer is never edited (it is revised). Refused, changing nothing, when it does not fit."""
+        require_member(author)
+        check_numbers(minutes, 1)
+        with Session(self.engine) as session:
+            row = own(session, author, contribution_id)
+            answered = session.get(ContributionAnswer, row.id)
+            status, revises, terms = row.status, row.revises_id, json.loads(row.terms)
+            claim_id = answered.claim_id if answered else None
+        if status != "draft":
+            raise Conflict("a submitted answer is never edited; revise it instead")
+        if claim_id is None:
+            raise Conflict("this contribution does not answer an item")
+        if revises is None:  # a first answer: as if answered again under its claim (which must be live)
+            self.prepare(author, claim_id, answer, minutes, terms)
+            return self.contributions.get(author, contribution_id, author_only=True)
+        with write_session(self.engine) as session, session.begin():
+            row = own(session, author, contribution_id)
+            answered = session.get(ContributionAnswer, contribution_id)
+            if row.status != "draft" or answered is None:
+                raise Conflict("this draft was submitted or deleted meanwhile; nothing changed")
+            task, item = session.get(Task, row.task_id), session.get(TaskItem, answered.item_id)
+            claim = session.get(ItemClaim, answered.claim_id)
+            assert task is not None and item is not None and claim is not None  # foreign keys
+            if task.status != "open":
+                raise Conflict(f"task '{task.title}' is {task.status} and takes no submissions")
+            content, digest = self._store(session, _checked_answer(session, row.task_id, item, answer))
+            row.content_sha256, row.minutes = digest, minutes
+            answered.answer = content.decode()
+            answered.measured_seconds = int((self.clock() - claim.claimed_at).total_seconds())
+        return self.contributions.get(author, contribution_id, author_only=True)
+
+    def _store(self, session: Session, normalised: dict[str, Any]) -> tuple[bytes, str]:
+        """The answer's canonical JSON and its SHA-256, stored once in content_blob."""
+        content = canonical_json(normalised)
+        check_content(content, "application/json", self.max_content_bytes)
+        digest = hashlib.sha256(content).hexdigest()
+        if session.get(ContentBlob, digest) is None:
+            insert_missing(
+                session, ContentBlob, sha256=digest, media_type="application/json", size=len(content), data=content
+            )
+        return content, digest
 
     def receipt(self, author: Principal, claim_id: str) -> AnswerReceipt:
         with Session(self.engine) as session:

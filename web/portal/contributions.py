@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from coop.work.appeals import AppealService
 from coop.work.contributions import ContributionService
+from coop.work.item_answers import ItemAnswerService
 from coop.work.member_pay import MemberPayService
 from provenance.receipts import ReceiptDoesNotVerify, verify_receipt
 from provenance.service import ProvenanceLog
@@ -115,9 +116,13 @@ class ContributionPages(Controller):
         request: Req,
         principal: SignedIn,
         contributions: NamedDependency[ContributionService],
+        item_answers: NamedDependency[ItemAnswerService],
         contribution_id: FromPath[str],
         done: FromQuery[str | None] = None,
-    ) -> Template:
+    ) -> Template | Redirect:
+        if item_answers.draft_answer(principal, contribution_id) is not None:  # an answer: its own edit page
+            path = f"/contributions/{contribution_id}/answer"
+            return redirect_done(path, done) if done else Redirect(path, status_code=303)
         c = contributions.get(principal, contribution_id, author_only=True)
         content, _ = contributions.content(principal, contribution_id)
         return page(

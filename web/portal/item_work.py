@@ -3,13 +3,16 @@ item's page shows it beside the answer controls for the task's answer kind, and 
 "Skip" answer or give it back and move on to the next item (post-redirect-get throughout).
 
 The pages call the same services as the JSON API (web/api_claims.py): coop.work.claims for claims
-and skips, coop.work.item_answers for answers signed with the custodial key's password. A retried
+and skips, coop.work.item_answers for answers signed with the custodial key's password or, for a
+member whose key is their own, with a statement they sign on their machine (web.portal.own_signing:
+"Submit" first shows the statement, then takes what `coop sign` printed). A retried
 submit of the same claim returns the same contribution (the service keeps one answer per claim).
 The form is read into the answer schema of coop.rules.answers here; the service checks it, and a
 refusal is shown next to the form with its status (web.errors), nothing changed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, get, post
@@ -19,8 +22,10 @@ from litestar.response import Redirect, Template
 
 from coop.kernel.errors import Conflict, NotFound, Refused
 from coop.kernel.principal import Principal
+from coop.membership.keys import KeyService
 from coop.work.answer_specs import AnswerSpecService, AnswerSpecView
 from coop.work.claims import ClaimService, ClaimView
+from coop.work.contributions import STATEMENT_KIND
 from coop.work.item_answers import AnswerReceipt, ItemAnswerService, response_ids
 from coop.work.tasks import TaskService
 from governance.policies import PolicyService
@@ -28,10 +33,12 @@ from web import auth
 from web.auth import SignedIn
 from web.errors import USER_ERRORS, status_for
 from web.portal.common import Form, Req, int_value, list_value, page, text_value
+from web.portal.own_signing import own_key_of, pasted_statement, to_sign
 
 
-def answer_from_form(spec: AnswerSpecView, claim: ClaimView, data: dict[str, Any]) -> dict[str, Any]:
-    """The typed answer the form carries, in the schema of the task's answer kind (checked later)."""
+def answer_from_form(spec: AnswerSpecView, ids: list[str], data: dict[str, Any]) -> dict[str, Any]:
+    """The typed answer the form carries, in the schema of the task's answer kind (checked later);
+    `ids` are the item's response ids (what a ranking orders)."""
     kind = spec.answer_kind
     if kind == "pairwise":
         return {"choice": text_value(data, "choice"), "reason": text_value(data, "reason")}
@@ -44,7 +51,6 @@ def answer_from_form(spec: AnswerSpecView, claim: ClaimView, data: dict[str, Any
             }
         }
     if kind == "ranking":
-        ids = response_ids(claim.item.content)
         ranks = {i: int_value(data, f"rank-{i}", f"rank of {i}", len(ids)) for i in ids}
         if sorted(ranks.values()) != list(range(1, len(ids) + 1)):
             raise Refused(f"ranks: give each response a different rank from 1 to {len(ids)}")
@@ -52,6 +58,56 @@ def answer_from_form(spec: AnswerSpecView, claim: ClaimView, data: dict[str, Any
     edited = text_value(data, "edited")
     sources = [line.strip() for line in text_value(data, "sources").splitlines() if line.strip()]
     return {"text": text_value(data, "text"), "edited": edited or None, "sources": sources}
+
+
+def form_values(kind: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """The form fields that show a given answer (the inverse of `answer_from_form`): a draft's
+    answer is its edit form's starting point."""
+    if kind == "pairwise":
+        return dict(answer)
+    if kind == "classification":
+        return {"labels": answer["labels"]}
+    if kind == "rubric":
+        return {f"score-{name}": str(score) for name, score in answer["scores"].items()}
+    if kind == "ranking":
+        return {f"rank-{i}": str(rank) for rank, i in enumerate(answer["order"], start=1)}
+    return {"text": answer["text"], "edited": answer["edited"] or "", "sources": "\n".join(answer["sources"])}
+
+
+@dataclass(frozen=True)
+class ClaimPage:
+    """What the page of a claimed item is drawn from (each handler gets the services injected)."""
+
+    request: Req
+    tasks: TaskService
+    answer_specs: AnswerSpecService
+    policies: PolicyService
+    keys: KeyService
+
+    def show(self, principal: Principal, claim: ClaimView, status: int = 200, **extra: Any) -> Template:
+        spec = self.answer_specs.get(claim.task_id)
+        values = extra.pop("values", {})
+        return page(
+            self.request,
+            "item_work.html",
+            status_code=status,
+            task=self.tasks.get(claim.task_id),
+            claim=claim,
+            spec=spec,
+            responses=response_ids(claim.item.content),
+            terms=_default_terms(self.policies),
+            own_key=own_key_of(self.keys, principal),
+            receipt=extra.pop("receipt", None),
+            skipped=extra.pop("skipped", False),
+            error=extra.pop("error", None),
+            to_sign=extra.pop("to_sign", None),
+            values=values,
+            chosen=list_value(values, "labels"),
+        )
+
+    def refused(self, principal: Principal, claim: ClaimView, error: Exception, data: dict[str, Any]) -> Template:
+        """The page again with the reason beside the form and what was entered (nothing changed)."""
+        return self.show(principal, claim, status_for(error), error=str(error), values=data)
 
 
 class ItemWorkPages(Controller):
@@ -94,6 +150,7 @@ class ItemWorkPages(Controller):
         tasks: NamedDependency[TaskService],
         answer_specs: NamedDependency[AnswerSpecService],
         policies: NamedDependency[PolicyService],
+        keys: NamedDependency[KeyService],
         item_answers: NamedDependency[ItemAnswerService],
         claim_id: FromPath[str],
         answered: FromQuery[str | None] = None,
@@ -101,7 +158,8 @@ class ItemWorkPages(Controller):
     ) -> Template:
         claim = claims.get(principal, claim_id)
         receipt = _receipt(item_answers, principal, answered)
-        return _claim_page(request, tasks, answer_specs, policies, claim, receipt=receipt, skipped=skipped)
+        view = ClaimPage(request, tasks, answer_specs, policies, keys)
+        return view.show(principal, claim, receipt=receipt, skipped=skipped)
 
     @post("/claims/{claim_id:str}/answer", sync_to_thread=True)
     def answer(
@@ -112,27 +170,31 @@ class ItemWorkPages(Controller):
         tasks: NamedDependency[TaskService],
         answer_specs: NamedDependency[AnswerSpecService],
         policies: NamedDependency[PolicyService],
+        keys: NamedDependency[KeyService],
         item_answers: NamedDependency[ItemAnswerService],
         claim_id: FromPath[str],
         data: Form,
     ) -> Template | Redirect:
-        """Submit & next: sign the answer with the custodial key, then claim the next item."""
+        """Submit & next: sign the answer (custodial key, or the member's own), then claim the next
+        item. A member with their own key is first shown the statement to sign."""
         claim = claims.get(principal, claim_id)
-        spec = answer_specs.get(claim.task_id)
+        view = ClaimPage(request, tasks, answer_specs, policies, keys)
+        own_key = own_key_of(keys, principal)
         try:
-            answer = answer_from_form(spec, claim, data)
-            item_answers.answer_with_password(
-                principal,
-                claim_id,
-                answer,
-                int_value(data, "minutes", "minutes"),
-                _default_terms(policies),
-                text_value(data, "password"),
-            )
+            answer = answer_from_form(answer_specs.get(claim.task_id), response_ids(claim.item.content), data)
+            minutes, terms = int_value(data, "minutes", "minutes"), _default_terms(policies)
+            if own_key is None:
+                password = text_value(data, "password")
+                item_answers.answer_with_password(principal, claim_id, answer, minutes, terms, password)
+            elif not text_value(data, "signed").strip():
+                body = item_answers.statement_body(principal, claim_id, answer, minutes, terms, own_key.public_key)
+                return view.show(principal, claim, values=data, to_sign=to_sign(STATEMENT_KIND, body))
+            else:
+                shown = text_value(data, "statement_body")
+                statement = pasted_statement(text_value(data, "signed"), shown, STATEMENT_KIND, own_key.public_key)
+                item_answers.answer_signed(principal, claim_id, answer, minutes, terms, statement)
         except USER_ERRORS as error:
-            return _claim_page(
-                request, tasks, answer_specs, policies, claim, status_for(error), error=str(error), values=data
-            )
+            return view.refused(principal, claim, error, data)
         return _next(principal, claims, claim.task_id, f"answered={claim_id}")
 
     @post("/claims/{claim_id:str}/skip", sync_to_thread=True)
@@ -144,6 +206,7 @@ class ItemWorkPages(Controller):
         tasks: NamedDependency[TaskService],
         answer_specs: NamedDependency[AnswerSpecService],
         policies: NamedDependency[PolicyService],
+        keys: NamedDependency[KeyService],
         claim_id: FromPath[str],
         data: Form,
     ) -> Template | Redirect:
@@ -152,9 +215,7 @@ class ItemWorkPages(Controller):
         try:
             claims.skip(principal, claim_id, text_value(data, "skip_reason"))
         except USER_ERRORS as error:
-            return _claim_page(
-                request, tasks, answer_specs, policies, claim, status_for(error), error=str(error), values=data
-            )
+            return ClaimPage(request, tasks, answer_specs, policies, keys).refused(principal, claim, error, data)
         return _next(principal, claims, claim.task_id, "skipped=true")
 
 
@@ -190,30 +251,3 @@ def _default_terms(policies: PolicyService) -> dict[str, Any]:
     """The consent terms an answer carries: the co-op's default terms (the consent-rules policy)."""
     terms: dict[str, Any] = policies.in_force("consent-rules").body["default_terms"]
     return terms
-
-
-def _claim_page(
-    request: Req,
-    tasks: TaskService,
-    answer_specs: AnswerSpecService,
-    policies: PolicyService,
-    claim: ClaimView,
-    status: int = 200,
-    **extra: Any,
-) -> Template:
-    task = tasks.get(claim.task_id)
-    spec = answer_specs.get(claim.task_id)
-    return page(
-        request,
-        "item_work.html",
-        status_code=status,
-        task=task,
-        claim=claim,
-        spec=spec,
-        responses=response_ids(claim.item.content),
-        terms=_default_terms(policies),
-        receipt=extra.pop("receipt", None),
-        skipped=extra.pop("skipped", False),
-        error=extra.pop("error", None),
-        values=extra.pop("values", {}),
-    )

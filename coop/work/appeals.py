@@ -26,6 +26,7 @@ from coop.work import deciders
 from coop.work.appeal_models import Appeal, AppealDecision, AppealOutcome
 from coop.work.models import Contribution, Review
 from coop.work.reviews import ReviewService
+from coop.work.revision_rules import check_appealable
 from provenance.service import ProvenanceLog
 
 __all__ = ["MAX_REASON", "AppealService", "AppealView", "OverturnRate"]
@@ -81,6 +82,7 @@ class AppealService:
                 raise Conflict(f"only rejected work may be appealed; this contribution is {row.status}")
             if session.scalar(select(Appeal.id).where(Appeal.contribution_id == row.id)) is not None:
                 raise Conflict("this contribution has already been appealed")
+            check_appealable(session, row)
             reason = _bounded(reason, "appealing")
             now, appeal_id = self.clock(), uuid.uuid4().hex
             reason_sha256 = store_text(session, reason, self.clock)

@@ -44,6 +44,7 @@ from coop.work.models import (
     Contribution,
     Task,
 )
+from coop.work.revision_rules import check_revisable
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import SignedStatement, key_id
 from provenance.service import InclusionReceipt, ProvenanceLog
@@ -130,12 +131,11 @@ class ContributionService(ContributionReading):
             return view(session, row)
 
     def revise(self, author: Principal, contribution_id: str) -> ContributionView:
-        """A new draft that revises a contribution whose review asked for a revision (an answer to
-        an item: the same item, the earlier answer as its starting draft)."""
+        """A new draft that revises work sent back for revision or rejected (an answer to an item:
+        the same item, the earlier answer as its starting draft)."""
         with write_session(self.engine) as session, session.begin():
             old = own(session, author, contribution_id)
-            if old.status != "revision-requested":
-                raise Conflict(f"only work with a requested revision can be revised (this one is {old.status})")
+            check_revisable(session, old)
             existing = session.scalar(select(Contribution).where(Contribution.revises_id == old.id))
             if existing is not None:
                 return view(session, existing)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import logging
 import os
 import tempfile
 import time
@@ -56,6 +57,7 @@ from web.app import create_app
 from web.runtime import Runtime
 
 TARGET_MS = 50.0
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
 
 
 @contextmanager

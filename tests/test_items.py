@@ -143,9 +143,7 @@ def statements_during(engine, action):
     return sent
 
 
-def test_listing_a_page_of_items_costs_the_same_few_queries_however_many_items_it_holds(
-    runtime, steward, task, engine
-):
+def test_listing_a_page_of_items_costs_the_same_few_queries_however_many_items_it_holds(runtime, steward, task, engine):
     lines = "\n".join(json.dumps({"prompt": f"Question {n}?", "responses": ["yes", "no"]}) for n in range(40))
     runtime.items.import_batch(steward, task.id, "jsonl", lines)
     for item in runtime.items.page(task.id, limit=3).items:

@@ -120,7 +120,7 @@ class OwnKeyWorker:
         self.n += 1
         fields = {"answer": answer, "minutes": 2, "terms": self.terms}
         parts: dict[str, float] = {}
-        start = time.perf_counter()
+        cpu, start = time.process_time(), time.perf_counter()
         body = self.api.post(
             f"/api/claims/{claim}/statement", json={**fields, "key": b64(bytes(self.key.verify_key))}
         ).json()["body"]
@@ -138,6 +138,7 @@ class OwnKeyWorker:
         shown = self.portal.get(f"/claims/{following}?answered={claim}")
         parts["render"] = time.perf_counter() - mark
         parts["total"] = time.perf_counter() - start
+        parts["cpu"] = time.process_time() - cpu  # this process's CPU (app and client), not PostgreSQL's
         assert shown.status_code == 200 and 'data-testid="receipt"' in shown.text and "question" in shown.text
         self.claims[task_id] = following
         return parts
@@ -268,6 +269,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     samples["cust_small"].append(small_parts)
             argon2 = argon2_open(runtime, seeded["custodial"].principal.account_id, max(5, args.custodial // 4))
             load_after = os.getloadavg()
+            for client in (own.api, own.portal, custodial.portal):
+                client.__exit__(None, None, None)  # the apps' shutdown: their background tasks end first
         finally:
             runtime.close()
     result: dict[str, Any] = {

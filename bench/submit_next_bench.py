@@ -46,7 +46,7 @@ from sqlalchemy import create_engine, make_url, text
 from bench.databases import DEFAULT_PG_URL, ORIGIN, bench_coop_key, migrated_engine, postgres_problem
 from bench.item_seed import ANSWERS, WorkTask, bulk_answers, open_item_task
 from bench.portal_seed import PASSWORD, bulk_members, service_member
-from bench.report import percentile
+from bench.report import Watch, percentile
 from coop.kernel.settings import Settings
 from coop.membership.secrets import SealedSeed, open_seed
 from coop.statements import check_statement
@@ -80,6 +80,13 @@ def build_runtime(url: str, workdir: Path) -> Runtime:
     settings = Settings.from_env({"COOP_DATA_DIR": str(workdir), "COOP_DATABASE_URL": url, "COOP_LOG_ORIGIN": ORIGIN})
     log = ProvenanceLog(engine, NoteSigner(ORIGIN, bench_coop_key()), ORIGIN, check_statement)
     return Runtime(settings, engine, log)  # as web.runtime.build_runtime builds it
+
+
+def database_backends(engine: Any) -> list[int]:
+    """PIDs of the PostgreSQL backends connected to the bench's database (their CPU is the bench's)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))
+        return [int(row[0]) for row in rows]
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -253,6 +260,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "cust_small": [],
             }
             trivial: list[float] = []
+            watch = Watch((), lambda: database_backends(runtime.engine)).__enter__()
             for n in range(args.warmup + args.iterations):
                 big_parts = own.step(big.task.id)
                 small_parts = own.step(small.task.id)
@@ -261,12 +269,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     samples["own_big"].append(big_parts)
                     samples["own_small"].append(small_parts)
                     trivial.append(health)
+            watch.__exit__()
+            custodial_watch = Watch((), lambda: database_backends(runtime.engine)).__enter__()
             for n in range(args.custodial + 2):
                 big_parts = custodial.step(big.task.id)
                 small_parts = custodial.step(small.task.id)
                 if n >= 2:
                     samples["cust_big"].append(big_parts)
                     samples["cust_small"].append(small_parts)
+            custodial_watch.__exit__()
             argon2 = argon2_open(runtime, seeded["custodial"].principal.account_id, max(5, args.custodial // 4))
             load_after = os.getloadavg()
             for client in (own.api, own.portal, custodial.portal):
@@ -285,6 +296,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "seeding": seeded["timings"],
         "first_claim_ms": first_claim_s * 1e3,
         "load": [load_before, load_after],
+        "others_cores": {"own": watch.others_cores, "custodial": custodial_watch.others_cores},
+        "database_cores": {"own": watch.database_cpu / watch.seconds},
         "trivial_get": _stats(trivial),
         "argon2_open": _stats(argon2),
     }
@@ -298,7 +311,9 @@ def lines(r: dict[str, Any]) -> list[str]:
     out = [
         f"==== Submit & next, PostgreSQL, in process: {s['items']:,} items, {s['answers']:,} answers "
         f"(k = {s['k']}, {s['full_items']:,} items full), small task {s['small_items']} items; "
-        f"load average {r['load'][0][0]:.1f} → {r['load'][1][0]:.1f} ====",
+        f"load average {r['load'][0][0]:.1f} → {r['load'][1][0]:.1f}; the rest of the machine used "
+        f"{r['others_cores']['own']:.2f} cores during the own-key loops, {r['others_cores']['custodial']:.2f} "
+        f"during the custodial ones; PostgreSQL {r['database_cores']['own']:.2f} cores ====",
         f"seeding: {', '.join(f'{k} {v:.1f}' for k, v in r['seeding'].items())}",
         f"first claim on the seeded task: {r['first_claim_ms']:.1f} ms",
     ]

@@ -2,7 +2,7 @@
 a few hundred thousand answers to them.
 
 What goes through the services (the real path): the steward, the default policies, the tasks, their
-answer specs, the item imports (`ItemService.import_batch`, 10,000 items per batch: parsed, hashed,
+answer specs, the item imports (`ItemService.import_batch`, 5,000 items per batch, its maximum: parsed, hashed,
 the signed batch manifest logged) and the members the bench signs in as (a custodial key at the
 co-op's own argon2 cost, or a key of their own). What is bulk-inserted with COPY (rows shaped as
 `ClaimService.claim_next` and `ItemAnswerService` write them): the answers — for each, an
@@ -32,13 +32,13 @@ from sqlalchemy import Engine, select
 
 from coop.kernel.principal import Principal
 from coop.work.claims import CLAIM_TTL
+from coop.work.item_files import MAX_ITEMS as IMPORT_BATCH
 from coop.work.models import ContentBlob, ItemBatch, TaskItem
 from coop.work.tasks import TaskSpec, TaskView
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import key_id, sign_statement
 from web.runtime import Runtime
 
-IMPORT_BATCH = 10_000
 ANSWERS = [
     {"choice": "A", "reason": "clearer and complete"},
     {"choice": "B", "reason": "clearer and complete"},

@@ -25,15 +25,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from coop.work.claim_models import ClaimSkip, ContributionAnswer, ItemClaim, ItemWorkMark
 from coop.work.models import Contribution, ItemBatch, ItemRetirement, TaskItem
 
+Claim = ColumnElement[str] | InstrumentedAttribute[str]  # a claim's id, in the enclosing query
 Place = tuple[int, int]  # (log index of the batch, position in it): where an item is in claim order
 
 
-def submitted(claim_id: ColumnElement[str]) -> ColumnElement[bool]:
+def submitted(claim_id: Claim) -> ColumnElement[bool]:
     """An answer was submitted under the claim (its contribution is no longer a draft)."""
     return (
         select(ContributionAnswer.claim_id)
@@ -43,7 +44,7 @@ def submitted(claim_id: ColumnElement[str]) -> ColumnElement[bool]:
     )
 
 
-def skipped(claim_id: ColumnElement[str]) -> ColumnElement[bool]:
+def skipped(claim_id: Claim) -> ColumnElement[bool]:
     return select(ClaimSkip.claim_id).where(ClaimSkip.claim_id == claim_id).exists()
 
 

@@ -306,3 +306,35 @@ def test_no_item_is_ever_held_by_more_than_k_people(runtime, steward, four, cloc
             held.pop(who, None)
         counts = holders_per_item(engine, task.id, clock())
         assert all(n <= k for n in counts.values()), counts
+
+
+def work_mark(engine, task_id):
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT max(position) FROM item_work_mark WHERE task_id = :t"), {"t": task_id}
+        ).scalar()
+
+
+def test_claims_start_past_the_items_done_for_good_but_not_past_an_item_only_held(
+    runtime, work, items, admit, clock, engine
+):
+    for name in ("bo", "cy"):  # item 1 gets its k = 2 submitted answers: done for good
+        person = member(runtime, admit, name)
+        submit(runtime, person, runtime.claims.claim_next(person, work.task.id), f"{name}-password")
+    runtime.claims.claim_next(admit("di"), work.task.id)  # item 2: held by a live claim only
+    assert runtime.claims.claim_next(admit("ed"), work.task.id).item.id == items[1].id
+    assert work_mark(engine, work.task.id) == items[1].position
+    clock.advance(seconds=CLAIM_TTL.total_seconds() + 1)  # both claims on item 2 expire: it is open again
+    assert runtime.claims.claim_next(admit("fa"), work.task.id).item.id == items[1].id
+
+
+def test_once_every_item_is_done_for_good_a_new_batch_is_handed_out(runtime, work, items, admit):
+    people = [member(runtime, admit, name) for name in ("bo", "cy")]
+    for _ in items:
+        for person in people:
+            password = f"{person.display_name.lower()}-password"
+            submit(runtime, person, runtime.claims.claim_next(person, work.task.id), password)
+    with pytest.raises(NotFound):
+        runtime.claims.claim_next(admit("di"), work.task.id)
+    runtime.items.import_batch(work.steward, work.task.id, "jsonl", json.dumps({"prompt": "Question 5?"}))
+    assert runtime.claims.claim_next(admit("ed"), work.task.id).item.content == {"prompt": "Question 5?"}

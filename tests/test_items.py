@@ -6,7 +6,7 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 
 from coop.kernel.errors import NotAllowed, Refused
@@ -126,6 +126,34 @@ def test_retiring_logs_and_hides_the_item_from_the_active_list_but_keeps_it_read
     assert runtime.items.page(task.id, include_retired=True).total == 3
     kept = runtime.items.get(item.id)
     assert kept.content == item.content and kept.retirement_reason == "the clause was misquoted"
+
+
+def statements_during(engine, action):
+    """The SQL statements `action` sends to the database."""
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return sent
+
+
+def test_listing_a_page_of_items_costs_the_same_few_queries_however_many_items_it_holds(runtime, steward, task, engine):
+    lines = "\n".join(json.dumps({"prompt": f"Question {n}?", "responses": ["yes", "no"]}) for n in range(40))
+    runtime.items.import_batch(steward, task.id, "jsonl", lines)
+    for item in runtime.items.page(task.id, limit=3).items:
+        runtime.items.retire(steward, item.id, "misquoted")
+    one = statements_during(engine, lambda: runtime.items.page(task.id, limit=1, include_retired=True))
+    forty = statements_during(engine, lambda: runtime.items.page(task.id, limit=40, include_retired=True))
+    assert len(forty) == len(one) <= 4
+    listed = runtime.items.page(task.id, limit=40, include_retired=True).items
+    assert [i.retirement_reason for i in listed[:4]] == ["misquoted"] * 3 + [None]
+    assert [i.content["prompt"] for i in listed] == [f"Question {n}?" for n in range(40)]
 
 
 def test_retiring_needs_a_reason(runtime, steward, task):

@@ -39,7 +39,12 @@ class ItemClaim(Base):
     """A contributor holding an item to answer, until `expires_at`."""
 
     __tablename__ = "item_claim"
-    __table_args__ = (Index("ix_item_claim_item_account", "item_id", "account_id"),)
+    # Holders of an item (the next-item query); a member's own claims on a task, newest last (their
+    # live claim, looked up on every claim): without it PostgreSQL walks all of the task's claims (0022).
+    __table_args__ = (
+        Index("ix_item_claim_item_account", "item_id", "account_id"),
+        Index("ix_item_claim_account_task", "account_id", "task_id", "claimed_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     task_id: Mapped[str] = mapped_column(ForeignKey("task.id"), index=True)
@@ -47,6 +52,20 @@ class ItemClaim(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("account.id"))
     claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ItemWorkMark(Base):
+    """Every item of the task before (`log_index` of its batch, `position`) in claim order is done for
+    good: it has k submitted answers or is retired, and neither is ever undone. Claims start looking
+    for the next item here instead of walking every full item; a newer mark is a new row (the
+    latest is the one in force). Only a shortcut: with no marks the same items are handed out."""
+
+    __tablename__ = "item_work_mark"
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("task.id"), primary_key=True)
+    log_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    marked_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ClaimSkip(Base):

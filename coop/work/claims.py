@@ -2,7 +2,8 @@
 
 The next item of a task for a member is its oldest active item (batch by batch, then file order)
 that they have not answered or skipped, and that fewer than k people hold: a person holds an item
-with a submitted answer to it, or with a live claim on it. A claim lives `CLAIM_TTL` from the moment
+with a submitted answer to it, or with a live claim on it (found by coop.work.next_item, which
+skips the items done for good without walking them). A claim lives `CLAIM_TTL` from the moment
 it is made, by the runtime clock; an expired claim simply stops counting — nothing is updated, the
 times are compared. Claiming again while a claim is live returns that claim (a double click, a retry).
 
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, Select, and_, func, or_, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import utcnow, write_session
@@ -30,7 +31,8 @@ from coop.kernel.principal import Principal
 from coop.work.answer_specs import spec_of
 from coop.work.claim_models import ClaimSkip, ContributionAnswer, ItemClaim
 from coop.work.items import ItemView, _item_view
-from coop.work.models import Contribution, ItemBatch, ItemRetirement, Task, TaskItem
+from coop.work.models import Task, TaskItem
+from coop.work.next_item import live_claim, next_item
 
 # How long a claimed item is held for its contributor: long enough to read an item and answer it
 # with care (the longest task kinds, expert answers, take ~20 minutes), short enough that an
@@ -67,13 +69,13 @@ class ClaimService:
             now = self.clock()
             live = session.scalar(
                 select(ItemClaim)
-                .where(ItemClaim.task_id == task_id, ItemClaim.account_id == member.account_id, _live(now))
+                .where(ItemClaim.account_id == member.account_id, ItemClaim.task_id == task_id, live_claim(now))
                 .order_by(ItemClaim.claimed_at)
                 .limit(1)
             )
             if live is not None:
                 return claim_view(session, live)
-            item = session.scalar(_next_item(task_id, member.account_id, spec.answers_per_item, now))
+            item = next_item(session, task_id, member.account_id, spec.answers_per_item, now)
             if item is None:
                 raise NotFound("no item of this task is waiting for you: you have answered or skipped the rest")
             claim = ItemClaim(
@@ -125,55 +127,4 @@ def claim_view(session: Session, claim: ItemClaim) -> ClaimView:
     assert item is not None  # a foreign key
     return ClaimView(
         claim.id, claim.task_id, claim.account_id, _item_view(session, item), claim.claimed_at, claim.expires_at
-    )
-
-
-def _submitted() -> Select[str]:
-    """Claims under which an answer was submitted (its contribution is no longer a draft)."""
-    return (
-        select(ContributionAnswer.claim_id)
-        .join(Contribution, Contribution.id == ContributionAnswer.contribution_id)
-        .where(Contribution.status != "draft")
-    )
-
-
-def _skipped() -> Select[str]:
-    return select(ClaimSkip.claim_id)
-
-
-def _live(now: datetime) -> ColumnElement[bool]:
-    """A claim still held open: not expired, not skipped, not yet answered."""
-    return and_(ItemClaim.expires_at > now, ItemClaim.id.not_in(_skipped()), ItemClaim.id.not_in(_submitted()))
-
-
-def _holding(now: datetime) -> ColumnElement[bool]:
-    """A claim that takes one of an item's k places: answered, or live."""
-    return or_(ItemClaim.id.in_(_submitted()), and_(ItemClaim.expires_at > now, ItemClaim.id.not_in(_skipped())))
-
-
-def _next_item(task_id: str, account_id: str, k: int, now: datetime) -> Select[TaskItem]:
-    held = (
-        select(func.count())
-        .select_from(ItemClaim)
-        .where(ItemClaim.item_id == TaskItem.id, _holding(now))
-        .correlate(TaskItem)
-        .scalar_subquery()
-    )
-    done_by_me = (
-        select(ItemClaim.id)
-        .where(
-            ItemClaim.item_id == TaskItem.id,
-            ItemClaim.account_id == account_id,
-            or_(ItemClaim.id.in_(_submitted()), ItemClaim.id.in_(_skipped())),
-        )
-        .correlate(TaskItem)
-        .exists()
-    )
-    retired = select(ItemRetirement.item_id).where(ItemRetirement.item_id == TaskItem.id).correlate(TaskItem).exists()
-    return (
-        select(TaskItem)
-        .join(ItemBatch, ItemBatch.id == TaskItem.batch_id)
-        .where(TaskItem.task_id == task_id, ~retired, ~done_by_me, held < k)
-        .order_by(ItemBatch.log_index, TaskItem.position)
-        .limit(1)
     )

@@ -241,8 +241,10 @@ class ItemAnswerService:
 
 def _checked_answer(session: Session, task_id: str, item: TaskItem, answer: Any) -> dict[str, Any]:
     spec = spec_of(session, task_id)
-    blob = session.get(ContentBlob, item.content_sha256)
-    assert blob is not None  # a foreign key
     kind = check_answer_kind_stored(spec.answer_kind)
-    ids = response_ids(json.loads(blob.data)) if kind == "ranking" else []
+    ids: list[str] = []
+    if kind == "ranking":  # only a ranking's answer depends on the item (its response ids): read it then only
+        blob = session.get(ContentBlob, item.content_sha256)
+        assert blob is not None  # a foreign key
+        ids = response_ids(json.loads(blob.data))
     return check_answer(kind, json.loads(spec.config), answer, ids)

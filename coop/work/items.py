@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, Subquery, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from coop.statements import store_text, text_of
 from coop.work.item_files import ParsedItem, bad_lines_report, read_items
 from coop.work.models import ContentBlob, ItemBatch, ItemRetirement, Task, TaskItem
 from provenance.core.commitment import list_root
+from provenance.models import LogText
 from provenance.service import ProvenanceLog
 
 MAX_PAGE = 200
@@ -183,15 +184,17 @@ class ItemService:
             if session.get(Task, task_id) is None:
                 raise NotFound(f"no task {task_id}")
             query = (
-                select(TaskItem).join(ItemBatch, ItemBatch.id == TaskItem.batch_id).where(TaskItem.task_id == task_id)
+                select(TaskItem.id, ItemBatch.log_index, TaskItem.position)
+                .join(ItemBatch, ItemBatch.id == TaskItem.batch_id)
+                .where(TaskItem.task_id == task_id)
             )
             if not include_retired:
                 query = query.where(
                     ~select(ItemRetirement.item_id).where(ItemRetirement.item_id == TaskItem.id).exists()
                 )
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = session.scalars(query.order_by(ItemBatch.log_index, TaskItem.position).offset(offset).limit(limit))
-            return ItemPage([_item_view(session, item) for item in rows], total, offset, limit)
+            page = query.order_by(ItemBatch.log_index, TaskItem.position).offset(offset).limit(limit).subquery()
+            return ItemPage(_item_views(session, page), total, offset, limit)
 
     def batches(self, task_id: str) -> list[BatchView]:
         with Session(self.engine) as session:
@@ -244,6 +247,33 @@ def _batch_view(batch: ItemBatch) -> BatchView:
         batch.items_root,
         batch.log_index,
     )
+
+
+def _item_views(session: Session, page: Subquery) -> list[ItemView]:
+    """The page's items with their content and retirement in one query (a fixed number of queries
+    per page, however long: three lookups per item made a 200-item page 600 queries)."""
+    rows = session.execute(
+        select(TaskItem, ContentBlob.data, ItemRetirement, LogText.text)
+        .join(page, page.c.id == TaskItem.id)
+        .join(ContentBlob, ContentBlob.sha256 == TaskItem.content_sha256)
+        .outerjoin(ItemRetirement, ItemRetirement.item_id == TaskItem.id)
+        .outerjoin(LogText, LogText.sha256 == ItemRetirement.reason_sha256)
+        .order_by(page.c.log_index, page.c.position)
+    )
+    return [
+        ItemView(
+            item.id,
+            item.task_id,
+            item.batch_id,
+            item.position,
+            item.content_sha256,
+            json.loads(data),
+            retirement.retired_at if retirement else None,
+            reason if retirement else None,
+            retirement.log_index if retirement else None,
+        )
+        for item, data, retirement, reason in rows
+    ]
 
 
 def _item_view(session: Session, item: TaskItem) -> ItemView:

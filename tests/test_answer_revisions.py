@@ -164,3 +164,10 @@ def test_a_first_answer_left_as_a_draft_is_edited_under_its_live_claim(runtime, 
     runtime.item_answers.edit_draft(work.author, draft.id, {"scores": {"accuracy": 1, "tone": 0}}, 5)
     assert answers(runtime) == [{"scores": {"accuracy": 1, "tone": 0}}]
     assert start(browse(work.author), rubric.id) == f"/claims/{claim.id}"  # still the claim to answer
+
+
+def test_a_submitted_revision_does_not_take_a_second_place_among_the_items_k_answers(runtime, work, revision):
+    first, draft = revision
+    runtime.contributions.submit_with_password(work.author, draft.id, "amara-password")
+    other = work.reviewers[2]
+    assert runtime.claims.claim_next(other, first.contribution.task_id).item.id == first.item_id

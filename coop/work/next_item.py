@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from coop.work.claim_models import ClaimSkip, ContributionAnswer, ItemClaim, ItemWorkMark
@@ -64,7 +64,7 @@ def _retired() -> ColumnElement[bool]:
 
 def _done_for_good(k: int) -> ColumnElement[bool]:
     answers = (
-        select(func.count())
+        select(func.count(distinct(Contribution.author_id)))
         .select_from(ContributionAnswer)
         .join(Contribution, Contribution.id == ContributionAnswer.contribution_id)
         .where(ContributionAnswer.item_id == TaskItem.id, Contribution.status != "draft")
@@ -75,9 +75,10 @@ def _done_for_good(k: int) -> ColumnElement[bool]:
 
 
 def _open_to(account_id: str, k: int, now: datetime) -> ColumnElement[bool]:
-    """Not retired, not answered or skipped by this member, held by fewer than k people."""
+    """Not retired, not answered or skipped by this member, held by fewer than k people (people, not
+    claims: a revision of an answer has a claim of its own on the same item, by the same person)."""
     held = (
-        select(func.count())
+        select(func.count(distinct(ItemClaim.account_id)))
         .select_from(ItemClaim)
         .where(ItemClaim.item_id == TaskItem.id, _holding(now))
         .correlate(TaskItem)

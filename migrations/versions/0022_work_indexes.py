@@ -13,7 +13,7 @@ from alembic import op
 from migrations.triggers import refuse_changes
 
 revision = '0022'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

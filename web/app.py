@@ -163,6 +163,7 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "revenue": _given(runtime.revenue),
         "payouts": _given(runtime.payouts),
         "datasets": _given(runtime.datasets),
+        "withdrawals": _given(runtime.withdrawals),
         "principal": Provide(signed_in_principal, sync_to_thread=False),
     }
 

@@ -1,0 +1,177 @@
+"""Withdrawals reach licensees (issue 15, part 4): a revocation after a license reaches that
+licensee's signed, logged feed — and no other — and the buyer verifies each notice offline."""
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from coop.kernel.errors import NotAllowed
+from coop.lineage.withdrawal_verify import WithdrawalsInvalid, verify_withdrawals
+from tests.conftest import TERMS
+
+GOOD = {"correctness": 5, "completeness": 4, "clarity": 4}
+
+
+@pytest.fixture
+def market(runtime, work):
+    """Two accepted contributions by Amara, each in its own release; two buyer organisations."""
+
+    def accepted(text):
+        draft = runtime.contributions.draft(work.author, work.task.id, text.encode(), "text/plain", 20, TERMS)
+        c = runtime.contributions.submit_with_password(work.author, draft.id, "amara-password")
+        for reviewer in work.reviewers[:2]:
+            runtime.reviews.review(reviewer, c.id, GOOD, "good")
+        return runtime.contributions.get(work.author, c.id)
+
+    first = accepted("a1")
+    release = runtime.datasets.cut_release(work.steward, "QA v1", "", [work.task.id], ["model-training"], 1000, "EUR")
+    second = accepted("a2")
+    later = runtime.datasets.cut_release(work.steward, "QA v2", "", [work.task.id], ["model-training"], 1000, "EUR")
+
+    def buyer(org, name):
+        return runtime.members.principal(
+            runtime.members.register_buyer(org, name, f"{name.lower()}@{org.lower()}.test", f"{name}-password")
+        )
+
+    return SimpleNamespace(
+        first=first, second=second, release=release, later=later, acme=buyer("Acme", "Dana"), other=buyer("Beta", "Eli")
+    )
+
+
+def _license(runtime, buyer, release, key):
+    return runtime.datasets.license(buyer, release.id, ["model-training"], None, True, key)
+
+
+def _revoke(runtime, work, contribution):
+    return runtime.contributions.revoke_consent_with_password(work.author, contribution.id, "amara-password")
+
+
+def test_a_revocation_after_a_license_reaches_that_licensees_feed(runtime, market, work):
+    license = _license(runtime, market.acme, market.release, "l1")
+    revocation = _revoke(runtime, work, market.first)
+    feed = runtime.withdrawals.feed(market.acme, license.id)
+    [notice] = feed["notices"]
+    assert notice["sequence"] == 1 and notice["revocation_entry"] == revocation
+    assert notice["contribution_entry"] == market.first.acceptance_index
+    assert notice["content_sha256"] == market.first.content_sha256
+    logged = json.loads(runtime.log.entry(notice["index"]))
+    assert logged["kind"] == "license.withdrawal" and logged["body"]["license"] == license.id
+    assert logged["kind"] == "license.withdrawal" and logged["body"]["license"] == license.id
+
+
+def test_a_notice_verifies_offline_against_the_log(runtime, market, work):
+    license = _license(runtime, market.acme, market.release, "l1")
+    _revoke(runtime, work, market.first)
+    feed = json.dumps(runtime.withdrawals.feed(market.acme, license.id)).encode()
+    report = verify_withdrawals(feed, trusted_key=runtime.log.verifier_key)
+    assert report.license == license.id and len(report.notices) == 1
+
+
+def test_a_changed_notice_does_not_verify(runtime, market, work):
+    license = _license(runtime, market.acme, market.release, "l1")
+    _revoke(runtime, work, market.first)
+    feed = runtime.withdrawals.feed(market.acme, license.id)
+    feed["notices"][0]["content_sha256"] = "0" * 64
+    with pytest.raises(WithdrawalsInvalid, match="differs from the signed, logged one"):
+        verify_withdrawals(json.dumps(feed).encode(), trusted_key=runtime.log.verifier_key)
+
+
+def test_a_notice_left_out_of_the_feed_is_noticed(runtime, market, work):
+    license = _license(runtime, market.acme, market.later, "l1")
+    _revoke(runtime, work, market.first)
+    _revoke(runtime, work, market.second)
+    feed = runtime.withdrawals.feed(market.acme, license.id)
+    del feed["notices"][0]
+    with pytest.raises(WithdrawalsInvalid, match="a notice is missing"):
+        verify_withdrawals(json.dumps(feed).encode(), trusted_key=runtime.log.verifier_key)
+
+
+def test_a_feed_under_another_key_does_not_verify(runtime, market, work):
+    license = _license(runtime, market.acme, market.release, "l1")
+    _revoke(runtime, work, market.first)
+    feed = json.dumps(runtime.withdrawals.feed(market.acme, license.id)).encode()
+    other = "coop.test+00000000+AQ" + "A" * 42 + "="
+    with pytest.raises(WithdrawalsInvalid):
+        verify_withdrawals(feed, trusted_key=other)
+
+
+def test_polling_after_a_sequence_returns_only_later_notices(runtime, market, work):
+    license = _license(runtime, market.acme, market.later, "l1")
+    _revoke(runtime, work, market.first)
+    _revoke(runtime, work, market.second)
+    feed = runtime.withdrawals.feed(market.acme, license.id, after=1)
+    assert [n["sequence"] for n in feed["notices"]] == [2]
+    assert feed["notices"][0]["contribution_entry"] == market.second.acceptance_index
+    assert len(verify_withdrawals(json.dumps(feed).encode(), runtime.log.verifier_key).notices) == 1
+
+
+def test_a_license_without_the_item_gets_no_notice(runtime, market, work):
+    license = _license(runtime, market.acme, market.release, "l1")  # holds only the first item
+    _revoke(runtime, work, market.second)
+    assert runtime.withdrawals.feed(market.acme, license.id)["notices"] == []
+
+
+def test_another_organisations_license_of_the_item_is_told_separately(runtime, market, work):
+    ours = _license(runtime, market.acme, market.release, "l1")
+    theirs = _license(runtime, market.other, market.later, "l2")
+    _revoke(runtime, work, market.second)  # in the later release only
+    assert runtime.withdrawals.feed(market.acme, ours.id)["notices"] == []
+    assert [n["sequence"] for n in runtime.withdrawals.feed(market.other, theirs.id)["notices"]] == [1]
+
+
+def test_a_license_granted_after_the_revocation_gets_no_notice(runtime, market, work):
+    _revoke(runtime, work, market.first)
+    license = _license(runtime, market.acme, market.later, "l1")  # leaves the revoked item out
+    assert license.included_count == 1
+    assert runtime.withdrawals.feed(market.acme, license.id)["notices"] == []
+
+
+def test_a_revocation_before_any_license_logs_no_notice(runtime, market, work):
+    before = runtime.log.size()
+    _revoke(runtime, work, market.first)
+    assert runtime.log.size() == before + 1  # the revocation alone
+    assert runtime.withdrawals.unread_counts(market.acme) == {}
+
+
+def test_revoking_again_sends_no_second_notice(runtime, market, work):
+    license = _license(runtime, market.acme, market.release, "l1")
+    first = _revoke(runtime, work, market.first)
+    assert _revoke(runtime, work, market.first) == first
+    assert len(runtime.withdrawals.feed(market.acme, license.id)["notices"]) == 1
+
+
+def test_reading_the_notices_brings_the_unread_count_down(runtime, market, work):
+    license = _license(runtime, market.acme, market.later, "l1")
+    _revoke(runtime, work, market.first)
+    _revoke(runtime, work, market.second)
+    assert runtime.withdrawals.unread_counts(market.acme) == {license.id: 2}
+    assert runtime.withdrawals.mark_read(market.acme, license.id, up_to=1) == 1
+    assert runtime.withdrawals.unread_counts(market.acme) == {license.id: 1}
+    assert runtime.withdrawals.mark_read(market.acme, license.id) == 2
+    assert runtime.withdrawals.unread_counts(market.acme) == {}
+    assert runtime.withdrawals.feed(market.acme, license.id)["unread"] == 0
+
+
+def test_another_organisation_cannot_read_the_feed(runtime, market, work):
+    license = _license(runtime, market.acme, market.release, "l1")
+    _revoke(runtime, work, market.first)
+    with pytest.raises(NotAllowed):
+        runtime.withdrawals.feed(market.other, license.id)
+    with pytest.raises(NotAllowed):
+        runtime.withdrawals.mark_read(market.other, license.id)
+
+
+def test_a_member_outside_the_organisation_cannot_read_the_feed(runtime, market, work):
+    license = _license(runtime, market.acme, market.release, "l1")
+    with pytest.raises(NotAllowed):
+        runtime.withdrawals.feed(work.author, license.id)
+
+
+def test_a_steward_reads_the_feed_but_does_not_mark_it_read(runtime, market, work):
+    license = _license(runtime, market.acme, market.release, "l1")
+    _revoke(runtime, work, market.first)
+    assert len(runtime.withdrawals.feed(work.steward, license.id)["notices"]) == 1
+    with pytest.raises(NotAllowed):
+        runtime.withdrawals.mark_read(work.steward, license.id)
+    assert runtime.withdrawals.unread_counts(market.acme) == {license.id: 1}

@@ -175,3 +175,83 @@ def test_a_steward_reads_the_feed_but_does_not_mark_it_read(runtime, market, wor
     with pytest.raises(NotAllowed):
         runtime.withdrawals.mark_read(work.steward, license.id)
     assert runtime.withdrawals.unread_counts(market.acme) == {license.id: 1}
+
+
+# -- the web edge and the command line ---------------------------------------------------------
+
+
+def test_the_licensee_polls_the_feed_through_the_api(runtime, market, work, client):
+    license = _license(runtime, market.acme, market.later, "l1")
+    _revoke(runtime, work, market.first)
+    _revoke(runtime, work, market.second)
+    token = runtime.auth.create_token(market.acme, "poll", ["read"])
+    response = client.get(
+        f"/api/licenses/{license.id}/withdrawals?after=1", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+    assert [n["sequence"] for n in response.json()["notices"]] == [2]
+    assert verify_withdrawals(response.content, runtime.log.verifier_key).license == license.id
+
+
+def test_another_organisation_gets_403_from_the_api(runtime, market, work, client):
+    license = _license(runtime, market.acme, market.release, "l1")
+    token = runtime.auth.create_token(market.other, "poll", ["read"])
+    response = client.get(f"/api/licenses/{license.id}/withdrawals", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403 and "licensee" in response.json()["detail"]
+
+
+def test_the_license_list_counts_unread_notices_until_they_are_read(runtime, market, work, browse):
+    license = _license(runtime, market.acme, market.release, "l1")
+    _revoke(runtime, work, market.first)
+    buyer = browse(market.acme)
+    assert "1 unread" in buyer.get("/licenses").text
+    page = buyer.get(f"/licenses/{license.id}/withdrawals")
+    assert page.status_code == 200 and market.first.content_sha256 in page.text and "1 unread" in page.text
+    assert buyer.post(f"/licenses/{license.id}/withdrawals/read").status_code in (302, 303)
+    assert "unread</strong>" not in buyer.get("/licenses").text
+    assert "0 unread" in buyer.get(f"/licenses/{license.id}/withdrawals").text
+
+
+def test_another_organisation_gets_403_from_the_portal(runtime, market, work, browse):
+    license = _license(runtime, market.acme, market.release, "l1")
+    assert browse(market.other).get(f"/licenses/{license.id}/withdrawals").status_code == 403
+
+
+def test_coop_withdrawals_verify_checks_a_saved_feed_without_a_database(runtime, market, work, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    license = _license(runtime, market.acme, market.release, "l1")
+    _revoke(runtime, work, market.first)
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(runtime.withdrawals.feed(market.acme, license.id)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}
+    env["COOP_DATABASE_URL"] = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # unreachable: must not be used
+
+    def run(*extra):
+        command = [sys.executable, "-m", "web.cli", "withdrawals", "verify", str(path), *extra]
+        return subprocess.run(command, capture_output=True, text=True, env=env, cwd=os.getcwd(), timeout=60)
+
+    result = run("--key", runtime.log.verifier_key)
+    assert result.returncode == 0, result.stderr
+    assert "withdrawal feed verified" in result.stdout and "1 notices" in result.stdout
+    path.write_text(path.read_text().replace(market.first.content_sha256, "0" * 64))
+    assert run().returncode == 1
+
+
+def test_the_database_refuses_to_change_or_delete_a_notice_or_a_read(runtime, market, work):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    license = _license(runtime, market.acme, market.release, "l1")
+    _revoke(runtime, work, market.first)
+    runtime.withdrawals.mark_read(market.acme, license.id)
+    for statement in (
+        "UPDATE license_withdrawal SET sequence = 9",
+        "DELETE FROM license_withdrawal",
+        "UPDATE license_withdrawal_read SET up_to = 0",
+        "DELETE FROM license_withdrawal_read",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), runtime.engine.begin() as conn:
+            conn.execute(text(statement))

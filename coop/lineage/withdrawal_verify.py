@@ -50,7 +50,7 @@ def verify_withdrawals(data: bytes, trusted_key: str | None = None) -> Withdrawa
         key = NoteVerifier.parse(trusted_key or feed["verifier_key"])
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, NoteError) as error:
         raise WithdrawalsInvalid(f"not a readable withdrawal feed: {error}") from error
-    if not isinstance(feed, dict) or feed.get("format") != FORMAT or not FIELDS <= set(feed):
+    if not isinstance(feed, dict) or feed.get("format") != FORMAT or not set(feed) >= FIELDS:
         raise WithdrawalsInvalid(f"not a {FORMAT} feed")
     if trusted_key is not None and feed["verifier_key"] != trusted_key:
         raise WithdrawalsInvalid("the feed names a different co-op key than the one you trust")
@@ -71,9 +71,7 @@ def verify_withdrawals(data: bytes, trusted_key: str | None = None) -> Withdrawa
     return report
 
 
-def _notice(
-    notice: Any, expected: int, feed: dict[str, Any], entries: dict[int, ParsedEntry], coop_key: bytes
-) -> str:
+def _notice(notice: Any, expected: int, feed: dict[str, Any], entries: dict[int, ParsedEntry], coop_key: bytes) -> str:
     if not isinstance(notice, dict) or not {"index", *NOTICE} <= set(notice):
         raise WithdrawalsInvalid(f"notice {expected} is not a notice")
     where = f"notice {notice['sequence']} (entry {notice['index']})"

@@ -255,3 +255,21 @@ def test_the_database_refuses_to_change_or_delete_a_notice_or_a_read(runtime, ma
     ):
         with pytest.raises(DBAPIError, match="append-only"), runtime.engine.begin() as conn:
             conn.execute(text(statement))
+
+
+def test_two_revocations_at_once_number_their_notices_one_and_two(runtime, market, work):
+    from concurrent.futures import ThreadPoolExecutor
+
+    license = _license(runtime, market.acme, market.later, "l1")
+    bodies = [runtime.contributions.revocation_body(work.author, c.id) for c in (market.first, market.second)]
+    signed = [runtime.keys.sign_as(work.author, "amara-password", "consent.revocation", b) for b in bodies]
+    with ThreadPoolExecutor(2) as pool:
+        list(
+            pool.map(
+                lambda pair: runtime.contributions.revoke_consent(work.author, pair[0].id, pair[1]),
+                zip((market.first, market.second), signed, strict=True),
+            )
+        )
+    feed = runtime.withdrawals.feed(market.acme, license.id)
+    assert sorted(n["sequence"] for n in feed["notices"]) == [1, 2]
+    assert len(verify_withdrawals(json.dumps(feed).encode(), runtime.log.verifier_key).notices) == 2

@@ -212,6 +212,13 @@ def test_the_license_list_counts_unread_notices_until_they_are_read(runtime, mar
     assert "0 unread" in buyer.get(f"/licenses/{license.id}/withdrawals").text
 
 
+def test_the_buyers_home_page_counts_unread_notices(runtime, market, work, browse):
+    _license(runtime, market.acme, market.release, "l1")
+    _revoke(runtime, work, market.first)
+    assert "1 unread withdrawal notice<" in browse(market.acme).get("/").text
+    assert "unread withdrawal" not in browse(market.other).get("/").text
+
+
 def test_another_organisation_gets_403_from_the_portal(runtime, market, work, browse):
     license = _license(runtime, market.acme, market.release, "l1")
     assert browse(market.other).get(f"/licenses/{license.id}/withdrawals").status_code == 403

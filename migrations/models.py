@@ -1,6 +1,7 @@
 """Imports every package's models so the metadata Alembic compares against is complete."""
 
 import coop.datasets.models  # noqa: F401
+import coop.datasets.withdrawal_models  # noqa: F401
 import coop.idempotency  # noqa: F401
 import coop.membership.models  # noqa: F401
 import coop.work.adjudication_models  # noqa: F401

@@ -118,6 +118,10 @@ TABLE = [
     ("GET", "/releases/{release}/croissant.json", SIGNED_IN),
     ("GET", "/releases/{release}/prov.json", SIGNED_IN),
     ("GET", "/licenses/{license}/bundle", {BUYER, STEWARD}),
+    # Withdrawal notices: the licensee's organisation; stewards read them (they see every license)
+    # but only the licensee marks them read. Another organisation: 403 (tests/test_withdrawals.py).
+    ("GET", "/licenses/{license}/withdrawals", {BUYER, STEWARD}),
+    ("POST", "/licenses/{license}/withdrawals/read", {BUYER}),
     ("GET", "/lineage/entries/{entry}", SIGNED_IN),
     ("GET", "/payouts", {STEWARD}),
     ("POST", "/payouts", {STEWARD}),
@@ -208,6 +212,8 @@ TABLE = [
     ("GET", "/api/releases/{release}/lineage", SIGNED_IN),
     ("GET", "/api/releases/{release}/bundle", SIGNED_IN),
     ("GET", "/api/licenses/{license}/bundle", {BUYER, STEWARD}),
+    ("GET", "/api/licenses/{license}/withdrawals?after=0", {BUYER, STEWARD}),
+    ("POST", "/api/licenses/{license}/withdrawals/read", {BUYER}),
     ("GET", "/api/lineage/entries/{entry}", SIGNED_IN),
     ("POST", "/api/payouts", {STEWARD}),
     ("POST", "/api/payouts/{payout}/outcome", {STEWARD}),
@@ -446,6 +452,7 @@ DENIALS = (
     "you have no contribution",
     "you have no license",
     "you have no claim",
+    "only the licensee",
 )
 
 

@@ -172,6 +172,15 @@ VALID = {
         "granted_at": T,
         "consent_rules": {"policy": "consent-rules", "version": 1},
     },
+    "license.withdrawal": {
+        "license": ID,
+        "license_entry": 10,
+        "sequence": 1,
+        "revocation_entry": 12,
+        "contribution_entry": 4,
+        "content_sha256": SHA,
+        "noticed_at": T,
+    },
 }
 
 

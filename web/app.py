@@ -34,6 +34,7 @@ from web.api_money import MONEY_API
 from web.api_pay import MyPayApi
 from web.api_reviews import ReviewsApi
 from web.api_tasks import PoliciesApi, TasksApi
+from web.api_withdrawals import WITHDRAWALS_API
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use, signed_in_principal
 from web.errors import HANDLERS
 from web.formatting import register as register_template_helpers
@@ -59,6 +60,7 @@ from web.portal.public_log import PublicLogPages
 from web.portal.reviews import ReviewPages
 from web.portal.stewards import StewardPages
 from web.portal.tasks import TaskPages
+from web.portal.withdrawals import WithdrawalPages
 from web.runtime import Runtime, build_runtime
 
 HERE = Path(__file__).parent
@@ -164,6 +166,7 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "revenue": _given(runtime.revenue),
         "payouts": _given(runtime.payouts),
         "datasets": _given(runtime.datasets),
+        "withdrawals": _given(runtime.withdrawals),
         "principal": Provide(signed_in_principal, sync_to_thread=False),
     }
 
@@ -210,6 +213,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             *GOVERNANCE_API,
             MoneyPages,
             *MONEY_API,
+            *WITHDRAWALS_API,
+            WithdrawalPages,
             LineagePages,
             *LINEAGE_API,
             healthz,

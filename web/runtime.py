@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from coop.datasets.revenue import RevenueService
 from coop.datasets.service import DatasetService
 from coop.datasets.share_inputs import member_contributions
+from coop.datasets.withdrawals import WithdrawalService
 from coop.kernel.db import make_engine, utcnow
 from coop.kernel.keys import load_signing_key
 from coop.kernel.settings import Settings
@@ -67,6 +68,7 @@ class Runtime:
     revenue: RevenueService = field(init=False)
     payouts: PayoutService = field(init=False)
     datasets: DatasetService = field(init=False)
+    withdrawals: WithdrawalService = field(init=False)
 
     def __post_init__(self) -> None:
         self.gate = Gate(
@@ -86,8 +88,14 @@ class Runtime:
         self.policies = PolicyService(self.engine, self.log, self.clock)
         self.tasks = TaskService(self.engine, self.log, self.policies, self.clock)
         self.items = ItemService(self.engine, self.log, self.clock)
+        self.withdrawals = WithdrawalService(self.engine, self.log, self.clock)
         self.contributions = ContributionService(
-            self.engine, self.log, self.keys, self.settings.max_content_bytes, self.clock
+            self.engine,
+            self.log,
+            self.keys,
+            self.settings.max_content_bytes,
+            self.clock,
+            on_revocation=self.withdrawals.notify_in,  # licensees are told (coop.work.ports)
         )
         self.answer_specs = AnswerSpecService(self.engine, self.log, self.clock)
         self.claims = ClaimService(self.engine, self.clock)

@@ -1,4 +1,5 @@
-"""Datasets' statement kinds: a release published and a license granted."""
+"""Datasets' statement kinds: a release published, a license granted, and a withdrawal notice to a
+licensee whose license includes a contribution whose consent was later revoked."""
 
 from __future__ import annotations
 
@@ -40,3 +41,17 @@ class LicenseGranted(Exact):
     excluded: Excluded
     granted_at: Time
     consent_rules: PolicyRef
+
+
+class LicenseWithdrawal(Exact):
+    """The co-op tells a licensee that a contribution its license includes had its consent revoked
+    after the license was granted. Hashes and log indexes only: no personal data. `sequence` numbers
+    the license's notices 1, 2, 3, … with no gap, so a buyer polling `after=N` sees one is missing."""
+
+    license: Id
+    license_entry: Count  # the license.granted entry
+    sequence: Positive
+    revocation_entry: Count  # the author's consent.revocation entry
+    contribution_entry: Count  # the contribution.accepted entry (the item's id in the release)
+    content_sha256: Sha256
+    noticed_at: Time

@@ -44,6 +44,7 @@ from coop.work.models import (
     Contribution,
     Task,
 )
+from coop.work.ports import ConsentRevoked
 from coop.work.revision_rules import check_revisable
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import SignedStatement, key_id
@@ -56,7 +57,9 @@ REVOCATION_KIND = "consent.revocation"
 
 
 class ContributionService(ContributionReading):
-    """Drafting, signing and submitting, consent revocation; the reads are `ContributionReading`'s."""
+    """Drafting, signing and submitting, consent revocation; the reads are `ContributionReading`'s.
+    `on_revocation` (coop.work.ports) tells the licensees of a revoked contribution, in the
+    revocation's transaction; web/runtime.py wires the datasets' withdrawal notices in."""
 
     def __init__(
         self,
@@ -65,12 +68,14 @@ class ContributionService(ContributionReading):
         keys: KeyService,
         max_content_bytes: int,
         clock: Callable[[], datetime] = utcnow,
+        on_revocation: ConsentRevoked | None = None,
     ):
         self.engine = engine
         self.log = log
         self.keys = keys
         self.max_content_bytes = max_content_bytes
         self.clock = clock
+        self.on_revocation = on_revocation
 
     # -- drafts ----------------------------------------------------------------------------
 
@@ -262,7 +267,11 @@ class ContributionService(ContributionReading):
             if existing is not None:
                 return existing.log_index
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
-            session.add(ConsentRevocation(contribution_id=contribution_id, log_index=index, revoked_at=self.clock()))
+            now = self.clock()
+            session.add(ConsentRevocation(contribution_id=contribution_id, log_index=index, revoked_at=now))
+            if self.on_revocation is not None:  # the licensees already holding it are told, in this transaction
+                session.flush()
+                self.on_revocation(session, contribution_id, index, now)
             return index
 
     def _store(self, session: Session, content: bytes, media_type: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from coop.kernel.keys import KeyFileError
 from coop.kernel.settings import Settings
-from web.cli import accounts, books, bundles, governance, log, operations, service, signing
+from web.cli import accounts, books, bundles, governance, log, operations, service, signing, withdrawals
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     governance.add_governance(commands)
     books.add_books(commands)
     bundles.add_verify(commands)
+    withdrawals.add_withdrawals(commands)
     operations.add_backup(commands)
     operations.add_restore(commands)
     signing.add_sign(commands)

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from coop.datasets.withdrawals import WithdrawalService
 from coop.kernel.errors import NotAllowed, Refused, TooManyAttempts
 from coop.kernel.settings import Settings
 from coop.membership.auth import AuthService
@@ -32,8 +33,16 @@ class AccountPages(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def home(self, request: Req, log: NamedDependency[ProvenanceLog], done: FromQuery[str | None] = None) -> Template:
-        return page(request, "home.html", log_size=log.size(), done=done)
+    def home(
+        self,
+        request: Req,
+        log: NamedDependency[ProvenanceLog],
+        withdrawals: NamedDependency[WithdrawalService],
+        done: FromQuery[str | None] = None,
+    ) -> Template:
+        user = request.scope.get("user")
+        unread = sum(withdrawals.unread_counts(user).values()) if user is not None and user.is_buyer else 0
+        return page(request, "home.html", log_size=log.size(), unread_withdrawals=unread, done=done)
 
     @get("/apply", sync_to_thread=False)
     def apply_form(self, request: Req) -> Template:

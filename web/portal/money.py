@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from coop.datasets.revenue import RevenueService
 from coop.datasets.service import DatasetService
+from coop.datasets.withdrawals import WithdrawalService
 from coop.kernel.errors import Refused
 from coop.rules import consent
 from coop.rules.consent import SECTORS, USES
@@ -217,13 +218,15 @@ class MoneyPages(Controller):
         principal: SignedIn,
         datasets: NamedDependency[DatasetService],
         revenue: NamedDependency[RevenueService],
+        withdrawals: NamedDependency[WithdrawalService],
         done: FromQuery[str | None] = None,
     ) -> Template:
         licenses = datasets.licenses(principal)
         events: dict[str, list[Any]] = {}
         for license in licenses:
             events[license.id] = revenue.events(license.id)
-        return page(request, "licenses.html", licenses=licenses, events=events, done=done)
+        unread = withdrawals.unread_counts(principal)  # the organisation's unread withdrawal notices
+        return page(request, "licenses.html", licenses=licenses, events=events, unread=unread, done=done)
 
     @post("/licenses/{license_id:str}/revenue", guards=[auth.buyer_or_steward], sync_to_thread=True)
     def report(

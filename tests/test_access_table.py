@@ -113,6 +113,8 @@ TABLE = [
     ("GET", "/releases/{release}/croissant.json", SIGNED_IN),
     ("GET", "/releases/{release}/prov.json", SIGNED_IN),
     ("GET", "/licenses/{license}/bundle", {BUYER, STEWARD}),
+    ("GET", "/licenses/{license}/report", {BUYER, STEWARD}),  # the licensee's organisation and stewards only
+    ("GET", "/licenses/{license}/report.json", {BUYER, STEWARD}),
     ("GET", "/lineage/entries/{entry}", SIGNED_IN),
     ("GET", "/payouts", {STEWARD}),
     ("POST", "/payouts", {STEWARD}),
@@ -203,6 +205,7 @@ TABLE = [
     ("GET", "/api/releases/{release}/lineage", SIGNED_IN),
     ("GET", "/api/releases/{release}/bundle", SIGNED_IN),
     ("GET", "/api/licenses/{license}/bundle", {BUYER, STEWARD}),
+    ("GET", "/api/licenses/{license}/report", {BUYER, STEWARD}),  # the licensee's organisation and stewards only
     ("GET", "/api/lineage/entries/{entry}", SIGNED_IN),
     ("POST", "/api/payouts", {STEWARD}),
     ("POST", "/api/payouts/{payout}/outcome", {STEWARD}),

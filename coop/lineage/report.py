@@ -206,7 +206,7 @@ def _verification(facts: LicenseFacts) -> dict[str, Any]:
         "included_root": facts.license["included_root"],
         "steps": [
             f"Download the license bundle (/licenses/{license_id}/bundle) and this report as JSON "
-            f"(/api/licenses/{license_id}/report), unchanged.",
+            f"(/licenses/{license_id}/report.json, or GET /api/licenses/{license_id}/report), unchanged.",
             "Compare the co-op key with the one it publishes at /log/key (and, if you trust witnesses, "
             "check the checkpoint's cosignatures against /log/witnesses).",
             f"Run: coop verify license-{license_id}.bundle --report license-{license_id}.report.json "

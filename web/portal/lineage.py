@@ -104,6 +104,18 @@ class LineagePages(Controller):
         license = datasets.license_of(principal, license_id)
         return bundle_response(build_bundle(lineage, license.release_id, license.id), f"license-{license_id}.bundle")
 
+    @get("/licenses/{license_id:str}/report.json", guards=[auth.buyer_or_steward], sync_to_thread=True)
+    def license_report_json(
+        self,
+        principal: SignedIn,
+        datasets: NamedDependency[DatasetService],
+        lineage: NamedDependency[LogAndDatabase],
+        license_id: FromPath[str],
+    ) -> Response[bytes]:
+        """The report's JSON for a portal session (the API serves the same bytes to a token)."""
+        license = datasets.license_of(principal, license_id)
+        return report_response(license_report(lineage, license.release_id, license.id), license.id)
+
     @get("/licenses/{license_id:str}/report", guards=[auth.buyer_or_steward], sync_to_thread=True)
     def license_report(
         self,

@@ -274,3 +274,11 @@ def test_the_printable_page_shows_the_summary_pay_against_the_floor_and_how_to_v
 
 def test_the_licenses_page_links_each_report(licensed, browse):
     assert f'href="/licenses/{licensed.license.id}/report"' in browse(licensed.buyer).get("/licenses").text
+
+
+def test_a_bundle_made_before_reports_still_verifies(runtime, licensed):
+    body = json.loads(build_bundle(runtime, licensed.release.id, licensed.license.id).split("\n", 1)[0])
+    del body["report"]
+    body["format"] = "coop-ledger-bundle/v2"
+    older = runtime.log.signer.sign(canonical_json(body).decode() + "\n").encode()
+    assert verify_bundle(older).items == 3 and not verify_bundle(older).report_signed

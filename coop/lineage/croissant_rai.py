@@ -15,7 +15,6 @@ from coop.lineage.gather import ItemLineage, ReleaseLineage
 from coop.rules.pay_floor import hourly_rate
 from ledger.beancount_export import amount_text
 
-
 # How the work was collected, reviewed and paid for: the RAI field, and the buyer's report (coop.lineage.report).
 DATA_COLLECTION = (
     "Written by members of a worker-owned co-operative, on tasks the co-op opened. Each task names "

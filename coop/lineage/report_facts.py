@@ -17,7 +17,7 @@ from coop.datasets.models import LicenseItem
 from coop.lineage.gather import ReleaseLineage
 from coop.lineage.report import JudgmentFacts, LicenseFacts
 from coop.work.claim_models import AnswerSpec, ContributionAnswer
-from coop.work.models import Contribution, ContentBlob
+from coop.work.models import ContentBlob, Contribution
 from governance.models import PolicyVersion
 
 

@@ -44,9 +44,8 @@ def check_report(
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise ReportInvalid(f"the report cannot be recomputed from the bundle: {error!r}") from error
     if expected != data:
-        raise ReportInvalid(
-            f"the report differs from the one recomputed from the bundle's entries at {_where(report, json.loads(expected))}"
-        )
+        where = _where(report, json.loads(expected))
+        raise ReportInvalid(f"the report differs from the one recomputed from the bundle's entries at {where}")
     return digest
 
 
@@ -96,4 +95,5 @@ def _where(found: Any, expected: Any, path: str = "report") -> str:
         for position, (a, b) in enumerate(zip(found, expected, strict=True)):
             if a != b:
                 return _where(a, b, f"{path}[{position}]")
-    return f"{path}: {json.dumps(found, ensure_ascii=False)[:120]} where the log gives {json.dumps(expected, ensure_ascii=False)[:120]}"
+    shown, logged = (json.dumps(value, ensure_ascii=False)[:120] for value in (found, expected))
+    return f"{path}: {shown} where the log gives {logged}"

@@ -41,7 +41,7 @@ def check_report(
     try:
         report = json.loads(data)
         expected = canonical_json(license_report(_facts(report, entries, subject, origin, key)))
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, StopIteration) as error:
         raise ReportInvalid(f"the report cannot be recomputed from the bundle: {error!r}") from error
     if expected != data:
         where = _where(report, json.loads(expected))

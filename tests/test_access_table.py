@@ -122,6 +122,8 @@ TABLE = [
     # but only the licensee marks them read. Another organisation: 403 (tests/test_withdrawals.py).
     ("GET", "/licenses/{license}/withdrawals", {BUYER, STEWARD}),
     ("POST", "/licenses/{license}/withdrawals/read", {BUYER}),
+    ("GET", "/licenses/{license}/report", {BUYER, STEWARD}),  # the licensee's organisation and stewards only
+    ("GET", "/licenses/{license}/report.json", {BUYER, STEWARD}),
     ("GET", "/lineage/entries/{entry}", SIGNED_IN),
     ("GET", "/payouts", {STEWARD}),
     ("POST", "/payouts", {STEWARD}),
@@ -214,6 +216,7 @@ TABLE = [
     ("GET", "/api/licenses/{license}/bundle", {BUYER, STEWARD}),
     ("GET", "/api/licenses/{license}/withdrawals?after=0", {BUYER, STEWARD}),
     ("POST", "/api/licenses/{license}/withdrawals/read", {BUYER}),
+    ("GET", "/api/licenses/{license}/report", {BUYER, STEWARD}),  # the licensee's organisation and stewards only
     ("GET", "/api/lineage/entries/{entry}", SIGNED_IN),
     ("POST", "/api/payouts", {STEWARD}),
     ("POST", "/api/payouts/{payout}/outcome", {STEWARD}),

@@ -10,12 +10,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from coop.datasets.service import DatasetService
-from coop.lineage.bundle import LogAndDatabase, build_bundle
+from coop.lineage.bundle import LogAndDatabase, build_bundle, license_report
 from coop.lineage.gather import contribution_chain, release_lineage
 from web import auth
 from web.auth import SignedIn
 from web.inputs import LogIndex
-from web.portal.lineage import bundle_response
+from web.portal.lineage import bundle_response, report_response
 
 
 class LineageApi(Controller):
@@ -80,6 +80,23 @@ class LineageApi(Controller):
     ) -> Response[bytes]:
         license = datasets.license_of(principal, license_id)
         return bundle_response(build_bundle(lineage, license.release_id, license.id), f"license-{license_id}.bundle")
+
+    @get(
+        "/licenses/{license_id:str}/report",
+        guards=[auth.buyer_or_steward],
+        summary="The license's compliance report: EU AI Act Art. 53(1)(d) summary fields and fair-work "
+        "evidence, as canonical JSON whose SHA-256 the license's bundle signs (`coop verify --report`)",
+        sync_to_thread=True,
+    )
+    def license_report(
+        self,
+        principal: SignedIn,
+        datasets: NamedDependency[DatasetService],
+        lineage: NamedDependency[LogAndDatabase],
+        license_id: FromPath[str],
+    ) -> Response[bytes]:
+        license = datasets.license_of(principal, license_id)
+        return report_response(license_report(lineage, license.release_id, license.id), license.id)
 
 
 LINEAGE_API = [LineageApi]

@@ -8,15 +8,22 @@ that root from the bundle's list.
 The bundle is itself a C2SP signed note: its text is one line of RFC 8785 JSON, signed by the
 co-op key. So a single flipped byte anywhere fails the signature, and everything inside is checked
 again on its own terms by `coop.lineage.verify` — with no database and no network.
+
+A license bundle also signs the SHA-256 and size of the license's report (the buyer's paperwork,
+coop.lineage.report): the report is deterministic canonical JSON, so it can travel as its own file
+beside the bundle, and `coop verify --report` checks a copy against the hash the co-op signed.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Engine
 
-from coop.lineage.gather import release_lineage
+from coop.lineage.gather import ReleaseLineage, release_lineage
+from coop.lineage.report import report_bytes
+from coop.lineage.report_facts import license_facts
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import b64
 from provenance.service import ProvenanceLog
@@ -34,7 +41,18 @@ class LogAndDatabase(Protocol):
     def log(self) -> ProvenanceLog: ...
 
 
-FORMAT = "coop-ledger-bundle/v2"  # v2: the release item list travels in the bundle, not the manifest
+FORMAT = "coop-ledger-bundle/v3"  # v3: a license bundle signs its report's SHA-256 (`report`)
+FORMAT_V2 = "coop-ledger-bundle/v2"  # v2: the release item list travels in the bundle, not the manifest
+
+
+def license_report(runtime: LogAndDatabase, release_id: str, license_id: str) -> bytes:
+    """The license's report (coop.lineage.report) as its canonical bytes: what the API serves and
+    what the license's bundle signs the SHA-256 of."""
+    return _report(runtime, release_lineage(runtime.engine, release_id, license_id))
+
+
+def _report(runtime: LogAndDatabase, lineage: ReleaseLineage) -> bytes:
+    return report_bytes(license_facts(runtime.engine, lineage, runtime.log.origin, runtime.log.verifier_key))
 
 
 def build_bundle(runtime: LogAndDatabase, release_id: str, license_id: str | None = None) -> str:
@@ -57,5 +75,9 @@ def build_bundle(runtime: LogAndDatabase, release_id: str, license_id: str | Non
         "verifier_key": runtime.log.verifier_key,
         "checkpoint": checkpoint.note,
         "entries": entries,
+        "report": None,
     }
+    if license_id is not None:  # the report travels beside the bundle; the signature covers its hash
+        report = _report(runtime, lineage)
+        body["report"] = {"sha256": hashlib.sha256(report).hexdigest(), "size": len(report)}
     return runtime.log.signer.sign(canonical_json(body).decode("utf-8") + "\n")

@@ -15,6 +15,16 @@ from coop.lineage.gather import ItemLineage, ReleaseLineage
 from coop.rules.pay_floor import hourly_rate
 from ledger.beancount_export import amount_text
 
+# How the work was collected, reviewed and paid for: the RAI field, and the buyer's report (coop.lineage.report).
+DATA_COLLECTION = (
+    "Written by members of a worker-owned co-operative, on tasks the co-op opened. Each task names "
+    "its kind, unit, governed rubric version and a pay rate per unit that must be at or above the "
+    "governed pay floor in force when it opens. A member signs each contribution (content SHA-256, "
+    "consent terms, reported minutes) with their own key; members who are not the author review it "
+    "against the rubric; on acceptance the co-op countersigns it, logs it and posts the base pay. "
+    "Only accepted contributions whose consent permits the release's uses are released."
+)
+
 
 def release_url(base_url: str, release_id: str) -> str:
     """The release's page, where its items, check and bundle are served."""
@@ -27,14 +37,7 @@ def rai_properties(lineage: ReleaseLineage, base_url: str, log_origin: str) -> d
     times = sorted(i.accepted["accepted_at"] for i in lineage.items)
     reviews = sorted({i.accepted["rubric"]["policy"] for i in lineage.items})
     return {
-        "rai:dataCollection": (
-            "Written by members of a worker-owned co-operative, on tasks the co-op opened. Each task names "
-            "its kind, unit, governed rubric version and a pay rate per unit that must be at or above the "
-            "governed pay floor in force when it opens. A member signs each contribution (content SHA-256, "
-            "consent terms, reported minutes) with their own key; members who are not the author review it "
-            "against the rubric; on acceptance the co-op countersigns it, logs it and posts the base pay. "
-            "Only accepted contributions whose consent permits the release's uses are released."
-        ),
+        "rai:dataCollection": DATA_COLLECTION,
         "rai:dataCollectionType": ["Manual Human Curator", "Others: commissioned expert work by paid co-op members"],
         "rai:dataCollectionRawData": (
             "Work members submitted for the co-op's tasks. The lineage records each item's content hash, "

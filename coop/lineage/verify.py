@@ -11,7 +11,9 @@ What each check means for a buyer:
   5. each item's consent permits the declared uses and sector under the co-op's consent rules in
      force, was not expired, and was not revoked before the release or license;
   6. each item's task paid at or above the pay floor in force when it opened, and was reviewed under
-     the rubric version in force then (the fair-work attestation).
+     the rubric version in force then (the fair-work attestation);
+  7. given the license's report (the buyer's paperwork), that it is the one the bundle signs and
+     agrees with the bundle's entries (coop.lineage.verify_report).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from coop.lineage.bundle import FORMAT
+from coop.lineage.bundle import FORMAT, FORMAT_V2
+from coop.lineage.verify_report import ReportInvalid, check_report
 from coop.rules import consent, pay_floor
 from provenance.core import merkle
 from provenance.core.commitment import list_root, mismatch
@@ -48,6 +51,8 @@ class BundleReport:
     sector: str | None
     items: int
     attestation: list[str] = field(default_factory=list)
+    report_signed: bool = False  # the bundle signs a report's SHA-256 (license bundles)
+    report_sha256: str | None = None  # set when a report was given and checked
 
 
 def _b64(text: str, what: str) -> bytes:
@@ -57,7 +62,7 @@ def _b64(text: str, what: str) -> bytes:
         raise BundleInvalid(f"{what} is not base64") from error
 
 
-def verify_bundle(data: bytes, trusted_key: str | None = None) -> BundleReport:
+def verify_bundle(data: bytes, trusted_key: str | None = None, report: bytes | None = None) -> BundleReport:
     # The co-op's signature covers these exact bytes, so nothing is re-encoded to check them:
     # one flipped byte anywhere fails it. (Bundles of 100,000 items are a quarter of a gigabyte.)
     try:
@@ -69,12 +74,12 @@ def verify_bundle(data: bytes, trusted_key: str | None = None) -> BundleReport:
         open_note_bytes(data, key)
     except NoteError as error:
         raise BundleInvalid(f"the bundle is not exactly what the co-op signed: {error}") from error
-    if (
-        not isinstance(body, dict)
-        or body.get("format") != FORMAT
-        or set(body) != {"format", "subject", "items", "verifier_key", "checkpoint", "entries"}
+    keys = {"format", "subject", "items", "verifier_key", "checkpoint", "entries"}
+    if not isinstance(body, dict) or not (
+        (body.get("format") == FORMAT and set(body) == keys | {"report"})
+        or (body.get("format") == FORMAT_V2 and set(body) == keys)
     ):
-        raise BundleInvalid(f"not a {FORMAT} bundle")
+        raise BundleInvalid(f"not a {FORMAT} (or {FORMAT_V2}) bundle")
     if trusted_key is not None and body["verifier_key"] != trusted_key:
         raise BundleInvalid("the bundle names a different co-op key than the one you trust")
     try:
@@ -82,7 +87,16 @@ def verify_bundle(data: bytes, trusted_key: str | None = None) -> BundleReport:
     except NoteError as error:
         raise BundleInvalid(f"checkpoint: {error}") from error
     entries = _entries(body["entries"], checkpoint.size, checkpoint.root_hash, key.public_key)
-    return _check_lineage(body["subject"], _items(body["items"]), entries, key, checkpoint.size)
+    found = _check_lineage(body["subject"], _items(body["items"]), entries, key, checkpoint.size)
+    found.report_signed = body.get("report") is not None
+    if report is not None:
+        try:
+            found.report_sha256 = check_report(
+                report, body.get("report"), entries, body["subject"], checkpoint.origin, body["verifier_key"]
+            )
+        except ReportInvalid as error:
+            raise BundleInvalid(f"report: {error}") from error
+    return found
 
 
 def _items(raw: Any) -> list[dict[str, Any]]:

@@ -19,11 +19,12 @@ def cmd_verify(_settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         data = Path(args.bundle).read_bytes()
+        paperwork = Path(args.report).read_bytes() if args.report else None
     except OSError as error:
-        print(f"coop: cannot read {args.bundle}: {error}", file=sys.stderr)
+        print(f"coop: cannot read {error.filename}: {error.strerror}", file=sys.stderr)
         return 2
     try:
-        report = verify_bundle(data, trusted_key=args.key)
+        report = verify_bundle(data, trusted_key=args.key, report=paperwork)
     except BundleInvalid as failure:
         print(f"BUNDLE DOES NOT VERIFY: {failure}", file=sys.stderr)
         return 1
@@ -44,6 +45,11 @@ def cmd_verify(_settings: Settings, args: argparse.Namespace) -> int:
     print("fair-work attestation:")
     for line in report.attestation:
         print(f"  {line}")
+    if report.report_sha256 is not None:
+        print(f"license report verified: SHA-256 {report.report_sha256}, signed in the bundle and equal to the")
+        print("  report recomputed from the bundle's entries (measured seconds as the co-op signed them)")
+    elif report.report_signed:
+        print("license report: the bundle signs one; pass it with --report to check it too")
     return 0
 
 
@@ -51,4 +57,5 @@ def add_verify(commands: Commands) -> None:
     verify = commands.add_parser("verify", help="verify a release or license bundle offline")
     verify.add_argument("bundle")
     verify.add_argument("--key", help="the co-op's verifier key you trust (default: the one in the bundle)")
+    verify.add_argument("--report", help="the license's report (JSON, as served): check it against the bundle too")
     verify.set_defaults(run=cmd_verify)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from litestar import Controller, Response, get
@@ -11,7 +13,7 @@ from litestar.response import Template
 
 from coop.datasets.service import DatasetService
 from coop.kernel.settings import Settings
-from coop.lineage.bundle import LogAndDatabase, build_bundle
+from coop.lineage.bundle import LogAndDatabase, build_bundle, license_report
 from coop.lineage.croissant import croissant_metadata, items_jsonl
 from coop.lineage.gather import contribution_chain, release_lineage
 from coop.lineage.prov_export import prov_document
@@ -27,6 +29,15 @@ def bundle_response(text: str, name: str) -> Response[bytes]:
         text.encode("utf-8"),
         media_type="application/octet-stream",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def report_response(data: bytes, license_id: str) -> Response[bytes]:
+    """The report's exact canonical bytes (never re-encoded: the bundle signs their SHA-256)."""
+    return Response(
+        data,
+        media_type="application/json",
+        headers={"Content-Disposition": f'inline; filename="license-{license_id}.report.json"'},
     )
 
 
@@ -92,3 +103,36 @@ class LineagePages(Controller):
     ) -> Response[bytes]:
         license = datasets.license_of(principal, license_id)
         return bundle_response(build_bundle(lineage, license.release_id, license.id), f"license-{license_id}.bundle")
+
+    @get("/licenses/{license_id:str}/report.json", guards=[auth.buyer_or_steward], sync_to_thread=True)
+    def license_report_json(
+        self,
+        principal: SignedIn,
+        datasets: NamedDependency[DatasetService],
+        lineage: NamedDependency[LogAndDatabase],
+        license_id: FromPath[str],
+    ) -> Response[bytes]:
+        """The report's JSON for a portal session (the API serves the same bytes to a token)."""
+        license = datasets.license_of(principal, license_id)
+        return report_response(license_report(lineage, license.release_id, license.id), license.id)
+
+    @get("/licenses/{license_id:str}/report", guards=[auth.buyer_or_steward], sync_to_thread=True)
+    def license_report(
+        self,
+        request: Req,
+        principal: SignedIn,
+        datasets: NamedDependency[DatasetService],
+        lineage: NamedDependency[LogAndDatabase],
+        license_id: FromPath[str],
+    ) -> Template:
+        """The printable report for a compliance file; the same facts as the JSON, which it links."""
+        license = datasets.license_of(principal, license_id)
+        data = license_report(lineage, license.release_id, license.id)
+        return page(
+            request,
+            "license_report.html",
+            license=license,
+            report=json.loads(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            checkpoint=lineage.log.latest_checkpoint(),
+        )

@@ -1,0 +1,226 @@
+"""The buyer's paperwork: one license's compliance report, computed from plain data (issue 15, part 5).
+
+A compliance team files this beside the model it trains: the fields of the EU AI Act Art. 53(1)(d)
+training-data summary that this dataset answers (source, modalities, size, collection period, how
+opt-outs were respected), the fair-work evidence (pay per hour against the pay floor in force for
+every included judgment, and the rubric versions), and how to verify it all offline.
+
+Pure and deterministic: the same facts give the same report, and `report_bytes` is its RFC 8785
+canonical JSON, so the bytes have one SHA-256. The license's verification bundle carries that hash
+inside the co-op's signature; `coop verify --report` checks a copy's hash against it and then
+recomputes the report with this same function from the bundle's logged entries — taking from the
+report only what the log does not hold (the server-measured seconds, each task's answer kind and
+each item's byte size, all vouched for by the signed hash) — so every logged figure is checked twice.
+
+Every fact comes from a log entry the bundle proves (license, release, accepted contributions, tasks,
+policies) except those three, and the report names no member: authors are pseudonymous key ids.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from coop.lineage.croissant_rai import DATA_COLLECTION
+from coop.rules import consent
+from coop.rules.pay_floor import MEASURED, hourly_rate, rate_per_hour
+from ledger.beancount_export import amount_text
+from provenance.core.canonical import canonical_json
+
+FORMAT = "coop-ledger-license-report/v1"
+DECLARED = "declared task rate"  # a judgment without a server measurement (free-form work): the task's own rate
+SOURCE_CATEGORY = "Privately licensed data: commissioned work of the members of a workers' co-operative"
+
+
+@dataclass(frozen=True)
+class JudgmentFacts:
+    """One included judgment: its acceptance entry and body, the entry that opened its task, and
+    what the log does not hold (answer kind of its task, seconds measured, content size)."""
+
+    entry: int
+    accepted: Mapping[str, Any]  # contribution.accepted body
+    task: Mapping[str, Any]  # task.opened body
+    answer_kind: str | None  # None: free-form work, no typed answer
+    measured_seconds: int | None  # server-measured claim → submission; None without a claimed item
+    content_bytes: int | None
+
+
+@dataclass(frozen=True)
+class LicenseFacts:
+    license_entry: int
+    license: Mapping[str, Any]  # license.granted body
+    release_entry: int
+    release: Mapping[str, Any]  # release.published body
+    judgments: Sequence[JudgmentFacts]
+    pay_floors: Mapping[int, Mapping[str, Any]]  # pay-floor version → policy body
+    consent_rules: Mapping[str, Any]  # body of the consent-rules version the license was checked under
+    log_origin: str
+    verifier_key: str
+
+
+def license_report(facts: LicenseFacts) -> dict[str, Any]:
+    """The report as a JSON object (integers and strings only)."""
+    judgments = sorted(facts.judgments, key=lambda j: j.entry)
+    license = facts.license
+    pay = [_pay(j, facts.pay_floors) for j in judgments]
+    return {
+        "format": FORMAT,
+        "license": {
+            "id": license["license"],
+            "entry": facts.license_entry,
+            "release": license["release"],
+            "release_entry": facts.release_entry,
+            "release_title": facts.release["title"],
+            "granted_at": license["granted_at"],
+            "uses": list(license["uses"]),
+            "sector": license["sector"],
+            "price": license["price"],
+        },
+        "training_data_summary": _summary(facts, judgments),
+        "fair_work": {
+            "collection": DATA_COLLECTION,
+            "rule": (
+                "Pay per hour = ⌊paid × 3600 / seconds⌋ (minor units, rounded down). Seconds are the server's "
+                f"measurement from claiming an item to answering it ('{MEASURED}'); a judgment that answers no "
+                f"item has no measurement and shows its task's rate per unit over the minutes per unit "
+                f"('{DECLARED}'). Each is compared with the pay floor recorded when it was accepted."
+            ),
+            "meets_floor": sum(1 for p in pay if p["meets_floor"]),
+            "below_floor": sum(1 for p in pay if not p["meets_floor"]),
+            "rate_sources": dict(sorted(Counter(p["source"] for p in pay).items())),
+            "rubrics": _counted(
+                f"{j.accepted['rubric']['policy']} v{j.accepted['rubric']['version']}" for j in judgments
+            ),
+            "pay_floors": _counted(f"pay-floor v{j.accepted['pay_floor']['version']}" for j in judgments),
+            "judgments": pay,
+        },
+        "verification": _verification(facts),
+    }
+
+
+def report_bytes(facts: LicenseFacts) -> bytes:
+    """The report's canonical bytes (RFC 8785): the JSON served and the bytes whose SHA-256 the bundle signs."""
+    return canonical_json(license_report(facts))
+
+
+def _summary(facts: LicenseFacts, judgments: list[JudgmentFacts]) -> dict[str, Any]:
+    bodies = [j.accepted["statement"]["body"] for j in judgments]
+    sizes = [j.content_bytes for j in judgments]
+    excluded = dict(sorted(facts.license["excluded"].items()))
+    items = {b["item_sha256"] if b.get("item_sha256") else b["content_sha256"] for b in bodies}
+    return {
+        "source_category": SOURCE_CATEGORY,
+        "modalities": ["text"],  # every task kind and answer kind is written or chosen text (coop.rules.answers)
+        "content_types": {
+            "task_kinds": _counted(j.task["kind"] for j in judgments),
+            "answer_kinds": _counted(j.answer_kind or "free-form" for j in judgments),
+        },
+        "size": {
+            "judgments": len(judgments),
+            "items": len(items),
+            "contributors": len({b["author"] for b in bodies}),
+            "content_bytes": sum(s for s in sizes if s is not None) if None not in sizes else None,
+        },
+        "collection_period": {
+            "first_submitted": min(b["time"] for b in bodies),
+            "last_submitted": max(b["time"] for b in bodies),
+            "first_accepted": min(j.accepted["accepted_at"] for j in judgments),
+            "last_accepted": max(j.accepted["accepted_at"] for j in judgments),
+            "source": "timestamps of the included contributions' signed statements and acceptance entries",
+        },
+        "opt_outs": {
+            "how": (
+                "Every contribution carries its author's signed consent terms (permitted uses, excluded "
+                "sectors, expiry). At license time each release item was checked against the declared uses "
+                "and sector, the co-op's consent rules in force and any logged revocation; only items that "
+                "passed are licensed. A later revocation binds future licenses, not this one."
+            ),
+            "consent_rules_version": facts.license["consent_rules"]["version"],
+            "consent_rules": {
+                "excluded_sectors": sorted(facts.consent_rules["excluded_sectors"]),
+                "excluded_uses": sorted(facts.consent_rules["excluded_uses"]),
+            },
+            "release_items": facts.release["item_count"],
+            "included": len(judgments),
+            "excluded_by_consent": sum(excluded.values()),
+            "excluded_by_reason": {
+                reason: {"count": n, "reason": consent.REASONS.get(reason, reason)} for reason, n in excluded.items()
+            },
+            "terms": {
+                "permitted_uses": _counted(u for b in bodies for u in b["terms"]["permitted_uses"]),
+                "excluded_sectors": _counted(s for b in bodies for s in b["terms"]["excluded_sectors"]),
+                "with_expiry": sum(1 for b in bodies if b["terms"].get("expires")),
+            },
+        },
+    }
+
+
+def _pay(judgment: JudgmentFacts, floors: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+    accepted, task = judgment.accepted, judgment.task
+    paid_per_unit, units = int(accepted["pay"]["per_unit"]), int(accepted["pay"]["units"])
+    currency = accepted["pay"]["currency"]
+    floor_version = int(accepted["pay_floor"]["version"])
+    floor = int(floors[floor_version]["hourly_minimum"][currency])
+    paid = paid_per_unit * units
+    if judgment.measured_seconds is not None:
+        seconds = max(1, judgment.measured_seconds)  # a zero-second measurement would be an infinite rate
+        rate, source = rate_per_hour(paid, seconds), MEASURED
+        arithmetic = f"⌊{paid} × 3600 / {seconds}⌋ = {rate}"
+    else:
+        seconds = None
+        rate, source = hourly_rate(paid_per_unit, int(task["minutes_per_unit"])), DECLARED
+        arithmetic = f"⌊{paid_per_unit} × 60 / {task['minutes_per_unit']}⌋ = {rate}"
+    return {
+        "entry": judgment.entry,
+        "task": task["task"],
+        "task_kind": task["kind"],
+        "answer_kind": judgment.answer_kind,
+        "author": accepted["statement"]["body"]["author"],
+        "content_bytes": judgment.content_bytes,
+        "currency": currency,
+        "paid": paid,
+        "measured_seconds": seconds,
+        "hourly_rate": rate,
+        "source": source,
+        "arithmetic": arithmetic,
+        "floor": floor,
+        "floor_version": floor_version,
+        "meets_floor": rate >= floor,
+        "rubric": f"{accepted['rubric']['policy']} v{accepted['rubric']['version']}",
+        "summary": (
+            f"{amount_text(rate, currency)} per hour ({source}) against the floor of "
+            f"{amount_text(floor, currency)} (pay-floor v{floor_version})"
+        ),
+    }
+
+
+def _verification(facts: LicenseFacts) -> dict[str, Any]:
+    license_id = facts.license["license"]
+    return {
+        "log_origin": facts.log_origin,
+        "verifier_key": facts.verifier_key,
+        "license_entry": facts.license_entry,
+        "release_entry": facts.release_entry,
+        "included_root": facts.license["included_root"],
+        "steps": [
+            f"Download the license bundle (/licenses/{license_id}/bundle) and this report as JSON "
+            f"(/licenses/{license_id}/report.json, or GET /api/licenses/{license_id}/report), unchanged.",
+            "Compare the co-op key with the one it publishes at /log/key (and, if you trust witnesses, "
+            "check the checkpoint's cosignatures against /log/witnesses).",
+            f"Run: coop verify license-{license_id}.bundle --report license-{license_id}.report.json "
+            "--key '<the co-op key you trust>' — with no database and no network.",
+            "It checks the co-op's signature over the bundle, every entry's inclusion proof against the "
+            "bundle's checkpoint, every author's signature, the licensed items' Merkle root, consent for the "
+            "declared uses and sector, the pay floor and rubric in force, and that this report has the "
+            "SHA-256 the bundle signs and equals the report recomputed from the bundle's entries.",
+            f"Optionally confirm the checkpoint is one the log still extends: GET /log/proof/consistency "
+            f"from the bundle's checkpoint size to today's /log/checkpoint (entry {facts.license_entry} "
+            "stays in every later tree).",
+        ],
+    }
+
+
+def _counted(values: Any) -> dict[str, int]:
+    return dict(sorted(Counter(values).items()))

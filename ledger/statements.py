@@ -166,7 +166,7 @@ def _member_shares(
         return {}
     splits = {tx_id: _decode(details) for tx_id, (_, details) in events.items()}
     rows = session.execute(
-        select(RevenueShareSummary.share_tx_id, RevenueShareSummary.weight).where(
+        select(RevenueShareSummary.share_tx_id, RevenueShareSummary.weight, RevenueShareSummary.cents).where(
             RevenueShareSummary.member_id == member_id,
             RevenueShareSummary.pool == REVIEWER,
             RevenueShareSummary.share_tx_id >= min(events),
@@ -174,8 +174,8 @@ def _member_shares(
         )
     ).all()
     reviewed = {
-        tx_id: weight for tx_id, weight in rows
-    }  # the weight of the member's reviews, per event they had a share of as a reviewer
+        tx_id: (weight, cents) for tx_id, weight, cents in rows
+    }  # the weight of the member's reviews and their cents, per event they had a share of as a reviewer
     licenses = {tx_id: (ref or "").removeprefix("license:") for tx_id, (ref, _) in events.items()}
     compact = {licenses[tx_id] for tx_id, split in splits.items() if "contributor_shares" not in split}
     # The contributor pool's lines: the member's own contributions in each license shared compactly.
@@ -187,7 +187,7 @@ def _member_shares(
             reviews = [s for s in split["reviewer_shares"] if s["member"] == member_id]
         else:
             contributions = contribution_lines(split, mine.get(licenses[tx_id], []), member_id)
-            reviews = [review_line(split, member_id, reviewed[tx_id])] if tx_id in reviewed else []
+            reviews = [review_line(split, member_id, *reviewed[tx_id])] if tx_id in reviewed else []
         arithmetic[tx_id] = {
             "event_amount": split["amount"],
             "formula": split["formula"],

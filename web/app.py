@@ -32,6 +32,7 @@ from web.api_lineage import LINEAGE_API
 from web.api_members import MEMBERS_API
 from web.api_money import MONEY_API
 from web.api_pay import MyPayApi
+from web.api_revenue import REVENUE_API
 from web.api_reviews import ReviewsApi
 from web.api_tasks import PoliciesApi, TasksApi
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use, signed_in_principal
@@ -208,6 +209,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             *GOVERNANCE_API,
             MoneyPages,
             *MONEY_API,
+            *REVENUE_API,
             LineagePages,
             *LINEAGE_API,
             healthz,

@@ -110,25 +110,6 @@ class ProposalsApi(Controller):
             raise Refused("send {vote, password} (custodial key) or {statement} (a ballot signed by your own key)")
         return {"log_index": index}
 
-    @get(
-        "/{proposal_id:str}/recount",
-        summary="Recount from the provenance log and the eligible list it commits to",
-        sync_to_thread=True,
-    )
-    def recount(
-        self,
-        governance: NamedDependency[GovernanceService],
-        log: NamedDependency[ProvenanceLog],
-        proposal_id: FromPath[str],
-    ) -> dict[str, Any]:
-        result = recount_log(log, proposal_id, governance.eligible(proposal_id))
-        return {
-            "computed": result.computed,
-            "logged": result.logged,
-            "matches": result.matches,
-            "ignored": result.ignored,
-        }
-
 
 class ProposalListsApi(Controller):
     """Lists the log commits to by count and Merkle root, public like the log itself."""
@@ -149,6 +130,28 @@ class ProposalListsApi(Controller):
             "count": len(members),
             "root": list_root(members),
             "eligible": members,
+        }
+
+    @get(
+        "/{proposal_id:str}/recount",
+        summary="Recount from the provenance log and the eligible list it commits to (anyone)",
+        description="Public, like the log it reads: the tally recomputed from the logged opening, the "
+        "co-op-acknowledged member keys and the signed ballots, beside the logged result. "
+        "Offline, without this service: `coop governance recount --from URL` replays GET /log/entries.",
+        sync_to_thread=True,
+    )
+    def recount(
+        self,
+        governance: NamedDependency[GovernanceService],
+        log: NamedDependency[ProvenanceLog],
+        proposal_id: FromPath[str],
+    ) -> dict[str, Any]:
+        result = recount_log(log, proposal_id, governance.eligible(proposal_id))
+        return {
+            "computed": result.computed,
+            "logged": result.logged,
+            "matches": result.matches,
+            "ignored": result.ignored,
         }
 
 

@@ -37,7 +37,7 @@ def readable_license(engine: Engine, viewer: Principal, license_id: str) -> Lice
     with Session(engine) as session:
         row = session.get(License, license_id)
         if row is None or not may_read(viewer, row):
-            raise NotFound(f"no license {license_id} you may read")
+            raise NotFound(f"you have no license {license_id}")
         return license_view(session, row)
 
 
@@ -75,7 +75,7 @@ def event_split(engine: Engine, revenue: RevenueService, viewer: Principal, even
         event = session.get(RevenueEvent, event_id)
         row = session.get(License, event.license_id) if event is not None else None
         if event is None or row is None or not may_read(viewer, row):
-            raise NotFound(f"no revenue event {event_id} you may read")
+            raise NotFound(f"you have no revenue event {event_id}")
         stored = json.loads(event.split)
         threshold = stored.get("reviewer_threshold")
         public_ties = not (threshold and isinstance(threshold[1], str))

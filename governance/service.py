@@ -193,8 +193,12 @@ class GovernanceService:
             cast_at = datetime.fromisoformat(str(body["cast_at"]))
         except ValueError as error:
             raise Refused("cast_at is not an ISO 8601 time") from error
+        if cast_at.tzinfo is None:
+            raise Refused(
+                f"cast_at {body['cast_at']!r} has no timezone: sign it with one, e.g. 2026-01-31T12:00:00Z or +00:00"
+            )
         now = self.clock()
-        if cast_at.tzinfo is None or abs(cast_at - now) > CLOCK_SKEW:
+        if abs(cast_at - now) > CLOCK_SKEW:
             raise Refused("the ballot's cast_at is not the current time; sign it again")
         digest = hashlib.sha256(canonical_json(body)).hexdigest()
         with write_session(self.engine) as session, session.begin():

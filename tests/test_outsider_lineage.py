@@ -21,7 +21,9 @@ def release(runtime, work):
 
 
 def test_the_croissant_content_url_answers_an_api_token_with_the_file_it_checksums(runtime, client, release):
-    buyer = runtime.members.principal(runtime.members.register_buyer("Acme AI", "Dana", "dana@acme.test", "dana-password"))
+    buyer = runtime.members.principal(
+        runtime.members.register_buyer("Acme AI", "Dana", "dana@acme.test", "dana-password")
+    )
     headers = {"Authorization": f"Bearer {runtime.auth.create_token(buyer, 'ml', ['read'])}"}
     metadata = client.get(f"/releases/{release}/croissant.json", headers=headers).json()
     (records,) = [d for d in metadata["distribution"] if d["contentUrl"].endswith("items.jsonl")]

@@ -27,7 +27,11 @@ def test_an_anonymous_client_recounts_a_closed_vote_and_gets_the_published_resul
     answer = client.get(f"/api/proposals/{closed_vote}/recount")
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert body["matches"] and body["computed"]["counts"] == body["logged"]["counts"] == {"yes": 2, "no": 1, "abstain": 0}
+    assert body["matches"] and body["computed"]["counts"] == body["logged"]["counts"] == {
+        "yes": 2,
+        "no": 1,
+        "abstain": 0,
+    }
     assert body["computed"]["outcome"] == body["logged"]["outcome"] == "adopted"
     size = int(client.get("/log/checkpoint").text.splitlines()[1])
     results = [json.loads(client.get(f"/log/entries/{i}").content) for i in range(size)]

@@ -102,7 +102,9 @@ def test_an_outsider_recomputes_every_share_of_every_event_of_a_license(runtime,
         )
         assert {c["log_index"]: c["amount"] for c in event["contributions"]} == mine["contributions"]
         assert {(r["first_review_entry"], r["key_id"]): r["amount"] for r in event["reviewers"]} == mine["reviewers"]
-        assert sum(mine["contributions"].values()) + sum(mine["reviewers"].values()) + mine["reserve"] == event["amount"]
+        assert (
+            sum(mine["contributions"].values()) + sum(mine["reviewers"].values()) + mine["reserve"] == event["amount"]
+        )
         tied += len({r["amount"] for r in event["reviewers"]}) > 1  # equal weights, unequal cents: a tie decided
     assert tied  # the reviewer pool's leftover was decided by the public tie key in some event
 
@@ -119,7 +121,9 @@ def test_reviewers_are_named_by_key_id_never_by_account(runtime, client, sold, w
 
 def test_another_organisation_reads_no_license_and_no_event(runtime, client, sold):
     _, license_id, _ = sold
-    other = runtime.members.principal(runtime.members.register_buyer("Other AI", "Olu", "olu@other.test", "olu-pw-long"))
+    other = runtime.members.principal(
+        runtime.members.register_buyer("Other AI", "Olu", "olu@other.test", "olu-pw-long")
+    )
     headers = headers_for(runtime, other)
     assert client.get(f"/api/licenses/{license_id}", headers=headers).status_code == 404
     assert client.get("/api/revenue-events", headers=headers).json() == []

@@ -64,7 +64,11 @@ def test_each_member_sees_the_full_splits_lines_and_cents(
                 CONTRIBUTOR
             ].count == len(mine)
         reviewed = [_line(s) for s in full.reviewer_shares if s.member == member]
-        assert ([review_line(stored, member, summary[REVIEWER].weight, summary[REVIEWER].cents)] if REVIEWER in summary else []) == reviewed
+        assert (
+            [review_line(stored, member, summary[REVIEWER].weight, summary[REVIEWER].cents)]
+            if REVIEWER in summary
+            else []
+        ) == reviewed
     assert sum(row.cents for row in compact.members if row.pool == CONTRIBUTOR) == compact.contributor_pool
     assert sum(row.cents for row in compact.members if row.pool == REVIEWER) == compact.reviewer_pool
 

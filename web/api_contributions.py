@@ -21,6 +21,7 @@ from web import auth
 from web.api_members import StatementIn
 from web.auth import SignedIn
 from web.inputs import Small
+from web.signed_bodies import ConsentRevocationIn
 
 
 class ContributionIn(msgspec.Struct):
@@ -180,7 +181,7 @@ class ContributionsApi(Controller):
         principal: SignedIn,
         contributions: NamedDependency[ContributionService],
         contribution_id: FromPath[str],
-        data: JSONBody[SubmitIn],
+        data: JSONBody[ConsentRevocationIn],
     ) -> dict[str, Any]:
         if data.statement is not None:
             index = contributions.revoke_consent(principal, contribution_id, data.statement.signed())

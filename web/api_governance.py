@@ -16,9 +16,9 @@ from governance.service import GovernanceService, ProposalView
 from provenance.core.commitment import list_root
 from provenance.service import ProvenanceLog
 from web import auth
-from web.api_members import StatementIn
 from web.auth import SignedIn
 from web.inputs import AwareTime, Small, moment
+from web.signed_bodies import BallotIn
 
 
 class ProposalIn(msgspec.Struct):
@@ -32,12 +32,6 @@ class ProposalIn(msgspec.Struct):
 
 class CommentIn(msgspec.Struct):
     text: str
-
-
-class BallotIn(msgspec.Struct):
-    vote: Any = None
-    password: str | None = None
-    statement: StatementIn | None = None
 
 
 def proposal_json(p: ProposalView) -> dict[str, Any]:

@@ -32,7 +32,9 @@ class RevenueReadingApi(Controller):
         description=READERS,
         sync_to_thread=True,
     )
-    def license(self, principal: SignedIn, engine: NamedDependency[Engine], license_id: FromPath[str]) -> dict[str, Any]:
+    def license(
+        self, principal: SignedIn, engine: NamedDependency[Engine], license_id: FromPath[str]
+    ) -> dict[str, Any]:
         view = asdict(revenue_reading.readable_license(engine, principal, license_id))
         return {**view, "created_at": view["created_at"].isoformat()}
 

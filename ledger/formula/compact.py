@@ -28,7 +28,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ledger.formula.apportion import Apportionment, _itself as _same, apportion, gets_leftover
+from ledger.formula.apportion import Apportionment, apportion, gets_leftover
+from ledger.formula.apportion import _itself as _same
 from ledger.formula.classes import ClassCut, check_classes, cut_classes
 from ledger.formula.event import (
     ContributionWeightInput,
@@ -153,7 +154,9 @@ class SplitPlan:
         reviewer_leftover, reviewer_threshold, reviewer_weight, reviewers = 0, None, 0, 0
         if self.reviewers is not None:
             parts = self.reviewers
-            for key, weight, floor, bonus in zip(parts.keys, parts.weights, parts.floors, parts.bonuses(self.reviewer_tie or _same), strict=True):
+            for key, weight, floor, bonus in zip(
+                parts.keys, parts.weights, parts.floors, parts.bonuses(self.reviewer_tie or _same), strict=True
+            ):
                 rows[(key, REVIEWER)] = [weight, 1, floor + bonus]
             reviewer_leftover, reviewer_threshold, reviewer_weight, reviewers = (
                 parts.leftover,
@@ -196,7 +199,9 @@ def plan_split(
     check_weighs_something(check_classes(weight_counts), params)
     reserve, reviewer_pool, redirected, contributor_pool = pools(amount, params, reviewers)
     tie = reviewer_ties(reviewers)
-    review_parts = apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers], tie) if reviewers else None
+    review_parts = (
+        apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers], tie) if reviewers else None
+    )
     return SplitPlan(
         amount,
         currency,

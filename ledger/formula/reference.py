@@ -24,8 +24,8 @@ from ledger.formula.event import (
     check_event,
     check_weighs_something,
     pools,
-    reviewer_ties,
     refuse_repeated,
+    reviewer_ties,
 )
 from ledger.formula.params import FormulaParams, Weight
 

@@ -21,7 +21,6 @@ from web.auth import SignedIn
 from web.inputs import LogIndex
 from web.portal.common import Req, page
 
-
 DATA_FILE_ACCESS = (
     "For programs as for browsers: a portal session or an API token (`Authorization: Bearer …`) "
     "reads it; without either the answer is 401 with a JSON body, never a redirect to the sign-in page "

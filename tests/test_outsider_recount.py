@@ -38,3 +38,32 @@ def test_an_anonymous_client_recounts_a_closed_vote_and_gets_the_published_resul
     published = [e["body"] for e in results if e["kind"] == "proposal.result" and e["body"]["proposal"] == closed_vote]
     assert len(published) == 1 and published[0]["result"]["outcome"] == "adopted"
     assert published[0]["result"]["counts"] == body["computed"]["counts"]
+
+
+def test_a_recount_replayed_from_the_public_log_over_http_gives_the_published_result(client, closed_vote):
+    from web.cli.recount_remote import replay
+
+    client.cookies.clear()
+
+    def fetch(path):
+        answer = client.get(path)
+        assert answer.status_code == 200, (path, answer.text)
+        return answer.content
+
+    result = replay(fetch, closed_vote)
+    assert result.matches and result.computed["counts"] == {"yes": 2, "no": 1, "abstain": 0}
+    assert result.logged["outcome"] == "adopted"
+
+
+def test_a_replay_refuses_entries_that_do_not_hash_to_the_signed_checkpoint(client, closed_vote):
+    import pytest
+
+    from governance.recount import RecountError
+    from web.cli.recount_remote import replay
+
+    def tampered(path):
+        body = client.get(path).content
+        return body.replace(b'"yes"', b'"no"') if path.startswith("/log/entries/") else body
+
+    with pytest.raises(RecountError, match="do not hash"):
+        replay(tampered, closed_vote)

@@ -101,7 +101,7 @@ def event_split(engine: Engine, revenue: RevenueService, viewer: Principal, even
         "contributions": [
             {
                 "log_index": share.log_index,
-                "author_key": key_id(bytes(authors[share.log_index])) if authors.get(share.log_index) else None,
+                "author_key": _key_id(authors.get(share.log_index or 0)),
                 "weight": share.weight,
                 "amount": share.amount,
             }
@@ -119,3 +119,8 @@ def event_split(engine: Engine, revenue: RevenueService, viewer: Principal, even
         if stored["reviewer_pool"]
         else [],
     }
+
+
+def _key_id(public_key: bytes | None) -> str | None:
+    """The key id of the key that signed a contribution (a draft never licensed has none)."""
+    return key_id(bytes(public_key)) if public_key else None

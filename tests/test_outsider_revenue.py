@@ -148,3 +148,10 @@ def test_a_members_statement_line_names_its_revenue_event(runtime, client, sold)
 
 def _key(runtime, principal):
     return runtime.keys.active_key(principal.account_id).key_id
+
+
+def test_the_earnings_page_names_each_lines_revenue_event(runtime, sold, browse):
+    _, license_id, second = sold
+    page = browse(second).get("/earnings").text
+    for event in runtime.revenue.events(license_id):
+        assert f"(revenue event #{event.id})" in page

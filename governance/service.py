@@ -180,6 +180,7 @@ class GovernanceService:
         """Check and log a signed ballot; the last one a member casts before the close counts."""
         if statement.kind != BALLOT_KIND:
             raise Refused(f"a ballot is a '{BALLOT_KIND}' statement")
+        _refuse_naive_cast_at(statement.body.get("cast_at"))  # before the schema's pattern, which says less
         check_input(BALLOT_KIND, statement.body)
         key = self.keys.verify_member_statement(statement)
         body = dict(statement.body)
@@ -194,7 +195,7 @@ class GovernanceService:
         except ValueError as error:
             raise Refused("cast_at is not an ISO 8601 time") from error
         now = self.clock()
-        if cast_at.tzinfo is None or abs(cast_at - now) > CLOCK_SKEW:
+        if abs(cast_at - now) > CLOCK_SKEW:
             raise Refused("the ballot's cast_at is not the current time; sign it again")
         digest = hashlib.sha256(canonical_json(body)).hexdigest()
         with write_session(self.engine) as session, session.begin():
@@ -280,3 +281,13 @@ class GovernanceService:
 def _as_vote(vote: Any) -> Any:
     """A ranking arrives from JSON as a list; the ballot checks (like the tally) take it as a tuple."""
     return tuple(vote) if isinstance(vote, list) else vote
+
+
+def _refuse_naive_cast_at(value: Any) -> None:
+    """A ballot's time must say its timezone: without one it names no instant (docs/signed-statements.md)."""
+    try:
+        naive = isinstance(value, str) and datetime.fromisoformat(value).tzinfo is None
+    except ValueError:
+        return  # not a time at all: the schema check says so
+    if naive:
+        raise Refused(f"cast_at {value[:40]!r} has no timezone: sign it with one, e.g. 2026-01-31T12:00:00Z or +00:00")

@@ -33,7 +33,7 @@ from ledger.formula import (
     contribution_lines,
     review_line,
 )
-from ledger.models import JournalTx, Posting, RevenueShareSummary
+from ledger.models import JournalTx, Posting, RevenueEvent, RevenueShareSummary
 from ledger.service import LedgerService
 
 
@@ -49,6 +49,7 @@ class StatementLine(NamedTuple):
     amount: int  # to the member (positive) or paid out (negative)
     currency: str
     arithmetic: dict[str, Any]  # of a revenue share: the event, the pools and the member's lines; else empty
+    revenue_event: int | None = None  # of a revenue share: its event's id (GET /api/revenue-events/{id}); else None
 
 
 class StatementPage(NamedTuple):
@@ -142,7 +143,17 @@ def _read(
             {tx_id: (ref, details) for tx_id, _, _, _, ref, _, _, details in rows if details is not None},
         )
         return [
-            StatementLine(tx_id, at, kind, description, ref, -amount, currency, shares.get(tx_id, {}))
+            StatementLine(
+                tx_id,
+                at,
+                kind,
+                description,
+                ref,
+                -amount,
+                currency,
+                shares.get(tx_id, {}),
+                shares[tx_id]["event"] if tx_id in shares else None,
+            )
             for tx_id, at, kind, description, ref, amount, currency, _ in rows
         ]
 
@@ -166,16 +177,23 @@ def _member_shares(
         return {}
     splits = {tx_id: _decode(details) for tx_id, (_, details) in events.items()}
     rows = session.execute(
-        select(RevenueShareSummary.share_tx_id, RevenueShareSummary.weight).where(
+        select(RevenueShareSummary.share_tx_id, RevenueShareSummary.weight, RevenueShareSummary.cents).where(
             RevenueShareSummary.member_id == member_id,
             RevenueShareSummary.pool == REVIEWER,
             RevenueShareSummary.share_tx_id >= min(events),
             RevenueShareSummary.share_tx_id <= max(events),
         )
     ).all()
+    event_ids = dict(
+        session.execute(
+            select(RevenueEvent.share_tx_id, RevenueEvent.id).where(
+                RevenueEvent.share_tx_id >= min(events), RevenueEvent.share_tx_id <= max(events)
+            )
+        ).all()
+    )  # two events with the same description are told apart by their ids
     reviewed = {
-        tx_id: weight for tx_id, weight in rows
-    }  # the weight of the member's reviews, per event they had a share of as a reviewer
+        tx_id: (weight, cents) for tx_id, weight, cents in rows
+    }  # the weight of the member's reviews and their cents, per event they had a share of as a reviewer
     licenses = {tx_id: (ref or "").removeprefix("license:") for tx_id, (ref, _) in events.items()}
     compact = {licenses[tx_id] for tx_id, split in splits.items() if "contributor_shares" not in split}
     # The contributor pool's lines: the member's own contributions in each license shared compactly.
@@ -187,8 +205,9 @@ def _member_shares(
             reviews = [s for s in split["reviewer_shares"] if s["member"] == member_id]
         else:
             contributions = contribution_lines(split, mine.get(licenses[tx_id], []), member_id)
-            reviews = [review_line(split, member_id, reviewed[tx_id])] if tx_id in reviewed else []
+            reviews = [review_line(split, member_id, *reviewed[tx_id])] if tx_id in reviewed else []
         arithmetic[tx_id] = {
+            "event": event_ids.get(tx_id),
             "event_amount": split["amount"],
             "formula": split["formula"],
             "reserve": split["reserve"],

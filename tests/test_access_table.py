@@ -200,7 +200,7 @@ TABLE = [
     ("GET", "/api/proposals/{proposal}", MEMBERS),
     ("POST", "/api/proposals/{proposal}/comments", MEMBERS),
     ("POST", "/api/proposals/{proposal}/ballots", MEMBERS),
-    ("GET", "/api/proposals/{proposal}/recount", MEMBERS),
+    ("GET", "/api/proposals/{proposal}/recount", EVERYONE),  # anyone recounts, as from the log itself
     ("GET", "/api/proposals/{proposal}/eligible", EVERYONE),  # public, like the log that commits to it
     ("GET", "/api/releases", SIGNED_IN),
     ("POST", "/api/releases", {STEWARD}),
@@ -217,6 +217,9 @@ TABLE = [
     ("GET", "/api/licenses/{license}/withdrawals?after=0", {BUYER, STEWARD}),
     ("POST", "/api/licenses/{license}/withdrawals/read", {BUYER}),
     ("GET", "/api/licenses/{license}/report", {BUYER, STEWARD}),  # the licensee's organisation and stewards only
+    ("GET", "/api/licenses/{license}", MEMBERS | {BUYER}),  # members are paid from it; the licensee holds it
+    ("GET", "/api/revenue-events", SIGNED_IN),  # members: all; a buyer: its organisation's; others: none
+    ("GET", "/api/revenue-events/{event}", MEMBERS | {BUYER}),
     ("GET", "/api/lineage/entries/{entry}", SIGNED_IN),
     ("POST", "/api/payouts", {STEWARD}),
     ("POST", "/api/payouts/{payout}/outcome", {STEWARD}),
@@ -290,6 +293,7 @@ def test_every_route_is_in_the_access_table(runtime):
         "{run}": "{run_id:str}",
         "{payout}": "{payout_id:int}",
         "{entry}": "{entry:int}",
+        "{event}": "{event_id:int}",
     }
     normalised = set()
     for method, path in listed:
@@ -434,6 +438,7 @@ def _seed(runtime):
         "{run}": run,
         "{payout}": str(payout),
         "{entry}": str(runtime.contributions.get(bo, contribution.id).acceptance_index),
+        "{event}": str(runtime.revenue.events(license.id)[0].id),
     }
     return sessions, tokens, ids
 
@@ -454,6 +459,7 @@ DENIALS = (
     "appending over HTTP is disabled",
     "you have no contribution",
     "you have no license",
+    "you have no revenue event",
     "you have no claim",
     "only the licensee",
 )

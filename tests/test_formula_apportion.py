@@ -50,3 +50,31 @@ def test_negative_weights_and_totals_are_refused():
         largest_remainder(5, [("a", -1), ("b", 2)])
     with pytest.raises(FormulaError, match="at least 0"):
         largest_remainder(-5, [("a", 1)])
+
+
+def test_reviewer_pool_leftover_ties_go_to_the_lower_first_review_entry_then_the_lower_name():
+    from ledger.formula import ContributionWeightInput, FormulaParams, ReviewerInput, Weight
+    from ledger.formula.reference import split_revenue
+
+    params = FormulaParams(0, 5000, Weight.EQUAL, 1)  # a reviewer pool of 5 for three equal reviewers
+    reviewers = [
+        ReviewerInput("m-a", 1, 7, "kz"),  # member ids in one order, public ties in another
+        ReviewerInput("m-b", 1, 3, "ky"),
+        ReviewerInput("m-c", 1, 3, "kx"),
+    ]
+    split = split_revenue(10, "EUR", params, [ContributionWeightInput(1, "m-a", 1, 1, 1)], reviewers)
+    cents = {s.member: s.amount for s in split.reviewer_shares}
+    assert cents == {"m-c": 2, "m-b": 2, "m-a": 1}
+
+
+def test_reviewer_ties_are_public_for_every_reviewer_or_for_none():
+    import pytest
+
+    from ledger.formula import ContributionWeightInput, FormulaError, FormulaParams, ReviewerInput, Weight
+    from ledger.formula.reference import split_revenue
+
+    mixed = [ReviewerInput("m-a", 1, 7, "kz"), ReviewerInput("m-b", 1)]
+    with pytest.raises(FormulaError, match="or none"):
+        split_revenue(
+            10, "EUR", FormulaParams(0, 5000, Weight.EQUAL, 1), [ContributionWeightInput(1, "m-a", 1, 1, 1)], mixed
+        )

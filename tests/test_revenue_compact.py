@@ -30,15 +30,22 @@ MEMBERS = ["a", "b", "c", "Zed"]
         st.tuples(st.integers(0, 3), st.integers(0, 40), st.integers(0, 5), st.integers(0, 90)), min_size=1, max_size=40
     ),
     reviews=st.lists(st.integers(1, 6), max_size=4),
+    firsts=st.lists(st.integers(0, 3), min_size=4, max_size=4),
+    public=st.booleans(),
 )
-def test_each_member_sees_the_full_splits_lines_and_cents(amount, rule, reserve, reviewer, rows, reviews):
+def test_each_member_sees_the_full_splits_lines_and_cents(
+    amount, rule, reserve, reviewer, rows, reviews, firsts, public
+):
     cs = [
         ContributionWeightInput(3 * i + 1, MEMBERS[m], pay, units, minutes)
         for i, (m, pay, units, minutes) in enumerate(rows)
     ]
     if rule is not Weight.EQUAL and sum(c.weight(rule) for c in cs) == 0:
         cs[0] = ContributionWeightInput(1, cs[0].author, 1, 1, 1)
-    rs = [ReviewerInput(MEMBERS[i], n) for i, n in enumerate(reviews)]
+    rs = [
+        ReviewerInput(MEMBERS[i], n, firsts[i], f"key{3 - i}") if public else ReviewerInput(MEMBERS[i], n)
+        for i, n in enumerate(reviews)
+    ]
     params = FormulaParams(reserve, reviewer, rule, 2)
     full, compact = split_revenue(amount, "EUR", params, cs, rs), compact_split(amount, "EUR", params, cs, rs)
     stored = compact.to_dict()
@@ -57,7 +64,11 @@ def test_each_member_sees_the_full_splits_lines_and_cents(amount, rule, reserve,
                 CONTRIBUTOR
             ].count == len(mine)
         reviewed = [_line(s) for s in full.reviewer_shares if s.member == member]
-        assert ([review_line(stored, member, summary[REVIEWER].weight)] if REVIEWER in summary else []) == reviewed
+        assert (
+            [review_line(stored, member, summary[REVIEWER].weight, summary[REVIEWER].cents)]
+            if REVIEWER in summary
+            else []
+        ) == reviewed
     assert sum(row.cents for row in compact.members if row.pool == CONTRIBUTOR) == compact.contributor_pool
     assert sum(row.cents for row in compact.members if row.pool == REVIEWER) == compact.reviewer_pool
 

@@ -22,6 +22,7 @@ from web import auth
 from web.api_members import StatementIn
 from web.auth import SignedIn
 from web.inputs import Small
+from web.signed_bodies import ConsentRevocationIn
 
 
 class ContributionIn(msgspec.Struct):
@@ -56,13 +57,19 @@ class SubmitIn(msgspec.Struct):
 T = TypeVar("T")
 
 
+class SignedBody(Protocol):
+    """A statement as a member sent it, typed per kind (`StatementIn`, `web.signed_bodies`)."""
+
+    def signed(self) -> SignedStatement: ...
+
+
 class Signing(Protocol):
     """A request body that is signed one of two ways: a custodial key's password, or a statement."""
 
     @property
     def password(self) -> str | None: ...
     @property
-    def statement(self) -> StatementIn | None: ...
+    def statement(self) -> SignedBody | None: ...
 
 
 def signed_either_way(data: Signing, own_key: Callable[[SignedStatement], T], custodial: Callable[[str], T]) -> T:
@@ -201,7 +208,7 @@ class ContributionsApi(Controller):
         principal: SignedIn,
         contributions: NamedDependency[ContributionService],
         contribution_id: FromPath[str],
-        data: JSONBody[SubmitIn],
+        data: JSONBody[ConsentRevocationIn],
     ) -> dict[str, Any]:
         index = signed_either_way(
             data,

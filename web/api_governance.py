@@ -16,9 +16,9 @@ from governance.service import GovernanceService, ProposalView
 from provenance.core.commitment import list_root
 from provenance.service import ProvenanceLog
 from web import auth
-from web.api_members import StatementIn
 from web.auth import SignedIn
 from web.inputs import AwareTime, Small, moment
+from web.signed_bodies import BallotIn
 
 
 class ProposalIn(msgspec.Struct):
@@ -32,12 +32,6 @@ class ProposalIn(msgspec.Struct):
 
 class CommentIn(msgspec.Struct):
     text: str
-
-
-class BallotIn(msgspec.Struct):
-    vote: Any = None
-    password: str | None = None
-    statement: StatementIn | None = None
 
 
 def proposal_json(p: ProposalView) -> dict[str, Any]:
@@ -110,25 +104,6 @@ class ProposalsApi(Controller):
             raise Refused("send {vote, password} (custodial key) or {statement} (a ballot signed by your own key)")
         return {"log_index": index}
 
-    @get(
-        "/{proposal_id:str}/recount",
-        summary="Recount from the provenance log and the eligible list it commits to",
-        sync_to_thread=True,
-    )
-    def recount(
-        self,
-        governance: NamedDependency[GovernanceService],
-        log: NamedDependency[ProvenanceLog],
-        proposal_id: FromPath[str],
-    ) -> dict[str, Any]:
-        result = recount_log(log, proposal_id, governance.eligible(proposal_id))
-        return {
-            "computed": result.computed,
-            "logged": result.logged,
-            "matches": result.matches,
-            "ignored": result.ignored,
-        }
-
 
 class ProposalListsApi(Controller):
     """Lists the log commits to by count and Merkle root, public like the log itself."""
@@ -149,6 +124,28 @@ class ProposalListsApi(Controller):
             "count": len(members),
             "root": list_root(members),
             "eligible": members,
+        }
+
+    @get(
+        "/{proposal_id:str}/recount",
+        summary="Recount from the provenance log and the eligible list it commits to (anyone)",
+        description="Public, like the log it reads: the tally recomputed from the logged opening, the "
+        "co-op-acknowledged member keys and the signed ballots, beside the logged result. "
+        "Offline, without this service: `coop governance recount --from URL` replays GET /log/entries.",
+        sync_to_thread=True,
+    )
+    def recount(
+        self,
+        governance: NamedDependency[GovernanceService],
+        log: NamedDependency[ProvenanceLog],
+        proposal_id: FromPath[str],
+    ) -> dict[str, Any]:
+        result = recount_log(log, proposal_id, governance.eligible(proposal_id))
+        return {
+            "computed": result.computed,
+            "logged": result.logged,
+            "matches": result.matches,
+            "ignored": result.ignored,
         }
 
 

@@ -17,6 +17,7 @@ from web import auth
 from web.api_members import StatementIn
 from web.auth import Req, SignedIn
 from web.inputs import AwareTime, RowId, moment
+from web.signed_bodies import KeyRegistrationStatement, KeyRotationStatement
 
 
 class TokenRequestIn(msgspec.Struct):
@@ -137,7 +138,7 @@ class MyKeysApi(Controller):
 
     @post("/keys", summary="Register a key I hold (statement signed by it)", guards=[auth.member], sync_to_thread=True)
     def register_key(
-        self, principal: SignedIn, keys: NamedDependency[KeyService], data: JSONBody[StatementIn]
+        self, principal: SignedIn, keys: NamedDependency[KeyService], data: JSONBody[KeyRegistrationStatement]
     ) -> dict[str, Any]:
         return key_json(keys.register_own_key(principal, data.signed()))
 
@@ -159,7 +160,7 @@ class MyKeysApi(Controller):
         sync_to_thread=True,
     )
     def rotate(
-        self, principal: SignedIn, keys: NamedDependency[KeyService], data: JSONBody[StatementIn]
+        self, principal: SignedIn, keys: NamedDependency[KeyService], data: JSONBody[KeyRotationStatement]
     ) -> dict[str, Any]:
         return key_json(keys.rotate_own(principal, data.signed()))
 

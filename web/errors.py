@@ -67,9 +67,20 @@ CSRF_MESSAGE = (
 )
 
 
+DATA_FILES = (".json", ".jsonl", ".parquet")  # records and metadata that programs read (Croissant, PROV)
+
+
 def _wants_json(request: Request[Any, Any, Any]) -> bool:
+    """JSON errors for the API, the log and data files, and for any client that sent credentials of
+    its own: a program asking for a file must be told 401, not sent to a sign-in page it cannot use."""
     path = request.url.path
-    return path.startswith(API_PREFIX) or path.startswith("/log/") or path.startswith("/schema")
+    return (
+        path.startswith(API_PREFIX)
+        or path.startswith("/log/")
+        or path.startswith("/schema")
+        or path.endswith(DATA_FILES)
+        or "authorization" in request.headers
+    )
 
 
 def respond(

@@ -249,7 +249,9 @@ class RevenueService:
             params = FormulaParams.from_policy(
                 {k: stored["formula"][k] for k in ("reserve_bps", "reviewer_bps", "weight")}, event.formula_version
             )
-            columns, reviewers = contribution_columns(session, event.license_id)
+            threshold = stored.get("reviewer_threshold")
+            public_ties = not (threshold and isinstance(threshold[1], str))  # shared by member id before 0027's rule
+            columns, reviewers = contribution_columns(session, event.license_id, public_ties)
             return split_revenue(event.amount, event.currency, params, columns.inputs(), reviewers)
 
 

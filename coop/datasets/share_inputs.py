@@ -13,6 +13,8 @@ from sqlalchemy import ColumnElement, Integer, and_, bindparam, case, func, lite
 from sqlalchemy.orm import Session
 
 from coop.datasets.models import LicenseItem, LicenseReviewer
+from coop.membership.models import KeyEvent, MemberKey
+from coop.work.models import Review
 from ledger.formula import (
     CompactSplit,
     ContributionColumns,
@@ -34,13 +36,37 @@ def _weight(rule: Weight) -> ColumnElement[int]:
     return columns.get(rule, literal(1, Integer))
 
 
-def _reviewers(session: Session, license_id: str) -> list[ReviewerInput]:
+def reviewer_inputs(session: Session, license_id: str, public: bool = True) -> list[ReviewerInput]:
+    """The license's reviewers with their review counts and, unless `public` is False (events
+    shared before reviewers had a public tie key), that tie key: the lowest acceptance entry among
+    the licensed contributions they reviewed, and their name — the key id of the first key they
+    registered (the member id, itself a pseudonym in the log, for a reviewer with no key). Reviews,
+    license items and key registrations are insert-only, so both stay as they were at licensing."""
     rows = session.execute(
         select(LicenseReviewer.reviewer_id, LicenseReviewer.accepted_reviews)
         .where(LicenseReviewer.license_id == license_id)
         .order_by(LicenseReviewer.reviewer_id)
+    ).all()
+    if not public or not rows:
+        return [ReviewerInput(reviewer, count) for reviewer, count in rows]
+    first = dict(
+        session.execute(
+            select(Review.reviewer_id, func.min(LicenseItem.entry))
+            .join(LicenseItem, LicenseItem.contribution_id == Review.contribution_id)
+            .where(LicenseItem.license_id == license_id)
+            .group_by(Review.reviewer_id)
+        ).all()
     )
-    return [ReviewerInput(reviewer, count) for reviewer, count in rows]
+    names: dict[str, str] = {}
+    registered = session.execute(
+        select(MemberKey.account_id, MemberKey.key_id)
+        .join(KeyEvent, KeyEvent.key_id == MemberKey.key_id)
+        .where(KeyEvent.event == "registered", MemberKey.account_id.in_([r for r, _ in rows]))
+        .order_by(KeyEvent.log_index)
+    )
+    for account, key in registered:
+        names.setdefault(account, key)
+    return [ReviewerInput(r, count, int(first[r]), names.get(r, r)) for r, count in rows]
 
 
 def share_split(session: Session, license_id: str, amount: int, currency: str, params: FormulaParams) -> CompactSplit:
@@ -54,7 +80,7 @@ def share_split(session: Session, license_id: str, amount: int, currency: str, p
     counts = {
         int(w): int(n) for w, n in session.execute(select(weight, func.count()).where(of_license).group_by(weight))
     }
-    plan = plan_split(amount, currency, params, counts, _reviewers(session, license_id))
+    plan = plan_split(amount, currency, params, counts, reviewer_inputs(session, license_id))
     cut, tie = plan.contributors, None
     tied = weight.in_(
         bindparam("tied", sorted(cut.tied), expanding=True, literal_execute=True)
@@ -72,7 +98,9 @@ def share_split(session: Session, license_id: str, amount: int, currency: str, p
     return plan.finish(tie, [(author, int(w), int(n), int(below)) for author, w, n, below in groups])
 
 
-def contribution_columns(session: Session, license_id: str) -> tuple[ContributionColumns, list[ReviewerInput]]:
+def contribution_columns(
+    session: Session, license_id: str, public_ties: bool = True
+) -> tuple[ContributionColumns, list[ReviewerInput]]:
     """The licensed contributions one by one, as columns (for `full_split` and the benchmarks)."""
     rows = session.execute(
         select(LicenseItem.entry, LicenseItem.author_id, LicenseItem.base_pay, LicenseItem.units, LicenseItem.minutes)
@@ -82,7 +110,9 @@ def contribution_columns(session: Session, license_id: str) -> tuple[Contributio
     indexes, authors, pays, units, minutes = (
         (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [], [], [])
     )
-    return ContributionColumns(indexes, authors, pays, units, minutes), _reviewers(session, license_id)
+    return ContributionColumns(indexes, authors, pays, units, minutes), reviewer_inputs(
+        session, license_id, public_ties
+    )
 
 
 def member_contributions(

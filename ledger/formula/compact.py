@@ -24,11 +24,12 @@ for tests and benchmarks).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ledger.formula.apportion import Apportionment, apportion, gets_leftover
+from ledger.formula.apportion import _itself as _same
 from ledger.formula.classes import ClassCut, check_classes, cut_classes
 from ledger.formula.event import (
     ContributionWeightInput,
@@ -36,6 +37,7 @@ from ledger.formula.event import (
     check_event,
     check_weighs_something,
     pools,
+    reviewer_ties,
 )
 from ledger.formula.params import FormulaParams, Weight
 from ledger.formula.refusals import FormulaError
@@ -85,7 +87,7 @@ class CompactSplit:
     contributor_leftover: int
     contributor_threshold: tuple[int, int] | None  # (remainder, log index)
     reviewer_leftover: int
-    reviewer_threshold: tuple[int, str] | None  # (remainder, member id)
+    reviewer_threshold: tuple[int, Any] | None  # (remainder, member id or [first entry, name])
     members: tuple[MemberSummary, ...]  # by member, then pool
 
     def to_dict(self) -> dict[str, Any]:
@@ -132,6 +134,7 @@ class SplitPlan:
     contributor_pool: int
     contributors: ClassCut
     reviewers: Apportionment[str] | None
+    reviewer_tie: Callable[[str], Any] | None = None  # the reviewers' tie key by member id (event.reviewer_ties)
 
     def finish(self, tie: int | None, groups: Iterable[tuple[str, int, int, int]]) -> CompactSplit:
         """`tie`: the log index that receives the last leftover unit (None when none is left over);
@@ -151,7 +154,9 @@ class SplitPlan:
         reviewer_leftover, reviewer_threshold, reviewer_weight, reviewers = 0, None, 0, 0
         if self.reviewers is not None:
             parts = self.reviewers
-            for key, weight, floor, bonus in zip(parts.keys, parts.weights, parts.floors, parts.bonuses(), strict=True):
+            for key, weight, floor, bonus in zip(
+                parts.keys, parts.weights, parts.floors, parts.bonuses(self.reviewer_tie or _same), strict=True
+            ):
                 rows[(key, REVIEWER)] = [weight, 1, floor + bonus]
             reviewer_leftover, reviewer_threshold, reviewer_weight, reviewers = (
                 parts.leftover,
@@ -193,8 +198,9 @@ def plan_split(
     check_event(amount, currency, sum(weight_counts.values()), reviewers)
     check_weighs_something(check_classes(weight_counts), params)
     reserve, reviewer_pool, redirected, contributor_pool = pools(amount, params, reviewers)
+    tie = reviewer_ties(reviewers)
     review_parts = (
-        apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers]) if reviewers else None
+        apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers], tie) if reviewers else None
     )
     return SplitPlan(
         amount,
@@ -206,6 +212,7 @@ def plan_split(
         contributor_pool,
         cut_classes(contributor_pool, weight_counts),
         review_parts,
+        tie,
     )
 
 
@@ -260,9 +267,13 @@ def _log_index(contribution: ContributionWeightInput) -> int:
     return contribution.log_index
 
 
-def review_line(split: dict[str, Any], member: str, weight: int) -> dict[str, Any]:
-    """The member's reviewer share: one line, its weight the stored Σ of their accepted reviews."""
+def review_line(split: dict[str, Any], member: str, weight: int, cents: int) -> dict[str, Any]:
+    """The member's reviewer share: one line, its weight the stored Σ of their accepted reviews.
+    Ties by member id are recomputed from the threshold; ties by a public (first entry, name) are
+    not the member's to know here, so the leftover unit is read off their stored cents."""
     pool, whole = split["reviewer_pool"], split["reviewer_weight"]
     threshold = tuple(split["reviewer_threshold"]) if split["reviewer_threshold"] else None
     floor, rest = divmod(pool * weight, whole)
+    if threshold is not None and not isinstance(threshold[1], str):
+        return share_line(member, None, weight, whole, pool, floor, rest, cents > floor)
     return share_line(member, None, weight, whole, pool, floor, rest, gets_leftover(rest, member, threshold))

@@ -14,8 +14,9 @@ figure is 0.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ledger.formula.params import BPS, FormulaParams, Weight
 from ledger.formula.refusals import FormulaError, whole_number
@@ -28,6 +29,7 @@ __all__ = [
     "check_weighs_something",
     "pools",
     "refuse_repeated",
+    "reviewer_ties",
 ]
 
 
@@ -60,12 +62,37 @@ class ContributionWeightInput:
 
 @dataclass(frozen=True)
 class ReviewerInput:
+    """A reviewer's claim on the reviewer pool. `first_entry` and `name` are the public tie key of
+    DESIGN.md's rule 3: the lowest log index among the licensed contributions they reviewed (the
+    acceptance entry whose review digest commits to the review) and their pseudonymous name (key
+    id). Given for every reviewer of an event, leftover ties go to the lower (first_entry, name);
+    left out (events shared before they were recorded), to the lower member id."""
+
     reviewer: str
     accepted_reviews: int  # on the release's contributions; at least 1, or the reviewer has no claim
+    first_entry: int | None = None
+    name: str | None = None
 
     def __post_init__(self) -> None:
         _member(self.reviewer, "a reviewer")
         whole_number(self.accepted_reviews, f"accepted reviews of {self.reviewer}", minimum=1)
+        if self.first_entry is not None:
+            whole_number(self.first_entry, f"the first review entry of {self.reviewer}")
+            _member(self.name, f"the public name of reviewer {self.reviewer}")
+
+    @property
+    def tie(self) -> Any:
+        return self.reviewer if self.first_entry is None else (self.first_entry, self.name)
+
+
+def reviewer_ties(reviewers: Sequence[ReviewerInput]) -> Callable[[str], Any]:
+    """The tie key of the reviewer pool by member id: public (first_entry, name) for all, or the
+    member id for all (a mix has no order, and is refused)."""
+    public = {r.first_entry is not None for r in reviewers}
+    if len(public) > 1:
+        raise FormulaError("give every reviewer's first review entry and name, or none")
+    ties = {r.reviewer: r.tie for r in reviewers}
+    return ties.__getitem__
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from ledger.formula.event import (
     check_weighs_something,
     pools,
     refuse_repeated,
+    reviewer_ties,
 )
 from ledger.formula.params import FormulaParams, Weight
 
@@ -108,13 +109,16 @@ class RevenueSplit:
 
 
 def _shares(
-    parts: Apportionment[K], member: Callable[[K], str], log_index: Callable[[K], int | None]
+    parts: Apportionment[K],
+    member: Callable[[K], str],
+    log_index: Callable[[K], int | None],
+    tie_key: Callable[[K], Any] = _itself,
 ) -> tuple[Share, ...]:
     whole, pool = parts.whole, parts.total
     return tuple(
         Share(member(key), log_index(key), weight, whole, pool, floor, rest, bonus)
         for key, weight, floor, rest, bonus in zip(
-            parts.keys, parts.weights, parts.floors, parts.remainders, parts.bonuses(), strict=True
+            parts.keys, parts.weights, parts.floors, parts.remainders, parts.bonuses(tie_key), strict=True
         )
     )
 
@@ -145,8 +149,12 @@ def split_revenue(
     contributor_shares = _shares(apportion(contributor_pool, weights), authors.__getitem__, _itself)
     reviewer_shares: tuple[Share, ...] = ()
     if reviewers:
+        tie = reviewer_ties(reviewers)
         reviewer_shares = _shares(
-            apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers]), str, _no_index
+            apportion(reviewer_pool, [(r.reviewer, r.accepted_reviews) for r in reviewers], tie),
+            str,
+            _no_index,
+            tie,
         )
     return RevenueSplit(
         amount,

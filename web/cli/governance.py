@@ -35,15 +35,27 @@ def cmd_governance_recount(settings: Settings, args: argparse.Namespace) -> int:
     from governance.recount import RecountError, recount_log
     from web.runtime import build_runtime
 
-    runtime = build_runtime(settings)
-    try:
-        eligible = _eligible_file(args.eligible) if args.eligible else runtime.governance.eligible(args.proposal)
-        result = recount_log(runtime.log, args.proposal, eligible)
-    except (RecountError, NotFound) as error:
-        print(f"coop: {error}", file=sys.stderr)
-        return 2
-    finally:
-        runtime.close()
+    if args.source:  # over HTTP, from the public log: no database
+        from urllib.error import URLError
+
+        from web.cli.recount_remote import http_fetch, replay
+
+        try:
+            given = _eligible_file(args.eligible) if args.eligible else None
+            result = replay(http_fetch(args.source), args.proposal, given, args.log_key)
+        except (RecountError, URLError, ValueError, KeyError) as error:
+            print(f"coop: {error}", file=sys.stderr)
+            return 2
+    else:
+        runtime = build_runtime(settings)
+        try:
+            eligible = _eligible_file(args.eligible) if args.eligible else runtime.governance.eligible(args.proposal)
+            result = recount_log(runtime.log, args.proposal, eligible)
+        except (RecountError, NotFound) as error:
+            print(f"coop: {error}", file=sys.stderr)
+            return 2
+        finally:
+            runtime.close()
     print(json.dumps(result.computed, indent=2, ensure_ascii=False))
     for left_out in result.ignored:
         print(f"left out of the count: entry {left_out['entry']}: {left_out['reason']}", file=sys.stderr)
@@ -74,6 +86,13 @@ def add_governance(commands: Commands) -> None:
         "--eligible",
         help="a JSON file of the eligible member ids (checked against the logged root); default: the database's",
     )
+    recount.add_argument(
+        "--from",
+        dest="source",
+        metavar="URL",
+        help="replay the public log of the co-op at URL over HTTP (checked against its signed checkpoint); no database",
+    )
+    recount.add_argument("--log-key", help="with --from: the log's verifier key to trust, instead of URL/log/key")
     recount.set_defaults(run=cmd_governance_recount)
     governance.add_parser("close-due", help="close every proposal whose voting period is over").set_defaults(
         run=cmd_governance_close_due

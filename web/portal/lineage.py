@@ -23,6 +23,12 @@ from web.auth import SignedIn
 from web.inputs import LogIndex
 from web.portal.common import Req, page
 
+DATA_FILE_ACCESS = (
+    "For programs as for browsers: a portal session or an API token (`Authorization: Bearer …`) "
+    "reads it; without either the answer is 401 with a JSON body, never a redirect to the sign-in page "
+    "(web.errors), so a client such as mlcroissant follows the Croissant metadata's URLs as served."
+)
+
 
 def bundle_response(text: str, name: str) -> Response[bytes]:
     return Response(
@@ -71,12 +77,28 @@ class LineagePages(Controller):
         chain = contribution_chain(lineage.engine, entry, principal.org_id, principal.is_steward)
         return page(request, "chain.html", chain=chain)
 
-    @get("/releases/{release_id:str}/items.jsonl", sync_to_thread=True)
+    @get(
+        "/releases/{release_id:str}/items.jsonl",
+        include_in_schema=True,
+        tags=["lineage"],
+        summary="The release's item records as JSON Lines (the Croissant distribution's contentUrl)",
+        description=DATA_FILE_ACCESS,
+        media_type="application/jsonl",
+        sync_to_thread=True,
+    )
     def items(self, lineage: NamedDependency[LogAndDatabase], release_id: FromPath[str]) -> Response[bytes]:
         """The records file the Croissant metadata describes (and checksums)."""
         return Response(items_jsonl(release_lineage(lineage.engine, release_id)), media_type="application/jsonl")
 
-    @get("/releases/{release_id:str}/croissant.json", sync_to_thread=True)
+    @get(
+        "/releases/{release_id:str}/croissant.json",
+        include_in_schema=True,
+        tags=["lineage"],
+        summary="Croissant 1.0 metadata (with RAI 1.0) of the release; mlcroissant loads its records",
+        description=DATA_FILE_ACCESS,
+        media_type="application/ld+json",
+        sync_to_thread=True,
+    )
     def croissant(
         self, lineage: NamedDependency[LogAndDatabase], settings: NamedDependency[Settings], release_id: FromPath[str]
     ) -> Response[dict[str, Any]]:
@@ -85,7 +107,15 @@ class LineagePages(Controller):
         )
         return Response(metadata, media_type="application/ld+json")
 
-    @get("/releases/{release_id:str}/prov.json", sync_to_thread=True)
+    @get(
+        "/releases/{release_id:str}/prov.json",
+        include_in_schema=True,
+        tags=["lineage"],
+        summary="The release's lineage as W3C PROV-JSON",
+        description=DATA_FILE_ACCESS,
+        media_type="application/json",
+        sync_to_thread=True,
+    )
     def prov(self, lineage: NamedDependency[LogAndDatabase], release_id: FromPath[str]) -> Response[dict[str, Any]]:
         return Response(prov_document(release_lineage(lineage.engine, release_id)), media_type="application/json")
 

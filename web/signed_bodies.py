@@ -1,0 +1,161 @@
+"""Typed request bodies for the statements a member signs with their own key, so the OpenAPI
+document says exactly what each body holds and which bytes are signed (docs/signed-statements.md).
+
+The signature covers `coop-ledger statement v1\\n<kind>\\n<canonical body>`, the canonical body being
+the RFC 8785 JSON of `body` (keys sorted, no spaces, UTF-8). Each body here decodes to the same
+JSON it was sent as — no field gets a default the client did not send — so the service verifies
+the very bytes the member signed. Unknown fields are refused at the edge, with the field named.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from coop.statements import REGISTRATION_PURPOSE
+from coop.statements.fields import Count, Id, KeyId, Label, PublicKey, Sha256
+from provenance.core.signing import SignedStatement, unb64
+
+MEMBER = "3f0c2a9be1d84f6c9a0b7d5e4c3b2a19"
+EXAMPLE_KEY = "Cpm3Zk6Xj1ZtQm0m8Jc4x3b8r5m3m2y2d3s1i0e4b5E="
+EXAMPLE_SIG = "base64 of the 64-byte Ed25519 signature over the signed message"
+
+Base64Key = Annotated[
+    str,
+    Meta(
+        description="The signer's Ed25519 public key: base64 of its 32 bytes. Its key id is "
+        "hex(SHA-256(b'coop-ledger key\\n' + the 32 bytes))[:32].",
+        examples=[EXAMPLE_KEY],
+    ),
+]
+Base64Sig = Annotated[
+    str,
+    Meta(
+        description="base64 of the 64-byte Ed25519 signature over "
+        "b'coop-ledger statement v1\\n' + kind + b'\\n' + RFC 8785 canonical JSON of body.",
+        examples=[EXAMPLE_SIG],
+    ),
+]
+AwareTimeText = Annotated[
+    str,
+    Meta(
+        description="ISO 8601 with a timezone (Z or ±hh:mm), within 5 minutes of the server's clock; "
+        "a time without a timezone is refused",
+        examples=["2026-01-31T12:00:00Z"],
+    ),
+]
+
+
+def _signed(kind: str, body: msgspec.Struct, key: str, sig: str) -> SignedStatement:
+    """The statement as the service verifies it: the body back as the plain JSON it was sent as."""
+    return SignedStatement(kind, msgspec.to_builtins(body), unb64(key, "key"), unb64(sig, "sig"))
+
+
+class BallotBody(msgspec.Struct, forbid_unknown_fields=True):
+    """A vote. Signed message for this example (one line break after each of the first two lines):
+    `coop-ledger statement v1` / `ballot` /
+    `{"cast_at":"2026-01-31T12:00:00Z","member":"3f0c2a9be1d84f6c9a0b7d5e4c3b2a19","proposal":"9b1e…","vote":"yes"}`"""
+
+    proposal: Annotated[Id, Meta(description="the proposal's id", examples=["9b1e0c4f2a6d4e8b8c7a6f5e4d3c2b1a"])]
+    member: Annotated[Id, Meta(description="your member (account) id, as GET /api/me gives it", examples=[MEMBER])]
+    vote: Annotated[
+        Label | list[Label],
+        Meta(
+            description="yes-no: 'yes', 'no' or 'abstain'; ranked: the drafts in order of preference",
+            examples=["yes"],
+        ),
+    ]
+    cast_at: AwareTimeText
+
+
+class BallotStatement(msgspec.Struct, forbid_unknown_fields=True):
+    """A ballot signed by your own key (custodial keys vote with {vote, password} instead)."""
+
+    kind: Literal["ballot"]
+    body: BallotBody
+    key: Base64Key
+    sig: Base64Sig
+
+    def signed(self) -> SignedStatement:
+        return _signed(self.kind, self.body, self.key, self.sig)
+
+
+class KeyRegistrationBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Signed by the new key itself (proof of possession). Signed message for this example:
+    `coop-ledger statement v1` / `member.key-registration` /
+    `{"member":"3f0c2a9be1d84f6c9a0b7d5e4c3b2a19","purpose":"register this key as my co-op signing key"}`"""
+
+    member: Annotated[Id, Meta(description="your member (account) id", examples=[MEMBER])]
+    purpose: Annotated[
+        Literal["register this key as my co-op signing key"],
+        Meta(description="exactly this sentence", examples=[REGISTRATION_PURPOSE]),
+    ]
+
+
+class KeyRegistrationStatement(msgspec.Struct, forbid_unknown_fields=True):
+    """Register a key you hold; GET /api/me/keys gives the body to sign."""
+
+    kind: Literal["member.key-registration"]
+    body: KeyRegistrationBody
+    key: Base64Key
+    sig: Base64Sig
+
+    def signed(self) -> SignedStatement:
+        return _signed(self.kind, self.body, self.key, self.sig)
+
+
+class KeyRotationBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Signed by your current key. Signed message for this example:
+    `coop-ledger statement v1` / `member.key-rotation` /
+    `{"member":"3f0c…","new_key":"<base64 new public key>","old_key":"<current key id>"}`"""
+
+    member: Annotated[Id, Meta(description="your member (account) id", examples=[MEMBER])]
+    old_key: Annotated[KeyId, Meta(description="the key id of your current key, which signs this")]
+    new_key: Annotated[PublicKey, Meta(description="the new Ed25519 public key, base64 of 32 bytes")]
+
+
+class KeyRotationStatement(msgspec.Struct, forbid_unknown_fields=True):
+    kind: Literal["member.key-rotation"]
+    body: KeyRotationBody
+    key: Base64Key
+    sig: Base64Sig
+
+    def signed(self) -> SignedStatement:
+        return _signed(self.kind, self.body, self.key, self.sig)
+
+
+class ConsentRevocationBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Revoke consent for every future license of one contribution. Signed message for this example:
+    `coop-ledger statement v1` / `consent.revocation` /
+    `{"content_sha256":"<64 hex>","contribution_entry":42,"revokes":"all future licenses"}`"""
+
+    contribution_entry: Annotated[Count, Meta(description="the log index of the contribution's acceptance")]
+    content_sha256: Annotated[Sha256, Meta(description="the contribution's content SHA-256, hex")]
+    revokes: Annotated[Literal["all future licenses"], Meta(description="exactly this phrase")]
+
+
+class ConsentRevocationStatement(msgspec.Struct, forbid_unknown_fields=True):
+    kind: Literal["consent.revocation"]
+    body: ConsentRevocationBody
+    key: Base64Key
+    sig: Base64Sig
+
+    def signed(self) -> SignedStatement:
+        return _signed(self.kind, self.body, self.key, self.sig)
+
+
+class BallotIn(msgspec.Struct):
+    """Vote with a custodial key ({vote, password}) or with your own key ({statement})."""
+
+    vote: Annotated[Label | list[Label] | None, Meta(description="with `password`: your vote")] = None
+    password: Annotated[str | None, Meta(description="with `vote`: your account password")] = None
+    statement: BallotStatement | None = None
+
+
+class ConsentRevocationIn(msgspec.Struct):
+    """Revoke with a custodial key ({password}) or with your own key ({statement})."""
+
+    password: str | None = None
+    statement: ConsentRevocationStatement | None = None

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from coop.kernel.db import utcnow, write_session
 from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
 from coop.kernel.principal import Principal
-from coop.statements import store_text, text_of
+from coop.statements import text_of
 from coop.work import deciders
 from coop.work.adjudication_models import Adjudication, AdjudicationDecision, AdjudicationOutcome
 from coop.work.models import Contribution, Task
@@ -76,22 +76,17 @@ class AdjudicationService:
             assert row is not None  # a foreign key
             if session.get(AdjudicationDecision, adjudication_id) is not None:
                 raise Conflict("this adjudication has already been decided")
-            refused = deciders.refusal(session, reviewer.account_id, row, "adjudication")
-            if refused:
-                raise NotAllowed(refused)
-            now = self.clock()
-            reason_sha256 = store_text(session, reason, self.clock)
-            index = self.log.append_coop_statement(
-                session.connection(),
+            now, reason_sha256, index = deciders.log_decision(
+                session,
+                self.log,
+                self.clock,
+                reviewer.account_id,
+                row,
+                "adjudication",
                 "contribution.adjudication-decided",
-                {
-                    "adjudication": adjudication_id,
-                    "contribution": row.id,
-                    "outcome": outcome,
-                    "reason_sha256": reason_sha256,
-                    "by": reviewer.account_id,
-                    "time": now.isoformat(),
-                },
+                {"adjudication": adjudication_id},
+                outcome,
+                reason,
             )
             decision = AdjudicationDecision(
                 adjudication_id=adjudication_id,

@@ -124,22 +124,17 @@ class AppealService:
             assert row is not None
             if session.get(AppealDecision, appeal_id) is not None:
                 raise Conflict("this appeal has already been decided")
-            refused = deciders.refusal(session, reviewer.account_id, row, "appeal")
-            if refused:
-                raise NotAllowed(refused)
-            now = self.clock()
-            reason_sha256 = store_text(session, reason, self.clock)
-            index = self.log.append_coop_statement(
-                session.connection(),
+            now, reason_sha256, index = deciders.log_decision(
+                session,
+                self.log,
+                self.clock,
+                reviewer.account_id,
+                row,
+                "appeal",
                 "contribution.appeal-decided",
-                {
-                    "appeal": appeal_id,
-                    "contribution": row.id,
-                    "outcome": outcome,
-                    "reason_sha256": reason_sha256,
-                    "by": reviewer.account_id,
-                    "time": now.isoformat(),
-                },
+                {"appeal": appeal_id},
+                outcome,
+                reason,
             )
             decision = AppealDecision(
                 appeal_id=appeal_id,

@@ -5,12 +5,25 @@ for the lists of what a reviewer may decide, so the two never drift apart."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
+from coop.kernel.errors import NotAllowed
+from coop.statements import store_text
 from coop.work.models import ConflictDeclaration, Contribution, Review
+from provenance.service import ProvenanceLog
+
+
+class Decided(NamedTuple):
+    """What a recorded decision adds to its own row: when, the reason's hash and the log entry."""
+
+    at: datetime
+    reason_sha256: str
+    log_index: int
 
 
 def refusal(session: Session, reviewer_id: str, row: Contribution, what: str) -> str | None:
@@ -34,3 +47,27 @@ def took_no_part(reviewer_id: str, contribution_id: Any, author_id: Any) -> Colu
         .exists(),
         ~select(Review.id).where(Review.contribution_id == contribution_id, Review.reviewer_id == reviewer_id).exists(),
     )
+
+
+def log_decision(
+    session: Session,
+    log: ProvenanceLog,
+    clock: Callable[[], datetime],
+    reviewer_id: str,
+    row: Contribution,
+    what: str,
+    kind: str,
+    case: dict[str, str],
+    outcome: str,
+    reason: str,
+) -> Decided:
+    """Refuse a decider who took part; otherwise keep the reason beside the log and log the decision
+    as `kind` (`case` names the appeal or adjudication), in the caller's transaction."""
+    refused = refusal(session, reviewer_id, row, what)
+    if refused:
+        raise NotAllowed(refused)
+    now = clock()
+    reason_sha256 = store_text(session, reason, clock)
+    body = {**case, "contribution": row.id, "outcome": outcome, "reason_sha256": reason_sha256}
+    index = log.append_coop_statement(session.connection(), kind, {**body, "by": reviewer_id, "time": now.isoformat()})
+    return Decided(now, reason_sha256, index)

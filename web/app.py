@@ -23,6 +23,7 @@ from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
 from web.api_agreement import AGREEMENT_API
 from web.api_appeals import AppealsApi, ContributionAppealApi, ReviewerRatesApi
+from web.api_checkout import CHECKOUT_API
 from web.api_claims import CLAIMS_API
 from web.api_contributions import ContributionsApi
 from web.api_governance import GOVERNANCE_API
@@ -55,6 +56,7 @@ from web.portal.money import MoneyPages
 from web.portal.my_work import ReviewerPages
 from web.portal.passwords import PasswordPages
 from web.portal.public_log import PublicLogPages
+from web.portal.releases import ReleasePages
 from web.portal.reviews import ReviewPages
 from web.portal.stewards import StewardPages
 from web.portal.tasks import TaskPages
@@ -163,6 +165,7 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "revenue": _given(runtime.revenue),
         "payouts": _given(runtime.payouts),
         "datasets": _given(runtime.datasets),
+        "storefront": _given(runtime.storefront),
         "principal": Provide(signed_in_principal, sync_to_thread=False),
     }
 
@@ -207,7 +210,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             PolicyPages,
             *GOVERNANCE_API,
             MoneyPages,
+            ReleasePages,
             *MONEY_API,
+            *CHECKOUT_API,
             LineagePages,
             *LINEAGE_API,
             healthz,

@@ -233,9 +233,9 @@ class DatasetService:
             held = owned(session, buyer.org_id, release_id)
             if held and not again:
                 raise Conflict(
-                    f"your organisation already licensed this release ({len(held)} license(s), the first on "
-                    f"{held[0].created_at.date().isoformat()}); to license it again for new declared uses or a "
-                    "new seat, choose to license again explicitly"
+                    f"your organisation already holds {len(held)} license{'s' if len(held) > 1 else ''} of this "
+                    f"release (the first granted {held[0].created_at.date().isoformat()}); to license it again for "
+                    "new declared uses or a new seat, choose to license it again explicitly"
                 )
             now = self.clock()
             body = {

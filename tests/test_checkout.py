@@ -73,7 +73,7 @@ def test_the_release_page_shows_item_count_task_kinds_answer_schema_sample_terms
     runtime, graded, browse, market
 ):
     page = browse(market.buyer).get(f"/releases/{graded.id}").text
-    assert 'data-testid="item-count">2 accepted judgments' in page
+    assert 'data-testid="item-count">2 accepted contributions' in page
     assert 'data-testid="task-kinds">evaluation (2)' in page
     assert "rubric, 2 per item" in page and "Right and complete" in page  # the answer schema, anchors included
     assert page.count('data-testid="sample-item"') == 2

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
@@ -86,6 +87,13 @@ def test_the_release_page_shows_item_count_task_kinds_answer_schema_sample_terms
 def test_free_form_work_is_sampled_as_its_text(runtime, market, browse):
     page = browse(market.buyer).get(f"/releases/{market.release.id}").text
     assert page.count('data-testid="sample-item"') == 3 and "a1" in page and "free-form contribution" in page
+
+
+def test_task_kinds_are_counted_over_every_task_of_the_kind(runtime, market):
+    show = runtime.storefront.showcase(market.buyer, market.release.id)
+    [task] = show.tasks
+    twice = replace(show, tasks=[task, replace(task, title="Another", items=4)])
+    assert show.kinds == {"expert-answer": 3} and twice.kinds == {"expert-answer": 7}
 
 
 def test_the_sample_is_chosen_by_the_release_and_logged_with_its_manifest(runtime, market):
@@ -278,6 +286,7 @@ def test_the_showcase_api_lists_the_tasks_schema_and_sample(client, runtime, gra
     show = client.get(f"/api/releases/{graded.id}/showcase", headers=ours).json()
     [task] = show["tasks"]
     assert (task["kind"], task["answer_kind"], task["items"]) == ("evaluation", "rubric", 2)
+    assert show["task_kinds"] == {"evaluation": 2}
     assert len(show["sample"]) == 2 and show["terms"]["version"] == CURRENT
 
 

@@ -36,6 +36,7 @@ class CheckoutApi(Controller):
             "release_id": show.release.id,
             "item_count": show.release.item_count,
             "price": {"amount": show.release.price, "currency": show.release.currency},
+            "task_kinds": show.kinds,
             "tasks": [asdict(t) for t in show.tasks],
             "sample": [asdict(s) for s in show.sample],
             "withdrawn_from_sample": show.withdrawn_from_sample,

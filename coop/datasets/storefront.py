@@ -71,6 +71,14 @@ class Showcase:
     terms: Terms
     licenses_held: int  # by the viewer's organisation
 
+    @property
+    def kinds(self) -> dict[str, int]:
+        """Task kind → the release's items of that kind (several tasks may share a kind)."""
+        counts: Counter[str] = Counter()
+        for task in self.tasks:
+            counts[task.kind] += task.items
+        return dict(sorted(counts.items()))
+
 
 @dataclass(frozen=True)
 class Quote:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from coop import idempotency
 from coop.datasets.checkout import Confirmation, owned
-from coop.datasets.licensing import Licensable, licensable_items, pro_rata, record_weights
+from coop.datasets.licensing import Licensable, accepted_contributions, licensable_items, pro_rata, record_weights
 from coop.datasets.models import License, Release, ReleaseItem
 from coop.datasets.revenue import RevenueService
 from coop.datasets.terms import terms
@@ -33,7 +33,7 @@ from coop.kernel.principal import Principal
 from coop.membership.models import BuyerOrg
 from coop.rules import consent
 from coop.rules.sampling import sample_entries
-from coop.work.models import Acceptance, ConsentRevocation, Contribution
+from coop.work.models import Acceptance, Contribution
 from governance.policies import PolicyService
 from provenance.core.canonical import canonical_json
 from provenance.core.commitment import list_root
@@ -92,7 +92,7 @@ class DatasetService:
         rules = self.policies.in_force("consent-rules", now)
         formula = self.policies.in_force("revenue-formula", now)
         with write_session(self.engine) as session, session.begin():
-            candidates = _accepted(session, task_ids)
+            candidates = accepted_contributions(session, task_ids)
             items: list[tuple[Contribution, Acceptance]] = []
             excluded: Counter[str] = Counter()
             for contribution, acceptance, revoked in candidates:
@@ -308,19 +308,3 @@ class DatasetService:
         rules = self.policies.in_force("consent-rules", now)
         excluded, included = licensable_items(session, release_id, uses, sector, rules.body, now)
         return release, excluded, included
-
-
-def _accepted(session: Session, task_ids: Sequence[str]) -> list[tuple[Contribution, Acceptance, bool]]:
-    rows = session.execute(
-        select(Contribution, Acceptance)
-        .join(Acceptance, Acceptance.contribution_id == Contribution.id)
-        .where(Contribution.task_id.in_(list(task_ids)))
-    ).all()
-    revoked = set(
-        session.scalars(
-            select(ConsentRevocation.contribution_id).where(
-                ConsentRevocation.contribution_id.in_([c.id for c, _ in rows])
-            )
-        )
-    )
-    return [(c, a, c.id in revoked) for c, a in rows]

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from coop.kernel.money import check_currency
+from coop.kernel.money import check_currency, minor_digits
 
 KINDS = ("Assets", "Liabilities", "Income", "Expenses", "Equity")
 _COMPONENT = re.compile(r"^[A-Z0-9][A-Za-z0-9-]*$")
@@ -26,13 +26,10 @@ class Leg:
     currency: str
 
 
-MINOR_DIGITS = {"JPY": 0, "KRW": 0}  # currencies without minor units; all others have two
-
-
 def format_minor(amount: int, currency: str) -> str:
     """Integer minor units as a decimal amount with its currency ("1234, EUR" → "12.34 EUR").
     Exact: built from the integer's digits, never through a float."""
-    digits = MINOR_DIGITS.get(currency, 2)
+    digits = minor_digits(currency)  # the co-op's one definition, shared with the forms' parser
     if digits == 0:
         return f"{amount} {currency}"
     sign = "-" if amount < 0 else ""

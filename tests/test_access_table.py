@@ -109,7 +109,10 @@ TABLE = [
     ("POST", "/releases", {STEWARD}),
     ("GET", "/releases/{release}", SIGNED_IN),
     ("GET", "/releases/{release}/check", SIGNED_IN),
+    ("GET", "/releases/{release}/terms?uses=model-training", {BUYER}),
     ("POST", "/releases/{release}/license", {BUYER}),
+    ("GET", "/licenses/{license}/receipt", {BUYER, STEWARD}),
+    ("GET", "/license-terms/{version}", SIGNED_IN),
     ("GET", "/licenses", {BUYER, STEWARD}),
     ("POST", "/licenses/{license}/revenue", {BUYER, STEWARD}),
     ("GET", "/releases/{release}/lineage", SIGNED_IN),
@@ -206,6 +209,10 @@ TABLE = [
     ("POST", "/api/releases", {STEWARD}),
     ("GET", "/api/releases/{release}", SIGNED_IN),
     ("GET", "/api/releases/{release}/check?uses=research", SIGNED_IN),
+    ("GET", "/api/releases/{release}/showcase", SIGNED_IN),
+    ("GET", "/api/releases/{release}/quote?uses=research", SIGNED_IN),
+    ("GET", "/api/license-terms/{version}", SIGNED_IN),
+    ("GET", "/api/licenses/{license}/receipt", {BUYER, STEWARD}),
     ("GET", "/api/licenses", SIGNED_IN),
     ("POST", "/api/licenses", {BUYER}),
     ("POST", "/api/licenses/{license}/revenue", {BUYER, STEWARD}),
@@ -294,6 +301,7 @@ def test_every_route_is_in_the_access_table(runtime):
         "{payout}": "{payout_id:int}",
         "{entry}": "{entry:int}",
         "{event}": "{event_id:int}",
+        "{version}": "{version:int}",
     }
     normalised = set()
     for method, path in listed:
@@ -439,6 +447,7 @@ def _seed(runtime):
         "{payout}": str(payout),
         "{entry}": str(runtime.contributions.get(bo, contribution.id).acceptance_index),
         "{event}": str(runtime.revenue.events(license.id)[0].id),
+        "{version}": "1",  # the license terms' first version
     }
     return sessions, tokens, ids
 

@@ -168,7 +168,9 @@ def test_over_the_api_two_buyers_same_key_get_their_own_licenses_and_a_changed_r
         api_token(client, "dana@acme.test", "dana-password"),
         api_token(client, "rae@rival.test", "rae-password-1"),
     )
-    body = {"release_id": market.release.id, "uses": USES, "accept_subset": True, "idempotency_key": "order-1"}
+    quote = client.get(f"/api/releases/{market.release.id}/quote", params={"uses": USES}, headers=ours).json()
+    confirmed = {"terms_version": quote["terms_version"], "items": quote["items"], "total": quote["total"]}
+    body = {"release_id": market.release.id, "uses": USES, "idempotency_key": "order-1", **confirmed}
     first = client.post("/api/licenses", json=body, headers=ours)
     other = client.post("/api/licenses", json=body, headers=theirs)
     assert (first.status_code, other.status_code) == (201, 201) and first.json()["id"] != other.json()["id"]

@@ -157,6 +157,7 @@ VALID = {
         "price": {"amount": 100, "currency": "EUR"},
         "policies": {"consent-rules": 1, "revenue-formula": 1},
         "published_at": T,
+        "sample": [3, 7],
     },
     "license.granted": {
         "license": ID,
@@ -171,6 +172,7 @@ VALID = {
         "excluded": {},
         "granted_at": T,
         "consent_rules": {"policy": "consent-rules", "version": 1},
+        "terms": {"version": 1, "sha256": SHA},
     },
     "license.withdrawal": {
         "license": ID,

@@ -2,6 +2,7 @@
 
 import re
 
+from tests.test_checkout import confirm_form
 from tests.test_money import market  # noqa: F401  (fixture)
 
 
@@ -14,8 +15,7 @@ def test_a_buyer_licenses_for_commercial_training_and_members_see_their_shares(r
     )
     assert 'data-testid="licensable"><strong>2</strong> of 3' in check.text
     assert "1 because a declared use is not permitted by the contributor" in check.text
-    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', check.text).group(1)
-    form = {"uses": ["model-training", "commercial"], "sector": "other", "idempotency_key": key, "accept_subset": "yes"}
+    form = confirm_form(buyer, market.release.id, ["model-training", "commercial"])
     licensed = buyer.post(f"/releases/{market.release.id}/license", form)
     assert licensed.status_code == 303, licensed.text
     assert (
@@ -40,19 +40,19 @@ def test_a_buyer_licenses_for_commercial_training_and_members_see_their_shares(r
     assert "9.00 EUR" in bo  # his base pay
 
 
-def test_a_buyer_without_confirmation_of_the_subset_is_refused(runtime, market, browse):
+def test_a_buyer_who_does_not_accept_the_terms_is_refused(runtime, market, browse):
     buyer = browse(market.buyer)
-    response = buyer.post(
-        f"/releases/{market.release.id}/license",
-        {"uses": ["model-training", "commercial"], "sector": "other", "idempotency_key": "k1"},
-    )
-    assert response.status_code == 409 and "confirm to license the consenting subset" in response.text
+    form = confirm_form(buyer, market.release.id, ["model-training", "commercial"])
+    del form["accept_terms"]
+    response = buyer.post(f"/releases/{market.release.id}/license", form)
+    assert response.status_code == 400 and "accept the license terms" in response.text
+    assert runtime.datasets.licenses(market.buyer) == []
 
 
 def test_stewards_run_payouts_and_download_the_payment_file(runtime, market, browse, work):
     steward = browse(work.steward)
     assert (
-        steward.post("/payouts", {"currency": "EUR", "minimum": "100", "idempotency_key": "run-a"}).status_code == 303
+        steward.post("/payouts", {"currency": "EUR", "minimum": "1.00", "idempotency_key": "run-a"}).status_code == 303
     )
     page = steward.get("/payouts").text
     run_id = re.search(r'href="/payouts/([0-9a-f]+)/csv"', page).group(1)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
+from msgspec import Meta
 
+from coop.datasets.checkout import Confirmation
 from coop.datasets.revenue import RevenueService
 from coop.datasets.service import DatasetService
 from coop.kernel.errors import Refused
@@ -19,7 +21,7 @@ from ledger.service import LedgerService
 from ledger.statements import earnings_by_month, statement_page
 from web import auth
 from web.auth import SignedIn
-from web.inputs import Amount, OptionalRowId, RowId
+from web.inputs import AMOUNT_MAX, SMALL_MAX, Amount, OptionalRowId, RowId
 from web.periods import statement_period
 
 API_PAGE = 1_000  # transactions per page of a statement, unless the client asks for fewer or more
@@ -36,11 +38,24 @@ class ReleaseIn(msgspec.Struct):
 
 
 class LicenseIn(msgspec.Struct):
+    """A checkout's confirmation: the quote (GET /api/releases/{id}/quote) the buyer accepts.
+    `terms_version`, `items` and `total` must be the quote's as it stands now, else 409."""
+
     release_id: str
     uses: list[str]
     idempotency_key: str
+    terms_version: Annotated[int, Meta(ge=1, le=SMALL_MAX, description="the license terms version accepted")]
+    items: Annotated[int, Meta(ge=1, le=SMALL_MAX, description="the quote's licensable item count")]
+    total: Annotated[int, Meta(ge=0, le=AMOUNT_MAX, description="the quote's total, minor units")]
     sector: str | None = None
     accept_subset: bool = False
+    again: Annotated[
+        bool,
+        Meta(
+            description="the organisation already holds a license of this release and chooses another "
+            "(new declared uses, a new seat); without it a second license is a 409"
+        ),
+    ] = False
 
 
 class RevenueIn(msgspec.Struct):
@@ -107,13 +122,29 @@ class MoneyApi(Controller):
     def licenses(self, principal: SignedIn, datasets: NamedDependency[DatasetService]) -> list[dict[str, Any]]:
         return [_dated(lic) for lic in datasets.licenses(principal)]
 
-    @post("/licenses", guards=[auth.buyer], summary="License a release (or its consenting subset)", sync_to_thread=True)
+    @post(
+        "/licenses",
+        guards=[auth.buyer],
+        summary="Confirm a quote: license a release (or its consenting subset), once",
+        description="Send the quote's `terms_version`, `items` and `total` (GET /api/releases/{id}/quote) and an "
+        "idempotency key: a retry with the same key returns the same license and posts no second sale. A stale "
+        "quote (consent withdrawn, new terms) is a 409, and so is a second license of a release the organisation "
+        "holds unless `again` is true.",
+        sync_to_thread=True,
+    )
     def license(
         self, principal: SignedIn, datasets: NamedDependency[DatasetService], data: JSONBody[LicenseIn]
     ) -> dict[str, Any]:
         return _dated(
             datasets.license(
-                principal, data.release_id, data.uses, data.sector, data.accept_subset, data.idempotency_key
+                principal,
+                data.release_id,
+                data.uses,
+                data.sector,
+                data.accept_subset,
+                data.idempotency_key,
+                again=data.again,
+                confirmed=Confirmation(data.terms_version, data.items, data.total),
             )
         )
 

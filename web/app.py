@@ -23,6 +23,7 @@ from coop.kernel.keys import load_or_create_app_secret
 from coop.kernel.settings import Settings
 from web.api_agreement import AGREEMENT_API
 from web.api_appeals import AppealsApi, ContributionAppealApi, ReviewerRatesApi
+from web.api_checkout import CHECKOUT_API
 from web.api_claims import CLAIMS_API
 from web.api_contributions import ContributionsApi
 from web.api_governance import GOVERNANCE_API
@@ -58,6 +59,7 @@ from web.portal.money import MoneyPages
 from web.portal.my_work import ReviewerPages
 from web.portal.passwords import PasswordPages
 from web.portal.public_log import PublicLogPages
+from web.portal.releases import ReleasePages
 from web.portal.reviews import ReviewPages
 from web.portal.stewards import StewardPages
 from web.portal.tasks import TaskPages
@@ -168,6 +170,7 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "payouts": _given(runtime.payouts),
         "datasets": _given(runtime.datasets),
         "withdrawals": _given(runtime.withdrawals),
+        "storefront": _given(runtime.storefront),
         "principal": Provide(signed_in_principal, sync_to_thread=False),
     }
 
@@ -213,10 +216,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             PolicyPages,
             *GOVERNANCE_API,
             MoneyPages,
+            ReleasePages,
             *MONEY_API,
             *WITHDRAWALS_API,
             WithdrawalPages,
             *REVENUE_API,
+            *CHECKOUT_API,
             LineagePages,
             *LINEAGE_API,
             healthz,

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from coop.datasets.revenue import RevenueService
 from coop.datasets.service import DatasetService
 from coop.datasets.share_inputs import member_contributions
+from coop.datasets.storefront import Storefront
 from coop.datasets.withdrawals import WithdrawalService
 from coop.kernel.db import make_engine, utcnow
 from coop.kernel.keys import load_signing_key
@@ -69,6 +70,7 @@ class Runtime:
     payouts: PayoutService = field(init=False)
     datasets: DatasetService = field(init=False)
     withdrawals: WithdrawalService = field(init=False)
+    storefront: Storefront = field(init=False)
 
     def __post_init__(self) -> None:
         self.gate = Gate(
@@ -113,6 +115,7 @@ class Runtime:
         self.payouts = PayoutService(self.engine, self.ledger, self.clock)
         self.revenue = RevenueService(self.engine, self.ledger, self.policies, self.clock)
         self.datasets = DatasetService(self.engine, self.log, self.policies, self.revenue, self.clock)
+        self.storefront = Storefront(self.engine, self.datasets)
         self.governance = GovernanceService(
             self.engine, self.log, self.policies, self.keys, admissions=self.members, clock=self.clock
         )

@@ -105,3 +105,21 @@ def record_weights(session: Session, license_id: str, included: Sequence[Licensa
         .group_by(Review.reviewer_id)
     )
     session.execute(insert(LicenseReviewer).from_select(["license_id", "reviewer_id", "accepted_reviews"], reviews))
+
+
+def accepted_contributions(session: Session, task_ids: Sequence[str]) -> list[tuple[Contribution, Acceptance, bool]]:
+    """Every accepted contribution of these tasks, with whether its consent was ever revoked (a
+    release is cut from these)."""
+    rows = session.execute(
+        select(Contribution, Acceptance)
+        .join(Acceptance, Acceptance.contribution_id == Contribution.id)
+        .where(Contribution.task_id.in_(list(task_ids)))
+    ).all()
+    revoked = set(
+        session.scalars(
+            select(ConsentRevocation.contribution_id).where(
+                ConsentRevocation.contribution_id.in_([c.id for c, _ in rows])
+            )
+        )
+    )
+    return [(c, a, c.id in revoked) for c, a in rows]

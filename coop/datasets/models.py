@@ -50,6 +50,9 @@ class License(Base):
     included_root: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     log_index: Mapped[int] = mapped_column(BigInteger)
+    # The license terms the buyer confirmed (coop.datasets.terms), as logged; None before 0024.
+    terms_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    terms_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class LicenseItem(Base):

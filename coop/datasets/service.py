@@ -20,16 +20,20 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
-from coop.datasets.licensing import Licensable, licensable_items, pro_rata, record_weights
+from coop.datasets.checkout import Confirmation, owned
+from coop.datasets.licensing import Licensable, accepted_contributions, licensable_items, pro_rata, record_weights
 from coop.datasets.models import License, Release, ReleaseItem
 from coop.datasets.revenue import RevenueService
+from coop.datasets.terms import terms
 from coop.datasets.views import ConsentCheck, LicenseView, ReleaseView, license_view, release_view
 from coop.kernel.db import utcnow, write_session
 from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
 from coop.kernel.money import check_currency
 from coop.kernel.principal import Principal
+from coop.membership.models import BuyerOrg
 from coop.rules import consent
-from coop.work.models import Acceptance, ConsentRevocation, Contribution
+from coop.rules.sampling import sample_entries
+from coop.work.models import Acceptance, Contribution
 from governance.policies import PolicyService
 from provenance.core.canonical import canonical_json
 from provenance.core.commitment import list_root
@@ -88,7 +92,7 @@ class DatasetService:
         rules = self.policies.in_force("consent-rules", now)
         formula = self.policies.in_force("revenue-formula", now)
         with write_session(self.engine) as session, session.begin():
-            candidates = _accepted(session, task_ids)
+            candidates = accepted_contributions(session, task_ids)
             items: list[tuple[Contribution, Acceptance]] = []
             excluded: Counter[str] = Counter()
             for contribution, acceptance, revoked in candidates:
@@ -110,6 +114,7 @@ class DatasetService:
                 for c, a in sorted(items, key=lambda x: x[1].log_index)
             ]
             root = items_root(listed)
+            sample = sample_entries(root, [a.log_index for _, a in items])
             manifest = {
                 "release": release_id,
                 "title": title.strip(),
@@ -120,6 +125,7 @@ class DatasetService:
                 "price": {"amount": price, "currency": currency},
                 "policies": {"consent-rules": rules.version, "revenue-formula": formula.version},
                 "published_at": now.isoformat(),
+                "sample": sample,
             }
             index = self.log.append_coop_statement(session.connection(), "release.published", manifest)
             release = Release(
@@ -181,16 +187,28 @@ class DatasetService:
         sector: str | None,
         accept_subset: bool,
         idempotency_key: str,
+        *,
+        again: bool = False,
+        confirmed: Confirmation | None = None,
     ) -> LicenseView:
+        """Grant one license and post its sale, in one transaction (the one place a license is made).
+
+        `confirmed`: the terms version, item count and total the buyer saw and accepted (the portal's
+        and the API's checkout always send it); a quote that no longer holds is a 409 and changes
+        nothing. `again`: the organisation already holds a license of this release and chooses
+        another (new declared uses, a new seat); without it a second license is a 409. A retry with
+        the same idempotency key gets the first license back, whatever happened since."""
         if not buyer.is_buyer or buyer.org_id is None:
             raise NotAllowed("only buyer accounts license releases")
-        request = idempotency.scoped(
-            buyer,
-            "license",
-            idempotency_key,
-            {"release": release_id, "uses": list(uses), "sector": sector, "accept_subset": accept_subset},
-        )
+        asked: dict[str, Any] = {"release": release_id, "uses": list(uses), "sector": sector}
+        asked |= {"accept_subset": accept_subset}
+        if again or confirmed is not None:  # keys of requests made before checkout digest as they did
+            asked |= {"again": again, "confirmed": None if confirmed is None else confirmed.as_dict()}
+        request = idempotency.scoped(buyer, "license", idempotency_key, asked)
         with write_session(self.engine) as session, session.begin():
+            # One checkout of an organisation at a time (a double click, two tabs): the second waits,
+            # then finds the first one's key or its license.
+            session.get(BuyerOrg, buyer.org_id, with_for_update=True)
             first = idempotency.first_answer(session, request)
             if first is not None:
                 return license_view(session, session.get_one(License, first))
@@ -209,6 +227,16 @@ class DatasetService:
             listed = [{"entry": item.entry, "content_sha256": item.content_sha256} for item in included]
             license_id = uuid.uuid4().hex
             price = pro_rata(release.price, len(included), release.item_count)
+            accepted = terms()
+            if confirmed is not None:
+                confirmed.check(accepted, len(included), price, release.currency)
+            held = owned(session, buyer.org_id, release_id)
+            if held and not again:
+                raise Conflict(
+                    f"your organisation already holds {len(held)} license{'s' if len(held) > 1 else ''} of this "
+                    f"release (the first granted {held[0].created_at.date().isoformat()}); to license it again for "
+                    "new declared uses or a new seat, choose to license it again explicitly"
+                )
             now = self.clock()
             body = {
                 "license": license_id,
@@ -223,6 +251,7 @@ class DatasetService:
                 "excluded": dict(sorted(excluded.items())),
                 "granted_at": now.isoformat(),
                 "consent_rules": self.policies.in_force("consent-rules", now).ref,
+                "terms": {"version": accepted.version, "sha256": accepted.sha256},
             }
             index = self.log.append_coop_statement(session.connection(), "license.granted", body)
             row = License(
@@ -238,6 +267,8 @@ class DatasetService:
                 included_root=body["included_root"],
                 created_at=now,
                 log_index=index,
+                terms_version=accepted.version,
+                terms_sha256=accepted.sha256,
             )
             session.add(row)
             session.flush()
@@ -277,19 +308,3 @@ class DatasetService:
         rules = self.policies.in_force("consent-rules", now)
         excluded, included = licensable_items(session, release_id, uses, sector, rules.body, now)
         return release, excluded, included
-
-
-def _accepted(session: Session, task_ids: Sequence[str]) -> list[tuple[Contribution, Acceptance, bool]]:
-    rows = session.execute(
-        select(Contribution, Acceptance)
-        .join(Acceptance, Acceptance.contribution_id == Contribution.id)
-        .where(Contribution.task_id.in_(list(task_ids)))
-    ).all()
-    revoked = set(
-        session.scalars(
-            select(ConsentRevocation.contribution_id).where(
-                ConsentRevocation.contribution_id.in_([c.id for c, _ in rows])
-            )
-        )
-    )
-    return [(c, a, c.id in revoked) for c, a in rows]

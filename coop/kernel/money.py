@@ -9,6 +9,7 @@ are not in it. Update it when ISO adds a code (as it did XCG and ZWG)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from coop.kernel.errors import Refused
@@ -40,3 +41,49 @@ def check_currency(code: Any) -> str:
     if isinstance(code, str) and code in ISO_4217:
         return code
     raise UnknownCurrency.about(code)
+
+
+# Minor units per currency: the co-op's one definition, used by the books (ledger.books.format_minor),
+# the portal's display (web.formatting) and every form that takes an amount (parse_major). Currencies
+# without minor units have 0 digits; all others have two.
+MINOR_DIGITS = {"JPY": 0, "KRW": 0}
+_MAJOR = re.compile(r"^(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<part>\d+))?$")
+
+
+def minor_digits(currency: str) -> int:
+    """How many decimal places the currency's major unit has (2 unless MINOR_DIGITS says otherwise)."""
+    return MINOR_DIGITS.get(currency, 2)
+
+
+def parse_major(text: Any, currency: str, label: str = "amount", maximum: int = 10**15) -> int:
+    """An amount people type ("1,800.00", "1800", "12.5", "1,800.00 EUR") as integer minor units of
+    `currency`: the one conversion at the edge. Exact (from the digits, never through a float).
+    Refused with a 400 naming the field: a negative or empty amount, a comma that is not a thousands
+    separator ("1,80"), more decimals than the currency has ("12.345 EUR"), another currency's code,
+    or more than `maximum` minor units."""
+    check_currency(currency)
+    if not isinstance(text, str):
+        raise Refused(f"{label} must be written as text like 1,800.00")
+    shown = text[:40]
+    value = text.strip()
+    if value.upper().endswith(currency):
+        value = value[: -len(currency)].strip()
+    match = _MAJOR.match(value)
+    digits = minor_digits(currency)
+    if match is None:
+        decimals = f", a point and at most {digits} decimals" if digits else ""
+        example = "1,800.00" if digits else "1,800"
+        raise Refused(
+            f"{label} must be an amount in {currency} like {example} (digits, optional thousands commas{decimals}), "
+            f"not {shown!r}"
+        )
+    part = match.group("part") or ""
+    if len(part) > digits:
+        raise Refused(f"{label}: {currency} has {digits} decimal places, so {shown!r} is not an amount in it")
+    whole = match.group("whole").replace(",", "")
+    if len(whole) > 16:
+        raise Refused(f"{label} is more than {maximum} minor units: {shown!r}")
+    amount = int(whole) * 10**digits + (int(part.ljust(digits, "0")) if digits else 0)
+    if amount > maximum:
+        raise Refused(f"{label} is more than {maximum} minor units: {shown!r}")
+    return amount

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from msgspec import Meta
 
 from coop.rules.consent import Sector
+from coop.rules.sampling import SAMPLE_SIZE
 from coop.statements.fields import Count, Exact, Excluded, Id, Money, PolicyRef, Positive, Sha256, Time, Uses
 
 
@@ -26,6 +27,14 @@ class ReleasePublished(Exact):
     price: Money
     policies: ReleasePolicies
     published_at: Time
+    sample: Annotated[list[Count], Meta(max_length=SAMPLE_SIZE)]  # entries shown before buying (coop.rules.sampling)
+
+
+class TermsRef(Exact):
+    """The license terms the buyer accepted: their version and the SHA-256 of their text (coop.datasets.terms)."""
+
+    version: Positive
+    sha256: Sha256
 
 
 class LicenseGranted(Exact):
@@ -41,6 +50,7 @@ class LicenseGranted(Exact):
     excluded: Excluded
     granted_at: Time
     consent_rules: PolicyRef
+    terms: TermsRef
 
 
 class LicenseWithdrawal(Exact):

@@ -271,12 +271,17 @@ def cut_release(
     uses = form.get_by_role("group", name="Intended uses", exact=True)
     for use in intended_uses:
         uses.get_by_label(use, exact=True).check()
-    form.get_by_label("Price (minor units)").fill(str(price))
+    form.get_by_label("Price for all items").fill(major_units(price))
     form.get_by_label("Currency").fill(currency)
     form.get_by_role("button", name="Sign and publish the release").click()
     expect(steward.get_by_role("heading", name=title)).to_be_visible()
     expect(steward.locator("#flash")).to_contain_text("The release is signed and published.")
     return urlparse(steward.url).path
+
+
+def major_units(minor: int) -> str:
+    """12345 → "123.45": a price typed as people write it (EUR-like, two decimals)."""
+    return f"{minor // 100:,}.{minor % 100:02d}"
 
 
 def register_buyer(page: Page, buyer: Person, organisation: str) -> None:
@@ -307,20 +312,23 @@ def check_consent(page: Page, release_title: str, uses: tuple[str, ...]) -> Loca
     return result
 
 
-def license_checked(page: Page, result: Locator, accept_subset: bool = True) -> str:
-    """A buyer licenses what the consent check offered (confirming the consenting subset when some
-    items are left out) and lands on /licenses; returns the new license's id (newest is first)."""
-    if accept_subset:
-        result.get_by_role("checkbox", name=re.compile(r"^License only the \d+ consenting items")).check()
-    result.get_by_role("button", name="License").click()
+def license_checked(page: Page, result: Locator) -> str:
+    """A buyer goes from the consent check to the terms page (the exact item count and total), accepts
+    the terms, confirms, reads the receipt and lands on /licenses; returns the new license's id."""
+    total = result.get_by_test_id("quote-total").inner_text()
+    result.get_by_role("button", name="Review the terms and total").click()
+    expect(page.get_by_role("heading", name="Your order")).to_be_visible()
+    shown = page.get_by_test_id("order-total").inner_text()
+    assert shown in total, (shown, total)  # the total confirmed is the one the check quoted
+    page.get_by_role("checkbox", name=re.compile(r"I accept the license terms version \d+")).check()
+    page.get_by_role("button", name=re.compile(r"^Confirm and license for ")).click()
     expect(page.get_by_role("status")).to_contain_text(
         "Licensed: the sale is shared with the people who made the data."
     )
-    expect(page).to_have_url(re.compile(r"/licenses\?done="))
-    bundle = page.get_by_role("link", name="Download the verification bundle").first
-    href = bundle.get_attribute("href") or ""
-    found = re.fullmatch(r"/licenses/([0-9a-f]+)/bundle", href)
-    assert found, href
+    found = re.search(r"/licenses/([0-9a-f]+)/receipt", page.url)
+    assert found, page.url
+    expect(page.get_by_test_id("receipt-total")).to_have_text(shown)
+    page.goto("/licenses")
     return found.group(1)
 
 

@@ -101,7 +101,7 @@ def licensed(coop_server, chromium) -> Licensed:
         register_buyer(page, buyer, organisation)
         check = check_consent(page, title, ("model-training",))
         expect(check.get_by_test_id("licensable")).to_have_text("2 of 2 items may be licensed.")
-        license_id = license_checked(page, check, accept_subset=False)
+        license_id = license_checked(page, check)
         rates = tuple(t.pay_per_unit * 60 // t.minutes_per_unit for t in tasks)
         return Licensed(
             title,

@@ -141,9 +141,9 @@ def dd_after(scope: Page | Locator, term: str) -> Locator:
 
 def cents(shown: str, currency: str = "EUR") -> int:
     """'66.67 EUR' → 6667: money as the portal shows it, back in minor units."""
-    found = re.fullmatch(rf"(-?)(\d+)\.(\d\d) {currency}", shown.strip())
+    found = re.fullmatch(rf"(-?)(\d{{1,3}}(?:,\d{{3}})*)\.(\d\d) {currency}", shown.strip())
     assert found, shown
-    return (-1 if found.group(1) else 1) * (int(found.group(2)) * 100 + int(found.group(3)))
+    return (-1 if found.group(1) else 1) * (int(found.group(2).replace(",", "")) * 100 + int(found.group(3)))
 
 
 def back_in_session(new_page, server, session: dict[str, Any]) -> Page:
@@ -249,16 +249,15 @@ def test_a_buyer_licenses_the_consenting_subset_and_only_consenting_contributors
     buyer = new_buyer(new_page, coop_server)
     everything = check_consent(buyer, release.title, ("model-training",))
     expect(everything.get_by_test_id("licensable")).to_have_text("3 of 3 items may be licensed.")
-    expect(everything).to_contain_text(f"Price: {PRICE // 100}.{PRICE % 100:02d} EUR.")
+    expect(everything.get_by_test_id("quote-total")).to_contain_text(f"{PRICE // 100}.{PRICE % 100:02d} EUR")
 
     check = check_consent(buyer, release.title, ("model-training", "commercial"))
     expect(check.get_by_test_id("licensable")).to_have_text("2 of 3 items may be licensed.")
     expect(check).to_contain_text("Left out: 1 because a declared use is not permitted by the contributor.")
     subset_price = PRICE * 2 // 3  # pro rata, rounded down in the buyer's favour
-    confirm = check.get_by_role(
-        "checkbox", name=f"License only the 2 consenting items, for {subset_price // 100}.{subset_price % 100:02d} EUR"
+    expect(check.get_by_test_id("quote-total")).to_have_text(
+        f"Total for these 2 items: {subset_price // 100}.{subset_price % 100:02d} EUR, under license terms version 1."
     )
-    expect(confirm).not_to_be_checked()
     license_id = license_checked(buyer, check)
 
     sold = buyer.get_by_role("region", name=release.title)
@@ -300,18 +299,17 @@ def test_downstream_revenue_reported_by_the_buyer_is_shared_like_the_sale(coop_s
     buyer = new_buyer(new_page, coop_server)
     check = check_consent(buyer, release.title, ("model-training",))
     expect(check.get_by_test_id("licensable")).to_have_text("3 of 3 items may be licensed.")
-    expect(check.get_by_role("checkbox")).to_have_count(0)  # nothing left out: nothing to confirm
-    license_id = license_checked(buyer, check, accept_subset=False)
+    license_id = license_checked(buyer, check)
 
     sold = buyer.get_by_role("region", name=release.title)
-    sold.get_by_label(re.compile(r"^Report downstream revenue \(EUR, minor units\)")).fill("2500")
+    sold.get_by_label(re.compile(r"^Report downstream revenue \(EUR, e\.g\. 1,250\.00\)")).fill("25.00")
     sold.get_by_label("Source").fill("royalty")
     sold.get_by_role("button", name="Report and share").click()
     expect(buyer.get_by_role("status")).to_contain_text("Revenue reported and shared.")
     sold = buyer.get_by_role("region", name=release.title)
     expect(sold.get_by_role("listitem")).to_have_count(2)
     expect(sold.get_by_role("listitem").nth(1)).to_have_text(
-        "downstream: 25.00 EUR — reserve 250, reviewers 250, contributors 2000 (formula v1)"
+        "downstream: 25.00 EUR — reserve 2.50 EUR, reviewers 2.50 EUR, contributors 20.00 EUR (formula v1)"
     )
 
     # Ada has two lines from this license: her share of the sale, then of the royalty.

@@ -1,9 +1,8 @@
-"""Portal pages for money: earnings, releases, the buyer's consent check and licensing, downstream
-revenue, payouts."""
+"""Portal pages for money: earnings, the buyer's licenses and downstream revenue, payouts. Releases
+and the checkout are web.portal.releases. Amounts are typed in major units (parse_major)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,18 +15,16 @@ from coop.datasets.revenue import RevenueService
 from coop.datasets.service import DatasetService
 from coop.datasets.withdrawals import WithdrawalService
 from coop.kernel.errors import Refused
-from coop.rules import consent
-from coop.rules.consent import SECTORS, USES
-from coop.work.tasks import TaskService
+from coop.kernel.money import check_currency, parse_major
 from ledger.payouts import PayoutService
 from ledger.service import LedgerService
 from ledger.statements import earnings_by_month, statement_page
 from web import auth
 from web.auth import SignedIn
 from web.errors import USER_ERRORS, status_for
-from web.inputs import AMOUNT_MAX, OptionalRowId, RowId, whole_number
+from web.inputs import AMOUNT_MAX, OptionalRowId, RowId
 from web.periods import statement_period
-from web.portal.common import Form, Req, is_htmx, list_value, page, redirect_done, text_value
+from web.portal.common import Form, Req, page, redirect_done, text_value
 
 EARNINGS_PAGE = 50  # transactions per page of My earnings, each with its arithmetic
 
@@ -102,115 +99,6 @@ class MoneyPages(Controller):
             newest=newest,
         )
 
-    @staticmethod
-    def _releases_page(
-        request: Req, datasets: DatasetService, tasks: TaskService, status: int = 200, **extra: Any
-    ) -> Template:
-        return page(
-            request,
-            "releases.html",
-            status_code=status,
-            releases=datasets.releases(),
-            tasks=tasks.list(None),
-            uses=USES,
-            **extra,
-        )
-
-    @get("/releases", guards=[auth.signed_in], sync_to_thread=True)
-    def releases(
-        self,
-        request: Req,
-        datasets: NamedDependency[DatasetService],
-        tasks: NamedDependency[TaskService],
-        done: FromQuery[str | None] = None,
-    ) -> Template:
-        return self._releases_page(request, datasets, tasks, errors={}, done=done)
-
-    @post("/releases", guards=[auth.steward], sync_to_thread=True)
-    def cut(
-        self,
-        request: Req,
-        principal: SignedIn,
-        datasets: NamedDependency[DatasetService],
-        tasks: NamedDependency[TaskService],
-        data: Form,
-    ) -> Template | Redirect:
-        try:
-            price = whole_number(text_value(data, "price"), "price (minor units)", 0, AMOUNT_MAX)
-            release = datasets.cut_release(
-                principal,
-                text_value(data, "title"),
-                text_value(data, "description"),
-                list_value(data, "task_ids"),
-                list_value(data, "intended_uses"),
-                price,
-                text_value(data, "currency").strip().upper(),
-            )
-        except USER_ERRORS as error:
-            return self._releases_page(request, datasets, tasks, status_for(error), errors={"_form": str(error)})
-        return redirect_done(f"/releases/{release.id}", "The release is signed and published.")
-
-    @get("/releases/{release_id:str}", guards=[auth.signed_in], sync_to_thread=True)
-    def release(
-        self,
-        request: Req,
-        datasets: NamedDependency[DatasetService],
-        release_id: FromPath[str],
-        done: FromQuery[str | None] = None,
-    ) -> Template:
-        return page(request, "release.html", r=datasets.release(release_id), uses=USES, sectors=SECTORS, done=done)
-
-    @get("/releases/{release_id:str}/check", guards=[auth.signed_in], sync_to_thread=True)
-    def check(
-        self,
-        request: Req,
-        datasets: NamedDependency[DatasetService],
-        release_id: FromPath[str],
-        uses: FromQuery[list[str] | None] = None,
-        sector: FromQuery[str] = "other",
-    ) -> Template:
-        context: dict[str, Any] = {"reasons": consent.REASONS, "idempotency_key": uuid.uuid4().hex}
-        try:
-            context["check"] = datasets.check(release_id, uses or [], sector or None)
-            status = 200
-        except USER_ERRORS as error:
-            context["check_error"], status = str(error), status_for(error)
-        if is_htmx(request):
-            return page(request, "partials/consent_check.html", status_code=status, **context)
-        return page(
-            request,
-            "release.html",
-            status_code=status,
-            r=datasets.release(release_id),
-            uses=USES,
-            sectors=SECTORS,
-            **context,
-        )
-
-    @post("/releases/{release_id:str}/license", guards=[auth.buyer], sync_to_thread=True)
-    def license(
-        self,
-        request: Req,
-        principal: SignedIn,
-        datasets: NamedDependency[DatasetService],
-        release_id: FromPath[str],
-        data: Form,
-    ) -> Template | Redirect:
-        try:
-            datasets.license(
-                principal,
-                release_id,
-                list_value(data, "uses"),
-                text_value(data, "sector") or None,
-                text_value(data, "accept_subset") == "yes",
-                text_value(data, "idempotency_key"),
-            )
-        except USER_ERRORS as error:
-            return page(
-                request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error)
-            )
-        return redirect_done("/licenses", "Licensed: the sale is shared with the people who made the data.")
-
     @get("/licenses", guards=[auth.buyer_or_steward], sync_to_thread=True)
     def licenses(
         self,
@@ -239,8 +127,8 @@ class MoneyPages(Controller):
         data: Form,
     ) -> Template | Redirect:
         try:
-            amount = whole_number(text_value(data, "amount"), "revenue (minor units)", 0, AMOUNT_MAX)
             license = datasets.license_of(principal, license_id)
+            amount = parse_major(text_value(data, "amount"), license.currency, "revenue", AMOUNT_MAX)
             revenue.report_downstream(
                 principal,
                 license_id,
@@ -267,10 +155,9 @@ class MoneyPages(Controller):
         self, request: Req, principal: SignedIn, payouts: NamedDependency[PayoutService], data: Form
     ) -> Template | Redirect:
         try:
-            minimum = whole_number(text_value(data, "minimum"), "the minimum (minor units)", 0, AMOUNT_MAX)
-            payouts.run(
-                principal, text_value(data, "currency").strip().upper(), minimum, text_value(data, "idempotency_key")
-            )
+            currency = check_currency(text_value(data, "currency").strip().upper())
+            minimum = parse_major(text_value(data, "minimum"), currency, "the minimum", AMOUNT_MAX)
+            payouts.run(principal, currency, minimum, text_value(data, "idempotency_key"))
         except USER_ERRORS as error:
             return page(
                 request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error)

@@ -123,3 +123,18 @@ def accepted_contributions(session: Session, task_ids: Sequence[str]) -> list[tu
         )
     )
     return [(c, a, c.id in revoked) for c, a in rows]
+
+
+def revoked_meanwhile(session: Session, included: Sequence[Licensable]) -> list[str]:
+    """Contributions among `included` whose consent is revoked now. Called once the license's log
+    entry holds the log's lock: a revocation that committed between the consent check and that
+    moment would otherwise bind a license logged after it without being honoured (on SQLite writers
+    already take turns, so this finds nothing there)."""
+    ids = [item.contribution_id for item in included]
+    found: list[str] = []
+    for start in range(0, len(ids), 1000):
+        part = ids[start : start + 1000]
+        found += session.scalars(
+            select(ConsentRevocation.contribution_id).where(ConsentRevocation.contribution_id.in_(part))
+        ).all()
+    return found

@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 
 from coop import idempotency
 from coop.datasets.checkout import Confirmation, owned
-from coop.datasets.licensing import Licensable, accepted_contributions, licensable_items, pro_rata, record_weights
+from coop.datasets.licensing import (
+    Licensable,
+    accepted_contributions,
+    licensable_items,
+    pro_rata,
+    record_weights,
+    revoked_meanwhile,
+)
 from coop.datasets.models import License, Release, ReleaseItem
 from coop.datasets.revenue import RevenueService
 from coop.datasets.terms import terms
@@ -254,6 +261,8 @@ class DatasetService:
                 "terms": {"version": accepted.version, "sha256": accepted.sha256},
             }
             index = self.log.append_coop_statement(session.connection(), "license.granted", body)
+            if revoked_meanwhile(session, included):  # the log's lock is held: nothing else revokes now
+                raise Conflict("consent to an item was withdrawn while this license was being granted; check again")
             row = License(
                 id=license_id,
                 release_id=release_id,

@@ -113,6 +113,9 @@ TABLE = [
     ("GET", "/releases/{release}/croissant.json", SIGNED_IN),
     ("GET", "/releases/{release}/prov.json", SIGNED_IN),
     ("GET", "/licenses/{license}/bundle", {BUYER, STEWARD}),
+    ("GET", "/licenses/{license}/files", {BUYER}),
+    ("GET", "/licenses/{license}/files/{file}", {BUYER}),
+    ("GET", "/licenses/{license}/croissant.json", {BUYER}),
     ("GET", "/lineage/entries/{entry}", SIGNED_IN),
     ("GET", "/payouts", {STEWARD}),
     ("POST", "/payouts", {STEWARD}),
@@ -203,6 +206,9 @@ TABLE = [
     ("GET", "/api/releases/{release}/lineage", SIGNED_IN),
     ("GET", "/api/releases/{release}/bundle", SIGNED_IN),
     ("GET", "/api/licenses/{license}/bundle", {BUYER, STEWARD}),
+    ("GET", "/api/licenses/{license}/files", {BUYER}),  # the licensee's organisation only (403 to another's)
+    ("GET", "/api/licenses/{license}/files/{file}", {BUYER}),
+    ("GET", "/api/licenses/{license}/croissant.json", {BUYER}),
     ("GET", "/api/lineage/entries/{entry}", SIGNED_IN),
     ("POST", "/api/payouts", {STEWARD}),
     ("POST", "/api/payouts/{payout}/outcome", {STEWARD}),
@@ -273,6 +279,7 @@ def test_every_route_is_in_the_access_table(runtime):
         "{proposal}": "{proposal_id:str}",
         "{release}": "{release_id:str}",
         "{license}": "{license_id:str}",
+        "{file}": "{name:str}",
         "{run}": "{run_id:str}",
         "{payout}": "{payout_id:int}",
         "{entry}": "{entry:int}",
@@ -417,6 +424,7 @@ def _seed(runtime):
         "{proposal}": proposal.id,
         "{release}": release.id,
         "{license}": license.id,
+        "{file}": "judgments.parquet",
         "{run}": run,
         "{payout}": str(payout),
         "{entry}": str(runtime.contributions.get(bo, contribution.id).acceptance_index),
@@ -476,3 +484,18 @@ def test_access_follows_the_table(runtime, actors, method, path, allowed):
             )
             outcomes[role] = not _denied(response, role, is_api)
     assert {role for role, ok in outcomes.items() if ok} == allowed, outcomes
+
+
+@pytest.mark.parametrize("path", ["/files", "/files/judgments.jsonl", "/croissant.json"])
+def test_another_organisations_buyer_gets_403_for_a_licenses_files(runtime, actors, path):
+    """The table has one buyer organisation; a second one, signed in with its own token, is refused."""
+    _, _, ids = actors
+    other = runtime.members.principal(
+        runtime.members.register_buyer("Other Lab", "Oz", "oz@other.test", "oz-password-1")
+    )
+    token = runtime.auth.create_token(other, "other", ["read"])
+    with TestClient(app=create_app(runtime=runtime)) as client:
+        response = client.get(f"/api/licenses/{ids['{license}']}{path}", headers={"Authorization": f"Bearer {token}"})
+        anonymous = client.get(f"/api/licenses/{ids['{license}']}{path}")
+    assert response.status_code == 403 and "only the licensee's organisation" in response.text
+    assert anonymous.status_code == 401

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
+from coop.datasets.delivery import publish_license_files
 from coop.datasets.licensing import Licensable, licensable_items, pro_rata, record_weights
 from coop.datasets.models import License, Release, ReleaseItem
 from coop.datasets.revenue import RevenueService
@@ -242,6 +243,7 @@ class DatasetService:
             session.add(row)
             session.flush()
             record_weights(session, license_id, included)
+            publish_license_files(session, self.log, row, now)  # the files' SHA-256, signed and logged
             self.revenue.record_sale_in(session, license_id)  # the sale, shared at once
             idempotency.remember(session, request, license_id, now)
             return license_view(session, row)

@@ -39,6 +39,7 @@ SCHEMAS: dict[str, type[Struct]] = {
     "policy.adopted": policies.PolicyAdopted,
     "release.published": datasets.ReleasePublished,
     "license.granted": datasets.LicenseGranted,
+    "license.files": datasets.LicenseFiles,
 }
 # Signed by members (every other kind is signed by the co-op key).
 MEMBER_KINDS = frozenset(

@@ -36,10 +36,10 @@ from typing import Any
 
 import httpx
 from sqlalchemy import insert
-from coop.kernel.db import write_session
 
 from bench.databases import DEFAULT_PG_URL, fresh_database, postgres_problem
 from bench.server import coop_init, coop_serve, new_site
+from coop.kernel.db import write_session
 
 TERMS = {"permitted_uses": ["model-training", "research"], "excluded_sectors": ["military"], "expires": None}
 BATCH = 5000
@@ -108,7 +108,9 @@ def seed_release(runtime: Any, people: dict[str, Any], count: int, base_index: i
     from provenance.core.canonical import canonical_json
 
     steward, author = people["steward"], people["author"]
-    spec = TaskSpec("Bench", f"Answer {count}", "Answer.", "expert-answer", "answer", 20, 900, "EUR", ["model-training"])
+    spec = TaskSpec(
+        "Bench", f"Answer {count}", "Answer.", "expert-answer", "answer", 20, 900, "EUR", ["model-training"]
+    )
     task = runtime.tasks.open(steward, spec)
     runtime.answer_specs.set(steward, task.id, "written", {"edit": "none", "min_sources": 0}, 1)
     now = runtime.clock()
@@ -132,7 +134,11 @@ def seed_release(runtime: Any, people: dict[str, Any], count: int, base_index: i
         releases = []
         for i in range(start, min(count, start + BATCH)):
             item = canonical_json({"prompt": f"Question {i} of {count}: what is the first-line treatment here?"})
-            answer_body = {"edited": None, "sources": [], "text": f"Answer {i} of {count}: metformin, unless contraindicated."}
+            answer_body = {
+                "edited": None,
+                "sources": [],
+                "text": f"Answer {i} of {count}: metformin, unless contraindicated.",
+            }
             answer = canonical_json(answer_body)
             item_sha, answer_sha = hashlib.sha256(item).hexdigest(), hashlib.sha256(answer).hexdigest()
             item_id, claim_id, cid = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex

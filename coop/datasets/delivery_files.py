@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]  # no stubs ship with pyarrow
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import rfc8785
 
 from coop.datasets.delivery_records import COLUMNS

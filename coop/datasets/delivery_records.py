@@ -79,10 +79,20 @@ def count(session: Session, license_id: str) -> int:
 
 
 def _page(license_id: str, after: int, chunk: int) -> Any:
+    """The next `chunk` records after entry `after`. The chunk's items are picked first, by the
+    (license_id, entry) index, and only they are joined: joined first and limited after, the
+    database would join (and sort) the whole license for every chunk — quadratic in its size."""
+    items = (
+        select(LicenseItem.entry, LicenseItem.contribution_id)
+        .where(LicenseItem.license_id == license_id, LicenseItem.entry > after)
+        .order_by(LicenseItem.entry)
+        .limit(chunk)
+        .subquery()
+    )
     item_blob, answer_blob = aliased(ContentBlob), aliased(ContentBlob)
     return (
         select(
-            LicenseItem.entry,
+            items.c.entry,
             Contribution.id.label("contribution_id"),
             Contribution.statement,
             Contribution.terms,
@@ -99,16 +109,15 @@ def _page(license_id: str, after: int, chunk: int) -> Any:
             item_blob.data.label("item_data"),
             AnswerSpec.answer_kind,
         )
-        .join(Contribution, Contribution.id == LicenseItem.contribution_id)
+        .select_from(items)
+        .join(Contribution, Contribution.id == items.c.contribution_id)
         .join(Acceptance, Acceptance.contribution_id == Contribution.id)
         .join(Task, Task.id == Contribution.task_id)
         .join(answer_blob, answer_blob.sha256 == Contribution.content_sha256)
         .outerjoin(ContributionAnswer, ContributionAnswer.contribution_id == Contribution.id)
         .outerjoin(item_blob, item_blob.sha256 == ContributionAnswer.item_sha256)
         .outerjoin(AnswerSpec, AnswerSpec.task_id == Contribution.task_id)
-        .where(LicenseItem.license_id == license_id, LicenseItem.entry > after)
-        .order_by(LicenseItem.entry)
-        .limit(chunk)
+        .order_by(items.c.entry)
     )
 
 

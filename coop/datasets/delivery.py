@@ -46,6 +46,7 @@ from provenance.models import LogEntry
 from provenance.service import ProvenanceLog
 
 MANIFEST_KIND = "license.files"
+JSONL_READ_ROWS = 512
 _MANIFEST_SEARCH = 64  # entries after the license's own in which its manifest is looked for
 
 
@@ -155,12 +156,15 @@ class DeliveryService:
         return delivered, self._checked(delivered, self._bytes(manifest, name))
 
     def _bytes(self, manifest: LicenseFiles, name: str) -> Iterator[bytes]:
+        """Parquet is read a row group at a time (its bytes depend on it); JSON Lines, whose bytes do
+        not, in smaller chunks: each piece is made in whichever worker thread the server hands the
+        next step to, and every thread's malloc arena keeps its largest piece, so small pieces keep
+        the server's memory flat however long the file."""
         with Session(self.engine) as session:
-            chunks = judgment_chunks(session, manifest.license_id, manifest.row_group_rows)
             if name == JSONL:
-                yield from jsonl_bytes(chunks)
+                yield from jsonl_bytes(judgment_chunks(session, manifest.license_id, JSONL_READ_ROWS))
             else:
-                yield from parquet_bytes(chunks)
+                yield from parquet_bytes(judgment_chunks(session, manifest.license_id, manifest.row_group_rows))
 
     @staticmethod
     def _checked(delivered: DeliveredFile, pieces: Iterator[bytes]) -> Iterator[bytes]:

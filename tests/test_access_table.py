@@ -127,6 +127,9 @@ TABLE = [
     ("POST", "/licenses/{license}/withdrawals/read", {BUYER}),
     ("GET", "/licenses/{license}/report", {BUYER, STEWARD}),  # the licensee's organisation and stewards only
     ("GET", "/licenses/{license}/report.json", {BUYER, STEWARD}),
+    ("GET", "/licenses/{license}/files", {BUYER}),
+    ("GET", "/licenses/{license}/files/{file}", {BUYER}),
+    ("GET", "/licenses/{license}/croissant.json", {BUYER}),
     ("GET", "/lineage/entries/{entry}", SIGNED_IN),
     ("GET", "/payouts", {STEWARD}),
     ("POST", "/payouts", {STEWARD}),
@@ -227,6 +230,9 @@ TABLE = [
     ("GET", "/api/licenses/{license}", MEMBERS | {BUYER}),  # members are paid from it; the licensee holds it
     ("GET", "/api/revenue-events", SIGNED_IN),  # members: all; a buyer: its organisation's; others: none
     ("GET", "/api/revenue-events/{event}", MEMBERS | {BUYER}),
+    ("GET", "/api/licenses/{license}/files", {BUYER}),  # the licensee's organisation only (403 to another's)
+    ("GET", "/api/licenses/{license}/files/{file}", {BUYER}),
+    ("GET", "/api/licenses/{license}/croissant.json", {BUYER}),
     ("GET", "/api/lineage/entries/{entry}", SIGNED_IN),
     ("POST", "/api/payouts", {STEWARD}),
     ("POST", "/api/payouts/{payout}/outcome", {STEWARD}),
@@ -297,6 +303,7 @@ def test_every_route_is_in_the_access_table(runtime):
         "{proposal}": "{proposal_id:str}",
         "{release}": "{release_id:str}",
         "{license}": "{license_id:str}",
+        "{file}": "{name:str}",
         "{run}": "{run_id:str}",
         "{payout}": "{payout_id:int}",
         "{entry}": "{entry:int}",
@@ -443,6 +450,7 @@ def _seed(runtime):
         "{proposal}": proposal.id,
         "{release}": release.id,
         "{license}": license.id,
+        "{file}": "judgments.parquet",
         "{run}": run,
         "{payout}": str(payout),
         "{entry}": str(runtime.contributions.get(bo, contribution.id).acceptance_index),
@@ -506,3 +514,18 @@ def test_access_follows_the_table(runtime, actors, method, path, allowed):
             )
             outcomes[role] = not _denied(response, role, is_api)
     assert {role for role, ok in outcomes.items() if ok} == allowed, outcomes
+
+
+@pytest.mark.parametrize("path", ["/files", "/files/judgments.jsonl", "/croissant.json"])
+def test_another_organisations_buyer_gets_403_for_a_licenses_files(runtime, actors, path):
+    """The table has one buyer organisation; a second one, signed in with its own token, is refused."""
+    _, _, ids = actors
+    other = runtime.members.principal(
+        runtime.members.register_buyer("Other Lab", "Oz", "oz@other.test", "oz-password-1")
+    )
+    token = runtime.auth.create_token(other, "other", ["read"])
+    with TestClient(app=create_app(runtime=runtime)) as client:
+        response = client.get(f"/api/licenses/{ids['{license}']}{path}", headers={"Authorization": f"Bearer {token}"})
+        anonymous = client.get(f"/api/licenses/{ids['{license}']}{path}")
+    assert response.status_code == 403 and "only the licensee's organisation" in response.text
+    assert anonymous.status_code == 401

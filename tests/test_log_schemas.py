@@ -183,6 +183,19 @@ VALID = {
         "content_sha256": SHA,
         "noticed_at": T,
     },
+    "license.files": {
+        "license": ID,
+        "license_entry": 10,
+        "records": 1,
+        "format": "coop-judgments/1",
+        "row_group_rows": 4096,
+        "parquet_writer": "parquet-cpp-arrow version 26.0.1",
+        "files": [
+            {"name": "judgments.jsonl", "media_type": "application/jsonlines", "sha256": SHA, "size": 10},
+            {"name": "judgments.parquet", "media_type": "application/x-parquet", "sha256": SHA, "size": 20},
+        ],
+        "made_at": T,
+    },
 }
 
 

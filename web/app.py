@@ -26,6 +26,7 @@ from web.api_appeals import AppealsApi, ContributionAppealApi, ReviewerRatesApi
 from web.api_checkout import CHECKOUT_API
 from web.api_claims import CLAIMS_API
 from web.api_contributions import ContributionsApi
+from web.api_delivery import DELIVERY
 from web.api_governance import GOVERNANCE_API
 from web.api_items import ITEMS_API
 from web.api_keys import KEYS_API
@@ -224,6 +225,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             *CHECKOUT_API,
             LineagePages,
             *LINEAGE_API,
+            *DELIVERY,
             healthz,
             metrics,
             create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),

@@ -48,8 +48,10 @@ def licensable_items(
         .where(ReleaseItem.release_id == release_id)
         .order_by(ReleaseItem.entry)
     ).all()
-    revocations = select(ConsentRevocation.contribution_id).where(
-        ConsentRevocation.contribution_id.in_([c.id for _, c, _ in rows]), ConsentRevocation.revoked_at <= now
+    revocations = (  # a join, not an IN list: PostgreSQL takes at most 65,535 parameters (a 100k release)
+        select(ConsentRevocation.contribution_id)
+        .join(ReleaseItem, ReleaseItem.contribution_id == ConsentRevocation.contribution_id)
+        .where(ReleaseItem.release_id == release_id, ConsentRevocation.revoked_at <= now)
     )
     revoked = set(session.scalars(revocations))
     excluded: Counter[str] = Counter()

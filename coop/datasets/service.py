@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from coop import idempotency
 from coop.datasets.checkout import Confirmation, owned
+from coop.datasets.delivery import publish_license_files
 from coop.datasets.licensing import (
     Licensable,
     accepted_contributions,
@@ -282,6 +283,7 @@ class DatasetService:
             session.add(row)
             session.flush()
             record_weights(session, license_id, included)
+            publish_license_files(session, self.log, row, now)  # the files' SHA-256, signed and logged
             self.revenue.record_sale_in(session, license_id)  # the sale, shared at once
             idempotency.remember(session, request, license_id, now)
             return license_view(session, row)

@@ -40,6 +40,7 @@ SCHEMAS: dict[str, type[Struct]] = {
     "release.published": datasets.ReleasePublished,
     "license.granted": datasets.LicenseGranted,
     "license.withdrawal": datasets.LicenseWithdrawal,
+    "license.files": datasets.LicenseFiles,
 }
 # Signed by members (every other kind is signed by the co-op key).
 MEMBER_KINDS = frozenset(

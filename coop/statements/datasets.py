@@ -65,3 +65,23 @@ class LicenseWithdrawal(Exact):
     contribution_entry: Count  # the contribution.accepted entry (the item's id in the release)
     content_sha256: Sha256
     noticed_at: Time
+
+
+class DeliveredFile(Exact):
+    name: Literal["judgments.jsonl", "judgments.parquet"]
+    media_type: Literal["application/jsonlines", "application/x-parquet"]
+    sha256: Sha256
+    size: Positive
+
+
+class LicenseFiles(Exact):
+    """The files a license delivers and their SHA-256 (coop.datasets.delivery), logged when it is granted."""
+
+    license: Id
+    license_entry: Count
+    records: Positive
+    format: Literal["coop-judgments/1"]
+    row_group_rows: Positive
+    parquet_writer: Annotated[str, Meta(min_length=1, max_length=100)]
+    files: Annotated[list[DeliveredFile], Meta(min_length=2, max_length=2)]
+    made_at: Time

@@ -192,7 +192,8 @@ class ItemWorkPages(Controller):
             else:
                 shown = text_value(data, "statement_body")
                 statement = pasted_statement(text_value(data, "signed"), shown, STATEMENT_KIND, own_key.public_key)
-                item_answers.answer_signed(principal, claim_id, answer, minutes, terms, statement)
+                done = item_answers.submit_next.answer_signed(principal, claim_id, answer, minutes, terms, statement)
+                return _to(claim.task_id, done.next.id if done.next else None, f"answered={claim_id}")
         except USER_ERRORS as error:
             return view.refused(principal, claim, error, data)
         return _next(principal, claims, claim.task_id, f"answered={claim_id}")
@@ -230,12 +231,17 @@ def spec_or_none(answer_specs: AnswerSpecService, task_id: str) -> AnswerSpecVie
 
 def _next(principal: Principal, claims: ClaimService, task_id: str, query: str = "") -> Redirect:
     """Redirect to the next item to work on, or to the "nothing left" page."""
-    suffix = f"?{query}" if query else ""
     try:
-        claim = claims.claim_next(principal, task_id)
+        claim_id: str | None = claims.claim_next(principal, task_id).id
     except NotFound:
-        return Redirect(f"/tasks/{task_id}/work{suffix}", status_code=303)
-    return Redirect(f"/claims/{claim.id}{suffix}", status_code=303)
+        claim_id = None
+    return _to(task_id, claim_id, query)
+
+
+def _to(task_id: str, claim_id: str | None, query: str) -> Redirect:
+    """Redirect to the claimed item's page, or (no claim) to the "nothing left" page."""
+    suffix = f"?{query}" if query else ""
+    return Redirect(f"/claims/{claim_id}{suffix}" if claim_id else f"/tasks/{task_id}/work{suffix}", status_code=303)
 
 
 def _receipt(item_answers: ItemAnswerService, principal: Principal, claim_id: str | None) -> AnswerReceipt | None:

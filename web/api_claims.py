@@ -35,7 +35,7 @@ The statement to sign needs no round trip: it is the canonical JSON (RFC 8785) o
 `{"answer", "author", "content_sha256", "item", "item_sha256", "minutes", "revises": null, "task",
 "terms", "time", "units": 1}` where `answer` is the answer in its normal form, `content_sha256` the
 SHA-256 of that answer's canonical JSON, `author` the key id of the signing key, `item`/`item_sha256`
-the claim's item (`item.id`, `item.content_sha256`), and `time` the signing time in UTC, to the
+the claim's item (`item.id`, `item.sha256`), and `time` the signing time in UTC, to the
 second, with `+00:00`; signed as kind `contribution`. docs/submit-and-next.md gives an example."""
 
 

@@ -28,20 +28,25 @@ seeded task (it walks the full items once, see coop/work/claims.py) are printed 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
+import hashlib
+import io
 import json
 import logging
 import os
+import pstats
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from litestar.testing import TestClient
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from bench.databases import DEFAULT_PG_URL, ORIGIN, bench_coop_key, migrated_engine, postgres_problem
 from bench.item_seed import ANSWERS, WorkTask, bulk_answers, open_item_task
@@ -50,8 +55,9 @@ from bench.report import Watch, percentile
 from coop.kernel.settings import Settings
 from coop.membership.secrets import SealedSeed, open_seed
 from coop.statements import check_statement
+from provenance.core.canonical import canonical_json
 from provenance.core.note import NoteSigner
-from provenance.core.signing import b64, sign_statement
+from provenance.core.signing import b64, key_id, sign_statement
 from provenance.service import ProvenanceLog
 from web.app import create_app
 from web.runtime import Runtime
@@ -95,14 +101,66 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def _stats(samples: list[float]) -> dict[str, float]:
+def _stats(samples: list[float], part: str = "") -> dict[str, float]:
+    if part.endswith("_count"):  # SQL statements or commits per step, not seconds
+        return {"p50": percentile(samples, 50), "max": max(samples), "n": len(samples)}
     return {f"p{q}_ms": percentile(samples, q) * 1e3 for q in (50, 95, 99)} | {"n": len(samples)}
+
+
+def profiled(own: OwnKeyWorker, task_id: str, steps: int) -> str:
+    """cProfile of `steps` one-request steps (after the measured ones): where the time goes."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(steps):
+        own.step(task_id)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+    return out.getvalue()
+
+
+class SqlCounter:
+    """SQL statements and commits the app sends to the database (an engine event listener)."""
+
+    def __init__(self, engine: Any):
+        self.statements = self.commits = 0
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+
+    def _statement(self, *_: Any) -> None:
+        self.statements += 1
+
+    def _commit(self, *_: Any) -> None:
+        self.commits += 1
+
+    def snapshot(self) -> tuple[int, int]:
+        return self.statements, self.commits
+
+
+def client_statement(claim: dict[str, Any], answer: dict[str, Any], minutes: int, terms: Any, key: Any) -> Any:
+    """The statement the member's device builds from the claim and the answer, with no round trip
+    (docs/submit-and-next.md), signed with their key."""
+    body = {
+        "task": claim["task_id"],
+        "content_sha256": hashlib.sha256(canonical_json(answer)).hexdigest(),
+        "author": key_id(bytes(key.verify_key)),
+        "terms": terms,
+        "minutes": minutes,
+        "units": 1,
+        "time": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "revises": None,
+        "item": claim["item"]["id"],
+        "item_sha256": claim["item"]["sha256"],
+        "answer": answer,
+    }
+    signed = sign_statement(key, "contribution", body)
+    return {"kind": signed.kind, "body": body, "key": b64(signed.public_key), "sig": b64(signed.signature)}
 
 
 class OwnKeyWorker:
     """A member with a key of their own, working through the API and reading the portal's page."""
 
-    def __init__(self, runtime: Runtime, person: Any, terms: dict[str, Any]):
+    def __init__(self, runtime: Runtime, person: Any, terms: dict[str, Any], counter: SqlCounter):
         token = runtime.auth.create_token(person.principal, "bench", ["read", "write"])
         self.api = TestClient(app=create_app(runtime=runtime))
         self.api.__enter__()
@@ -112,41 +170,73 @@ class OwnKeyWorker:
         self.portal.cookies.set("coop_session", runtime.auth.start_session(person.principal))
         self.key = person.key
         self.terms = terms
-        self.claims: dict[str, str] = {}
+        self.counter = counter
+        self.claims: dict[str, dict[str, Any]] = {}
         self.n = 0
 
-    def claim(self, task_id: str) -> str:
+    def claim(self, task_id: str) -> dict[str, Any]:
         response = self.api.post(f"/api/tasks/{task_id}/claim")
         assert response.status_code == 200, response.text
-        return str(response.json()["claim_id"])
+        claim: dict[str, Any] = response.json()
+        return claim
+
+    def _answer(self) -> dict[str, Any]:
+        self.n += 1
+        return ANSWERS[self.n % len(ANSWERS)]
 
     def step(self, task_id: str) -> dict[str, float]:
-        """Answer the task's claimed item and show the next one; seconds per part."""
+        """Submit & next as one request (answer signed on the device + the next claim), then the
+        next item's page; seconds per part, and the SQL statements and commits of the step."""
         claim = self.claims.get(task_id) or self.claim(task_id)
-        answer = ANSWERS[self.n % len(ANSWERS)]
-        self.n += 1
-        fields = {"answer": answer, "minutes": 2, "terms": self.terms}
+        answer = self._answer()
+        sql, commits = self.counter.snapshot()
+        cpu, start = time.process_time(), time.perf_counter()
+        statement = client_statement(claim, answer, 2, self.terms, self.key)
+        fields = {"answer": answer, "minutes": 2, "terms": self.terms, "statement": statement}
+        done = self.api.post(f"/api/claims/{claim['claim_id']}/answer?next=true", json=fields)
+        assert done.status_code == 200 and done.json()["next"], done.text
+        parts = {"submit_next": time.perf_counter() - start}
+        following: dict[str, Any] = done.json()["next"]
+        mark = time.perf_counter()
+        shown = self.portal.get(f"/claims/{following['claim_id']}?answered={claim['claim_id']}")
+        parts["render"] = time.perf_counter() - mark
+        parts["total"] = time.perf_counter() - start
+        parts["cpu"] = time.process_time() - cpu  # this process's CPU (app and client), not PostgreSQL's
+        assert shown.status_code == 200 and 'data-testid="receipt"' in shown.text and "question" in shown.text
+        after = self.counter.snapshot()
+        parts["sql_count"], parts["commit_count"] = after[0] - sql, after[1] - commits
+        self.claims[task_id] = following
+        return parts
+
+    def step_four_requests(self, task_id: str) -> dict[str, float]:
+        """The step as it was (the comparison): statement, answer, claim, page — four requests."""
+        claim = self.claims.get(task_id) or self.claim(task_id)
+        claim_id = claim["claim_id"]
+        fields = {"answer": self._answer(), "minutes": 2, "terms": self.terms}
         parts: dict[str, float] = {}
+        sql, commits = self.counter.snapshot()
         cpu, start = time.process_time(), time.perf_counter()
         body = self.api.post(
-            f"/api/claims/{claim}/statement", json={**fields, "key": b64(bytes(self.key.verify_key))}
+            f"/api/claims/{claim_id}/statement", json={**fields, "key": b64(bytes(self.key.verify_key))}
         ).json()["body"]
         parts["statement"] = time.perf_counter() - start
         mark = time.perf_counter()
         signed = sign_statement(self.key, "contribution", body)
         statement = {"kind": signed.kind, "body": body, "key": b64(signed.public_key), "sig": b64(signed.signature)}
-        answered = self.api.post(f"/api/claims/{claim}/answer", json={**fields, "statement": statement})
+        answered = self.api.post(f"/api/claims/{claim_id}/answer", json={**fields, "statement": statement})
         assert answered.status_code == 200, answered.text
         parts["answer"] = time.perf_counter() - mark
         mark = time.perf_counter()
         following = self.claim(task_id)
         parts["claim"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        shown = self.portal.get(f"/claims/{following}?answered={claim}")
+        shown = self.portal.get(f"/claims/{following['claim_id']}?answered={claim_id}")
         parts["render"] = time.perf_counter() - mark
         parts["total"] = time.perf_counter() - start
-        parts["cpu"] = time.process_time() - cpu  # this process's CPU (app and client), not PostgreSQL's
+        parts["cpu"] = time.process_time() - cpu
         assert shown.status_code == 200 and 'data-testid="receipt"' in shown.text and "question" in shown.text
+        after = self.counter.snapshot()
+        parts["sql_count"], parts["commit_count"] = after[0] - sql, after[1] - commits
         self.claims[task_id] = following
         return parts
 
@@ -206,7 +296,7 @@ def seed(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
         lambda: bulk_members(runtime, args.answerers, steward.account_id, applicant_every=10**9)
     )
     timings["big_task_items_s"], big = _timed(lambda: open_item_task(runtime, steward, 1, args.items, args.k))
-    small_items = args.small_items or (args.warmup + args.iterations + args.custodial + 20)
+    small_items = args.small_items or (2 * (args.warmup + args.iterations) + args.custodial + args.profile + 20)
     small = open_item_task(runtime, steward, 2, small_items, args.k)
     own = service_member(runtime, steward, "Olu Ownkey", "own@bench.test")
     custodial = service_member(runtime, steward, "Cas Custody", "custody@bench.test", with_key=False)
@@ -248,7 +338,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(f"seeded in {seeded['timings']['total_s']:.1f} s: {seeded['timings']}", flush=True)
             big: WorkTask = seeded["big"]
             small: WorkTask = seeded["small"]
-            own = OwnKeyWorker(runtime, seeded["own"], seeded["terms"])
+            counter = SqlCounter(runtime.engine)
+            own = OwnKeyWorker(runtime, seeded["own"], seeded["terms"], counter)
             custodial = CustodialWorker(runtime, seeded["custodial"])
             first_claim_s, _ = _timed(lambda: own.claims.setdefault(big.task.id, own.claim(big.task.id)))
             gc.freeze()  # as `coop serve` does once the app is built
@@ -256,6 +347,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             samples: dict[str, list[dict[str, float]]] = {
                 "own_big": [],
                 "own_small": [],
+                "own4_big": [],
+                "own4_small": [],
                 "cust_big": [],
                 "cust_small": [],
             }
@@ -265,11 +358,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 big_parts = own.step(big.task.id)
                 small_parts = own.step(small.task.id)
                 health, _ = _timed(lambda: own.portal.get("/healthz"))
+                old = {} if args.no_four else {t: own.step_four_requests(t) for t in (big.task.id, small.task.id)}
                 if n >= args.warmup:
                     samples["own_big"].append(big_parts)
                     samples["own_small"].append(small_parts)
                     trivial.append(health)
+                    if old:
+                        samples["own4_big"].append(old[big.task.id])
+                        samples["own4_small"].append(old[small.task.id])
             watch.__exit__()
+            profile = profiled(own, big.task.id, args.profile) if args.profile else None
             custodial_watch = Watch((), lambda: database_backends(runtime.engine)).__enter__()
             for n in range(args.custodial + 2):
                 big_parts = custodial.step(big.task.id)
@@ -301,8 +399,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "trivial_get": _stats(trivial),
         "argon2_open": _stats(argon2),
     }
+    result["profile"] = profile
     for name, rows in samples.items():
-        result[name] = {part: _stats([r[part] for r in rows]) for part in rows[0]}
+        if rows:
+            result[name] = {part: _stats([r[part] for r in rows], part) for part in rows[0]}
     return result
 
 
@@ -317,7 +417,14 @@ def lines(r: dict[str, Any]) -> list[str]:
         f"seeding: {', '.join(f'{k} {v:.1f}' for k, v in r['seeding'].items())}",
         f"first claim on the seeded task: {r['first_claim_ms']:.1f} ms",
     ]
-    for loop, label in (("own", "own key (API submit + claim, portal render)"), ("cust", "portal, custodial key")):
+    loops = (
+        ("own", "own key, one request (API submit & next, portal render)"),
+        ("own4", "own key, four requests as before (statement, answer, claim, render)"),
+        ("cust", "portal, custodial key"),
+    )
+    for loop, label in loops:
+        if f"{loop}_big" not in r:
+            continue
         big, small = r[f"{loop}_big"]["total"], r[f"{loop}_small"]["total"]
         out.append(
             f"{label}: big task p50 {big['p50_ms']:.1f} / p95 {big['p95_ms']:.1f} / p99 {big['p99_ms']:.1f} ms "
@@ -326,7 +433,10 @@ def lines(r: dict[str, Any]) -> list[str]:
             f"big ÷ small: p50 {big['p50_ms'] / small['p50_ms']:.2f}×, p99 {big['p99_ms'] / small['p99_ms']:.2f}×"
         )
         for part in r[f"{loop}_big"]:
-            if part != "total":
+            if part.endswith("_count"):
+                b, m = r[f"{loop}_big"][part], r[f"{loop}_small"][part]
+                out.append(f"    {part}: big p50 {b['p50']:.0f} (max {b['max']:.0f}); small p50 {m['p50']:.0f}")
+            elif part != "total":
                 b, m = r[f"{loop}_big"][part], r[f"{loop}_small"][part]
                 out.append(
                     f"    {part}: big p50 {b['p50_ms']:.1f} / p99 {b['p99_ms']:.1f} ms; "
@@ -351,6 +461,8 @@ def main() -> None:
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--quick", action="store_true", help="smoke run: 5,000 items, 15,000 answers, 40 steps")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--no-four", action="store_true", help="skip the four-request comparison loop")
+    parser.add_argument("--profile", type=int, default=0, help="cProfile this many one-request steps, print the top")
     args = parser.parse_args()
     if args.quick:
         args.items, args.answers, args.iterations, args.custodial, args.warmup = 5_000, 15_000, 40, 5, 5
@@ -358,6 +470,8 @@ def main() -> None:
         raise SystemExit(f"PostgreSQL unreachable at {args.pg_url}: {problem}")
     result = run(args)
     print("\n".join(lines(result)))
+    if result.get("profile"):
+        print(result["profile"])
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 

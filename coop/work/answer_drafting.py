@@ -26,7 +26,7 @@ from coop.kernel.principal import Principal
 from coop.rules.answer_words import response_ids
 from coop.rules.answers import check_answer
 from coop.work.answer_specs import check_answer_kind_stored, spec_of
-from coop.work.claim_models import ClaimSkip, ContributionAnswer, ItemClaim
+from coop.work.claim_models import AnswerSpec, ClaimSkip, ContributionAnswer, ItemClaim
 from coop.work.claims import own_claim
 from coop.work.contribution_checks import check_content
 from coop.work.contribution_views import ContributionView
@@ -52,6 +52,10 @@ class Drafted:
     contribution: Contribution
     answered: ContributionAnswer
     submitted: bool
+    # Held while the transaction lasts, so later reads of them in it are the session's identity
+    # map, not queries (the session keeps its objects only while something refers to them).
+    task: Task | None = None
+    spec: AnswerSpec | None = None
 
 
 def draft_under_claim(
@@ -80,13 +84,14 @@ def draft_under_claim(
     assert task is not None and item is not None  # foreign keys
     if task.status != "open":
         raise Conflict(f"task '{task.title}' is {task.status} and takes no submissions")
+    spec = spec_of(session, task.id)
     content, digest = store_answer(session, checked_answer(session, claim.task_id, item, answer), max_content_bytes)
     seconds = int((now - claim.claimed_at).total_seconds())
     terms_json = canonical_json(dict(clean_terms)).decode()
     if contribution is not None and existing is not None:
         contribution.content_sha256, contribution.minutes, contribution.terms = digest, minutes, terms_json
         existing.answer, existing.measured_seconds = content.decode(), seconds
-        return Drafted(claim, contribution, existing, False)
+        return Drafted(claim, contribution, existing, False, task, spec)
     contribution = Contribution(
         id=uuid.uuid4().hex,
         task_id=task.id,
@@ -111,7 +116,7 @@ def draft_under_claim(
         measured_seconds=seconds,
     )
     session.add(answered)
-    return Drafted(claim, contribution, answered, False)
+    return Drafted(claim, contribution, answered, False, task, spec)
 
 
 def store_answer(session: Session, normalised: dict[str, Any], max_content_bytes: int) -> tuple[bytes, str]:

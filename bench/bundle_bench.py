@@ -70,9 +70,9 @@ from coop.lineage.gather import ItemLineage, ReleaseLineage
 from coop.lineage.verify import verify_bundle
 from coop.membership.keys import REGISTRATION, KeyService
 from coop.rules import consent, pay_floor, review
+from coop.work.reviews import ACCEPTED_KIND, review_digest
 from coop.work.signed_submission import STATEMENT_KIND
 from coop.work.signed_submission import statement_body as _statement_body
-from coop.work.reviews import ACCEPTED_KIND, review_digest
 from governance.defaults import all_defaults
 from governance.policies import Policy
 from provenance import store

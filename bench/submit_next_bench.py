@@ -2,6 +2,7 @@
 
     python -m bench.submit_next_bench [--items 100000] [--answers 300000] [--k 5] [--iterations 300]
                                       [--custodial 40] [--pg-url URL] [--quick] [--json out.json]
+                                      [--no-four] [--profile N]
 
 Target: with 100,000 items and 300,000 answers on PostgreSQL, "Submit & next" (submit + claim the
 next item + render) p99 < 50 ms. A fresh PostgreSQL database of its own name (`bench_submit_…`,
@@ -11,16 +12,21 @@ services, the answers in bulk (COPY). The app runs in process (Litestar's TestCl
 figures are the app's and the database's, not HTTP's.
 
 Measured, interleaved step by step so the machine's drift lands on all alike:
-- **own key** (the target figure): the member's key is their own, so a submission is what the API
-  takes — `POST /api/claims/{id}/statement` (the body to sign), signing on the "device" (here),
-  `POST /api/claims/{id}/answer` with the signed statement, `POST /api/tasks/{id}/claim` (the next
-  item), then the portal's item page `GET /claims/{next}?answered={id}` rendered (receipt + item).
+- **own key, one request** (the target figure): the member's key is their own; the device builds
+  the statement from the claim and the answer (docs/submit-and-next.md) and signs it, then
+  `POST /api/claims/{id}/answer?next=true` answers and claims the next item in one transaction, and
+  the portal's item page `GET /claims/{next}?answered={id}` is rendered (receipt + next item).
+- **own key, four requests** (the comparison, `--no-four` skips it): the step as it was —
+  `POST /api/claims/{id}/statement` (the body to sign), `POST /api/claims/{id}/answer`,
+  `POST /api/tasks/{id}/claim`, then the same page.
+  Both own-key loops also count the SQL statements and commits of a step (an engine listener).
 - **portal, custodial key**: the portal's own form — `POST /claims/{id}/answer` with the password
   (the key is opened with argon2id at the co-op's cost), the 303 followed to the next item's page.
   argon2id alone (opening the member's sealed key) is measured beside it: it is most of the step.
 - **baselines, same run**: the same two loops on a small task (a few hundred items, no other
   answers) in the same database, and a trivial `GET /healthz`. Ratios: big task ÷ small task.
 
+`--profile N` samples the app's threads over N more one-request steps (bench/sampling_profile.py).
 Each step's p50/p95/p99 (and each part's p50/p99), the seeding times and the first claim on the
 seeded task (it walks the full items once, see coop/work/claims.py) are printed and saved with --json.
 """
@@ -28,38 +34,31 @@ seeded task (it walks the full items once, see coop/work/claims.py) are printed 
 from __future__ import annotations
 
 import argparse
-import cProfile
 import gc
-import hashlib
-import io
 import json
 import logging
 import os
-import pstats
 import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from litestar.testing import TestClient
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import create_engine, make_url, text
 
 from bench.databases import DEFAULT_PG_URL, ORIGIN, bench_coop_key, migrated_engine, postgres_problem
-from bench.item_seed import ANSWERS, WorkTask, bulk_answers, open_item_task
+from bench.item_seed import WorkTask, bulk_answers, open_item_task
 from bench.portal_seed import PASSWORD, bulk_members, service_member
 from bench.report import Watch, percentile
+from bench.sampling_profile import SamplingProfile
+from bench.submit_next_workers import CustodialWorker, OwnKeyWorker, SqlCounter
 from coop.kernel.settings import Settings
 from coop.membership.secrets import SealedSeed, open_seed
 from coop.statements import check_statement
-from provenance.core.canonical import canonical_json
 from provenance.core.note import NoteSigner
-from provenance.core.signing import b64, key_id, sign_statement
 from provenance.service import ProvenanceLog
-from web.app import create_app
 from web.runtime import Runtime
 
 TARGET_MS = 50.0
@@ -108,168 +107,12 @@ def _stats(samples: list[float], part: str = "") -> dict[str, float]:
 
 
 def profiled(own: OwnKeyWorker, task_id: str, steps: int) -> str:
-    """cProfile of `steps` one-request steps (after the measured ones): where the time goes."""
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(steps):
-        own.step(task_id)
-    profiler.disable()
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
-    return out.getvalue()
-
-
-class SqlCounter:
-    """SQL statements and commits the app sends to the database (an engine event listener)."""
-
-    def __init__(self, engine: Any):
-        self.statements = self.commits = 0
-        event.listen(engine, "before_cursor_execute", self._statement)
-        event.listen(engine, "commit", self._commit)
-
-    def _statement(self, *_: Any) -> None:
-        self.statements += 1
-
-    def _commit(self, *_: Any) -> None:
-        self.commits += 1
-
-    def snapshot(self) -> tuple[int, int]:
-        return self.statements, self.commits
-
-
-def client_statement(claim: dict[str, Any], answer: dict[str, Any], minutes: int, terms: Any, key: Any) -> Any:
-    """The statement the member's device builds from the claim and the answer, with no round trip
-    (docs/submit-and-next.md), signed with their key."""
-    body = {
-        "task": claim["task_id"],
-        "content_sha256": hashlib.sha256(canonical_json(answer)).hexdigest(),
-        "author": key_id(bytes(key.verify_key)),
-        "terms": terms,
-        "minutes": minutes,
-        "units": 1,
-        "time": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "revises": None,
-        "item": claim["item"]["id"],
-        "item_sha256": claim["item"]["sha256"],
-        "answer": answer,
-    }
-    signed = sign_statement(key, "contribution", body)
-    return {"kind": signed.kind, "body": body, "key": b64(signed.public_key), "sig": b64(signed.signature)}
-
-
-class OwnKeyWorker:
-    """A member with a key of their own, working through the API and reading the portal's page."""
-
-    def __init__(self, runtime: Runtime, person: Any, terms: dict[str, Any], counter: SqlCounter):
-        token = runtime.auth.create_token(person.principal, "bench", ["read", "write"])
-        self.api = TestClient(app=create_app(runtime=runtime))
-        self.api.__enter__()
-        self.api.headers["Authorization"] = f"Bearer {token}"
-        self.portal = TestClient(app=create_app(runtime=runtime))
-        self.portal.__enter__()
-        self.portal.cookies.set("coop_session", runtime.auth.start_session(person.principal))
-        self.key = person.key
-        self.terms = terms
-        self.counter = counter
-        self.claims: dict[str, dict[str, Any]] = {}
-        self.n = 0
-
-    def claim(self, task_id: str) -> dict[str, Any]:
-        response = self.api.post(f"/api/tasks/{task_id}/claim")
-        assert response.status_code == 200, response.text
-        claim: dict[str, Any] = response.json()
-        return claim
-
-    def _answer(self) -> dict[str, Any]:
-        self.n += 1
-        return ANSWERS[self.n % len(ANSWERS)]
-
-    def step(self, task_id: str) -> dict[str, float]:
-        """Submit & next as one request (answer signed on the device + the next claim), then the
-        next item's page; seconds per part, and the SQL statements and commits of the step."""
-        claim = self.claims.get(task_id) or self.claim(task_id)
-        answer = self._answer()
-        sql, commits = self.counter.snapshot()
-        cpu, start = time.process_time(), time.perf_counter()
-        statement = client_statement(claim, answer, 2, self.terms, self.key)
-        fields = {"answer": answer, "minutes": 2, "terms": self.terms, "statement": statement}
-        done = self.api.post(f"/api/claims/{claim['claim_id']}/answer?next=true", json=fields)
-        assert done.status_code == 200 and done.json()["next"], done.text
-        parts = {"submit_next": time.perf_counter() - start}
-        following: dict[str, Any] = done.json()["next"]
-        mark = time.perf_counter()
-        shown = self.portal.get(f"/claims/{following['claim_id']}?answered={claim['claim_id']}")
-        parts["render"] = time.perf_counter() - mark
-        parts["total"] = time.perf_counter() - start
-        parts["cpu"] = time.process_time() - cpu  # this process's CPU (app and client), not PostgreSQL's
-        assert shown.status_code == 200 and 'data-testid="receipt"' in shown.text and "question" in shown.text
-        after = self.counter.snapshot()
-        parts["sql_count"], parts["commit_count"] = after[0] - sql, after[1] - commits
-        self.claims[task_id] = following
-        return parts
-
-    def step_four_requests(self, task_id: str) -> dict[str, float]:
-        """The step as it was (the comparison): statement, answer, claim, page — four requests."""
-        claim = self.claims.get(task_id) or self.claim(task_id)
-        claim_id = claim["claim_id"]
-        fields = {"answer": self._answer(), "minutes": 2, "terms": self.terms}
-        parts: dict[str, float] = {}
-        sql, commits = self.counter.snapshot()
-        cpu, start = time.process_time(), time.perf_counter()
-        body = self.api.post(
-            f"/api/claims/{claim_id}/statement", json={**fields, "key": b64(bytes(self.key.verify_key))}
-        ).json()["body"]
-        parts["statement"] = time.perf_counter() - start
-        mark = time.perf_counter()
-        signed = sign_statement(self.key, "contribution", body)
-        statement = {"kind": signed.kind, "body": body, "key": b64(signed.public_key), "sig": b64(signed.signature)}
-        answered = self.api.post(f"/api/claims/{claim_id}/answer", json={**fields, "statement": statement})
-        assert answered.status_code == 200, answered.text
-        parts["answer"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        following = self.claim(task_id)
-        parts["claim"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        shown = self.portal.get(f"/claims/{following['claim_id']}?answered={claim_id}")
-        parts["render"] = time.perf_counter() - mark
-        parts["total"] = time.perf_counter() - start
-        parts["cpu"] = time.process_time() - cpu
-        assert shown.status_code == 200 and 'data-testid="receipt"' in shown.text and "question" in shown.text
-        after = self.counter.snapshot()
-        parts["sql_count"], parts["commit_count"] = after[0] - sql, after[1] - commits
-        self.claims[task_id] = following
-        return parts
-
-
-class CustodialWorker:
-    """A member whose key is in the co-op's custody, using the portal's form (password each time)."""
-
-    def __init__(self, runtime: Runtime, person: Any):
-        self.portal = TestClient(app=create_app(runtime=runtime))
-        self.portal.__enter__()
-        self.portal.cookies.set("coop_session", runtime.auth.start_session(person.principal))
-        self.portal.get("/")
-        self.csrf = self.portal.cookies.get("csrftoken") or ""
-        self.locations: dict[str, str] = {}
-
-    def step(self, task_id: str) -> dict[str, float]:
-        location = self.locations.get(task_id)
-        if location is None:
-            started = self.portal.post(
-                f"/tasks/{task_id}/work", data={"_csrf_token": self.csrf}, follow_redirects=False
-            )
-            location = started.headers["location"]
-        claim_path = location.split("?")[0]
-        form = {"choice": "A", "reason": "clearer", "password": PASSWORD, "minutes": "2", "_csrf_token": self.csrf}
-        start = time.perf_counter()
-        posted = self.portal.post(f"{claim_path}/answer", data=form, follow_redirects=False)
-        submitted = time.perf_counter() - start
-        assert posted.status_code == 303, posted.text[:500]
-        shown = self.portal.get(posted.headers["location"])
-        total = time.perf_counter() - start
-        assert shown.status_code == 200 and 'data-testid="receipt"' in shown.text
-        self.locations[task_id] = posted.headers["location"]
-        return {"submit": submitted, "render": total - submitted, "total": total}
+    """A sampling profile (bench/sampling_profile.py) of `steps` one-request steps, after the
+    measured ones: where the app's threads spend a step."""
+    with SamplingProfile() as profile:
+        for _ in range(steps):
+            own.step(task_id)
+    return profile.report()
 
 
 def argon2_open(runtime: Runtime, account_id: str, repeat: int) -> list[float]:

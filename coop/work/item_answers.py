@@ -36,7 +36,7 @@ from coop.rules.answer_words import response_ids
 from coop.work.answer_drafting import AnswerReceipt, checked_answer, draft_under_claim, store_answer
 from coop.work.answer_specs import AnswerSpecView, spec_of, spec_view
 from coop.work.claim_models import ContributionAnswer, ItemClaim
-from coop.work.claims import own_claim, require_member
+from coop.work.claims import ClaimView, claim_view, own_claim, require_member
 from coop.work.contribution_checks import check_numbers
 from coop.work.contribution_reading import own
 from coop.work.contribution_views import ContributionView, view
@@ -167,11 +167,30 @@ class ItemAnswerService:
     def receipt(self, author: Principal, claim_id: str) -> AnswerReceipt:
         """The answer given under the author's claim: one read transaction."""
         with Session(self.engine) as session:
-            own_claim(session, author, claim_id)
-            row = session.scalar(select(ContributionAnswer).where(ContributionAnswer.claim_id == claim_id))
-            if row is None:
-                raise NotFound(f"no answer under claim {claim_id}")
-            contribution = view(session, own(session, author, row.contribution_id), with_feedback=True)
-            return AnswerReceipt(
-                contribution, claim_id, row.item_id, row.item_sha256, json.loads(row.answer), row.measured_seconds
-            )
+            return _receipt_in(session, author, claim_id)
+
+    def claim_page(
+        self, author: Principal, claim_id: str, answered: str | None
+    ) -> tuple[ClaimView, AnswerReceipt | None, AnswerSpecView]:
+        """What the item page reads of the work, in one read transaction: the member's claim with
+        its item, the receipt of the answer under `answered` (None when there is none), the spec."""
+        with Session(self.engine) as session:
+            claim = claim_view(session, own_claim(session, author, claim_id))
+            receipt = None
+            if answered:
+                try:
+                    receipt = _receipt_in(session, author, answered)
+                except NotFound:
+                    receipt = None
+            return claim, receipt, spec_view(spec_of(session, claim.task_id))
+
+
+def _receipt_in(session: Session, author: Principal, claim_id: str) -> AnswerReceipt:
+    own_claim(session, author, claim_id)
+    row = session.scalar(select(ContributionAnswer).where(ContributionAnswer.claim_id == claim_id))
+    if row is None:
+        raise NotFound(f"no answer under claim {claim_id}")
+    contribution = view(session, own(session, author, row.contribution_id), with_feedback=True)
+    return AnswerReceipt(
+        contribution, claim_id, row.item_id, row.item_sha256, json.loads(row.answer), row.measured_seconds
+    )

@@ -85,7 +85,7 @@ class ClaimPage:
     keys: KeyService
 
     def show(self, principal: Principal, claim: ClaimView, status: int = 200, **extra: Any) -> Template:
-        spec = self.answer_specs.get(claim.task_id)
+        spec = extra.pop("spec", None) or self.answer_specs.get(claim.task_id)
         values = extra.pop("values", {})
         return page(
             self.request,
@@ -146,7 +146,6 @@ class ItemWorkPages(Controller):
         self,
         request: Req,
         principal: SignedIn,
-        claims: NamedDependency[ClaimService],
         tasks: NamedDependency[TaskService],
         answer_specs: NamedDependency[AnswerSpecService],
         policies: NamedDependency[PolicyService],
@@ -156,10 +155,9 @@ class ItemWorkPages(Controller):
         answered: FromQuery[str | None] = None,
         skipped: FromQuery[bool] = False,
     ) -> Template:
-        claim = claims.get(principal, claim_id)
-        receipt = _receipt(item_answers, principal, answered)
+        claim, receipt, spec = item_answers.claim_page(principal, claim_id, answered)  # one read transaction
         view = ClaimPage(request, tasks, answer_specs, policies, keys)
-        return view.show(principal, claim, receipt=receipt, skipped=skipped)
+        return view.show(principal, claim, receipt=receipt, skipped=skipped, spec=spec)
 
     @post("/claims/{claim_id:str}/answer", sync_to_thread=True)
     def answer(

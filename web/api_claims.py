@@ -13,13 +13,13 @@ from litestar import Controller, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from coop.kernel.errors import Conflict, NotFound
+from coop.kernel.errors import Conflict, NotFound, Refused
 from coop.work.answer_specs import AnswerSpecService, AnswerSpecView
 from coop.work.claims import ClaimService, ClaimView
 from coop.work.item_answers import AnswerReceipt, ItemAnswerService
 from provenance.core.signing import unb64
 from web import auth
-from web.api_contributions import contribution_json, signed_either_way
+from web.api_contributions import contribution_json
 from web.api_items import item_json
 from web.api_members import StatementIn
 from web.auth import SignedIn
@@ -177,14 +177,10 @@ class ClaimsApi(Controller):
             if not next:
                 return receipt_json(done.receipt)
             return {**receipt_json(done.receipt), **next_json(done.next, done.next_refused)}
-        receipt = signed_either_way(
-            data,
-            lambda statement: item_answers.answer_signed(
-                principal, claim_id, data.answer, data.minutes, data.terms, statement
-            ),
-            lambda password: item_answers.answer_with_password(
-                principal, claim_id, data.answer, data.minutes, data.terms, password
-            ),
+        if data.password is None:
+            raise Refused("send {password} (custodial key) or {statement} (your own key)")
+        receipt = item_answers.answer_with_password(
+            principal, claim_id, data.answer, data.minutes, data.terms, data.password
         )
         if not next:
             return receipt_json(receipt)

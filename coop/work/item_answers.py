@@ -9,8 +9,9 @@ are the contribution service's own (custodial password, or a statement the membe
 
 One contribution per claim: the draft is made under the claim's row lock, and a claim whose answer
 was submitted returns that contribution (a double click or retried request creates nothing). A
-submission that fails (a wrong password, a statement that does not match) leaves the draft; the
-next attempt under the same claim re-checks and rewrites it, and re-measures the time. A draft is
+submission with a wrong password leaves the draft; the next attempt under the same claim re-checks
+and rewrites it, and re-measures the time. A statement signed by the member's own key is checked in
+the same transaction as its draft (coop.work.submit_next): a refused one leaves nothing. A draft is
 also edited by its contribution's id (`edit_draft`): a first answer as if answered again under its
 claim, a revision (coop.work.answer_revisions) with no claim to expire, timed from its start.
 
@@ -90,10 +91,9 @@ class ItemAnswerService:
         terms: Mapping[str, Any],
         statement: SignedStatement,
     ) -> AnswerReceipt:
-        contribution_id, submitted = self.prepare(author, claim_id, answer, minutes, terms)
-        if not submitted:
-            self.contributions.submit_signed(author, contribution_id, statement)
-        return self.receipt(author, claim_id)
+        """Submit the answer with a statement signed by the author's own key, in one transaction
+        (coop.work.submit_next, without claiming the next item): a refused statement leaves nothing."""
+        return self.submit_next.answer_signed(author, claim_id, answer, minutes, terms, statement, False).receipt
 
     def statement_body(
         self, author: Principal, claim_id: str, answer: Any, minutes: int, terms: Mapping[str, Any], public_key: bytes

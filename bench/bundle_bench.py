@@ -14,7 +14,7 @@ built byte for byte as the services build them, from the same functions where th
   - one `member.key-registration` per member key (`KeyService.registration_body`, signed by the member);
   - one `task.opened` with the body `TaskService.open` signs (rubric and pay floor in force);
   - N `contribution.accepted` with the body `ReviewService._accept` signs: the author's statement
-    (the body `coop.work.contributions._statement_body` gives, signed by one of the member keys,
+    (the body `coop.work.signed_submission.statement_body` gives, signed by one of the member keys,
     each with its own content hash), `review_digest` of two reviews, rubric, pay floor, pay;
   - the `release.published` manifest of `DatasetService.cut_release` (`items_root`, `item_count`; the
     item list itself travels in the bundle).
@@ -70,8 +70,9 @@ from coop.lineage.gather import ItemLineage, ReleaseLineage
 from coop.lineage.verify import verify_bundle
 from coop.membership.keys import REGISTRATION, KeyService
 from coop.rules import consent, pay_floor, review
-from coop.work.contributions import STATEMENT_KIND, _statement_body
 from coop.work.reviews import ACCEPTED_KIND, review_digest
+from coop.work.signed_submission import STATEMENT_KIND
+from coop.work.signed_submission import statement_body as _statement_body
 from governance.defaults import all_defaults
 from governance.policies import Policy
 from provenance import store

@@ -2,6 +2,7 @@
 
     python -m bench.submit_next_bench [--items 100000] [--answers 300000] [--k 5] [--iterations 300]
                                       [--custodial 40] [--pg-url URL] [--quick] [--json out.json]
+                                      [--no-four] [--profile N]
 
 Target: with 100,000 items and 300,000 answers on PostgreSQL, "Submit & next" (submit + claim the
 next item + render) p99 < 50 ms. A fresh PostgreSQL database of its own name (`bench_submit_…`,
@@ -11,16 +12,21 @@ services, the answers in bulk (COPY). The app runs in process (Litestar's TestCl
 figures are the app's and the database's, not HTTP's.
 
 Measured, interleaved step by step so the machine's drift lands on all alike:
-- **own key** (the target figure): the member's key is their own, so a submission is what the API
-  takes — `POST /api/claims/{id}/statement` (the body to sign), signing on the "device" (here),
-  `POST /api/claims/{id}/answer` with the signed statement, `POST /api/tasks/{id}/claim` (the next
-  item), then the portal's item page `GET /claims/{next}?answered={id}` rendered (receipt + item).
+- **own key, one request** (the target figure): the member's key is their own; the device builds
+  the statement from the claim and the answer (docs/submit-and-next.md) and signs it, then
+  `POST /api/claims/{id}/answer?next=true` answers and claims the next item in one transaction, and
+  the portal's item page `GET /claims/{next}?answered={id}` is rendered (receipt + next item).
+- **own key, four requests** (the comparison, `--no-four` skips it): the step as it was —
+  `POST /api/claims/{id}/statement` (the body to sign), `POST /api/claims/{id}/answer`,
+  `POST /api/tasks/{id}/claim`, then the same page.
+  Both own-key loops also count the SQL statements and commits of a step (an engine listener).
 - **portal, custodial key**: the portal's own form — `POST /claims/{id}/answer` with the password
   (the key is opened with argon2id at the co-op's cost), the 303 followed to the next item's page.
   argon2id alone (opening the member's sealed key) is measured beside it: it is most of the step.
 - **baselines, same run**: the same two loops on a small task (a few hundred items, no other
   answers) in the same database, and a trivial `GET /healthz`. Ratios: big task ÷ small task.
 
+`--profile N` samples the app's threads over N more one-request steps (bench/sampling_profile.py).
 Each step's p50/p95/p99 (and each part's p50/p99), the seeding times and the first claim on the
 seeded task (it walks the full items once, see coop/work/claims.py) are printed and saved with --json.
 """
@@ -40,20 +46,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar.testing import TestClient
 from sqlalchemy import create_engine, make_url, text
 
 from bench.databases import DEFAULT_PG_URL, ORIGIN, bench_coop_key, migrated_engine, postgres_problem
-from bench.item_seed import ANSWERS, WorkTask, bulk_answers, open_item_task
+from bench.item_seed import WorkTask, bulk_answers, open_item_task
 from bench.portal_seed import PASSWORD, bulk_members, service_member
 from bench.report import Watch, percentile
+from bench.sampling_profile import SamplingProfile
+from bench.submit_next_workers import CustodialWorker, OwnKeyWorker, SqlCounter
 from coop.kernel.settings import Settings
 from coop.membership.secrets import SealedSeed, open_seed
 from coop.statements import check_statement
 from provenance.core.note import NoteSigner
-from provenance.core.signing import b64, sign_statement
 from provenance.service import ProvenanceLog
-from web.app import create_app
 from web.runtime import Runtime
 
 TARGET_MS = 50.0
@@ -95,91 +100,19 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def _stats(samples: list[float]) -> dict[str, float]:
+def _stats(samples: list[float], part: str = "") -> dict[str, float]:
+    if part.endswith("_count"):  # SQL statements or commits per step, not seconds
+        return {"p50": percentile(samples, 50), "max": max(samples), "n": len(samples)}
     return {f"p{q}_ms": percentile(samples, q) * 1e3 for q in (50, 95, 99)} | {"n": len(samples)}
 
 
-class OwnKeyWorker:
-    """A member with a key of their own, working through the API and reading the portal's page."""
-
-    def __init__(self, runtime: Runtime, person: Any, terms: dict[str, Any]):
-        token = runtime.auth.create_token(person.principal, "bench", ["read", "write"])
-        self.api = TestClient(app=create_app(runtime=runtime))
-        self.api.__enter__()
-        self.api.headers["Authorization"] = f"Bearer {token}"
-        self.portal = TestClient(app=create_app(runtime=runtime))
-        self.portal.__enter__()
-        self.portal.cookies.set("coop_session", runtime.auth.start_session(person.principal))
-        self.key = person.key
-        self.terms = terms
-        self.claims: dict[str, str] = {}
-        self.n = 0
-
-    def claim(self, task_id: str) -> str:
-        response = self.api.post(f"/api/tasks/{task_id}/claim")
-        assert response.status_code == 200, response.text
-        return str(response.json()["claim_id"])
-
-    def step(self, task_id: str) -> dict[str, float]:
-        """Answer the task's claimed item and show the next one; seconds per part."""
-        claim = self.claims.get(task_id) or self.claim(task_id)
-        answer = ANSWERS[self.n % len(ANSWERS)]
-        self.n += 1
-        fields = {"answer": answer, "minutes": 2, "terms": self.terms}
-        parts: dict[str, float] = {}
-        cpu, start = time.process_time(), time.perf_counter()
-        body = self.api.post(
-            f"/api/claims/{claim}/statement", json={**fields, "key": b64(bytes(self.key.verify_key))}
-        ).json()["body"]
-        parts["statement"] = time.perf_counter() - start
-        mark = time.perf_counter()
-        signed = sign_statement(self.key, "contribution", body)
-        statement = {"kind": signed.kind, "body": body, "key": b64(signed.public_key), "sig": b64(signed.signature)}
-        answered = self.api.post(f"/api/claims/{claim}/answer", json={**fields, "statement": statement})
-        assert answered.status_code == 200, answered.text
-        parts["answer"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        following = self.claim(task_id)
-        parts["claim"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        shown = self.portal.get(f"/claims/{following}?answered={claim}")
-        parts["render"] = time.perf_counter() - mark
-        parts["total"] = time.perf_counter() - start
-        parts["cpu"] = time.process_time() - cpu  # this process's CPU (app and client), not PostgreSQL's
-        assert shown.status_code == 200 and 'data-testid="receipt"' in shown.text and "question" in shown.text
-        self.claims[task_id] = following
-        return parts
-
-
-class CustodialWorker:
-    """A member whose key is in the co-op's custody, using the portal's form (password each time)."""
-
-    def __init__(self, runtime: Runtime, person: Any):
-        self.portal = TestClient(app=create_app(runtime=runtime))
-        self.portal.__enter__()
-        self.portal.cookies.set("coop_session", runtime.auth.start_session(person.principal))
-        self.portal.get("/")
-        self.csrf = self.portal.cookies.get("csrftoken") or ""
-        self.locations: dict[str, str] = {}
-
-    def step(self, task_id: str) -> dict[str, float]:
-        location = self.locations.get(task_id)
-        if location is None:
-            started = self.portal.post(
-                f"/tasks/{task_id}/work", data={"_csrf_token": self.csrf}, follow_redirects=False
-            )
-            location = started.headers["location"]
-        claim_path = location.split("?")[0]
-        form = {"choice": "A", "reason": "clearer", "password": PASSWORD, "minutes": "2", "_csrf_token": self.csrf}
-        start = time.perf_counter()
-        posted = self.portal.post(f"{claim_path}/answer", data=form, follow_redirects=False)
-        submitted = time.perf_counter() - start
-        assert posted.status_code == 303, posted.text[:500]
-        shown = self.portal.get(posted.headers["location"])
-        total = time.perf_counter() - start
-        assert shown.status_code == 200 and 'data-testid="receipt"' in shown.text
-        self.locations[task_id] = posted.headers["location"]
-        return {"submit": submitted, "render": total - submitted, "total": total}
+def profiled(own: OwnKeyWorker, task_id: str, steps: int) -> str:
+    """A sampling profile (bench/sampling_profile.py) of `steps` one-request steps, after the
+    measured ones: where the app's threads spend a step."""
+    with SamplingProfile() as profile:
+        for _ in range(steps):
+            own.step(task_id)
+    return profile.report()
 
 
 def argon2_open(runtime: Runtime, account_id: str, repeat: int) -> list[float]:
@@ -206,7 +139,7 @@ def seed(runtime: Runtime, args: argparse.Namespace) -> dict[str, Any]:
         lambda: bulk_members(runtime, args.answerers, steward.account_id, applicant_every=10**9)
     )
     timings["big_task_items_s"], big = _timed(lambda: open_item_task(runtime, steward, 1, args.items, args.k))
-    small_items = args.small_items or (args.warmup + args.iterations + args.custodial + 20)
+    small_items = args.small_items or (2 * (args.warmup + args.iterations) + args.custodial + args.profile + 20)
     small = open_item_task(runtime, steward, 2, small_items, args.k)
     own = service_member(runtime, steward, "Olu Ownkey", "own@bench.test")
     custodial = service_member(runtime, steward, "Cas Custody", "custody@bench.test", with_key=False)
@@ -248,7 +181,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(f"seeded in {seeded['timings']['total_s']:.1f} s: {seeded['timings']}", flush=True)
             big: WorkTask = seeded["big"]
             small: WorkTask = seeded["small"]
-            own = OwnKeyWorker(runtime, seeded["own"], seeded["terms"])
+            counter = SqlCounter(runtime.engine)
+            own = OwnKeyWorker(runtime, seeded["own"], seeded["terms"], counter)
             custodial = CustodialWorker(runtime, seeded["custodial"])
             first_claim_s, _ = _timed(lambda: own.claims.setdefault(big.task.id, own.claim(big.task.id)))
             gc.freeze()  # as `coop serve` does once the app is built
@@ -256,6 +190,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             samples: dict[str, list[dict[str, float]]] = {
                 "own_big": [],
                 "own_small": [],
+                "own4_big": [],
+                "own4_small": [],
                 "cust_big": [],
                 "cust_small": [],
             }
@@ -265,11 +201,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 big_parts = own.step(big.task.id)
                 small_parts = own.step(small.task.id)
                 health, _ = _timed(lambda: own.portal.get("/healthz"))
+                old = {} if args.no_four else {t: own.step_four_requests(t) for t in (big.task.id, small.task.id)}
                 if n >= args.warmup:
                     samples["own_big"].append(big_parts)
                     samples["own_small"].append(small_parts)
                     trivial.append(health)
+                    if old:
+                        samples["own4_big"].append(old[big.task.id])
+                        samples["own4_small"].append(old[small.task.id])
             watch.__exit__()
+            profile = profiled(own, big.task.id, args.profile) if args.profile else None
             custodial_watch = Watch((), lambda: database_backends(runtime.engine)).__enter__()
             for n in range(args.custodial + 2):
                 big_parts = custodial.step(big.task.id)
@@ -301,8 +242,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "trivial_get": _stats(trivial),
         "argon2_open": _stats(argon2),
     }
+    result["profile"] = profile
     for name, rows in samples.items():
-        result[name] = {part: _stats([r[part] for r in rows]) for part in rows[0]}
+        if rows:
+            result[name] = {part: _stats([r[part] for r in rows], part) for part in rows[0]}
     return result
 
 
@@ -317,7 +260,14 @@ def lines(r: dict[str, Any]) -> list[str]:
         f"seeding: {', '.join(f'{k} {v:.1f}' for k, v in r['seeding'].items())}",
         f"first claim on the seeded task: {r['first_claim_ms']:.1f} ms",
     ]
-    for loop, label in (("own", "own key (API submit + claim, portal render)"), ("cust", "portal, custodial key")):
+    loops = (
+        ("own", "own key, one request (API submit & next, portal render)"),
+        ("own4", "own key, four requests as before (statement, answer, claim, render)"),
+        ("cust", "portal, custodial key"),
+    )
+    for loop, label in loops:
+        if f"{loop}_big" not in r:
+            continue
         big, small = r[f"{loop}_big"]["total"], r[f"{loop}_small"]["total"]
         out.append(
             f"{label}: big task p50 {big['p50_ms']:.1f} / p95 {big['p95_ms']:.1f} / p99 {big['p99_ms']:.1f} ms "
@@ -326,7 +276,10 @@ def lines(r: dict[str, Any]) -> list[str]:
             f"big ÷ small: p50 {big['p50_ms'] / small['p50_ms']:.2f}×, p99 {big['p99_ms'] / small['p99_ms']:.2f}×"
         )
         for part in r[f"{loop}_big"]:
-            if part != "total":
+            if part.endswith("_count"):
+                b, m = r[f"{loop}_big"][part], r[f"{loop}_small"][part]
+                out.append(f"    {part}: big p50 {b['p50']:.0f} (max {b['max']:.0f}); small p50 {m['p50']:.0f}")
+            elif part != "total":
                 b, m = r[f"{loop}_big"][part], r[f"{loop}_small"][part]
                 out.append(
                     f"    {part}: big p50 {b['p50_ms']:.1f} / p99 {b['p99_ms']:.1f} ms; "
@@ -351,6 +304,8 @@ def main() -> None:
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--quick", action="store_true", help="smoke run: 5,000 items, 15,000 answers, 40 steps")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--no-four", action="store_true", help="skip the four-request comparison loop")
+    parser.add_argument("--profile", type=int, default=0, help="cProfile this many one-request steps, print the top")
     args = parser.parse_args()
     if args.quick:
         args.items, args.answers, args.iterations, args.custodial, args.warmup = 5_000, 15_000, 40, 5, 5
@@ -358,6 +313,8 @@ def main() -> None:
         raise SystemExit(f"PostgreSQL unreachable at {args.pg_url}: {problem}")
     result = run(args)
     print("\n".join(lines(result)))
+    if result.get("profile"):
+        print(result["profile"])
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 

@@ -11,18 +11,32 @@ from typing import Any
 import msgspec
 from litestar import Controller, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
+from coop.kernel.errors import Conflict, NotFound, Refused
 from coop.work.answer_specs import AnswerSpecService, AnswerSpecView
 from coop.work.claims import ClaimService, ClaimView
 from coop.work.item_answers import AnswerReceipt, ItemAnswerService
 from provenance.core.signing import unb64
 from web import auth
-from web.api_contributions import contribution_json, signed_either_way
+from web.api_contributions import contribution_json
 from web.api_items import item_json
 from web.api_members import StatementIn
 from web.auth import SignedIn
 from web.inputs import Small
+
+ANSWER_DESCRIPTION = """With `?next=true` the answer is "Submit & next": the response is the receipt plus `next`,
+the member's next claim on the task with its item (or null, with the reason in `next_refused`). With
+a `statement` signed by the member's own key, the answer, its submission and the next claim are one
+transaction: a refused statement (bad signature, a body that does not match) changes nothing and
+claims nothing, and a retried request returns the same receipt and the same next claim.
+
+The statement to sign needs no round trip: it is the canonical JSON (RFC 8785) of
+`{"answer", "author", "content_sha256", "item", "item_sha256", "minutes", "revises": null, "task",
+"terms", "time", "units": 1}` where `answer` is the answer in its normal form, `content_sha256` the
+SHA-256 of that answer's canonical JSON, `author` the key id of the signing key, `item`/`item_sha256`
+the claim's item (`item.id`, `item.sha256`), and `time` the signing time in UTC, to the
+second, with `+00:00`; signed as kind `contribution`. docs/submit-and-next.md gives an example."""
 
 
 class AnswerSpecIn(msgspec.Struct):
@@ -143,6 +157,7 @@ class ClaimsApi(Controller):
     @post(
         "/answer",
         summary="Answer the claimed item: {password} for a custodial key, or {statement} signed by my own",
+        description=ANSWER_DESCRIPTION,
         sync_to_thread=True,
         status_code=200,
     )
@@ -150,19 +165,36 @@ class ClaimsApi(Controller):
         self,
         principal: SignedIn,
         item_answers: NamedDependency[ItemAnswerService],
+        claims: NamedDependency[ClaimService],
         claim_id: FromPath[str],
         data: JSONBody[AnswerIn],
+        next: FromQuery[bool] = False,  # noqa: A002 - the query parameter's name
     ) -> dict[str, Any]:
-        receipt = signed_either_way(
-            data,
-            lambda statement: item_answers.answer_signed(
-                principal, claim_id, data.answer, data.minutes, data.terms, statement
-            ),
-            lambda password: item_answers.answer_with_password(
-                principal, claim_id, data.answer, data.minutes, data.terms, password
-            ),
+        if data.statement is not None:  # own key: answer (and claim the next item) in one transaction
+            done = item_answers.submit_next.answer_signed(
+                principal, claim_id, data.answer, data.minutes, data.terms, data.statement.signed(), next
+            )
+            if not next:
+                return receipt_json(done.receipt)
+            return {**receipt_json(done.receipt), **next_json(done.next, done.next_refused)}
+        if data.password is None:
+            raise Refused("send {password} (custodial key) or {statement} (your own key)")
+        receipt = item_answers.answer_with_password(
+            principal, claim_id, data.answer, data.minutes, data.terms, data.password
         )
-        return receipt_json(receipt)
+        if not next:
+            return receipt_json(receipt)
+        try:
+            return {
+                **receipt_json(receipt),
+                **next_json(claims.claim_next(principal, receipt.contribution.task_id), None),
+            }
+        except (NotFound, Conflict) as nothing:  # the answer still counts
+            return {**receipt_json(receipt), **next_json(None, str(nothing))}
+
+
+def next_json(claim: ClaimView | None, refused: str | None) -> dict[str, Any]:
+    return {"next": claim_json(claim) if claim else None, "next_refused": refused}
 
 
 CLAIMS_API = [TaskWorkApi, ClaimsApi]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from coop.kernel.db import utcnow, write_session
 from coop.kernel.errors import NotAllowed, NotFound, Refused
 from coop.kernel.principal import Principal
+from coop.membership.directory import principal_in
 from coop.membership.emails import normalise_email
 from coop.membership.gate import Gate
 from coop.membership.models import Account, ApiToken, WebSession
@@ -126,11 +127,10 @@ class AuthService:
                 return None, False
             expired = now - row.last_seen_at > self.idle_timeout or now - row.created_at > self.absolute_timeout
             touch_due = now - row.last_seen_at > min(timedelta(seconds=30), self.idle_timeout / 4)  # spare most writes
-            account_id = row.account_id
+            principal = None if expired else principal_in(session, row.account_id, via="session")
         if expired:
             self.end_session(session_id)
             return None, False
-        principal = self.members.principal(account_id, via="session")
         if principal is None or principal.status in _CANNOT_SIGN_IN:
             return None, False
         return principal, touch_due
@@ -205,8 +205,7 @@ class AuthService:
             row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
             if row is None or row.revoked_at is not None or row.expires_at <= self.clock():
                 return None
-            account_id, scopes = row.account_id, frozenset(row.scopes.split())
-        principal = self.members.principal(account_id, via="token", scopes=scopes)
+            principal = principal_in(session, row.account_id, via="token", scopes=frozenset(row.scopes.split()))
         if principal is None or principal.status in _CANNOT_SIGN_IN:
             return None
         return principal

@@ -139,24 +139,28 @@ class MemberDirectory:
         self, account_id: str, via: Via = "session", scopes: frozenset[str] = frozenset({"read", "write"})
     ) -> Principal | None:
         with Session(self.engine) as session:
-            account = session.get(Account, account_id)
-            if account is None:
-                return None
-            member = session.get(Member, account_id)
-            org = session.get(BuyerOrg, account.org_id) if account.org_id else None
-            roles = frozenset(_roles_by_account(session, [account_id]).get(account_id, ()))
-            return Principal(
-                account.id,
-                account.kind,
-                account.display_name,
-                account.email,
-                status=member.status if member else None,
-                roles=roles,
-                org_id=org.id if org else None,
-                org_name=org.name if org else None,
-                via=via,
-                scopes=scopes,
-            )
+            return principal_in(session, account_id, via, scopes)
+
+
+def principal_in(
+    session: Session, account_id: str, via: Via = "session", scopes: frozenset[str] = frozenset({"read", "write"})
+) -> Principal | None:
+    """The account's principal read in the caller's session: the account with its membership and
+    organisation in one query, its roles in a second (every request of a signed-in user reads it,
+    in the session that read its sign-in: a request's principal costs two queries, not four)."""
+    found = session.execute(
+        select(Account.id, Account.kind, Account.display_name, Account.email, Member.status, BuyerOrg.id, BuyerOrg.name)
+        .outerjoin(Member, Member.account_id == Account.id)
+        .outerjoin(BuyerOrg, BuyerOrg.id == Account.org_id)
+        .where(Account.id == account_id)
+    ).one_or_none()
+    if found is None:
+        return None
+    account, kind, name, email, status, org_id, org_name = found
+    roles = frozenset(_roles_by_account(session, [account_id]).get(account_id, ()))
+    return Principal(
+        account, kind, name, email, status=status, roles=roles, org_id=org_id, org_name=org_name, via=via, scopes=scopes
+    )
 
 
 def _roles_by_account(session: Session, account_ids: list[str]) -> dict[str, tuple[Role, ...]]:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.errors import NotAllowed, NotFound, Refused
-from coop.membership.key_records import KeyInfo, active_key, active_key_or_none, has_ended, key_info
+from coop.membership.key_records import KeyInfo, active_key_info, active_key_or_none, has_ended, key_info
 from coop.membership.models import MemberKey
 from provenance.core.signing import InvalidStatement, SignedStatement, key_id, verify_statement
 
@@ -32,7 +32,7 @@ class KeyReading:
 
     def active_key(self, account_id: str) -> KeyInfo:
         with Session(self.engine) as session:
-            return key_info(session, active_key(session, account_id))
+            return active_key_info(session, account_id)
 
     def key(self, key_id_: str) -> KeyInfo:
         with Session(self.engine) as session:

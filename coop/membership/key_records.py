@@ -63,6 +63,15 @@ def active_key(session: Session, account_id: str) -> MemberKey:
     raise Conflict("you have no active signing key yet: create one on your keys page")
 
 
+def active_key_info(session: Session, account_id: str) -> KeyInfo:
+    """`active_key`'s KeyInfo, its events read once (every item page asks whose key signs)."""
+    for key in session.scalars(select(MemberKey).where(MemberKey.account_id == account_id)):
+        info = key_info(session, key)
+        if info.valid_until is None:
+            return info
+    raise Conflict("you have no active signing key yet: create one on your keys page")
+
+
 def active_key_or_none(session: Session, account_id: str) -> MemberKey | None:
     try:
         return active_key(session, account_id)

@@ -60,35 +60,7 @@ class ClaimService:
         """The member's live claim on the task if they have one, else a claim on the next item."""
         require_member(member)
         with write_session(self.engine) as session, session.begin():
-            task = session.get(Task, task_id, with_for_update=True)  # claims on one task take turns
-            if task is None:
-                raise NotFound(f"no task {task_id}")
-            if task.status != "open":
-                raise Conflict(f"task '{task.title}' is {task.status}: its items are not being worked on")
-            spec = spec_of(session, task_id)
-            now = self.clock()
-            live = session.scalar(
-                select(ItemClaim)
-                .where(ItemClaim.account_id == member.account_id, ItemClaim.task_id == task_id, live_claim(now))
-                .order_by(ItemClaim.claimed_at)
-                .limit(1)
-            )
-            if live is not None:
-                return claim_view(session, live)
-            item = next_item(session, task_id, member.account_id, spec.answers_per_item, now)
-            if item is None:
-                raise NotFound("no item of this task is waiting for you: you have answered or skipped the rest")
-            claim = ItemClaim(
-                id=uuid.uuid4().hex,
-                task_id=task_id,
-                item_id=item.id,
-                account_id=member.account_id,
-                claimed_at=now,
-                expires_at=now + CLAIM_TTL,
-            )
-            session.add(claim)
-            session.flush()
-            return claim_view(session, claim)
+            return claim_view(session, claim_next_in(session, member, task_id, self.clock()))
 
     def skip(self, member: Principal, claim_id: str, reason: str) -> ClaimView:
         """Give the claimed item back with a reason; skipping it again returns the same."""
@@ -107,6 +79,39 @@ class ClaimService:
     def get(self, member: Principal, claim_id: str) -> ClaimView:
         with Session(self.engine) as session:
             return claim_view(session, own_claim(session, member, claim_id))
+
+
+def claim_next_in(session: Session, member: Principal, task_id: str, now: datetime) -> ItemClaim:
+    """`claim_next` inside the caller's write transaction (the task's row is locked till it ends):
+    "Submit & next" answers and claims in one transaction (coop.work.submit_next)."""
+    task = session.get(Task, task_id, with_for_update=True)  # claims on one task take turns
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    if task.status != "open":
+        raise Conflict(f"task '{task.title}' is {task.status}: its items are not being worked on")
+    spec = spec_of(session, task_id)
+    live = session.scalar(
+        select(ItemClaim)
+        .where(ItemClaim.account_id == member.account_id, ItemClaim.task_id == task_id, live_claim(now))
+        .order_by(ItemClaim.claimed_at)
+        .limit(1)
+    )
+    if live is not None:
+        return live
+    item = next_item(session, task_id, member.account_id, spec.answers_per_item, now)
+    if item is None:
+        raise NotFound("no item of this task is waiting for you: you have answered or skipped the rest")
+    claim = ItemClaim(
+        id=uuid.uuid4().hex,
+        task_id=task_id,
+        item_id=item.id,
+        account_id=member.account_id,
+        claimed_at=now,
+        expires_at=now + CLAIM_TTL,
+    )
+    session.add(claim)
+    session.flush()
+    return claim
 
 
 def require_member(principal: Principal) -> None:

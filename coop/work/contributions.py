@@ -11,7 +11,6 @@ submitted twice yields the same contribution (retries are harmless). What the in
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -21,19 +20,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import insert_missing, utcnow, write_session
-from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
+from coop.kernel.errors import Conflict, NotAllowed, Refused
 from coop.kernel.principal import Principal
 from coop.membership.keys import KeyService
 from coop.rules import consent
 from coop.statements import check_input
 from coop.work.answer_revisions import carry_answer
-from coop.work.claim_models import ContributionAnswer, answer_statement_fields
+from coop.work.claim_models import ContributionAnswer
 from coop.work.contribution_checks import (
     MEDIA_TYPES,
-    check_clock_skew,
     check_content,
     check_numbers,
-    parse_signed_time,
 )
 from coop.work.contribution_reading import ContributionReading, own
 from coop.work.contribution_views import ContributionView, view
@@ -42,17 +39,16 @@ from coop.work.models import (
     ConsentRevocation,
     ContentBlob,
     Contribution,
-    Task,
 )
 from coop.work.ports import ConsentRevoked
 from coop.work.revision_rules import check_revisable
+from coop.work.signed_submission import STATEMENT_KIND, checked_statement, open_task, sign_draft, statement_body
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import SignedStatement, key_id
 from provenance.service import InclusionReceipt, ProvenanceLog
 
 __all__ = ["MEDIA_TYPES", "REVOCATION_KIND", "STATEMENT_KIND", "ContributionService", "ContributionView"]
 
-STATEMENT_KIND = "contribution"
 REVOCATION_KIND = "consent.revocation"
 
 
@@ -93,7 +89,7 @@ class ContributionService(ContributionReading):
         clean_terms = consent.check_terms(terms)
         check_numbers(minutes, units)
         with write_session(self.engine) as session, session.begin():
-            task = _open_task(session, task_id)
+            task = open_task(session, task_id)
             digest = self._store(session, content, media_type)
             row = Contribution(
                 id=uuid.uuid4().hex,
@@ -144,7 +140,7 @@ class ContributionService(ContributionReading):
             existing = session.scalar(select(Contribution).where(Contribution.revises_id == old.id))
             if existing is not None:
                 return view(session, existing)
-            _open_task(session, old.task_id)
+            open_task(session, old.task_id)
             row = Contribution(
                 id=uuid.uuid4().hex,
                 task_id=old.task_id,
@@ -182,7 +178,7 @@ class ContributionService(ContributionReading):
         """The exact body the author signs for this draft (time: now)."""
         with Session(self.engine) as session:
             row = own(session, author, contribution_id)
-            return _statement_body(session, row, key_id(signer_public_key), self.clock())
+            return statement_body(session, row, key_id(signer_public_key), self.clock())
 
     def submit_with_password(self, author: Principal, contribution_id: str, password: str) -> ContributionView:
         self.get(author, contribution_id, author_only=True)  # someone else's work: "no such contribution", first
@@ -192,39 +188,16 @@ class ContributionService(ContributionReading):
 
     def submit_signed(self, author: Principal, contribution_id: str, statement: SignedStatement) -> ContributionView:
         _require_member(author)
-        if statement.kind != STATEMENT_KIND:
-            raise Refused(f"a contribution statement has kind '{STATEMENT_KIND}'")
-        check_input(statement.kind, statement.body)
+        canonical, digest = checked_statement(statement)
         key = self.keys.verify_member_statement(statement)
         if key.account_id != author.account_id:
             raise NotAllowed("the statement is signed by someone else's key")
-        canonical = canonical_json(dict(statement.body))
-        digest = hashlib.sha256(canonical).hexdigest()
         with write_session(self.engine) as session, session.begin():
             already = session.scalar(select(Contribution).where(Contribution.statement_sha256 == digest))
             if already is not None:
                 return view(session, already)  # the same signed statement again: idempotent
             row = own(session, author, contribution_id)
-            if row.status != "draft":
-                raise Conflict(f"this contribution was already submitted ({row.status}); nothing changed")
-            task = _open_task(session, row.task_id)
-            expected = _statement_body(session, row, key.key_id, self.clock())
-            signed_at = parse_signed_time(statement.body.get("time"))
-            if {k: v for k, v in statement.body.items() if k != "time"} != {
-                k: v for k, v in expected.items() if k != "time"
-            }:
-                raise Refused(
-                    "the signed statement does not match the draft (task, content, terms, minutes, units, author key)"
-                )
-            check_clock_skew(signed_at, self.clock())
-            missing = consent.terms_cover(json.loads(row.terms), json.loads(task.intended_uses))
-            if missing:
-                raise Refused(
-                    f"this task's work is meant for {', '.join(missing)}, which your consent terms do not permit"
-                )
-            row.statement, row.statement_sha256 = canonical.decode(), digest
-            row.public_key, row.signature = statement.public_key, statement.signature
-            row.submitted_at, row.status = self.clock(), "submitted"
+            sign_draft(session, row, statement, key.key_id, canonical, digest, self.clock())
             return view(session, row)
 
     # -- after acceptance ------------------------------------------------------------------
@@ -280,33 +253,6 @@ class ContributionService(ContributionReading):
         if session.get(ContentBlob, digest) is None:  # the same content stored twice at once: kept once
             insert_missing(session, ContentBlob, sha256=digest, media_type=media_type, size=len(content), data=content)
         return digest
-
-
-def _statement_body(session: Session, row: Contribution, signer_key_id: str, now: datetime) -> dict[str, Any]:
-    revises = session.get(Contribution, row.revises_id) if row.revises_id else None
-    return {
-        "task": row.task_id,
-        "content_sha256": row.content_sha256,
-        "author": signer_key_id,
-        "terms": json.loads(row.terms),
-        "minutes": row.minutes,
-        "units": row.units,
-        "time": now.replace(microsecond=0).isoformat(),
-        "revises": revises.statement_sha256 if revises else None,
-        **answer_statement_fields(session, row.id),  # an answer to an item commits to the item and the answer
-    }
-
-
-def _open_task(session: Session, task_id: str) -> Task:
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"no task {task_id}")
-    if task.status != "open":
-        raise Conflict(
-            f"task '{task.title}' is {task.status} and takes no submissions"
-            + (f": {task.flag_reason}" if task.flag_reason else "")
-        )
-    return task
 
 
 def _require_member(principal: Principal) -> None:

@@ -9,8 +9,9 @@ are the contribution service's own (custodial password, or a statement the membe
 
 One contribution per claim: the draft is made under the claim's row lock, and a claim whose answer
 was submitted returns that contribution (a double click or retried request creates nothing). A
-submission that fails (a wrong password, a statement that does not match) leaves the draft; the
-next attempt under the same claim re-checks and rewrites it, and re-measures the time. A draft is
+submission with a wrong password leaves the draft; the next attempt under the same claim re-checks
+and rewrites it, and re-measures the time. A statement signed by the member's own key is checked in
+the same transaction as its draft (coop.work.submit_next): a refused one leaves nothing. A draft is
 also edited by its contribution's id (`edit_draft`): a first answer as if answered again under its
 claim, a revision (coop.work.answer_revisions) with no claim to expire, timed from its start.
 
@@ -19,9 +20,7 @@ Response ids of an item are `coop.rules.answer_words.response_ids` (imported her
 
 from __future__ import annotations
 
-import hashlib
 import json
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,33 +29,25 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from coop.kernel.db import insert_missing, utcnow, write_session
+from coop.kernel.db import utcnow, write_session
 from coop.kernel.errors import Conflict, NotFound
 from coop.kernel.principal import Principal
 from coop.rules import consent
 from coop.rules.answer_words import response_ids
-from coop.rules.answers import check_answer
-from coop.work.answer_specs import AnswerSpecView, check_answer_kind_stored, spec_of, spec_view
-from coop.work.claim_models import ClaimSkip, ContributionAnswer, ItemClaim
-from coop.work.claims import own_claim, require_member
-from coop.work.contribution_checks import check_content, check_numbers
+from coop.work.answer_drafting import AnswerReceipt, checked_answer, draft_under_claim, store_answer
+from coop.work.answer_specs import AnswerSpecView, spec_of, spec_view
+from coop.work.claim_models import ContributionAnswer, ItemClaim
+from coop.work.claims import ClaimView, claim_view, own_claim, require_member
+from coop.work.contribution_checks import check_numbers
 from coop.work.contribution_reading import own
-from coop.work.contribution_views import ContributionView
+from coop.work.contribution_views import ContributionView, view
 from coop.work.contributions import ContributionService
 from coop.work.items import ItemView, _item_view
-from coop.work.models import ContentBlob, Contribution, Task, TaskItem
-from provenance.core.canonical import canonical_json
+from coop.work.models import Task, TaskItem
+from coop.work.submit_next import SubmitNext
 from provenance.core.signing import SignedStatement
 
-
-@dataclass(frozen=True)
-class AnswerReceipt:
-    contribution: ContributionView
-    claim_id: str
-    item_id: str
-    item_sha256: str
-    answer: dict[str, Any]
-    measured_seconds: int
+__all__ = ["AnswerReceipt", "DraftAnswer", "ItemAnswerService", "response_ids"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +72,7 @@ class ItemAnswerService:
         self.contributions = contributions
         self.max_content_bytes = max_content_bytes
         self.clock = clock
+        self.submit_next = SubmitNext(engine, contributions.keys, max_content_bytes, clock)
 
     def answer_with_password(
         self, author: Principal, claim_id: str, answer: Any, minutes: int, terms: Mapping[str, Any], password: str
@@ -99,10 +91,9 @@ class ItemAnswerService:
         terms: Mapping[str, Any],
         statement: SignedStatement,
     ) -> AnswerReceipt:
-        contribution_id, submitted = self.prepare(author, claim_id, answer, minutes, terms)
-        if not submitted:
-            self.contributions.submit_signed(author, contribution_id, statement)
-        return self.receipt(author, claim_id)
+        """Submit the answer with a statement signed by the author's own key, in one transaction
+        (coop.work.submit_next, without claiming the next item): a refused statement leaves nothing."""
+        return self.submit_next.answer_signed(author, claim_id, answer, minutes, terms, statement, False).receipt
 
     def statement_body(
         self, author: Principal, claim_id: str, answer: Any, minutes: int, terms: Mapping[str, Any], public_key: bytes
@@ -122,54 +113,10 @@ class ItemAnswerService:
         clean_terms = consent.check_terms(terms)
         check_numbers(minutes, 1)
         with write_session(self.engine) as session, session.begin():
-            claim = own_claim(session, author, claim_id, lock=True)  # one submission per claim at a time
-            existing = session.scalar(select(ContributionAnswer).where(ContributionAnswer.claim_id == claim_id))
-            contribution = session.get(Contribution, existing.contribution_id) if existing else None
-            if contribution is not None and contribution.status != "draft":
-                return contribution.id, True
-            if session.get(ClaimSkip, claim_id) is not None:
-                raise Conflict("this item was skipped under this claim; claim the next item")
-            now = self.clock()
-            if claim.expires_at <= now:
-                raise Conflict("this claim has expired and the item may be someone else's; claim the next item")
-            task = session.get(Task, claim.task_id)
-            item = session.get(TaskItem, claim.item_id)
-            assert task is not None and item is not None  # foreign keys
-            if task.status != "open":
-                raise Conflict(f"task '{task.title}' is {task.status} and takes no submissions")
-            content, digest = self._store(session, _checked_answer(session, claim.task_id, item, answer))
-            seconds = int((now - claim.claimed_at).total_seconds())
-            terms_json = canonical_json(clean_terms).decode()
-            if contribution is not None and existing is not None:
-                contribution.content_sha256, contribution.minutes, contribution.terms = digest, minutes, terms_json
-                existing.answer, existing.measured_seconds = content.decode(), seconds
-                return contribution.id, False
-            contribution = Contribution(
-                id=uuid.uuid4().hex,
-                task_id=task.id,
-                author_id=author.account_id,
-                revises_id=None,
-                round=1,
-                content_sha256=digest,
-                units=1,
-                minutes=minutes,
-                terms=terms_json,
-                status="draft",
-                created_at=now,
+            drafted = draft_under_claim(
+                session, author, claim_id, answer, minutes, clean_terms, self.clock(), self.max_content_bytes
             )
-            session.add(contribution)
-            session.flush()
-            session.add(
-                ContributionAnswer(
-                    contribution_id=contribution.id,
-                    claim_id=claim_id,
-                    item_id=item.id,
-                    item_sha256=item.content_sha256,
-                    answer=content.decode(),
-                    measured_seconds=seconds,
-                )
-            )
-            return contribution.id, False
+            return drafted.contribution.id, drafted.submitted
 
     def draft_answer(self, author: Principal, contribution_id: str) -> DraftAnswer | None:
         """The item and answer of the author's contribution, if it answers an item (else None)."""
@@ -210,41 +157,40 @@ class ItemAnswerService:
             assert task is not None and item is not None and claim is not None  # foreign keys
             if task.status != "open":
                 raise Conflict(f"task '{task.title}' is {task.status} and takes no submissions")
-            content, digest = self._store(session, _checked_answer(session, row.task_id, item, answer))
+            normalised = checked_answer(session, row.task_id, item, answer)
+            content, digest = store_answer(session, normalised, self.max_content_bytes)
             row.content_sha256, row.minutes = digest, minutes
             answered.answer = content.decode()
             answered.measured_seconds = int((self.clock() - claim.claimed_at).total_seconds())
         return self.contributions.get(author, contribution_id, author_only=True)
 
-    def _store(self, session: Session, normalised: dict[str, Any]) -> tuple[bytes, str]:
-        """The answer's canonical JSON and its SHA-256, stored once in content_blob."""
-        content = canonical_json(normalised)
-        check_content(content, "application/json", self.max_content_bytes)
-        digest = hashlib.sha256(content).hexdigest()
-        if session.get(ContentBlob, digest) is None:
-            insert_missing(
-                session, ContentBlob, sha256=digest, media_type="application/json", size=len(content), data=content
-            )
-        return content, digest
-
     def receipt(self, author: Principal, claim_id: str) -> AnswerReceipt:
+        """The answer given under the author's claim: one read transaction."""
         with Session(self.engine) as session:
-            own_claim(session, author, claim_id)
-            row = session.scalar(select(ContributionAnswer).where(ContributionAnswer.claim_id == claim_id))
-            if row is None:
-                raise NotFound(f"no answer under claim {claim_id}")
-            contribution_id = row.contribution_id
-            fields = (row.item_id, row.item_sha256, json.loads(row.answer), row.measured_seconds)
-        view = self.contributions.get(author, contribution_id, author_only=True)
-        return AnswerReceipt(view, claim_id, *fields)
+            return _receipt_in(session, author, claim_id)
+
+    def claim_page(
+        self, author: Principal, claim_id: str, answered: str | None
+    ) -> tuple[ClaimView, AnswerReceipt | None, AnswerSpecView]:
+        """What the item page reads of the work, in one read transaction: the member's claim with
+        its item, the receipt of the answer under `answered` (None when there is none), the spec."""
+        with Session(self.engine) as session:
+            claim = claim_view(session, own_claim(session, author, claim_id))
+            receipt = None
+            if answered:
+                try:
+                    receipt = _receipt_in(session, author, answered)
+                except NotFound:
+                    receipt = None
+            return claim, receipt, spec_view(spec_of(session, claim.task_id))
 
 
-def _checked_answer(session: Session, task_id: str, item: TaskItem, answer: Any) -> dict[str, Any]:
-    spec = spec_of(session, task_id)
-    kind = check_answer_kind_stored(spec.answer_kind)
-    ids: list[str] = []
-    if kind == "ranking":  # only a ranking's answer depends on the item (its response ids): read it then only
-        blob = session.get(ContentBlob, item.content_sha256)
-        assert blob is not None  # a foreign key
-        ids = response_ids(json.loads(blob.data))
-    return check_answer(kind, json.loads(spec.config), answer, ids)
+def _receipt_in(session: Session, author: Principal, claim_id: str) -> AnswerReceipt:
+    own_claim(session, author, claim_id)
+    row = session.scalar(select(ContributionAnswer).where(ContributionAnswer.claim_id == claim_id))
+    if row is None:
+        raise NotFound(f"no answer under claim {claim_id}")
+    contribution = view(session, own(session, author, row.contribution_id), with_feedback=True)
+    return AnswerReceipt(
+        contribution, claim_id, row.item_id, row.item_sha256, json.loads(row.answer), row.measured_seconds
+    )

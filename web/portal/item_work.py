@@ -85,7 +85,7 @@ class ClaimPage:
     keys: KeyService
 
     def show(self, principal: Principal, claim: ClaimView, status: int = 200, **extra: Any) -> Template:
-        spec = self.answer_specs.get(claim.task_id)
+        spec = extra.pop("spec", None) or self.answer_specs.get(claim.task_id)
         values = extra.pop("values", {})
         return page(
             self.request,
@@ -146,7 +146,6 @@ class ItemWorkPages(Controller):
         self,
         request: Req,
         principal: SignedIn,
-        claims: NamedDependency[ClaimService],
         tasks: NamedDependency[TaskService],
         answer_specs: NamedDependency[AnswerSpecService],
         policies: NamedDependency[PolicyService],
@@ -156,10 +155,9 @@ class ItemWorkPages(Controller):
         answered: FromQuery[str | None] = None,
         skipped: FromQuery[bool] = False,
     ) -> Template:
-        claim = claims.get(principal, claim_id)
-        receipt = _receipt(item_answers, principal, answered)
+        claim, receipt, spec = item_answers.claim_page(principal, claim_id, answered)  # one read transaction
         view = ClaimPage(request, tasks, answer_specs, policies, keys)
-        return view.show(principal, claim, receipt=receipt, skipped=skipped)
+        return view.show(principal, claim, receipt=receipt, skipped=skipped, spec=spec)
 
     @post("/claims/{claim_id:str}/answer", sync_to_thread=True)
     def answer(
@@ -192,7 +190,8 @@ class ItemWorkPages(Controller):
             else:
                 shown = text_value(data, "statement_body")
                 statement = pasted_statement(text_value(data, "signed"), shown, STATEMENT_KIND, own_key.public_key)
-                item_answers.answer_signed(principal, claim_id, answer, minutes, terms, statement)
+                done = item_answers.submit_next.answer_signed(principal, claim_id, answer, minutes, terms, statement)
+                return _to(claim.task_id, done.next.id if done.next else None, f"answered={claim_id}")
         except USER_ERRORS as error:
             return view.refused(principal, claim, error, data)
         return _next(principal, claims, claim.task_id, f"answered={claim_id}")
@@ -230,12 +229,17 @@ def spec_or_none(answer_specs: AnswerSpecService, task_id: str) -> AnswerSpecVie
 
 def _next(principal: Principal, claims: ClaimService, task_id: str, query: str = "") -> Redirect:
     """Redirect to the next item to work on, or to the "nothing left" page."""
-    suffix = f"?{query}" if query else ""
     try:
-        claim = claims.claim_next(principal, task_id)
+        claim_id: str | None = claims.claim_next(principal, task_id).id
     except NotFound:
-        return Redirect(f"/tasks/{task_id}/work{suffix}", status_code=303)
-    return Redirect(f"/claims/{claim.id}{suffix}", status_code=303)
+        claim_id = None
+    return _to(task_id, claim_id, query)
+
+
+def _to(task_id: str, claim_id: str | None, query: str) -> Redirect:
+    """Redirect to the claimed item's page, or (no claim) to the "nothing left" page."""
+    suffix = f"?{query}" if query else ""
+    return Redirect(f"/claims/{claim_id}{suffix}" if claim_id else f"/tasks/{task_id}/work{suffix}", status_code=303)
 
 
 def _receipt(item_answers: ItemAnswerService, principal: Principal, claim_id: str | None) -> AnswerReceipt | None:

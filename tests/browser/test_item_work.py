@@ -83,3 +83,25 @@ def test_a_contributor_answers_five_items_with_the_keyboard_and_sees_each_receip
         expect(receipt).to_contain_text("Answer submitted for review")
         expect(receipt.get_by_role("link")).to_have_attribute("href", re.compile(r"^/contributions/"))
     expect(page.get_by_test_id("nothing-left")).to_be_visible()
+
+
+def test_a_double_clicked_submit_creates_one_contribution(coop_server, new_page):
+    steward = new_page(coop_server)
+    sign_in(steward, STEWARD_EMAIL, STEWARD_PASSWORD)
+    task_path = pairwise_task_with_five_items(steward)
+    person = newcomer("Lee")
+    page = new_page(coop_server)
+    join_with_a_key(page, steward, person)
+
+    page.goto(task_path)
+    page.get_by_role("button", name="Start working").click()
+    expect(page.get_by_test_id("item")).to_contain_text("Question 1?")
+    page.locator('input[name="choice"][value="A"]').check()
+    page.locator("#f-reason").fill("The first one is clearer.")
+    page.locator("#f-password").fill(person.password)
+    page.locator("#submit-next").dblclick()
+    expect(page.get_by_test_id("receipt")).to_contain_text("Answer submitted for review")
+
+    page.goto("/contributions")
+    expect(page.get_by_test_id("contribution-status")).to_have_count(1)
+    expect(page.get_by_test_id("contribution-status")).to_have_text("submitted")

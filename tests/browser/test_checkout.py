@@ -1,14 +1,19 @@
 """The buyer's checkout in a real browser against `coop serve` (SQLite and PostgreSQL): the release
 page sells (sample, schema, terms, price), the consent check counts what passes, the terms page
 shows the exact count and total, and a double-clicked confirmation grants one license, whose
-receipt follows; the release is then "Owned" for that organisation."""
+receipt follows; the release is then "Owned" for that organisation; the downloaded files hash to the
+SHA-256 in the co-op-signed manifest and mlcroissant loads their records."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 
+import mlcroissant as mlc
 import pytest
 
+from provenance.core.entry import verify_leaf
 from tests.browser.conftest import require_playwright
 
 require_playwright()
@@ -25,6 +30,7 @@ def test_a_buyer_walks_from_the_release_page_to_a_receipt_and_a_double_click_lic
     coop_server,
     new_page,
     release,  # noqa: F811
+    tmp_path,
 ):
     buyer = new_buyer(new_page, coop_server)
     price = f"{PRICE // 100:,}.{PRICE % 100:02d} EUR"
@@ -67,6 +73,27 @@ def test_a_buyer_walks_from_the_release_page_to_a_receipt_and_a_double_click_lic
     expect(buyer.get_by_test_id("owned")).to_have_text("Owned")
     buyer.goto("/releases")
     expect(buyer.get_by_role("row").filter(has_text=release.title).get_by_test_id("owned")).to_have_text("Owned")
+
+    # The download: each file as the browser saves it hashes to the SHA-256 in the license's
+    # manifest, a log entry signed by the co-op's key; mlcroissant loads the records from those files.
+    buyer.goto("/licenses")
+    manifest = buyer.request.get(f"/licenses/{license_id}/files").json()
+    leaf = buyer.request.get(f"/log/entries/{manifest['manifest_entry']}").body()
+    entry = verify_leaf(leaf)  # raises unless the signature is good
+    coop_key = base64.b64decode(buyer.request.get("/log/key").text().strip().split("+", 2)[2])[1:]
+    assert entry.kind == "license.files" and entry.public_key == coop_key
+    signed = {f["name"]: f["sha256"] for f in entry.body["files"]}
+    paths = {}
+    for name in ("judgments.jsonl", "judgments.parquet"):
+        with buyer.expect_download() as download:
+            buyer.get_by_role("link", name=name).click()
+        paths[name] = tmp_path / name
+        download.value.save_as(paths[name])
+        assert hashlib.sha256(paths[name].read_bytes()).hexdigest() == signed[name]
+    metadata = buyer.request.get(f"/licenses/{license_id}/croissant.json").json()
+    dataset = mlc.Dataset(jsonld=metadata, mapping={name: str(path) for name, path in paths.items()})
+    entries = [record["judgments/entry"] for record in dataset.records("judgments")]
+    assert len(entries) == 3 and len(set(entries)) == 3
 
     # Another organisation sees the release as not theirs.
     other = new_buyer(new_page, coop_server)

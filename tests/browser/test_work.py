@@ -361,7 +361,9 @@ def test_poor_reviews_reject_the_work(coop_server, new_page, crew):
     row.get_by_role("link", name=task.title).click()
     expect(author.get_by_test_id("contribution-status")).to_have_text("rejected")
     expect(author.get_by_text("Not an answer to the question.")).to_be_visible()
-    expect(author.get_by_role("button", name="Revise this work")).to_have_count(0)
+    # The two ways forward from a rejection: appeal it, or revise the work (issue 14, part 4).
+    expect(author.get_by_role("button", name="Appeal")).to_be_visible()
+    expect(author.get_by_role("button", name="Revise this work")).to_be_visible()
     expect(author.get_by_role("region", name="Provenance receipt")).to_have_count(0)
 
 

@@ -13,6 +13,7 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from coop import idempotency
 from coop.datasets.checkout import Confirmation, owned
-from coop.datasets.delivery import publish_license_files
+from coop.datasets.delivery import FilesDigest, files_digest, publish_license_files
 from coop.datasets.licensing import (
     Licensable,
     accepted_contributions,
@@ -32,7 +33,7 @@ from coop.datasets.licensing import (
 )
 from coop.datasets.models import License, Release, ReleaseItem
 from coop.datasets.revenue import RevenueService
-from coop.datasets.terms import terms
+from coop.datasets.terms import Terms, terms
 from coop.datasets.views import ConsentCheck, LicenseView, ReleaseView, license_view, release_view
 from coop.kernel.db import utcnow, write_session
 from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
@@ -48,6 +49,25 @@ from provenance.core.commitment import list_root
 from provenance.service import ProvenanceLog
 
 __all__ = ["ConsentCheck", "DatasetService", "LicenseView", "ReleaseView", "items_root"]
+
+
+_PREPARATIONS = 3  # a license is prepared again if consent changed meanwhile, at most this often
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A license as it would be granted: the release, what is excluded and included, price, terms."""
+
+    release: Release
+    excluded: Counter[str]
+    included: list[Licensable]
+    price: int
+    accepted: Terms
+
+    @property
+    def items(self) -> list[tuple[int, str]]:
+        """(entry, contribution id) of each included item: what the license's files are made of."""
+        return [(item.entry, item.contribution_id) for item in self.included]
 
 
 def items_root(items: Sequence[dict[str, Any]]) -> str:
@@ -213,38 +233,99 @@ class DatasetService:
         if again or confirmed is not None:  # keys of requests made before checkout digest as they did
             asked |= {"again": again, "confirmed": None if confirmed is None else confirmed.as_dict()}
         request = idempotency.scoped(buyer, "license", idempotency_key, asked)
+        for _ in range(_PREPARATIONS):
+            # Prepared first, read-only: the license's files are hashed while nobody waits for it.
+            with Session(self.engine) as session:
+                prepared = self._plan(
+                    session, buyer, request, release_id, uses, sector, accept_subset, again, confirmed
+                )
+                if isinstance(prepared, License):
+                    return license_view(session, prepared)
+                digest = files_digest(session, prepared.items)
+            granted = self._grant(
+                buyer, request, release_id, uses, sector, accept_subset, again, confirmed, prepared, digest
+            )
+            if granted is not None:
+                return granted
+        raise Conflict("consent to items of this release kept changing while the license was prepared; check again")
+
+    def _plan(
+        self,
+        session: Session,
+        buyer: Principal,
+        request: idempotency.ScopedKey,
+        release_id: str,
+        uses: Sequence[str],
+        sector: str | None,
+        accept_subset: bool,
+        again: bool,
+        confirmed: Confirmation | None,
+    ) -> License | _Plan:
+        """The license a request would be granted now, every refusal checked — or the license a
+        first request with its key made."""
+        assert buyer.org_id is not None
+        first = idempotency.first_answer(session, request)
+        if first is not None:
+            return session.get_one(License, first)
+        release, excluded, included = self._evaluate(session, release_id, uses, sector)
+        if not included:
+            raise Conflict(
+                f"no item of this release may be licensed for {', '.join(uses)}"
+                + (f" in {sector}" if sector else "")
+                + f": {dict(excluded)}"
+            )
+        if excluded and not accept_subset:
+            raise Conflict(
+                f"{len(included)} of {release.item_count} items may be licensed for this use "
+                f"({dict(sorted(excluded.items()))} excluded); confirm to license the consenting subset"
+            )
+        price = pro_rata(release.price, len(included), release.item_count)
+        accepted = terms()
+        if confirmed is not None:
+            confirmed.check(accepted, len(included), price, release.currency)
+        held = owned(session, buyer.org_id, release_id)
+        if held and not again:
+            raise Conflict(
+                f"your organisation already holds {len(held)} license{'s' if len(held) > 1 else ''} of this "
+                f"release (the first granted {held[0].created_at.date().isoformat()}); to license it again for "
+                "new declared uses or a new seat, choose to license it again explicitly"
+            )
+        return _Plan(release, excluded, included, price, accepted)
+
+    def _grant(
+        self,
+        buyer: Principal,
+        request: idempotency.ScopedKey,
+        release_id: str,
+        uses: Sequence[str],
+        sector: str | None,
+        accept_subset: bool,
+        again: bool,
+        confirmed: Confirmation | None,
+        prepared: _Plan,
+        digest: FilesDigest,
+    ) -> LicenseView | None:
+        """Grant the prepared license in one transaction, its files' manifest logged from `digest`;
+        None if the items it would include are no longer the prepared ones (hash them again)."""
+        assert buyer.org_id is not None
         with write_session(self.engine) as session, session.begin():
             # One checkout of an organisation at a time (a double click, two tabs): the second waits,
             # then finds the first one's key or its license.
             session.get(BuyerOrg, buyer.org_id, with_for_update=True)
-            first = idempotency.first_answer(session, request)
-            if first is not None:
-                return license_view(session, session.get_one(License, first))
-            release, excluded, included = self._evaluate(session, release_id, uses, sector)
-            if not included:
-                raise Conflict(
-                    f"no item of this release may be licensed for {', '.join(uses)}"
-                    + (f" in {sector}" if sector else "")
-                    + f": {dict(excluded)}"
-                )
-            if excluded and not accept_subset:
-                raise Conflict(
-                    f"{len(included)} of {release.item_count} items may be licensed for this use "
-                    f"({dict(sorted(excluded.items()))} excluded); confirm to license the consenting subset"
-                )
+            plan = self._plan(session, buyer, request, release_id, uses, sector, accept_subset, again, confirmed)
+            if isinstance(plan, License):
+                return license_view(session, plan)
+            if plan.items != prepared.items:  # a revocation committed since: the files differ
+                return None
+            release, excluded, included, price, accepted = (
+                plan.release,
+                plan.excluded,
+                plan.included,
+                plan.price,
+                plan.accepted,
+            )
             listed = [{"entry": item.entry, "content_sha256": item.content_sha256} for item in included]
             license_id = uuid.uuid4().hex
-            price = pro_rata(release.price, len(included), release.item_count)
-            accepted = terms()
-            if confirmed is not None:
-                confirmed.check(accepted, len(included), price, release.currency)
-            held = owned(session, buyer.org_id, release_id)
-            if held and not again:
-                raise Conflict(
-                    f"your organisation already holds {len(held)} license{'s' if len(held) > 1 else ''} of this "
-                    f"release (the first granted {held[0].created_at.date().isoformat()}); to license it again for "
-                    "new declared uses or a new seat, choose to license it again explicitly"
-                )
             now = self.clock()
             body = {
                 "license": license_id,
@@ -283,7 +364,7 @@ class DatasetService:
             session.add(row)
             session.flush()
             record_weights(session, license_id, included)
-            publish_license_files(session, self.log, row, now)  # the files' SHA-256, signed and logged
+            publish_license_files(session, self.log, row, digest, now)  # hashed before the lock
             self.revenue.record_sale_in(session, license_id)  # the sale, shared at once
             idempotency.remember(session, request, license_id, now)
             return license_view(session, row)

@@ -235,7 +235,7 @@ def run(sizes: list[int], pg_url: str, workdir: Path) -> dict[str, Any]:
             grant = {"seed_seconds": seeded, "grant_seconds": time.perf_counter() - started, "held_seconds": sum(held)}
             results["grants"][size] = grant
             print(f"{size:>7} judgments: bulk seed {seeded:.1f} s, grant (with both files hashed) "
-                  f"{grant['grant_seconds']:.1f} s, of which the write transaction (log held) "
+                  f"{grant['grant_seconds']:.1f} s, of which the write transaction (the log is held within it) "
                   f"{grant['held_seconds']:.2f} s", flush=True)  # fmt: skip
             licenses[size] = license.id
         runtime.close()

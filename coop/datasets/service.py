@@ -225,7 +225,18 @@ class DatasetService:
         and the API's checkout always send it); a quote that no longer holds is a 409 and changes
         nothing. `again`: the organisation already holds a license of this release and chooses
         another (new declared uses, a new seat); without it a second license is a 409. A retry with
-        the same idempotency key gets the first license back, whatever happened since."""
+        the same idempotency key gets the first license back, whatever happened since.
+
+        The license's files are hashed first, in a read-only session, from its planned items: their
+        records depend only on those items and insert-only rows already committed, so the bytes are
+        the ones a download writes later. The grant's transaction then checks everything again and
+        logs the manifest from that digest, so the log's head is locked for the appends, not for the
+        seconds hashing takes (every other append in the co-op would wait behind one big license).
+        Chosen over committing the grant and logging the manifest in a second transaction: the
+        license and its manifest still commit together, so no license ever lacks one and there is no
+        recovery path to get right. Should the items differ by then (a revocation committed while the
+        files were hashed), the license is prepared again; a license whose items keep changing is a
+        409."""
         if not buyer.is_buyer or buyer.org_id is None:
             raise NotAllowed("only buyer accounts license releases")
         asked: dict[str, Any] = {"release": release_id, "uses": list(uses), "sector": sector}

@@ -13,7 +13,6 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,8 +20,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
-from coop.datasets.checkout import Confirmation, owned
+from coop.datasets.checkout import Confirmation
 from coop.datasets.delivery import FilesDigest, files_digest, publish_license_files
+from coop.datasets.license_plan import Plan, plan_license
 from coop.datasets.licensing import (
     Licensable,
     accepted_contributions,
@@ -33,7 +33,6 @@ from coop.datasets.licensing import (
 )
 from coop.datasets.models import License, Release, ReleaseItem
 from coop.datasets.revenue import RevenueService
-from coop.datasets.terms import Terms, terms
 from coop.datasets.views import ConsentCheck, LicenseView, ReleaseView, license_view, release_view
 from coop.kernel.db import utcnow, write_session
 from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
@@ -52,22 +51,6 @@ __all__ = ["ConsentCheck", "DatasetService", "LicenseView", "ReleaseView", "item
 
 
 _PREPARATIONS = 3  # a license is prepared again if consent changed meanwhile, at most this often
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """A license as it would be granted: the release, what is excluded and included, price, terms."""
-
-    release: Release
-    excluded: Counter[str]
-    included: list[Licensable]
-    price: int
-    accepted: Terms
-
-    @property
-    def items(self) -> list[tuple[int, str]]:
-        """(entry, contribution id) of each included item: what the license's files are made of."""
-        return [(item.entry, item.contribution_id) for item in self.included]
 
 
 def items_root(items: Sequence[dict[str, Any]]) -> str:
@@ -247,8 +230,16 @@ class DatasetService:
         for _ in range(_PREPARATIONS):
             # Prepared first, read-only: the license's files are hashed while nobody waits for it.
             with Session(self.engine) as session:
-                prepared = self._plan(
-                    session, buyer, request, release_id, uses, sector, accept_subset, again, confirmed
+                prepared = plan_license(
+                    session,
+                    buyer,
+                    request,
+                    self._evaluator(release_id, uses, sector),
+                    uses,
+                    sector,
+                    accept_subset,
+                    again,
+                    confirmed,
                 )
                 if isinstance(prepared, License):
                     return license_view(session, prepared)
@@ -260,49 +251,6 @@ class DatasetService:
                 return granted
         raise Conflict("consent to items of this release kept changing while the license was prepared; check again")
 
-    def _plan(
-        self,
-        session: Session,
-        buyer: Principal,
-        request: idempotency.ScopedKey,
-        release_id: str,
-        uses: Sequence[str],
-        sector: str | None,
-        accept_subset: bool,
-        again: bool,
-        confirmed: Confirmation | None,
-    ) -> License | _Plan:
-        """The license a request would be granted now, every refusal checked — or the license a
-        first request with its key made."""
-        assert buyer.org_id is not None
-        first = idempotency.first_answer(session, request)
-        if first is not None:
-            return session.get_one(License, first)
-        release, excluded, included = self._evaluate(session, release_id, uses, sector)
-        if not included:
-            raise Conflict(
-                f"no item of this release may be licensed for {', '.join(uses)}"
-                + (f" in {sector}" if sector else "")
-                + f": {dict(excluded)}"
-            )
-        if excluded and not accept_subset:
-            raise Conflict(
-                f"{len(included)} of {release.item_count} items may be licensed for this use "
-                f"({dict(sorted(excluded.items()))} excluded); confirm to license the consenting subset"
-            )
-        price = pro_rata(release.price, len(included), release.item_count)
-        accepted = terms()
-        if confirmed is not None:
-            confirmed.check(accepted, len(included), price, release.currency)
-        held = owned(session, buyer.org_id, release_id)
-        if held and not again:
-            raise Conflict(
-                f"your organisation already holds {len(held)} license{'s' if len(held) > 1 else ''} of this "
-                f"release (the first granted {held[0].created_at.date().isoformat()}); to license it again for "
-                "new declared uses or a new seat, choose to license it again explicitly"
-            )
-        return _Plan(release, excluded, included, price, accepted)
-
     def _grant(
         self,
         buyer: Principal,
@@ -313,7 +261,7 @@ class DatasetService:
         accept_subset: bool,
         again: bool,
         confirmed: Confirmation | None,
-        prepared: _Plan,
+        prepared: Plan,
         digest: FilesDigest,
     ) -> LicenseView | None:
         """Grant the prepared license in one transaction, its files' manifest logged from `digest`;
@@ -323,7 +271,17 @@ class DatasetService:
             # One checkout of an organisation at a time (a double click, two tabs): the second waits,
             # then finds the first one's key or its license.
             session.get(BuyerOrg, buyer.org_id, with_for_update=True)
-            plan = self._plan(session, buyer, request, release_id, uses, sector, accept_subset, again, confirmed)
+            plan = plan_license(
+                session,
+                buyer,
+                request,
+                self._evaluator(release_id, uses, sector),
+                uses,
+                sector,
+                accept_subset,
+                again,
+                confirmed,
+            )
             if isinstance(plan, License):
                 return license_view(session, plan)
             if plan.items != prepared.items:  # a revocation committed since: the files differ
@@ -396,6 +354,11 @@ class DatasetService:
             if row is None or (not viewer.is_steward and row.buyer_org_id != viewer.org_id):
                 raise NotFound(f"you have no license {license_id}")
             return license_view(session, row)
+
+    def _evaluator(
+        self, release_id: str, uses: Sequence[str], sector: str | None
+    ) -> Callable[[Session], tuple[Release, Counter[str], list[Licensable]]]:
+        return lambda session: self._evaluate(session, release_id, uses, sector)
 
     def _evaluate(
         self, session: Session, release_id: str, uses: Sequence[str], sector: str | None

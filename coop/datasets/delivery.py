@@ -1,9 +1,11 @@
 """Delivery: the licensee's organisation downloads the licensed dataset, and can prove what it got.
 
-When a license is granted (`publish_license_files`, called once in `DatasetService.license`), both
-files are written once through a SHA-256 — streamed, nothing kept — and their names, sizes and
-hashes are signed and logged as a `license.files` statement in the grant's own transaction, right
-after the `license.granted` entry: the license and its manifest commit together or not at all.
+When a license is granted, both files are written once through a SHA-256 — streamed, nothing kept —
+from the license's planned items, BEFORE its transaction appends to the log (`files_digest`; see
+`DatasetService.license`): the log's head stays locked only for the appends themselves, not for the
+seconds hashing takes. Their names, sizes and hashes are then signed and logged as a `license.files`
+statement in the grant's own transaction, right after the `license.granted` entry
+(`publish_license_files`): the license and its manifest commit together or not at all.
 
 A download writes the same bytes again (`delivery_files` says why they are the same) and streams
 them; the list of files is read back from that logged statement, so what the buyer is told is
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,7 +39,7 @@ from coop.datasets.delivery_files import (
     parquet_bytes,
     parquet_created_by,
 )
-from coop.datasets.delivery_records import judgment_chunks
+from coop.datasets.delivery_records import judgment_chunks, planned_chunks
 from coop.datasets.models import License
 from coop.kernel.errors import NotAllowed, NotFound
 from coop.kernel.principal import Principal
@@ -81,15 +83,27 @@ class LicenseFiles:
         return [f.name for f in self.files]
 
 
-def publish_license_files(session: Session, log: ProvenanceLog, license: License, now: datetime) -> int:
-    """Write both files of a just-granted license through SHA-256 and log their manifest; the index."""
+@dataclass(frozen=True)
+class FilesDigest:
+    """What a license's files hash to, made before the license is logged (`files_digest`)."""
+
+    records: int
+    files: list[DeliveredFile]
+
+
+def files_digest(session: Session, items: Sequence[tuple[int, str]]) -> FilesDigest:
+    """Write both files of a license of these (entry, contribution id) items through SHA-256.
+
+    Called before the grant's transaction takes the log's lock (the seconds this takes at 100,000
+    judgments must not make every other append wait): the records depend only on the planned items
+    and insert-only rows already committed, so a download writes the same bytes later."""
     jsonl, parquet = hashlib.sha256(), hashlib.sha256()
     sizes = {JSONL: 0, PARQUET: 0}
     records = 0
 
     def counted() -> Iterator[list[dict[str, Any]]]:
         nonlocal records
-        for chunk in judgment_chunks(session, license.id, ROW_GROUP_ROWS):
+        for chunk in planned_chunks(session, items, ROW_GROUP_ROWS):
             records += len(chunk)
             for piece in jsonl_bytes([chunk]):
                 jsonl.update(piece)
@@ -99,16 +113,28 @@ def publish_license_files(session: Session, log: ProvenanceLog, license: License
     for piece in parquet_bytes(counted()):
         parquet.update(piece)
         sizes[PARQUET] += len(piece)
+    return FilesDigest(
+        records,
+        [
+            DeliveredFile(name, MEDIA_TYPES[name], digest.hexdigest(), sizes[name])
+            for name, digest in ((JSONL, jsonl), (PARQUET, parquet))
+        ],
+    )
+
+
+def publish_license_files(
+    session: Session, log: ProvenanceLog, license: License, digest: FilesDigest, now: datetime
+) -> int:
+    """Log the manifest of a just-granted license's files (hashed before: `files_digest`); the index."""
     body = {
         "license": license.id,
         "license_entry": license.log_index,
-        "records": records,
+        "records": digest.records,
         "format": FORMAT,
         "row_group_rows": ROW_GROUP_ROWS,
         "parquet_writer": parquet_created_by(),
         "files": [
-            {"name": name, "media_type": MEDIA_TYPES[name], "sha256": digest.hexdigest(), "size": sizes[name]}
-            for name, digest in ((JSONL, jsonl), (PARQUET, parquet))
+            {"name": f.name, "media_type": f.media_type, "sha256": f.sha256, "size": f.size} for f in digest.files
         ],
         "made_at": now.isoformat(),
     }

@@ -10,6 +10,11 @@ The set is the license's own (`dataset_license_item`, fixed when the license was
 revocation after it changes nothing here and one before it was never included), and every row read
 is insert-only, so the same license always yields the same records in the same order (by entry).
 
+The same records can be read for a license about to be granted, from its planned items
+(`planned_chunks`: (entry, contribution id) pairs, before any row of the license exists), so its
+files are hashed before the grant takes the log's lock (`delivery.files_digest`); a chunk of the
+plan reads the same rows, by contribution id, and yields byte-identical records.
+
 Rows are read by keyset pagination on (license_id, entry) — an index — `chunk` at a time, each chunk
 one short query plus one for its reviews: the server holds one chunk, never the license, on SQLite
 and PostgreSQL alike, and no cursor stays open between chunks while a slow client reads.
@@ -19,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -67,10 +72,27 @@ def judgment_chunks(session: Session, license_id: str, chunk: int) -> Iterator[l
         if not rows:
             return
         scores = _scores(session, [row.contribution_id for row in rows])
-        yield [_record(row, scores.get(row.contribution_id, [])) for row in rows]
+        yield [_record(row, row.entry, scores.get(row.contribution_id, [])) for row in rows]
         after = rows[-1].entry
         if len(rows) < chunk:
             return
+
+
+def planned_chunks(session: Session, items: Sequence[tuple[int, str]], chunk: int) -> Iterator[list[dict[str, Any]]]:
+    """The records a license of these (entry, contribution id) items will hold, in entry order,
+    `chunk` at a time: the same records `judgment_chunks` reads once the license is granted."""
+    if chunk < 1:
+        raise ValueError("a chunk holds at least one record")
+    ordered = sorted(items)
+    for start in range(0, len(ordered), chunk):
+        part = ordered[start : start + chunk]
+        ids = [contribution_id for _, contribution_id in part]
+        found = {row.contribution_id: row for row in session.execute(_rows().where(Contribution.id.in_(ids)))}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise LookupError(f"planned contributions without an acceptance or content: {missing[:5]}")
+        scores = _scores(session, ids)
+        yield [_record(found[i], entry, scores.get(i, [])) for entry, i in part]
 
 
 def count(session: Session, license_id: str) -> int:
@@ -89,10 +111,16 @@ def _page(license_id: str, after: int, chunk: int) -> Any:
         .limit(chunk)
         .subquery()
     )
+    source = items.join(Contribution, Contribution.id == items.c.contribution_id)
+    return _rows(source, items.c.entry).order_by(items.c.entry)
+
+
+def _rows(source: Any = Contribution, *leading: Any) -> Any:
+    """What a record is made of, joined from its contribution (the caller picks which ones)."""
     item_blob, answer_blob = aliased(ContentBlob), aliased(ContentBlob)
     return (
         select(
-            items.c.entry,
+            *leading,
             Contribution.id.label("contribution_id"),
             Contribution.statement,
             Contribution.terms,
@@ -109,15 +137,13 @@ def _page(license_id: str, after: int, chunk: int) -> Any:
             item_blob.data.label("item_data"),
             AnswerSpec.answer_kind,
         )
-        .select_from(items)
-        .join(Contribution, Contribution.id == items.c.contribution_id)
+        .select_from(source)
         .join(Acceptance, Acceptance.contribution_id == Contribution.id)
         .join(Task, Task.id == Contribution.task_id)
         .join(answer_blob, answer_blob.sha256 == Contribution.content_sha256)
         .outerjoin(ContributionAnswer, ContributionAnswer.contribution_id == Contribution.id)
         .outerjoin(item_blob, item_blob.sha256 == ContributionAnswer.item_sha256)
         .outerjoin(AnswerSpec, AnswerSpec.task_id == Contribution.task_id)
-        .order_by(items.c.entry)
     )
 
 
@@ -133,12 +159,12 @@ def _scores(session: Session, contribution_ids: list[str]) -> dict[str, list[dic
     return found
 
 
-def _record(row: Any, scores: list[dict[str, Any]]) -> dict[str, Any]:
+def _record(row: Any, entry: int, scores: list[dict[str, Any]]) -> dict[str, Any]:
     statement = json.loads(row.statement)
     terms = json.loads(row.terms)
     seconds = row.measured_seconds
     return {
-        "entry": row.entry,
+        "entry": entry,
         "contributor_key": statement["author"],
         "task": row.task_id,
         "task_kind": row.kind,

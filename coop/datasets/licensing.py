@@ -117,11 +117,12 @@ def accepted_contributions(session: Session, task_ids: Sequence[str]) -> list[tu
         .join(Acceptance, Acceptance.contribution_id == Contribution.id)
         .where(Contribution.task_id.in_(list(task_ids)))
     ).all()
-    revoked = set(
+    revoked = set(  # a join, not an IN list of every contribution: PostgreSQL takes at most 65,535 parameters
         session.scalars(
-            select(ConsentRevocation.contribution_id).where(
-                ConsentRevocation.contribution_id.in_([c.id for c, _ in rows])
-            )
+            select(ConsentRevocation.contribution_id)
+            .join(Contribution, Contribution.id == ConsentRevocation.contribution_id)
+            .join(Acceptance, Acceptance.contribution_id == Contribution.id)
+            .where(Contribution.task_id.in_(list(task_ids)))
         )
     )
     return [(c, a, c.id in revoked) for c, a in rows]

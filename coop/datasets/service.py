@@ -20,8 +20,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop import idempotency
-from coop.datasets.checkout import Confirmation, owned
-from coop.datasets.delivery import publish_license_files
+from coop.datasets.checkout import Confirmation
+from coop.datasets.delivery import FilesDigest, files_digest, publish_license_files
+from coop.datasets.license_plan import Plan, plan_license
 from coop.datasets.licensing import (
     Licensable,
     accepted_contributions,
@@ -32,7 +33,6 @@ from coop.datasets.licensing import (
 )
 from coop.datasets.models import License, Release, ReleaseItem
 from coop.datasets.revenue import RevenueService
-from coop.datasets.terms import terms
 from coop.datasets.views import ConsentCheck, LicenseView, ReleaseView, license_view, release_view
 from coop.kernel.db import utcnow, write_session
 from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
@@ -48,6 +48,9 @@ from provenance.core.commitment import list_root
 from provenance.service import ProvenanceLog
 
 __all__ = ["ConsentCheck", "DatasetService", "LicenseView", "ReleaseView", "items_root"]
+
+
+_PREPARATIONS = 3  # a license is prepared again if consent changed meanwhile, at most this often
 
 
 def items_root(items: Sequence[dict[str, Any]]) -> str:
@@ -205,7 +208,18 @@ class DatasetService:
         and the API's checkout always send it); a quote that no longer holds is a 409 and changes
         nothing. `again`: the organisation already holds a license of this release and chooses
         another (new declared uses, a new seat); without it a second license is a 409. A retry with
-        the same idempotency key gets the first license back, whatever happened since."""
+        the same idempotency key gets the first license back, whatever happened since.
+
+        The license's files are hashed first, in a read-only session, from its planned items: their
+        records depend only on those items and insert-only rows already committed, so the bytes are
+        the ones a download writes later. The grant's transaction then checks everything again and
+        logs the manifest from that digest, so the log's head is locked for the appends, not for the
+        seconds hashing takes (every other append in the co-op would wait behind one big license).
+        Chosen over committing the grant and logging the manifest in a second transaction: the
+        license and its manifest still commit together, so no license ever lacks one and there is no
+        recovery path to get right. Should the items differ by then (a revocation committed while the
+        files were hashed), the license is prepared again; a license whose items keep changing is a
+        409."""
         if not buyer.is_buyer or buyer.org_id is None:
             raise NotAllowed("only buyer accounts license releases")
         asked: dict[str, Any] = {"release": release_id, "uses": list(uses), "sector": sector}
@@ -213,38 +227,74 @@ class DatasetService:
         if again or confirmed is not None:  # keys of requests made before checkout digest as they did
             asked |= {"again": again, "confirmed": None if confirmed is None else confirmed.as_dict()}
         request = idempotency.scoped(buyer, "license", idempotency_key, asked)
+        for _ in range(_PREPARATIONS):
+            # Prepared first, read-only: the license's files are hashed while nobody waits for it.
+            with Session(self.engine) as session:
+                prepared = plan_license(
+                    session,
+                    buyer,
+                    request,
+                    self._evaluator(release_id, uses, sector),
+                    uses,
+                    sector,
+                    accept_subset,
+                    again,
+                    confirmed,
+                )
+                if isinstance(prepared, License):
+                    return license_view(session, prepared)
+                digest = files_digest(session, prepared.items)
+            granted = self._grant(
+                buyer, request, release_id, uses, sector, accept_subset, again, confirmed, prepared, digest
+            )
+            if granted is not None:
+                return granted
+        raise Conflict("consent to items of this release kept changing while the license was prepared; check again")
+
+    def _grant(
+        self,
+        buyer: Principal,
+        request: idempotency.ScopedKey,
+        release_id: str,
+        uses: Sequence[str],
+        sector: str | None,
+        accept_subset: bool,
+        again: bool,
+        confirmed: Confirmation | None,
+        prepared: Plan,
+        digest: FilesDigest,
+    ) -> LicenseView | None:
+        """Grant the prepared license in one transaction, its files' manifest logged from `digest`;
+        None if the items it would include are no longer the prepared ones (hash them again)."""
+        assert buyer.org_id is not None
         with write_session(self.engine) as session, session.begin():
             # One checkout of an organisation at a time (a double click, two tabs): the second waits,
             # then finds the first one's key or its license.
             session.get(BuyerOrg, buyer.org_id, with_for_update=True)
-            first = idempotency.first_answer(session, request)
-            if first is not None:
-                return license_view(session, session.get_one(License, first))
-            release, excluded, included = self._evaluate(session, release_id, uses, sector)
-            if not included:
-                raise Conflict(
-                    f"no item of this release may be licensed for {', '.join(uses)}"
-                    + (f" in {sector}" if sector else "")
-                    + f": {dict(excluded)}"
-                )
-            if excluded and not accept_subset:
-                raise Conflict(
-                    f"{len(included)} of {release.item_count} items may be licensed for this use "
-                    f"({dict(sorted(excluded.items()))} excluded); confirm to license the consenting subset"
-                )
+            plan = plan_license(
+                session,
+                buyer,
+                request,
+                self._evaluator(release_id, uses, sector),
+                uses,
+                sector,
+                accept_subset,
+                again,
+                confirmed,
+            )
+            if isinstance(plan, License):
+                return license_view(session, plan)
+            if plan.items != prepared.items:  # a revocation committed since: the files differ
+                return None
+            release, excluded, included, price, accepted = (
+                plan.release,
+                plan.excluded,
+                plan.included,
+                plan.price,
+                plan.accepted,
+            )
             listed = [{"entry": item.entry, "content_sha256": item.content_sha256} for item in included]
             license_id = uuid.uuid4().hex
-            price = pro_rata(release.price, len(included), release.item_count)
-            accepted = terms()
-            if confirmed is not None:
-                confirmed.check(accepted, len(included), price, release.currency)
-            held = owned(session, buyer.org_id, release_id)
-            if held and not again:
-                raise Conflict(
-                    f"your organisation already holds {len(held)} license{'s' if len(held) > 1 else ''} of this "
-                    f"release (the first granted {held[0].created_at.date().isoformat()}); to license it again for "
-                    "new declared uses or a new seat, choose to license it again explicitly"
-                )
             now = self.clock()
             body = {
                 "license": license_id,
@@ -283,7 +333,7 @@ class DatasetService:
             session.add(row)
             session.flush()
             record_weights(session, license_id, included)
-            publish_license_files(session, self.log, row, now)  # the files' SHA-256, signed and logged
+            publish_license_files(session, self.log, row, digest, now)  # hashed before the lock
             self.revenue.record_sale_in(session, license_id)  # the sale, shared at once
             idempotency.remember(session, request, license_id, now)
             return license_view(session, row)
@@ -304,6 +354,11 @@ class DatasetService:
             if row is None or (not viewer.is_steward and row.buyer_org_id != viewer.org_id):
                 raise NotFound(f"you have no license {license_id}")
             return license_view(session, row)
+
+    def _evaluator(
+        self, release_id: str, uses: Sequence[str], sector: str | None
+    ) -> Callable[[Session], tuple[Release, Counter[str], list[Licensable]]]:
+        return lambda session: self._evaluate(session, release_id, uses, sector)
 
     def _evaluate(
         self, session: Session, release_id: str, uses: Sequence[str], sector: str | None

@@ -95,8 +95,7 @@ class Reference:
         holders = {
             c.account_id
             for c in self.claims
-            if c.item_id == item_id
-            and (c.id in self.submitted or (c.expires_at > now and c.id not in self.skipped))
+            if c.item_id == item_id and (c.id in self.submitted or (c.expires_at > now and c.id not in self.skipped))
         }
         return not self.never_again_for(account_id, item_id) and len(holders) < self.k
 
@@ -203,8 +202,10 @@ def test_no_member_mark_passes_an_item_the_member_could_still_be_offered(
             elif action == "retire":
                 runtime.items.retire(steward, before.items[retire_at][2], "a duplicate")
         except NotFound:
-            assert action != "claim" or before.has_live_claim(person.account_id, now) or (
-                before.first_open_to(person.account_id, now) is None
+            assert (
+                action != "claim"
+                or before.has_live_claim(person.account_id, now)
+                or (before.first_open_to(person.account_id, now) is None)
             )
             held.pop(who, None)
         except Conflict:

@@ -68,6 +68,25 @@ class ItemWorkMark(Base):
     marked_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class MemberWorkMark(Base):
+    """Every item of the task before (`log_index` of its batch, `position`) can never again be offered
+    to this member: they answered or skipped it, it is retired, or it has k submitted answers from k
+    people. Each of those only ever becomes true, so the mark stays right whatever the clock does; an
+    item only *held* by others never counts (their claims may expire). The member's claims start at
+    the later of this and the task's mark instead of walking every item they have already done. A
+    new row only when the mark moves at least a stride or into a later batch (coop.work.next_item),
+    so the table holds about one row per member per `MEMBER_MARK_STRIDE` answers; the latest is in
+    force. Only a shortcut: with no marks the same items are handed out."""
+
+    __tablename__ = "member_work_mark"
+
+    task_id: Mapped[str] = mapped_column(ForeignKey("task.id"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    log_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    marked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class ClaimSkip(Base):
     """A claim given back with a reason: the item goes to someone else, not to this person again."""
 

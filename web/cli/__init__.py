@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from coop.kernel.keys import KeyFileError
 from coop.kernel.settings import Settings
-from web.cli import accounts, books, bundles, governance, log, operations, service, signing, withdrawals
+from web.cli import accounts, books, bundles, governance, log, operations, service, signing, withdrawals, witness
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     operations.add_backup(commands)
     operations.add_restore(commands)
     signing.add_sign(commands)
+    witness.add_witness(commands)
     return parser
 
 

@@ -22,7 +22,7 @@ DASH = "\u2014"
 
 def parse_vkey(vkey):
     """(name, signature type, public key), checking the key id the way signed-note recommends."""
-    name, key_hash, material = vkey.split("+")
+    name, key_hash, material = vkey.split("+", 2)  # base64 may hold "+" too
     raw = base64.standard_b64decode(material)
     kind, public = raw[0], raw[1:]
     expected = hashlib.sha256(name.encode() + b"\x0a" + bytes([kind]) + public).digest()[:4]

@@ -177,7 +177,9 @@ def test_an_old_size_above_the_checkpoint_size_is_400():
 def test_the_client_keeps_only_lines_by_the_witness_key_and_refuses_a_bad_one():
     body = note(3)
     line = WITNESS.cosign(body.split("\n\n")[0] + "\n", NOW)
-    other = Cosigner("witness.example/w2", nacl.signing.SigningKey(b"\x08" * 32)).cosign(body[: body.index("\n\n") + 1], NOW)
+    other = Cosigner("witness.example/w2", nacl.signing.SigningKey(b"\x08" * 32)).cosign(
+        body[: body.index("\n\n") + 1], NOW
+    )
     assert parse_cosignatures(WITNESS.verifier, body, other + line).lines == (line,)
     forged = line[:-6] + ("A" if line[-6] != "A" else "B") + line[-5:]
     with pytest.raises(Exception, match="does not verify"):

@@ -174,7 +174,9 @@ def decide(
             return Answer(422, "a consistency proof between equal sizes must be empty\n")
     else:
         try:
-            merkle.verify_consistency(stored.size, checkpoint.size, stored.root_hash, checkpoint.root_hash, request.proof)
+            merkle.verify_consistency(
+                stored.size, checkpoint.size, stored.root_hash, checkpoint.root_hash, request.proof
+            )
         except merkle.ProofError as error:
             return Answer(422, f"the consistency proof does not verify: {error}\n")
     line = cosigner.cosign(request.text, timestamp)

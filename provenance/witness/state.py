@@ -16,7 +16,6 @@ from pathlib import Path
 
 from provenance.core.witness import Answer, Witnessed
 
-
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS latest (
     origin TEXT PRIMARY KEY,

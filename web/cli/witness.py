@@ -40,8 +40,10 @@ def cmd_witness_serve(_settings: Settings, args: argparse.Namespace) -> int:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
-    host, port = server.server_address[:2]
-    print(f"witness {cosigner.name} listening on http://{host}:{port} for {', '.join(sorted(logs))}", flush=True)
+    print(
+        f"witness {cosigner.name} listening on http://{args.host}:{server.server_port} for {', '.join(sorted(logs))}",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -64,7 +66,9 @@ def add_witness(commands: Commands) -> None:
     serve.add_argument("--key", required=True, help="key file from `coop witness keygen`")
     serve.add_argument("--state", required=True, help="the witness's own SQLite state file (created if missing)")
     serve.add_argument("--log", action="append", default=[], metavar="VKEY", help="a log's vkey; origin = key name")
-    serve.add_argument("--logs", action="append", default=[], metavar="FILE", help='JSON {"logs": [{"vkey", "origin"}]}')
+    serve.add_argument(
+        "--logs", action="append", default=[], metavar="FILE", help='JSON {"logs": [{"vkey", "origin"}]}'
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7380)
     serve.set_defaults(run=cmd_witness_serve)

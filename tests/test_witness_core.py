@@ -190,7 +190,7 @@ def test_the_state_file_keeps_the_latest_and_refuses_a_second_root_or_a_step_bac
     state = WitnessState(tmp_path / "witness.db")
     for old, size in ((0, 8), (8, 20)):
         body = proof_lines(old, proof(old, size) if old else [], note(size))
-        answer = state.transact(lambda latest, body=body: decide(body, LOGS, latest, WITNESS, NOW), NOW)
+        answer = state.transact(lambda latest, now, body=body: decide(body, LOGS, latest, WITNESS, now), NOW, body)
         assert answer.status == 200
     state.close()
     reopened = WitnessState(tmp_path / "witness.db")

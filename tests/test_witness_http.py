@@ -12,7 +12,7 @@ from provenance.core import merkle
 from provenance.core.cosignature import Cosigner
 from provenance.core.note import Checkpoint, NoteSigner, sign_checkpoint
 from provenance.core.witness import TrustedLog, proof_lines
-from provenance.witness.client import Cosigned, SizeConflict, add_checkpoint
+from provenance.witness.client import Cosigned, SizeConflict, WitnessError, add_checkpoint
 from provenance.witness.server import MAX_BODY, Witness, make_server
 from provenance.witness.state import WitnessState
 
@@ -26,11 +26,25 @@ def note(size):
     return sign_checkpoint(LOG, Checkpoint(ORIGIN, size, merkle.root(size, READER)))
 
 
+class Clock:
+    def __init__(self):
+        self.now = 1_790_000_000.0
+
+    def __call__(self):
+        return self.now
+
+
 @pytest.fixture
-def served(tmp_path):
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def served(tmp_path, clock):
     cosigner = Cosigner("witness.example/w", nacl.signing.SigningKey(b"\x07" * 32))
     state = WitnessState(tmp_path / "state.db")
-    server = make_server(Witness(cosigner, {ORIGIN: TrustedLog(ORIGIN, (LOG.verifier,))}, state), "127.0.0.1", 0)
+    logs = {ORIGIN: TrustedLog(ORIGIN, (LOG.verifier,))}
+    server = make_server(Witness(cosigner, logs, state, clock), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", cosigner.verifier, state
@@ -90,3 +104,31 @@ def test_keep_alive_serves_several_requests_on_one_connection(served):
         assert response.status == 200 and response.read().decode().startswith("\u2014 witness.example/w ")
     conn.close()
     assert state.latest(ORIGIN).size == 9
+
+
+def test_a_cosignature_time_never_goes_back_when_the_clock_does(served, clock):
+    url, verifier, _ = served
+    first = add_checkpoint(url, verifier, 0, [], note(3))
+    clock.now -= 3600
+    second = add_checkpoint(url, verifier, 3, merkle.consistency_proof(3, 9, READER), note(9))
+    assert isinstance(first, Cosigned) and isinstance(second, Cosigned)
+    assert second.timestamp == first.timestamp == 1_790_000_000
+    clock.now += 7200
+    third = add_checkpoint(url, verifier, 9, [], note(9))
+    assert isinstance(third, Cosigned) and third.timestamp == 1_790_003_600
+
+
+def test_signed_forks_and_bad_proofs_are_kept_as_evidence_but_a_stale_old_size_is_not(served):
+    url, verifier, state = served
+    add_checkpoint(url, verifier, 0, [], note(8))
+    fork = sign_checkpoint(LOG, Checkpoint(ORIGIN, 8, bytes(32)))
+    assert add_checkpoint(url, verifier, 8, [], fork) == SizeConflict(8)
+    bad = [bytes(32)] * len(merkle.consistency_proof(8, 20, READER))
+    with pytest.raises(WitnessError):
+        add_checkpoint(url, verifier, 8, bad, note(20))
+    assert add_checkpoint(url, verifier, 3, merkle.consistency_proof(3, 20, READER), note(20)) == SizeConflict(8)
+    evidence = state.refused(ORIGIN)
+    assert [(status, request) for status, _, request in evidence] == [
+        (409, proof_lines(8, [], fork)),
+        (422, proof_lines(8, bad, note(20))),
+    ]

@@ -68,6 +68,7 @@ class Answer:
     content_type: str = "text/plain; charset=utf-8"
     origin: str | None = None
     cosigned: Witnessed | None = None  # set on 200 only: the state to persist before answering
+    evidence: bool = False  # a checkpoint the log signed, refused as a fork or with a bad proof
 
 
 def parse_request(body: bytes) -> Request:
@@ -140,8 +141,12 @@ def signed_by_trusted_key(request: Request, log: TrustedLog) -> bool:
     return verified
 
 
-def _conflict(size: int) -> Answer:
-    return Answer(409, f"{size}\n", SIZE_CONTENT_TYPE)
+def _conflict(size: int, origin: str | None = None) -> Answer:
+    return Answer(409, f"{size}\n", SIZE_CONTENT_TYPE, origin=origin, evidence=origin is not None)
+
+
+def _unproven(origin: str, reason: str) -> Answer:
+    return Answer(422, reason + "\n", origin=origin, evidence=True)
 
 
 def decide(
@@ -169,16 +174,16 @@ def decide(
         return _conflict(stored.size)
     if checkpoint.size == stored.size:
         if checkpoint.root_hash != stored.root_hash:
-            return _conflict(stored.size)  # same size, another root: a fork
+            return _conflict(stored.size, checkpoint.origin)  # same size, another root: a fork
         if request.proof:
-            return Answer(422, "a consistency proof between equal sizes must be empty\n")
+            return _unproven(checkpoint.origin, "a consistency proof between equal sizes must be empty")
     else:
         try:
             merkle.verify_consistency(
                 stored.size, checkpoint.size, stored.root_hash, checkpoint.root_hash, request.proof
             )
         except merkle.ProofError as error:
-            return Answer(422, f"the consistency proof does not verify: {error}\n")
+            return _unproven(checkpoint.origin, f"the consistency proof does not verify: {error}")
     line = cosigner.cosign(request.text, timestamp)
     return Answer(200, line, origin=checkpoint.origin, cosigned=Witnessed(checkpoint.size, checkpoint.root_hash))
 

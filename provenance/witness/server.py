@@ -32,8 +32,9 @@ class Witness:
         self.cosigner, self.logs, self.state, self.clock = cosigner, logs, state, clock
 
     def add_checkpoint(self, body: bytes) -> Answer:
-        now = int(self.clock())
-        return self.state.transact(lambda latest: decide(body, self.logs, latest, self.cosigner, now), now)
+        return self.state.transact(
+            lambda latest, now: decide(body, self.logs, latest, self.cosigner, now), int(self.clock()), body
+        )
 
 
 def make_server(witness: Witness, host: str, port: int) -> ThreadingHTTPServer:

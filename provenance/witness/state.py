@@ -5,6 +5,10 @@ One `add-checkpoint` is one `BEGIN IMMEDIATE` transaction: read the latest, deci
 rollback race), and a witness killed at any instant restarts from the last answer it could have sent.
 Besides the latest row, `cosigned` keeps every (origin, size, root) it ever cosigned; triggers in the
 file itself refuse a second root for a size and a latest size going down, whatever the code does.
+`refused` keeps each request the log really signed but the witness refused as a fork or a bad proof:
+with the log's own signature on it, it is evidence of the log's misbehaviour (tlog-witness allows it).
+Cosignature times never go back, even when the clock does: a later cosignature never claims an
+earlier time than the last one.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from provenance.core.witness import Answer, Witnessed
+
+Decision = Callable[[Callable[[str], Witnessed | None], int], Answer]  # (latest per origin, time) -> answer
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS latest (
@@ -29,6 +35,14 @@ CREATE TABLE IF NOT EXISTS cosigned (
     root_hash BLOB NOT NULL,
     first_cosigned_at INTEGER NOT NULL,
     PRIMARY KEY (origin, size)
+);
+CREATE TABLE IF NOT EXISTS refused (
+    id INTEGER PRIMARY KEY,
+    origin TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    request BLOB NOT NULL,
+    received_at INTEGER NOT NULL
 );
 CREATE TRIGGER IF NOT EXISTS latest_never_goes_back BEFORE UPDATE ON latest
 WHEN NEW.size < OLD.size OR (NEW.size = OLD.size AND NEW.root_hash != OLD.root_hash)
@@ -67,14 +81,27 @@ class WitnessState:
         rows = self._conn.execute("SELECT size, root_hash FROM cosigned WHERE origin = ?", (origin,))
         return {int(size): bytes(root) for size, root in rows}
 
-    def transact(self, decide: Callable[[Callable[[str], Witnessed | None]], Answer], now: int) -> Answer:
-        """Run `decide` against the stored state and record what it cosigned, atomically and durably."""
+    def refused(self, origin: str) -> list[tuple[int, str, bytes]]:
+        """The signed requests refused as forks or bad proofs: (status, reason, request body)."""
+        rows = self._conn.execute("SELECT status, reason, request FROM refused WHERE origin = ? ORDER BY id", (origin,))
+        return [(int(status), str(reason), bytes(request)) for status, reason, request in rows]
+
+    def transact(self, decide: Decision, clock: int, request: bytes = b"") -> Answer:
+        """Run `decide(latest, time)` against the stored state and record its outcome, atomically and
+        durably; `time` is the clock, or the last cosignature's time if the clock went back."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                answer = decide(self.latest)
+                (last,) = self._conn.execute("SELECT coalesce(max(cosigned_at), 0) FROM latest").fetchone()
+                now = max(clock, int(last))
+                answer = decide(self.latest, now)
                 if answer.cosigned is not None and answer.origin is not None:
                     self._record(answer.origin, answer.cosigned, now)
+                elif answer.evidence and answer.origin is not None:
+                    self._conn.execute(
+                        "INSERT INTO refused (origin, status, reason, request, received_at) VALUES (?, ?, ?, ?, ?)",
+                        (answer.origin, answer.status, answer.body.strip(), request, now),
+                    )
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise

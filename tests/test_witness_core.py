@@ -170,6 +170,13 @@ def test_a_malformed_body_is_400_and_changes_nothing(body):
     assert witness.state == {}
 
 
+def test_a_checkpoint_with_an_empty_extension_line_is_400_even_when_the_log_signed_it():
+    text = note(3).split("\n\n")[0] + "\n\nextension\n"
+    blob = LOG.verifier.key_id + LOG.signing_key.sign(text.encode()).signature
+    signed = f"{text}\n\u2014 {LOG.name} {base64.b64encode(blob).decode()}\n"
+    assert Memory().submit(proof_lines(0, [], signed)).status == 400
+
+
 def test_an_old_size_above_the_checkpoint_size_is_400():
     assert Memory().submit(proof_lines(9, [], note(3))).status == 400
 

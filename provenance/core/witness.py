@@ -89,6 +89,8 @@ def parse_request(body: bytes) -> Request:
         raise Malformed(f"more than {MAX_PROOF_LINES} consistency proof lines")
     proof = tuple(_proof_hash(line) for line in lines[1:])
     text, signatures = _split_note(note)
+    if "\n\n" in text:
+        raise Malformed("a checkpoint has no empty line (extension lines are non-empty)")
     try:
         checkpoint = Checkpoint.parse(text)
     except NoteError as error:

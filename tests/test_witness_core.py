@@ -76,6 +76,15 @@ def test_the_signature_line_is_the_key_id_the_timestamp_and_the_signature_over_t
     WITNESS.signing_key.verify_key.verify(message, raw[12:])
 
 
+def test_the_spec_example_cosignature_has_the_same_layout_as_ours():
+    """tlog-cosignature's example line; its message example says `time 1679315147`."""
+    example = "jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA=="
+    raw = base64.b64decode(example)
+    assert len(raw) == 4 + 8 + 64 and int.from_bytes(raw[4:12], "big") == 1679315147
+    ours = base64.b64decode(WITNESS.cosign("o\n1\n" + "A" * 43 + "=\n", 1679315147).split(" ")[2])
+    assert len(ours) == len(raw) and ours[4:12] == raw[4:12]
+
+
 def test_the_witness_vkey_round_trips_and_has_type_0x04():
     vkey = WITNESS.verifier.encode()
     assert base64.b64decode(vkey.split("+")[2])[0] == 0x04

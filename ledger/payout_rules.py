@@ -68,7 +68,7 @@ def admitted_recently_by(person: Person, proposer: str, now: datetime, days: int
     return (
         person.admitted_by == proposer
         and person.admitted_at is not None
-        and person.admitted_at >= now - timedelta(days=days)
+        and person.admitted_at > now - timedelta(days=days)
     )
 
 

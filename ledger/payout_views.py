@@ -183,7 +183,11 @@ class PayoutReading:
                 done = {a.approver_id for a, _ in approvals}
                 candidates = [s for s in stewards(session) if s.member_id not in done]
                 may_approve, blocked = no_approver_reason(
-                    candidates, run.created_by, proposed_lines(session, run_id), _remaining(proposal, len(done)), self.clock()
+                    candidates,
+                    run.created_by,
+                    proposed_lines(session, run_id),
+                    _remaining(proposal, len(done)),
+                    self.clock(),
                 )
             return RunView(
                 id=run.id,
@@ -249,7 +253,11 @@ def _lines(session: Session, runs: list[PayoutRun]) -> list[PayoutLine]:
             ).all()
         else:
             wanted = [(p.member_id, p.amount, p.currency) for p, _ in posted.values()]
-        names = dict(session.execute(select(Account.id, Account.display_name).where(Account.id.in_([w[0] for w in wanted]))).all())
+        names = dict(
+            session.execute(
+                select(Account.id, Account.display_name).where(Account.id.in_([w[0] for w in wanted]))
+            ).all()
+        )
         for member, amount, currency in wanted:
             payout, outcome = posted.get(member, (None, None))
             result = outcome.outcome if outcome is not None else None

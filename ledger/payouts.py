@@ -168,8 +168,14 @@ class PayoutService(PayoutReading):
         check_input(APPROVAL_KIND, statement.body)
         key = self.keys.verify_member_statement(statement)
         body = dict(statement.body)
-        if key.account_id != approver.account_id or body["member"] != approver.account_id or set(body) != APPROVAL_FIELDS:
-            raise NotAllowed("an approval is {run, member, lines_root, total, currency, approved_at}, signed by your own key")
+        if (
+            key.account_id != approver.account_id
+            or body["member"] != approver.account_id
+            or set(body) != APPROVAL_FIELDS
+        ):
+            raise NotAllowed(
+                "an approval is {run, member, lines_root, total, currency, approved_at}, signed by your own key"
+            )
         now = self.clock()
         if abs(datetime.fromisoformat(body["approved_at"]) - now) > CLOCK_SKEW:
             raise Refused("the approval's approved_at is not the current time; sign it again")
@@ -180,13 +186,29 @@ class PayoutService(PayoutReading):
             mine = session.get(PayoutApproval, (run_id, approver.account_id))
             if mine is not None:
                 return mine.log_index
-            given = session.scalar(select(func.count()).select_from(PayoutApproval).where(PayoutApproval.run_id == run_id))
+            given = session.scalar(
+                select(func.count()).select_from(PayoutApproval).where(PayoutApproval.run_id == run_id)
+            )
             if int(given or 0) >= proposal.approvals_required:
-                raise Conflict(f"run {run_id} already has the {proposal.approvals_required} approval(s) it needed and is paid")
-            if (body["lines_root"], body["total"], body["currency"]) != (proposal.lines_root, proposal.total, run.currency):
-                raise Conflict("the signed root, total or currency is not this run's: read the run again and sign its lines")
+                raise Conflict(
+                    f"run {run_id} already has the {proposal.approvals_required} approval(s) it needed and is paid"
+                )
+            if (body["lines_root"], body["total"], body["currency"]) != (
+                proposal.lines_root,
+                proposal.total,
+                run.currency,
+            ):
+                raise Conflict(
+                    "the signed root, total or currency is not this run's: read the run again and sign its lines"
+                )
             lines = proposed_lines(session, run_id)
-            reason = refusal(people(session, [approver.account_id])[approver.account_id], run.created_by, lines, policy_of(proposal), now)
+            reason = refusal(
+                people(session, [approver.account_id])[approver.account_id],
+                run.created_by,
+                lines,
+                policy_of(proposal),
+                now,
+            )
             if reason is not None:
                 raise NotAllowed(reason)
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
@@ -227,13 +249,21 @@ class PayoutService(PayoutReading):
             owed = -balances_in(session, books.member_payable(member)).get(run.currency, 0)
             if owed < line.amount:
                 raise Conflict(
-                    f"{describe(line)}: the member is now owed {major_units(owed, run.currency)}; another run paid them "
-                    "since this one was proposed. Propose a new run."
+                    f"{describe(line)}: the member is now owed {major_units(owed, run.currency)}; another run "
+                    "paid them since this one was proposed. Propose a new run."
                 )
-            legs = [Leg(books.member_payable(member), line.amount, run.currency), Leg(books.PAYOUTS_IN_TRANSIT, -line.amount, run.currency)]
+            legs = [
+                Leg(books.member_payable(member), line.amount, run.currency),
+                Leg(books.PAYOUTS_IN_TRANSIT, -line.amount, run.currency),
+            ]
             try:
                 tx = self.ledger.post_in(
-                    session, "payout", f"Payout run {run.id}", legs, f"payout:{run.id}:{member}", ref=f"payout-run:{run.id}"
+                    session,
+                    "payout",
+                    f"Payout run {run.id}",
+                    legs,
+                    f"payout:{run.id}:{member}",
+                    ref=f"payout-run:{run.id}",
                 )
             except BooksRefused as error:
                 raise Conflict(f"{describe(line)}: {error}") from error
@@ -252,9 +282,10 @@ class PayoutService(PayoutReading):
             sent = session.get(PayoutSent, run_id)
             if sent is not None:
                 return sent.log_index
-            if session.get(PayoutProposal, run_id) is not None and session.scalar(
-                select(Payout.id).where(Payout.run_id == run_id).limit(1)
-            ) is None:
+            if (
+                session.get(PayoutProposal, run_id) is not None
+                and session.scalar(select(Payout.id).where(Payout.run_id == run_id).limit(1)) is None
+            ):
                 raise Conflict("the run is not approved yet: nothing is paid, so there is nothing to send")
             now = self.clock()
             index = self.log.append_coop_statement(

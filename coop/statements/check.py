@@ -47,7 +47,14 @@ SCHEMAS: dict[str, type[Struct]] = {
 }
 # Signed by members (every other kind is signed by the co-op key).
 MEMBER_KINDS = frozenset(
-    {"member.key-registration", "member.key-rotation", "contribution", "consent.revocation", "ballot", "payout.approved"}
+    {
+        "member.key-registration",
+        "member.key-rotation",
+        "contribution",
+        "consent.revocation",
+        "ballot",
+        "payout.approved",
+    }
 )
 # The first word of every kind above: nobody else's statements may use these names.
 NAMESPACES = frozenset(kind.split(".")[0] for kind in SCHEMAS)

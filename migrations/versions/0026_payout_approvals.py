@@ -65,9 +65,7 @@ def upgrade() -> None:
         sa.Column("approved_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("statement_sha256", sa.String(length=64), nullable=False),
         sa.Column("log_index", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["approver_id"], ["account.id"], name=op.f("fk_payout_approval_approver_id_account")
-        ),
+        sa.ForeignKeyConstraint(["approver_id"], ["account.id"], name=op.f("fk_payout_approval_approver_id_account")),
         sa.ForeignKeyConstraint(["run_id"], ["payout_run.id"], name=op.f("fk_payout_approval_run_id_payout_run")),
         sa.PrimaryKeyConstraint("run_id", "approver_id", name=op.f("pk_payout_approval")),
         sa.UniqueConstraint("log_index", name=op.f("uq_payout_approval_log_index")),
@@ -92,9 +90,7 @@ def _backfill_admitted_by() -> None:
     (the log is the record; one pass over it, only when such members exist)."""
     conn = op.get_bind()
     member = sa.table("member", sa.column("account_id"), sa.column("admitted_at"), sa.column("admitted_by"))
-    waiting = set(
-        conn.execute(sa.select(member.c.account_id).where(member.c.admitted_at.is_not(None))).scalars()
-    )
+    waiting = set(conn.execute(sa.select(member.c.account_id).where(member.c.admitted_at.is_not(None))).scalars())
     found: dict[str, str] = {}
     for _, _, leaf in iter_entries(conn) if waiting else ():
         if ADMITTED in leaf:

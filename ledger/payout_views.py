@@ -245,12 +245,16 @@ def _lines(session: Session, runs: list[PayoutRun]) -> list[PayoutLine]:
                 .order_by(Payout.id)
             ).all()
         }
+        wanted: list[tuple[str, int, str]]
         if proposal is not None:
-            wanted = session.execute(
-                select(ProposedPayout.member_id, ProposedPayout.amount, ProposedPayout.currency)
-                .where(ProposedPayout.run_id == run.id)
-                .order_by(ProposedPayout.member_id)
-            ).all()
+            wanted = [
+                (member, amount, currency)
+                for member, amount, currency in session.execute(
+                    select(ProposedPayout.member_id, ProposedPayout.amount, ProposedPayout.currency)
+                    .where(ProposedPayout.run_id == run.id)
+                    .order_by(ProposedPayout.member_id)
+                )
+            ]
         else:
             wanted = [(p.member_id, p.amount, p.currency) for p, _ in posted.values()]
         names = dict(

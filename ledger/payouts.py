@@ -36,14 +36,13 @@ from ledger.models import (
     LedgerAccount,
     Payout,
     PayoutApproval,
-    PayoutOutcome,
     PayoutProposal,
     PayoutRun,
-    PayoutSent,
     Posting,
     ProposedPayout,
 )
 from ledger.payout_rules import describe, lines_root, major_units, refusal
+from ledger.payout_settlement import PayoutSettlement
 from ledger.payout_views import PayoutLine, PayoutReading, people, policy_of, proposed_lines, spreadsheet_safe
 from ledger.ports import PayoutPolicy
 from ledger.reading import balances_in
@@ -59,7 +58,7 @@ APPROVAL_FIELDS = {"run", "member", "lines_root", "total", "currency", "approved
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-class PayoutService(PayoutReading):
+class PayoutService(PayoutSettlement, PayoutReading):
     def __init__(
         self,
         engine: Engine,
@@ -268,72 +267,6 @@ class PayoutService(PayoutReading):
             except BooksRefused as error:
                 raise Conflict(f"{describe(line)}: {error}") from error
             session.add(Payout(run_id=run.id, member_id=member, amount=line.amount, currency=run.currency, tx_id=tx))
-
-    # -- sending and the bank's answer -------------------------------------------------------
-
-    def mark_sent(self, steward: Principal, run_id: str) -> int:
-        """The run's payment file went to the bank. Once per run; marking it again changes nothing."""
-        if not steward.is_steward:
-            raise NotAllowed("only stewards send payment files")
-        with write_session(self.engine) as session, session.begin():
-            run = session.get(PayoutRun, run_id, with_for_update=True)
-            if run is None:
-                raise NotFound(f"no payout run {run_id}")
-            sent = session.get(PayoutSent, run_id)
-            if sent is not None:
-                return sent.log_index
-            if (
-                session.get(PayoutProposal, run_id) is not None
-                and session.scalar(select(Payout.id).where(Payout.run_id == run_id).limit(1)) is None
-            ):
-                raise Conflict("the run is not approved yet: nothing is paid, so there is nothing to send")
-            now = self.clock()
-            index = self.log.append_coop_statement(
-                session.connection(), "payout.sent", {"run": run_id, "by": steward.account_id, "time": now.isoformat()}
-            )
-            session.add(PayoutSent(run_id=run_id, sent_by=steward.account_id, sent_at=now, log_index=index))
-            return index
-
-    def record_outcome(self, steward: Principal, payout_id: int, outcome: str) -> int:
-        """The bank settled or failed a payout. Failure reverses it: the member is owed the money again.
-        Recorded by a steward other than the run's proposer, once the run was sent."""
-        if not steward.is_steward:
-            raise NotAllowed("only stewards record payout outcomes")
-        if outcome not in ("settled", "failed"):
-            raise Refused("a payout outcome is 'settled' or 'failed'")
-        with write_session(self.engine) as session, session.begin():
-            payout = session.get(Payout, payout_id)
-            if payout is None:
-                raise NotFound(f"no payout {payout_id}")
-            run = session.get_one(PayoutRun, payout.run_id)
-            if run.created_by == steward.account_id:
-                raise NotAllowed("you proposed this payout's run: another steward records what the bank said")
-            recorded = session.get(PayoutOutcome, payout_id)
-            if recorded is not None:
-                if recorded.outcome != outcome:
-                    raise Conflict(f"payout {payout_id} was already recorded as {recorded.outcome}")
-                return recorded.tx_id
-            if session.get(PayoutProposal, run.id) is not None and session.get(PayoutSent, run.id) is None:
-                raise Conflict("mark the run sent first: the bank answers only for a payment file it received")
-            if outcome == "failed":
-                tx = self.ledger.reverse_in(
-                    session, payout.tx_id, "the bank returned the payout", f"payout-failed:{payout_id}"
-                )
-            else:
-                legs = [
-                    Leg(books.PAYOUTS_IN_TRANSIT, payout.amount, payout.currency),
-                    Leg(books.COOP_CASH, -payout.amount, payout.currency),
-                ]
-                tx = self.ledger.post_in(
-                    session,
-                    "payout-settled",
-                    f"Payout {payout_id} settled",
-                    legs,
-                    f"payout-settled:{payout_id}",
-                    ref=f"payout:{payout_id}",
-                )
-            session.add(PayoutOutcome(payout_id=payout_id, outcome=outcome, tx_id=tx, recorded_at=self.clock()))
-            return tx
 
 
 def _proposed(session: Session, run_id: str, lock: bool = False) -> tuple[PayoutRun, PayoutProposal]:

@@ -18,7 +18,7 @@ from ledger.payout_rules import lines_root
 from migrations.schema import downgrade, upgrade
 from provenance.core.signing import b64
 from tests import test_money
-from tests.conftest import TERMS, pay_out
+from tests.conftest import TERMS
 from tests.test_api_keys_flow import api_token
 
 market = test_money.market  # the fixture: three accepted contributions (Amara 2, Bo 1), a release, a buyer
@@ -104,7 +104,9 @@ def test_a_proposal_posts_nothing_and_a_second_stewards_signed_approval_posts_ex
     index = runtime.payouts.approve_with_password(approver, run, "sasha-password")
     approval = entry(runtime, index)
     assert approval["kind"] == "payout.approved" and approval["body"]["member"] == approver.account_id
-    assert approval["key"] == b64(runtime.keys.active_key(approver.account_id).public_key)  # the approver's own key signed it
+    assert approval["key"] == b64(
+        runtime.keys.active_key(approver.account_id).public_key
+    )  # the approver's own key signed it
     assert approval["body"]["lines_root"] == proposed["body"]["lines_root"]
     assert payout_txs(runtime) == 2
     assert {x.member_id: x.status for x in runtime.payouts.lines(run)} == {m: "approved" for m in before}
@@ -168,9 +170,7 @@ def test_the_policy_cannot_be_voted_down_to_no_approval():
 # -- stale proposals, sending, settlement ------------------------------------------------------------
 
 
-def test_a_proposal_whose_payables_another_run_paid_is_a_conflict_and_changes_nothing(
-    runtime, market, work, approver
-):
+def test_a_proposal_whose_payables_another_run_paid_is_a_conflict_and_changes_nothing(runtime, market, work, approver):
     stale = runtime.payouts.propose(work.steward, "EUR", 100, "first")
     fresh = runtime.payouts.propose(work.steward, "EUR", 100, "second")
     runtime.payouts.approve_with_password(approver, fresh, "sasha-password")
@@ -202,9 +202,7 @@ def test_the_proposer_cannot_record_the_banks_answer_and_nothing_is_settled_befo
 # -- over the API: members see it all ----------------------------------------------------------------
 
 
-def test_members_see_a_run_its_lines_and_their_own_payouts_status_over_the_api(
-    client, runtime, market, work, approver
-):
+def test_members_see_a_run_its_lines_and_their_own_payouts_status_over_the_api(client, runtime, market, work, approver):
     run = runtime.payouts.propose(work.steward, "EUR", 100, "monthly")
     bo = api_token(client, "bo@coop.test", "bo-password")
     shown = client.get(f"/api/payouts/runs/{run}", headers=bo).json()

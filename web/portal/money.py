@@ -145,7 +145,11 @@ class MoneyPages(Controller):
 
     @get("/payouts", guards=[auth.member], sync_to_thread=True)
     def payouts(
-        self, request: Req, principal: SignedIn, payouts: NamedDependency[PayoutService], done: FromQuery[str | None] = None
+        self,
+        request: Req,
+        principal: SignedIn,
+        payouts: NamedDependency[PayoutService],
+        done: FromQuery[str | None] = None,
     ) -> Template:
         """Every run with its lines and total before it is paid (members see what stewards propose),
         and the member's own payouts with their status; stewards propose, approve, send from here."""
@@ -169,7 +173,12 @@ class MoneyPages(Controller):
 
     @post("/payouts/{run_id:str}/approve", guards=[auth.steward], sync_to_thread=True)
     def approve(
-        self, request: Req, principal: SignedIn, payouts: NamedDependency[PayoutService], run_id: FromPath[str], data: Form
+        self,
+        request: Req,
+        principal: SignedIn,
+        payouts: NamedDependency[PayoutService],
+        run_id: FromPath[str],
+        data: Form,
     ) -> Template | Redirect:
         try:
             payouts.approve_with_password(principal, run_id, text_value(data, "password"))

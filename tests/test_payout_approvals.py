@@ -4,6 +4,7 @@ than its proposer. Each test runs on SQLite and PostgreSQL."""
 
 import json
 
+import nacl.signing
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from ledger import books
 from ledger.models import JournalTx, Payout
 from ledger.payout_rules import lines_root
 from migrations.schema import downgrade, upgrade
-from provenance.core.signing import b64
+from provenance.core.signing import b64, sign_statement
 from tests import test_money
 from tests.conftest import TERMS
 from tests.test_api_keys_flow import api_token
@@ -233,3 +234,30 @@ def test_migration_0026_reads_who_admitted_each_member_back_from_the_log(runtime
     with Session(engine) as session:
         assert session.get(Member, member.account_id).admitted_by == steward.account_id
         assert session.get(Member, steward.account_id).admitted_by == "bootstrap"
+
+
+def test_a_steward_approves_with_their_own_key_and_a_signature_over_other_lines_is_refused(
+    client, runtime, market, work, admit, clock
+):
+    olga = admit("olga", roles=("member", "steward"))
+    key = nacl.signing.SigningKey(b"\x09" * 32)
+    runtime.keys.register_own_key(
+        olga, sign_statement(key, "member.key-registration", runtime.keys.registration_body(olga))
+    )
+    clock.advance(days=31)
+    run = runtime.payouts.propose(work.steward, "EUR", 100, "monthly")
+    headers = api_token(client, "olga@coop.test", "olga-password")
+    body = client.get(f"/api/payouts/runs/{run}/approval", headers=headers).json()["body"]
+
+    def send(signed_body):
+        s = sign_statement(key, "payout.approved", signed_body)
+        statement = {"kind": s.kind, "body": signed_body, "key": b64(s.public_key), "sig": b64(s.signature)}
+        return client.post(f"/api/payouts/runs/{run}/approvals", json={"statement": statement}, headers=headers)
+
+    other = send({**body, "total": body["total"] - 900})
+    assert other.status_code == 409 and "not this run's" in other.json()["detail"]
+    assert payout_txs(runtime) == 0
+    approved = send(body)
+    assert approved.status_code == 201 and approved.json()["status"] == "approved", approved.text
+    assert entry(runtime, approved.json()["approval_log_index"])["key"] == b64(bytes(key.verify_key))
+    assert payout_txs(runtime) == 2

@@ -115,7 +115,7 @@ class PayoutApi(Controller):
             index = payouts.approve_with_password(principal, run_id, data.password)
         else:
             raise Refused("send {password} (custodial key) or {statement} (a payout.approved signed by your own key)")
-        return {"log_index": index, **run_json(payouts.run_view(run_id))}
+        return {**run_json(payouts.run_view(run_id)), "approval_log_index": index}
 
     @post(
         "/payouts/runs/{run_id:str}/sent",

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from coop.kernel.db import write_session
 from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
 from coop.kernel.principal import Principal
 from ledger import books
 from ledger.books import Leg
-from ledger.models import Payout, PayoutOutcome, PayoutProposal, PayoutRun, PayoutSent
+from ledger.models import Payout, PayoutApproval, PayoutOutcome, PayoutProposal, PayoutRun, PayoutSent
 from ledger.service import LedgerService
 from provenance.service import ProvenanceLog
 
@@ -42,10 +43,8 @@ class PayoutSettlement:
             sent = session.get(PayoutSent, run_id)
             if sent is not None:
                 return sent.log_index
-            if (
-                session.get(PayoutProposal, run_id) is not None
-                and session.scalar(select(Payout.id).where(Payout.run_id == run_id).limit(1)) is None
-            ):
+            proposal = session.get(PayoutProposal, run_id)
+            if proposal is not None and approvals(session, run_id) < proposal.approvals_required:
                 raise Conflict("the run is not approved yet: nothing is paid, so there is nothing to send")
             now = self.clock()
             index = self.log.append_coop_statement(
@@ -94,3 +93,9 @@ class PayoutSettlement:
                 )
             session.add(PayoutOutcome(payout_id=payout_id, outcome=outcome, tx_id=tx, recorded_at=self.clock()))
             return tx
+
+
+def approvals(session: Session, run_id: str) -> int:
+    """How many stewards approved the run (it is paid once they reach its approvals_required)."""
+    count = session.scalar(select(func.count()).select_from(PayoutApproval).where(PayoutApproval.run_id == run_id))
+    return int(count or 0)

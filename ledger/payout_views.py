@@ -174,9 +174,9 @@ class PayoutReading:
                 .where(PayoutApproval.run_id == run_id)
                 .order_by(PayoutApproval.log_index)
             ).all()
-            paid = session.scalar(select(Payout.id).where(Payout.run_id == run_id).limit(1)) is not None
+            paid = proposal is None or len(approvals) >= proposal.approvals_required  # (an empty run posts nothing)
             lines = _lines(session, [run])
-            status = "sent" if sent else "approved" if paid or proposal is None else "pending"
+            status = "sent" if sent else "approved" if paid else "pending"
             may_approve: list[str] = []
             blocked = None
             if proposal is not None and status == "pending":

@@ -261,3 +261,12 @@ def test_a_steward_approves_with_their_own_key_and_a_signature_over_other_lines_
     assert approved.status_code == 201 and approved.json()["status"] == "approved", approved.text
     assert entry(runtime, approved.json()["approval_log_index"])["key"] == b64(bytes(key.verify_key))
     assert payout_txs(runtime) == 2
+
+
+def test_a_run_paying_nobody_is_approved_and_sent_with_nothing_posted(runtime, market, work, approver):
+    run = runtime.payouts.propose(work.steward, "EUR", 1_000_000, "too-high")
+    assert runtime.payouts.lines(run) == [] and runtime.payouts.run_view(run).total == 0
+    runtime.payouts.approve_with_password(approver, run, "sasha-password")
+    assert runtime.payouts.run_view(run).status == "approved" and payout_txs(runtime) == 0
+    runtime.payouts.mark_sent(work.steward, run)
+    assert runtime.payouts.run_view(run).status == "sent"

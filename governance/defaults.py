@@ -81,6 +81,11 @@ CONSENT_RULES: dict[str, Any] = {
 # more than once, so a task's first few answers do not decide its fate.
 ADJUDICATION: dict[str, Any] = {"minimum_alpha_bps": None, "minimum_items": 10}
 
+# The two-person rule for payouts (ledger.payout_rules, docs/payouts.md): a run is paid once this many
+# stewards other than its proposer approved it; a line paying a steward, or a member the proposer
+# admitted in the last `recent_admission_days` days, needs approvers independent of both.
+PAYOUT_APPROVALS: dict[str, Any] = {"approvals_required": 1, "recent_admission_days": 30}
+
 REVENUE_FORMULA: dict[str, Any] = {"reserve_bps": 1000, "reviewer_bps": 1000, "weight": "base_pay"}
 
 GOVERNANCE_RULES: dict[str, Any] = {
@@ -106,6 +111,7 @@ def all_defaults() -> dict[str, dict[str, Any]]:
         "revenue-formula": REVENUE_FORMULA,
         "governance-rules": GOVERNANCE_RULES,
         "adjudication": ADJUDICATION,
+        "payout-approvals": PAYOUT_APPROVALS,
     }
     policies.update({f"rubric.{kind}": body for kind, body in RUBRICS.items()})
     return policies

@@ -24,7 +24,7 @@ from ledger.formula.params import check_params
 
 KINDS = tuple(
     PROPOSAL_OPTIONS
-)  # pay-floor, rubric, consent-rules, revenue-formula, governance-rules, adjudication, admit-member, resolution
+)  # pay-floor, rubric, consent-rules, revenue-formula, governance-rules, adjudication, payout-approvals, …
 THRESHOLDS: dict[str, Threshold] = {"simple-majority": SIMPLE_MAJORITY, "two-thirds": TWO_THIRDS}
 
 
@@ -33,7 +33,10 @@ def policy_name(kind: str, options: Mapping[str, Any]) -> str | None:
     if kind == "rubric":
         return f"rubric.{options['task_kind']}"
     return (
-        kind if kind in ("pay-floor", "consent-rules", "revenue-formula", "governance-rules", "adjudication") else None
+        kind
+        if kind
+        in ("pay-floor", "consent-rules", "revenue-formula", "governance-rules", "adjudication", "payout-approvals")
+        else None
     )
 
 
@@ -53,6 +56,8 @@ def check_options(kind: str, options: Mapping[str, Any]) -> str:
         pay_floor.check_floor_policy(options.get("body"))
     if kind == "adjudication":  # its own reasons first, as for the pay floor
         check_adjudication(options.get("body"))
+    if kind == "payout-approvals":
+        check_payout_approvals(options.get("body"))
     try:
         check_proposal_options(kind, options)
     except StatementRefused as error:
@@ -84,6 +89,7 @@ def check_options(kind: str, options: Mapping[str, Any]) -> str:
         "revenue-formula": check_formula,
         "governance-rules": check_governance_rules,
         "adjudication": check_adjudication,
+        "payout-approvals": check_payout_approvals,
     }[kind](body)
     return "yes-no"
 
@@ -182,3 +188,17 @@ def check_adjudication(body: Any) -> None:
     items = body["minimum_items"]
     if not isinstance(items, int) or isinstance(items, bool) or not 1 <= items <= 100_000:
         raise Refused("minimum_items is a whole number from 1 to 100000: the items answered more than once it needs")
+
+
+def check_payout_approvals(body: Any) -> None:
+    """The two-person rule for payouts (ledger.payout_rules): members may ask for more approvals or a
+    longer window, never for none — no one alone moves money."""
+    keys = {"approvals_required", "recent_admission_days"}
+    if not isinstance(body, dict) or set(body) != keys:
+        raise Refused(f"a payout-approvals policy is {{{', '.join(sorted(keys))}}}")
+    required = body["approvals_required"]
+    if not isinstance(required, int) or isinstance(required, bool) or not 1 <= required <= 5:
+        raise Refused("approvals_required is a whole number from 1 to 5: a run always needs a second steward")
+    days = body["recent_admission_days"]
+    if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 3650:
+        raise Refused("recent_admission_days is a whole number of days from 0 to 3650")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coop.kernel.db import Base, UtcDateTime
@@ -123,3 +123,56 @@ class PayoutOutcome(Base):
     outcome: Mapped[str] = mapped_column(String(10))  # settled | failed
     tx_id: Mapped[int] = mapped_column(ForeignKey("journal_tx.id"))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PayoutProposal(Base):
+    """A run as proposed (the two-person rule, docs/payouts.md): its lines' count, total and Merkle
+    root as `payout.proposed` logs them, and the policy version it is judged by. Nothing is posted
+    until enough approvals; a run without this row was paid before the rule (migration 0026)."""
+
+    __tablename__ = "payout_proposal"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("payout_run.id"), primary_key=True)
+    line_count: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(BigInteger)
+    lines_root: Mapped[str] = mapped_column(String(64))
+    approvals_required: Mapped[int] = mapped_column(Integer)
+    recent_admission_days: Mapped[int] = mapped_column(Integer)
+    policy_version: Mapped[int] = mapped_column(Integer)
+    log_index: Mapped[int] = mapped_column(BigInteger, unique=True)
+
+
+class ProposedPayout(Base):
+    """One line of a proposed run: who is to be paid how much. Becomes a `payout` on approval."""
+
+    __tablename__ = "proposed_payout"
+    __table_args__ = (UniqueConstraint("run_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("payout_run.id"), index=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("account.id"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class PayoutApproval(Base):
+    """A steward's signed `payout.approved` of a run, once per steward."""
+
+    __tablename__ = "payout_approval"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("payout_run.id"), primary_key=True)
+    approver_id: Mapped[str] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    approved_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    statement_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    log_index: Mapped[int] = mapped_column(BigInteger, unique=True)
+
+
+class PayoutSent(Base):
+    """The run's payment file went to the bank (`payout.sent`): its lines are sent, awaiting the bank."""
+
+    __tablename__ = "payout_sent"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("payout_run.id"), primary_key=True)
+    sent_by: Mapped[str] = mapped_column(ForeignKey("account.id"))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    log_index: Mapped[int] = mapped_column(BigInteger, unique=True)

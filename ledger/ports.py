@@ -4,17 +4,23 @@ The ledger sits below the datasets (.importlinter), yet a member's statement sho
 their revenue shares was computed, and that needs their contributions as licensed — which the
 datasets keep (coop.datasets.share_inputs.member_contributions). So the ledger names what it needs here
 and web/runtime.py hands it the datasets' function when it builds the LedgerService.
+
+Likewise a payout run is judged by the members' `payout-approvals` policy, which governance keeps,
+above the ledger: `PayoutPolicy` is how the payouts ask for the version in force
+(governance.payout_policy.payout_policy, wired by web/runtime.py).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from ledger.formula import ContributionWeightInput
+from ledger.payout_rules import ApprovalPolicy
 
-__all__ = ["LicensedContributions"]
+__all__ = ["LicensedContributions", "PayoutPolicy"]
 
 
 class LicensedContributions(Protocol):
@@ -25,3 +31,10 @@ class LicensedContributions(Protocol):
     def __call__(
         self, session: Session, license_ids: list[str], member: str
     ) -> dict[str, list[ContributionWeightInput]]: ...
+
+
+class PayoutPolicy(Protocol):
+    """The `payout-approvals` policy version in force at `at`; Refused when none is (a database
+    `coop init` has not seeded): without a rule in force no run may be proposed."""
+
+    def __call__(self, at: datetime, /) -> ApprovalPolicy: ...

@@ -235,3 +235,21 @@ def browse(runtime):
     yield open_as
     for browser in opened:
         browser.client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def approver(runtime, admit, clock):
+    """A second steward (custodial key, password 'sasha-password'), admitted by `steward` 31 days
+    ago: under the default payout-approvals policy they may approve the first steward's runs."""
+    second = admit("sasha", roles=("member", "steward"))
+    runtime.keys.create_custodial_key(second, "sasha-password")
+    clock.advance(days=31)
+    return second
+
+
+def pay_out(runtime, proposer, approver, currency="EUR", minimum=100, key="run-1", password="sasha-password"):
+    """Propose a run, have `approver` approve it (posting its lines) and mark it sent; its id."""
+    run = runtime.payouts.propose(proposer, currency, minimum, key)
+    runtime.payouts.approve_with_password(approver, run, password)
+    runtime.payouts.mark_sent(proposer, run)
+    return run

@@ -131,8 +131,10 @@ TABLE = [
     ("GET", "/licenses/{license}/files/{file}", {BUYER}),
     ("GET", "/licenses/{license}/croissant.json", {BUYER}),
     ("GET", "/lineage/entries/{entry}", SIGNED_IN),
-    ("GET", "/payouts", {STEWARD}),
+    ("GET", "/payouts", MEMBERS),  # every member sees each run and its lines before it is paid
     ("POST", "/payouts", {STEWARD}),
+    ("POST", "/payouts/{run}/approve", {STEWARD}),
+    ("POST", "/payouts/{run}/sent", {STEWARD}),
     ("GET", "/payouts/{run}/csv", {STEWARD}),
     ("POST", "/payouts/outcome/{payout}", {STEWARD}),
     ("GET", "/log/checkpoint", EVERYONE),
@@ -235,6 +237,12 @@ TABLE = [
     ("GET", "/api/licenses/{license}/croissant.json", {BUYER}),
     ("GET", "/api/lineage/entries/{entry}", SIGNED_IN),
     ("POST", "/api/payouts", {STEWARD}),
+    ("GET", "/api/payouts/runs", MEMBERS),
+    ("GET", "/api/payouts/runs/{run}", MEMBERS),
+    ("GET", "/api/payouts/runs/{run}/approval", {STEWARD}),
+    ("POST", "/api/payouts/runs/{run}/approvals", {STEWARD}),
+    ("POST", "/api/payouts/runs/{run}/sent", {STEWARD}),
+    ("GET", "/api/me/payouts", MEMBERS),
     ("POST", "/api/payouts/{payout}/outcome", {STEWARD}),
     ("GET", "/api/books.beancount", {STEWARD}),
     ("GET", "/api/members", {STEWARD}),
@@ -427,7 +435,15 @@ def _seed(runtime):
     release = runtime.datasets.cut_release(steward, "R", "", [task.id], ["model-training"], 1000, "EUR")
     buyer = runtime.members.principal(buyer_id)
     license = runtime.datasets.license(buyer, release.id, ["model-training"], None, True, "table-license")
-    run = runtime.payouts.run(steward, "EUR", 1, "table-run")
+    # A second steward approves the run (the two-person rule); with no recent-admission window, the
+    # first steward's admitting them does not matter here.
+    runtime.policies.adopt(
+        "payout-approvals", {"approvals_required": 1, "recent_admission_days": 0}, runtime.clock(), "seed"
+    )
+    second = admit("st2", roles=("member", "steward"))
+    runtime.keys.create_custodial_key(second, "st2-password")
+    run = runtime.payouts.propose(steward, "EUR", 1, "table-run")
+    runtime.payouts.approve_with_password(second, run, "st2-password")
     payout = runtime.payouts.lines(run)[0].payout_id
     poor = runtime.contributions.submit_with_password(
         bo, runtime.contributions.draft(bo, task.id, b"A is better", "text/plain", 5, TERMS).id, "bo-password"

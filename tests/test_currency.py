@@ -59,7 +59,7 @@ def test_a_release_priced_in_an_unknown_currency_is_refused_and_nothing_is_logge
 
 def test_a_payout_run_in_an_unknown_currency_is_refused(runtime, steward):
     with pytest.raises(UnknownCurrency, match="'EURO'"):
-        runtime.payouts.run(steward, "EURO", 100, "run-euro")
+        runtime.payouts.propose(steward, "EURO", 100, "run-euro")
     assert runtime.payouts.runs() == []
 
 

@@ -106,19 +106,20 @@ def test_a_report_needs_an_idempotency_key(runtime, market):
 
 def test_payout_run_keys_are_each_stewards_own(runtime, market, work, admit):
     """A run is computed from the payables, so another steward's run with the same key is a run of
-    its own (it pays what was earned since), never the first steward's run handed back."""
+    its own, never the first steward's run handed back (only one of the two can be approved: the
+    payables cover one of them, ledger.payouts)."""
     other = admit("sol", roles=("member", "steward"))
-    first = runtime.payouts.run(work.steward, "EUR", 100, "monthly")
-    assert runtime.payouts.run(work.steward, "EUR", 100, "monthly") == first
-    second = runtime.payouts.run(other, "EUR", 100, "monthly")
-    assert second != first and runtime.payouts.lines(second) == []
+    first = runtime.payouts.propose(work.steward, "EUR", 100, "monthly")
+    assert runtime.payouts.propose(work.steward, "EUR", 100, "monthly") == first
+    second = runtime.payouts.propose(other, "EUR", 100, "monthly")
+    assert second != first and [line.status for line in runtime.payouts.lines(second)] == ["pending"] * 2
 
 
 def test_the_same_payout_key_with_a_different_minimum_is_refused_and_changes_nothing(runtime, market, work):
-    runtime.payouts.run(work.steward, "EUR", 100, "monthly")
+    runtime.payouts.propose(work.steward, "EUR", 100, "monthly")
     before = counts(runtime.engine)
     with pytest.raises(Conflict, match="already used for a different request"):
-        runtime.payouts.run(work.steward, "EUR", 5_000, "monthly")
+        runtime.payouts.propose(work.steward, "EUR", 5_000, "monthly")
     assert counts(runtime.engine) == before
 
 
@@ -139,7 +140,7 @@ def test_a_request_racing_another_with_its_key_makes_no_second_record(runtime, e
         )
     )
     with ThreadPoolExecutor(1) as pool:
-        racing = pool.submit(runtime.payouts.run, work.steward, "EUR", 100, "monthly")
+        racing = pool.submit(runtime.payouts.propose, work.steward, "EUR", 100, "monthly")
         deadline = time.monotonic() + 30
         if db_kind == "postgresql":
             waiting = (
@@ -184,7 +185,7 @@ def test_migration_0012_gives_existing_keys_their_owners_and_keeps_the_tables_ap
 ):
     license = runtime.datasets.license(market.buyer, market.release.id, USES, None, True, "order-1")
     event = runtime.revenue.report_downstream(market.buyer, license.id, 10_000, "EUR", "royalty", "royalty-q1")
-    run = runtime.payouts.run(work.steward, "EUR", 100, "monthly")
+    run = runtime.payouts.propose(work.steward, "EUR", 100, "monthly")
     downgrade(engine, "0011")
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT idempotency_key FROM dataset_license")) == "order-1"
@@ -199,7 +200,7 @@ def test_migration_0012_gives_existing_keys_their_owners_and_keeps_the_tables_ap
         (f"member:{work.steward.account_id}", "payout-run", "monthly", run, None),
     }
     assert runtime.datasets.license(market.buyer, market.release.id, USES, None, True, "order-1").id == license.id
-    assert runtime.payouts.run(work.steward, "EUR", 100, "monthly") == run
+    assert runtime.payouts.propose(work.steward, "EUR", 100, "monthly") == run
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # enforced again after the migration

@@ -11,7 +11,7 @@ from provenance import store
 from provenance.audit import audit_log
 from provenance.core import merkle
 from tests.conftest import ORIGIN
-from web.demo import DEMO_APPLICANTS, DEMO_BUYER, DEMO_MEMBERS, DEMO_STEWARD, seed_demo
+from web.demo import DEMO_APPLICANTS, DEMO_BUYER, DEMO_MEMBERS, DEMO_SECOND_STEWARD, DEMO_STEWARD, seed_demo
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_every_entry_the_demo_logs_matches_its_kinds_schema_and_fits_an_entry_bu
 def test_the_log_holds_no_names_or_emails(demo, engine):
     people = [
         DEMO_STEWARD,
-        *[(n, e) for n, e, *_ in DEMO_MEMBERS],
+        *[(n, e) for n, e, *_ in [*DEMO_MEMBERS, DEMO_SECOND_STEWARD]],
         *[(n, e) for n, e, *_ in DEMO_APPLICANTS],
         (DEMO_BUYER[1], DEMO_BUYER[2]),
     ]
@@ -90,3 +90,10 @@ def test_every_revenue_event_is_shared_exactly(demo):
             },
             **{(s.member, "reviewer"): s.amount for s in full.reviewer_shares},
         }
+
+
+def test_the_demo_shows_a_run_approved_by_a_second_steward_and_one_pending(demo):
+    views = demo.payouts.run_views()
+    assert sorted(v.status for v in views) == ["pending", "sent"]
+    paid = next(v for v in views if v.status == "sent")
+    assert paid.approvals and paid.approvals[0].approver_id != paid.proposed_by

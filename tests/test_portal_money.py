@@ -49,12 +49,22 @@ def test_a_buyer_who_does_not_accept_the_terms_is_refused(runtime, market, brows
     assert runtime.datasets.licenses(market.buyer) == []
 
 
-def test_stewards_run_payouts_and_download_the_payment_file(runtime, market, browse, work):
+def test_a_steward_proposes_a_run_members_see_it_pending_and_another_steward_approves_and_sends_it(
+    runtime, market, browse, work, approver
+):
     steward = browse(work.steward)
     assert (
         steward.post("/payouts", {"currency": "EUR", "minimum": "1.00", "idempotency_key": "run-a"}).status_code == 303
     )
+    [run] = runtime.payouts.runs()
+    bo = browse(market.bo).get("/payouts").text  # a member sees the run, its lines and total before it is paid
+    assert "pending" in bo and "9.00 EUR" in bo and "27.00 EUR" in bo
+    assert f'action="/payouts/{run.id}/approve"' not in steward.get("/payouts").text  # not for its proposer
+    second = browse(approver)
+    assert second.post(f"/payouts/{run.id}/approve", {"password": "sasha-password"}).status_code == 303
     page = steward.get("/payouts").text
-    run_id = re.search(r'href="/payouts/([0-9a-f]+)/csv"', page).group(1)
-    csv_text = steward.get(f"/payouts/{run_id}/csv").text
+    assert re.search(r'data-testid="run-status">approved<', page)
+    csv_text = steward.get(f"/payouts/{run.id}/csv").text
     assert csv_text.splitlines()[0].startswith("payout_id,member_id") and len(csv_text.splitlines()) == 3
+    assert steward.post(f"/payouts/{run.id}/sent", {}).status_code == 303
+    assert 'data-testid="my-payout-status">sent<' in browse(market.bo).get("/payouts").text

@@ -1,4 +1,4 @@
-"""JSON API for releases, consent checks, licenses, revenue reports, earnings, payouts and books."""
+"""JSON API for releases, consent checks, licenses, revenue reports, earnings and books (payouts: web.api_payouts)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,11 @@ from coop.datasets.revenue import RevenueService
 from coop.datasets.service import DatasetService
 from coop.kernel.errors import Refused
 from ledger.beancount_export import export
-from ledger.payouts import PayoutService
 from ledger.service import LedgerService
 from ledger.statements import earnings_by_month, statement_page
 from web import auth
 from web.auth import SignedIn
-from web.inputs import AMOUNT_MAX, SMALL_MAX, Amount, OptionalRowId, RowId
+from web.inputs import AMOUNT_MAX, SMALL_MAX, Amount, OptionalRowId
 from web.periods import statement_period
 
 API_PAGE = 1_000  # transactions per page of a statement, unless the client asks for fewer or more
@@ -62,16 +61,6 @@ class RevenueIn(msgspec.Struct):
     amount: Amount
     idempotency_key: str
     description: str = "downstream revenue"
-
-
-class PayoutRunIn(msgspec.Struct):
-    currency: str
-    minimum: Amount
-    idempotency_key: str
-
-
-class OutcomeIn(msgspec.Struct):
-    outcome: str
 
 
 def _dated(obj: Any) -> dict[str, Any]:
@@ -215,25 +204,6 @@ class MoneyApi(Controller):
             {"month": month, "currency": currency, "earned": amount}
             for month, currency, amount in earnings_by_month(ledger, principal.account_id, start, end)
         ]
-
-    @post("/payouts", guards=[auth.steward], summary="Run payouts", sync_to_thread=True)
-    def run_payouts(
-        self, principal: SignedIn, payouts: NamedDependency[PayoutService], data: JSONBody[PayoutRunIn]
-    ) -> dict[str, Any]:
-        run_id = payouts.run(principal, data.currency, data.minimum, data.idempotency_key)
-        return {"run": run_id, "payouts": [asdict(line) for line in payouts.lines(run_id)]}
-
-    @post(
-        "/payouts/{payout_id:int}/outcome",
-        guards=[auth.steward],
-        summary="The bank settled or failed a payout",
-        sync_to_thread=True,
-        status_code=200,
-    )
-    def outcome(
-        self, principal: SignedIn, payouts: NamedDependency[PayoutService], payout_id: RowId, data: JSONBody[OutcomeIn]
-    ) -> dict[str, Any]:
-        return {"journal_tx": payouts.record_outcome(principal, payout_id, data.outcome)}
 
     @get(
         "/books.beancount",

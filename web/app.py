@@ -34,6 +34,7 @@ from web.api_lineage import LINEAGE_API
 from web.api_members import MEMBERS_API
 from web.api_money import MONEY_API
 from web.api_pay import MyPayApi
+from web.api_payouts import PAYOUT_API
 from web.api_revenue import REVENUE_API
 from web.api_reviews import ReviewsApi
 from web.api_tasks import PoliciesApi, TasksApi
@@ -219,6 +220,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             MoneyPages,
             ReleasePages,
             *MONEY_API,
+            *PAYOUT_API,
             *WITHDRAWALS_API,
             WithdrawalPages,
             *REVENUE_API,

@@ -20,6 +20,8 @@ DEMO_MEMBERS = [
     ("Chidi Eze", "chidi@demo.coop", "Python, data engineering", "West Africa", ("member",)),
     ("Dilnoza Karimova", "dilnoza@demo.coop", "mathematics olympiad coaching", "Central Asia", ("member",)),
 ]
+# A second steward, so a payout run can be proposed by one and approved by the other (docs/payouts.md).
+DEMO_SECOND_STEWARD = ("Ines Moreau", "ines@demo.coop", "bookkeeping, Portuguese", "Iberia", ("member", "steward"))
 DEMO_APPLICANTS = [("Elena Ruiz", "elena@demo.coop", "radiology, Spanish", "Iberia")]
 DEMO_BUYER = ("Open Model Lab", "Priya Nair", "buyer@demo.coop")
 
@@ -32,7 +34,7 @@ def seed_demo(runtime: Runtime) -> str:
         return "demo: already seeded; nothing added"
     steward = _principal(runtime, steward_id)
     runtime.keys.create_custodial_key(steward, DEMO_PASSWORD)
-    for name, email, skills, region, roles in DEMO_MEMBERS:
+    for name, email, skills, region, roles in [*DEMO_MEMBERS, DEMO_SECOND_STEWARD]:
         account_id = members.apply(name, email, DEMO_PASSWORD, skills, region)
         members.admit(steward, account_id, roles)
         runtime.keys.create_custodial_key(_principal(runtime, account_id), DEMO_PASSWORD)
@@ -41,10 +43,12 @@ def seed_demo(runtime: Runtime) -> str:
     buyer_id = members.register_buyer(DEMO_BUYER[0], DEMO_BUYER[1], DEMO_BUYER[2], DEMO_PASSWORD)
     contributions, answers = _seed_work(runtime, steward)
     _seed_money(runtime, steward, _principal(runtime, buyer_id))
+    runs = _seed_payouts(runtime, steward)
     return (
         f"demo: seeded a steward ({DEMO_STEWARD[1]}), {len(DEMO_MEMBERS)} members, "
         f"{len(DEMO_APPLICANTS)} applicant(s), a buyer ({DEMO_BUYER[2]}), {len(DEMO_TASKS)} tasks "
-        f"with {contributions} contributions, {len(ITEM_KINDS)} item tasks with {answers} answers; "
+        f"with {contributions} contributions, {len(ITEM_KINDS)} item tasks with {answers} answers, "
+        f"payout runs {runs}; "
         f"every demo password is '{DEMO_PASSWORD}'. "
         f"Log size {runtime.log.size()}."
     )
@@ -169,3 +173,17 @@ def _seed_money(runtime: Runtime, steward: Principal, buyer: Principal) -> None:
     runtime.revenue.report_downstream(
         buyer, license.id, 48_000, "EUR", "Q3 royalty on a fine-tuned model", "demo-royalty-q3"
     )
+
+
+def _seed_payouts(runtime: Runtime, steward: Principal) -> str:
+    """Two payout runs under the two-person rule: one proposed by the second steward and approved by
+    the first (the members it pays were not admitted by its proposer, so the first steward may
+    approve), sent to the bank; and one proposed by the first steward, pending, which shows who may
+    approve it or why no one may (every member it pays was admitted by its proposer just now)."""
+    by_email = {row.email: row.account_id for row in runtime.members.directory(steward)}
+    second = _principal(runtime, by_email[DEMO_SECOND_STEWARD[1]])
+    approved = runtime.payouts.propose(second, "EUR", 100_00, "demo-payout-1")
+    runtime.payouts.approve_with_password(steward, approved, DEMO_PASSWORD)
+    runtime.payouts.mark_sent(second, approved)
+    pending = runtime.payouts.propose(steward, "EUR", 1_00, "demo-payout-2")
+    return f"{runtime.payouts.run_view(approved).status} and {runtime.payouts.run_view(pending).status}"

@@ -33,6 +33,7 @@ from coop.work.items import ItemService
 from coop.work.member_pay import MemberPayService
 from coop.work.reviews import ReviewService
 from coop.work.tasks import TaskService
+from governance.payout_policy import payout_policy
 from governance.policies import PolicyService
 from governance.service import GovernanceService
 from ledger.payouts import PayoutService
@@ -112,7 +113,9 @@ class Runtime:
         self.agreement = AgreementService(self.engine, self.policies)
         self.adjudications = AdjudicationService(self.engine, self.log, self.reviews, self.clock)
         self.member_pay = MemberPayService(self.engine, self.policies)
-        self.payouts = PayoutService(self.engine, self.ledger, self.clock)
+        self.payouts = PayoutService(
+            self.engine, self.ledger, self.log, self.keys, payout_policy(self.policies), self.clock
+        )  # the two-person rule's policy through the ledger's port (ledger.ports)
         self.revenue = RevenueService(self.engine, self.ledger, self.policies, self.clock)
         self.datasets = DatasetService(self.engine, self.log, self.policies, self.revenue, self.clock)
         self.storefront = Storefront(self.engine, self.datasets)

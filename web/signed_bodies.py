@@ -146,6 +146,39 @@ class ConsentRevocationStatement(msgspec.Struct, forbid_unknown_fields=True):
         return _signed(self.kind, self.body, self.key, self.sig)
 
 
+class PayoutApprovalBody(msgspec.Struct, forbid_unknown_fields=True):
+    """Approve a payout run: its lines as their Merkle root and total, as GET
+    /api/payouts/runs/{id}/approval gives them. Signed message: `coop-ledger statement v1` /
+    `payout.approved` / `{"approved_at":"2026-01-31T12:00:00Z","currency":"EUR","lines_root":"<64 hex>",
+    "member":"3f0c…","run":"9b1e…","total":123456}`"""
+
+    run: Annotated[Id, Meta(description="the payout run's id")]
+    member: Annotated[Id, Meta(description="your member (account) id", examples=[MEMBER])]
+    lines_root: Annotated[Sha256, Meta(description="the run's lines_root, as the run shows it")]
+    total: Annotated[Count, Meta(description="the run's total, minor units")]
+    currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}$", examples=["EUR"])]
+    approved_at: AwareTimeText
+
+
+class PayoutApprovalStatement(msgspec.Struct, forbid_unknown_fields=True):
+    """A payout approval signed by your own key (custodial keys approve with {password} instead)."""
+
+    kind: Literal["payout.approved"]
+    body: PayoutApprovalBody
+    key: Base64Key
+    sig: Base64Sig
+
+    def signed(self) -> SignedStatement:
+        return _signed(self.kind, self.body, self.key, self.sig)
+
+
+class PayoutApprovalIn(msgspec.Struct):
+    """Approve with a custodial key ({password}) or with your own key ({statement})."""
+
+    password: str | None = None
+    statement: PayoutApprovalStatement | None = None
+
+
 class BallotIn(msgspec.Struct):
     """Vote with a custodial key ({vote, password}) or with your own key ({statement})."""
 

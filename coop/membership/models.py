@@ -53,6 +53,9 @@ class Member(Base):
     region: Mapped[str] = mapped_column(String(100), default="")
     applied_at: Mapped[datetime] = mapped_column(UtcDateTime())
     admitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Who admitted them, as `member.admitted` logs it (a steward's id, `bootstrap`, `proposal:<id>`):
+    # the payouts' two-person rule asks it (ledger.payout_rules). Set with the admission (0026).
+    admitted_by: Mapped[str | None] = mapped_column(String(50), nullable=True)
 
 
 class MemberRole(Base):

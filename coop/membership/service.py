@@ -142,6 +142,7 @@ class MembershipService(MemberDirectory):
             )
             member.status = "member"
             member.admitted_at = now
+            member.admitted_by = admitted_by
             session.add_all(MemberRole(account_id=account_id, role=role) for role in roles)
         return index
 

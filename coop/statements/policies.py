@@ -59,6 +59,14 @@ class Adjudication(Exact):
     minimum_items: Annotated[int, Meta(ge=1, le=100_000)]
 
 
+class PayoutApprovals(Exact):
+    """The two-person rule for payouts (docs/payouts.md): how many stewards besides the proposer
+    approve a run, and for how many days a member the proposer admitted counts as theirs."""
+
+    approvals_required: Annotated[int, Meta(ge=1, le=5)]
+    recent_admission_days: Annotated[int, Meta(ge=0, le=3650)]
+
+
 class ConsentRules(Exact):
     excluded_sectors: Annotated[list[Sector], Meta(max_length=len(SECTORS))]
     excluded_uses: Annotated[list[Use], Meta(max_length=len(USES))]
@@ -85,6 +93,7 @@ POLICY_BODIES: dict[str, type[Struct]] = {
     "revenue-formula": RevenueFormula,
     "governance-rules": GovernanceRules,
     "adjudication": Adjudication,
+    "payout-approvals": PayoutApprovals,
 }
 
 

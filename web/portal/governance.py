@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from coop.kernel.errors import Refused
 from coop.kernel.principal import Principal
 from coop.membership.service import MembershipService
+from governance.defaults import all_defaults
 from governance.policies import NoPolicy, PolicyService
 from governance.proposal_rules import KINDS
 from governance.service import GovernanceService, ProposalView
@@ -107,8 +108,11 @@ def new_proposal_form(
 ) -> Template:
     floor = policies.in_force("pay-floor").body
     prefill = {}
-    for name in ("consent-rules", "revenue-formula", "governance-rules", "adjudication"):
-        prefill[name] = json.dumps(policies.in_force(name).body, indent=2)
+    for name in ("consent-rules", "revenue-formula", "governance-rules", "adjudication", "payout-approvals"):
+        try:
+            prefill[name] = json.dumps(policies.in_force(name).body, indent=2)
+        except NoPolicy:  # a database `coop init` has not seeded it into yet: start from the default
+            prefill[name] = json.dumps(all_defaults()[name], indent=2)
     rubric_kind = "expert-answer"
     prefill["rubric"] = json.dumps(
         {"task_kind": rubric_kind, "drafts": [{"label": "A", "body": policies.in_force(f"rubric.{rubric_kind}").body}]},

@@ -143,12 +143,19 @@ class MoneyPages(Controller):
             )
         return redirect_done("/licenses", "Revenue reported and shared.")
 
-    @get("/payouts", guards=[auth.steward], sync_to_thread=True)
+    @get("/payouts", guards=[auth.member], sync_to_thread=True)
     def payouts(
-        self, request: Req, payouts: NamedDependency[PayoutService], done: FromQuery[str | None] = None
+        self,
+        request: Req,
+        principal: SignedIn,
+        payouts: NamedDependency[PayoutService],
+        done: FromQuery[str | None] = None,
     ) -> Template:
-        runs = [(run, payouts.lines(run.id)) for run in payouts.runs()]
-        return page(request, "payouts.html", runs=runs, done=done)
+        """Every run with its lines and total before it is paid (members see what stewards propose),
+        and the member's own payouts with their status; stewards propose, approve, send from here."""
+        runs = [(view, payouts.lines(view.id)) for view in payouts.run_views()]
+        mine = payouts.member_lines(principal.account_id)
+        return page(request, "payouts.html", runs=runs, mine=mine, done=done)
 
     @post("/payouts", guards=[auth.steward], sync_to_thread=True)
     def run_payouts(
@@ -157,12 +164,41 @@ class MoneyPages(Controller):
         try:
             currency = check_currency(text_value(data, "currency").strip().upper())
             minimum = parse_major(text_value(data, "minimum"), currency, "the minimum", AMOUNT_MAX)
-            payouts.run(principal, currency, minimum, text_value(data, "idempotency_key"))
+            payouts.propose(principal, currency, minimum, text_value(data, "idempotency_key"))
         except USER_ERRORS as error:
             return page(
                 request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error)
             )
-        return redirect_done("/payouts", "Payout run posted.")
+        return redirect_done("/payouts", "Payout run proposed: another steward approves it before anything is paid.")
+
+    @post("/payouts/{run_id:str}/approve", guards=[auth.steward], sync_to_thread=True)
+    def approve(
+        self,
+        request: Req,
+        principal: SignedIn,
+        payouts: NamedDependency[PayoutService],
+        run_id: FromPath[str],
+        data: Form,
+    ) -> Template | Redirect:
+        try:
+            payouts.approve_with_password(principal, run_id, text_value(data, "password"))
+        except USER_ERRORS as error:
+            return page(
+                request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error)
+            )
+        return redirect_done("/payouts", "Approval signed and logged.")
+
+    @post("/payouts/{run_id:str}/sent", guards=[auth.steward], sync_to_thread=True)
+    def sent(
+        self, request: Req, principal: SignedIn, payouts: NamedDependency[PayoutService], run_id: FromPath[str]
+    ) -> Template | Redirect:
+        try:
+            payouts.mark_sent(principal, run_id)
+        except USER_ERRORS as error:
+            return page(
+                request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error)
+            )
+        return redirect_done("/payouts", "Run marked sent to the bank.")
 
     @get("/payouts/{run_id:str}/csv", guards=[auth.steward], sync_to_thread=True)
     def payout_csv(self, payouts: NamedDependency[PayoutService], run_id: FromPath[str]) -> Response[str]:
@@ -174,7 +210,12 @@ class MoneyPages(Controller):
 
     @post("/payouts/outcome/{payout_id:int}", guards=[auth.steward], sync_to_thread=True)
     def outcome(
-        self, principal: SignedIn, payouts: NamedDependency[PayoutService], payout_id: RowId, data: Form
-    ) -> Redirect:
-        payouts.record_outcome(principal, payout_id, text_value(data, "outcome"))
+        self, request: Req, principal: SignedIn, payouts: NamedDependency[PayoutService], payout_id: RowId, data: Form
+    ) -> Template | Redirect:
+        try:
+            payouts.record_outcome(principal, payout_id, text_value(data, "outcome"))
+        except USER_ERRORS as error:
+            return page(
+                request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error)
+            )
         return redirect_done("/payouts", "Outcome recorded.")

@@ -166,8 +166,19 @@ def principal_in(
 def _roles_by_account(session: Session, account_ids: list[str]) -> dict[str, tuple[Role, ...]]:
     found: dict[str, list[Role]] = {}
     if account_ids:
-        for row in session.scalars(select(MemberRole).where(MemberRole.account_id.in_(account_ids))):
-            found.setdefault(row.account_id, []).append(row.role)
+        # member_role is history: a member's roles are the set of their latest change
+        latest = (
+            select(MemberRole.account_id, func.max(MemberRole.change_no).label("change_no"))
+            .where(MemberRole.account_id.in_(account_ids))
+            .group_by(MemberRole.account_id)
+            .subquery()
+        )
+        current = select(MemberRole.account_id, MemberRole.role).join(
+            latest,
+            (MemberRole.account_id == latest.c.account_id) & (MemberRole.change_no == latest.c.change_no),
+        )
+        for account_id, role in session.execute(current):
+            found.setdefault(account_id, []).append(role)
     return {k: tuple(sorted(v, key=ROLES.index)) for k, v in found.items()}
 
 

@@ -97,7 +97,9 @@ def guard_rows(guard: RowGuard) -> None:
             END $$ LANGUAGE plpgsql
             """
         )
-        op.execute(f"CREATE TRIGGER {t}_guard BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW EXECUTE FUNCTION coop_guard_{t}()")
+        op.execute(
+            f"CREATE TRIGGER {t}_guard BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW EXECUTE FUNCTION coop_guard_{t}()"
+        )
         op.execute(
             f"CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t} FOR EACH STATEMENT EXECUTE FUNCTION coop_refuse_change()"
         )
@@ -134,8 +136,10 @@ LOG_REACH = {
 
 
 def guard_log_head() -> None:
-    """log_head: its size never decreases (no rollback to an earlier checkpoint), its id never changes;
-    and no entry, tile hash or checkpoint may be inserted past it."""
+    """log_head: its size never decreases (no rollback to an earlier checkpoint), its id never changes,
+    and it grows only from a size that has its checkpoint (so every head a writer builds on was signed,
+    and an entry slipped in under a raised head is covered by no genuine checkpoint: the audit names
+    it); and no entry, tile hash or checkpoint may be inserted past it."""
     dialect = op.get_bind().dialect.name
     head = "COALESCE((SELECT size FROM log_head WHERE id = 1), 0)"
     if dialect == "postgresql":
@@ -145,6 +149,11 @@ def guard_log_head() -> None:
             BEGIN
               IF NEW.id IS DISTINCT FROM OLD.id OR NEW.size IS NULL OR NEW.size < OLD.size THEN
                 RAISE EXCEPTION 'UPDATE on log_head is refused: the log head only grows (% to %)', OLD.size, NEW.size
+                  USING ERRCODE = 'insufficient_privilege';
+              END IF;
+              IF NEW.size > OLD.size AND OLD.size > 0
+                 AND NOT EXISTS (SELECT 1 FROM log_checkpoint WHERE size = OLD.size) THEN
+                RAISE EXCEPTION 'UPDATE on log_head is refused: the head % has no checkpoint to grow from', OLD.size
                   USING ERRCODE = 'insufficient_privilege';
               END IF;
               RETURN NEW;
@@ -178,6 +187,12 @@ def guard_log_head() -> None:
             "WHEN NEW.id IS NOT OLD.id OR NEW.size IS NULL OR NEW.size < OLD.size "
             "BEGIN SELECT RAISE(ABORT, 'UPDATE on log_head is refused: the log head only grows'); END"
         )
+        op.execute(
+            "CREATE TRIGGER log_head_from_checkpoint BEFORE UPDATE ON log_head "
+            "WHEN NEW.size > OLD.size AND OLD.size > 0 "
+            "AND NOT EXISTS (SELECT 1 FROM log_checkpoint WHERE size = OLD.size) "
+            "BEGIN SELECT RAISE(ABORT, 'UPDATE on log_head is refused: the head has no checkpoint to grow from'); END"
+        )
         for table, reach in LOG_REACH.items():
             op.execute(
                 f"CREATE TRIGGER {table}_within_head BEFORE INSERT ON {table} WHEN {reach} > {head} "
@@ -189,11 +204,15 @@ def guard_log_head() -> None:
 
 def unguard_log_head() -> None:
     dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
+        op.execute("DROP TRIGGER log_head_from_checkpoint")
     for table in ["log_head", *LOG_REACH]:
         name = "log_head_forward" if table == "log_head" else f"{table}_within_head"
         op.execute(f"DROP TRIGGER {name} ON {table}" if dialect == "postgresql" else f"DROP TRIGGER {name}")
         if dialect == "postgresql":
-            op.execute("DROP FUNCTION coop_log_head_forward()" if table == "log_head" else f"DROP FUNCTION coop_{name}()")
+            op.execute(
+                "DROP FUNCTION coop_log_head_forward()" if table == "log_head" else f"DROP FUNCTION coop_{name}()"
+            )
 
 
 def _refuse_change_function() -> None:

@@ -30,8 +30,8 @@ MAX_LEAF_BYTES = 0xFFFF
 
 
 class LogHeadMismatch(RuntimeError):
-    """The stored entries do not end where the head says: rows past the head (slipped in with the
-    database's guards dropped) or a head raised past the entries. The writer refuses to append on top,
+    """The stored entries do not end where the head says, or the head has no checkpoint: rows past the
+    head (slipped in with the database's guards dropped) or a head raised outside the writer. The writer refuses to append on top,
     names what it found, and leaves the log untouched; `coop log verify` says the rest."""
 
 
@@ -144,6 +144,11 @@ class LogWriter:
             raise LogHeadMismatch(
                 f"the log head says {first} entries but entries 0..{stored - 1} are stored (entries {where}); "
                 "nothing was appended: run `coop log verify`"
+            )
+        if first and store.checkpoint_of_size(conn, first) is None:
+            raise LogHeadMismatch(
+                f"the log head says {first} entries but no checkpoint of that size is stored (the head was raised "
+                "outside the writer); nothing was appended: run `coop log verify`"
             )
         edge = self._load_edge(conn, first)
         digests = merkle.leaf_hashes(leaves)

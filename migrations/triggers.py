@@ -101,7 +101,8 @@ def guard_rows(guard: RowGuard) -> None:
             f"CREATE TRIGGER {t}_guard BEFORE UPDATE OR DELETE ON {t} FOR EACH ROW EXECUTE FUNCTION coop_guard_{t}()"
         )
         op.execute(
-            f"CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t} FOR EACH STATEMENT EXECUTE FUNCTION coop_refuse_change()"
+            f"CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION coop_refuse_change()"
         )
     elif dialect == "sqlite":
         for event, ok in (("UPDATE", update_ok), ("DELETE", delete_ok)):
@@ -161,7 +162,8 @@ def guard_log_head() -> None:
             """
         )
         op.execute(
-            "CREATE TRIGGER log_head_forward BEFORE UPDATE ON log_head FOR EACH ROW EXECUTE FUNCTION coop_log_head_forward()"
+            "CREATE TRIGGER log_head_forward BEFORE UPDATE ON log_head "
+            "FOR EACH ROW EXECUTE FUNCTION coop_log_head_forward()"
         )
         for table, reach in LOG_REACH.items():
             op.execute(

@@ -140,7 +140,8 @@ class _Auditor:
         beyond = [known for known in self.known if known > size]
         if beyond:
             raise AuditFailure(
-                f"the log was rolled back: a checkpoint of size {max(beyond)} was signed but only {size} entries are stored"
+                f"the log was rolled back: a checkpoint of size {max(beyond)} was signed "
+                f"but only {size} entries are stored"
             )
         if self.next_checkpoint is not None:
             raise AuditFailure(f"checkpoint of size {self.next_checkpoint.size} is beyond the {size} stored entries")

@@ -31,8 +31,9 @@ MAX_LEAF_BYTES = 0xFFFF
 
 class LogHeadMismatch(RuntimeError):
     """The stored entries do not end where the head says, or the head has no checkpoint: rows past the
-    head (slipped in with the database's guards dropped) or a head raised outside the writer. The writer refuses to append on top,
-    names what it found, and leaves the log untouched; `coop log verify` says the rest."""
+    head (slipped in with the database's guards dropped) or a head raised outside the writer. The
+    writer refuses to append on top, names what it found, and leaves the log untouched; `coop log
+    verify` says the rest."""
 
 
 class LeafTooLarge(ValueError):

@@ -13,8 +13,15 @@ Create Date: 2026-11-30 15:40:00
 import sqlalchemy as sa
 from alembic import op
 
-from migrations.triggers import RowGuard, allow_changes, guard_log_head, guard_rows, refuse_changes, unguard_log_head
-from migrations.triggers import unguard_rows
+from migrations.triggers import (
+    RowGuard,
+    allow_changes,
+    guard_log_head,
+    guard_rows,
+    refuse_changes,
+    unguard_log_head,
+    unguard_rows,
+)
 
 revision = "0029"
 down_revision = "0025"

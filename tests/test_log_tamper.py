@@ -2,6 +2,8 @@
 database, and, once someone who owns the database drops the guards, detected and named by the audit
 (`coop log verify`). None goes unnoticed."""
 
+from pathlib import Path
+
 import nacl.signing
 import pytest
 from sqlalchemy import text
@@ -227,3 +229,51 @@ def _checkpoints(log, engine):
 
     with engine.connect() as conn:
         return list(store.iter_checkpoints(conn))
+
+
+def test_coop_log_verify_names_a_rollback_against_a_kept_checkpoint(
+    filled, engine, db_kind, database_url, coop_key, tmp_path
+):
+    """The operator's command: a consistent rollback passes a self-contained audit, and is named as
+    soon as a checkpoint kept from before (a receipt's, a witness's) is given."""
+    import base64
+    import os
+    import subprocess
+    import sys
+
+    key_file = tmp_path / "coop.key"
+    key_file.write_text("coop-ledger ed25519 seed v1\n" + base64.b64encode(bytes(coop_key)).decode() + "\n")
+    key_file.chmod(0o600)
+    kept = tmp_path / "checkpoint.txt"
+    kept.write_text(filled.latest_checkpoint().note)
+    env = {
+        **os.environ,
+        "COOP_DATA_DIR": str(tmp_path / "var"),
+        "COOP_DATABASE_URL": database_url,
+        "COOP_KEY_FILE": str(key_file),
+        "COOP_LOG_ORIGIN": ORIGIN,
+    }
+
+    def verify(*extra):
+        return subprocess.run(
+            [sys.executable, "-m", "web.cli", "log", "verify", *extra],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert verify("--checkpoint", str(kept)).returncode == 0
+    as_owner(
+        engine,
+        db_kind,
+        "DELETE FROM log_entry WHERE idx >= 150",
+        "DELETE FROM log_tile_hash",
+        "DELETE FROM log_checkpoint WHERE size > 150",
+        "UPDATE log_head SET size = 150 WHERE id = 1",
+    )
+    assert verify().returncode == 0  # what a database consistent with itself cannot show
+    result = verify("--checkpoint", str(kept))
+    assert result.returncode == 1
+    assert "LOG VERIFICATION FAILED: the log was rolled back: a checkpoint of size 300 was signed" in result.stderr

@@ -277,3 +277,20 @@ def test_coop_log_verify_names_a_rollback_against_a_kept_checkpoint(
     result = verify("--checkpoint", str(kept))
     assert result.returncode == 1
     assert "LOG VERIFICATION FAILED: the log was rolled back: a checkpoint of size 300 was signed" in result.stderr
+
+
+def test_an_append_over_http_onto_rows_past_the_head_answers_503_by_name_and_changes_nothing(
+    filled, client, engine, db_kind, member_key
+):
+    from provenance.core.signing import b64
+
+    leaf = statement_leaf(statement(member_key, 999))
+    as_owner(
+        engine, db_kind, "INSERT INTO log_entry (idx, leaf_hash, leaf) VALUES (300, :d, :l)", d=leaf_hash(leaf), l=leaf
+    )
+    s = statement(member_key, 300)
+    body = {"statements": [{"kind": s.kind, "body": s.body, "key": b64(s.public_key), "sig": b64(s.signature)}]}
+    response = client.post("/log/entries", json=body, headers={"Authorization": "Bearer test-append-token"})
+    assert response.status_code == 503
+    assert "log needs its operator" in response.text
+    assert filled.size() == 300

@@ -20,7 +20,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.errors import NotFound
-from coop.membership.models import Account, Member, MemberRole
+from coop.membership.directory import current_steward_ids, roles_by_account
+from coop.membership.models import Account, Member
 from ledger.models import (
     Payout,
     PayoutApproval,
@@ -91,11 +92,7 @@ def people(session: Session, ids: Iterable[str]) -> dict[str, Person]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    stewards = set(
-        session.scalars(
-            select(MemberRole.account_id).where(MemberRole.account_id.in_(wanted), MemberRole.role == "steward")
-        )
-    )
+    stewards = {account for account, roles in roles_by_account(session, wanted).items() if "steward" in roles}
     rows = session.execute(
         select(Account.id, Account.display_name, Member.status, Member.admitted_by, Member.admitted_at)
         .outerjoin(Member, Member.account_id == Account.id)
@@ -108,11 +105,7 @@ def people(session: Session, ids: Iterable[str]) -> dict[str, Person]:
 
 
 def stewards(session: Session) -> list[Person]:
-    ids = session.scalars(
-        select(MemberRole.account_id)
-        .join(Member, Member.account_id == MemberRole.account_id)
-        .where(MemberRole.role == "steward", Member.status == "member")
-    )
+    ids = current_steward_ids(session)
     return sorted(people(session, ids).values(), key=lambda p: p.member_id)
 
 

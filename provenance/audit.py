@@ -8,12 +8,18 @@ writers append), with memory flat however long the log is:
   - every checkpoint ever signed verifies with the co-op key and names the root recomputed at its
     size, so all checkpoints are mutually consistent; the last one covers the whole log.
 The first discrepancy stops the audit with its location: the log is never "repaired".
+
+What the database alone cannot show is a consistent rollback: someone who owns the database drops its
+guards and cuts the log back to an earlier checkpoint, entries, tiles and head together. Any
+checkpoint signed before (a member's receipt, a witness's copy, the last verified one) shows it: given
+as `known`, each must verify, lie within the stored log, name the root recomputed at its size, and be
+stored itself (docs/append-only.md).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
@@ -21,7 +27,7 @@ from sqlalchemy import Connection, Engine
 from provenance import store
 from provenance.core.entry import verify_leaf
 from provenance.core.merkle import CompactRange, leaf_hash
-from provenance.core.note import NoteError, NoteVerifier, verify_checkpoint
+from provenance.core.note import Checkpoint, NoteError, NoteVerifier, verify_checkpoint
 from provenance.core.signing import InvalidStatement
 from provenance.core.tiles import TILE_HEIGHT
 
@@ -40,12 +46,24 @@ class AuditReport:
 
 
 def audit_log(
-    engine: Engine, verifier: NoteVerifier, origin: str, progress: Callable[[int], None] | None = None
+    engine: Engine,
+    verifier: NoteVerifier,
+    origin: str,
+    progress: Callable[[int], None] | None = None,
+    known: Sequence[str] = (),
 ) -> AuditReport:
+    """Audit the whole log; `known` are signed checkpoint notes obtained earlier, from outside the database."""
     started = time.perf_counter()
+    remembered: dict[int, Checkpoint] = {}
+    for note in known:
+        try:
+            checkpoint = verify_checkpoint(note, verifier, origin)
+        except NoteError as error:
+            raise AuditFailure(f"a known checkpoint does not verify: {error}") from error
+        remembered[checkpoint.size] = checkpoint
     options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
     with engine.connect().execution_options(**options) as conn, conn.begin():
-        auditor = _Auditor(conn, verifier, origin)
+        auditor = _Auditor(conn, verifier, origin, remembered)
         auditor.check_checkpoints_up_to(0)
         for idx, stored_hash, leaf in store.iter_entries(conn):
             auditor.check_entry(idx, stored_hash, leaf)
@@ -55,8 +73,9 @@ def audit_log(
 
 
 class _Auditor:
-    def __init__(self, conn: Connection, verifier: NoteVerifier, origin: str):
+    def __init__(self, conn: Connection, verifier: NoteVerifier, origin: str, known: dict[int, Checkpoint]):
         self.conn = conn
+        self.known = known
         self.verifier = verifier
         self.origin = origin
         self.tree = CompactRange()
@@ -93,6 +112,13 @@ class _Auditor:
         self.tiles_checked += 1
 
     def check_checkpoints_up_to(self, size: int) -> None:
+        if size in self.known:
+            if self.known[size].root_hash != self.tree.root():
+                raise AuditFailure(
+                    f"known checkpoint of size {size}: its root is not the root of the stored entries (a forked log)"
+                )
+            if self.next_checkpoint is None or self.next_checkpoint.size != size:
+                raise AuditFailure(f"known checkpoint of size {size} is missing from the stored checkpoints (deleted)")
         while self.next_checkpoint is not None and self.next_checkpoint.size == size:
             stored = self.next_checkpoint
             try:
@@ -111,6 +137,12 @@ class _Auditor:
 
     def finish(self, head: int, stored_tile_hashes: int, seconds: float) -> AuditReport:
         size = self.tree.size
+        beyond = [known for known in self.known if known > size]
+        if beyond:
+            raise AuditFailure(
+                f"the log was rolled back: a checkpoint of size {max(beyond)} was signed "
+                f"but only {size} entries are stored"
+            )
         if self.next_checkpoint is not None:
             raise AuditFailure(f"checkpoint of size {self.next_checkpoint.size} is beyond the {size} stored entries")
         if stored_tile_hashes != self.tiles_checked:

@@ -39,6 +39,12 @@ def lock_head(conn: Connection) -> int:
     return int(size)
 
 
+def last_entry_index(conn: Connection) -> int | None:
+    """The largest stored entry index (one primary-key lookup), None for an empty log."""
+    found = conn.execute(select(func.max(_entry.c.idx))).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
 def read_hashes(conn: Connection, tile_level: int, start: int, stop: int) -> list[bytes]:
     """Stored hashes at tree level 8·tile_level for indices [start, stop), in order."""
     if stop <= start:
@@ -71,8 +77,11 @@ def write_batch(
     checkpoint: StoredCheckpoint,
 ) -> None:
     """Insert a sequenced batch. Entries and tile hashes go to the driver's executemany as plain
-    tuples: per-row statement compilation and type processing were most of an append's storage cost."""
+    tuples: per-row statement compilation and type processing were most of an append's storage cost.
+    The head is raised FIRST: the database refuses any entry, tile hash or checkpoint past the head
+    (migration 0029), so rows only ever go in below a head that never moves back."""
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(f"UPDATE log_head SET size = {marker} WHERE id = 1", (checkpoint.size,))
     conn.exec_driver_sql(
         f"INSERT INTO log_entry (idx, leaf_hash, leaf) VALUES ({marker}, {marker}, {marker})", list(entries)
     )
@@ -89,7 +98,6 @@ def write_batch(
             "signed_at": checkpoint.signed_at,
         },
     )
-    conn.exec_driver_sql(f"UPDATE log_head SET size = {marker} WHERE id = 1", (checkpoint.size,))
 
 
 def _checkpoint_from_row(row: Sequence[Any]) -> StoredCheckpoint:

@@ -29,6 +29,13 @@ MAX_BATCH = 4096
 MAX_LEAF_BYTES = 0xFFFF
 
 
+class LogHeadMismatch(RuntimeError):
+    """The stored entries do not end where the head says, or the head has no checkpoint: rows past the
+    head (slipped in with the database's guards dropped) or a head raised outside the writer. The
+    writer refuses to append on top, names what it found, and leaves the log untouched; `coop log
+    verify` says the rest."""
+
+
 class LeafTooLarge(ValueError):
     """A leaf longer than MAX_LEAF_BYTES: refused, never stored."""
 
@@ -131,6 +138,19 @@ class LogWriter:
 
     def _sequence(self, conn: Connection, leaves: list[bytes]) -> tuple[int, merkle.CompactRange]:
         first = store.lock_head(conn)
+        last = store.last_entry_index(conn)
+        if (last is None and first != 0) or (last is not None and last != first - 1):
+            stored = 0 if last is None else last + 1
+            where = "past the head" if stored > first else "missing below the head"
+            raise LogHeadMismatch(
+                f"the log head says {first} entries but entries 0..{stored - 1} are stored (entries {where}); "
+                "nothing was appended: run `coop log verify`"
+            )
+        if first and store.checkpoint_of_size(conn, first) is None:
+            raise LogHeadMismatch(
+                f"the log head says {first} entries but no checkpoint of that size is stored (the head was raised "
+                "outside the writer); nothing was appended: run `coop log verify`"
+            )
         edge = self._load_edge(conn, first)
         digests = merkle.leaf_hashes(leaves)
         size = first + len(leaves)

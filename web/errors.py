@@ -24,6 +24,7 @@ from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused, TooManyA
 from governance.recount import RecountError
 from provenance.core.canonical import NotCanonicalizable
 from provenance.core.signing import InvalidStatement
+from provenance.writer import LogHeadMismatch
 from web.auth import API_PREFIX
 
 # The domain's refusals and their status; a subclass (BooksRefused, FormulaError, …) maps as its base.
@@ -146,11 +147,21 @@ def database_error(request: Request[Any, Any, Any], exc: OperationalError) -> Re
     return respond(request, 500, "Internal Server Error")
 
 
+def log_head_mismatch(request: Request[Any, Any, Any], exc: LogHeadMismatch) -> Response[Any]:
+    """The log's rows do not end where its head says (tampering, see docs/append-only.md): the writer
+    appended nothing; every write that logs waits for an operator, who runs `coop log verify`."""
+    logging.getLogger("coop.web").critical("log writes stopped on %s %s: %s", request.method, request.url.path, exc)
+    return respond(
+        request, 503, "The co-op's log needs its operator (its stored rows and head disagree); nothing was changed."
+    )
+
+
 HANDLERS: ExceptionHandlersMap = {
     HTTPException: http_exception,
     NotAuthorizedException: http_exception,
     **{kind: domain_exception for kind in REFUSALS},
     TooManyAttempts: domain_exception,
     OperationalError: database_error,
+    LogHeadMismatch: log_head_mismatch,
     Exception: server_error,
 }

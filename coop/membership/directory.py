@@ -166,9 +166,43 @@ def principal_in(
 def _roles_by_account(session: Session, account_ids: list[str]) -> dict[str, tuple[Role, ...]]:
     found: dict[str, list[Role]] = {}
     if account_ids:
-        for row in session.scalars(select(MemberRole).where(MemberRole.account_id.in_(account_ids))):
-            found.setdefault(row.account_id, []).append(row.role)
+        # member_role is history: a member's roles are the set of their latest change
+        latest = (
+            select(MemberRole.account_id, func.max(MemberRole.change_no).label("change_no"))
+            .where(MemberRole.account_id.in_(account_ids))
+            .group_by(MemberRole.account_id)
+            .subquery()
+        )
+        current = select(MemberRole.account_id, MemberRole.role).join(
+            latest,
+            (MemberRole.account_id == latest.c.account_id) & (MemberRole.change_no == latest.c.change_no),
+        )
+        for account_id, role in session.execute(current):
+            found.setdefault(account_id, []).append(role)
     return {k: tuple(sorted(v, key=ROLES.index)) for k, v in found.items()}
+
+
+def roles_by_account(session: Session, account_ids: list[str]) -> dict[str, tuple[Role, ...]]:
+    """Each account's current roles (the set of its latest role change), for services that judge
+    people by role, e.g. whether a payout pays a steward."""
+    return _roles_by_account(session, account_ids)
+
+
+def current_steward_ids(session: Session) -> list[str]:
+    """Members in good standing whose latest role change includes steward (a demoted steward's
+    older rows stay in member_role as history and do not count)."""
+    latest = (
+        select(MemberRole.account_id, func.max(MemberRole.change_no).label("change_no"))
+        .group_by(MemberRole.account_id)
+        .subquery()
+    )
+    query = (
+        select(MemberRole.account_id)
+        .join(latest, (MemberRole.account_id == latest.c.account_id) & (MemberRole.change_no == latest.c.change_no))
+        .join(Member, Member.account_id == MemberRole.account_id)
+        .where(MemberRole.role == "steward", Member.status == "member")
+    )
+    return list(session.scalars(query))
 
 
 def require_steward(principal: Principal) -> None:

@@ -59,9 +59,14 @@ class Member(Base):
 
 
 class MemberRole(Base):
+    """One role in one of a member's role sets. Insert-only history (migration 0029): admission is
+    change 1, each role change inserts the whole new set under the next `change_no`, and a member's
+    roles are those of their latest change."""
+
     __tablename__ = "member_role"
 
     account_id: Mapped[str] = mapped_column(ForeignKey("account.id"), primary_key=True)
+    change_no: Mapped[int] = mapped_column(Integer, primary_key=True, default=1, server_default="1")
     role: Mapped[Role] = mapped_column(String(12), primary_key=True)
 
 

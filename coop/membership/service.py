@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.db import utcnow, write_session
@@ -173,10 +173,10 @@ class MembershipService(MemberDirectory):
                     "time": self.clock().isoformat(),
                 },
             )
-            for existing in session.scalars(select(MemberRole).where(MemberRole.account_id == account_id)):
-                session.delete(existing)
-            session.flush()
-            session.add_all(MemberRole(account_id=account_id, role=role) for role in roles)
+            # insert-only history: the new set under the next change number (the member row is locked)
+            latest = session.scalar(select(func.max(MemberRole.change_no)).where(MemberRole.account_id == account_id))
+            change_no = (latest or 0) + 1
+            session.add_all(MemberRole(account_id=account_id, change_no=change_no, role=role) for role in roles)
         return index
 
     def suspend(self, steward: Principal, account_id: str) -> int:

@@ -69,6 +69,8 @@ def load_postgresql(engine: Engine, src: Path, manifest: dict[str, Any]) -> None
         with engine.connect() as conn, conn.begin():
             for statement in _FORMATS:
                 conn.exec_driver_sql(statement)
+            # the head first: the database refuses log rows past it (migration 0029)
+            conn.exec_driver_sql(f"UPDATE {_HEAD} SET size = %(size)s WHERE id = 1", {"size": manifest["log"]["size"]})
             for table in manifest["tables"]:
                 if table["name"] == _HEAD:
                     continue
@@ -82,7 +84,6 @@ def load_postgresql(engine: Engine, src: Path, manifest: dict[str, Any]) -> None
                     raise BackupError(
                         f"table {table['name']}: {restored} rows restored, the manifest says {table['rows']}"
                     )
-            conn.exec_driver_sql(f"UPDATE {_HEAD} SET size = %(size)s WHERE id = 1", {"size": manifest["log"]["size"]})
             _advance_sequences(conn)
     except BackupError as error:
         raise BackupError(

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from coop.kernel.settings import Settings
 from web.cli.common import Commands, opened
 
 
-def cmd_log_verify(settings: Settings, _args: argparse.Namespace) -> int:
+def cmd_log_verify(settings: Settings, args: argparse.Namespace) -> int:
     from provenance.audit import AuditFailure, audit_log  # start-up speed: see web.cli
 
+    try:
+        known = [Path(path).read_text(encoding="utf-8") for path in args.checkpoint or ()]
+    except OSError as error:
+        print(f"cannot read a known checkpoint: {error}", file=sys.stderr)
+        return 2
     with opened(settings) as runtime:
         try:
             report = audit_log(
@@ -19,6 +25,7 @@ def cmd_log_verify(settings: Settings, _args: argparse.Namespace) -> int:
                 runtime.log.signer.verifier,
                 settings.log_origin,
                 progress=lambda n: print(f"  … {n:,} entries verified", file=sys.stderr),
+                known=known,
             )
         except AuditFailure as failure:
             print(f"LOG VERIFICATION FAILED: {failure}", file=sys.stderr)
@@ -44,7 +51,13 @@ def cmd_log_checkpoint(settings: Settings, _args: argparse.Namespace) -> int:
 
 def add_log(commands: Commands) -> None:
     log = commands.add_parser("log", help="the provenance log").add_subparsers(dest="log_command", required=True)
-    log.add_parser("verify", help="audit the whole log: every signature, hash and checkpoint").set_defaults(
-        run=cmd_log_verify
+    verify = log.add_parser("verify", help="audit the whole log: every signature, hash and checkpoint")
+    verify.add_argument(
+        "--checkpoint",
+        action="append",
+        metavar="FILE",
+        help="a signed checkpoint kept from before (a receipt's, a witness's): the log must still contain it; "
+        "shows a rollback to an earlier checkpoint (repeatable)",
     )
+    verify.set_defaults(run=cmd_log_verify)
     log.add_parser("checkpoint", help="print the latest signed checkpoint").set_defaults(run=cmd_log_checkpoint)

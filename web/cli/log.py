@@ -9,8 +9,10 @@ from coop.kernel.settings import Settings
 from web.cli.common import Commands, opened
 
 
-def cmd_log_verify(settings: Settings, _args: argparse.Namespace) -> int:
+def cmd_log_verify(settings: Settings, args: argparse.Namespace) -> int:
+    """The log's own audit; with --books, then `coop books verify` too (one command for both)."""
     from provenance.audit import AuditFailure, audit_log  # start-up speed: see web.cli
+    from web.cli.books import verify_books_of
 
     with opened(settings) as runtime:
         try:
@@ -23,13 +25,13 @@ def cmd_log_verify(settings: Settings, _args: argparse.Namespace) -> int:
         except AuditFailure as failure:
             print(f"LOG VERIFICATION FAILED: {failure}", file=sys.stderr)
             return 1
-    rate = report.entries / report.seconds if report.seconds else 0.0
-    print(
-        f"log verified: {report.entries:,} entries, {report.checkpoints:,} checkpoints, "
-        f"{report.tile_hashes:,} tile hashes; root {report.root_hash.hex()}; "
-        f"{report.seconds:.2f}s ({rate:,.0f} entries/s)"
-    )
-    return 0
+        rate = report.entries / report.seconds if report.seconds else 0.0
+        print(
+            f"log verified: {report.entries:,} entries, {report.checkpoints:,} checkpoints, "
+            f"{report.tile_hashes:,} tile hashes; root {report.root_hash.hex()}; "
+            f"{report.seconds:.2f}s ({rate:,.0f} entries/s)"
+        )
+        return verify_books_of(runtime.engine) if args.books else 0
 
 
 def cmd_log_checkpoint(settings: Settings, _args: argparse.Namespace) -> int:
@@ -44,7 +46,7 @@ def cmd_log_checkpoint(settings: Settings, _args: argparse.Namespace) -> int:
 
 def add_log(commands: Commands) -> None:
     log = commands.add_parser("log", help="the provenance log").add_subparsers(dest="log_command", required=True)
-    log.add_parser("verify", help="audit the whole log: every signature, hash and checkpoint").set_defaults(
-        run=cmd_log_verify
-    )
+    verify = log.add_parser("verify", help="audit the whole log: every signature, hash and checkpoint")
+    verify.add_argument("--books", action="store_true", help="then reconcile the books against it (coop books verify)")
+    verify.set_defaults(run=cmd_log_verify)
     log.add_parser("checkpoint", help="print the latest signed checkpoint").set_defaults(run=cmd_log_checkpoint)

@@ -17,6 +17,7 @@ a rollback forgets them with everything else.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -45,26 +46,40 @@ def tx_hash(
     log_index: int | None,
 ) -> str:
     """The hex SHA-256 a transaction is committed by. `details_json` is the canonical JSON text
-    of its details, spliced in as it is stored (RFC 8785 writes members in key order)."""
+    of its details, spliced in as it is stored (RFC 8785 writes members in key order, and "details"
+    comes first)."""
+    rest = {
+        "key": key,
+        "kind": kind,
+        "legs": sorted([[account, amount, currency] for account, amount, currency in legs]),
+        "log_index": log_index,
+        "ref": ref,
+        "reverses": reverses,
+    }
     digest = hashlib.sha256(b'{"details":')
-    for part in (
-        details_json,
-        b',"key":',
-        canonical_json(key),
-        b',"kind":',
-        canonical_json(kind),
-        b',"legs":',
-        canonical_json(sorted([list(leg) for leg in legs])),
-        b',"log_index":',
-        canonical_json(log_index),
-        b',"ref":',
-        canonical_json(ref),
-        b',"reverses":',
-        canonical_json(reverses),
-        b"}",
-    ):
-        digest.update(part)
+    digest.update(details_json)
+    digest.update(b",")
+    digest.update(_canonical(rest)[1:])
     return digest.hexdigest()
+
+
+_SAFE = 2**53 - 1  # RFC 8785 writes numbers as IEEE doubles: integers beyond are its business
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+
+
+def _canonical(rest: dict[str, Any]) -> bytes:
+    """Fast path: canonical_json of the transaction's fields but its details, by the standard
+    library's encoder (a tenth of the time; `coop books verify` hashes every transaction). For
+    these values — strings, integers within ±(2^53 − 1), null, lists of them, ASCII keys — its
+    output is RFC 8785's: keys sorted, no whitespace, the same minimal string escapes (the
+    two-letter ones, other control characters as lower-case u00xx, everything else literal UTF-8),
+    integers in decimal. tests/test_books_tamper.py checks the two agree; an integer out of range
+    (never a real amount) goes to canonical_json."""
+    numbers = [amount for _account, amount, _currency in rest["legs"]]
+    numbers += [n for n in (rest["log_index"], rest["reverses"]) if n is not None]
+    if all(type(n) is int and -_SAFE <= n <= _SAFE for n in numbers):
+        return _ENCODER.encode(rest).encode()
+    return canonical_json(rest)
 
 
 def committed_bodies(pending: Sequence[tuple[int, str]]) -> list[dict[str, Any]]:

@@ -124,7 +124,9 @@ def test_a_forged_balanced_base_pay_is_named(demo, engine):
             ],
         )
     found = findings(engine)
-    assert f"tx {forged}: base-pay: not in the log (no books.committed entry holds it): forged or never committed" in found
+    assert (
+        f"tx {forged}: base-pay: not in the log (no books.committed entry holds it): forged or never committed" in found
+    )
     assert any(f.startswith(f"tx {forged}: key ") for f in found)
     assert all(f.startswith(f"tx {forged}:") for f in found)
 
@@ -166,3 +168,43 @@ def test_a_payout_inflated_on_both_legs_is_named_against_its_payout_row(demo, en
     found = findings(engine)
     assert any(f.startswith(f"tx {tx}: payout: its postings") for f in found)
     assert any(f.startswith(f"tx {tx}: postings differ from payout ") for f in found)
+
+
+@pytest.mark.parametrize(
+    "key, ref, legs, log_index, reverses",
+    [
+        (
+            "base-pay:abc",
+            "contribution:abc",
+            [("Expenses:BasePay", 900, "EUR"), ("Liabilities:Members:Mx", -900, "EUR")],
+            4,
+            None,
+        ),
+        ('k\n\t"\\\x01é€😀', None, [("Assets:A", 2**53 - 1, "JPY"), ("Assets:B", -(2**53 - 1), "JPY")], None, 7),
+        ("big", "r", [("Assets:A", 2**60, "EUR"), ("Assets:B", -(2**60), "EUR")], 2**40, None),
+    ],
+)
+def test_a_transactions_hash_is_the_sha256_of_its_rfc8785_json(key, ref, legs, log_index, reverses):
+    """ledger.commitment's fast encoding gives the bytes canonical_json gives: anyone can recompute it."""
+    import hashlib
+
+    from ledger.commitment import tx_hash
+    from provenance.core.canonical import canonical_json
+
+    details = {"amount": 900, "note": "ü"}
+    whole = {
+        "details": details,
+        "key": key,
+        "kind": "base-pay",
+        "legs": sorted([list(leg) for leg in legs]),
+        "log_index": log_index,
+        "ref": ref,
+        "reverses": reverses,
+    }
+    try:
+        expected = hashlib.sha256(canonical_json(whole)).hexdigest()
+    except ValueError:  # rfc8785 refuses integers beyond 2**53; so does the fast path, through it
+        with pytest.raises(ValueError):
+            tx_hash("base-pay", key, ref, legs, canonical_json(details), reverses, log_index)
+        return
+    assert tx_hash("base-pay", key, ref, list(reversed(legs)), canonical_json(details), reverses, log_index) == expected

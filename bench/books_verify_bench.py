@@ -51,8 +51,9 @@ from provenance.core.signing import signed_message
 BATCH = 4096  # leaves per log append (provenance.writer.MAX_BATCH)
 
 
-def seed_base_pays(engine: Engine, runtime: Any) -> int:
-    """The base pay of every accepted contribution that has none yet, and its `books.committed` entry."""
+def seed_base_pays(engine: Engine, runtime: Any, chunk: int = 50_000) -> int:
+    """The base pay of every accepted contribution that has none yet, and its `books.committed`
+    entry, `chunk` acceptances at a time (rows, postings, then their log entries)."""
     with engine.connect() as conn:
         next_id = int(conn.scalar(select(func.max(JournalTx.id))) or 0) + 1
         paid = {r for (r,) in conn.execute(select(JournalTx.ref).where(JournalTx.kind == "base-pay"))}
@@ -64,55 +65,53 @@ def seed_base_pays(engine: Engine, runtime: Any) -> int:
         ).all()
     key = bench_coop_key()
     public = bytes(key.verify_key)
-    txs: list[dict[str, Any]] = []
-    postings: list[dict[str, Any]] = []
-    leaves: list[bytes] = []
-    for cid, per_unit, log_index, units, author in rows:
-        ref = f"contribution:{cid}"
-        if ref in paid:
-            continue
-        amount = int(per_unit) * int(units)
-        legs = [Leg(books.BASE_PAY, amount, "EUR"), Leg(books.member_payable(author), -amount, "EUR")]
-        details = {"amount": amount, "funded_by_buyer": 0}
-        encoded = canonical_json(details)
-        txs.append(
-            {
-                "id": next_id,
-                "kind": "base-pay",
-                "description": f"Base pay for accepted contribution {cid}",
-                "occurred_at": AT,
-                "idempotency_key": f"base-pay:{cid}",
-                "request_digest": _digest("base-pay", legs, ref, details, None),
-                "reverses_tx_id": None,
-                "log_index": int(log_index),
-                "ref": ref,
-                "details": encoded.decode(),
-            }
-        )
-        postings.extend(
-            {"tx_id": next_id, "account_code": leg.account, "amount": leg.amount, "currency": "EUR"} for leg in legs
-        )
-        digest = tx_hash(
-            "base-pay",
-            f"base-pay:{cid}",
-            ref,
-            [(x.account, x.amount, x.currency) for x in legs],
-            encoded,
-            None,
-            int(log_index),
-        )
-        body = canonical_json(committed_bodies([(next_id, digest)])[0])
-        signature = key.sign(signed_message(KIND, body)).signature
-        leaves.append(leaf_bytes(KIND, body, public, signature))
-        next_id += 1
-    bulk_insert(engine, JournalTx.__table__, txs)
-    bulk_insert(engine, Posting.__table__, postings)
-    for i in range(0, len(leaves), BATCH):
-        runtime.log.writer.append(leaves[i : i + BATCH])
+    seeded = 0
+    for start in range(0, len(rows), chunk):
+        txs: list[dict[str, Any]] = []
+        postings: list[dict[str, Any]] = []
+        leaves: list[bytes] = []
+        for cid, per_unit, log_index, units, author in rows[start : start + chunk]:
+            ref = f"contribution:{cid}"
+            if ref in paid:
+                continue
+            amount = int(per_unit) * int(units)
+            legs = [Leg(books.BASE_PAY, amount, "EUR"), Leg(books.member_payable(author), -amount, "EUR")]
+            details = {"amount": amount, "funded_by_buyer": 0}
+            encoded = canonical_json(details)
+            txs.append(
+                {
+                    "id": next_id,
+                    "kind": "base-pay",
+                    "description": f"Base pay for accepted contribution {cid}",
+                    "occurred_at": AT,
+                    "idempotency_key": f"base-pay:{cid}",
+                    "request_digest": _digest("base-pay", legs, ref, details, None),
+                    "reverses_tx_id": None,
+                    "log_index": int(log_index),
+                    "ref": ref,
+                    "details": encoded.decode(),
+                }
+            )
+            postings.extend(
+                {"tx_id": next_id, "account_code": leg.account, "amount": leg.amount, "currency": "EUR"} for leg in legs
+            )
+            as_rows = [(leg.account, leg.amount, leg.currency) for leg in legs]
+            digest = tx_hash("base-pay", f"base-pay:{cid}", ref, as_rows, encoded, None, int(log_index))
+            body = canonical_json(committed_bodies([(next_id, digest)])[0])
+            signature = key.sign(signed_message(KIND, body)).signature
+            leaves.append(leaf_bytes(KIND, body, public, signature))
+            next_id += 1
+        bulk_insert(engine, JournalTx.__table__, txs)
+        bulk_insert(engine, Posting.__table__, postings)
+        for i in range(0, len(leaves), BATCH):
+            runtime.log.writer.append(leaves[i : i + BATCH])
+        seeded += len(txs)
     if engine.dialect.name == "postgresql":  # the sequence after explicit ids
         with engine.begin() as conn:
-            conn.exec_driver_sql("SELECT setval('journal_tx_id_seq', (SELECT max(id) FROM journal_tx))")
-    return len(txs)
+            conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('journal_tx', 'id'), (SELECT max(id) FROM journal_tx))"
+            )
+    return seeded
 
 
 def measure(mode: str, url: str) -> dict[str, Any]:

@@ -7,7 +7,6 @@ imported, so its peak RSS is the verify's (or the raw scan's), not the seeding's
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 
@@ -17,13 +16,23 @@ from coop.kernel.db import make_engine
 from ledger.models import JournalTx, Posting
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM). Not getrusage's ru_maxrss: Linux keeps that across
+    exec, so a child forked from the big seeding process would report the parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def child(mode: str, url: str) -> None:
     """Run in a process of its own: `verify` (as the CLI does) or `scan`; print JSON figures."""
     from coop.operations.books_audit import PAGE, BooksAudit, verify_books
     from provenance import store
 
     engine = make_engine(url)
-    imported = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    imported = peak_rss_mb()
     started = time.perf_counter()
     counts: dict[str, int] = {}
     if mode == "verify":
@@ -67,8 +76,7 @@ def child(mode: str, url: str) -> None:
                 entries += 1
         counts = {"transactions": rows, "postings": postings, "entries": entries}
     seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_kb / 1024, "imported_rss_mb": imported, **counts}))
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb(), "imported_rss_mb": imported, **counts}))
 
 
 if __name__ == "__main__":

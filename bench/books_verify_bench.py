@@ -160,6 +160,42 @@ def bench(kind: str, pg_url: str, size: int, members: int, events: int) -> dict[
         }
 
 
+def append_cost(kind: str, pg_url: str, posts: int) -> None:
+    """What committing to the log adds to posting: `posts` two-leg transactions, each in its own
+    database transaction, with and without the log (alternating, so load hits both alike); and one
+    database transaction of 1,000 (a payout run's shape) with and without."""
+    from coop.kernel.db import write_session
+    from ledger.service import LedgerService
+
+    with tempfile.TemporaryDirectory() as tmp, fresh_database(kind, Path(tmp), pg_url) as db:
+        runtime = _runtime(db.url, Path(tmp))
+        engine = runtime.engine
+        books_of = {"without": LedgerService(engine), "with": LedgerService(engine, log=runtime.log)}
+        spent = {"without": 0.0, "with": 0.0}
+        for i in range(posts):
+            for name, ledger in books_of.items():
+                legs = [Leg(books.BASE_PAY, 900, "EUR"), Leg(books.member_payable(f"{i % 50:032x}"), -900, "EUR")]
+                started = time.perf_counter()
+                ledger.post("base-pay", "bench", legs, f"bench:{name}:{i}")
+                spent[name] += time.perf_counter() - started
+        batch = {}
+        for name, ledger in books_of.items():
+            started = time.perf_counter()
+            with write_session(engine) as session, session.begin():
+                for i in range(1_000):
+                    legs = [Leg(books.BASE_PAY, 900, "EUR"), Leg(books.member_payable(f"{i:032x}"), -900, "EUR")]
+                    ledger.post_in(session, "base-pay", "bench", legs, f"bench-batch:{name}:{i}")
+            batch[name] = time.perf_counter() - started
+        runtime.close()
+    one_without, one_with = spent["without"] / posts * 1000, spent["with"] / posts * 1000
+    print(
+        f"{kind:>10} append cost: one transaction {one_without:.2f} ms without the log, {one_with:.2f} ms with "
+        f"(+{one_with - one_without:.2f} ms); 1,000 in one database transaction {batch['without']:.2f}s without, "
+        f"{batch['with']:.2f}s with",
+        flush=True,
+    )
+
+
 def report(r: dict[str, Any]) -> None:
     scan, verify = r["scan"], r["verify"]
     print(
@@ -184,6 +220,7 @@ def main() -> None:
     parser.add_argument("--databases", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"])
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--quick", action="store_true", help="smoke run: 2,000 and 20,000 contributions")
+    parser.add_argument("--append-cost", type=int, default=300, help="posts timed with and without the log (0: skip)")
     args = parser.parse_args()
     if args.quick:
         args.sizes = args.sqlite_sizes = [2_000, 20_000]
@@ -194,6 +231,8 @@ def main() -> None:
         print(f"PostgreSQL skipped: {problem}")
         kinds.remove("postgresql")
     for kind in kinds:
+        if args.append_cost:
+            append_cost(kind, args.pg_url, 50 if args.quick else args.append_cost)
         for size in args.sizes if kind == "postgresql" else args.sqlite_sizes:
             report(bench(kind, args.pg_url, size, args.members, args.events))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")

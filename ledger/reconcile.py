@@ -20,7 +20,7 @@ other side shows up, so memory holds the few in flight plus what is wrong, never
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -265,11 +265,12 @@ def _reversal(tx: Tx) -> list[str]:
 
 
 def _exact(tx: Tx, expected: list[LegRow], source: str) -> list[str]:
-    want, have = sorted(expected), sorted(tx.legs)
+    """Multiset comparison (a revenue share has a leg per member: 10,000 legs, no quadratic search)."""
+    want, have = Counter(expected), Counter(tx.legs)
     if want == have:
         return []
-    missing = [_leg(leg) for leg in want if leg not in have]
-    extra = [_leg(leg) for leg in have if leg not in want]
+    missing = [_leg(leg) for leg in sorted((want - have).elements())]
+    extra = [_leg(leg) for leg in sorted((have - want).elements())]
     return [f"postings differ from {source}: expected {'; '.join(missing) or '—'}, found {'; '.join(extra) or '—'}"]
 
 

@@ -33,11 +33,13 @@ from ledger.books import (
     member_payable,
     reversal_of,
 )
+from ledger.commitment import commit_when_done, tx_hash
 from ledger.fastpath_digest import digest_with_encoded_details
 from ledger.models import JournalTx, LedgerAccount, Posting
 from ledger.ports import LicensedContributions
 from ledger.reading import LedgerReading, balances_in
 from provenance.core.canonical import canonical_json
+from provenance.service import ProvenanceLog
 
 
 class BooksRefused(Refused):
@@ -47,17 +49,21 @@ class BooksRefused(Refused):
 class LedgerService(LedgerReading):
     """The books. `licensed_contributions` is what a member's statement asks for to show the
     arithmetic of their revenue shares (ledger.ports; web/runtime.py wires the datasets' in): books
-    without it post and read everything else, and refuse to build a statement that needs it."""
+    without it post and read everything else, and refuse to build a statement that needs it.
+    `log` is where every posted transaction is committed (ledger.commitment); books built without
+    one commit nothing, and `coop books verify` names each of their transactions as not in the log."""
 
     def __init__(
         self,
         engine: Engine,
         clock: Callable[[], datetime] = utcnow,
         licensed_contributions: LicensedContributions | None = None,
+        log: ProvenanceLog | None = None,
     ):
         self.engine = engine
         self.clock = clock
         self.licensed_contributions = licensed_contributions
+        self.log = log
 
     # -- posting ---------------------------------------------------------------------------
 
@@ -153,7 +159,16 @@ class LedgerService(LedgerReading):
                 raise BooksRefused(
                     f"{account} would owe the co-op {int(balance)} {currency}: a member's payable never goes negative"
                 )
+        self._commit_to_log(session, tx, legs, encoded)
         return tx.id
+
+    def _commit_to_log(self, session: Session, tx: JournalTx, legs: Sequence[Leg], encoded: bytes) -> None:
+        """The transaction's hash joins the log when the caller's transaction commits (ledger.commitment)."""
+        if self.log is None:
+            return
+        legs_list = [(leg.account, leg.amount, leg.currency) for leg in legs]
+        digest = tx_hash(tx.kind, tx.idempotency_key, tx.ref, legs_list, encoded, tx.reverses_tx_id, tx.log_index)
+        commit_when_done(session, self.log, tx.id, digest)
 
     def post_base_pay(
         self,

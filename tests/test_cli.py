@@ -36,6 +36,16 @@ def test_demo_then_verify_reports_the_audited_log(tmp_path):
     assert f"log verified: {int(size):,} entries" in result.stdout
 
 
+def test_log_verify_with_books_also_reconciles_the_books_and_books_verify_alone_does_too(tmp_path):
+    assert coop(tmp_path, "init").returncode == 0
+    assert coop(tmp_path, "demo").returncode == 0
+    both = coop(tmp_path, "log", "verify", "--books")
+    assert both.returncode == 0, both.stderr
+    assert "log verified:" in both.stdout and "books verified:" in both.stdout
+    books = coop(tmp_path, "books", "verify")
+    assert books.returncode == 0 and "books verified:" in books.stdout and "0 commitments" not in books.stdout
+
+
 def test_verify_fails_loudly_when_the_key_is_not_the_one_that_signed(tmp_path):
     assert coop(tmp_path, "init").returncode == 0
     assert coop(tmp_path, "demo").returncode == 0

@@ -224,6 +224,7 @@ VALID = {
         ],
         "made_at": T,
     },
+    "books.committed": {"txs": [{"tx": 7, "sha256": SHA}, {"tx": 8, "sha256": SHA}]},
 }
 
 

@@ -106,8 +106,8 @@ class Runtime:
             self.engine, self.contributions, self.settings.max_content_bytes, self.clock
         )
         self.ledger = LedgerService(
-            self.engine, self.clock, licensed_contributions=member_contributions
-        )  # the statement's port (ledger.ports)
+            self.engine, self.clock, licensed_contributions=member_contributions, log=self.log
+        )  # the statement's port (ledger.ports); every posting committed to the log (ledger.commitment)
         self.reviews = ReviewService(self.engine, self.log, self.policies, self.tasks, self.ledger, self.clock)
         self.appeals = AppealService(self.engine, self.log, self.reviews, self.clock)
         self.agreement = AgreementService(self.engine, self.policies)

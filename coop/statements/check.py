@@ -8,7 +8,7 @@ from typing import Any
 from msgspec import Struct
 
 from coop.kernel.errors import Refused
-from coop.statements import datasets, members, payouts, policies, proposals, work
+from coop.statements import books, datasets, members, payouts, policies, proposals, work
 from coop.statements.fields import MAX_BODY_BYTES, StatementRefused, convert
 from provenance.core.canonical import canonical_json
 
@@ -44,6 +44,7 @@ SCHEMAS: dict[str, type[Struct]] = {
     "payout.proposed": payouts.PayoutProposed,
     "payout.approved": payouts.PayoutApproved,
     "payout.sent": payouts.PayoutSent,
+    "books.committed": books.BooksCommitted,
 }
 # Signed by members (every other kind is signed by the co-op key).
 MEMBER_KINDS = frozenset(

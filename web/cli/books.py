@@ -1,10 +1,14 @@
-"""`coop books export`: the whole journal as a Beancount ledger, for the co-op's accountant."""
+"""`coop books export`: the whole journal as a Beancount ledger, for the co-op's accountant.
+`coop books verify`: every posting against the log and the business record it comes from."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
+
+from sqlalchemy import Engine
 
 from coop.kernel.settings import Settings
 from web.cli.common import Commands, opened
@@ -24,8 +28,37 @@ def cmd_books_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_books_verify(settings: Settings, _args: argparse.Namespace) -> int:
+    """Name every transaction that is not what the log committed or its record says (exit 1)."""
+    with opened(settings) as runtime:
+        return verify_books_of(runtime.engine)
+
+
+def verify_books_of(engine: Engine) -> int:
+    """Print the findings and a summary; 0 when the books answer to the log, 1 otherwise."""
+    from coop.operations.books_audit import BooksAudit, verify_books  # start-up speed: see web.cli
+
+    audit, started, findings = BooksAudit(), time.perf_counter(), 0
+    for finding in verify_books(engine, audit):
+        findings += 1
+        print(f"BOOKS: {finding}", file=sys.stderr)
+    seconds = time.perf_counter() - started
+    summary = (
+        f"{audit.transactions:,} transactions, {audit.postings:,} postings, "
+        f"{audit.commitments:,} commitments in the log; {seconds:.2f}s"
+    )
+    if findings:
+        print(f"BOOKS VERIFICATION FAILED: {findings:,} findings over {summary}", file=sys.stderr)
+        return 1
+    print(f"books verified: {summary}")
+    return 0
+
+
 def add_books(commands: Commands) -> None:
     books = commands.add_parser("books", help="the money ledger").add_subparsers(dest="books_command", required=True)
     export = books.add_parser("export", help="the whole journal as a Beancount ledger")
     export.add_argument("--out", default="-", help="file to write (default: standard output)")
     export.set_defaults(run=cmd_books_export)
+    books.add_parser(
+        "verify", help="reconcile every posting against the log and its business record; name what differs"
+    ).set_defaults(run=cmd_books_verify)

@@ -81,6 +81,14 @@ CONSENT_RULES: dict[str, Any] = {
 # more than once, so a task's first few answers do not decide its fate.
 ADJUDICATION: dict[str, Any] = {"minimum_alpha_bps": None, "minimum_items": 10}
 
+# The most one steward may put a task's pay at alone (coop.rules.pay_ceiling): the pay per unit and the
+# total pay one task may commit, per currency, in minor units. Above either, a second steward approves
+# the task (a signed, logged statement) before any work on it can be claimed, submitted or paid.
+PAY_CEILING: dict[str, Any] = {
+    "per_unit_minor": {"EUR": 5000, "USD": 5500, "GBP": 4500},
+    "per_task_minor": {"EUR": 2_500_000, "USD": 2_750_000, "GBP": 2_250_000},
+}
+
 REVENUE_FORMULA: dict[str, Any] = {"reserve_bps": 1000, "reviewer_bps": 1000, "weight": "base_pay"}
 
 GOVERNANCE_RULES: dict[str, Any] = {
@@ -106,6 +114,7 @@ def all_defaults() -> dict[str, dict[str, Any]]:
         "revenue-formula": REVENUE_FORMULA,
         "governance-rules": GOVERNANCE_RULES,
         "adjudication": ADJUDICATION,
+        "pay-ceiling": PAY_CEILING,
     }
     policies.update({f"rubric.{kind}": body for kind, body in RUBRICS.items()})
     return policies

@@ -8,7 +8,7 @@ from typing import Any
 from msgspec import Struct
 
 from coop.kernel.errors import Refused
-from coop.statements import datasets, members, policies, proposals, work
+from coop.statements import datasets, members, policies, proposals, second_hand, work
 from coop.statements.fields import MAX_BODY_BYTES, StatementRefused, convert
 from provenance.core.canonical import canonical_json
 
@@ -41,10 +41,21 @@ SCHEMAS: dict[str, type[Struct]] = {
     "license.granted": datasets.LicenseGranted,
     "license.withdrawal": datasets.LicenseWithdrawal,
     "license.files": datasets.LicenseFiles,
+    "task.approval": second_hand.TaskApproval,
+    "revenue.reported": second_hand.RevenueReported,
+    "revenue.confirmation": second_hand.RevenueConfirmation,
 }
 # Signed by members (every other kind is signed by the co-op key).
 MEMBER_KINDS = frozenset(
-    {"member.key-registration", "member.key-rotation", "contribution", "consent.revocation", "ballot"}
+    {
+        "member.key-registration",
+        "member.key-rotation",
+        "contribution",
+        "consent.revocation",
+        "ballot",
+        "task.approval",
+        "revenue.confirmation",
+    }
 )
 # The first word of every kind above: nobody else's statements may use these names.
 NAMESPACES = frozenset(kind.split(".")[0] for kind in SCHEMAS)

@@ -59,6 +59,14 @@ class Adjudication(Exact):
     minimum_items: Annotated[int, Meta(ge=1, le=100_000)]
 
 
+class PayCeiling(Exact):
+    """Per currency, the most one steward may set alone (coop.rules.pay_ceiling): pay per unit and a
+    task's total committed pay, in minor units."""
+
+    per_unit_minor: Annotated[dict[Currency, Positive], Meta(max_length=20)]
+    per_task_minor: Annotated[dict[Currency, Positive], Meta(max_length=20)]
+
+
 class ConsentRules(Exact):
     excluded_sectors: Annotated[list[Sector], Meta(max_length=len(SECTORS))]
     excluded_uses: Annotated[list[Use], Meta(max_length=len(USES))]
@@ -85,6 +93,7 @@ POLICY_BODIES: dict[str, type[Struct]] = {
     "revenue-formula": RevenueFormula,
     "governance-rules": GovernanceRules,
     "adjudication": Adjudication,
+    "pay-ceiling": PayCeiling,
 }
 
 

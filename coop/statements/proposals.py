@@ -28,7 +28,15 @@ from coop.statements.fields import (
     Time,
     convert,
 )
-from coop.statements.policies import Adjudication, ConsentRules, GovernanceRules, PayFloor, RevenueFormula, Rubric
+from coop.statements.policies import (
+    Adjudication,
+    ConsentRules,
+    GovernanceRules,
+    PayCeiling,
+    PayFloor,
+    RevenueFormula,
+    Rubric,
+)
 
 MAX_BALLOTS_PER_VOTER = 5  # ballots one member may cast on one proposal (the last counts): bounds ballot spam
 
@@ -39,6 +47,7 @@ ProposalKind = Literal[
     "revenue-formula",
     "governance-rules",
     "adjudication",
+    "pay-ceiling",
     "admit-member",
     "resolution",
 ]
@@ -66,6 +75,10 @@ class GovernanceRulesOptions(Exact):
 
 class AdjudicationOptions(Exact):
     body: Adjudication
+
+
+class PayCeilingOptions(Exact):
+    body: PayCeiling
 
 
 class Draft(Exact):
@@ -101,6 +114,7 @@ PROPOSAL_OPTIONS: dict[str, type[Struct]] = {
     "revenue-formula": RevenueFormulaOptions,
     "governance-rules": GovernanceRulesOptions,
     "adjudication": AdjudicationOptions,
+    "pay-ceiling": PayCeilingOptions,
     "admit-member": AdmitOptions,
     "resolution": ResolutionOptions,
 }

@@ -107,7 +107,7 @@ def new_proposal_form(
 ) -> Template:
     floor = policies.in_force("pay-floor").body
     prefill = {}
-    for name in ("consent-rules", "revenue-formula", "governance-rules", "adjudication"):
+    for name in ("consent-rules", "revenue-formula", "governance-rules", "adjudication", "pay-ceiling"):
         prefill[name] = json.dumps(policies.in_force(name).body, indent=2)
     rubric_kind = "expert-answer"
     prefill["rubric"] = json.dumps(

@@ -10,7 +10,15 @@ import nacl.signing
 import pytest
 
 from coop.statements import SCHEMAS, StatementRefused, check_statement
-from governance.defaults import ADJUDICATION, CONSENT_RULES, GOVERNANCE_RULES, PAY_FLOOR, REVENUE_FORMULA, RUBRICS
+from governance.defaults import (
+    ADJUDICATION,
+    CONSENT_RULES,
+    GOVERNANCE_RULES,
+    PAY_CEILING,
+    PAY_FLOOR,
+    REVENUE_FORMULA,
+    RUBRICS,
+)
 from provenance.core.signing import b64, key_id, sign_statement
 from provenance.writer import LeafTooLarge
 
@@ -183,6 +191,33 @@ VALID = {
         "content_sha256": SHA,
         "noticed_at": T,
     },
+    "task.approval": {
+        "task": ID,
+        "approver": ID2,
+        "pay_per_unit": 500_000_000,
+        "currency": "EUR",
+        "budget_minor": 500_000_000,
+        "time": T,
+    },
+    "revenue.reported": {
+        "report": ID,
+        "license": ID2,
+        "license_entry": 10,
+        "amount": 100_000,
+        "currency": "EUR",
+        "description_sha256": SHA,
+        "reported_by": ID2,
+        "time": T,
+    },
+    "revenue.confirmation": {
+        "report": ID,
+        "report_entry": 11,
+        "license": ID2,
+        "amount": 100_000,
+        "currency": "EUR",
+        "confirmer": ID,
+        "time": T,
+    },
     "license.files": {
         "license": ID,
         "license_entry": 10,
@@ -245,6 +280,7 @@ def test_bounded_text_and_exact_types_are_enforced(kind, field, value):
         ("revenue-formula", REVENUE_FORMULA),
         ("governance-rules", GOVERNANCE_RULES),
         ("adjudication", ADJUDICATION),
+        ("pay-ceiling", PAY_CEILING),
         *((f"rubric.{k}", v) for k, v in RUBRICS.items()),
     ],
 )

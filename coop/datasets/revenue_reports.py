@@ -34,6 +34,7 @@ from provenance.core.signing import SignedStatement
 from provenance.service import ProvenanceLog
 
 KIND = "revenue.confirmation"
+REPORTER_REFUSED = "you reported this revenue: another steward must confirm it before it is posted"
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,8 @@ class RevenueReports:
         }
 
     def confirm_with_password(self, confirmer: Principal, report_id: str, password: str) -> ReportView:
+        if self.get(confirmer, report_id).reported_by == confirmer.account_id:  # said before any key is opened
+            raise NotAllowed(REPORTER_REFUSED)
         body = self.confirmation_body(confirmer, report_id)
         return self.confirm(confirmer, report_id, sign_with_password(self.keys, confirmer, password, KIND, body))
 
@@ -141,7 +144,7 @@ class RevenueReports:
                     return report_view(report, done)  # confirmed already, by this steward: nothing new
                 raise Conflict(f"this report was already confirmed by another steward (log entry {done.log_index})")
             if report.reported_by == confirmer.account_id:
-                raise NotAllowed("you reported this revenue: another steward must confirm it before it is posted")
+                raise NotAllowed(REPORTER_REFUSED)
             expected = {
                 "report": report.id,
                 "report_entry": report.log_index,

@@ -86,11 +86,25 @@ def approvals_of(session: Session, task_id: str) -> list[TaskApproval]:
     )
 
 
-def task_ceiling(session: Session, task: Task, now: datetime, adding: int = 0) -> TaskCeiling:
-    """The task's standing against the ceiling, with `adding` minor units of pay about to be committed."""
+def drafted_pay(session: Session, task: Task) -> int:
+    """The pay of the task's drafts at its rate now: what submitting them would commit."""
+    units = session.scalar(
+        select(func.coalesce(func.sum(Contribution.units), 0)).where(
+            Contribution.task_id == task.id, Contribution.status == "draft"
+        )
+    )
+    return int(units or 0) * task.pay_per_unit
+
+
+def task_ceiling(
+    session: Session, task: Task, now: datetime, adding: int = 0, with_drafts: bool = False
+) -> TaskCeiling:
+    """The task's standing against the ceiling, with `adding` minor units of pay about to be committed.
+    `with_drafts`: its drafts counted as if submitted — what the stewards' view and an approval weigh,
+    so a submission refused for the budget shows as awaiting approval before anyone signs again."""
     ceiling = ceiling_in(session, now)
     approvals = approvals_of(session, task.id)
-    committed = committed_pay(session, task)
+    committed = committed_pay(session, task) + (drafted_pay(session, task) if with_drafts else 0)
     found = pay_ceiling.holds(
         ceiling.body,
         ceiling.version,

@@ -35,6 +35,9 @@ from provenance.core.signing import SignedStatement
 from provenance.service import ProvenanceLog
 
 KIND = "task.approval"
+CREATOR_REFUSED = (
+    "you opened this task: a steward cannot approve their own task above the pay ceiling; another steward must"
+)
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,13 @@ class TaskApprovals:
     def standing(self, task_id: str) -> TaskCeiling:
         """Whether the task awaits a second steward, and why; the approvals it has."""
         with Session(self.engine) as session:
-            return task_ceiling(session, _task(session, task_id), self.clock())
+            return task_ceiling(session, _task(session, task_id), self.clock(), with_drafts=True)
 
     def approval_body(self, approver: Principal, task_id: str, budget_minor: int | None = None) -> dict[str, Any]:
         """The exact body a steward signs to approve the task as it stands now."""
         with Session(self.engine) as session:
             task = _task(session, task_id)
-            standing = task_ceiling(session, task, self.clock())
+            standing = task_ceiling(session, task, self.clock(), with_drafts=True)
         budget = budget_minor
         if budget is None:
             budget = pay_ceiling.default_budget(standing.ceiling.body, task.currency, standing.committed)
@@ -97,6 +100,8 @@ class TaskApprovals:
         self, approver: Principal, task_id: str, password: str, budget_minor: int | None = None
     ) -> ApprovalView:
         _check_budget(budget_minor)
+        if self.standing(task_id).created_by == approver.account_id:  # said before any key is opened
+            raise NotAllowed(CREATOR_REFUSED)
         body = self.approval_body(approver, task_id, budget_minor)
         return self.approve(approver, task_id, sign_with_password(self.keys, approver, password, KIND, body))
 
@@ -109,10 +114,7 @@ class TaskApprovals:
             if body["task"] != task_id:
                 raise Refused(f"the statement approves task {body['task']}, not {task_id}")
             if task.created_by == approver.account_id:
-                raise NotAllowed(
-                    "you opened this task: a steward cannot approve their own task above the pay ceiling; "
-                    "another steward must"
-                )
+                raise NotAllowed(CREATOR_REFUSED)
             if body["pay_per_unit"] != task.pay_per_unit or body["currency"] != task.currency:
                 raise Conflict(
                     f"the statement approves {body['pay_per_unit']} {body['currency']} per unit; the task pays "
@@ -128,7 +130,7 @@ class TaskApprovals:
             )
             if same is not None:
                 return approval_view(same)  # the same approval again: nothing new
-            standing = task_ceiling(session, task, now)
+            standing = task_ceiling(session, task, now, with_drafts=True)
             if not standing.awaiting:
                 raise Conflict("this task is within the pay ceiling and its approvals: there is nothing to approve")
             if body["budget_minor"] < standing.committed:
@@ -162,7 +164,7 @@ class TaskApprovals:
         with Session(self.engine) as session:
             tasks = session.scalars(select(Task).where(Task.status == "open").order_by(Task.created_at))
             now = self.clock()
-            return [s for s in (task_ceiling(session, t, now) for t in tasks) if s.awaiting]
+            return [s for s in (task_ceiling(session, t, now, with_drafts=True) for t in tasks) if s.awaiting]
 
 
 def _task(session: Session, task_id: str, lock: bool = False) -> Task:

@@ -164,7 +164,9 @@ def test_the_api_shows_the_wait_and_refuses_the_creator_with_a_reason(runtime, h
 def test_the_task_page_says_it_awaits_a_second_steward_and_another_approves_there(runtime, hands, browse):
     task = runtime.tasks.open(hands.sam, spec(FIVE_MILLION_EUR))
     page = browse(hands.sam).get(f"/tasks/{task.id}")
-    assert "awaiting a second steward&#39;s approval" in page.text or "awaiting a second steward's approval" in page.text
+    assert (
+        "awaiting a second steward&#39;s approval" in page.text or "awaiting a second steward's approval" in page.text
+    )
     assert "You opened this task: another steward must approve it." in page.text
     tess = browse(hands.tess)
     approved = tess.post(f"/tasks/{task.id}/approve", {"password": "tess-password", "budget": ""})
@@ -172,7 +174,9 @@ def test_the_task_page_says_it_awaits_a_second_steward_and_another_approves_ther
     assert 'data-testid="approved"' in tess.get(f"/tasks/{task.id}").text
 
 
-def test_a_steward_reporting_invented_revenue_posts_nothing_until_a_second_steward_confirms(runtime, market, work, admit):  # noqa: F811
+def test_a_steward_reporting_invented_revenue_posts_nothing_until_a_second_steward_confirms(
+    runtime, market, work, admit
+):  # noqa: F811
     sam = work.steward
     runtime.keys.create_custodial_key(sam, "steward-password")
     tess = admit("tess", roles=("member", "steward"))

@@ -187,7 +187,10 @@ class RevenueReportsApi(Controller):
         sync_to_thread=True,
     )
     def reports(
-        self, principal: SignedIn, revenue_reports: NamedDependency[RevenueReports], status: FromQuery[str | None] = None
+        self,
+        principal: SignedIn,
+        revenue_reports: NamedDependency[RevenueReports],
+        status: FromQuery[str | None] = None,
     ) -> list[dict[str, Any]]:
         return [report_json(r) for r in revenue_reports.list(principal, status or None)]
 
@@ -229,7 +232,9 @@ class RevenueReportsApi(Controller):
         elif data.password is not None:
             view = revenue_reports.confirm_with_password(principal, report_id, data.password)
         else:
-            raise Refused("send {password} (custodial key) or {statement} (a revenue.confirmation signed by your own key)")
+            raise Refused(
+                "send {password} (custodial key) or {statement} (a revenue.confirmation signed by your own key)"
+            )
         return report_json(view)
 
 

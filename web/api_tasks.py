@@ -72,7 +72,10 @@ class TasksApi(Controller):
 
     @get("/{task_id:str}", guards=[auth.member], sync_to_thread=True)
     def get_task(
-        self, tasks: NamedDependency[TaskService], task_approvals: NamedDependency[TaskApprovals], task_id: FromPath[str]
+        self,
+        tasks: NamedDependency[TaskService],
+        task_approvals: NamedDependency[TaskApprovals],
+        task_id: FromPath[str],
     ) -> dict[str, Any]:
         return {**task_json(tasks.get(task_id)), "approval": ceiling_json(task_approvals.standing(task_id))}
 

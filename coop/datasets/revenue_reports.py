@@ -153,7 +153,9 @@ class RevenueReports:
                 "currency": report.currency,
             }
             if {k: body[k] for k in expected} != expected:
-                raise Refused("the statement does not match the report (report, report_entry, license, amount, currency)")
+                raise Refused(
+                    "the statement does not match the report (report, report_entry, license, amount, currency)"
+                )
             index = self.log.append_in_transaction(session.connection(), [statement])[0]
             if self.keys.ended(session, key.key_id):  # read after the log's head lock, as for ballots
                 raise Conflict(f"key {key.key_id} was revoked or rotated as this was signed; sign it again")

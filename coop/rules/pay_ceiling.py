@@ -27,7 +27,9 @@ MAX_CEILING = 10**15  # minor units: far above any real task, small enough for e
 def check_ceiling_policy(body: Any) -> None:
     """Refuse a pay-ceiling body that could not be enacted, with the reason."""
     if not isinstance(body, dict) or set(body) != set(KEYS):
-        raise Refused("a pay ceiling is {per_unit_minor: {currency: minor units}, per_task_minor: {currency: minor units}}")
+        raise Refused(
+            "a pay ceiling is {per_unit_minor: {currency: minor units}, per_task_minor: {currency: minor units}}"
+        )
     for key in KEYS:
         amounts = body[key]
         if not isinstance(amounts, dict) or len(amounts) > 20:
@@ -73,7 +75,9 @@ def holds(
     task_ceiling = policy["per_task_minor"].get(currency)
     rate_ok = unit_ceiling is not None and pay_per_unit <= int(unit_ceiling)
     if not rate_ok and not any(a.pay_per_unit >= pay_per_unit for a in approvals):
-        limit = f"the ceiling of {unit_ceiling} {currency}" if unit_ceiling is not None else f"no ceiling for {currency}"
+        limit = (
+            f"the ceiling of {unit_ceiling} {currency}" if unit_ceiling is not None else f"no ceiling for {currency}"
+        )
         found.append(
             Hold(
                 "rate",

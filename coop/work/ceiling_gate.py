@@ -113,9 +113,7 @@ def task_ceiling(
         committed + adding,
         [pay_ceiling.Approved(a.pay_per_unit, a.budget_minor) for a in approvals],
     )
-    return TaskCeiling(
-        task.id, task.created_by, task.pay_per_unit, task.currency, committed, ceiling, found, approvals
-    )
+    return TaskCeiling(task.id, task.created_by, task.pay_per_unit, task.currency, committed, ceiling, found, approvals)
 
 
 def refuse_if_held(session: Session, task: Task, now: datetime, adding: int = 0, doing: str = "worked") -> None:

@@ -16,7 +16,9 @@ from coop.kernel.db import Base, UtcDateTime
 class TaskApproval(Base):
     __tablename__ = "task_approval"
     # One approver approves one (rate, budget) of a task once: the same approval again changes nothing.
-    __table_args__ = (UniqueConstraint("task_id", "approver_id", "pay_per_unit", "budget_minor", name="uq_task_approval_once"),)
+    __table_args__ = (
+        UniqueConstraint("task_id", "approver_id", "pay_per_unit", "budget_minor", name="uq_task_approval_once"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     task_id: Mapped[str] = mapped_column(ForeignKey("task.id"), index=True)

@@ -152,9 +152,7 @@ class TaskPages(Controller):
         done: FromQuery[str | None] = None,
     ) -> Template:
         spec = spec_or_none(answer_specs, task_id)
-        return self._task_page(
-            request, tasks, policies, settings, task_approvals, task_id, done=done, answer_spec=spec
-        )
+        return self._task_page(request, tasks, policies, settings, task_approvals, task_id, done=done, answer_spec=spec)
 
     @post("/{task_id:str}/rate", guards=[auth.steward], sync_to_thread=True)
     def raise_rate(

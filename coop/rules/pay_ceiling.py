@@ -65,11 +65,12 @@ def holds(
     version: int,
     currency: str,
     pay_per_unit: int,
-    committed: int,
+    committed: int | None,
     approvals: Sequence[Approved],
 ) -> list[Hold]:
     """What stops the task being worked, given the ceiling in force, its rate, the pay it commits (with
-    any submission being made counted in) and the approvals other stewards gave. Empty: it may be worked."""
+    any submission being made counted in; None: the rate alone is judged) and the approvals other
+    stewards gave. Empty: it may be worked."""
     found = []
     unit_ceiling = policy["per_unit_minor"].get(currency)
     task_ceiling = policy["per_task_minor"].get(currency)
@@ -87,7 +88,7 @@ def holds(
         )
     allowed = max([int(task_ceiling)] if task_ceiling is not None else [0])
     allowed = max([allowed] + [a.budget_minor for a in approvals if a.pay_per_unit >= pay_per_unit])
-    if committed > allowed:
+    if committed is not None and committed > allowed:
         found.append(
             Hold(
                 "budget",

@@ -85,7 +85,7 @@ def draft_under_claim(
     assert task is not None and item is not None  # foreign keys
     if task.status != "open":
         raise Conflict(f"task '{task.title}' is {task.status} and takes no submissions")
-    refuse_if_held(session, task, now)
+    refuse_if_held(session, task, now, budget=False)
     spec = spec_of(session, task.id)
     content, digest = store_answer(session, checked_answer(session, claim.task_id, item, answer), max_content_bytes)
     seconds = int((now - claim.claimed_at).total_seconds())

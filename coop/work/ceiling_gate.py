@@ -97,27 +97,33 @@ def drafted_pay(session: Session, task: Task) -> int:
 
 
 def task_ceiling(
-    session: Session, task: Task, now: datetime, adding: int = 0, with_drafts: bool = False
+    session: Session, task: Task, now: datetime, adding: int = 0, with_drafts: bool = False, budget: bool = True
 ) -> TaskCeiling:
     """The task's standing against the ceiling, with `adding` minor units of pay about to be committed.
     `with_drafts`: its drafts counted as if submitted — what the stewards' view and an approval weigh,
-    so a submission refused for the budget shows as awaiting approval before anyone signs again."""
+    so a submission refused for the budget shows as awaiting approval before anyone signs again.
+    `budget=False` judges the rate alone and reads no sums (claims and drafts: the budget is judged
+    where pay is committed, at submission and acceptance)."""
     ceiling = ceiling_in(session, now)
     approvals = approvals_of(session, task.id)
-    committed = committed_pay(session, task) + (drafted_pay(session, task) if with_drafts else 0)
+    committed = 0
+    if budget:
+        committed = committed_pay(session, task) + (drafted_pay(session, task) if with_drafts else 0)
     found = pay_ceiling.holds(
         ceiling.body,
         ceiling.version,
         task.currency,
         task.pay_per_unit,
-        committed + adding,
+        committed + adding if budget else None,
         [pay_ceiling.Approved(a.pay_per_unit, a.budget_minor) for a in approvals],
     )
     return TaskCeiling(task.id, task.created_by, task.pay_per_unit, task.currency, committed, ceiling, found, approvals)
 
 
-def refuse_if_held(session: Session, task: Task, now: datetime, adding: int = 0, doing: str = "worked") -> None:
+def refuse_if_held(
+    session: Session, task: Task, now: datetime, adding: int = 0, doing: str = "worked", budget: bool = True
+) -> None:
     """Conflict (409) naming why, when the task may not be `doing` until a second steward approves it."""
-    standing = task_ceiling(session, task, now, adding)
+    standing = task_ceiling(session, task, now, adding, budget=budget)
     if standing.holds:
         raise Conflict(f"task '{task.title}' cannot be {doing} yet: " + "; ".join(h.reason for h in standing.holds))

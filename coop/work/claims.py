@@ -90,7 +90,7 @@ def claim_next_in(session: Session, member: Principal, task_id: str, now: dateti
         raise NotFound(f"no task {task_id}")
     if task.status != "open":
         raise Conflict(f"task '{task.title}' is {task.status}: its items are not being worked on")
-    refuse_if_held(session, task, now, doing="claimed from")
+    refuse_if_held(session, task, now, doing="claimed from", budget=False)
     spec = spec_of(session, task_id)
     live = session.scalar(
         select(ItemClaim)

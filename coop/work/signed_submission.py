@@ -97,5 +97,5 @@ def open_task(session: Session, task_id: str, now: datetime | None = None) -> Ta
             f"task '{task.title}' is {task.status} and takes no submissions"
             + (f": {task.flag_reason}" if task.flag_reason else "")
         )
-    refuse_if_held(session, task, now or utcnow())
+    refuse_if_held(session, task, now or utcnow(), budget=False)  # the budget: judged where pay is committed
     return task

@@ -81,6 +81,7 @@ class TaskApprovals:
 
     def approval_body(self, approver: Principal, task_id: str, budget_minor: int | None = None) -> dict[str, Any]:
         """The exact body a steward signs to approve the task as it stands now."""
+        _check_budget(budget_minor)
         with Session(self.engine) as session:
             task = _task(session, task_id)
             standing = task_ceiling(session, task, self.clock(), with_drafts=True)

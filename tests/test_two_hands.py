@@ -251,3 +251,33 @@ def test_the_pay_ceiling_is_governed_and_its_proposal_refuses_floats_and_unknown
         proposal_rules.check_options("pay-ceiling", {"body": {"per_unit_minor": {"XXQ": 1}, "per_task_minor": {}}})
     body = {"per_unit_minor": {"EUR": 10**9}, "per_task_minor": {"EUR": 10**12}}
     assert proposal_rules.check_options("pay-ceiling", {"body": body}) == "yes-no"
+
+
+def test_members_raise_the_pay_ceiling_by_proposal_and_it_binds_from_adoption(runtime, hands, admit, clock):
+    task = runtime.tasks.open(hands.sam, spec(7500))  # 75.00 EUR a unit: above version 1's ceiling
+    assert runtime.task_approvals.standing(task.id).awaiting
+    voters = [hands.tess, *(admit(name) for name in ("ana", "ben"))]
+    for voter in voters[1:]:
+        runtime.keys.create_custodial_key(voter, f"{voter.email.split('@')[0]}-password")
+    body = {"per_unit_minor": {"EUR": 10_000}, "per_task_minor": {"EUR": 5_000_000}}
+    proposal = runtime.governance.propose(voters[1], "pay-ceiling", "Senior rates", "", {"body": body}, 60)
+    assert proposal.policy == "pay-ceiling"
+    for voter in voters:
+        runtime.governance.vote_with_password(voter, proposal.id, "yes", f"{voter.email.split('@')[0]}-password")
+    clock.advance(minutes=61)
+    runtime.governance.close_due()
+    assert runtime.policies.in_force("pay-ceiling").version == 2
+    assert not runtime.task_approvals.standing(task.id).awaiting  # the members' ceiling, not one steward's
+    with pytest.raises(Conflict, match="ceiling of 10000 EUR, pay-ceiling v2"):
+        runtime.contributions.draft(
+            hands.sam, runtime.tasks.open(hands.sam, spec(10_001)).id, b"x", "text/plain", 20, TERMS
+        )
+
+
+def test_a_database_seeded_before_the_pay_ceiling_existed_gets_it_from_coop_init(runtime):
+    from governance.defaults import all_defaults
+
+    for name, body in all_defaults().items():
+        if name != "pay-ceiling":  # a co-op initialised before this policy existed
+            runtime.policies.adopt(name, body, runtime.clock(), "seed")
+    assert [p.name for p in runtime.policies.seed_defaults()] == ["pay-ceiling"]  # what `coop init` runs

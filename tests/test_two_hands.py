@@ -281,3 +281,32 @@ def test_a_database_seeded_before_the_pay_ceiling_existed_gets_it_from_coop_init
         if name != "pay-ceiling":  # a co-op initialised before this policy existed
             runtime.policies.adopt(name, body, runtime.clock(), "seed")
     assert [p.name for p in runtime.policies.seed_defaults()] == ["pay-ceiling"]  # what `coop init` runs
+
+
+def test_members_see_what_awaits_a_second_steward_and_another_confirms_in_the_portal(
+    runtime,
+    market,  # noqa: F811
+    work,
+    admit,
+    browse,
+):
+    runtime.keys.create_custodial_key(work.steward, "steward-password")
+    tess = admit("tess", roles=("member", "steward"))
+    runtime.keys.create_custodial_key(tess, "tess-password")
+    license = runtime.datasets.license(market.buyer, market.release.id, ["model-training"], None, True, "lic")
+    runtime.tasks.open(work.steward, spec(FIVE_MILLION_EUR, title="A very well paid task"))
+    sam = browse(work.steward)
+    reported = sam.post(
+        f"/licenses/{license.id}/revenue", {"amount": "1,234.00", "description": "invented", "idempotency_key": "p1"}
+    )
+    assert reported.status_code == 303 and reported.headers["location"].startswith("/second-hand?done=")
+    seen = browse(market.bo).get("/second-hand").text
+    assert "A very well paid task" in seen and "invented" in seen and 'data-testid="pending-report"' in seen
+    assert "You reported it: another steward must confirm it." in sam.get("/second-hand").text
+    [pending] = runtime.revenue_reports.list(tess, "pending")
+    refused = sam.post(f"/revenue-reports/{pending.id}/confirm", {"password": "steward-password"})
+    assert refused.status_code == 403 and "another steward must confirm it" in refused.text
+    confirmed = browse(tess).post(f"/revenue-reports/{pending.id}/confirm", {"password": "tess-password"})
+    assert confirmed.status_code == 303
+    assert runtime.revenue_reports.get(tess, pending.id).status == "confirmed"
+    assert 'data-testid="confirmed-report"' in browse(market.bo).get("/second-hand").text

@@ -84,6 +84,7 @@ def ceiling_json(standing: TaskCeiling) -> dict[str, Any]:
     """What the task page and the API say: awaiting a second steward's approval, and why."""
     return {
         "task": standing.task_id,
+        "title": standing.title,
         "awaiting_approval": standing.awaiting,
         "status": "awaiting a second steward's approval" if standing.awaiting else "may be worked",
         "holds": [{"what": h.what, "reason": h.reason} for h in standing.holds],

@@ -38,6 +38,7 @@ class TaskCeiling:
     """What a task's page and API say about its ceiling."""
 
     task_id: str
+    title: str
     created_by: str
     pay_per_unit: int
     currency: str
@@ -117,7 +118,9 @@ def task_ceiling(
         committed + adding if budget else None,
         [pay_ceiling.Approved(a.pay_per_unit, a.budget_minor) for a in approvals],
     )
-    return TaskCeiling(task.id, task.created_by, task.pay_per_unit, task.currency, committed, ceiling, found, approvals)
+    return TaskCeiling(
+        task.id, task.title, task.created_by, task.pay_per_unit, task.currency, committed, ceiling, found, approvals
+    )
 
 
 def refuse_if_held(

@@ -85,6 +85,13 @@ ADJUDICATION: dict[str, Any] = {"minimum_alpha_bps": None, "minimum_items": 10}
 # stewards other than its proposer approved it; a line paying a steward, or a member the proposer
 # admitted in the last `recent_admission_days` days, needs approvers independent of both.
 PAYOUT_APPROVALS: dict[str, Any] = {"approvals_required": 1, "recent_admission_days": 30}
+# The most one steward may put a task's pay at alone (coop.rules.pay_ceiling): the pay per unit and the
+# total pay one task may commit, per currency, in minor units. Above either, a second steward approves
+# the task (a signed, logged statement) before any work on it can be claimed, submitted or paid.
+PAY_CEILING: dict[str, Any] = {
+    "per_unit_minor": {"EUR": 5000, "USD": 5500, "GBP": 4500},
+    "per_task_minor": {"EUR": 2_500_000, "USD": 2_750_000, "GBP": 2_250_000},
+}
 
 REVENUE_FORMULA: dict[str, Any] = {"reserve_bps": 1000, "reviewer_bps": 1000, "weight": "base_pay"}
 
@@ -112,6 +119,7 @@ def all_defaults() -> dict[str, dict[str, Any]]:
         "governance-rules": GOVERNANCE_RULES,
         "adjudication": ADJUDICATION,
         "payout-approvals": PAYOUT_APPROVALS,
+        "pay-ceiling": PAY_CEILING,
     }
     policies.update({f"rubric.{kind}": body for kind, body in RUBRICS.items()})
     return policies

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from coop.kernel.errors import Refused
-from coop.rules import consent, pay_floor
+from coop.rules import consent, pay_ceiling, pay_floor
 from coop.rules.review import TASK_KINDS
 from coop.statements import (
     PROPOSAL_OPTIONS,
@@ -22,9 +22,18 @@ from coop.statements import (
 from governance.tally import CHOICES, SIMPLE_MAJORITY, TWO_THIRDS, Threshold
 from ledger.formula.params import check_params
 
-KINDS = tuple(
-    PROPOSAL_OPTIONS
-)  # pay-floor, rubric, consent-rules, revenue-formula, governance-rules, adjudication, payout-approvals, …
+# pay-floor, rubric, consent-rules, revenue-formula, governance-rules, adjudication, payout-approvals,
+# pay-ceiling, admit-member, resolution
+KINDS = tuple(PROPOSAL_OPTIONS)
+POLICY_KINDS = (
+    "pay-floor",
+    "consent-rules",
+    "revenue-formula",
+    "governance-rules",
+    "adjudication",
+    "payout-approvals",
+    "pay-ceiling",
+)
 THRESHOLDS: dict[str, Threshold] = {"simple-majority": SIMPLE_MAJORITY, "two-thirds": TWO_THIRDS}
 
 
@@ -32,12 +41,7 @@ def policy_name(kind: str, options: Mapping[str, Any]) -> str | None:
     """The policy an adopted proposal creates a new version of (None for admissions, resolutions)."""
     if kind == "rubric":
         return f"rubric.{options['task_kind']}"
-    return (
-        kind
-        if kind
-        in ("pay-floor", "consent-rules", "revenue-formula", "governance-rules", "adjudication", "payout-approvals")
-        else None
-    )
+    return kind if kind in POLICY_KINDS else None
 
 
 def threshold_for(kind: str, rules: Mapping[str, Any]) -> str:
@@ -58,6 +62,8 @@ def check_options(kind: str, options: Mapping[str, Any]) -> str:
         check_adjudication(options.get("body"))
     if kind == "payout-approvals":
         check_payout_approvals(options.get("body"))
+    if kind == "pay-ceiling":
+        pay_ceiling.check_ceiling_policy(options.get("body"))
     try:
         check_proposal_options(kind, options)
     except StatementRefused as error:
@@ -90,6 +96,7 @@ def check_options(kind: str, options: Mapping[str, Any]) -> str:
         "governance-rules": check_governance_rules,
         "adjudication": check_adjudication,
         "payout-approvals": check_payout_approvals,
+        "pay-ceiling": pay_ceiling.check_ceiling_policy,
     }[kind](body)
     return "yes-no"
 

@@ -62,6 +62,9 @@ TABLE = [
     ("POST", "/tasks/new", {STEWARD}),
     ("GET", "/tasks/{task}", MEMBERS),
     ("POST", "/tasks/{task}/rate", {STEWARD}),
+    ("POST", "/tasks/{task}/approve", {STEWARD}),  # a second steward approves a task above the pay ceiling
+    ("GET", "/second-hand", MEMBERS),  # what awaits a second steward: every member sees it
+    ("POST", "/revenue-reports/{report}/confirm", {STEWARD}),
     ("POST", "/tasks/{task}/submit", MEMBERS),
     ("GET", "/tasks/{task}/items", MEMBERS),
     ("POST", "/tasks/{task}/work", MEMBERS),
@@ -243,6 +246,14 @@ TABLE = [
     ("POST", "/api/payouts/runs/{run}/approvals", {STEWARD}),
     ("POST", "/api/payouts/runs/{run}/sent", {STEWARD}),
     ("GET", "/api/me/payouts", MEMBERS),
+    ("GET", "/api/tasks/{task}/approval", MEMBERS),
+    ("GET", "/api/tasks/{task}/approval-body", {STEWARD}),
+    ("POST", "/api/tasks/{task}/approvals", {STEWARD}),
+    ("GET", "/api/task-approvals/awaiting", MEMBERS),
+    ("GET", "/api/revenue-reports", MEMBERS),
+    ("GET", "/api/revenue-reports/{report}", MEMBERS),
+    ("GET", "/api/revenue-reports/{report}/confirmation-body", {STEWARD}),
+    ("POST", "/api/revenue-reports/{report}/confirmations", {STEWARD}),
     ("POST", "/api/payouts/{payout}/outcome", {STEWARD}),
     ("GET", "/api/books.beancount", {STEWARD}),
     ("GET", "/api/members", {STEWARD}),
@@ -308,6 +319,7 @@ def test_every_route_is_in_the_access_table(runtime):
         "{contribution}": "{contribution_id:str}",
         "{appeal}": "{appeal_id:str}",
         "{adjudication}": "{adjudication_id:str}",
+        "{report}": "{report_id:str}",
         "{proposal}": "{proposal_id:str}",
         "{release}": "{release_id:str}",
         "{license}": "{license_id:str}",
@@ -463,6 +475,7 @@ def _seed(runtime):
         "{contribution}": contribution.id,
         "{appeal}": appeal.id,
         "{adjudication}": "0" * 32,  # none is held (no minimum alpha is in force): the guards decide alone
+        "{report}": "0" * 32,  # no such revenue report: the guards decide alone
         "{proposal}": proposal.id,
         "{release}": release.id,
         "{license}": license.id,

@@ -75,7 +75,7 @@ def test_a_downstream_report_with_another_organisations_key_is_recorded_for_its_
     theirs = runtime.datasets.license(rival, market.release.id, USES, None, True, "order-2")
     runtime.revenue.report_downstream(market.buyer, ours.id, 10_000, "EUR", "Q1 royalty", "royalty-q1")
     owed = runtime.ledger.member_balance(work.author.account_id)["EUR"]
-    event = runtime.revenue.report_downstream(rival, theirs.id, 20_000, "EUR", "Q1 royalty", "royalty-q1")
+    event = runtime.revenue.report_downstream(rival, theirs.id, 20_000, "EUR", "Q1 royalty", "royalty-q1").event_id
     assert [(e.id, e.kind, e.amount) for e in runtime.revenue.events(theirs.id)][-1] == (event, "downstream", 20_000)
     assert runtime.ledger.member_balance(work.author.account_id)["EUR"] > owed  # the members got their shares
 
@@ -184,7 +184,7 @@ def test_migration_0012_gives_existing_keys_their_owners_and_keeps_the_tables_ap
     runtime, engine, market, work
 ):
     license = runtime.datasets.license(market.buyer, market.release.id, USES, None, True, "order-1")
-    event = runtime.revenue.report_downstream(market.buyer, license.id, 10_000, "EUR", "royalty", "royalty-q1")
+    event = runtime.revenue.report_downstream(market.buyer, license.id, 10_000, "EUR", "royalty", "royalty-q1").event_id
     run = runtime.payouts.propose(work.steward, "EUR", 100, "monthly")
     downgrade(engine, "0011")
     with engine.connect() as conn:

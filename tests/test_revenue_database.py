@@ -79,8 +79,13 @@ def test_the_database_shares_exactly_as_the_in_memory_split(runtime, licensed, r
             ), amount
 
 
-def test_a_reported_revenue_is_shared_member_by_member_as_the_full_split(runtime, licensed, work):
-    event_id = runtime.revenue.report_downstream(work.steward, licensed, 100_003, "EUR", "royalty", "royalty-1")
+def test_a_reported_revenue_is_shared_member_by_member_as_the_full_split(runtime, licensed, work, admit):
+    """A steward's report is shared once a second steward confirms it (docs/two-hands.md)."""
+    report = runtime.revenue.report_downstream(work.steward, licensed, 100_003, "EUR", "royalty", "royalty-1")
+    second = admit("tess", roles=("member", "steward"))
+    runtime.keys.create_custodial_key(second, "tess-password")
+    event_id = runtime.revenue_reports.confirm_with_password(second, report.report_id, "tess-password").event_id
+    assert event_id is not None
     totals: dict[str, int] = {}
     for summary in runtime.revenue.summaries(event_id):
         totals[summary.member] = totals.get(summary.member, 0) + summary.cents

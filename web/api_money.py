@@ -140,7 +140,7 @@ class MoneyApi(Controller):
     @post(
         "/licenses/{license_id:str}/revenue",
         guards=[auth.buyer_or_steward],
-        summary="Report downstream revenue; it is shared at once",
+        summary="Report downstream revenue: a buyer's own is shared at once; a steward's waits for a second steward",
         sync_to_thread=True,
     )
     def revenue(
@@ -152,10 +152,18 @@ class MoneyApi(Controller):
         data: JSONBody[RevenueIn],
     ) -> dict[str, Any]:
         license = datasets.license_of(principal, license_id)
-        event = revenue.report_downstream(
+        reported = revenue.report_downstream(
             principal, license_id, data.amount, license.currency, data.description, data.idempotency_key
         )
-        return {"revenue_event": event}
+        if reported.pending:
+            return {
+                "revenue_event": None,
+                "pending_report": reported.report_id,
+                "status": "pending",
+                "reason": "reported by a steward: nothing is posted or shared until another steward confirms it "
+                f"(POST /api/revenue-reports/{reported.report_id}/confirmations)",
+            }
+        return {"revenue_event": reported.event_id, "pending_report": None, "status": "posted"}
 
     @get(
         "/me/earnings",

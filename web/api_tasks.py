@@ -11,9 +11,11 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from coop.work.task_approvals import TaskApprovals
 from coop.work.tasks import TaskService, TaskSpec, TaskView
 from governance.policies import PolicyService
 from web import auth
+from web.api_second_hand import ceiling_json
 from web.auth import SignedIn
 from web.inputs import Amount, Small
 
@@ -52,15 +54,30 @@ class TasksApi(Controller):
     ) -> list[dict[str, Any]]:
         return [task_json(t) for t in tasks.list(status or None)]
 
-    @post("/", guards=[auth.steward], summary="Open a task (refused below the pay floor)", sync_to_thread=True)
+    @post(
+        "/",
+        guards=[auth.steward],
+        summary="Open a task (refused below the pay floor; above the pay ceiling it awaits a second steward)",
+        sync_to_thread=True,
+    )
     def open_task(
-        self, principal: SignedIn, tasks: NamedDependency[TaskService], data: JSONBody[TaskIn]
+        self,
+        principal: SignedIn,
+        tasks: NamedDependency[TaskService],
+        task_approvals: NamedDependency[TaskApprovals],
+        data: JSONBody[TaskIn],
     ) -> dict[str, Any]:
-        return task_json(tasks.open(principal, TaskSpec(**msgspec.structs.asdict(data))))
+        task = tasks.open(principal, TaskSpec(**msgspec.structs.asdict(data)))
+        return {**task_json(task), "approval": ceiling_json(task_approvals.standing(task.id))}
 
     @get("/{task_id:str}", guards=[auth.member], sync_to_thread=True)
-    def get_task(self, tasks: NamedDependency[TaskService], task_id: FromPath[str]) -> dict[str, Any]:
-        return task_json(tasks.get(task_id))
+    def get_task(
+        self,
+        tasks: NamedDependency[TaskService],
+        task_approvals: NamedDependency[TaskApprovals],
+        task_id: FromPath[str],
+    ) -> dict[str, Any]:
+        return {**task_json(tasks.get(task_id)), "approval": ceiling_json(task_approvals.standing(task_id))}
 
     @post(
         "/{task_id:str}/rate",

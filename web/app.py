@@ -37,6 +37,7 @@ from web.api_pay import MyPayApi
 from web.api_payouts import PAYOUT_API
 from web.api_revenue import REVENUE_API
 from web.api_reviews import ReviewsApi
+from web.api_second_hand import SECOND_HAND_API
 from web.api_tasks import PoliciesApi, TasksApi
 from web.api_withdrawals import WITHDRAWALS_API
 from web.auth import API_PREFIX, PrincipalMiddleware, record_session_use, signed_in_principal
@@ -63,6 +64,7 @@ from web.portal.passwords import PasswordPages
 from web.portal.public_log import PublicLogPages
 from web.portal.releases import ReleasePages
 from web.portal.reviews import ReviewPages
+from web.portal.second_hand import SecondHandPages
 from web.portal.stewards import StewardPages
 from web.portal.tasks import TaskPages
 from web.portal.withdrawals import WithdrawalPages
@@ -156,6 +158,7 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "passwords": _given(runtime.passwords),
         "policies": _given(runtime.policies),
         "tasks": _given(runtime.tasks),
+        "task_approvals": _given(runtime.task_approvals),
         "items": _given(runtime.items),
         "contributions": _given(runtime.contributions),
         "answer_specs": _given(runtime.answer_specs),
@@ -169,6 +172,7 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "governance": _given(runtime.governance),
         "ledger": _given(runtime.ledger),
         "revenue": _given(runtime.revenue),
+        "revenue_reports": _given(runtime.revenue_reports),
         "payouts": _given(runtime.payouts),
         "datasets": _given(runtime.datasets),
         "withdrawals": _given(runtime.withdrawals),
@@ -210,6 +214,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             AnswerDraftPages,
             ContributionPages,
             ReviewPages,
+            SecondHandPages,
             AppealPages,
             AppealFormPages,
             *AGREEMENT_PAGES,
@@ -221,6 +226,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             ReleasePages,
             *MONEY_API,
             *PAYOUT_API,
+            *SECOND_HAND_API,
             *WITHDRAWALS_API,
             WithdrawalPages,
             *REVENUE_API,

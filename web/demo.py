@@ -20,7 +20,8 @@ DEMO_MEMBERS = [
     ("Chidi Eze", "chidi@demo.coop", "Python, data engineering", "West Africa", ("member",)),
     ("Dilnoza Karimova", "dilnoza@demo.coop", "mathematics olympiad coaching", "Central Asia", ("member",)),
 ]
-# A second steward, so a payout run can be proposed by one and approved by the other (docs/payouts.md).
+# A second steward: approves what one steward may not do alone — a payout run (docs/payouts.md), a task
+# above the pay ceiling, a steward's report of downstream revenue (docs/two-hands.md).
 DEMO_SECOND_STEWARD = ("Ines Moreau", "ines@demo.coop", "bookkeeping, Portuguese", "Iberia", ("member", "steward"))
 DEMO_APPLICANTS = [("Elena Ruiz", "elena@demo.coop", "radiology, Spanish", "Iberia")]
 DEMO_BUYER = ("Open Model Lab", "Priya Nair", "buyer@demo.coop")
@@ -42,7 +43,8 @@ def seed_demo(runtime: Runtime) -> str:
         members.apply(name, email, DEMO_PASSWORD, skills, region)
     buyer_id = members.register_buyer(DEMO_BUYER[0], DEMO_BUYER[1], DEMO_BUYER[2], DEMO_PASSWORD)
     contributions, answers = _seed_work(runtime, steward)
-    _seed_money(runtime, steward, _principal(runtime, buyer_id))
+    license_id = _seed_money(runtime, steward, _principal(runtime, buyer_id))
+    _seed_second_hand(runtime, steward, license_id)
     runs = _seed_payouts(runtime, steward)
     return (
         f"demo: seeded a steward ({DEMO_STEWARD[1]}), {len(DEMO_MEMBERS)} members, "
@@ -53,6 +55,19 @@ def seed_demo(runtime: Runtime) -> str:
         f"Log size {runtime.log.size()}."
     )
 
+
+# 75.00 EUR an answer: above the pay ceiling one steward may open alone (governance.defaults.PAY_CEILING).
+SENIOR_TASK = TaskSpec(
+    "Clinical QA",
+    "Review a specialist's answer (senior clinicians)",
+    "Check the answer against current guidelines; say what is wrong and why.",
+    "expert-answer",
+    "answer",
+    45,
+    7500,
+    "EUR",
+    ["model-training", "model-evaluation"],
+)
 
 DEMO_TASKS = [
     TaskSpec(
@@ -155,7 +170,7 @@ def _seed_work(runtime: Runtime, steward: Principal) -> tuple[int, int]:
     return len(DEMO_WORK), answers
 
 
-def _seed_money(runtime: Runtime, steward: Principal, buyer: Principal) -> None:
+def _seed_money(runtime: Runtime, steward: Principal, buyer: Principal) -> str:
     """A release of the clinical answers, licensed by the demo buyer, with a first royalty."""
     task = next(t for t in runtime.tasks.list(None) if t.project == "Clinical QA")
     release = runtime.datasets.cut_release(
@@ -173,6 +188,7 @@ def _seed_money(runtime: Runtime, steward: Principal, buyer: Principal) -> None:
     runtime.revenue.report_downstream(
         buyer, license.id, 48_000, "EUR", "Q3 royalty on a fine-tuned model", "demo-royalty-q3"
     )
+    return license.id
 
 
 def _seed_payouts(runtime: Runtime, steward: Principal) -> str:
@@ -187,3 +203,23 @@ def _seed_payouts(runtime: Runtime, steward: Principal) -> str:
     runtime.payouts.mark_sent(second, approved)
     pending = runtime.payouts.propose(steward, "EUR", 1_00, "demo-payout-2")
     return f"{runtime.payouts.run_view(approved).status} and {runtime.payouts.run_view(pending).status}"
+
+
+def _seed_second_hand(runtime: Runtime, steward: Principal, license_id: str) -> None:
+    """What one steward may not do alone (docs/two-hands.md): a task above the pay ceiling, left awaiting
+    the second steward's approval; downstream revenue the steward reported from the buyer's statement,
+    one confirmed by the second steward (posted and shared), one still pending."""
+    runtime.tasks.open(steward, SENIOR_TASK)
+    second = _principal(
+        runtime,
+        next(r.account_id for r in runtime.members.directory(steward) if r.email == DEMO_SECOND_STEWARD[1]),
+    )
+    confirmed = runtime.revenue.report_downstream(
+        steward, license_id, 36_000, "EUR", "Q4 royalty, from the buyer's statement", "demo-royalty-q4"
+    )
+    if confirmed.report_id is None:
+        raise Conflict("a steward's downstream report was posted without a second steward")
+    runtime.revenue_reports.confirm_with_password(second, confirmed.report_id, DEMO_PASSWORD)
+    runtime.revenue.report_downstream(
+        steward, license_id, 12_000, "EUR", "Evaluation-service revenue, from the buyer's call", "demo-eval-q4"
+    )

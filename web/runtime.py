@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from coop.datasets.revenue import RevenueService
+from coop.datasets.revenue_reports import RevenueReports
 from coop.datasets.service import DatasetService
 from coop.datasets.share_inputs import member_contributions
 from coop.datasets.storefront import Storefront
@@ -32,6 +33,7 @@ from coop.work.item_answers import ItemAnswerService
 from coop.work.items import ItemService
 from coop.work.member_pay import MemberPayService
 from coop.work.reviews import ReviewService
+from coop.work.task_approvals import TaskApprovals
 from coop.work.tasks import TaskService
 from governance.payout_policy import payout_policy
 from governance.policies import PolicyService
@@ -55,6 +57,7 @@ class Runtime:
     passwords: PasswordService = field(init=False)
     policies: PolicyService = field(init=False)
     tasks: TaskService = field(init=False)
+    task_approvals: TaskApprovals = field(init=False)
     items: ItemService = field(init=False)
     contributions: ContributionService = field(init=False)
     answer_specs: AnswerSpecService = field(init=False)
@@ -66,6 +69,7 @@ class Runtime:
     adjudications: AdjudicationService = field(init=False)
     member_pay: MemberPayService = field(init=False)
     governance: GovernanceService = field(init=False)
+    revenue_reports: RevenueReports = field(init=False)
     ledger: LedgerService = field(init=False)
     revenue: RevenueService = field(init=False)
     payouts: PayoutService = field(init=False)
@@ -90,6 +94,7 @@ class Runtime:
         self.passwords = PasswordService(self.engine, self.keys, self.gate, self.clock)
         self.policies = PolicyService(self.engine, self.log, self.clock)
         self.tasks = TaskService(self.engine, self.log, self.policies, self.clock)
+        self.task_approvals = TaskApprovals(self.engine, self.log, self.keys, self.clock)
         self.items = ItemService(self.engine, self.log, self.clock)
         self.withdrawals = WithdrawalService(self.engine, self.log, self.clock)
         self.contributions = ContributionService(
@@ -116,7 +121,8 @@ class Runtime:
         self.payouts = PayoutService(
             self.engine, self.ledger, self.log, self.keys, payout_policy(self.policies), self.clock
         )  # the two-person rule's policy through the ledger's port (ledger.ports)
-        self.revenue = RevenueService(self.engine, self.ledger, self.policies, self.clock)
+        self.revenue = RevenueService(self.engine, self.ledger, self.policies, self.log, self.clock)
+        self.revenue_reports = RevenueReports(self.engine, self.log, self.keys, self.revenue, self.clock)
         self.datasets = DatasetService(self.engine, self.log, self.policies, self.revenue, self.clock)
         self.storefront = Storefront(self.engine, self.datasets)
         self.governance = GovernanceService(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from coop import idempotency
 from coop.datasets.models import License
+from coop.datasets.revenue_pending import PENDING, PendingReport, record_pending
 from coop.datasets.share_inputs import contribution_columns, share_split
 from coop.kernel.db import utcnow, write_session
 from coop.kernel.errors import NotAllowed, NotFound, Refused
@@ -35,8 +36,22 @@ from ledger.formula.reference import RevenueSplit, split_revenue
 from ledger.models import RevenueEvent, RevenueShareSummary
 from ledger.service import LedgerService
 from provenance.core.canonical import canonical_json
+from provenance.service import ProvenanceLog
 
 RESERVE_ALLOCATION = "Expenses:ReserveAllocation"
+
+
+@dataclass(frozen=True)
+class DownstreamReported:
+    """What a downstream report did: posted and shared (a buyer's own report: `event_id`), or recorded
+    pending a second steward's confirmation (a steward's report: `report_id`; coop.datasets.revenue_reports)."""
+
+    event_id: int | None
+    report_id: str | None
+
+    @property
+    def pending(self) -> bool:
+        return self.event_id is None
 
 
 @dataclass(frozen=True)
@@ -54,11 +69,17 @@ class RevenueEventView:
 
 class RevenueService:
     def __init__(
-        self, engine: Engine, ledger: LedgerService, policies: PolicyService, clock: Callable[[], datetime] = utcnow
+        self,
+        engine: Engine,
+        ledger: LedgerService,
+        policies: PolicyService,
+        log: ProvenanceLog,
+        clock: Callable[[], datetime] = utcnow,
     ):
         self.engine = engine
         self.ledger = ledger
         self.policies = policies
+        self.log = log
         self.clock = clock
 
     def record_sale_in(self, session: Session, license_id: str) -> int | None:
@@ -82,8 +103,10 @@ class RevenueService:
 
     def report_downstream(
         self, reporter: Principal, license_id: str, amount: int, currency: str, description: str, idempotency_key: str
-    ) -> int:
+    ) -> DownstreamReported:
         """A buyer (for its own license) or a steward reports revenue earned from licensed data.
+        The buyer's own report is posted and shared at once; a steward's is recorded pending, posted
+        only when another steward confirms it (issue 16: no one alone moves money).
         The key is the reporter's (their organisation's, for a buyer) for reports on this license."""
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             raise Refused("revenue is a positive whole number of minor units")
@@ -102,8 +125,21 @@ class RevenueService:
                 {"license": license_id, "amount": amount, "currency": currency, "description": description},
             )
             first = idempotency.first_answer(session, request)
-            if first is not None:
-                return int(first)  # a retried report changes nothing
+            if first is not None:  # a retried report changes nothing
+                if first.startswith(PENDING):
+                    return DownstreamReported(None, first[len(PENDING) :])
+                return DownstreamReported(int(first), None)
+            if row.buyer_org_id != reporter.org_id:  # a steward's report: a second steward confirms it first
+                report = record_pending(
+                    session,
+                    self.log,
+                    reporter,
+                    row,
+                    PendingReport(amount, currency, description, request.journal_key("downstream")),
+                    self.clock(),
+                )
+                idempotency.remember(session, request, PENDING + report, self.clock())
+                return DownstreamReported(None, report)
             event = self._record(
                 session,
                 row,
@@ -115,7 +151,13 @@ class RevenueService:
                 request.journal_key("downstream"),
             )
             idempotency.remember(session, request, str(event), self.clock())
-            return event
+            return DownstreamReported(event, None)
+
+    def post_confirmed_in(self, session: Session, row: License, report: PendingReport, reporter: str) -> int:
+        """Post and share a steward's report once a second steward confirmed it (revenue_reports)."""
+        return self._record(
+            session, row, "downstream", report.amount, report.currency, report.description, reporter, report.key
+        )
 
     def _record(
         self,

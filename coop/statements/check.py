@@ -8,7 +8,7 @@ from typing import Any
 from msgspec import Struct
 
 from coop.kernel.errors import Refused
-from coop.statements import books, datasets, members, payouts, policies, proposals, work
+from coop.statements import books, datasets, members, payouts, policies, proposals, second_hand, work
 from coop.statements.fields import MAX_BODY_BYTES, StatementRefused, convert
 from provenance.core.canonical import canonical_json
 
@@ -45,6 +45,9 @@ SCHEMAS: dict[str, type[Struct]] = {
     "payout.approved": payouts.PayoutApproved,
     "payout.sent": payouts.PayoutSent,
     "books.committed": books.BooksCommitted,
+    "task.approval": second_hand.TaskApproval,
+    "revenue.reported": second_hand.RevenueReported,
+    "revenue.confirmation": second_hand.RevenueConfirmation,
 }
 # Signed by members (every other kind is signed by the co-op key).
 MEMBER_KINDS = frozenset(
@@ -55,6 +58,8 @@ MEMBER_KINDS = frozenset(
         "consent.revocation",
         "ballot",
         "payout.approved",
+        "task.approval",
+        "revenue.confirmation",
     }
 )
 # The first word of every kind above: nobody else's statements may use these names.

@@ -65,6 +65,12 @@ class PayoutApprovals(Exact):
 
     approvals_required: Annotated[int, Meta(ge=1, le=5)]
     recent_admission_days: Annotated[int, Meta(ge=0, le=3650)]
+class PayCeiling(Exact):
+    """Per currency, the most one steward may set alone (coop.rules.pay_ceiling): pay per unit and a
+    task's total committed pay, in minor units."""
+
+    per_unit_minor: Annotated[dict[Currency, Positive], Meta(max_length=20)]
+    per_task_minor: Annotated[dict[Currency, Positive], Meta(max_length=20)]
 
 
 class ConsentRules(Exact):
@@ -94,6 +100,7 @@ POLICY_BODIES: dict[str, type[Struct]] = {
     "governance-rules": GovernanceRules,
     "adjudication": Adjudication,
     "payout-approvals": PayoutApprovals,
+    "pay-ceiling": PayCeiling,
 }
 
 

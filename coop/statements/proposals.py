@@ -34,6 +34,8 @@ from coop.statements.policies import (
     GovernanceRules,
     PayFloor,
     PayoutApprovals,
+    PayCeiling,
+    PayFloor,
     RevenueFormula,
     Rubric,
 )
@@ -48,6 +50,7 @@ ProposalKind = Literal[
     "governance-rules",
     "adjudication",
     "payout-approvals",
+    "pay-ceiling",
     "admit-member",
     "resolution",
 ]
@@ -79,6 +82,8 @@ class AdjudicationOptions(Exact):
 
 class PayoutApprovalsOptions(Exact):
     body: PayoutApprovals
+class PayCeilingOptions(Exact):
+    body: PayCeiling
 
 
 class Draft(Exact):
@@ -115,6 +120,7 @@ PROPOSAL_OPTIONS: dict[str, type[Struct]] = {
     "governance-rules": GovernanceRulesOptions,
     "adjudication": AdjudicationOptions,
     "payout-approvals": PayoutApprovalsOptions,
+    "pay-ceiling": PayCeilingOptions,
     "admit-member": AdmitOptions,
     "resolution": ResolutionOptions,
 }

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from coop.rules import review
 from coop.work.adjudication_gate import hold_if_disagreed
+from coop.work.ceiling_gate import refuse_if_held
 from coop.work.models import Acceptance, Contribution, Review, Task
 from governance.policies import PolicyService
 from ledger.service import LedgerService
@@ -68,6 +69,15 @@ class AcceptanceSteps:
     ) -> None:
         """The co-op countersigns the author's own signed statement together with what judged it."""
         assert row.statement and row.public_key and row.signature
+        # No base pay while the task waits for a second steward: its accepted pay plus this one's.
+        refuse_if_held(
+            session,
+            task,
+            self.clock(),
+            adding=row.units * task.pay_per_unit,
+            doing="paid for accepted work",
+            in_review=False,
+        )
         floor = self.policies.in_force("pay-floor", self.clock())
         digest = review_digest(reviews)
         body = {

@@ -26,6 +26,7 @@ from coop.kernel.principal import Principal
 from coop.rules.answer_words import response_ids
 from coop.rules.answers import check_answer
 from coop.work.answer_specs import check_answer_kind_stored, spec_of
+from coop.work.ceiling_gate import refuse_if_held
 from coop.work.claim_models import AnswerSpec, ClaimSkip, ContributionAnswer, ItemClaim
 from coop.work.claims import own_claim
 from coop.work.contribution_checks import check_content
@@ -84,6 +85,7 @@ def draft_under_claim(
     assert task is not None and item is not None  # foreign keys
     if task.status != "open":
         raise Conflict(f"task '{task.title}' is {task.status} and takes no submissions")
+    refuse_if_held(session, task, now, budget=False)
     spec = spec_of(session, task.id)
     content, digest = store_answer(session, checked_answer(session, claim.task_id, item, answer), max_content_bytes)
     seconds = int((now - claim.claimed_at).total_seconds())

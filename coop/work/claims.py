@@ -29,6 +29,7 @@ from coop.kernel.db import utcnow, write_session
 from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
 from coop.kernel.principal import Principal
 from coop.work.answer_specs import spec_of
+from coop.work.ceiling_gate import refuse_if_held
 from coop.work.claim_models import ClaimSkip, ContributionAnswer, ItemClaim
 from coop.work.items import ItemView, _item_view
 from coop.work.models import Task, TaskItem
@@ -89,6 +90,7 @@ def claim_next_in(session: Session, member: Principal, task_id: str, now: dateti
         raise NotFound(f"no task {task_id}")
     if task.status != "open":
         raise Conflict(f"task '{task.title}' is {task.status}: its items are not being worked on")
+    refuse_if_held(session, task, now, doing="claimed from", budget=False)
     spec = spec_of(session, task_id)
     live = session.scalar(
         select(ItemClaim)

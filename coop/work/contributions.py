@@ -89,7 +89,7 @@ class ContributionService(ContributionReading):
         clean_terms = consent.check_terms(terms)
         check_numbers(minutes, units)
         with write_session(self.engine) as session, session.begin():
-            task = open_task(session, task_id)
+            task = open_task(session, task_id, self.clock())
             digest = self._store(session, content, media_type)
             row = Contribution(
                 id=uuid.uuid4().hex,
@@ -140,7 +140,7 @@ class ContributionService(ContributionReading):
             existing = session.scalar(select(Contribution).where(Contribution.revises_id == old.id))
             if existing is not None:
                 return view(session, existing)
-            open_task(session, old.task_id)
+            open_task(session, old.task_id, self.clock())
             row = Contribution(
                 id=uuid.uuid4().hex,
                 task_id=old.task_id,

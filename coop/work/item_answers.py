@@ -36,6 +36,7 @@ from coop.rules import consent
 from coop.rules.answer_words import response_ids
 from coop.work.answer_drafting import AnswerReceipt, checked_answer, draft_under_claim, store_answer
 from coop.work.answer_specs import AnswerSpecView, spec_of, spec_view
+from coop.work.ceiling_gate import refuse_if_held
 from coop.work.claim_models import ContributionAnswer, ItemClaim
 from coop.work.claims import ClaimView, claim_view, own_claim, require_member
 from coop.work.contribution_checks import check_numbers
@@ -157,6 +158,7 @@ class ItemAnswerService:
             assert task is not None and item is not None and claim is not None  # foreign keys
             if task.status != "open":
                 raise Conflict(f"task '{task.title}' is {task.status} and takes no submissions")
+            refuse_if_held(session, task, self.clock(), budget=False)
             normalised = checked_answer(session, row.task_id, item, answer)
             content, digest = store_answer(session, normalised, self.max_content_bytes)
             row.content_sha256, row.minutes = digest, minutes

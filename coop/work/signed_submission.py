@@ -19,9 +19,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from coop.kernel.db import utcnow
 from coop.kernel.errors import Conflict, NotFound, Refused
 from coop.rules import consent
 from coop.statements import check_input
+from coop.work.ceiling_gate import refuse_if_held
 from coop.work.claim_models import answer_statement_fields
 from coop.work.contribution_checks import check_clock_skew, parse_signed_time
 from coop.work.models import Contribution, Task
@@ -52,7 +54,9 @@ def sign_draft(
     """Mark the draft `row` submitted with `statement` (verified by the caller), or refuse it."""
     if row.status != "draft":
         raise Conflict(f"this contribution was already submitted ({row.status}); nothing changed")
-    task = open_task(session, row.task_id)
+    task = open_task(session, row.task_id, now)
+    # the rate only: the budget is judged at acceptance, where pay is posted (coop.work.ceiling_gate)
+    refuse_if_held(session, task, now, doing="submitted to", budget=False)
     expected = statement_body(session, row, signer_key_id, now)
     signed_at = parse_signed_time(statement.body.get("time"))
     if {k: v for k, v in statement.body.items() if k != "time"} != {k: v for k, v in expected.items() if k != "time"}:
@@ -84,7 +88,8 @@ def statement_body(session: Session, row: Contribution, signer_key_id: str, now:
     }
 
 
-def open_task(session: Session, task_id: str) -> Task:
+def open_task(session: Session, task_id: str, now: datetime | None = None) -> Task:
+    """The task, if it takes work: open, and not awaiting a second steward's approval (coop.work.ceiling_gate)."""
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"no task {task_id}")
@@ -93,4 +98,5 @@ def open_task(session: Session, task_id: str) -> Task:
             f"task '{task.title}' is {task.status} and takes no submissions"
             + (f": {task.flag_reason}" if task.flag_reason else "")
         )
+    refuse_if_held(session, task, now or utcnow(), budget=False)  # the budget: judged where pay is committed
     return task

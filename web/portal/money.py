@@ -129,7 +129,7 @@ class MoneyPages(Controller):
         try:
             license = datasets.license_of(principal, license_id)
             amount = parse_major(text_value(data, "amount"), license.currency, "revenue", AMOUNT_MAX)
-            revenue.report_downstream(
+            reported = revenue.report_downstream(
                 principal,
                 license_id,
                 amount,
@@ -140,6 +140,10 @@ class MoneyPages(Controller):
         except USER_ERRORS as error:
             return page(
                 request, "error.html", status_code=status_for(error), status=status_for(error), detail=str(error)
+            )
+        if reported.pending:
+            return redirect_done(
+                "/second-hand", "Revenue reported: nothing is posted or shared until another steward confirms it."
             )
         return redirect_done("/licenses", "Revenue reported and shared.")
 

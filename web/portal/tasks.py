@@ -16,6 +16,7 @@ from coop.rules import consent
 from coop.rules.review import TASK_KINDS
 from coop.work.answer_specs import AnswerSpecService
 from coop.work.contributions import MEDIA_TYPES, ContributionService
+from coop.work.task_approvals import TaskApprovals
 from coop.work.tasks import TaskService, TaskSpec
 from governance.policies import PolicyService
 from web import auth
@@ -113,11 +114,13 @@ class TaskPages(Controller):
         tasks: TaskService,
         policies: PolicyService,
         settings: Settings,
+        task_approvals: TaskApprovals,
         task_id: str,
         status: int = 200,
         **extra: Any,
     ) -> Template:
         task = tasks.get(task_id)
+        extra.setdefault("ceiling", task_approvals.standing(task_id))  # awaiting a second steward's approval?
         rubric = policies.version(task.rubric, task.rubric_version).body
         defaults = policies.in_force("consent-rules").body["default_terms"]
         return page(
@@ -143,12 +146,13 @@ class TaskPages(Controller):
         tasks: NamedDependency[TaskService],
         policies: NamedDependency[PolicyService],
         settings: NamedDependency[Settings],
+        task_approvals: NamedDependency[TaskApprovals],
         answer_specs: NamedDependency[AnswerSpecService],
         task_id: FromPath[str],
         done: FromQuery[str | None] = None,
     ) -> Template:
         spec = spec_or_none(answer_specs, task_id)
-        return self._task_page(request, tasks, policies, settings, task_id, done=done, answer_spec=spec)
+        return self._task_page(request, tasks, policies, settings, task_approvals, task_id, done=done, answer_spec=spec)
 
     @post("/{task_id:str}/rate", guards=[auth.steward], sync_to_thread=True)
     def raise_rate(
@@ -158,6 +162,7 @@ class TaskPages(Controller):
         tasks: NamedDependency[TaskService],
         policies: NamedDependency[PolicyService],
         settings: NamedDependency[Settings],
+        task_approvals: NamedDependency[TaskApprovals],
         task_id: FromPath[str],
         data: Form,
     ) -> Template | Redirect:
@@ -165,7 +170,14 @@ class TaskPages(Controller):
             tasks.raise_rate(principal, task_id, int_value(data, "pay_per_unit", "the new rate", AMOUNT_MAX))
         except USER_ERRORS as error:
             return self._task_page(
-                request, tasks, policies, settings, task_id, status_for(error), errors={"_form": str(error)}
+                request,
+                tasks,
+                policies,
+                settings,
+                task_approvals,
+                task_id,
+                status_for(error),
+                errors={"_form": str(error)},
             )
         return redirect_done(f"/tasks/{task_id}", "The rate is raised.")
 
@@ -177,6 +189,7 @@ class TaskPages(Controller):
         tasks: NamedDependency[TaskService],
         policies: NamedDependency[PolicyService],
         settings: NamedDependency[Settings],
+        task_approvals: NamedDependency[TaskApprovals],
         contributions: NamedDependency[ContributionService],
         task_id: FromPath[str],
         data: MultipartBody[dict[str, Any]],
@@ -221,6 +234,7 @@ class TaskPages(Controller):
                 tasks,
                 policies,
                 settings,
+                task_approvals,
                 task_id,
                 status,
                 errors={"_form": message},

@@ -31,6 +31,7 @@ INSERT_ONLY_BEFORE_0029 = [
     "license_withdrawal", "license_withdrawal_read",  # 0023
     "member_work_mark",  # 0025
     "payout_proposal", "proposed_payout", "payout_approval", "payout_sent",  # 0026
+    "task_approval", "revenue_report", "revenue_confirmation",  # 0027
 ]  # fmt: skip
 
 INSERT_ONLY = ["member_role", "buyer_org", "conflict_declaration", "review_assignment", "log_text"]

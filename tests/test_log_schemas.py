@@ -14,10 +14,9 @@ from governance.defaults import (
     ADJUDICATION,
     CONSENT_RULES,
     GOVERNANCE_RULES,
-    PAY_FLOOR,
-    PAYOUT_APPROVALS,
     PAY_CEILING,
     PAY_FLOOR,
+    PAYOUT_APPROVALS,
     REVENUE_FORMULA,
     RUBRICS,
 )

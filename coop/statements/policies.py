@@ -65,6 +65,8 @@ class PayoutApprovals(Exact):
 
     approvals_required: Annotated[int, Meta(ge=1, le=5)]
     recent_admission_days: Annotated[int, Meta(ge=0, le=3650)]
+
+
 class PayCeiling(Exact):
     """Per currency, the most one steward may set alone (coop.rules.pay_ceiling): pay per unit and a
     task's total committed pay, in minor units."""

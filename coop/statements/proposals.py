@@ -32,10 +32,9 @@ from coop.statements.policies import (
     Adjudication,
     ConsentRules,
     GovernanceRules,
-    PayFloor,
-    PayoutApprovals,
     PayCeiling,
     PayFloor,
+    PayoutApprovals,
     RevenueFormula,
     Rubric,
 )
@@ -82,6 +81,8 @@ class AdjudicationOptions(Exact):
 
 class PayoutApprovalsOptions(Exact):
     body: PayoutApprovals
+
+
 class PayCeilingOptions(Exact):
     body: PayCeiling
 

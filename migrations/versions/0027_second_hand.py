@@ -18,7 +18,7 @@ from alembic import op
 from migrations.triggers import refuse_changes
 
 revision = "0027"
-down_revision = "0025"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

@@ -24,7 +24,7 @@ from migrations.triggers import (
 )
 
 revision = "0029"
-down_revision = "0026"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 

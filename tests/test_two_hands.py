@@ -89,17 +89,21 @@ def test_a_task_within_the_ceiling_needs_no_approval_and_refuses_one(runtime, ha
 
 def test_a_modest_rate_cannot_add_up_past_the_per_task_ceiling_alone(runtime, hands, admit):
     """5,000 minor units per unit is within the per-unit ceiling, but 1,000 units of it (50,000.00 EUR) is
-    above the 25,000.00 EUR one steward may let a task commit alone: the submission is refused."""
+    above the 25,000.00 EUR one steward may let a task commit alone: the work may be submitted (the
+    budget is judged where pay is posted, not summed on every submission), but it is not accepted or
+    paid until a second steward approves the budget."""
     author = admit("ann")
     runtime.keys.create_custodial_key(author, "ann-password")
     task = runtime.tasks.open(hands.sam, spec(5000))
     draft = runtime.contributions.draft(author, task.id, b"a lot", "text/plain", 20, TERMS, units=1000)
+    work = runtime.contributions.submit_with_password(author, draft.id, "ann-password")
+    runtime.reviews.review(hands.reviewers[0], work.id, GOOD, "good")
     with pytest.raises(Conflict, match="would total 5000000 EUR minor units, above the 2500000"):
-        runtime.contributions.submit_with_password(author, draft.id, "ann-password")
-    assert runtime.contributions.get(author, draft.id, author_only=True).status == "draft"
+        runtime.reviews.review(hands.reviewers[1], work.id, GOOD, "good")
+    assert runtime.ledger.member_balance(author.account_id) == {}
     runtime.task_approvals.approve_with_password(hands.tess, task.id, "tess-password", 5_000_000)
-    submitted = runtime.contributions.submit_with_password(author, draft.id, "ann-password")
-    assert submitted.status == "submitted"
+    runtime.reviews.review(hands.reviewers[1], work.id, GOOD, "good")
+    assert runtime.ledger.member_balance(author.account_id) == {"EUR": 5_000_000}
 
 
 def test_a_rate_raised_above_the_ceiling_holds_acceptance_and_base_pay(runtime, hands, admit):

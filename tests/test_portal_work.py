@@ -144,7 +144,7 @@ def test_a_steward_opening_a_task_below_the_floor_sees_the_numbers(work, browser
         "kind": "ranking",
         "unit": "pair",
         "minutes_per_unit": "10",
-        "pay_per_unit": "200",
+        "pay_per_unit": "2.00",
         "currency": "EUR",
         "intended_uses": ["research"],
         "buyer_org": "",

@@ -154,3 +154,31 @@ def test_the_contribution_body_is_typed_in_openapi_with_its_fields_and_an_exampl
         assert message.decode().replace("\n", "\\n") in given["description"]
         signed = re.search(r"Contribution: the exact bytes signed.*?```\n(.*?)\n```", DOC, re.S).group(1)
         assert signed.encode() == message
+
+
+def test_free_form_work_signed_from_the_typed_body_without_the_item_fields_is_submitted(runtime, client, own_key, work):
+    member, headers, key, _ = own_key
+    terms = {"permitted_uses": ["model-training"], "excluded_sectors": [], "expires": None}
+    draft = client.post(
+        "/api/contributions/",
+        json={"task_id": work.task.id, "minutes": 15, "terms": terms, "text": "Start metformin."},
+        headers=headers,
+    )
+    assert draft.status_code == 201, draft.text
+    draft_id = draft.json()["id"]
+    public = base64.b64encode(bytes(key.verify_key)).decode()
+    to_sign = client.get(f"/api/contributions/{draft_id}/statement", params={"key": public}, headers=headers).json()
+    assert to_sign["kind"] == "contribution"
+    body = to_sign["body"]
+    assert not {"item", "item_sha256", "answer"} & set(body)  # absent, not null: the bytes signed stay the same
+    submitted = client.post(
+        f"/api/contributions/{draft_id}/submit", json={"statement": sign(key, "contribution", body)}, headers=headers
+    )
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["status"] == "submitted"
+    extra = client.post(
+        f"/api/contributions/{draft_id}/submit",
+        json={"statement": sign(key, "contribution", {**body, "note": "x"})},
+        headers=headers,
+    )
+    assert extra.status_code == 400 and "note" in extra.text

@@ -132,7 +132,7 @@ def fill_task_form(page: Page, task: TaskForm) -> None:
     page.get_by_label("Unit", exact=True).fill(task.unit)
     page.get_by_label("Estimated minutes per unit").fill(str(task.minutes_per_unit))
     page.get_by_label("Currency").fill(task.currency)
-    page.get_by_label("Pay per unit, in the currency").fill(major_units(task.pay_per_unit))
+    page.get_by_label("Pay per unit", exact=True).fill(major_units(task.pay_per_unit))
     uses = page.get_by_role("group", name="Intended uses of the work")
     for use in task.intended_uses:
         uses.get_by_label(use, exact=True).check()

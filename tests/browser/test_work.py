@@ -383,7 +383,7 @@ def test_a_task_below_the_pay_floor_is_refused_with_the_numbers_next_to_the_form
     expect(alert).to_contain_text("pay at least 300 per unit")
     expect(steward.get_by_label("Title")).to_have_value(task.title)  # what was typed is kept, to correct
     expect(steward.get_by_label("Estimated minutes per unit")).to_have_value("10")
-    expect(steward.get_by_label("Pay per unit, in the currency")).to_have_value("2.00")
+    expect(steward.get_by_label("Pay per unit", exact=True)).to_have_value("2.00")
 
     steward.goto("/tasks")
     expect(steward.get_by_role("heading", name="Tasks")).to_be_visible()

@@ -337,8 +337,8 @@ def test_members_raise_the_pay_floor_and_pick_a_rubric_by_signed_votes_that_clos
         steward.get_by_role("button", name="Open the task").click()
     assert answer.value.status == 400
     alert = steward.locator("form[action='/tasks/new']").get_by_role("alert")
-    expect(alert).to_contain_text("is 2100 per hour, below the floor of 2400 per hour (pay-floor v2)")
-    expect(alert).to_contain_text("pay at least 800 per unit")
+    expect(alert).to_contain_text("is 21.00 EUR per hour, below the floor of 24.00 EUR per hour (pay-floor v2)")
+    expect(alert).to_contain_text("pay at least 8.00 EUR per unit")
 
     # …900 per 20 min is opened under the new floor and judged by the rubric the members chose…
     after = new_task("Opened after the vote")

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from coop.kernel.money import check_currency, minor_digits
+from coop.kernel.money import check_currency, format_major
 
 KINDS = ("Assets", "Liabilities", "Income", "Expenses", "Equity")
 _COMPONENT = re.compile(r"^[A-Z0-9][A-Za-z0-9-]*$")
@@ -28,13 +28,8 @@ class Leg:
 
 def format_minor(amount: int, currency: str) -> str:
     """Integer minor units as a decimal amount with its currency ("1234, EUR" → "12.34 EUR").
-    Exact: built from the integer's digits, never through a float."""
-    digits = minor_digits(currency)  # the co-op's one definition, shared with the forms' parser
-    if digits == 0:
-        return f"{amount} {currency}"
-    sign = "-" if amount < 0 else ""
-    whole, part = divmod(abs(amount), 10**digits)
-    return f"{sign}{whole}.{part:0{digits}d} {currency}"
+    Exact: built from the integer's digits, never through a float (coop.kernel.money.format_major)."""
+    return format_major(amount, currency)
 
 
 def check_account_code(code: str) -> str:

@@ -38,7 +38,7 @@ def test_opening_a_task_below_the_floor_is_refused_with_the_numbers(runtime, wor
         currency="EUR",
         intended_uses=["research"],
     )
-    with pytest.raises(Refused, match="1200 per hour, below the floor of 1800"):
+    with pytest.raises(Refused, match="12.00 EUR per hour, below the floor of 18.00 EUR"):
         runtime.tasks.open(work.steward, spec)
 
 

@@ -44,7 +44,7 @@ def test_a_higher_pay_floor_passes_at_close_and_binds_new_tasks_only(runtime, vo
     assert closed.result["counts"] == {"yes": 3, "no": 1, "abstain": 0}
     assert runtime.policies.in_force("pay-floor").version == 2
     assert runtime.policies.in_force("pay-floor").adopted_via == f"proposal:{proposal.id}"
-    with pytest.raises(Refused, match="below the floor of 2400"):
+    with pytest.raises(Refused, match="below the floor of 24.00 EUR"):
         runtime.tasks.open(steward, cheap_task())
     assert runtime.tasks.get(existing.id).pay_floor_version == 1
 

@@ -238,13 +238,14 @@ def test_a_steward_reads_the_report(runtime, licensed, client, work):
 
 def test_another_organisation_cannot_read_the_report_through_the_api(runtime, licensed, client, other_buyer):
     response = client.get(f"/api/licenses/{licensed.license.id}/report", headers=bearer(runtime, other_buyer))
-    assert response.status_code == 404 and licensed.license.id in response.text
+    assert response.status_code == 403 and licensed.license.id in response.text
+    assert "only the licensee's organisation" in response.text
 
 
 @pytest.mark.parametrize("path", ["/licenses/{id}/report", "/licenses/{id}/report.json"])
 def test_another_organisation_cannot_read_the_report_in_the_portal(licensed, browse, other_buyer, path):
     response = browse(other_buyer).get(path.format(id=licensed.license.id))
-    assert response.status_code == 404 and licensed.license.id in response.text
+    assert response.status_code == 403 and licensed.license.id in response.text
 
 
 def test_a_member_cannot_read_a_license_report(runtime, licensed, client, work):

@@ -144,14 +144,14 @@ def test_a_steward_opening_a_task_below_the_floor_sees_the_numbers(work, browser
         "kind": "ranking",
         "unit": "pair",
         "minutes_per_unit": "10",
-        "pay_per_unit": "200",
+        "pay_per_unit": "2.00",
         "currency": "EUR",
         "intended_uses": ["research"],
         "buyer_org": "",
     }
     response = steward.post("/tasks/new", form)
     assert response.status_code == 400
-    assert "1200 per hour, below the floor of 1800" in response.text
+    assert "12.00 EUR per hour, below the floor of 18.00 EUR per hour" in response.text
 
 
 def _submitted_work(runtime, work):

@@ -100,6 +100,8 @@ def test_an_unknown_field_in_a_signed_body_is_refused_by_name(client, own_key, p
         ("/api/me/keys", "post", None),
         ("/api/me/keys/rotate", "post", None),
         ("/api/contributions/{contribution_id}/revoke-consent", "post", "statement"),
+        ("/api/contributions/{contribution_id}/submit", "post", "statement"),
+        ("/api/claims/{claim_id}/answer", "post", "statement"),
     ],
 )
 def test_every_member_signed_body_is_typed_in_openapi_with_its_signed_bytes(client, path, method, schema_field):
@@ -107,8 +109,10 @@ def test_every_member_signed_body_is_typed_in_openapi_with_its_signed_bytes(clie
     schemas = document["components"]["schemas"]
 
     def resolve(node):
-        while "$ref" in node or "oneOf" in node:
-            if "oneOf" in node:
+        while "$ref" in node or "oneOf" in node or "allOf" in node:
+            if "allOf" in node:
+                node = node["allOf"][0]
+            elif "oneOf" in node:
                 node = next(n for n in node["oneOf"] if n.get("type") != "null")
             else:
                 node = schemas[node["$ref"].rsplit("/", 1)[1]]
@@ -121,3 +125,60 @@ def test_every_member_signed_body_is_typed_in_openapi_with_its_signed_bytes(clie
     body = resolve(statement["properties"]["body"])
     assert body["required"]
     assert all("description" in field or "$ref" in field or "oneOf" in field for field in body["properties"].values())
+
+
+def test_the_contribution_body_is_typed_in_openapi_with_its_fields_and_an_example_of_the_bytes_signed(client):
+    document = client.get("/schema/openapi.json").json()
+    schemas = document["components"]["schemas"]
+
+    def named(node):
+        return schemas[node["$ref"].rsplit("/", 1)[1]]
+
+    for path in ("/api/contributions/{contribution_id}/submit", "/api/claims/{claim_id}/answer"):
+        request = named(document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"])
+        statement = named(next(n for n in request["properties"]["statement"]["oneOf"] if "$ref" in n))
+        assert statement["properties"]["kind"]["const"] == "contribution"
+        given = statement["properties"]["body"]
+        body = named(given["allOf"][0])
+        signed_fields = {"task", "content_sha256", "author", "terms", "minutes", "units", "time", "revises"}
+        assert set(body["required"]) == signed_fields
+        assert set(body["properties"]) == signed_fields | {"item", "item_sha256", "answer"}
+        assert all("description" in field for field in body["properties"].values())
+        terms = named(body["properties"]["terms"]["allOf"][0])
+        assert set(terms["required"]) == {"permitted_uses", "excluded_sectors", "expires"}
+        # The example is complete, and the bytes the description gives are what the doc's recipe signs.
+        example = given["examples"][0]
+        assert set(example) == set(body["properties"]) and set(example["terms"]) == set(terms["required"])
+        assert example["content_sha256"] == hashlib.sha256(jcs(example["answer"])).hexdigest()
+        message = b"coop-ledger statement v1\ncontribution\n" + jcs(example)
+        assert message.decode().replace("\n", "\\n") in given["description"]
+        signed = re.search(r"Contribution: the exact bytes signed.*?```\n(.*?)\n```", DOC, re.S).group(1)
+        assert signed.encode() == message
+
+
+def test_free_form_work_signed_from_the_typed_body_without_the_item_fields_is_submitted(runtime, client, own_key, work):
+    member, headers, key, _ = own_key
+    terms = {"permitted_uses": ["model-training"], "excluded_sectors": [], "expires": None}
+    draft = client.post(
+        "/api/contributions/",
+        json={"task_id": work.task.id, "minutes": 15, "terms": terms, "text": "Start metformin."},
+        headers=headers,
+    )
+    assert draft.status_code == 201, draft.text
+    draft_id = draft.json()["id"]
+    public = base64.b64encode(bytes(key.verify_key)).decode()
+    to_sign = client.get(f"/api/contributions/{draft_id}/statement", params={"key": public}, headers=headers).json()
+    assert to_sign["kind"] == "contribution"
+    body = to_sign["body"]
+    assert not {"item", "item_sha256", "answer"} & set(body)  # absent, not null: the bytes signed stay the same
+    submitted = client.post(
+        f"/api/contributions/{draft_id}/submit", json={"statement": sign(key, "contribution", body)}, headers=headers
+    )
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["status"] == "submitted"
+    extra = client.post(
+        f"/api/contributions/{draft_id}/submit",
+        json={"statement": sign(key, "contribution", {**body, "note": "x"})},
+        headers=headers,
+    )
+    assert extra.status_code == 400 and "note" in extra.text

@@ -20,7 +20,9 @@ def scores(value):
 
 def test_a_rate_below_the_floor_is_refused_with_the_numbers():
     with pytest.raises(
-        Refused, match=r"is 1500 per hour, below the floor of 1800 per hour \(pay-floor v1\); pay at least 600 per unit"
+        Refused,
+        match=r"^5\.00 EUR per unit of 20 min is 15\.00 EUR per hour, below the floor of 18\.00 EUR per hour "
+        r"\(pay-floor v1\); pay at least 6\.00 EUR per unit$",
     ):
         pay_floor.check_pay_floor(500, 20, "EUR", PAY_FLOOR, 1)
 

@@ -21,9 +21,9 @@ from provenance.core.signing import unb64
 from web import auth
 from web.api_contributions import contribution_json
 from web.api_items import item_json
-from web.api_members import StatementIn
 from web.auth import SignedIn
 from web.inputs import Small
+from web.signed_bodies import ContributionStatement
 
 ANSWER_DESCRIPTION = """With `?next=true` the answer is "Submit & next": the response is the receipt plus `next`,
 the member's next claim on the task with its item (or null, with the reason in `next_refused`). With
@@ -54,7 +54,7 @@ class AnswerIn(msgspec.Struct):
     minutes: Small
     terms: dict[str, Any]
     password: str | None = None
-    statement: StatementIn | None = None
+    statement: ContributionStatement | None = None
 
 
 class StatementRequestIn(msgspec.Struct):

@@ -19,10 +19,9 @@ from coop.work.contributions import ContributionService, ContributionView
 from provenance.core.signing import SignedStatement, b64, unb64
 from provenance.service import ProvenanceLog
 from web import auth
-from web.api_members import StatementIn
 from web.auth import SignedIn
 from web.inputs import Small
-from web.signed_bodies import ConsentRevocationIn
+from web.signed_bodies import ConsentRevocationIn, ContributionStatement
 
 
 class ContributionIn(msgspec.Struct):
@@ -50,15 +49,17 @@ class ContributionIn(msgspec.Struct):
 
 
 class SubmitIn(msgspec.Struct):
+    """Submit with a custodial key ({password}) or with your own key ({statement})."""
+
     password: str | None = None
-    statement: StatementIn | None = None
+    statement: ContributionStatement | None = None
 
 
 T = TypeVar("T")
 
 
 class SignedBody(Protocol):
-    """A statement as a member sent it, typed per kind (`StatementIn`, `web.signed_bodies`)."""
+    """A statement as a member sent it, typed per kind (`web.signed_bodies`)."""
 
     def signed(self) -> SignedStatement: ...
 

@@ -9,6 +9,7 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
+from coop.datasets.license_access import check_license_reader
 from coop.datasets.service import DatasetService
 from coop.lineage.bundle import LogAndDatabase, build_bundle, license_report
 from coop.lineage.gather import contribution_chain, release_lineage
@@ -95,6 +96,7 @@ class LineageApi(Controller):
         lineage: NamedDependency[LogAndDatabase],
         license_id: FromPath[str],
     ) -> Response[bytes]:
+        check_license_reader(lineage.engine, principal, license_id, "the report")
         license = datasets.license_of(principal, license_id)
         return report_response(license_report(lineage, license.release_id, license.id), license.id)
 

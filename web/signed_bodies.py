@@ -9,13 +9,14 @@ the very bytes the member signed. Unknown fields are refused at the edge, with t
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
 
+from coop.rules.consent import Sector, Use
 from coop.statements import REGISTRATION_PURPOSE
-from coop.statements.fields import Count, Id, KeyId, Label, PublicKey, Sha256
+from coop.statements.fields import Count, Date, Id, KeyId, Label, Positive, PublicKey, Sha256, Time
 from provenance.core.signing import SignedStatement, unb64
 
 MEMBER = "3f0c2a9be1d84f6c9a0b7d5e4c3b2a19"
@@ -165,6 +166,100 @@ class PayoutApprovalStatement(msgspec.Struct, forbid_unknown_fields=True):
 
     kind: Literal["payout.approved"]
     body: PayoutApprovalBody
+class ConsentTerms(msgspec.Struct, forbid_unknown_fields=True):
+    """The consent terms sent with the work, as the co-op stored them (docs/consent.md)."""
+
+    permitted_uses: Annotated[list[Use], Meta(description="uses the author permits", examples=[["model-training"]])]
+    excluded_sectors: Annotated[list[Sector], Meta(description="sectors the author excludes", examples=[["military"]])]
+    expires: Annotated[Date | None, Meta(description="the last day of consent (YYYY-MM-DD), or null for none")]
+
+
+# A revised answer to a pairwise item, consent until the end of 2027. It has no null on purpose: the
+# OpenAPI document drops nulls from examples, and a first version's `revises` (or terms without an
+# end date's `expires`) is null — sent as null, never left out.
+CONTRIBUTION_EXAMPLE: dict[str, Any] = {
+    "task": "5d41c7a0e8b94f0c9b2a7e6d3c1f0a28",
+    "item": "0a1b2c3d4e5f40718293a4b5c6d7e8f9",
+    "item_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "answer": {"choice": "B", "reason": "it cites the guideline"},
+    "content_sha256": "02336bee9e03c58e32f61e581a331419d0e398920b40d938751177e1dc528384",
+    "author": "7c4a8d09ca3762af61e59520943dc264",
+    "terms": {
+        "permitted_uses": ["model-training", "research"],
+        "excluded_sectors": ["military"],
+        "expires": "2027-12-31",
+    },
+    "minutes": 12,
+    "units": 1,
+    "revises": "235d8c9008082e60bf4e42fa5f1895b9cf6c862776828993270fae13ae777eaa",
+    "time": "2026-11-30T14:05:09+00:00",
+}
+# The exact bytes an author signs for CONTRIBUTION_EXAMPLE (tests/test_signed_statements.py checks them
+# against the documented recipe, docs/signed-statements.md shows them).
+CONTRIBUTION_SIGNED_EXAMPLE = (
+    "coop-ledger statement v1\ncontribution\n"
+    '{"answer":{"choice":"B","reason":"it cites the guideline"},"author":"7c4a8d09ca3762af61e59520943dc264",'
+    '"content_sha256":"02336bee9e03c58e32f61e581a331419d0e398920b40d938751177e1dc528384",'
+    '"item":"0a1b2c3d4e5f40718293a4b5c6d7e8f9",'
+    '"item_sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","minutes":12,'
+    '"revises":"235d8c9008082e60bf4e42fa5f1895b9cf6c862776828993270fae13ae777eaa",'
+    '"task":"5d41c7a0e8b94f0c9b2a7e6d3c1f0a28","terms":{"excluded_sectors":["military"],'
+    '"expires":"2027-12-31","permitted_uses":["model-training","research"]},"time":"2026-11-30T14:05:09+00:00",'
+    '"units":1}'
+)
+
+
+class ContributionBody(msgspec.Struct, forbid_unknown_fields=True):
+    """The work an author signs (docs/submit-and-next.md): the body GET
+    /api/contributions/{id}/statement?key=… or POST /api/claims/{id}/statement returns. An answer to
+    an item adds `item`, `item_sha256` and `answer`; free-form work leaves them out (absent, not null,
+    so the body re-encodes to the very bytes signed). Signed message: `coop-ledger statement v1` /
+    `contribution` / the RFC 8785 JSON of the body (the statement's `body` gives an example's bytes)."""
+
+    task: Annotated[Id, Meta(description="the task's id", examples=[CONTRIBUTION_EXAMPLE["task"]])]
+    content_sha256: Annotated[
+        Sha256,
+        Meta(description="hex SHA-256 of the content; for an answer, of the RFC 8785 JSON of `answer`"),
+    ]
+    author: Annotated[
+        KeyId, Meta(description="key id of the signing key: hex(SHA-256(b'coop-ledger key\\n' + public key))[:32]")
+    ]
+    terms: Annotated[ConsentTerms, Meta(description="the consent terms sent with the work")]
+    minutes: Annotated[Positive, Meta(description="the minutes sent with the work (a note; pay uses measured time)")]
+    units: Annotated[Positive, Meta(description="units of work (1 for an answer to an item)")]
+    time: Annotated[
+        Time,
+        Meta(
+            description="the signing time, UTC in whole seconds with +00:00, within 10 minutes of the server's clock",
+            examples=[CONTRIBUTION_EXAMPLE["time"]],
+        ),
+    ]
+    revises: Annotated[Sha256 | None, Meta(description="SHA-256 of the revised contribution's statement, or null")]
+    item: Annotated[
+        Id | None | msgspec.UnsetType, Meta(description="an answer to an item: the item's id (the claim's item.id)")
+    ] = msgspec.UNSET
+    item_sha256: Annotated[
+        Sha256 | None | msgspec.UnsetType,
+        Meta(description="an answer to an item: SHA-256 of the item's canonical JSON (the claim's item.sha256)"),
+    ] = msgspec.UNSET
+    answer: Annotated[
+        dict[str, Any] | None | msgspec.UnsetType,
+        Meta(description="an answer to an item: the answer in its normal form (docs/submit-and-next.md)"),
+    ] = msgspec.UNSET
+
+
+class ContributionStatement(msgspec.Struct, forbid_unknown_fields=True):
+    """Work signed by your own key (custodial keys submit with {password} instead)."""
+
+    kind: Literal["contribution"]
+    body: Annotated[
+        ContributionBody,
+        Meta(
+            description="The body as signed. For the example the exact bytes signed are (\\n a line feed): "
+            + CONTRIBUTION_SIGNED_EXAMPLE.replace("\n", "\\n"),
+            examples=[CONTRIBUTION_EXAMPLE],
+        ),
+    ]
     key: Base64Key
     sig: Base64Sig
 

@@ -87,3 +87,15 @@ def parse_major(text: Any, currency: str, label: str = "amount", maximum: int = 
     if amount > maximum:
         raise Refused(f"{label} is more than {maximum} minor units: {shown!r}")
     return amount
+
+
+def format_major(amount: int, currency: str) -> str:
+    """Integer minor units as the amount people read, with its currency (1234, "EUR" → "12.34 EUR"),
+    for messages written below the web layer (a refusal's numbers). Exact, from the integer's
+    digits; ungrouped, as the books write it (the portal groups with Babel: web.formatting)."""
+    digits = minor_digits(currency)
+    if digits == 0:
+        return f"{amount} {currency}"
+    sign = "-" if amount < 0 else ""
+    whole, part = divmod(abs(amount), 10**digits)
+    return f"{sign}{whole}.{part:0{digits}d} {currency}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coop.kernel.errors import Refused
-from coop.kernel.money import UnknownCurrency, check_currency
+from coop.kernel.money import UnknownCurrency, check_currency, format_major
 
 
 def check_floor_policy(body: Any) -> None:
@@ -58,10 +58,11 @@ def check_pay_floor(
     floor = int(floors[currency])
     rate = hourly_rate(pay_per_unit, minutes_per_unit)
     if rate < floor:
+        least = -(-floor * minutes_per_unit // 60)
         raise Refused(
-            f"{pay_per_unit} {currency} minor units per unit of {minutes_per_unit} min is {rate} per hour, "
-            f"below the floor of {floor} per hour (pay-floor v{version}); pay at least "
-            f"{-(-floor * minutes_per_unit // 60)} per unit"
+            f"{format_major(pay_per_unit, currency)} per unit of {minutes_per_unit} min is "
+            f"{format_major(rate, currency)} per hour, below the floor of {format_major(floor, currency)} per hour "
+            f"(pay-floor v{version}); pay at least {format_major(least, currency)} per unit"
         )
     return floor
 

@@ -106,7 +106,7 @@ class TaskForm:
     kind: str = "expert-answer"
     unit: str = "answer"
     minutes_per_unit: int = 20
-    pay_per_unit: int = 900
+    pay_per_unit: int = 900  # minor units; typed in major units ("9.00")
     currency: str = "EUR"
     intended_uses: tuple[str, ...] = ("model-training",)
     buyer_org: str = ""
@@ -115,6 +115,11 @@ class TaskForm:
 def new_task(title_prefix: str, **fields: Any) -> TaskForm:
     """A task with a unique title, so tests sharing one service find only their own work."""
     return TaskForm(f"{title_prefix} {uuid.uuid4().hex[:8]}", **fields)
+
+
+def major_units(minor: int) -> str:
+    """900 → "9.00": what a steward types for an amount the tests keep in minor units (two decimals)."""
+    return f"{minor // 100}.{minor % 100:02d}"
 
 
 def fill_task_form(page: Page, task: TaskForm) -> None:
@@ -126,8 +131,8 @@ def fill_task_form(page: Page, task: TaskForm) -> None:
     page.get_by_label("Kind").select_option(task.kind)
     page.get_by_label("Unit", exact=True).fill(task.unit)
     page.get_by_label("Estimated minutes per unit").fill(str(task.minutes_per_unit))
-    page.get_by_label("Pay per unit (minor units, e.g. cents)").fill(str(task.pay_per_unit))
     page.get_by_label("Currency").fill(task.currency)
+    page.get_by_label("Pay per unit", exact=True).fill(major_units(task.pay_per_unit))
     uses = page.get_by_role("group", name="Intended uses of the work")
     for use in task.intended_uses:
         uses.get_by_label(use, exact=True).check()

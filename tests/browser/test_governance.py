@@ -199,10 +199,10 @@ def test_members_raise_the_pay_floor_and_pick_a_rubric_by_signed_votes_that_clos
         VOTING_MINUTES,
         why="18 EUR/h is below a living wage in most of our regions.",
     )
-    floors = ada_page.get_by_role("group", name="New hourly minimum, in minor units (cents) per hour")
-    expect(floors.get_by_label("EUR (now 1800)", exact=True)).to_have_value("1800")
-    expect(floors.get_by_label("USD (now 2000)", exact=True)).to_have_value("2000")
-    floors.get_by_label("EUR (now 1800)", exact=True).fill("2400")
+    floors = ada_page.get_by_role("group", name="New hourly minimum per hour, in each currency")
+    expect(floors.get_by_label("EUR (now 18.00 EUR)", exact=True)).to_have_value("18.00")
+    expect(floors.get_by_label("USD (now 20.00 USD)", exact=True)).to_have_value("20.00")
+    floors.get_by_label("EUR (now 18.00 EUR)", exact=True).fill("24.00")
     pay_floor = open_the_vote(ada_page, floor_title)
     expect(dd_after(ada_page, "Kind")).to_have_text("pay-floor (changes pay-floor)")
     expect(dd_after(ada_page, "Voting")).to_have_text(
@@ -337,8 +337,8 @@ def test_members_raise_the_pay_floor_and_pick_a_rubric_by_signed_votes_that_clos
         steward.get_by_role("button", name="Open the task").click()
     assert answer.value.status == 400
     alert = steward.locator("form[action='/tasks/new']").get_by_role("alert")
-    expect(alert).to_contain_text("is 2100 per hour, below the floor of 2400 per hour (pay-floor v2)")
-    expect(alert).to_contain_text("pay at least 800 per unit")
+    expect(alert).to_contain_text("is 21.00 EUR per hour, below the floor of 24.00 EUR per hour (pay-floor v2)")
+    expect(alert).to_contain_text("pay at least 8.00 EUR per unit")
 
     # …900 per 20 min is opened under the new floor and judged by the rubric the members chose…
     after = new_task("Opened after the vote")

@@ -379,11 +379,11 @@ def test_a_task_below_the_pay_floor_is_refused_with_the_numbers_next_to_the_form
     assert answer.value.status == 400
 
     alert = steward.locator("form[action='/tasks/new']").get_by_role("alert")
-    expect(alert).to_contain_text("is 1200 per hour, below the floor of 1800 per hour (pay-floor v1)")
-    expect(alert).to_contain_text("pay at least 300 per unit")
+    expect(alert).to_contain_text("is 12.00 EUR per hour, below the floor of 18.00 EUR per hour (pay-floor v1)")
+    expect(alert).to_contain_text("pay at least 3.00 EUR per unit")
     expect(steward.get_by_label("Title")).to_have_value(task.title)  # what was typed is kept, to correct
     expect(steward.get_by_label("Estimated minutes per unit")).to_have_value("10")
-    expect(steward.get_by_label("Pay per unit (minor units, e.g. cents)")).to_have_value("200")
+    expect(steward.get_by_label("Pay per unit", exact=True)).to_have_value("2.00")
 
     steward.goto("/tasks")
     expect(steward.get_by_role("heading", name="Tasks")).to_be_visible()

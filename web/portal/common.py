@@ -9,8 +9,10 @@ from urllib.parse import quote
 from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 
+from coop.kernel.errors import Refused
+from coop.kernel.money import check_currency, parse_major
 from web.auth import Req as Req  # the portal's modules take it from here, with the rest of what pages share
-from web.inputs import SMALL_MAX, whole_number
+from web.inputs import AMOUNT_MAX, SMALL_MAX, whole_number
 
 Form = URLEncodedBody[dict[str, Any]]
 PAGE_SIZE = 50  # rows per page of a member's contributions and of the review queue
@@ -34,6 +36,38 @@ def text_value(data: dict[str, Any], name: str) -> str:
 def int_value(data: dict[str, Any], name: str, label: str, high: int = SMALL_MAX) -> int:
     """A whole number from a form field, or a 400 that names the field (`label`) and the range."""
     return whole_number(text_value(data, name), label, 0, high)
+
+
+class FieldRefused(Refused):
+    """A refusal about one form field (`field`), so the page shows the reason next to that field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def currency_value(data: dict[str, Any], name: str = "currency") -> str:
+    """An ISO 4217 code from a form field (typed in any case), or a refusal at that field."""
+    try:
+        return check_currency(text_value(data, name).strip().upper())
+    except Refused as error:
+        raise FieldRefused(name, str(error)) from None
+
+
+def amount_value(data: dict[str, Any], name: str, currency: str, label: str) -> int:
+    """An amount typed in major units of `currency` ("12.50") as integer minor units (1250): the one
+    conversion at the portal's edge (coop.kernel.money.parse_major), refused at the field otherwise."""
+    try:
+        return parse_major(text_value(data, name), currency, label, AMOUNT_MAX)
+    except Refused as error:
+        raise FieldRefused(name, str(error)) from None
+
+
+def errors_at(error: Exception) -> dict[str, str]:
+    """A page's `errors`: a field's refusal next to its field, anything else at the top of the form."""
+    if isinstance(error, FieldRefused):
+        return {error.field: str(error)}
+    return {"_form": str(error)}
 
 
 def list_value(data: dict[str, Any], name: str) -> list[str]:

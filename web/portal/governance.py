@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from litestar import Controller, get, post
@@ -23,13 +22,9 @@ from web import auth
 from web.auth import SignedIn
 from web.errors import USER_ERRORS, status_for
 from web.guard import parse_json
-from web.inputs import AMOUNT_MAX, aware_time, whole_number
-from web.portal.common import Form, Req, is_htmx, page, redirect_done, text_value
-
-
-def floor_currencies(floor: Mapping[str, Any]) -> list[str]:
-    """The currencies a pay-floor proposal sets: those of the floor in force (its policy owns them)."""
-    return sorted(floor["hourly_minimum"])
+from web.inputs import aware_time, whole_number
+from web.portal.common import Form, Req, errors_at, is_htmx, page, redirect_done, text_value
+from web.portal.pay_floor_form import floor_changes, floor_currencies, pay_floor_options
 
 
 def policy_diff(policies: PolicyService, proposal: ProposalView) -> list[dict[str, Any]]:
@@ -65,21 +60,7 @@ def proposal_context(
         "p": proposal,
         "my_vote": governance.my_vote(principal, proposal_id),
         "diffs": policy_diff(policies, proposal),
-    }
-
-
-def pay_floor_options(data: dict[str, Any], currencies: list[str]) -> dict[str, Any]:
-    floors = {}
-    for currency in currencies:
-        text = text_value(data, f"floor_{currency}").strip()
-        if text:
-            floors[currency] = whole_number(text, f"the {currency} floor (minor units per hour)", 0, AMOUNT_MAX)
-    flag = text_value(data, "flag_after_accepted").strip()
-    return {
-        "body": {
-            "hourly_minimum": floors,
-            "flag_after_accepted": whole_number(flag, "flag after accepted", 0) if flag else 0,
-        }
+        "floor_changes": floor_changes(policies, proposal),
     }
 
 
@@ -194,7 +175,7 @@ class GovernancePages(Controller):
                 members,
                 kind if kind in KINDS else "pay-floor",
                 status_for(error),
-                {"_form": str(error)},
+                errors_at(error),
                 values,
             )
         return redirect_done(f"/proposals/{proposal.id}", "Your proposal is open for voting.")

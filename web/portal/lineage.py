@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
+from coop.datasets.license_access import check_license_reader
 from coop.datasets.service import DatasetService
 from coop.kernel.settings import Settings
 from coop.lineage.bundle import LogAndDatabase, build_bundle, license_report
@@ -143,6 +144,7 @@ class LineagePages(Controller):
         license_id: FromPath[str],
     ) -> Response[bytes]:
         """The report's JSON for a portal session (the API serves the same bytes to a token)."""
+        check_license_reader(lineage.engine, principal, license_id, "the report")
         license = datasets.license_of(principal, license_id)
         return report_response(license_report(lineage, license.release_id, license.id), license.id)
 
@@ -156,6 +158,7 @@ class LineagePages(Controller):
         license_id: FromPath[str],
     ) -> Template:
         """The printable report for a compliance file; the same facts as the JSON, which it links."""
+        check_license_reader(lineage.engine, principal, license_id, "the report")
         license = datasets.license_of(principal, license_id)
         data = license_report(lineage, license.release_id, license.id)
         return page(

@@ -1,5 +1,6 @@
 """Portal pages for tasks: the list, opening one (stewards, above the pay floor), raising its rate,
-and submitting work to it."""
+and submitting work to it. Pay is typed in major units of the task's currency ("12.50") and stored
+as integer minor units (1250); a bad amount is refused next to its field."""
 
 from __future__ import annotations
 
@@ -22,8 +23,19 @@ from governance.policies import PolicyService
 from web import auth
 from web.auth import SignedIn
 from web.errors import USER_ERRORS, status_for
-from web.inputs import AMOUNT_MAX
-from web.portal.common import Form, Req, int_value, is_htmx, list_value, page, redirect_done, text_value
+from web.portal.common import (
+    Form,
+    Req,
+    amount_value,
+    currency_value,
+    errors_at,
+    int_value,
+    is_htmx,
+    list_value,
+    page,
+    redirect_done,
+    text_value,
+)
 from web.portal.item_work import spec_or_none
 
 
@@ -91,6 +103,8 @@ class TaskPages(Controller):
         }
         values["intended_uses"] = list_value(data, "intended_uses")
         try:
+            currency = currency_value(data)
+            pay = amount_value(data, "pay_per_unit", currency, "pay per unit")
             spec = TaskSpec(
                 project=values["project"],
                 title=values["title"],
@@ -98,14 +112,14 @@ class TaskPages(Controller):
                 kind=values["kind"],
                 unit=values["unit"],
                 minutes_per_unit=int_value(data, "minutes_per_unit", "minutes per unit"),
-                pay_per_unit=int_value(data, "pay_per_unit", "pay per unit", AMOUNT_MAX),
-                currency=values["currency"].strip().upper(),
+                pay_per_unit=pay,
+                currency=currency,
                 intended_uses=values["intended_uses"],
                 buyer_org=values["buyer_org"].strip() or None,
             )
             task = tasks.open(principal, spec)
         except USER_ERRORS as error:
-            return self._new_form(request, policies, status_for(error), {"_form": str(error)}, values)
+            return self._new_form(request, policies, status_for(error), errors_at(error), values)
         return redirect_done(f"/tasks/{task.id}", "The task is open.")
 
     @staticmethod
@@ -167,7 +181,8 @@ class TaskPages(Controller):
         data: Form,
     ) -> Template | Redirect:
         try:
-            tasks.raise_rate(principal, task_id, int_value(data, "pay_per_unit", "the new rate", AMOUNT_MAX))
+            rate = amount_value(data, "pay_per_unit", tasks.get(task_id).currency, "the new rate")
+            tasks.raise_rate(principal, task_id, rate)
         except USER_ERRORS as error:
             return self._task_page(
                 request,
@@ -177,7 +192,8 @@ class TaskPages(Controller):
                 task_approvals,
                 task_id,
                 status_for(error),
-                errors={"_form": str(error)},
+                errors=errors_at(error),
+                values={"pay_per_unit": text_value(data, "pay_per_unit")},
             )
         return redirect_done(f"/tasks/{task_id}", "The rate is raised.")
 

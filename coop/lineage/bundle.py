@@ -23,6 +23,7 @@ coop.lineage.verify_files), not against a list the server merely shows.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Engine
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session
 from coop.datasets.delivery import manifest_of
 from coop.datasets.models import License
 from coop.lineage.gather import ReleaseLineage, release_lineage
-from coop.lineage.report import report_bytes
+from coop.lineage.report import judgment_rows_file, report_bytes
 from coop.lineage.report_facts import license_facts
 from provenance.core.canonical import canonical_json
 from provenance.core.signing import b64
@@ -59,6 +60,13 @@ def license_report(runtime: LogAndDatabase, release_id: str, license_id: str) ->
     """The license's report (coop.lineage.report) as its canonical bytes: what the API serves and
     what the license's bundle signs the SHA-256 of."""
     return _report(runtime, release_lineage(runtime.engine, release_id, license_id))
+
+
+def license_report_judgments(runtime: LogAndDatabase, release_id: str, license_id: str) -> Iterator[bytes]:
+    """The report's judgments file (coop.lineage.report_pay): one line per judgment, whose SHA-256 the
+    report states. Read before the first line is yielded, so a missing license fails before streaming."""
+    lineage = release_lineage(runtime.engine, release_id, license_id)
+    return judgment_rows_file(license_facts(runtime.engine, lineage, runtime.log.origin, runtime.log.verifier_key))
 
 
 def _report(runtime: LogAndDatabase, lineage: ReleaseLineage) -> bytes:

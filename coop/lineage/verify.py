@@ -12,8 +12,8 @@ What each check means for a buyer:
      force, was not expired, and was not revoked before the release or license;
   6. each item's task paid at or above the pay floor in force when it opened, and was reviewed under
      the rubric version in force then (the fair-work attestation);
-  7. given the license's report (the buyer's paperwork), that it is the one the bundle signs and
-     agrees with the bundle's entries (coop.lineage.verify_report);
+  7. given the license's report (the buyer's paperwork) and its judgments file, that they are the
+     ones the bundle signs and agree with the bundle's entries (coop.lineage.verify_report);
   8. for a license (v4 bundles), that the bundle's `license.files` entry — co-op signed, in the
      checkpointed log like every entry — is this license's files manifest; the files themselves are
      then checked against it by coop.lineage.verify_files.check_files (`coop verify --files DIR`).
@@ -58,6 +58,7 @@ class BundleReport:
     attestation: list[str] = field(default_factory=list)
     report_signed: bool = False  # the bundle signs a report's SHA-256 (license bundles)
     report_sha256: str | None = None  # set when a report was given and checked
+    report_judgments: bool = False  # its judgments file was given and checked too
     files: SignedFiles | None = None  # a v4 license bundle's files manifest, checked to be the license's
 
 
@@ -68,7 +69,9 @@ def _b64(text: str, what: str) -> bytes:
         raise BundleInvalid(f"{what} is not base64") from error
 
 
-def verify_bundle(data: bytes, trusted_key: str | None = None, report: bytes | None = None) -> BundleReport:
+def verify_bundle(
+    data: bytes, trusted_key: str | None = None, report: bytes | None = None, judgments: bytes | None = None
+) -> BundleReport:
     # The co-op's signature covers these exact bytes, so nothing is re-encoded to check them:
     # one flipped byte anywhere fails it. (Bundles of 100,000 items are a quarter of a gigabyte.)
     try:
@@ -82,7 +85,7 @@ def verify_bundle(data: bytes, trusted_key: str | None = None, report: bytes | N
         raise BundleInvalid(f"the bundle is not exactly what the co-op signed: {error}") from error
     keys = {"format", "subject", "items", "verifier_key", "checkpoint", "entries"}
     if not isinstance(body, dict) or not (
-        (body.get("format") == FORMAT and set(body) == keys | {"report"} and _has_files_entry(body["subject"]))
+        (body.get("format") == FORMAT and set(body) == keys | {"report"} and "files_entry" in (body["subject"] or ()))
         or (body.get("format") == FORMAT_V3 and set(body) == keys | {"report"})
         or (body.get("format") == FORMAT_V2 and set(body) == keys)
     ):
@@ -104,16 +107,12 @@ def verify_bundle(data: bytes, trusted_key: str | None = None, report: bytes | N
     if report is not None:
         try:
             found.report_sha256 = check_report(
-                report, body.get("report"), entries, body["subject"], checkpoint.origin, body["verifier_key"]
+                report, body.get("report"), entries, body["subject"], checkpoint.origin, body["verifier_key"], judgments
             )
+            found.report_judgments = judgments is not None
         except ReportInvalid as error:
             raise BundleInvalid(f"report: {error}") from error
     return found
-
-
-def _has_files_entry(subject: Any) -> bool:
-    """A v4 subject names its files manifest (`files_entry`: null for a release bundle)."""
-    return isinstance(subject, dict) and "files_entry" in subject
 
 
 def _items(raw: Any) -> list[dict[str, Any]]:

@@ -25,11 +25,17 @@ def cmd_verify(_settings: Settings, args: argparse.Namespace) -> int:
     try:
         data = Path(args.bundle).read_bytes()
         paperwork = Path(args.report).read_bytes() if args.report else None
+        judgments = Path(args.report_judgments).read_bytes() if args.report_judgments else None
     except OSError as error:
         print(f"coop: cannot read {error.filename}: {error.strerror}", file=sys.stderr)
         return 2
+    if judgments is not None and paperwork is None:
+        print(
+            "coop: --report-judgments checks a report's judgments file: give the report with --report", file=sys.stderr
+        )
+        return 2
     try:
-        report = verify_bundle(data, trusted_key=args.key, report=paperwork)
+        report = verify_bundle(data, trusted_key=args.key, report=paperwork, judgments=judgments)
     except BundleInvalid as failure:
         print(f"BUNDLE DOES NOT VERIFY: {failure}", file=sys.stderr)
         return 1
@@ -66,7 +72,12 @@ def cmd_verify(_settings: Settings, args: argparse.Namespace) -> int:
         print(f"  {line}")
     if report.report_sha256 is not None:
         print(f"license report verified: SHA-256 {report.report_sha256}, signed in the bundle and equal to the")
-        print("  report recomputed from the bundle's entries (measured seconds as the co-op signed them)")
+        if report.report_judgments:
+            print("  report recomputed from the bundle's entries and its judgments file, whose SHA-256 it states")
+            print("  (measured seconds, answer kinds and sizes as the co-op signed them)")
+        else:
+            print("  report recomputed from the bundle's entries, except the pay figures, answer kinds and sizes:")
+            print("  pass its judgments file with --report-judgments to recompute those too")
     elif report.report_signed:
         print("license report: the bundle signs one; pass it with --report to check it too")
     if report.files is not None:
@@ -87,6 +98,10 @@ def add_verify(commands: Commands) -> None:
     verify.add_argument("bundle")
     verify.add_argument("--key", help="the co-op's verifier key you trust (default: the one in the bundle)")
     verify.add_argument("--report", help="the license's report (JSON, as served): check it against the bundle too")
+    verify.add_argument(
+        "--report-judgments",
+        help="the report's judgments file (JSON Lines, as served): check it and recompute the pay figures from it",
+    )
     verify.add_argument(
         "--files", help="the directory holding the license's downloaded files: check each one's SHA-256 too"
     )

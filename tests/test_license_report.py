@@ -392,3 +392,14 @@ def test_another_organisation_cannot_read_the_judgments_file(runtime, licensed, 
     path = f"/api/licenses/{licensed.license.id}/report/judgments.jsonl"
     response = client.get(path, headers=bearer(runtime, other_buyer))
     assert response.status_code == 404 and licensed.license.id in response.text
+
+
+def test_a_report_in_the_older_format_is_refused_with_the_reason(runtime, licensed):
+    report = json.loads(licensed.data)
+    report["format"] = "coop-ledger-license-report/v1"
+    older = canonical_json(report)
+    body = json.loads(build_bundle(runtime, licensed.release.id, licensed.license.id).split("\n", 1)[0])
+    body["report"] = {"sha256": hashlib.sha256(older).hexdigest(), "size": len(older)}
+    bundle = runtime.log.signer.sign(canonical_json(body).decode() + "\n").encode()
+    with pytest.raises(BundleInvalid, match="license-report/v1', which this verifier does not recompute"):
+        verify_bundle(bundle, report=older)

@@ -11,7 +11,8 @@ again on its own terms by `coop.lineage.verify` — with no database and no netw
 
 A license bundle also signs the SHA-256 and size of the license's report (the buyer's paperwork,
 coop.lineage.report): the report is deterministic canonical JSON, so it can travel as its own file
-beside the bundle, and `coop verify --report` checks a copy against the hash the co-op signed.
+beside the bundle, and `coop verify --report` checks a copy against the hash the co-op signed (and
+the report states its judgments file's hash: `license_report_judgments`, `--report-judgments`).
 
 A license bundle (v4) also proves the license's files manifest: the `license.files` statement (each
 delivered file's name, size and SHA-256, signed by the co-op and logged in the grant's transaction)

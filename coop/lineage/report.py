@@ -2,15 +2,18 @@
 
 A compliance team files this beside the model it trains: the fields of the EU AI Act Art. 53(1)(d)
 training-data summary that this dataset answers (source, modalities, size, collection period, how
-opt-outs were respected), the fair-work evidence (pay per hour against the pay floor in force for
-every included judgment, and the rubric versions), and how to verify it all offline.
+opt-outs were respected), the fair-work evidence (pay per hour against the pay floor in force,
+summed up per task, rubric version and pay-floor version, and the rubric versions), and how to
+verify it all offline. Every judgment's own pay row is in a separate judgments file
+(coop.lineage.report_pay) whose count, size and SHA-256 the report states: the report stays tens of
+kilobytes at 100,000 judgments, and every row stays verifiable through it.
 
 Pure and deterministic: the same facts give the same report, and `report_bytes` is its RFC 8785
 canonical JSON, so the bytes have one SHA-256. The license's verification bundle carries that hash
 inside the co-op's signature; `coop verify --report` checks a copy's hash against it and then
 recomputes the report with this same function from the bundle's logged entries — taking from the
-report only what the log does not hold (the server-measured seconds, each task's answer kind and
-each item's byte size, all vouched for by the signed hash) — so every logged figure is checked twice.
+judgments file only what the log does not hold (the server-measured seconds, each task's answer kind
+and each item's byte size, all vouched for by the signed hashes) — so every logged figure is checked twice.
 
 Every fact comes from a log entry the bundle proves (license, release, accepted contributions, tasks,
 policies) except those three, and the report names no member: authors are pseudonymous key ids.

@@ -86,6 +86,7 @@ def signed_files(entries: dict[int, ParsedEntry], subject: dict[str, Any], licen
         found.append(SignedFile(item["name"], item["sha256"], item["size"]))
     if len({f.name for f in found}) != len(found):
         raise FilesInvalid(f"the files manifest (entry {index}) names a file twice")
+    assert isinstance(index, int)  # checked above: the entry at it exists
     return SignedFiles(index, body["records"], found)
 
 

@@ -21,7 +21,7 @@ import hashlib
 import json
 from typing import Any
 
-from coop.lineage.report import JudgmentFacts, LicenseFacts, license_report
+from coop.lineage.report import FORMAT, JudgmentFacts, LicenseFacts, license_report
 from provenance.core.canonical import canonical_json
 from provenance.core.entry import ParsedEntry
 
@@ -62,6 +62,11 @@ def check_report(
         )
     try:
         report = json.loads(data)
+        if report["format"] != FORMAT:  # v1 held every row inside; the recomputation is v2's
+            raise ReportInvalid(
+                f"the report is a {report['format']!r}, which this verifier does not recompute (it checks "
+                f"{FORMAT}): download the license's report and bundle again"
+            )
         rows = _rows(report, judgments) if judgments is not None else {}
         expected = license_report(_facts(rows, entries, subject, origin, key))
         if judgments is None:  # compare what the log alone determines

@@ -130,6 +130,7 @@ TABLE = [
     ("POST", "/licenses/{license}/withdrawals/read", {BUYER}),
     ("GET", "/licenses/{license}/report", {BUYER, STEWARD}),  # the licensee's organisation and stewards only
     ("GET", "/licenses/{license}/report.json", {BUYER, STEWARD}),
+    ("GET", "/licenses/{license}/report/judgments.jsonl", {BUYER, STEWARD}),
     ("GET", "/licenses/{license}/files", {BUYER}),
     ("GET", "/licenses/{license}/files/{file}", {BUYER}),
     ("GET", "/licenses/{license}/croissant.json", {BUYER}),
@@ -232,6 +233,7 @@ TABLE = [
     ("GET", "/api/licenses/{license}/withdrawals?after=0", {BUYER, STEWARD}),
     ("POST", "/api/licenses/{license}/withdrawals/read", {BUYER}),
     ("GET", "/api/licenses/{license}/report", {BUYER, STEWARD}),  # the licensee's organisation and stewards only
+    ("GET", "/api/licenses/{license}/report/judgments.jsonl", {BUYER, STEWARD}),
     ("GET", "/api/licenses/{license}", MEMBERS | {BUYER}),  # members are paid from it; the licensee holds it
     ("GET", "/api/revenue-events", SIGNED_IN),  # members: all; a buyer: its organisation's; others: none
     ("GET", "/api/revenue-events/{event}", MEMBERS | {BUYER}),

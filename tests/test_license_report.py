@@ -1,6 +1,7 @@
 """The buyer's paperwork (issue 15, part 5): per license, a report a compliance team can file —
-the EU AI Act Art. 53(1)(d) summary fields, pay per hour against the floor for every judgment, and
-how to verify it; as JSON whose SHA-256 the license's bundle signs, and as a printable page."""
+the EU AI Act Art. 53(1)(d) summary fields, pay per hour against the floor summed up per task,
+rubric and pay floor (every judgment's own row in a judgments file whose SHA-256 the report states),
+and how to verify it; as JSON whose SHA-256 the license's bundle signs, and as a printable page."""
 
 import hashlib
 import json
@@ -11,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from coop.lineage.bundle import build_bundle, license_report
+from coop.lineage.bundle import build_bundle, license_report, license_report_judgments
 from coop.lineage.verify import BundleInvalid, verify_bundle
 from provenance.core.canonical import canonical_json
 from tests.test_contributions import GOOD
@@ -51,17 +52,26 @@ def licensed(runtime, work, clock):
     )
     license = runtime.datasets.license(buyer, release.id, ["model-training"], "advertising", True, "paperwork")
     data = license_report(runtime, release.id, license.id)
+    rows = b"".join(license_report_judgments(runtime, release.id, license.id))
     entries = {
         name: runtime.contributions.get(work.author, c.id).acceptance_index
         for name, c in (("plain", plain), ("quick", quick), ("slow", slow))
     }
     return SimpleNamespace(
-        release=release, license=license, buyer=buyer, data=data, report=json.loads(data), entries=entries, plain=plain
+        release=release,
+        license=license,
+        buyer=buyer,
+        data=data,
+        report=json.loads(data),
+        entries=entries,
+        plain=plain,
+        rows_data=rows,
+        rows=[json.loads(line) for line in rows.splitlines()],
     )
 
 
-def judgment(report, entry):
-    [found] = [j for j in report["fair_work"]["judgments"] if j["entry"] == entry]
+def judgment(licensed, entry):
+    [found] = [j for j in licensed.rows if j["entry"] == entry]
     return found
 
 
@@ -90,8 +100,8 @@ def test_the_report_names_the_source_category_modality_and_kinds(licensed):
 
 
 def test_content_bytes_add_up_to_the_judgments_content(licensed):
-    judgments = licensed.report["fair_work"]["judgments"]
-    assert judgment(licensed.report, licensed.entries["plain"])["content_bytes"] == len(b"Free-form answer.")
+    judgments = licensed.rows
+    assert judgment(licensed, licensed.entries["plain"])["content_bytes"] == len(b"Free-form answer.")
     assert licensed.report["training_data_summary"]["size"]["content_bytes"] == sum(
         j["content_bytes"] for j in judgments
     )
@@ -110,8 +120,8 @@ def test_the_collection_period_is_the_included_contributions_logged_times(licens
 
 
 def test_pay_per_hour_is_measured_where_an_item_was_answered_and_declared_otherwise(licensed):
-    report, entries = licensed.report, licensed.entries
-    rows = {name: judgment(report, entry) for name, entry in entries.items()}
+    entries = licensed.entries
+    rows = {name: judgment(licensed, entry) for name, entry in entries.items()}
     assert {n: (r["hourly_rate"], r["source"], r["measured_seconds"]) for n, r in rows.items()} == {
         "plain": (900 * 60 // 20, "declared task rate", None),  # 2700
         "quick": (900 * 3600 // 600, "measured", 600),  # 5400
@@ -122,7 +132,7 @@ def test_pay_per_hour_is_measured_where_an_item_was_answered_and_declared_otherw
 
 def test_every_judgment_is_compared_with_the_floor_and_one_below_it_is_reported(licensed):
     fair = licensed.report["fair_work"]
-    assert {j["entry"]: (j["floor"], j["floor_version"], j["meets_floor"]) for j in fair["judgments"]} == {
+    assert {j["entry"]: (j["floor"], j["floor_version"], j["meets_floor"]) for j in licensed.rows} == {
         licensed.entries["plain"]: (FLOOR, 1, True),
         licensed.entries["quick"]: (FLOOR, 1, True),
         licensed.entries["slow"]: (FLOOR, 1, False),
@@ -179,13 +189,13 @@ def test_a_release_bundle_signs_no_report(runtime, licensed):
         verify_bundle(bundle, report=licensed.data)
 
 
-def run_verify(tmp_path, bundle, report):
+def run_verify(tmp_path, bundle, report, *extra):
     (tmp_path / "license.bundle").write_bytes(bundle)
     (tmp_path / "license.report.json").write_bytes(report)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COOP_")}
     env["COOP_DATABASE_URL"] = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # unreachable: must not be used
     return subprocess.run(
-        [sys.executable, "-m", "web.cli", "verify", "license.bundle", "--report", "license.report.json"],
+        [sys.executable, "-m", "web.cli", "verify", "license.bundle", "--report", "license.report.json", *extra],
         capture_output=True,
         text=True,
         env={**env, "PYTHONPATH": os.getcwd()},
@@ -265,10 +275,12 @@ def test_the_printable_page_shows_the_summary_pay_against_the_floor_and_how_to_v
         and "3 of 4 release items included; 1 excluded by consent" in text
     )
     assert "2 judgments at or above the pay floor, 1 below" in text
-    slow = text.split(f'data-testid="judgment-{licensed.entries["slow"]}"')[1].split("</tr>")[0]
-    assert "13.50 EUR" in slow and "measured" in slow and "18.00 EUR (pay-floor v1) — below" in slow
-    plain = text.split(f'data-testid="judgment-{licensed.entries["plain"]}"')[1].split("</tr>")[0]
-    assert "27.00 EUR" in plain and "declared task rate" in plain
+    group = text.split(f'data-testid="group-{licensed.report["fair_work"]["groups"][0]["task"]}-1"')[1]
+    group = group.split("</tr>")[0]
+    assert "13.50 EUR" in group and "27.00 EUR" in group and "18.00 EUR (pay-floor v1)" in group
+    assert "declared task rate 1, measured 2" in group
+    assert f'href="/licenses/{licensed.license.id}/report/judgments.jsonl"' in text
+    assert hashlib.sha256(licensed.rows_data).hexdigest() in text
     assert hashlib.sha256(licensed.data).hexdigest() in text and "coop verify" in text
     assert runtime.log.latest_checkpoint().note.split("\n")[0] in text
 
@@ -280,6 +292,115 @@ def test_the_licenses_page_links_each_report(licensed, browse):
 def test_a_bundle_made_before_reports_still_verifies(runtime, licensed):
     body = json.loads(build_bundle(runtime, licensed.release.id, licensed.license.id).split("\n", 1)[0])
     del body["report"]
+    del body["subject"]["files_entry"]
     body["format"] = "coop-ledger-bundle/v2"
     older = runtime.log.signer.sign(canonical_json(body).decode() + "\n").encode()
     assert verify_bundle(older).items == 3 and not verify_bundle(older).report_signed
+
+
+def test_pay_is_summed_up_per_task_rubric_and_floor_with_minimum_and_lower_median(licensed):
+    [group] = licensed.report["fair_work"]["groups"]
+    assert group | {"task": None, "summary": None} == {
+        "task": None,
+        "task_kind": "expert-answer",
+        "rubric": "rubric.expert-answer v1",
+        "floor_version": 1,
+        "currency": "EUR",
+        "floor": FLOOR,
+        "judgments": 3,
+        "meets_floor": 2,
+        "below_floor": 1,
+        "min_hourly_rate": 1350,
+        "median_hourly_rate": 2700,  # of 1350, 2700 and 5400
+        "rate_sources": {"declared task rate": 1, "measured": 2},
+        "entries": {"first": min(licensed.entries.values()), "last": max(licensed.entries.values())},
+        "summary": None,
+    }
+    assert group["summary"] == "3 judgments: minimum 13.50 EUR, median 27.00 EUR per hour against the floor of " + (
+        "18.00 EUR (pay-floor v1); 1 below it"
+    )
+
+
+def test_the_report_states_the_judgments_files_count_size_and_sha256(licensed):
+    stated = licensed.report["fair_work"]["judgments"]
+    assert (stated["count"], stated["size"], stated["sha256"]) == (
+        3,
+        len(licensed.rows_data),
+        hashlib.sha256(licensed.rows_data).hexdigest(),
+    )
+    assert [row["entry"] for row in licensed.rows] == sorted(licensed.entries.values())
+    assert all(list(row) == sorted(stated["columns"]) for row in licensed.rows)
+    assert licensed.rows_data == b"".join(canonical_json(row) + b"\n" for row in licensed.rows)
+
+
+def test_the_report_holds_no_per_judgment_rows(licensed):
+    """Its size does not grow with the judgments beyond one group per task, rubric and floor."""
+    assert b'"arithmetic":' not in licensed.data and b'"measured_seconds":' not in licensed.data
+
+
+def test_verify_recomputes_the_report_from_the_bundle_and_its_judgments_file(runtime, licensed):
+    bundle = build_bundle(runtime, licensed.release.id, licensed.license.id).encode()
+    checked = verify_bundle(bundle, report=licensed.data, judgments=licensed.rows_data)
+    assert checked.report_judgments and checked.report_sha256 == hashlib.sha256(licensed.data).hexdigest()
+    assert not verify_bundle(bundle, report=licensed.data).report_judgments
+
+
+def test_one_changed_byte_of_the_judgments_file_fails_naming_it(runtime, licensed):
+    bundle = build_bundle(runtime, licensed.release.id, licensed.license.id).encode()
+    tampered = licensed.rows_data.replace(b'"hourly_rate":1350', b'"hourly_rate":1850')
+    assert tampered != licensed.rows_data
+    with pytest.raises(BundleInvalid, match="^report: the judgments file is not the one the report states"):
+        verify_bundle(bundle, report=licensed.data, judgments=tampered)
+
+
+def test_a_signed_report_whose_judgments_contradict_the_log_fails_where_it_differs(runtime, licensed):
+    """A judgments file with a higher logged pay, its hash stated in a report the co-op re-signed:
+    the rows recomputed from the bundle's entries give another hash."""
+    rows = [row | {"paid": 9000} if row["entry"] == licensed.entries["slow"] else row for row in licensed.rows]
+    forged_rows = b"".join(canonical_json(row) + b"\n" for row in rows)
+    report = json.loads(licensed.data)
+    report["fair_work"]["judgments"] |= {
+        "sha256": hashlib.sha256(forged_rows).hexdigest(),
+        "size": len(forged_rows),
+    }
+    forged = canonical_json(report)
+    body = json.loads(build_bundle(runtime, licensed.release.id, licensed.license.id).split("\n", 1)[0])
+    body["report"] = {"sha256": hashlib.sha256(forged).hexdigest(), "size": len(forged)}
+    bundle = runtime.log.signer.sign(canonical_json(body).decode() + "\n").encode()
+    with pytest.raises(BundleInvalid, match=r"report\.fair_work\.judgments\.s"):
+        verify_bundle(bundle, report=forged, judgments=forged_rows)
+
+
+def test_coop_verify_checks_the_report_with_its_judgments_file(runtime, licensed, tmp_path):
+    bundle = build_bundle(runtime, licensed.release.id, licensed.license.id).encode()
+    (tmp_path / "license.judgments.jsonl").write_bytes(licensed.rows_data)
+    result = run_verify(tmp_path, bundle, licensed.data, "--report-judgments", "license.judgments.jsonl")
+    assert result.returncode == 0, result.stderr
+    assert "recomputed from the bundle's entries and its judgments file" in result.stdout
+    (tmp_path / "license.judgments.jsonl").write_bytes(licensed.rows_data[:-1])
+    result = run_verify(tmp_path, bundle, licensed.data, "--report-judgments", "license.judgments.jsonl")
+    assert result.returncode == 1 and "the judgments file is not the one the report states" in result.stderr
+
+
+def test_the_api_and_portal_serve_the_licensee_the_judgments_file_the_report_states(runtime, licensed, client, browse):
+    path = f"/licenses/{licensed.license.id}/report/judgments.jsonl"
+    response = client.get(f"/api{path}", headers=bearer(runtime, licensed.buyer))
+    assert response.status_code == 200 and response.content == licensed.rows_data
+    assert browse(licensed.buyer).get(path).content == licensed.rows_data
+
+
+def test_another_organisation_cannot_read_the_judgments_file(runtime, licensed, client, other_buyer):
+    path = f"/api/licenses/{licensed.license.id}/report/judgments.jsonl"
+    response = client.get(path, headers=bearer(runtime, other_buyer))
+    assert response.status_code == 404 and licensed.license.id in response.text
+
+
+def test_a_report_in_the_older_format_is_refused_with_the_reason(runtime, licensed):
+    report = json.loads(licensed.data)
+    report["format"] = "coop-ledger-license-report/v1"
+    older = canonical_json(report)
+    body = json.loads(build_bundle(runtime, licensed.release.id, licensed.license.id).split("\n", 1)[0])
+    body["report"] = {"sha256": hashlib.sha256(older).hexdigest(), "size": len(older)}
+    bundle = runtime.log.signer.sign(canonical_json(body).decode() + "\n").encode()
+    with pytest.raises(BundleInvalid, match="license-report/v1', which this verifier does not recompute"):
+        verify_bundle(bundle, report=older)

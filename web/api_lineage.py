@@ -8,15 +8,16 @@ from typing import Any
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
+from litestar.response import Stream
 
 from coop.datasets.license_access import check_license_reader
 from coop.datasets.service import DatasetService
-from coop.lineage.bundle import LogAndDatabase, build_bundle, license_report
+from coop.lineage.bundle import LogAndDatabase, build_bundle, license_report, license_report_judgments
 from coop.lineage.gather import contribution_chain, release_lineage
 from web import auth
 from web.auth import SignedIn
 from web.inputs import LogIndex
-from web.portal.lineage import bundle_response, report_response
+from web.portal.lineage import bundle_response, report_judgments_response, report_response
 
 
 class LineageApi(Controller):
@@ -99,6 +100,24 @@ class LineageApi(Controller):
         check_license_reader(lineage.engine, principal, license_id, "the report")
         license = datasets.license_of(principal, license_id)
         return report_response(license_report(lineage, license.release_id, license.id), license.id)
+
+    @get(
+        "/licenses/{license_id:str}/report/judgments.jsonl",
+        guards=[auth.buyer_or_steward],
+        summary="The license report's judgments file: each included judgment's pay per hour against the floor, "
+        "one canonical JSON line per judgment in entry order, whose count, size and SHA-256 the report states "
+        "(`coop verify --report-judgments`)",
+        sync_to_thread=True,
+    )
+    def license_report_judgments(
+        self,
+        principal: SignedIn,
+        datasets: NamedDependency[DatasetService],
+        lineage: NamedDependency[LogAndDatabase],
+        license_id: FromPath[str],
+    ) -> Stream:
+        license = datasets.license_of(principal, license_id)
+        return report_judgments_response(license_report_judgments(lineage, license.release_id, license.id), license.id)
 
 
 LINEAGE_API = [LineageApi]

@@ -5,12 +5,14 @@ A release bundles accepted contributions whose consent permits its intended uses
 the co-op and logged. A license checks each item again, for the buyer's declared uses and sector, at
 the time of licensing: revocations before that moment bind it, revocations after do not
 (`licensing`, with what a license records for the revenue formula). The views: `views`.
+
+This is the façade the web edge calls; the work is in modules of one responsibility each: cutting a
+release (`releases`), planning a license (`license_plan`), hashing its files (`delivery`) and granting
+it in one transaction (`license_grant`).
 """
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -21,42 +23,25 @@ from sqlalchemy.orm import Session
 
 from coop import idempotency
 from coop.datasets.checkout import Confirmation
-from coop.datasets.delivery import FilesDigest, files_digest, publish_license_files
-from coop.datasets.license_plan import Plan, plan_license
-from coop.datasets.licensing import (
-    Licensable,
-    accepted_contributions,
-    licensable_items,
-    pro_rata,
-    record_weights,
-    revoked_meanwhile,
-)
-from coop.datasets.models import License, Release, ReleaseItem
+from coop.datasets.delivery import files_digest
+from coop.datasets.license_grant import Granting, grant
+from coop.datasets.license_plan import plan_license
+from coop.datasets.licensing import Licensable, licensable_items, pro_rata
+from coop.datasets.models import License, Release
+from coop.datasets.releases import cut_release, items_root
 from coop.datasets.revenue import RevenueService
 from coop.datasets.views import ConsentCheck, LicenseView, ReleaseView, license_view, release_view
-from coop.kernel.db import utcnow, write_session
+from coop.kernel.db import utcnow
 from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
-from coop.kernel.money import check_currency
 from coop.kernel.principal import Principal
-from coop.membership.models import BuyerOrg
 from coop.rules import consent
-from coop.rules.sampling import sample_entries
-from coop.work.models import Acceptance, Contribution
 from governance.policies import PolicyService
-from provenance.core.canonical import canonical_json
-from provenance.core.commitment import list_root
 from provenance.service import ProvenanceLog
 
 __all__ = ["ConsentCheck", "DatasetService", "LicenseView", "ReleaseView", "items_root"]
 
 
 _PREPARATIONS = 3  # a license is prepared again if consent changed meanwhile, at most this often
-
-
-def items_root(items: Sequence[dict[str, Any]]) -> str:
-    """The root a release or license logs for its items [{entry, content_sha256}], in entry order.
-    The items themselves are stored beside the log (dataset_release_item) and travel in the bundle."""
-    return list_root(items)
 
 
 class DatasetService:
@@ -86,80 +71,20 @@ class DatasetService:
         price: int,
         currency: str,
     ) -> ReleaseView:
-        if not steward.is_steward:
-            raise NotAllowed("only stewards cut releases")
-        try:
-            consent.check_declaration(intended_uses, None)
-        except Refused as error:
-            raise Refused(str(error)) from error
-        if not isinstance(price, int) or price < 0:
-            raise Refused("price is a whole number of minor units ≥ 0")
-        check_currency(currency)
-        if not title.strip() or not task_ids:
-            raise Refused("a release has a title and at least one task")
-        if len(title.strip()) > 200:
-            raise Refused("a release title is at most 200 characters")
-        now = self.clock()
-        rules = self.policies.in_force("consent-rules", now)
-        formula = self.policies.in_force("revenue-formula", now)
-        with write_session(self.engine) as session, session.begin():
-            candidates = accepted_contributions(session, task_ids)
-            items: list[tuple[Contribution, Acceptance]] = []
-            excluded: Counter[str] = Counter()
-            for contribution, acceptance, revoked in candidates:
-                reasons = consent.refusals(
-                    json.loads(contribution.terms), rules.body, intended_uses, None, now.date(), revoked
-                )
-                if reasons:
-                    excluded.update(reasons[:1])  # counted once, by its first reason
-                else:
-                    items.append((contribution, acceptance))
-            if not items:
-                raise Refused(
-                    f"no accepted contribution on these tasks permits {', '.join(intended_uses)}"
-                    + (f" (excluded: {dict(excluded)})" if excluded else "")
-                )
-            release_id = uuid.uuid4().hex
-            listed = [
-                {"entry": a.log_index, "content_sha256": c.content_sha256}
-                for c, a in sorted(items, key=lambda x: x[1].log_index)
-            ]
-            root = items_root(listed)
-            sample = sample_entries(root, [a.log_index for _, a in items])
-            manifest = {
-                "release": release_id,
-                "title": title.strip(),
-                "intended_uses": list(intended_uses),
-                "items_root": root,
-                "item_count": len(listed),
-                "excluded": dict(sorted(excluded.items())),
-                "price": {"amount": price, "currency": currency},
-                "policies": {"consent-rules": rules.version, "revenue-formula": formula.version},
-                "published_at": now.isoformat(),
-                "sample": sample,
-            }
-            index = self.log.append_coop_statement(session.connection(), "release.published", manifest)
-            release = Release(
-                id=release_id,
-                title=title.strip(),
-                description=description.strip(),
-                intended_uses=json.dumps(list(intended_uses)),
-                price=price,
-                currency=currency,
-                manifest=canonical_json(manifest).decode(),
-                items_root=root,
-                item_count=len(listed),
-                created_by=steward.account_id,
-                created_at=now,
-                log_index=index,
-            )
-            session.add(release)
-            session.flush()
-            session.add_all(
-                ReleaseItem(release_id=release_id, contribution_id=c.id, entry=a.log_index) for c, a in items
-            )
-            session.flush()
-            return release_view(release)
+        """Cut and log a release (coop.datasets.releases)."""
+        return cut_release(
+            self.engine,
+            self.log,
+            self.policies,
+            self.clock,
+            steward,
+            title,
+            description,
+            task_ids,
+            intended_uses,
+            price,
+            currency,
+        )
 
     def releases(self) -> list[ReleaseView]:
         with Session(self.engine) as session:
@@ -244,99 +169,23 @@ class DatasetService:
                 if isinstance(prepared, License):
                     return license_view(session, prepared)
                 digest = files_digest(session, prepared.items)
-            granted = self._grant(
-                buyer, request, release_id, uses, sector, accept_subset, again, confirmed, prepared, digest
-            )
-            if granted is not None:
-                return granted
-        raise Conflict("consent to items of this release kept changing while the license was prepared; check again")
-
-    def _grant(
-        self,
-        buyer: Principal,
-        request: idempotency.ScopedKey,
-        release_id: str,
-        uses: Sequence[str],
-        sector: str | None,
-        accept_subset: bool,
-        again: bool,
-        confirmed: Confirmation | None,
-        prepared: Plan,
-        digest: FilesDigest,
-    ) -> LicenseView | None:
-        """Grant the prepared license in one transaction, its files' manifest logged from `digest`;
-        None if the items it would include are no longer the prepared ones (hash them again)."""
-        assert buyer.org_id is not None
-        with write_session(self.engine) as session, session.begin():
-            # One checkout of an organisation at a time (a double click, two tabs): the second waits,
-            # then finds the first one's key or its license.
-            session.get(BuyerOrg, buyer.org_id, with_for_update=True)
-            plan = plan_license(
-                session,
+            granted = grant(
+                Granting(self.engine, self.log, self.policies, self.revenue, self.clock),
                 buyer,
                 request,
                 self._evaluator(release_id, uses, sector),
+                release_id,
                 uses,
                 sector,
                 accept_subset,
                 again,
                 confirmed,
+                prepared,
+                digest,
             )
-            if isinstance(plan, License):
-                return license_view(session, plan)
-            if plan.items != prepared.items:  # a revocation committed since: the files differ
-                return None
-            release, excluded, included, price, accepted = (
-                plan.release,
-                plan.excluded,
-                plan.included,
-                plan.price,
-                plan.accepted,
-            )
-            listed = [{"entry": item.entry, "content_sha256": item.content_sha256} for item in included]
-            license_id = uuid.uuid4().hex
-            now = self.clock()
-            body = {
-                "license": license_id,
-                "release": release_id,
-                "release_entry": release.log_index,
-                "buyer_org": buyer.org_id,
-                "uses": list(uses),
-                "sector": sector,
-                "price": {"amount": price, "currency": release.currency},
-                "included_count": len(listed),
-                "included_root": items_root(listed),
-                "excluded": dict(sorted(excluded.items())),
-                "granted_at": now.isoformat(),
-                "consent_rules": self.policies.in_force("consent-rules", now).ref,
-                "terms": {"version": accepted.version, "sha256": accepted.sha256},
-            }
-            index = self.log.append_coop_statement(session.connection(), "license.granted", body)
-            if revoked_meanwhile(session, included):  # the log's lock is held: nothing else revokes now
-                raise Conflict("consent to an item was withdrawn while this license was being granted; check again")
-            row = License(
-                id=license_id,
-                release_id=release_id,
-                buyer_org_id=buyer.org_id,
-                buyer_account_id=buyer.account_id,
-                uses=json.dumps(list(uses)),
-                sector=sector,
-                price=price,
-                currency=release.currency,
-                included_count=len(listed),
-                included_root=body["included_root"],
-                created_at=now,
-                log_index=index,
-                terms_version=accepted.version,
-                terms_sha256=accepted.sha256,
-            )
-            session.add(row)
-            session.flush()
-            record_weights(session, license_id, included)
-            publish_license_files(session, self.log, row, digest, now)  # hashed before the lock
-            self.revenue.record_sale_in(session, license_id)  # the sale, shared at once
-            idempotency.remember(session, request, license_id, now)
-            return license_view(session, row)
+            if granted is not None:
+                return granted
+        raise Conflict("consent to items of this release kept changing while the license was prepared; check again")
 
     def licenses(self, viewer: Principal) -> list[LicenseView]:
         """Buyers see their organisation's licenses; stewards see all."""

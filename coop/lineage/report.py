@@ -2,15 +2,18 @@
 
 A compliance team files this beside the model it trains: the fields of the EU AI Act Art. 53(1)(d)
 training-data summary that this dataset answers (source, modalities, size, collection period, how
-opt-outs were respected), the fair-work evidence (pay per hour against the pay floor in force for
-every included judgment, and the rubric versions), and how to verify it all offline.
+opt-outs were respected), the fair-work evidence (pay per hour against the pay floor in force,
+summed up per task, rubric version and pay-floor version, and the rubric versions), and how to
+verify it all offline. Every judgment's own pay row is in a separate judgments file
+(coop.lineage.report_pay) whose count, size and SHA-256 the report states: the report stays tens of
+kilobytes at 100,000 judgments, and every row stays verifiable through it.
 
 Pure and deterministic: the same facts give the same report, and `report_bytes` is its RFC 8785
 canonical JSON, so the bytes have one SHA-256. The license's verification bundle carries that hash
 inside the co-op's signature; `coop verify --report` checks a copy's hash against it and then
 recomputes the report with this same function from the bundle's logged entries — taking from the
-report only what the log does not hold (the server-measured seconds, each task's answer kind and
-each item's byte size, all vouched for by the signed hash) — so every logged figure is checked twice.
+judgments file only what the log does not hold (the server-measured seconds, each task's answer kind
+and each item's byte size, all vouched for by the signed hashes) — so every logged figure is checked twice.
 
 Every fact comes from a log entry the bundle proves (license, release, accepted contributions, tasks,
 policies) except those three, and the report names no member: authors are pseudonymous key ids.
@@ -19,32 +22,28 @@ policies) except those three, and the report names no member: authors are pseudo
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from coop.lineage.croissant_rai import DATA_COLLECTION
+from coop.lineage.report_pay import (
+    DECLARED,
+    ROW_COLUMNS,
+    JudgmentFacts,
+    judgments_file,
+    pay_groups,
+    pay_row,
+    rows_digest,
+)
 from coop.rules import consent
-from coop.rules.pay_floor import MEASURED, hourly_rate, rate_per_hour
-from ledger.beancount_export import amount_text
+from coop.rules.pay_floor import MEASURED
 from provenance.core.canonical import canonical_json
 
-FORMAT = "coop-ledger-license-report/v1"
-DECLARED = "declared task rate"  # a judgment without a server measurement (free-form work): the task's own rate
+__all__ = ["FORMAT", "JudgmentFacts", "LicenseFacts", "judgment_rows", "license_report", "report_bytes"]
+
+FORMAT = "coop-ledger-license-report/v2"  # v2: pay groups, the per-judgment rows in their own file
 SOURCE_CATEGORY = "Privately licensed data: commissioned work of the members of a workers' co-operative"
-
-
-@dataclass(frozen=True)
-class JudgmentFacts:
-    """One included judgment: its acceptance entry and body, the entry that opened its task, and
-    what the log does not hold (answer kind of its task, seconds measured, content size)."""
-
-    entry: int
-    accepted: Mapping[str, Any]  # contribution.accepted body
-    task: Mapping[str, Any]  # task.opened body
-    answer_kind: str | None  # None: free-form work, no typed answer
-    measured_seconds: int | None  # server-measured claim → submission; None without a claimed item
-    content_bytes: int | None
 
 
 @dataclass(frozen=True)
@@ -60,11 +59,21 @@ class LicenseFacts:
     verifier_key: str
 
 
+def judgment_rows(facts: LicenseFacts) -> list[dict[str, Any]]:
+    """Every included judgment's pay row (coop.lineage.report_pay), in entry order."""
+    return [pay_row(j, facts.pay_floors) for j in sorted(facts.judgments, key=lambda j: j.entry)]
+
+
+def judgment_rows_file(facts: LicenseFacts) -> Iterator[bytes]:
+    """The rows file the report states the SHA-256 of: the per-judgment evidence, streamed."""
+    return judgments_file(judgment_rows(facts))
+
+
 def license_report(facts: LicenseFacts) -> dict[str, Any]:
     """The report as a JSON object (integers and strings only)."""
     judgments = sorted(facts.judgments, key=lambda j: j.entry)
     license = facts.license
-    pay = [_pay(j, facts.pay_floors) for j in judgments]
+    pay = judgment_rows(facts)
     return {
         "format": FORMAT,
         "license": {
@@ -85,7 +94,10 @@ def license_report(facts: LicenseFacts) -> dict[str, Any]:
                 "Pay per hour = ⌊paid × 3600 / seconds⌋ (minor units, rounded down). Seconds are the server's "
                 f"measurement from claiming an item to answering it ('{MEASURED}'); a judgment that answers no "
                 f"item has no measurement and shows its task's rate per unit over the minutes per unit "
-                f"('{DECLARED}'). Each is compared with the pay floor recorded when it was accepted."
+                f"('{DECLARED}'). Each is compared with the pay floor recorded when it was accepted. The groups "
+                "sum this up per task, rubric version, pay-floor version and currency (minimum and lower median "
+                "per hour); every judgment's own row, with its arithmetic, is in the judgments file, one "
+                "canonical JSON line each in entry order, whose count, size and SHA-256 are stated here."
             ),
             "meets_floor": sum(1 for p in pay if p["meets_floor"]),
             "below_floor": sum(1 for p in pay if not p["meets_floor"]),
@@ -94,7 +106,13 @@ def license_report(facts: LicenseFacts) -> dict[str, Any]:
                 f"{j.accepted['rubric']['policy']} v{j.accepted['rubric']['version']}" for j in judgments
             ),
             "pay_floors": _counted(f"pay-floor v{j.accepted['pay_floor']['version']}" for j in judgments),
-            "judgments": pay,
+            "groups": pay_groups(pay),
+            "judgments": rows_digest(pay)
+            | {
+                "file": f"license-{license['license']}.judgments.jsonl",
+                "download": f"/api/licenses/{license['license']}/report/judgments.jsonl",
+                "columns": list(ROW_COLUMNS),
+            },
         },
         "verification": _verification(facts),
     }
@@ -157,45 +175,6 @@ def _summary(facts: LicenseFacts, judgments: list[JudgmentFacts]) -> dict[str, A
     }
 
 
-def _pay(judgment: JudgmentFacts, floors: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
-    accepted, task = judgment.accepted, judgment.task
-    paid_per_unit, units = int(accepted["pay"]["per_unit"]), int(accepted["pay"]["units"])
-    currency = accepted["pay"]["currency"]
-    floor_version = int(accepted["pay_floor"]["version"])
-    floor = int(floors[floor_version]["hourly_minimum"][currency])
-    paid = paid_per_unit * units
-    if judgment.measured_seconds is not None:
-        seconds = max(1, judgment.measured_seconds)  # a zero-second measurement would be an infinite rate
-        rate, source = rate_per_hour(paid, seconds), MEASURED
-        arithmetic = f"⌊{paid} × 3600 / {seconds}⌋ = {rate}"
-    else:
-        seconds = None
-        rate, source = hourly_rate(paid_per_unit, int(task["minutes_per_unit"])), DECLARED
-        arithmetic = f"⌊{paid_per_unit} × 60 / {task['minutes_per_unit']}⌋ = {rate}"
-    return {
-        "entry": judgment.entry,
-        "task": task["task"],
-        "task_kind": task["kind"],
-        "answer_kind": judgment.answer_kind,
-        "author": accepted["statement"]["body"]["author"],
-        "content_bytes": judgment.content_bytes,
-        "currency": currency,
-        "paid": paid,
-        "measured_seconds": seconds,
-        "hourly_rate": rate,
-        "source": source,
-        "arithmetic": arithmetic,
-        "floor": floor,
-        "floor_version": floor_version,
-        "meets_floor": rate >= floor,
-        "rubric": f"{accepted['rubric']['policy']} v{accepted['rubric']['version']}",
-        "summary": (
-            f"{amount_text(rate, currency)} per hour ({source}) against the floor of "
-            f"{amount_text(floor, currency)} (pay-floor v{floor_version})"
-        ),
-    }
-
-
 def _verification(facts: LicenseFacts) -> dict[str, Any]:
     license_id = facts.license["license"]
     return {
@@ -205,16 +184,22 @@ def _verification(facts: LicenseFacts) -> dict[str, Any]:
         "release_entry": facts.release_entry,
         "included_root": facts.license["included_root"],
         "steps": [
-            f"Download the license bundle (/licenses/{license_id}/bundle) and this report as JSON "
-            f"(/licenses/{license_id}/report.json, or GET /api/licenses/{license_id}/report), unchanged.",
+            f"Download the license bundle (/licenses/{license_id}/bundle), this report as JSON "
+            f"(/licenses/{license_id}/report.json, or GET /api/licenses/{license_id}/report), its judgments "
+            f"file (/licenses/{license_id}/report/judgments.jsonl, or GET "
+            f"/api/licenses/{license_id}/report/judgments.jsonl) and the licensed files into a directory "
+            "of their own, all unchanged.",
             "Compare the co-op key with the one it publishes at /log/key (and, if you trust witnesses, "
             "check the checkpoint's cosignatures against /log/witnesses).",
             f"Run: coop verify license-{license_id}.bundle --report license-{license_id}.report.json "
+            f"--report-judgments license-{license_id}.judgments.jsonl --files <that directory> "
             "--key '<the co-op key you trust>' — with no database and no network.",
             "It checks the co-op's signature over the bundle, every entry's inclusion proof against the "
             "bundle's checkpoint, every author's signature, the licensed items' Merkle root, consent for the "
-            "declared uses and sector, the pay floor and rubric in force, and that this report has the "
-            "SHA-256 the bundle signs and equals the report recomputed from the bundle's entries.",
+            "declared uses and sector, the pay floor and rubric in force, that this report has the SHA-256 "
+            "the bundle signs, that the judgments file has the SHA-256 this report states, that both equal "
+            "the ones recomputed from the bundle's entries, and that each licensed file has the SHA-256 in "
+            "the license's signed, logged files manifest.",
             f"Optionally confirm the checkpoint is one the log still extends: GET /log/proof/consistency "
             f"from the bundle's checkpoint size to today's /log/checkpoint (entry {facts.license_entry} "
             "stays in every later tree).",

@@ -12,8 +12,11 @@ What each check means for a buyer:
      force, was not expired, and was not revoked before the release or license;
   6. each item's task paid at or above the pay floor in force when it opened, and was reviewed under
      the rubric version in force then (the fair-work attestation);
-  7. given the license's report (the buyer's paperwork), that it is the one the bundle signs and
-     agrees with the bundle's entries (coop.lineage.verify_report).
+  7. given the license's report (the buyer's paperwork) and its judgments file, that they are the
+     ones the bundle signs and agree with the bundle's entries (coop.lineage.verify_report);
+  8. for a license (v4 bundles), that the bundle's `license.files` entry — co-op signed, in the
+     checkpointed log like every entry — is this license's files manifest; the files themselves are
+     then checked against it by coop.lineage.verify_files.check_files (`coop verify --files DIR`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from coop.lineage.bundle import FORMAT, FORMAT_V2
+from coop.lineage.bundle import FORMAT, FORMAT_V2, FORMAT_V3
+from coop.lineage.verify_files import FilesInvalid, SignedFiles, signed_files
 from coop.lineage.verify_report import ReportInvalid, check_report
 from coop.rules import consent, pay_floor
 from provenance.core import merkle
@@ -34,7 +38,8 @@ from provenance.core.merkle import ProofError
 from provenance.core.note import NoteError, NoteVerifier, open_note_bytes, verify_checkpoint
 from provenance.core.signing import InvalidStatement, SignedStatement, verify_statement
 
-COOP_KINDS = {"release.published", "license.granted", "contribution.accepted", "task.opened", "policy.adopted"}
+COOP_KINDS = {"release.published", "license.granted", "license.files", "contribution.accepted"}
+COOP_KINDS |= {"task.opened", "policy.adopted"}
 
 
 class BundleInvalid(Exception):
@@ -53,6 +58,8 @@ class BundleReport:
     attestation: list[str] = field(default_factory=list)
     report_signed: bool = False  # the bundle signs a report's SHA-256 (license bundles)
     report_sha256: str | None = None  # set when a report was given and checked
+    report_judgments: bool = False  # its judgments file was given and checked too
+    files: SignedFiles | None = None  # a v4 license bundle's files manifest, checked to be the license's
 
 
 def _b64(text: str, what: str) -> bytes:
@@ -62,7 +69,9 @@ def _b64(text: str, what: str) -> bytes:
         raise BundleInvalid(f"{what} is not base64") from error
 
 
-def verify_bundle(data: bytes, trusted_key: str | None = None, report: bytes | None = None) -> BundleReport:
+def verify_bundle(
+    data: bytes, trusted_key: str | None = None, report: bytes | None = None, judgments: bytes | None = None
+) -> BundleReport:
     # The co-op's signature covers these exact bytes, so nothing is re-encoded to check them:
     # one flipped byte anywhere fails it. (Bundles of 100,000 items are a quarter of a gigabyte.)
     try:
@@ -76,10 +85,11 @@ def verify_bundle(data: bytes, trusted_key: str | None = None, report: bytes | N
         raise BundleInvalid(f"the bundle is not exactly what the co-op signed: {error}") from error
     keys = {"format", "subject", "items", "verifier_key", "checkpoint", "entries"}
     if not isinstance(body, dict) or not (
-        (body.get("format") == FORMAT and set(body) == keys | {"report"})
+        (body.get("format") == FORMAT and set(body) == keys | {"report"} and "files_entry" in (body["subject"] or ()))
+        or (body.get("format") == FORMAT_V3 and set(body) == keys | {"report"})
         or (body.get("format") == FORMAT_V2 and set(body) == keys)
     ):
-        raise BundleInvalid(f"not a {FORMAT} (or {FORMAT_V2}) bundle")
+        raise BundleInvalid(f"not a {FORMAT} (or {FORMAT_V3}, {FORMAT_V2}) bundle")
     if trusted_key is not None and body["verifier_key"] != trusted_key:
         raise BundleInvalid("the bundle names a different co-op key than the one you trust")
     try:
@@ -89,11 +99,17 @@ def verify_bundle(data: bytes, trusted_key: str | None = None, report: bytes | N
     entries = _entries(body["entries"], checkpoint.size, checkpoint.root_hash, key.public_key)
     found = _check_lineage(body["subject"], _items(body["items"]), entries, key, checkpoint.size)
     found.report_signed = body.get("report") is not None
+    if body["format"] == FORMAT and body["subject"]["license_entry"] is not None:
+        try:
+            found.files = signed_files(entries, body["subject"], entries[body["subject"]["license_entry"]].body)
+        except FilesInvalid as error:
+            raise BundleInvalid(f"files: {error}") from error
     if report is not None:
         try:
             found.report_sha256 = check_report(
-                report, body.get("report"), entries, body["subject"], checkpoint.origin, body["verifier_key"]
+                report, body.get("report"), entries, body["subject"], checkpoint.origin, body["verifier_key"], judgments
             )
+            found.report_judgments = judgments is not None
         except ReportInvalid as error:
             raise BundleInvalid(f"report: {error}") from error
     return found

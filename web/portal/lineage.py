@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Stream, Template
 
 from coop.datasets.license_access import check_license_reader
 from coop.datasets.service import DatasetService
 from coop.kernel.settings import Settings
-from coop.lineage.bundle import LogAndDatabase, build_bundle, license_report
+from coop.lineage.bundle import LogAndDatabase, build_bundle, license_report, license_report_judgments
 from coop.lineage.croissant import croissant_metadata, items_jsonl
 from coop.lineage.gather import contribution_chain, release_lineage
 from coop.lineage.prov_export import prov_document
@@ -45,6 +46,15 @@ def report_response(data: bytes, license_id: str) -> Response[bytes]:
         data,
         media_type="application/json",
         headers={"Content-Disposition": f'inline; filename="license-{license_id}.report.json"'},
+    )
+
+
+def report_judgments_response(pieces: Iterator[bytes], license_id: str) -> Stream:
+    """The report's judgments file, streamed as written: its exact bytes, whose SHA-256 the report states."""
+    return Stream(
+        pieces,
+        media_type="application/jsonlines",
+        headers={"Content-Disposition": f'attachment; filename="license-{license_id}.judgments.jsonl"'},
     )
 
 
@@ -147,6 +157,18 @@ class LineagePages(Controller):
         check_license_reader(lineage.engine, principal, license_id, "the report")
         license = datasets.license_of(principal, license_id)
         return report_response(license_report(lineage, license.release_id, license.id), license.id)
+
+    @get("/licenses/{license_id:str}/report/judgments.jsonl", guards=[auth.buyer_or_steward], sync_to_thread=True)
+    def license_report_judgments(
+        self,
+        principal: SignedIn,
+        datasets: NamedDependency[DatasetService],
+        lineage: NamedDependency[LogAndDatabase],
+        license_id: FromPath[str],
+    ) -> Stream:
+        """The report's per-judgment pay rows for a portal session (the API serves the same bytes)."""
+        license = datasets.license_of(principal, license_id)
+        return report_judgments_response(license_report_judgments(lineage, license.release_id, license.id), license.id)
 
     @get("/licenses/{license_id:str}/report", guards=[auth.buyer_or_steward], sync_to_thread=True)
     def license_report(

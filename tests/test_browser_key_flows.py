@@ -82,6 +82,9 @@ def test_the_keys_panel_moves_a_custodial_member_to_the_key_their_browser_made(r
     b = browse(bo)
     panel = b.get("/me").text
     assert "custodial, co-op (password)" in panel and 'data-testid="browser-key-move"' in panel
+    move_form = re.search(r'<form [^>]*data-testid="browser-key-move"[^>]*>', panel).group(0)
+    assert " hidden " in move_form  # without the script (or WebCrypto Ed25519) the form stays out of sight
+    assert "Rotate (to a new custodial key)" in panel  # the custodial way stays
     browser_key = nacl.signing.SigningKey.generate()
     signed = registration(runtime, bo, browser_key)
     statement = {

@@ -47,6 +47,7 @@ TABLE = [
     ("POST", "/me/keys/custodial", MEMBERS),
     ("POST", "/me/keys/own", MEMBERS),
     ("POST", "/me/keys/rotate-custodial", MEMBERS),
+    ("POST", "/me/keys/custodial-to-own", MEMBERS),
     ("POST", "/me/keys/{key}/revoke", {MEMBER, STEWARD}),
     ("POST", "/me/leave", MEMBERS),
     ("GET", "/members", {STEWARD}),

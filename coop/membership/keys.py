@@ -150,6 +150,29 @@ class KeyService(KeyReading):
             statement = sign_statement(signing_old, ROTATION, body)
             return self._rotate(session, old, statement, bytes(new_key.verify_key), "custodial", sealed)
 
+    def move_custodial_to_own(self, member: Principal, password: str, registration: SignedStatement) -> KeyInfo:
+        """One step from a custodial key to one the member holds (e.g. in their browser): the new
+        key proves possession with its registration statement (checked, not logged), the custodial
+        key, opened with the password, signs the rotation that ends it and announces the new key,
+        and both happen in one transaction (one rotation entry, then the co-op's acknowledgement)."""
+        _require_member(member)
+        check_input(REGISTRATION, registration.body)
+        if registration.kind != REGISTRATION or dict(registration.body) != self.registration_body(member):
+            raise Refused(f"sign the statement kind '{REGISTRATION}' with body {self.registration_body(member)}")
+        verify_signature(registration)
+        new_public = registration.public_key
+        with Session(self.engine) as session:
+            old = active_key(session, member.account_id)
+            if old.custody != "custodial":
+                raise Conflict("your active key is your own: rotate it by signing a rotation statement")
+        signing_old = self._open(member, old, password)  # argon2: before the transaction
+        with write_session(self.engine) as session, session.begin():
+            old = active_key(session, member.account_id)
+            if old.public_key != bytes(signing_old.verify_key):
+                raise Conflict("your active key changed meanwhile; look at your keys and try again")
+            body = self.rotation_body(member, key_info(session, old), new_public)
+            return self._rotate(session, old, sign_statement(signing_old, ROTATION, body), new_public, "own", None)
+
     def revoke(self, actor: Principal, target_key_id: str, reason: str = "") -> int:
         """End a key at once. Its owner may revoke it; so may a steward (e.g. a lost device).
         The revocation is signed by the co-op, since the key itself may be compromised."""

@@ -17,13 +17,14 @@ from coop.membership.service import MembershipService
 from governance.defaults import all_defaults
 from governance.policies import NoPolicy, PolicyService
 from governance.proposal_rules import KINDS
-from governance.service import GovernanceService, ProposalView
+from governance.service import BALLOT_KIND, GovernanceService, ProposalView
 from web import auth
 from web.auth import SignedIn
 from web.errors import USER_ERRORS, status_for
 from web.guard import parse_json
 from web.inputs import aware_time, whole_number
 from web.portal.common import Form, Req, errors_at, is_htmx, page, redirect_done, text_value
+from web.portal.own_signing import own_key_of, pasted_statement, to_sign
 from web.portal.pay_floor_form import floor_changes, floor_currencies, pay_floor_options
 
 
@@ -61,6 +62,7 @@ def proposal_context(
         "my_vote": governance.my_vote(principal, proposal_id),
         "diffs": policy_diff(policies, proposal),
         "floor_changes": floor_changes(policies, proposal),
+        "own_key": own_key_of(governance.keys, principal),
     }
 
 
@@ -220,7 +222,7 @@ class GovernancePages(Controller):
         data: Form,
     ) -> Template | Redirect:
         proposal = governance.get(proposal_id)
-        error_text = None
+        error_text, shown = None, None
         try:
             if proposal.method == "ranked":
                 ranks = {label: text_value(data, f"rank-{label}").strip() for label in proposal.choices}
@@ -230,11 +232,22 @@ class GovernancePages(Controller):
                 vote: Any = [label for _, label in chosen]
             else:
                 vote = text_value(data, "vote")
-            governance.vote_with_password(principal, proposal_id, vote, text_value(data, "password"))
+            own_key = own_key_of(governance.keys, principal)
+            if own_key is None:
+                governance.vote_with_password(principal, proposal_id, vote, text_value(data, "password"))
+            elif not text_value(data, "signed").strip():  # a key of one's own: show the ballot to sign
+                shown = to_sign(BALLOT_KIND, governance.ballot_body(principal, proposal_id, vote))
+            else:
+                signed = text_value(data, "signed")
+                body = text_value(data, "statement_body")
+                governance.cast(principal, proposal_id, pasted_statement(signed, body, BALLOT_KIND, own_key.public_key))
             status = 200
         except USER_ERRORS as error:
             error_text, status = str(error), status_for(error)
         context = proposal_context(principal, governance, policies, proposal_id)
+        if shown is not None:
+            template = "partials/vote.html" if is_htmx(request) else "proposal.html"
+            return page(request, template, to_sign=shown, values=data, errors={}, **context)
         if is_htmx(request):
             return page(request, "partials/vote.html", status_code=status, vote_error=error_text, **context)
         if error_text:

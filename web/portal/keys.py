@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ from coop.kernel.errors import Refused
 from coop.kernel.principal import Principal
 from coop.membership.auth import MAX_TOKEN_DAYS, TOKEN_DAYS, AuthService
 from coop.membership.keys import KeyInfo, KeyService
+from provenance.core.canonical import canonical_json
 from provenance.core.signing import SignedStatement, unb64
 from web import auth
 from web.auth import SignedIn
@@ -28,7 +28,7 @@ def keys_context(principal: Principal, keys: KeyService, **extra: Any) -> dict[s
     """The keys panel's context: shared with /me (web.portal.accounts), which renders both panels."""
     if not principal.in_good_standing:
         return {"keys": [], **extra}
-    body = json.dumps(keys.registration_body(principal), separators=(",", ":"))
+    body = canonical_json(keys.registration_body(principal)).decode()
     return {"keys": keys.keys_of(principal.account_id), "registration_body": body, "key_errors": {}, **extra}
 
 
@@ -122,17 +122,27 @@ class KeyPages(Controller):
         auth_service: NamedDependency[AuthService],
         data: Form,
     ) -> Template | Redirect:
-        def register() -> KeyInfo:
-            try:
-                raw = parse_json(text_value(data, "statement"), "the statement")
-                statement = SignedStatement(
-                    raw["kind"], raw["body"], unb64(raw["key"], "key"), unb64(raw["sig"], "sig")
-                )
-            except (ValueError, KeyError, TypeError) as error:
-                raise Refused("paste the JSON printed by `coop sign` (with kind, body, key and sig)") from error
-            return keys.register_own_key(principal, statement)
+        return self._key_action(
+            request, principal, keys, auth_service, lambda: keys.register_own_key(principal, _statement(data))
+        )
 
-        return self._key_action(request, principal, keys, auth_service, register)
+    @post("/me/keys/custodial-to-own", guards=[auth.member], sync_to_thread=True)
+    def custodial_to_own(
+        self,
+        request: Req,
+        principal: SignedIn,
+        keys: NamedDependency[KeyService],
+        auth_service: NamedDependency[AuthService],
+        data: Form,
+    ) -> Template | Redirect:
+        """Move from the custodial key to one the member holds (a browser key): one rotation."""
+        return self._key_action(
+            request,
+            principal,
+            keys,
+            auth_service,
+            lambda: keys.move_custodial_to_own(principal, text_value(data, "password"), _statement(data)),
+        )
 
     @post("/me/keys/{key_id:str}/revoke", guards=[auth.member], sync_to_thread=True)
     def revoke_key(
@@ -180,3 +190,13 @@ class KeyPages(Controller):
         if is_htmx(request):
             return page(request, "partials/tokens.html", **tokens_context(principal, auth_service))
         return redirect_done("/me", "The token is revoked.")
+
+
+def _statement(data: dict[str, Any]) -> SignedStatement:
+    """The signed registration statement the form carries (pasted from `coop sign`, or filled in
+    by the page's browser key)."""
+    try:
+        raw = parse_json(text_value(data, "statement"), "the statement")
+        return SignedStatement(raw["kind"], raw["body"], unb64(raw["key"], "key"), unb64(raw["sig"], "sig"))
+    except (ValueError, KeyError, TypeError) as error:
+        raise Refused("paste the JSON printed by `coop sign` (with kind, body, key and sig)") from error

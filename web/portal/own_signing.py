@@ -3,7 +3,9 @@
 printed (or only its signature). The private key never reaches the co-op, which only verifies.
 
 A member whose active key is custodial signs with their password instead (the default): only a
-member whose active key is their own is shown this."""
+member whose active key is their own is shown this. When that key is held in the member's browser,
+web/static/browser_keys.js signs the shown body in the page and fills in the signature
+(docs/browser-keys.md): the same route, the same check."""
 
 from __future__ import annotations
 

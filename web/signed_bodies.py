@@ -166,6 +166,13 @@ class PayoutApprovalStatement(msgspec.Struct, forbid_unknown_fields=True):
 
     kind: Literal["payout.approved"]
     body: PayoutApprovalBody
+    key: Base64Key
+    sig: Base64Sig
+
+    def signed(self) -> SignedStatement:
+        return _signed(self.kind, self.body, self.key, self.sig)
+
+
 class ConsentTerms(msgspec.Struct, forbid_unknown_fields=True):
     """The consent terms sent with the work, as the co-op stored them (docs/consent.md)."""
 

@@ -8,11 +8,13 @@ from datetime import UTC
 
 
 def coop(tmp_path, *args, env_extra=None):
+    """Run the CLI as a user would. The timeout only catches a hang: `coop demo` alone takes minutes
+    on a loaded 2-core machine."""
     env = {**os.environ, "COOP_DATA_DIR": str(tmp_path / "var"), **(env_extra or {})}
     env.pop("COOP_DATABASE_URL", None)
     env.update(env_extra or {})
     return subprocess.run(
-        [sys.executable, "-m", "web.cli", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "web.cli", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
     )
 
 

@@ -124,7 +124,7 @@ _SPECS_MAX = 4096
 
 def spec_cached(session: Session, task_id: str) -> AnswerSpecView:
     """The task's spec (Conflict when it has none), read from the database once per process."""
-    key = (str(session.get_bind().url), task_id)
+    key = (str(session.get_bind().engine.url), task_id)
     found = _SPECS.get(key)
     if found is None:
         row = spec_of(session, task_id)

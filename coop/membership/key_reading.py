@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.errors import NotAllowed, NotFound, Refused
-from coop.membership.key_records import KeyInfo, active_key_info, active_key_or_none, has_ended, key_info
+from coop.membership.key_records import KeyInfo, active_key_info, active_key_or_none, has_ended, key_info, key_infos
 from coop.membership.models import MemberKey
 from provenance.core.signing import InvalidStatement, SignedStatement, key_id, verify_statement
 
@@ -46,11 +46,11 @@ class KeyReading:
         (default: now). Returns the key, which names the member."""
         verify_signature(statement)
         when = at or self.clock()
-        with Session(self.engine) as session:
-            key = session.scalar(select(MemberKey).where(MemberKey.public_key == statement.public_key))
-            if key is None:
-                raise NotAllowed(f"key {key_id(statement.public_key)} is not a registered member key")
-            info = key_info(session, key)
+        with Session(self.engine) as session:  # the key and its events in one query
+            found = key_infos(session, MemberKey.public_key == statement.public_key)
+        if not found:
+            raise NotAllowed(f"key {key_id(statement.public_key)} is not a registered member key")
+        info = found[0]
         if not info.valid_at(when):
             raise NotAllowed(
                 f"key {info.key_id} was not valid at {when.isoformat()} ({info.ended_by or 'not yet registered'})"

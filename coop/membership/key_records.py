@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from coop.kernel.errors import Conflict
@@ -63,10 +63,46 @@ def active_key(session: Session, account_id: str) -> MemberKey:
     raise Conflict("you have no active signing key yet: create one on your keys page")
 
 
+def key_infos(session: Session, condition: ColumnElement[bool]) -> list[KeyInfo]:
+    """The KeyInfo of the keys `condition` selects, keys and events in one query of plain columns
+    (every "Submit & next" checks the signer's key, and every item page asks whose key signs:
+    a key row, then its events, were two round trips each time)."""
+    keys: dict[str, tuple[str, bytes, Custody]] = {}
+    registered: dict[str, tuple[datetime, int]] = {}
+    ended: dict[str, tuple[KeyEnd, datetime]] = {}
+    rows = session.execute(
+        select(
+            MemberKey.key_id,
+            MemberKey.account_id,
+            MemberKey.public_key,
+            MemberKey.custody,
+            KeyEvent.event,
+            KeyEvent.at,
+            KeyEvent.log_index,
+        )
+        .join(KeyEvent, KeyEvent.key_id == MemberKey.key_id)
+        .where(condition)
+        .order_by(KeyEvent.id)
+    )
+    for key, account, public, custody, event, at, index in rows:  # the first of each, as `key_info`
+        keys.setdefault(key, (account, public, custody))
+        if event == "registered":
+            registered.setdefault(key, (at, index))
+        elif event in ("rotated", "revoked"):
+            ended.setdefault(key, (event, at))
+    infos = []
+    for key, (account, public, custody) in keys.items():
+        start, index = registered[key]  # a key's registration is always among its events
+        end = ended.get(key)
+        infos.append(
+            KeyInfo(key, account, public, custody, start, end[1] if end else None, end[0] if end else None, index)
+        )
+    return infos
+
+
 def active_key_info(session: Session, account_id: str) -> KeyInfo:
-    """`active_key`'s KeyInfo, its events read once (every item page asks whose key signs)."""
-    for key in session.scalars(select(MemberKey).where(MemberKey.account_id == account_id)):
-        info = key_info(session, key)
+    """`active_key`'s KeyInfo, keys and events in one query (every item page asks whose key signs)."""
+    for info in key_infos(session, MemberKey.account_id == account_id):
         if info.valid_until is None:
             return info
     raise Conflict("you have no active signing key yet: create one on your keys page")

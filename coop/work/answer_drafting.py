@@ -25,9 +25,9 @@ from coop.kernel.errors import Conflict
 from coop.kernel.principal import Principal
 from coop.rules.answer_words import response_ids
 from coop.rules.answers import check_answer
-from coop.work.answer_specs import check_answer_kind_stored, spec_of
+from coop.work.answer_specs import AnswerSpecView, spec_cached
 from coop.work.ceiling_gate import refuse_if_held
-from coop.work.claim_models import AnswerSpec, ClaimSkip, ContributionAnswer, ItemClaim
+from coop.work.claim_models import ClaimSkip, ContributionAnswer, ItemClaim
 from coop.work.claims import own_claim
 from coop.work.contribution_checks import check_content
 from coop.work.contribution_views import ContributionView
@@ -56,7 +56,7 @@ class Drafted:
     # Held while the transaction lasts, so later reads of them in it are the session's identity
     # map, not queries (the session keeps its objects only while something refers to them).
     task: Task | None = None
-    spec: AnswerSpec | None = None
+    spec: AnswerSpecView | None = None
 
 
 def draft_under_claim(
@@ -86,7 +86,7 @@ def draft_under_claim(
     if task.status != "open":
         raise Conflict(f"task '{task.title}' is {task.status} and takes no submissions")
     refuse_if_held(session, task, now, budget=False)
-    spec = spec_of(session, task.id)
+    spec = spec_cached(session, task.id)
     content, digest = store_answer(session, checked_answer(session, claim.task_id, item, answer), max_content_bytes)
     seconds = int((now - claim.claimed_at).total_seconds())
     terms_json = canonical_json(dict(clean_terms)).decode()
@@ -135,11 +135,11 @@ def store_answer(session: Session, normalised: dict[str, Any], max_content_bytes
 
 def checked_answer(session: Session, task_id: str, item: TaskItem, answer: Any) -> dict[str, Any]:
     """The answer in its normal form, checked against the task's spec."""
-    spec = spec_of(session, task_id)
-    kind = check_answer_kind_stored(spec.answer_kind)
+    spec = spec_cached(session, task_id)  # set once, never changed: read once per process
+    kind = spec.answer_kind
     ids: list[str] = []
     if kind == "ranking":  # only a ranking's answer depends on the item (its response ids): read it then only
         blob = session.get(ContentBlob, item.content_sha256)
         assert blob is not None  # a foreign key
         ids = response_ids(json.loads(blob.data))
-    return check_answer(kind, json.loads(spec.config), answer, ids)
+    return check_answer(kind, spec.config, answer, ids)

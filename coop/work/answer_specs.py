@@ -102,7 +102,7 @@ class AnswerSpecService:
 
     def get(self, task_id: str) -> AnswerSpecView:
         with Session(self.engine) as session:
-            return spec_view(spec_of(session, task_id))
+            return spec_cached(session, task_id)
 
 
 def spec_of(session: Session, task_id: str) -> AnswerSpec:
@@ -110,6 +110,30 @@ def spec_of(session: Session, task_id: str) -> AnswerSpec:
     if spec is None:
         raise Conflict("this task has no answer spec yet: a steward sets one before its items are worked on")
     return spec
+
+
+# Process-wide, by (database URL, task id): the spec row's columns as read. Safe because the row is
+# set once and never changed or deleted (answer_spec is insert-only: triggers of migration 0016
+# refuse UPDATE and DELETE), and only a row read back from the database is kept — committed by
+# whoever set it, since the transactions that read through `spec_cached` never write one. A task
+# without a spec is not cached (it may get one). Only the immutable columns are kept; each call
+# builds a fresh view (its config dict is the caller's to keep). Bounded: cleared when full.
+_SPECS: dict[tuple[str, str], tuple[str, str, str, int, str, datetime, int]] = {}
+_SPECS_MAX = 4096
+
+
+def spec_cached(session: Session, task_id: str) -> AnswerSpecView:
+    """The task's spec (Conflict when it has none), read from the database once per process."""
+    key = (str(session.get_bind().engine.url), task_id)
+    found = _SPECS.get(key)
+    if found is None:
+        row = spec_of(session, task_id)
+        found = (row.task_id, row.answer_kind, row.config, row.answers_per_item, row.set_by, row.set_at, row.log_index)
+        if len(_SPECS) >= _SPECS_MAX:
+            _SPECS.clear()
+        _SPECS[key] = found
+    task, kind, config, k, by, at, index = found
+    return AnswerSpecView(task, check_answer_kind_stored(kind), json.loads(config), k, by, at, index)
 
 
 def spec_view(row: AnswerSpec) -> AnswerSpecView:

@@ -28,11 +28,11 @@ from sqlalchemy.orm import Session
 from coop.kernel.db import utcnow, write_session
 from coop.kernel.errors import Conflict, NotAllowed, NotFound, Refused
 from coop.kernel.principal import Principal
-from coop.work.answer_specs import spec_of
+from coop.work.answer_specs import spec_cached
 from coop.work.ceiling_gate import refuse_if_held
 from coop.work.claim_models import ClaimSkip, ContributionAnswer, ItemClaim
-from coop.work.items import ItemView, _item_view
-from coop.work.models import Task, TaskItem
+from coop.work.items import ItemView, item_view_by_id
+from coop.work.models import Task
 from coop.work.next_item import live_claim, next_item
 
 # How long a claimed item is held for its contributor: long enough to read an item and answer it
@@ -91,7 +91,7 @@ def claim_next_in(session: Session, member: Principal, task_id: str, now: dateti
     if task.status != "open":
         raise Conflict(f"task '{task.title}' is {task.status}: its items are not being worked on")
     refuse_if_held(session, task, now, doing="claimed from", budget=False)
-    spec = spec_of(session, task_id)
+    spec = spec_cached(session, task_id)  # set once, never changed: read once per process
     live = session.scalar(
         select(ItemClaim)
         .where(ItemClaim.account_id == member.account_id, ItemClaim.task_id == task_id, live_claim(now))
@@ -130,8 +130,6 @@ def own_claim(session: Session, member: Principal, claim_id: str, lock: bool = F
 
 
 def claim_view(session: Session, claim: ItemClaim) -> ClaimView:
-    item = session.get(TaskItem, claim.item_id)
-    assert item is not None  # a foreign key
-    return ClaimView(
-        claim.id, claim.task_id, claim.account_id, _item_view(session, item), claim.claimed_at, claim.expires_at
-    )
+    """The claim with its item, content and retirement (one query for the item: item_view_by_id)."""
+    item = item_view_by_id(session, claim.item_id)
+    return ClaimView(claim.id, claim.task_id, claim.account_id, item, claim.claimed_at, claim.expires_at)

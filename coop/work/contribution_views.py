@@ -47,7 +47,20 @@ class ContributionView:
 
 
 def view(session: Session, row: Contribution, with_feedback: bool = False) -> ContributionView:
-    return views(session, [row], with_feedback)[0]
+    """One row's view: its task title, media type, acceptance and revocation in one query of
+    outer joins (a receipt is shown on every "Submit & next"; four IN queries were four round trips)."""
+    found = session.execute(
+        select(Task.title, ContentBlob.media_type, Acceptance.log_index, ConsentRevocation.contribution_id)
+        .select_from(Contribution)
+        .join(Task, Task.id == Contribution.task_id)
+        .outerjoin(ContentBlob, ContentBlob.sha256 == Contribution.content_sha256)
+        .outerjoin(Acceptance, Acceptance.contribution_id == Contribution.id)
+        .outerjoin(ConsentRevocation, ConsentRevocation.contribution_id == Contribution.id)
+        .where(Contribution.id == row.id)
+    ).first()
+    title, media, accepted, revoked = found if found is not None else ("", None, None, None)
+    feedback = _feedback(session, [row.id]) if with_feedback and reviews_shown(row.status) else {}
+    return _view(row, title, media, accepted, revoked is not None, feedback.get(row.id, []))
 
 
 def reviews_shown(status: ContributionStatus) -> bool:
@@ -100,39 +113,59 @@ def views(session: Session, rows: Sequence[Contribution], with_feedback: bool = 
         )
         closed = [row.id for row in part_rows if reviews_shown(row.status)]
         if with_feedback and closed:
-            reviews = session.scalars(select(Review).where(Review.contribution_id.in_(closed)).order_by(Review.id))
-            for review in reviews:
-                feedback.setdefault(review.contribution_id, []).append(
-                    {
-                        "scores": json.loads(review.scores),
-                        "feedback": review.feedback,
-                        "at": review.created_at.isoformat(),
-                    }
-                )
+            feedback.update(_feedback(session, closed))
     return [
-        ContributionView(
-            row.id,
-            row.task_id,
+        _view(
+            row,
             titles.get(row.task_id, ""),
-            row.author_id,
-            row.round,
-            row.revises_id,
-            row.status,
-            row.content_sha256,
             media.get(row.content_sha256) if row.content_sha256 else None,
-            row.units,
-            row.minutes,
-            json.loads(row.terms),
-            row.created_at,
-            row.submitted_at,
-            json.loads(row.statement) if row.statement else None,
-            key_id(row.public_key) if row.public_key else None,
             accepted.get(row.id),
             row.id in revoked,
             feedback.get(row.id, []),
         )
         for row in rows
     ]
+
+
+def _feedback(session: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The reviews' scores and feedback of contributions `ids`, by contribution, in review order."""
+    feedback: dict[str, list[dict[str, Any]]] = {}
+    for review in session.scalars(select(Review).where(Review.contribution_id.in_(ids)).order_by(Review.id)):
+        feedback.setdefault(review.contribution_id, []).append(
+            {"scores": json.loads(review.scores), "feedback": review.feedback, "at": review.created_at.isoformat()}
+        )
+    return feedback
+
+
+def _view(
+    row: Contribution,
+    title: str,
+    media: str | None,
+    accepted: int | None,
+    revoked: bool,
+    reviews: list[dict[str, Any]],
+) -> ContributionView:
+    return ContributionView(
+        row.id,
+        row.task_id,
+        title,
+        row.author_id,
+        row.round,
+        row.revises_id,
+        row.status,
+        row.content_sha256,
+        media if row.content_sha256 else None,
+        row.units,
+        row.minutes,
+        json.loads(row.terms),
+        row.created_at,
+        row.submitted_at,
+        json.loads(row.statement) if row.statement else None,
+        key_id(row.public_key) if row.public_key else None,
+        accepted,
+        revoked,
+        reviews,
+    )
 
 
 def _pairs(result: Iterable[Any]) -> Iterator[tuple[Any, Any]]:

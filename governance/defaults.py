@@ -86,6 +86,10 @@ ADJUDICATION: dict[str, Any] = {"minimum_alpha_bps": None, "minimum_items": 10}
 # admitted in the last `recent_admission_days` days, needs approvers independent of both.
 PAYOUT_APPROVALS: dict[str, Any] = {"approvals_required": 1, "recent_admission_days": 30}
 
+# No witnesses until the members adopt some (docs/witnesses.md): k 0 means a checkpoint needs no
+# cosignature, and the log submits its checkpoints to nobody.
+WITNESSES: dict[str, Any] = {"k": 0, "witnesses": []}
+
 REVENUE_FORMULA: dict[str, Any] = {"reserve_bps": 1000, "reviewer_bps": 1000, "weight": "base_pay"}
 
 GOVERNANCE_RULES: dict[str, Any] = {
@@ -112,6 +116,7 @@ def all_defaults() -> dict[str, dict[str, Any]]:
         "governance-rules": GOVERNANCE_RULES,
         "adjudication": ADJUDICATION,
         "payout-approvals": PAYOUT_APPROVALS,
+        "witnesses": WITNESSES,
     }
     policies.update({f"rubric.{kind}": body for kind, body in RUBRICS.items()})
     return policies

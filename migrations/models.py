@@ -9,6 +9,7 @@ import coop.work.appeal_models  # noqa: F401
 import coop.work.claim_models  # noqa: F401
 import coop.work.models  # noqa: F401
 import governance.models  # noqa: F401
+import governance.witness_models  # noqa: F401
 import ledger.models  # noqa: F401
 import provenance.models  # noqa: F401
 from coop.kernel.db import Base

@@ -18,6 +18,7 @@ from governance.defaults import (
     PAYOUT_APPROVALS,
     REVENUE_FORMULA,
     RUBRICS,
+    WITNESSES,
 )
 from provenance.core.signing import b64, key_id, sign_statement
 from provenance.writer import LeafTooLarge
@@ -274,6 +275,7 @@ def test_bounded_text_and_exact_types_are_enforced(kind, field, value):
         ("governance-rules", GOVERNANCE_RULES),
         ("adjudication", ADJUDICATION),
         ("payout-approvals", PAYOUT_APPROVALS),
+        ("witnesses", WITNESSES),
         *((f"rubric.{k}", v) for k, v in RUBRICS.items()),
     ],
 )

@@ -36,6 +36,7 @@ from coop.statements.policies import (
     PayoutApprovals,
     RevenueFormula,
     Rubric,
+    Witnesses,
 )
 
 MAX_BALLOTS_PER_VOTER = 5  # ballots one member may cast on one proposal (the last counts): bounds ballot spam
@@ -48,6 +49,7 @@ ProposalKind = Literal[
     "governance-rules",
     "adjudication",
     "payout-approvals",
+    "witnesses",
     "admit-member",
     "resolution",
 ]
@@ -79,6 +81,10 @@ class AdjudicationOptions(Exact):
 
 class PayoutApprovalsOptions(Exact):
     body: PayoutApprovals
+
+
+class WitnessesOptions(Exact):
+    body: Witnesses
 
 
 class Draft(Exact):
@@ -115,6 +121,7 @@ PROPOSAL_OPTIONS: dict[str, type[Struct]] = {
     "governance-rules": GovernanceRulesOptions,
     "adjudication": AdjudicationOptions,
     "payout-approvals": PayoutApprovalsOptions,
+    "witnesses": WitnessesOptions,
     "admit-member": AdmitOptions,
     "resolution": ResolutionOptions,
 }

@@ -108,7 +108,8 @@ def new_proposal_form(
 ) -> Template:
     floor = policies.in_force("pay-floor").body
     prefill = {}
-    for name in ("consent-rules", "revenue-formula", "governance-rules", "adjudication", "payout-approvals"):
+    policy_kinds = ("consent-rules", "revenue-formula", "governance-rules", "adjudication", "payout-approvals")
+    for name in (*policy_kinds, "witnesses"):
         try:
             prefill[name] = json.dumps(policies.in_force(name).body, indent=2)
         except NoPolicy:  # a database `coop init` has not seeded it into yet: start from the default

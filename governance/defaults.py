@@ -93,6 +93,10 @@ PAY_CEILING: dict[str, Any] = {
     "per_task_minor": {"EUR": 2_500_000, "USD": 2_750_000, "GBP": 2_250_000},
 }
 
+# No witnesses until the members adopt some (docs/witnesses.md): k 0 means a checkpoint needs no
+# cosignature, and the log submits its checkpoints to nobody.
+WITNESSES: dict[str, Any] = {"k": 0, "witnesses": []}
+
 REVENUE_FORMULA: dict[str, Any] = {"reserve_bps": 1000, "reviewer_bps": 1000, "weight": "base_pay"}
 
 GOVERNANCE_RULES: dict[str, Any] = {
@@ -120,6 +124,7 @@ def all_defaults() -> dict[str, dict[str, Any]]:
         "adjudication": ADJUDICATION,
         "payout-approvals": PAYOUT_APPROVALS,
         "pay-ceiling": PAY_CEILING,
+        "witnesses": WITNESSES,
     }
     policies.update({f"rubric.{kind}": body for kind, body in RUBRICS.items()})
     return policies

@@ -21,6 +21,8 @@ from coop.statements import (
 )
 from governance.tally import CHOICES, SIMPLE_MAJORITY, TWO_THIRDS, Threshold
 from ledger.formula.params import check_params
+from provenance.core.cosignature import CosignatureVerifier
+from provenance.core.note import NoteError
 
 # pay-floor, rubric, consent-rules, revenue-formula, governance-rules, adjudication, payout-approvals,
 # pay-ceiling, admit-member, resolution
@@ -33,6 +35,7 @@ POLICY_KINDS = (
     "adjudication",
     "payout-approvals",
     "pay-ceiling",
+    "witnesses",
 )
 THRESHOLDS: dict[str, Threshold] = {"simple-majority": SIMPLE_MAJORITY, "two-thirds": TWO_THIRDS}
 
@@ -64,6 +67,8 @@ def check_options(kind: str, options: Mapping[str, Any]) -> str:
         check_payout_approvals(options.get("body"))
     if kind == "pay-ceiling":
         pay_ceiling.check_ceiling_policy(options.get("body"))
+    if kind == "witnesses":
+        check_witnesses(options.get("body"))
     try:
         check_proposal_options(kind, options)
     except StatementRefused as error:
@@ -97,6 +102,7 @@ def check_options(kind: str, options: Mapping[str, Any]) -> str:
         "adjudication": check_adjudication,
         "payout-approvals": check_payout_approvals,
         "pay-ceiling": pay_ceiling.check_ceiling_policy,
+        "witnesses": check_witnesses,
     }[kind](body)
     return "yes-no"
 
@@ -209,3 +215,35 @@ def check_payout_approvals(body: Any) -> None:
     days = body["recent_admission_days"]
     if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 3650:
         raise Refused("recent_admission_days is a whole number of days from 0 to 3650")
+
+
+def check_witnesses(body: Any) -> None:
+    """The witness policy (docs/witnesses.md): each witness a parseable cosignature/v1 vkey whose name
+    is the witness's name, names and keys distinct, and k no more than the witnesses listed."""
+    keys = {"k", "witnesses"}
+    if not isinstance(body, dict) or set(body) != keys:
+        raise Refused(f"a witnesses policy is {{{', '.join(sorted(keys))}}}")
+    witnesses = body["witnesses"]
+    if not isinstance(witnesses, list) or len(witnesses) > 20:
+        raise Refused("witnesses is a list of at most 20 {name, vkey, url}")
+    names, public_keys = set(), set()
+    for witness in witnesses:
+        if not isinstance(witness, dict) or set(witness) != {"name", "vkey", "url"}:
+            raise Refused("each witness is {name, vkey, url}")
+        if not all(isinstance(witness[f], str) for f in ("name", "vkey", "url")):
+            raise Refused("a witness's name, vkey and url are text")
+        try:
+            verifier = CosignatureVerifier.parse(witness["vkey"])
+        except NoteError as error:
+            raise Refused(f"witness {witness['name'][:60]!r}: {error}") from error
+        if verifier.name != witness["name"]:
+            raise Refused(f"witness {witness['name'][:60]!r}: its vkey names {verifier.name!r}")
+        if not witness["url"].startswith(("http://", "https://")):
+            raise Refused(f"witness {witness['name'][:60]!r}: its url is http:// or https://")
+        if verifier.name in names or verifier.public_key in public_keys:
+            raise Refused(f"witness {verifier.name!r} is listed twice")
+        names.add(verifier.name)
+        public_keys.add(verifier.public_key)
+    k = body["k"]
+    if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k <= len(witnesses):
+        raise Refused(f"k is a whole number from 0 to the number of witnesses ({len(witnesses)})")

@@ -36,6 +36,8 @@ INSERT_ONLY_BEFORE_0029 = [
 
 INSERT_ONLY = ["member_role", "buyer_org", "conflict_declaration", "review_assignment", "log_text"]
 
+INSERT_ONLY_AFTER_0029 = ["witness_cosignature"]  # 0031, which creates its own triggers
+
 _CONTRIBUTION_FROZEN_AFTER_DRAFT = (
     "content_sha256",
     "units",

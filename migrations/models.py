@@ -11,6 +11,7 @@ import coop.work.claim_models  # noqa: F401
 import coop.work.models  # noqa: F401
 import coop.work.task_approval_models  # noqa: F401
 import governance.models  # noqa: F401
+import governance.witness_models  # noqa: F401
 import ledger.models  # noqa: F401
 import provenance.models  # noqa: F401
 from coop.kernel.db import Base

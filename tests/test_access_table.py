@@ -144,6 +144,7 @@ TABLE = [
     ("POST", "/payouts/outcome/{payout}", {STEWARD}),
     ("GET", "/log/checkpoint", EVERYONE),
     ("GET", "/log/key", EVERYONE),
+    ("GET", "/log/witnesses", EVERYONE),
     ("GET", "/log/entries/0", EVERYONE),
     ("GET", "/log/proof/inclusion?index=0&size=1", EVERYONE),
     ("GET", "/log/proof/consistency?from=1&to=1", EVERYONE),

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from migrations.guards import GUARDS, INSERT_ONLY, INSERT_ONLY_BEFORE_0029
+from migrations.guards import GUARDS, INSERT_ONLY, INSERT_ONLY_AFTER_0029, INSERT_ONLY_BEFORE_0029
 from migrations.models import metadata
 from tests.conftest import TERMS
 
@@ -127,7 +127,7 @@ def test_an_organisation_row_is_insert_only(runtime, engine):
 
 
 GUARDED = {
-    **{table: "append_only" for table in INSERT_ONLY_BEFORE_0029 + INSERT_ONLY},
+    **{table: "append_only" for table in INSERT_ONLY_BEFORE_0029 + INSERT_ONLY + INSERT_ONLY_AFTER_0029},
     **{guard.table: "guard" for guard in GUARDS},
 }
 

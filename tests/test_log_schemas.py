@@ -19,6 +19,7 @@ from governance.defaults import (
     PAYOUT_APPROVALS,
     REVENUE_FORMULA,
     RUBRICS,
+    WITNESSES,
 )
 from provenance.core.signing import b64, key_id, sign_statement
 from provenance.writer import LeafTooLarge
@@ -304,6 +305,7 @@ def test_bounded_text_and_exact_types_are_enforced(kind, field, value):
         ("adjudication", ADJUDICATION),
         ("payout-approvals", PAYOUT_APPROVALS),
         ("pay-ceiling", PAY_CEILING),
+        ("witnesses", WITNESSES),
         *((f"rubric.{k}", v) for k, v in RUBRICS.items()),
     ],
 )

@@ -69,6 +69,7 @@ from web.portal.stewards import StewardPages
 from web.portal.tasks import TaskPages
 from web.portal.withdrawals import WithdrawalPages
 from web.runtime import Runtime, build_runtime
+from web.witness_ticker import WitnessTicker
 
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
@@ -170,6 +171,7 @@ def service_dependencies(runtime: Runtime) -> dict[str, Provide]:
         "adjudications": _given(runtime.adjudications),
         "member_pay": _given(runtime.member_pay),
         "governance": _given(runtime.governance),
+        "witnessing": _given(runtime.witnessing),
         "ledger": _given(runtime.ledger),
         "revenue": _given(runtime.revenue),
         "revenue_reports": _given(runtime.revenue_reports),
@@ -187,6 +189,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         runtime = build_runtime(settings or Settings.from_env())
     built = runtime
     ticker = CloseDueTicker(built)
+    witness_ticker = WitnessTicker(built.witnessing)
     app = Litestar(
         route_handlers=[
             LogController,
@@ -263,9 +266,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             description="Ledger, provenance log and governance of a worker-owned human-data cooperative.",
             path="/schema",
         ),
-        on_startup=[ticker.start],
-        on_shutdown=[ticker.stop, built.close],
+        on_startup=[ticker.start, witness_ticker.start],
+        on_shutdown=[ticker.stop, witness_ticker.stop, built.close],
     )
     app.state.settings = runtime.settings
     app.state.runtime = runtime
+    app.state.witness_ticker = witness_ticker
     return app

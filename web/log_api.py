@@ -21,6 +21,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from coop.statements import is_coop_kind
+from governance.witnessing import Witnessing
 from provenance.core.canonical import NotCanonicalizable
 from provenance.core.merkle import ProofError
 from provenance.core.signing import InvalidStatement, SignedStatement, b64, unb64
@@ -90,12 +91,22 @@ class LogController(Controller):
     path = "/log"
     tags = ["public log"]
 
-    @get("/checkpoint", summary="Latest signed checkpoint (C2SP tlog-checkpoint)", sync_to_thread=True)
-    def checkpoint(self, log: NamedDependency[ProvenanceLog]) -> Response[str]:
-        latest = log.latest_checkpoint()
-        if latest is None:
+    @get(
+        "/checkpoint",
+        summary="Latest cosigned checkpoint (C2SP tlog-checkpoint + tlog-cosignature)",
+        sync_to_thread=True,
+    )
+    def checkpoint(self, witnessing: NamedDependency[Witnessing]) -> Response[str]:
+        """The latest checkpoint a witness of the policy cosigned, with the co-op's signature and
+        then the cosignature lines; the latest checkpoint when none is cosigned (docs/witnesses.md)."""
+        note = witnessing.cosigned_checkpoint()
+        if note is None:
             raise NotFoundException(detail="the log has no checkpoint yet")
-        return text(latest.note)
+        return text(note)
+
+    @get("/witnesses", summary="The witness policy in force and how far each witness cosigned", sync_to_thread=True)
+    def witnesses(self, witnessing: NamedDependency[Witnessing]) -> dict[str, Any]:
+        return witnessing.status()
 
     @get("/key", summary="The co-op's signed-note verifier key", sync_to_thread=False)
     def key(self, log: NamedDependency[ProvenanceLog]) -> Response[str]:

@@ -38,6 +38,7 @@ from coop.work.tasks import TaskService
 from governance.payout_policy import payout_policy
 from governance.policies import PolicyService
 from governance.service import GovernanceService
+from governance.witnessing import Witnessing
 from ledger.payouts import PayoutService
 from ledger.service import LedgerService
 from provenance.core.note import NoteSigner
@@ -70,6 +71,7 @@ class Runtime:
     member_pay: MemberPayService = field(init=False)
     governance: GovernanceService = field(init=False)
     revenue_reports: RevenueReports = field(init=False)
+    witnessing: Witnessing = field(init=False)
     ledger: LedgerService = field(init=False)
     revenue: RevenueService = field(init=False)
     payouts: PayoutService = field(init=False)
@@ -128,6 +130,7 @@ class Runtime:
         self.governance = GovernanceService(
             self.engine, self.log, self.policies, self.keys, admissions=self.members, clock=self.clock
         )
+        self.witnessing = Witnessing(self.log, self.policies, self.clock)  # cosigned by web.witness_ticker
 
     def close(self) -> None:
         self.engine.dispose()

@@ -75,6 +75,22 @@ class PayCeiling(Exact):
     per_task_minor: Annotated[dict[Currency, Positive], Meta(max_length=20)]
 
 
+class Witness(Exact):
+    """One witness the log submits its checkpoints to (docs/witnesses.md): a C2SP signed-note vkey
+    of type 0x04 (`<name>+<hex id>+<base64>`), and the URL its `/add-checkpoint` is under."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    vkey: Annotated[str, Meta(min_length=1, max_length=400)]
+    url: Annotated[str, Meta(pattern=r"^https?://", max_length=400)]
+
+
+class Witnesses(Exact):
+    """The witness policy: a checkpoint counts as witnessed with `k` cosignatures from these."""
+
+    k: Annotated[int, Meta(ge=0, le=20)]
+    witnesses: Annotated[list[Witness], Meta(max_length=20)]
+
+
 class ConsentRules(Exact):
     excluded_sectors: Annotated[list[Sector], Meta(max_length=len(SECTORS))]
     excluded_uses: Annotated[list[Use], Meta(max_length=len(USES))]
@@ -103,6 +119,7 @@ POLICY_BODIES: dict[str, type[Struct]] = {
     "adjudication": Adjudication,
     "payout-approvals": PayoutApprovals,
     "pay-ceiling": PayCeiling,
+    "witnesses": Witnesses,
 }
 
 

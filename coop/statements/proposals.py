@@ -37,6 +37,7 @@ from coop.statements.policies import (
     PayoutApprovals,
     RevenueFormula,
     Rubric,
+    Witnesses,
 )
 
 MAX_BALLOTS_PER_VOTER = 5  # ballots one member may cast on one proposal (the last counts): bounds ballot spam
@@ -50,6 +51,7 @@ ProposalKind = Literal[
     "adjudication",
     "payout-approvals",
     "pay-ceiling",
+    "witnesses",
     "admit-member",
     "resolution",
 ]
@@ -87,6 +89,10 @@ class PayCeilingOptions(Exact):
     body: PayCeiling
 
 
+class WitnessesOptions(Exact):
+    body: Witnesses
+
+
 class Draft(Exact):
     label: Label
     body: Rubric
@@ -122,6 +128,7 @@ PROPOSAL_OPTIONS: dict[str, type[Struct]] = {
     "adjudication": AdjudicationOptions,
     "payout-approvals": PayoutApprovalsOptions,
     "pay-ceiling": PayCeilingOptions,
+    "witnesses": WitnessesOptions,
     "admit-member": AdmitOptions,
     "resolution": ResolutionOptions,
 }

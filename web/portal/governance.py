@@ -98,6 +98,7 @@ def new_proposal_form(
         "adjudication",
         "payout-approvals",
         "pay-ceiling",
+        "witnesses",
     ):
         try:
             prefill[name] = json.dumps(policies.in_force(name).body, indent=2)

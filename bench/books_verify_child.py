@@ -13,7 +13,7 @@ import time
 from sqlalchemy import select
 
 from coop.kernel.db import make_engine
-from ledger.models import JournalTx, Posting
+from ledger.models import Posting
 
 
 def peak_rss_mb() -> float:
@@ -28,7 +28,7 @@ def peak_rss_mb() -> float:
 
 def child(mode: str, url: str) -> None:
     """Run in a process of its own: `verify` (as the CLI does) or `scan`; print JSON figures."""
-    from coop.operations.books_audit import PAGE, BooksAudit, verify_books
+    from coop.operations.books_audit import BooksAudit, transaction_page, verify_books
     from provenance import store
 
     engine = make_engine(url)
@@ -46,20 +46,7 @@ def child(mode: str, url: str) -> None:
         with engine.connect() as conn:
             after = 0
             while True:
-                page = conn.execute(
-                    select(
-                        JournalTx.id,
-                        JournalTx.kind,
-                        JournalTx.idempotency_key,
-                        JournalTx.ref,
-                        JournalTx.details,
-                        JournalTx.reverses_tx_id,
-                        JournalTx.log_index,
-                    )
-                    .where(JournalTx.id > after)
-                    .order_by(JournalTx.id)
-                    .limit(PAGE)
-                ).all()
+                page = transaction_page(conn, after)
                 if not page:
                     break
                 rows += len(page)

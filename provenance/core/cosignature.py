@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import nacl.exceptions
 import nacl.signing
 
-from provenance.core.note import NoteError
+from provenance.core.note import NoteError, split_vkey
 
 COSIGNATURE_V1 = 0x04
 _HEADER = b"cosignature/v1\n"
@@ -58,16 +58,7 @@ class CosignatureVerifier:
 
     @classmethod
     def parse(cls, vkey: str) -> CosignatureVerifier:
-        parts = vkey.strip().split("+", 2)
-        if len(parts) != 3:
-            raise NoteError("witness vkey must be <name>+<hex id>+<base64 key>")
-        name, hex_id, key_b64 = parts
-        _check_name(name)
-        try:
-            key_id = bytes.fromhex(hex_id)
-            raw = base64.b64decode(key_b64, validate=True)
-        except (ValueError, binascii.Error) as error:
-            raise NoteError(f"witness vkey encoding is invalid: {error}") from error
+        name, key_id, raw = split_vkey(vkey, "witness vkey")
         if len(raw) != 33 or raw[0] != COSIGNATURE_V1:
             raise NoteError("witness vkey must hold a cosignature/v1 key (0x04 ‖ 32-byte Ed25519 key)")
         verifier = cls(name, raw[1:])

@@ -36,6 +36,20 @@ def note_key_id(name: str, public_key: bytes) -> bytes:
     return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ALG_ED25519]) + public_key).digest()[:4]
 
 
+def split_vkey(vkey: str, what: str) -> tuple[str, bytes, bytes]:
+    """A signed-note vkey `<name>+<hex id>+<base64 key>` as (name, key id, type byte ‖ key), checked
+    for shape only: each kind of key (a log's 0x01, a witness's 0x04) checks its own type and id."""
+    parts = vkey.strip().split("+", 2)
+    if len(parts) != 3:
+        raise NoteError(f"{what} must be <name>+<hex id>+<base64 key>")
+    name, hex_id, key_b64 = parts
+    _check_name(name)
+    try:
+        return name, bytes.fromhex(hex_id), base64.b64decode(key_b64, validate=True)
+    except (ValueError, binascii.Error) as error:
+        raise NoteError(f"{what} encoding is invalid: {error}") from error
+
+
 @dataclass(frozen=True)
 class NoteVerifier:
     name: str
@@ -44,16 +58,7 @@ class NoteVerifier:
 
     @classmethod
     def parse(cls, vkey: str) -> NoteVerifier:
-        parts = vkey.strip().split("+", 2)
-        if len(parts) != 3:
-            raise NoteError("verifier key must be <name>+<hex id>+<base64 key>")
-        name, hex_id, key_b64 = parts
-        _check_name(name)
-        try:
-            key_id = bytes.fromhex(hex_id)
-            raw = base64.b64decode(key_b64, validate=True)
-        except (ValueError, binascii.Error) as error:
-            raise NoteError(f"verifier key encoding is invalid: {error}") from error
+        name, key_id, raw = split_vkey(vkey, "verifier key")
         if len(key_id) != 4 or len(raw) != 33 or raw[0] != ALG_ED25519:
             raise NoteError("verifier key must hold a 4-byte id and an Ed25519 key (0x01 ‖ 32 bytes)")
         if note_key_id(name, raw[1:]) != key_id:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from pathlib import Path
 from typing import Any
 
-import anyio.to_thread
 from litestar import Litestar, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders
@@ -45,7 +41,7 @@ from web.errors import HANDLERS
 from web.formatting import register as register_template_helpers
 from web.guard import InputGuard
 from web.health import healthz
-from web.leadership import lead_for
+from web.leadership import LeadTicker
 from web.log_api import LogController
 from web.metrics import MetricsMiddleware, metrics
 from web.portal.accounts import AccountPages
@@ -99,42 +95,20 @@ def no_store_when_signed_in(message: Any, scope: Any) -> None:
         MutableScopeHeaders.from_message(message)["Cache-Control"] = "no-store"
 
 
-class CloseDueTicker:
-    """Votes close by themselves: every few seconds, close whatever proposal is due.
+class CloseDueTicker(LeadTicker):
+    """Votes close by themselves: every few seconds, close whatever proposal is due (only in the
+    process holding the `close-due` lead, web.leadership)."""
 
-    Every server process runs a ticker, but only the one holding the lead closes votes
-    (`web.leadership`); when it stops or dies, another takes over at its next tick.
-    """
+    job = "close-due"
+    failure = "closing due proposals failed"
+    logger = "coop.governance"
 
     def __init__(self, runtime: Runtime, every_seconds: float = 5.0):
         self.runtime = runtime
-        self.every = every_seconds
-        self.task: asyncio.Task[None] | None = None
-        self.lead = lead_for(runtime.engine, "close-due")
-        self.rounds = 0  # closing rounds this process ran as the leader
+        super().__init__(runtime.engine, every_seconds)
 
-    async def start(self) -> None:
-        self.task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task  # a tick under way finishes first: the lead is not released under it
-        await anyio.to_thread.run_sync(self.lead.release)
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.every)
-            try:
-                await anyio.to_thread.run_sync(self.tick)
-            except Exception:  # noqa: BLE001 - keep ticking; the error is logged, the next tick retries
-                logging.getLogger("coop.governance").exception("closing due proposals failed")
-
-    def tick(self) -> None:
-        if self.lead.hold():
-            self.rounds += 1
-            self.runtime.governance.close_due()
+    def work(self) -> None:
+        self.runtime.governance.close_due()
 
 
 def _given(value: object) -> Provide:

@@ -15,6 +15,8 @@ process takes over at its next try, without an expiry to tune and without compar
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import fcntl
 import hashlib
 import logging
@@ -22,6 +24,7 @@ import os
 from pathlib import Path
 from typing import IO, Protocol
 
+import anyio.to_thread
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -145,3 +148,45 @@ def advisory_key(job: str, schema: str) -> int:
     """A signed 64-bit key for pg_try_advisory_lock, one per job and schema."""
     digest = hashlib.blake2b(f"coop-ledger lead {job} in {schema}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+class LeadTicker:
+    """A background job every few seconds, run only by the process holding the job's lead: every
+    server process runs one per job, and when the leader stops or dies another takes over at its
+    next tick. Subclasses say what a round does (`work`) and how a failed round is logged."""
+
+    job = ""  # the lead's name, e.g. "close-due"
+    failure = "the background job failed"
+    logger = "coop"
+
+    def __init__(self, engine: Engine, every_seconds: float):
+        self.every = every_seconds
+        self.task: asyncio.Task[None] | None = None
+        self.lead = lead_for(engine, self.job)
+        self.rounds = 0  # rounds this process ran as the leader
+
+    def work(self) -> None:
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task  # a tick under way finishes first: the lead is not released under it
+        await anyio.to_thread.run_sync(self.lead.release)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            try:
+                await anyio.to_thread.run_sync(self.tick)
+            except Exception:  # noqa: BLE001 - keep ticking; the error is logged, the next tick retries
+                logging.getLogger(self.logger).exception(self.failure)
+
+    def tick(self) -> None:
+        if self.lead.hold():
+            self.rounds += 1
+            self.work()

@@ -209,3 +209,59 @@ def test_a_transactions_hash_is_the_sha256_of_its_rfc8785_json(key, ref, legs, l
             tx_hash("base-pay", key, ref, legs, canonical_json(details), reverses, log_index)
         return
     assert tx_hash("base-pay", key, ref, list(reversed(legs)), canonical_json(details), reverses, log_index) == expected
+
+
+# -- books older than the commitments: the upgrade's backlog ------------------------------------------
+
+
+@pytest.fixture
+def old_books(runtime):
+    """The demo co-op's books as an older version posted them: no transaction committed to the log."""
+    runtime.policies.seed_defaults()
+    runtime.ledger.log = None
+    seed_demo(runtime)
+    runtime.ledger.log = runtime.log
+    return runtime
+
+
+def last_transaction(engine):
+    with engine.connect() as conn:
+        return conn.scalar(select(func.max(JournalTx.id)))
+
+
+def test_books_from_before_the_commitments_are_named_until_their_backlog_is_committed(old_books, engine):
+    from coop.operations.books_backlog import commit_backlog
+
+    through = last_transaction(engine)
+    before = findings(engine)
+    assert len(before) == through and all("not in the log" in f for f in before)
+    done = commit_backlog(engine, old_books.log, through)
+    assert (done.committed, done.already) == (through, 0)
+    assert findings(engine) == []
+    again = commit_backlog(engine, old_books.log, through)
+    assert (again.committed, again.already, again.entries) == (0, through, [])
+
+
+def test_the_backlog_is_bounded_by_the_transaction_the_operator_names(old_books, engine):
+    from coop.operations.books_backlog import commit_backlog
+
+    through = last_transaction(engine)
+    done = commit_backlog(engine, old_books.log, through - 1)
+    assert done.committed == through - 1
+    (left,) = findings(engine)
+    assert left.startswith(f"tx {through}: ") and "not in the log" in left
+
+
+def test_a_backlog_holding_a_forged_transaction_is_refused_whole_and_commits_nothing(old_books, engine):
+    from coop.operations.books_backlog import BacklogRefused, commit_backlog
+
+    size = old_books.log.size()
+    base_pay = a_transaction(engine, "base-pay")
+    open_the_books(engine)
+    with write_connection(engine) as conn, conn.begin():
+        legs = conn.execute(select(Posting.id, Posting.amount).where(Posting.tx_id == base_pay)).all()
+        for posting_id, amount in legs:  # still balanced: both legs ×10
+            conn.execute(update(Posting).where(Posting.id == posting_id).values(amount=amount * 10))
+    with pytest.raises(BacklogRefused, match=f"tx {base_pay}: the acceptance of contribution .* pays 10.00 EUR"):
+        commit_backlog(engine, old_books.log, last_transaction(engine))
+    assert old_books.log.size() == size

@@ -46,6 +46,11 @@ def test_log_verify_with_books_also_reconciles_the_books_and_books_verify_alone_
     assert "log verified:" in both.stdout and "books verified:" in both.stdout
     books = coop(tmp_path, "books", "verify")
     assert books.returncode == 0 and "books verified:" in books.stdout and "0 commitments" not in books.stdout
+    backlog = coop(tmp_path, "books", "commit-backlog", "--through", "1000000")
+    assert backlog.returncode == 0, backlog.stderr
+    assert "committed 0 transaction(s) up to 1000000;" in backlog.stdout  # the demo's books are all in the log
+    nothing = coop(tmp_path, "books", "commit-backlog", "--through", "0")
+    assert nothing.returncode == 2 and "--through is the id of the last transaction" in nothing.stderr
 
 
 def test_verify_fails_loudly_when_the_key_is_not_the_one_that_signed(tmp_path):

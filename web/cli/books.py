@@ -1,5 +1,6 @@
 """`coop books export`: the whole journal as a Beancount ledger, for the co-op's accountant.
-`coop books verify`: every posting against the log and the business record it comes from."""
+`coop books verify`: every posting against the log and the business record it comes from.
+`coop books commit-backlog`: at upgrade, commit the transactions posted before the books answered to it."""
 
 from __future__ import annotations
 
@@ -54,6 +55,20 @@ def verify_books_of(engine: Engine) -> int:
     return 0
 
 
+def cmd_books_commit_backlog(settings: Settings, args: argparse.Namespace) -> int:
+    """Commit, once, the transactions up to --through that predate the books' commitments (upgrade)."""
+    from coop.operations.books_backlog import commit_backlog  # start-up speed: see web.cli
+
+    with opened(settings) as runtime:
+        done = commit_backlog(runtime.engine, runtime.log, args.through)
+    where = f" in log entries {done.entries[0]}–{done.entries[-1]}" if done.entries else ""
+    print(
+        f"committed {done.committed:,} transaction(s) up to {args.through}{where}; "
+        f"{done.already:,} were in the log already"
+    )
+    return 0
+
+
 def add_books(commands: Commands) -> None:
     books = commands.add_parser("books", help="the money ledger").add_subparsers(dest="books_command", required=True)
     export = books.add_parser("export", help="the whole journal as a Beancount ledger")
@@ -62,3 +77,12 @@ def add_books(commands: Commands) -> None:
     books.add_parser(
         "verify", help="reconcile every posting against the log and its business record; name what differs"
     ).set_defaults(run=cmd_books_verify)
+    backlog = books.add_parser(
+        "commit-backlog",
+        help="at upgrade: commit the transactions posted before the books answered to the log "
+        "(refuses them all if any disagrees with its business record)",
+    )
+    backlog.add_argument(
+        "--through", type=int, required=True, help="the id of the last transaction to commit (the upgrade's last)"
+    )
+    backlog.set_defaults(run=cmd_books_commit_backlog)

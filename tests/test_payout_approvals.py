@@ -24,7 +24,7 @@ from tests.test_api_keys_flow import api_token
 
 market = test_money.market  # the fixture: three accepted contributions (Amara 2, Bo 1), a release, a buyer
 GOOD = test_money.GOOD
-FIVE_MILLION = 500_000_000  # 5,000,000.00 EUR in cents
+WITHIN_CEILING = 5_000  # 50.00 EUR: the most per unit one steward may open a task at alone (pay-ceiling v1)
 
 
 def payout_txs(runtime):
@@ -41,7 +41,8 @@ def entry(runtime, index):
 
 def test_one_steward_with_members_it_just_admitted_cannot_get_its_own_payout_paid(runtime, steward):
     """The review's finding: one steward creates two applicants, admits them as reviewers, opens a task
-    paying 5,000,000.00 EUR, submits work they accept and proposes a payout run including itself. It
+    paying 50.00 EUR (within the pay ceiling one steward may open alone; a higher rate stops at the
+    task already, tests/test_two_hands.py), submits work they accept and proposes a payout run including itself. It
     stops at the second hand: the steward cannot approve its own run, the reviewers are no stewards,
     and one of them made a steward is someone the proposer admitted: no valid approver exists."""
     runtime.policies.seed_defaults()
@@ -52,18 +53,20 @@ def test_one_steward_with_members_it_just_admitted_cannot_get_its_own_payout_pai
         accomplices.append(runtime.members.principal(account))
     task = runtime.tasks.open(
         steward,
-        TaskSpec("Self", "Pay me", "Anything.", "expert-answer", "answer", 20, FIVE_MILLION, "EUR", ["model-training"]),
+        TaskSpec(
+            "Self", "Pay me", "Anything.", "expert-answer", "answer", 20, WITHIN_CEILING, "EUR", ["model-training"]
+        ),
     )
     runtime.keys.create_custodial_key(steward, "steward-password")
     draft = runtime.contributions.draft(steward, task.id, b"my answer", "text/plain", 20, TERMS)
     work = runtime.contributions.submit_with_password(steward, draft.id, "steward-password")
     for reviewer in accomplices:
         runtime.reviews.review(reviewer, work.id, GOOD, "great")
-    assert runtime.ledger.member_balance(steward.account_id) == {"EUR": FIVE_MILLION}
+    assert runtime.ledger.member_balance(steward.account_id) == {"EUR": WITHIN_CEILING}
 
     run = runtime.payouts.propose(steward, "EUR", 100, "pay-me")
     [line] = runtime.payouts.lines(run)
-    assert (line.member_id, line.amount, line.status) == (steward.account_id, FIVE_MILLION, "pending")
+    assert (line.member_id, line.amount, line.status) == (steward.account_id, WITHIN_CEILING, "pending")
     with pytest.raises(NotAllowed, match="you proposed this run: another steward must approve it"):
         runtime.payouts.approve_with_password(steward, run, "steward-password")
     runtime.keys.create_custodial_key(accomplices[0], "shill1-password")
@@ -72,13 +75,13 @@ def test_one_steward_with_members_it_just_admitted_cannot_get_its_own_payout_pai
     # Made a steward by the proposer, the accomplice is still someone the proposer admitted days ago.
     runtime.members.set_roles(steward, accomplices[0].account_id, ("member", "reviewer", "steward"))
     promoted = runtime.members.principal(accomplices[0].account_id)
-    with pytest.raises(NotAllowed, match=r"line 1 \(Sam Steward, 5000000.00 EUR\) it pays a steward: .*admitted you"):
+    with pytest.raises(NotAllowed, match=r"line 1 \(Sam Steward, 50.00 EUR\) it pays a steward: .*admitted you"):
         runtime.payouts.approve_with_password(promoted, run, "shill1-password")
     view = runtime.payouts.run_view(run)
     assert view.status == "pending" and view.may_approve == []
-    assert view.blocked.startswith("no valid approver") and "line 1 (Sam Steward, 5000000.00 EUR)" in view.blocked
+    assert view.blocked.startswith("no valid approver") and "line 1 (Sam Steward, 50.00 EUR)" in view.blocked
     # Nothing moved: the money is still owed, nothing is in transit, there is nothing to send or settle.
-    assert runtime.ledger.member_balance(steward.account_id) == {"EUR": FIVE_MILLION}
+    assert runtime.ledger.member_balance(steward.account_id) == {"EUR": WITHIN_CEILING}
     assert payout_txs(runtime) == 0 and runtime.ledger.balances(books.PAYOUTS_IN_TRANSIT) == {}
     with pytest.raises(Conflict, match="not approved yet"):
         runtime.payouts.mark_sent(steward, run)

@@ -107,6 +107,7 @@ def task_ceiling(
     with_drafts: bool = False,
     budget: bool = True,
     in_review: bool = True,
+    gate: bool = False,
 ) -> TaskCeiling:
     """The task's standing against the ceiling, with `adding` minor units of pay about to be committed.
     `with_drafts`: its drafts counted as if submitted — what the stewards' view and an approval weigh,
@@ -114,23 +115,43 @@ def task_ceiling(
     `budget=False` judges the rate alone and reads no sums (claims, drafts and submissions: the budget
     is judged where pay is committed to the books, at acceptance). `in_review=False` counts accepted pay
     only (acceptance adds the one being accepted): submitted work is not summed on every step of a
-    task with hundreds of thousands of answers."""
-    ceiling = ceiling_in(session, now)
-    approvals = approvals_of(session, task.id)
+    task with hundreds of thousands of answers. `gate`: only whether the task is held matters (the
+    work paths), so the policy is read once per transaction and approvals only when something is held."""
+    ceiling = _ceiling_once(session, now) if gate else ceiling_in(session, now)
     committed = 0
     if budget:
         committed = committed_pay(session, task, in_review) + (drafted_pay(session, task) if with_drafts else 0)
-    found = pay_ceiling.holds(
-        ceiling.body,
-        ceiling.version,
-        task.currency,
-        task.pay_per_unit,
-        committed + adding if budget else None,
-        [pay_ceiling.Approved(a.pay_per_unit, a.budget_minor) for a in approvals],
-    )
+
+    def judged(approvals: list[TaskApproval]) -> list[pay_ceiling.Hold]:
+        return pay_ceiling.holds(
+            ceiling.body,
+            ceiling.version,
+            task.currency,
+            task.pay_per_unit,
+            committed + adding if budget else None,
+            [pay_ceiling.Approved(a.pay_per_unit, a.budget_minor) for a in approvals],
+        )
+
+    approvals: list[TaskApproval] = []
+    found = judged(approvals) if gate else []
+    if found or not gate:
+        approvals = approvals_of(session, task.id)
+        found = judged(approvals)
     return TaskCeiling(
         task.id, task.title, task.created_by, task.pay_per_unit, task.currency, committed, ceiling, found, approvals
     )
+
+
+def _ceiling_once(session: Session, at: datetime) -> Ceiling:
+    """The policy in force, read once per transaction: a Submit & next step judges the same task
+    three times (draft, submission, the next claim) within a fraction of a second."""
+    cached: Ceiling | None = session.info.get(_CEILING_READ)
+    if cached is None:
+        cached = session.info[_CEILING_READ] = ceiling_in(session, at)
+    return cached
+
+
+_CEILING_READ = "coop.pay-ceiling-in-force"
 
 
 def refuse_if_held(
@@ -143,6 +164,6 @@ def refuse_if_held(
     in_review: bool = True,
 ) -> None:
     """Conflict (409) naming why, when the task may not be `doing` until a second steward approves it."""
-    standing = task_ceiling(session, task, now, adding, budget=budget, in_review=in_review)
+    standing = task_ceiling(session, task, now, adding, budget=budget, in_review=in_review, gate=True)
     if standing.holds:
         raise Conflict(f"task '{task.title}' cannot be {doing} yet: " + "; ".join(h.reason for h in standing.holds))

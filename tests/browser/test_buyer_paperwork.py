@@ -84,18 +84,19 @@ def test_the_buyer_files_the_license_report_and_its_json_link_states_the_same_fa
         f"{opt_outs['included']} of {opt_outs['release_items']} release items included"
     )
 
-    # The fair-work evidence: every included judgment's pay per hour against the floor in force.
+    # The fair-work evidence: pay per measured hour against the floor in force, per task and floor
+    # version on the page; every judgment's own row in the judgments file whose hash the report states.
     fair = report["fair_work"]
-    assert len(fair["judgments"]) == size["judgments"] and fair["below_floor"] == 0
+    assert fair["judgments"]["count"] == size["judgments"] and fair["below_floor"] == 0
     expect(buyer.get_by_test_id("fair-work-totals")).to_contain_text(
         f"{fair['meets_floor']} judgments at or above the pay floor, 0 below"
     )
-    for judgment in fair["judgments"]:
-        assert judgment["meets_floor"] and judgment["hourly_rate"] >= judgment["floor"]
-        row = buyer.get_by_test_id(f"judgment-{judgment['entry']}")
-        expect(row).to_contain_text(judgment["task_kind"])
-        expect(row).to_contain_text(f"(pay-floor v{judgment['floor_version']})")
-        expect(row).not_to_contain_text("below")
+    assert sum(group["judgments"] for group in fair["groups"]) == size["judgments"]
+    for group in fair["groups"]:
+        assert group["below_floor"] == 0 and group["min_hourly_rate"] >= group["floor"]
+        row = buyer.get_by_test_id(f"group-{group['task']}-{group['floor_version']}")
+        expect(row).to_contain_text(group["task_kind"])
+    expect(buyer.get_by_test_id("judgments-file")).to_contain_text(fair["judgments"]["sha256"])
 
     # Another organisation's buyer: neither the page nor the JSON.
     other = new_buyer(new_page, coop_server)
